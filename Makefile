@@ -1,0 +1,68 @@
+# pledgeloop: `make run` serves the demo street, `make test` runs the whole suite.
+# Every target sets up what it needs first, so both work from a fresh clone.
+
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export DJANGO_SETTINGS_MODULE := pledgeloop.settings
+
+.PHONY: run test setup lint format bench messages clean
+
+run: setup
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py load_demo --if-empty
+	@$(PY) manage.py demo_logins
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
+	@$(VENV)/bin/gunicorn pledgeloop.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
+		--access-logfile - --log-level warning
+
+test: setup
+	@scripts/ensure-browser.sh
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	@echo "== pytest on SQLite"
+	$(PY) -m pytest
+	@echo "== pytest on a throwaway PostgreSQL cluster"
+	$(PY) scripts/with-throwaway-postgres.py $(PY) -m pytest
+
+bench: setup
+	$(PY) bench/dispatch.py
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# --- set-up: each step reruns only when its inputs change ---------------------------------
+
+setup: $(STAMP) pledgeloop/static/vendor/.copied messages var/static/.collected
+
+$(STAMP): pyproject.toml
+	@PYTHON=$$(scripts/find-python.sh) || exit 1; \
+	  if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$PYTHON"; "$$PYTHON" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+pledgeloop/static/vendor/.copied: node_modules/.package-lock.json
+	mkdir -p pledgeloop/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js pledgeloop/static/vendor/
+	cp node_modules/echarts/dist/echarts.min.js pledgeloop/static/vendor/
+	@touch $@
+
+messages: $(STAMP)
+	@$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
+
+var/static/.collected: $(STAMP) pledgeloop/static/vendor/.copied $(shell find pledgeloop -path '*/static/*' -type f -not -path '*/vendor/*' 2>/dev/null)
+	@mkdir -p var
+	@$(PY) manage.py collectstatic --noinput -v 0
+	@touch $@
+
+clean:
+	rm -rf $(VENV) node_modules var pledgeloop/static/vendor

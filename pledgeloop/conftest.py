@@ -1,0 +1,170 @@
+"""Shared fixtures: a small world of two streets and named users per role (STYLE.md)."""
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from pledgeloop.orgs.models import Community, Street
+from pledgeloop.orgs.services import community_create, street_create
+from pledgeloop.people.models import Member, Resident, Role, RoleGrant, User
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made by
+# fixtures in that thread are still synchronous, so Django's async guard must stand aside.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "s3cret-Pass"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+
+
+def pytest_configure(config):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    street: Street
+    other_street: Street
+    community: Community  # 星港湾: the community of the named users
+    neighbour: Community  # 腾飞: same street, another community
+    faraway: Community  # in the other street
+    street_admin: User
+    community_admin: User
+    member: User
+    resident: User
+    outsider: User  # community admin of the neighbouring community
+    resident_here: Resident
+    resident_there: Resident
+
+
+def make_user(
+    phone: str, name: str, role: str, street: Street, community: Community | None
+) -> User:
+    user = User.objects.create_user(phone, PASSWORD, name=name)
+    RoleGrant.objects.create(user=user, role=role, street=street, community=community)
+    return user
+
+
+@pytest.fixture
+def world(db) -> World:
+    street = street_create(name="江海街道", slug="jianghai")
+    other_street = street_create(name="和平街道", slug="heping")
+    community = community_create(street=street, name="星港湾", slug="xinggangwan")
+    neighbour = community_create(street=street, name="腾飞", slug="tengfei")
+    faraway = community_create(street=other_street, name="桃园", slug="taoyuan")
+    street_admin = make_user("13900000101", "街道管理员", Role.STREET_ADMIN, street, None)
+    community_admin = make_user(
+        "13900000102", "星港湾书记", Role.COMMUNITY_ADMIN, street, community
+    )
+    member = make_user("13900000103", "张三", Role.MEMBER, street, community)
+    Member.objects.create(
+        user=member,
+        street=street,
+        community=community,
+        kind=Member.Kind.RETIRED,
+        party_join_date="1985-07-01",
+        capacity=3,
+    )
+    resident_user = make_user("13900000104", "王秀兰", Role.RESIDENT, street, community)
+    outsider = make_user("13900000105", "腾飞书记", Role.COMMUNITY_ADMIN, street, neighbour)
+    resident_here = Resident.objects.create(
+        street=street,
+        community=community,
+        user=resident_user,
+        name="王秀兰",
+        phone="13812345678",
+        address="阳光花园3幢201室",
+    )
+    resident_there = Resident.objects.create(
+        street=street,
+        community=neighbour,
+        name="李四",
+        phone="13987654321",
+        address="幸福新村1幢102室",
+    )
+    Resident.objects.create(
+        street=other_street,
+        community=faraway,
+        name="赵六",
+        phone="13711112222",
+        address="桃园小区5幢",
+    )
+    return World(
+        street,
+        other_street,
+        community,
+        neighbour,
+        faraway,
+        street_admin,
+        community_admin,
+        member,
+        resident_user,
+        outsider,
+        resident_here,
+        resident_there,
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) signs the test client in as that user."""
+
+    def sign_in(user: User):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; skipped with a notice where it is missing."""
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        message = (
+            f"Chromium not found at {CHROMIUM}; browser tests skipped (apt-get install chromium)"
+        )
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("REQUIRE_BROWSER=1 but " + message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 13; V2055A) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MicroMessenger/8.0.47"
+    ),
+}
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -1,0 +1,51 @@
+"""The community console's home pages: the street's overview and one community's desk.
+
+Later capabilities (needs list, dispatch, pledges) hang their pages off these.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import render
+
+from pledgeloop.orgs.models import Community, Street
+from pledgeloop.people import access
+from pledgeloop.people.models import Role
+
+
+def _community_table(community_ids):
+    return (
+        Community.objects.filter(pk__in=community_ids)
+        .select_related("street")
+        .annotate(
+            member_count=Count("members", filter=Q(members__active=True), distinct=True),
+            resident_count=Count("residents", distinct=True),
+        )
+        .order_by("street__slug", "slug")
+    )
+
+
+@login_required
+def home(request):
+    if not access.is_admin(request.user):
+        raise PermissionDenied
+    communities = _community_table(request.user.admin_community_ids())
+    return render(request, "console/home.html", {"communities": communities})
+
+
+@login_required
+def street_home(request):
+    if not request.user.has_role(Role.STREET_ADMIN):
+        raise PermissionDenied
+    streets = Street.objects.filter(pk__in=request.user.admin_street_ids())
+    communities = _community_table(request.user.admin_community_ids())
+    totals = {
+        "members": sum(c.member_count for c in communities),
+        "residents": sum(c.resident_count for c in communities),
+        "communities": len(communities),
+    }
+    return render(
+        request,
+        "console/street_home.html",
+        {"streets": streets, "communities": communities, "totals": totals},
+    )

@@ -1,0 +1,85 @@
+"""The demo street (DESIGN.md §8): generated raw records, deterministic for a seed.
+
+Each capability adds its history by appending a step to STEPS: a function
+`build(ctx: DemoContext) -> None`. Every step draws from its own random stream (seeded
+from the seed and the step's name), so adding a step never changes what earlier steps
+generate.
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+STEPS = [
+    "pledgeloop.orgs.demo.build",
+    "pledgeloop.people.demo.build",
+]
+
+# One demo login per role, printed by `make run` (manage.py demo_logins).
+DEMO_LOGINS = [
+    ("street_admin", "13900000001"),
+    ("community_admin", "13900000002"),
+    ("member", "13900000003"),
+    ("resident", "13900000004"),
+]
+
+
+@dataclass
+class DemoContext:
+    seed: int
+    today: dt.date
+    rng: random.Random
+    street: object = None
+    communities: dict = field(default_factory=dict)  # slug -> Community
+    sites: dict = field(default_factory=dict)  # community slug -> list[Site]
+    categories: dict = field(default_factory=dict)  # code -> Category
+    members: list = field(default_factory=list)
+    residents: list = field(default_factory=list)
+    used_phones: set = field(default_factory=set)
+
+    def phone(self) -> str:
+        """A fresh, unique, realistic mainland mobile number."""
+        while True:
+            prefix = self.rng.choice(
+                [
+                    "133",
+                    "135",
+                    "136",
+                    "137",
+                    "138",
+                    "139",
+                    "150",
+                    "151",
+                    "152",
+                    "157",
+                    "158",
+                    "159",
+                    "177",
+                    "180",
+                    "181",
+                    "186",
+                    "187",
+                    "188",
+                ]
+            )
+            number = prefix + "".join(str(self.rng.randrange(10)) for _ in range(8))
+            if number not in self.used_phones and not number.startswith("139000000"):
+                self.used_phones.add(number)
+                return number
+
+    def moment(self, day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def demo_load(*, seed: int = 2026, today: dt.date | None = None) -> DemoContext:
+    today = today or timezone.localdate()
+    ctx = DemoContext(seed=seed, today=today, rng=random.Random(seed))
+    with transaction.atomic():
+        for step in STEPS:
+            ctx.rng = random.Random(f"{seed}:{step}")
+            import_string(step)(ctx)
+    return ctx

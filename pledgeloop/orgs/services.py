@@ -1,0 +1,26 @@
+from django.db import transaction
+
+from .models import DEFAULT_CATEGORIES, Category, Community, Street
+
+
+@transaction.atomic
+def street_create(*, name: str, slug: str) -> Street:
+    """A new street comes with the six default categories, which it may then edit."""
+    street = Street.objects.create(name=name, slug=slug)
+    Category.objects.bulk_create(
+        Category(
+            street=street,
+            code=code,
+            name=label,
+            icon=icon,
+            respond_hours=respond,
+            finish_days=finish,
+            sort_order=index,
+        )
+        for index, (code, label, icon, respond, finish) in enumerate(DEFAULT_CATEGORIES)
+    )
+    return street
+
+
+def community_create(*, street: Street, name: str, slug: str) -> Community:
+    return Community.objects.create(street=street, name=name, slug=slug)

@@ -1,0 +1,64 @@
+"""Who may see and change which people: the one place these rules live (STYLE.md)."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from pledgeloop.orgs.models import Community
+
+from .models import Member, Resident, Role, User
+
+
+def communities_administered(user: User) -> QuerySet[Community]:
+    if not user.is_authenticated:
+        return Community.objects.none()
+    return Community.objects.filter(pk__in=user.admin_community_ids()).select_related("street")
+
+
+def is_admin(user: User) -> bool:
+    return user.is_authenticated and (
+        user.has_role(Role.STREET_ADMIN) or user.has_role(Role.COMMUNITY_ADMIN)
+    )
+
+
+def residents_visible_to(user: User) -> QuerySet[Resident]:
+    """Admins see their communities' residents; members their own community's (masked)."""
+    if not user.is_authenticated:
+        return Resident.objects.none()
+    community_ids = user.admin_community_ids() | user.member_community_ids()
+    return Resident.objects.filter(community_id__in=community_ids)
+
+
+def members_visible_to(user: User) -> QuerySet[Member]:
+    if not user.is_authenticated:
+        return Member.objects.none()
+    community_ids = user.admin_community_ids() | user.member_community_ids()
+    return Member.objects.filter(community_id__in=community_ids)
+
+
+def get_resident_for_user(user: User, pk: int) -> Resident:
+    try:
+        return residents_visible_to(user).select_related("community", "site").get(pk=pk)
+    except Resident.DoesNotExist:
+        raise Http404 from None
+
+
+def get_member_for_user(user: User, pk: int) -> Member:
+    try:
+        return members_visible_to(user).select_related("user", "community").get(pk=pk)
+    except Member.DoesNotExist:
+        raise Http404 from None
+
+
+def can_see_full_phone(user: User, resident: Resident) -> bool:
+    """Only the admins of the resident's community (or its street) see the whole number."""
+    return user.is_authenticated and resident.community_id in user.admin_community_ids()
+
+
+def get_community_for_admin(user: User, slug_or_pk) -> Community:
+    """A community the user administers, or 404: used by imports and exports."""
+    qs = communities_administered(user)
+    lookup = {"pk": slug_or_pk} if str(slug_or_pk).isdigit() else {"slug": slug_or_pk}
+    try:
+        return qs.get(**lookup)
+    except (Community.DoesNotExist, Community.MultipleObjectsReturned):
+        raise Http404 from None

@@ -1,0 +1,71 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+
+from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
+
+from .auth import login_is_locked
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class LoginForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "tel", "inputmode": "tel", "autofocus": True}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, request=None, *args, **kwargs):
+        self.request = request
+        self.user = None
+        super().__init__(*args, **kwargs)
+
+    def clean_phone(self):
+        phone = normalise_phone(self.cleaned_data["phone"])
+        if not is_mainland_mobile(phone):
+            raise forms.ValidationError(
+                _("Enter an 11-digit mainland mobile number, e.g. 13812345678.")
+            )
+        return phone
+
+    def clean(self):
+        phone = self.cleaned_data.get("phone")
+        password = self.cleaned_data.get("password")
+        if not phone or password is None:
+            return self.cleaned_data
+        locked = _(
+            "Too many failed sign-ins for this number. It is locked for %(minutes)s minutes; "
+            "try again later or ask your community to reset your password."
+        ) % {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
+        if login_is_locked(phone):
+            raise forms.ValidationError(locked, code="locked")
+        self.user = authenticate(self.request, phone=phone, password=password)
+        if self.user is None:
+            if login_is_locked(phone):
+                raise forms.ValidationError(locked, code="locked")
+            raise forms.ValidationError(
+                _("The mobile number or password is wrong. Check both and try again."),
+                code="invalid",
+            )
+        return self.cleaned_data
+
+
+class SpreadsheetUploadForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if not file.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("Upload an Excel workbook ending in .xlsx."))
+        if file.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return file

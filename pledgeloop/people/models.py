@@ -1,0 +1,393 @@
+"""Users, roles and scopes, members and residents (DESIGN.md §1, C1, C12)."""
+
+import secrets
+from functools import cached_property
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pledgeloop.lib.masking import is_mainland_mobile, mask_phone, normalise_phone
+from pledgeloop.lib.pinyin import pinyin_keys
+from pledgeloop.orgs.models import LATITUDE, LONGITUDE, Category, Community, Site, Street
+
+
+def validate_mobile(value: str) -> None:
+    if not is_mainland_mobile(value):
+        raise ValidationError(
+            _("%(value)s is not a mainland mobile number (11 digits starting with 1)."),
+            params={"value": value},
+            code="invalid_mobile",
+        )
+
+
+class Role(models.TextChoices):
+    STREET_ADMIN = "street_admin", _("Street admin")
+    COMMUNITY_ADMIN = "community_admin", _("Community admin")
+    MEMBER = "member", _("Member")
+    RESIDENT = "resident", _("Resident")
+
+
+# Highest first: a person with several roles lands on the home page of the highest.
+ROLE_RANK = [Role.STREET_ADMIN, Role.COMMUNITY_ADMIN, Role.MEMBER, Role.RESIDENT]
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, phone: str, password: str | None = None, **fields):
+        phone = normalise_phone(phone)
+        validate_mobile(phone)
+        user = self.model(phone=phone, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, phone: str, password: str | None = None, **fields):
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(phone, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Everyone who signs in does so with a mainland mobile number and a password."""
+
+    phone = models.CharField(
+        _("mobile number"), max_length=11, unique=True, validators=[validate_mobile]
+    )
+    name = models.CharField(_("name"), max_length=40)
+    name_pinyin = models.CharField(max_length=160, blank=True, db_index=True, editable=False)
+    name_initials = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    email = models.EmailField(_("email"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("may use the admin site"), default=False)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["name_pinyin"]
+
+    def __str__(self) -> str:
+        return self.name or mask_phone(self.phone)
+
+    def save(self, *args, **kwargs):
+        self.name_pinyin, self.name_initials = pinyin_keys(self.name)
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def grants(self) -> list["RoleGrant"]:
+        return list(self.role_grants.select_related("street", "community"))
+
+    def has_role(self, role: str) -> bool:
+        return any(g.role == role for g in self.grants)
+
+    @property
+    def primary_role(self) -> str | None:
+        held = {g.role for g in self.grants}
+        return next((r for r in ROLE_RANK if r in held), None)
+
+    def admin_street_ids(self) -> set[int]:
+        return {g.street_id for g in self.grants if g.role == Role.STREET_ADMIN}
+
+    def admin_community_ids(self) -> set[int]:
+        """Communities this user administers: directly, or through a street they run."""
+        direct = {g.community_id for g in self.grants if g.role == Role.COMMUNITY_ADMIN}
+        streets = self.admin_street_ids()
+        if streets:
+            direct |= set(
+                Community.objects.filter(street_id__in=streets).values_list("id", flat=True)
+            )
+        return direct
+
+    def member_community_ids(self) -> set[int]:
+        return {g.community_id for g in self.grants if g.role == Role.MEMBER}
+
+
+class RoleGrant(models.Model):
+    """A role held in a scope: a street (street admin) or a community (the other roles)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_grants", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    street = models.ForeignKey(Street, on_delete=models.CASCADE, verbose_name=_("street"))
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("community")
+    )
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "street"],
+                condition=models.Q(community__isnull=True),
+                name="rolegrant_unique_street_scope",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "community"],
+                condition=models.Q(community__isnull=False),
+                name="rolegrant_unique_community_scope",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role="street_admin", community__isnull=True)
+                    | (~models.Q(role="street_admin") & models.Q(community__isnull=False))
+                ),
+                name="rolegrant_scope_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.community or self.street}"
+
+
+def new_member_code() -> str:
+    return secrets.token_urlsafe(6)
+
+
+def default_availability() -> dict:
+    # Monday to Sunday (0-6) → list of [start hour, end hour) the member can serve.
+    return {}
+
+
+class Member(models.Model):
+    """党员 or volunteer: who serves, with skills, a home point, availability and capacity."""
+
+    class Kind(models.TextChoices):
+        EMPLOYED = "employed", _("In-work party member")
+        RETIRED = "retired", _("Retired party member")
+        ENTERPRISE = "enterprise", _("Enterprise party member")
+        VOLUNTEER = "volunteer", _("Volunteer")
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="member", verbose_name=_("user")
+    )
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="members", verbose_name=_("community")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    party_join_date = models.DateField(_("joined the party on"), null=True, blank=True)
+    skills = models.ManyToManyField(
+        Category, blank=True, related_name="skilled_members", verbose_name=_("skills")
+    )
+    home_latitude = models.DecimalField(
+        _("home latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=LATITUDE,
+    )
+    home_longitude = models.DecimalField(
+        _("home longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=LONGITUDE,
+    )
+    availability = models.JSONField(
+        _("weekly availability"),
+        default=default_availability,
+        blank=True,
+        help_text=_('Weekday (0 = Monday) to hour ranges, e.g. {"5": [[9, 12]]}.'),
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity (most open orders)"),
+        default=3,
+        validators=[MinValueValidator(0), MaxValueValidator(50)],
+    )
+    public_contact = models.BooleanField(_("show my phone on my public page"), default=False)
+    code = models.CharField(
+        _("public code"), max_length=16, unique=True, default=new_member_code, editable=False
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["user__name_pinyin"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(capacity__lte=50), name="member_capacity_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="volunteer") | models.Q(party_join_date__isnull=False),
+                name="member_party_date_unless_volunteer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.user.name
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+    def clean(self):
+        if self.kind != self.Kind.VOLUNTEER and not self.party_join_date:
+            raise ValidationError(
+                {"party_join_date": _("A party member needs the date they joined the party.")}
+            )
+        errors = availability_errors(self.availability)
+        if errors:
+            raise ValidationError({"availability": errors})
+
+
+def availability_errors(value) -> list[str]:
+    """Availability is {weekday 0-6: [[start, end], ...]} with whole hours 0-24, start < end."""
+    if not isinstance(value, dict):
+        return [_("Availability must map weekdays to hour ranges.")]
+    errors = []
+    for day, ranges in value.items():
+        if str(day) not in {str(d) for d in range(7)}:
+            errors.append(
+                _("%(day)s is not a weekday number from 0 (Monday) to 6 (Sunday).") % {"day": day}
+            )
+            continue
+        for item in ranges if isinstance(ranges, list) else [ranges]:
+            ok = (
+                isinstance(item, list | tuple)
+                and len(item) == 2
+                and all(isinstance(h, int) for h in item)
+                and 0 <= item[0] < item[1] <= 24
+            )
+            if not ok:
+                errors.append(
+                    _("%(range)s is not an hour range such as [9, 12].") % {"range": item}
+                )
+    return errors
+
+
+class Resident(models.Model):
+    """群众: a person the community serves. The phone is stored whole and shown masked."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="residents", verbose_name=_("community")
+    )
+    user = models.OneToOneField(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resident",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=40)
+    name_pinyin = models.CharField(max_length=160, blank=True, db_index=True, editable=False)
+    name_initials = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    phone = models.CharField(_("mobile number"), max_length=11, validators=[validate_mobile])
+    address = models.CharField(_("address"), max_length=200)
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("building or compound"),
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True, validators=LATITUDE
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True, validators=LONGITUDE
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["name_pinyin"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "name", "phone"], name="resident_unique_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_pinyin, self.name_initials = pinyin_keys(self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class Consent(models.Model):
+    """A resident's consent, as China's PIPL asks: given for a purpose, under a notice version."""
+
+    class Purpose(models.TextChoices):
+        DATA_USE = "data_use", _("Use of my data to serve my requests")
+        PUBLIC = "public", _("Showing me or my photo on public pages")
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="consents", verbose_name=_("resident")
+    )
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    notice_version = models.CharField(_("privacy notice version"), max_length=20)
+    source = models.CharField(_("given through"), max_length=40)
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.get_purpose_display()}"
+
+
+class PhoneView(models.Model):
+    """Audit log: who saw a resident's full phone number, and when (C12)."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    viewer = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("viewer")
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="phone_views", verbose_name=_("resident")
+    )
+    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now)
+    context = models.CharField(_("where"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("phone number view")
+        verbose_name_plural = _("phone number views")
+        ordering = ["-viewed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.viewer} → {self.resident} ({self.viewed_at:%Y-%m-%d %H:%M})"
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in; enough of them on one number locks it for a while."""
+
+    phone = models.CharField(max_length=32, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.phone} @ {self.at:%Y-%m-%d %H:%M}"

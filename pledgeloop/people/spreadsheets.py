@@ -1,0 +1,391 @@
+"""Excel import (openpyxl) and export (XlsxWriter) of members and residents (C1).
+
+An import is all or nothing: every row is checked first, and a file with any bad row
+writes nothing and reports each bad row with its row number and the reason, in the
+user's language. Exports re-import: the header row is found below the title row.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from pledgeloop.lib.masking import is_mainland_mobile, mask_phone, normalise_phone
+from pledgeloop.lib.spreadsheets import build_xlsx
+from pledgeloop.orgs.models import Category, Community
+
+from .models import Consent, Member, PhoneView, Resident, Role, RoleGrant, User
+
+MAX_ROWS = 20000
+YES = {"是", "y", "yes", "1", "true", "同意", "√"}
+NO = {"否", "n", "no", "0", "false", "", "不同意"}
+KIND_BY_LABEL = {
+    "在职": Member.Kind.EMPLOYED,
+    "在职党员": Member.Kind.EMPLOYED,
+    "退休": Member.Kind.RETIRED,
+    "退休党员": Member.Kind.RETIRED,
+    "企业": Member.Kind.ENTERPRISE,
+    "企业党员": Member.Kind.ENTERPRISE,
+    "志愿者": Member.Kind.VOLUNTEER,
+}
+KIND_LABEL = {
+    Member.Kind.EMPLOYED: "在职",
+    Member.Kind.RETIRED: "退休",
+    Member.Kind.ENTERPRISE: "企业",
+    Member.Kind.VOLUNTEER: "志愿者",
+}
+RESIDENT_COLUMNS = ["姓名", "手机号", "地址", "纬度", "经度", "同意数据使用"]
+MEMBER_COLUMNS = [
+    "姓名",
+    "手机号",
+    "类型",
+    "入党日期",
+    "技能",
+    "容量",
+    "纬度",
+    "经度",
+    "公开联系方式",
+]
+CONSENT_NOTICE_VERSION = "2026-01"
+
+
+class ImportRejected(Exception):
+    """The file has bad rows; nothing was written."""
+
+    def __init__(self, errors: list[tuple[int, str]]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} bad rows")
+
+
+@dataclass
+class ImportResult:
+    created: int
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _read_rows(file, expected: list[str]) -> list[tuple[int, dict]]:
+    """Rows as {column: value} keyed by the header row, found within the first five rows."""
+    try:
+        book = load_workbook(file, read_only=True, data_only=True)
+    except Exception:
+        raise ImportRejected([(0, _("The file is not an Excel workbook (.xlsx)."))]) from None
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 10))
+    book.close()
+    header_index = None
+    for index, row in enumerate(rows[:5]):
+        cells = [str(c).strip() if c is not None else "" for c in row]
+        if "姓名" in cells and "手机号" in cells:
+            header_index, header = index, cells
+            break
+    if header_index is None:
+        wanted = "、".join(expected)
+        raise ImportRejected(
+            [(0, _("No header row found; the columns should be: %(cols)s.") % {"cols": wanted})]
+        )
+    missing = [c for c in expected[:2] if c not in header]
+    if missing:
+        raise ImportRejected(
+            [(header_index + 1, _("Missing columns: %(cols)s.") % {"cols": "、".join(missing)})]
+        )
+    out = []
+    for index, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        values = {header[i]: row[i] for i in range(min(len(header), len(row))) if header[i]}
+        if all(v is None or str(v).strip() == "" for v in values.values()):
+            continue
+        if str(values.get("姓名") or "").strip() in {"合计", "Total"}:
+            continue  # the totals row of our own exports
+        out.append((index, values))
+    if len(out) > MAX_ROWS:
+        raise ImportRejected([(0, _("Too many rows: at most %(n)s per file.") % {"n": MAX_ROWS})])
+    return out
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _phone(value, problems: list[str]) -> str:
+    phone = normalise_phone(_text(value))
+    if not phone:
+        problems.append(_("the mobile number is missing"))
+    elif not is_mainland_mobile(phone):
+        problems.append(_("%(v)s is not a mainland mobile number") % {"v": phone})
+    return phone
+
+
+def _point(values: dict, problems: list[str]) -> tuple[Decimal | None, Decimal | None]:
+    lat_raw, lng_raw = _text(values.get("纬度")), _text(values.get("经度"))
+    if not lat_raw and not lng_raw:
+        return None, None
+    try:
+        lat, lng = (
+            Decimal(lat_raw).quantize(Decimal("0.000001")),
+            Decimal(lng_raw).quantize(Decimal("0.000001")),
+        )
+    except InvalidOperation:
+        problems.append(_("latitude and longitude must both be numbers"))
+        return None, None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        problems.append(_("the latitude or longitude is out of range"))
+    return lat, lng
+
+
+def _yes_no(value, column: str, problems: list[str]) -> bool:
+    raw = _text(value).lower()
+    if raw in YES:
+        return True
+    if raw in NO:
+        return False
+    problems.append(_("%(col)s must be 是 or 否, not %(v)s") % {"col": column, "v": raw})
+    return False
+
+
+def _name(values: dict, problems: list[str]) -> str:
+    name = _text(values.get("姓名"))
+    if not name:
+        problems.append(_("the name is missing"))
+    elif len(name) > 40:
+        problems.append(_("the name is longer than 40 characters"))
+    return name
+
+
+def _finish(errors: list[tuple[int, str]], row: int, problems: list[str]) -> None:
+    if problems:
+        errors.append(
+            (row, _("Row %(row)s: %(problems)s.") % {"row": row, "problems": "；".join(problems)})
+        )
+
+
+def residents_import(*, community: Community, file, by: User) -> ImportResult:
+    rows = _read_rows(file, RESIDENT_COLUMNS)
+    errors: list[tuple[int, str]] = []
+    seen: set[tuple[str, str]] = set()
+    existing = set(Resident.objects.filter(community=community).values_list("name", "phone"))
+    pending = []
+    for row, values in rows:
+        problems: list[str] = []
+        name = _name(values, problems)
+        phone = _phone(values.get("手机号"), problems)
+        address = _text(values.get("地址"))
+        if not address:
+            problems.append(_("the address is missing"))
+        lat, lng = _point(values, problems)
+        consent = _yes_no(values.get("同意数据使用"), "同意数据使用", problems)
+        if (name, phone) in seen:
+            problems.append(_("this person appears twice in the file"))
+        elif (name, phone) in existing:
+            problems.append(_("this person is already registered in %(c)s") % {"c": community.name})
+        seen.add((name, phone))
+        _finish(errors, row, problems)
+        pending.append((name, phone, address[:200], lat, lng, consent))
+    if errors:
+        raise ImportRejected(errors)
+    with transaction.atomic():
+        for name, phone, address, lat, lng, consent in pending:
+            resident = Resident.objects.create(
+                street_id=community.street_id,
+                community=community,
+                name=name,
+                phone=phone,
+                address=address,
+                latitude=lat,
+                longitude=lng,
+            )
+            if consent:
+                Consent.objects.create(
+                    street_id=community.street_id,
+                    resident=resident,
+                    purpose=Consent.Purpose.DATA_USE,
+                    notice_version=CONSENT_NOTICE_VERSION,
+                    source=f"excel:{by.pk}",
+                )
+    return ImportResult(created=len(pending))
+
+
+def _date(value, problems: list[str]) -> dt.date | None:
+    if value is None or _text(value) == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raw = (
+        _text(value)
+        .replace("年", "-")
+        .replace("月", "-")
+        .replace("日", "")
+        .replace("/", "-")
+        .replace(".", "-")
+    )
+    try:
+        return dt.date.fromisoformat("-".join(part.zfill(2) for part in raw.split("-")))
+    except ValueError:
+        problems.append(_("%(v)s is not a date such as 1998-07-01") % {"v": _text(value)})
+        return None
+
+
+def members_import(*, community: Community, file, by: User) -> ImportResult:
+    rows = _read_rows(file, MEMBER_COLUMNS)
+    categories = {c.name: c for c in Category.objects.filter(street_id=community.street_id)}
+    taken = set(User.objects.values_list("phone", flat=True))
+    errors: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    pending = []
+    today = timezone.localdate()
+    for row, values in rows:
+        problems: list[str] = []
+        name = _name(values, problems)
+        phone = _phone(values.get("手机号"), problems)
+        kind_label = _text(values.get("类型"))
+        kind = KIND_BY_LABEL.get(kind_label)
+        if kind is None:
+            problems.append(
+                _("类型 must be 在职, 退休, 企业 or 志愿者, not %(v)s") % {"v": kind_label or "—"}
+            )
+        joined = _date(values.get("入党日期"), problems)
+        if kind and kind != Member.Kind.VOLUNTEER and joined is None and not problems:
+            problems.append(_("a party member needs 入党日期"))
+        if joined and joined > today:
+            problems.append(_("入党日期 is in the future"))
+        skill_names = [
+            s.strip()
+            for s in _text(values.get("技能")).replace("，", "、").replace(",", "、").split("、")
+            if s.strip()
+        ]
+        unknown = [s for s in skill_names if s not in categories]
+        if unknown:
+            problems.append(_("unknown skills: %(v)s") % {"v": "、".join(unknown)})
+        capacity_raw = _text(values.get("容量")) or "3"
+        if not capacity_raw.isdigit() or not 0 <= int(capacity_raw) <= 50:
+            problems.append(_("容量 must be a whole number from 0 to 50"))
+            capacity_raw = "0"
+        lat, lng = _point(values, problems)
+        public = _yes_no(values.get("公开联系方式"), "公开联系方式", problems)
+        if phone in seen:
+            problems.append(_("this mobile number appears twice in the file"))
+        elif phone in taken:
+            problems.append(_("%(v)s already has an account") % {"v": mask_phone(phone)})
+        seen.add(phone)
+        _finish(errors, row, problems)
+        pending.append(
+            (
+                name,
+                phone,
+                kind,
+                joined,
+                [categories[s] for s in skill_names if s in categories],
+                int(capacity_raw),
+                lat,
+                lng,
+                public,
+            )
+        )
+    if errors:
+        raise ImportRejected(errors)
+    # A fresh account may not sign in until an admin sets or resets its password.
+    unusable = make_password(None)
+    with transaction.atomic():
+        for name, phone, kind, joined, skills, capacity, lat, lng, public in pending:
+            user = User.objects.create(phone=phone, name=name, password=unusable)
+            RoleGrant.objects.create(
+                user=user, role=Role.MEMBER, street_id=community.street_id, community=community
+            )
+            member = Member.objects.create(
+                user=user,
+                street_id=community.street_id,
+                community=community,
+                kind=kind,
+                party_join_date=joined,
+                capacity=capacity,
+                home_latitude=lat,
+                home_longitude=lng,
+                public_contact=public,
+            )
+            member.skills.set(skills)
+    return ImportResult(created=len(pending))
+
+
+def _dated_title(kind: str, community: Community) -> tuple[str, str]:
+    today = timezone.localdate()
+    title = f"{community.street.name}{community.name}{kind}名单（{today:%Y年%m月%d日}导出）"
+    filename = f"{community.name}-{kind}-{today:%Y%m%d}.xlsx"
+    return title, filename
+
+
+def residents_export(
+    *, community: Community, by: User, full_phones: bool = False
+) -> tuple[bytes, str]:
+    """Residents of one community. Whole numbers only when asked, and then each view is logged."""
+    residents = list(Resident.objects.filter(community=community).order_by("name_pinyin"))
+    consented = set(
+        Consent.objects.filter(
+            resident__community=community,
+            purpose=Consent.Purpose.DATA_USE,
+            withdrawn_at__isnull=True,
+        ).values_list("resident_id", flat=True)
+    )
+    if full_phones:
+        PhoneView.objects.bulk_create(
+            PhoneView(street_id=community.street_id, viewer=by, resident=r, context="export")
+            for r in residents
+        )
+    title, filename = _dated_title("居民", community)
+    rows = (
+        [
+            r.name,
+            r.phone if full_phones else mask_phone(r.phone),
+            r.address,
+            float(r.latitude) if r.latitude is not None else None,
+            float(r.longitude) if r.longitude is not None else None,
+            "是" if r.pk in consented else "否",
+        ]
+        for r in residents
+    )
+    content = build_xlsx(
+        title=title,
+        headers=RESIDENT_COLUMNS,
+        rows=rows,
+        totals=[None, _("%(n)s people") % {"n": len(residents)}, None, None, None, None],
+    )
+    return content, filename
+
+
+def members_export(*, community: Community, by: User) -> tuple[bytes, str]:
+    members = list(
+        Member.objects.filter(community=community)
+        .select_related("user")
+        .prefetch_related("skills")
+        .order_by("user__name_pinyin")
+    )
+    title, filename = _dated_title("党员", community)
+    rows = (
+        [
+            m.user.name,
+            m.user.phone,
+            KIND_LABEL[m.kind],
+            m.party_join_date.isoformat() if m.party_join_date else "",
+            "、".join(s.name for s in m.skills.all()),
+            m.capacity,
+            float(m.home_latitude) if m.home_latitude is not None else None,
+            float(m.home_longitude) if m.home_longitude is not None else None,
+            "是" if m.public_contact else "否",
+        ]
+        for m in members
+    )
+    content = build_xlsx(
+        title=title,
+        headers=MEMBER_COLUMNS,
+        rows=rows,
+        totals=[None, _("%(n)s people") % {"n": len(members)}] + [None] * 7,
+    )
+    return content, filename

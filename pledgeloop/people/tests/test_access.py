@@ -1,0 +1,115 @@
+"""Role scoping of people: every view tried from every role, and across communities."""
+
+import pytest
+from django.urls import reverse
+
+from pledgeloop.people.models import PhoneView
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(page) -> str:
+    """The table body of a list page: search hints elsewhere on the page may name people."""
+    return page.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+
+
+def test_community_admin_lists_only_their_communitys_residents(world, client_for):
+    page = client_for(world.community_admin).get(reverse("people:residents"))
+    assert page.status_code == 200
+    assert "王秀兰" in page.text
+    assert "李四" not in page.text
+    assert "赵六" not in page.text
+
+
+def test_community_admin_cannot_open_another_communitys_resident(world, client_for):
+    url = reverse("people:resident_detail", args=[world.resident_there.pk])
+    assert client_for(world.community_admin).get(url).status_code == 404
+
+
+def test_community_admin_cannot_export_another_communitys_residents(world, client_for):
+    url = reverse("people:export", args=[world.neighbour.pk, "residents"])
+    assert client_for(world.community_admin).get(url).status_code == 404
+
+
+def test_community_admin_cannot_import_into_another_community(world, client_for):
+    url = reverse("people:import", args=[world.neighbour.pk, "residents"])
+    assert client_for(world.community_admin).get(url).status_code == 404
+
+
+def test_community_filter_cannot_widen_the_scope(world, client_for):
+    url = reverse("people:residents") + f"?community={world.neighbour.pk}"
+    page = client_for(world.community_admin).get(url)
+    assert "李四" not in page.text
+
+
+def test_street_admin_sees_every_community_of_their_street_only(world, client_for):
+    page = client_for(world.street_admin).get(reverse("people:residents"))
+    assert "王秀兰" in page.text
+    assert "李四" in page.text
+    assert "赵六" not in page.text
+
+
+def test_member_sees_masked_phones_only(world, client_for):
+    client = client_for(world.member)
+    listing = client.get(reverse("people:residents"))
+    assert "138****5678" in listing.text
+    assert "13812345678" not in listing.text
+    detail = client.get(reverse("people:resident_detail", args=[world.resident_here.pk]))
+    assert "138****5678" in detail.text
+    assert "13812345678" not in detail.text
+
+
+def test_member_cannot_reveal_a_full_phone(world, client_for):
+    url = reverse("people:resident_reveal_phone", args=[world.resident_here.pk])
+    assert client_for(world.member).post(url).status_code == 403
+    assert not PhoneView.objects.exists()
+
+
+def test_member_cannot_export_or_import(world, client_for):
+    client = client_for(world.member)
+    assert (
+        client.get(reverse("people:export", args=[world.community.pk, "residents"])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("people:import", args=[world.community.pk, "members"])).status_code
+        == 404
+    )
+
+
+def test_admin_list_shows_masked_phones_until_revealed(world, client_for):
+    client = client_for(world.community_admin)
+    assert "13812345678" not in client.get(reverse("people:residents")).text
+    url = reverse("people:resident_reveal_phone", args=[world.resident_here.pk])
+    revealed = client.post(url)
+    assert "13812345678" in revealed.text
+    view = PhoneView.objects.get()
+    assert view.viewer == world.community_admin
+    assert view.resident == world.resident_here
+
+
+def test_resident_and_anonymous_cannot_list_residents(world, client, client_for):
+    assert client.get(reverse("people:residents")).status_code == 302  # to sign-in
+    page = client_for(world.resident).get(reverse("people:residents"))
+    assert "李四" not in rows(page)
+    assert "王秀兰" not in rows(page)
+
+
+def test_outsider_admin_cannot_see_our_members(world, client_for):
+    page = client_for(world.outsider).get(reverse("people:members"))
+    assert "张三" not in rows(page)
+    member_pk = world.member.member.pk
+    assert (
+        client_for(world.outsider)
+        .get(reverse("people:member_detail", args=[member_pk]))
+        .status_code
+        == 404
+    )
+
+
+def test_pinyin_search_finds_by_initials_and_full_pinyin(world, client_for):
+    client = client_for(world.community_admin)
+    for query in ["zs", "zhangsan", "张"]:
+        page = client.get(reverse("people:members") + f"?q={query}")
+        assert "张三" in rows(page), query
+    assert "张三" not in rows(client.get(reverse("people:members") + "?q=ww"))

@@ -1,0 +1,202 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pledgeloop.lib.pinyin import pinyin_search_q
+from pledgeloop.lib.spreadsheets import xlsx_response
+
+from . import access
+from .forms import LoginForm, SpreadsheetUploadForm
+from .models import PhoneView, Role
+from .spreadsheets import (
+    ImportRejected,
+    members_export,
+    members_import,
+    residents_export,
+    residents_import,
+)
+
+HOME_BY_ROLE = {
+    Role.STREET_ADMIN: "console:street_home",
+    Role.COMMUNITY_ADMIN: "console:home",
+    Role.MEMBER: "people:member_home",
+    Role.RESIDENT: "people:resident_home",
+}
+
+
+def login_view(request):
+    if request.user.is_authenticated:
+        return redirect("people:home")
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.user)
+        target = request.POST.get("next") or request.GET.get("next")
+        if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+            return redirect(target)
+        return redirect("people:home")
+    return render(request, "people/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect("people:login")
+
+
+@login_required
+def home(request):
+    """Each role lands on its own home page."""
+    role = request.user.primary_role
+    if role is None:
+        if request.user.is_superuser:
+            return redirect("admin:index")
+        return render(request, "people/no_role.html")
+    return redirect(HOME_BY_ROLE[role])
+
+
+@login_required
+def member_home(request):
+    member = getattr(request.user, "member", None)
+    if member is None:
+        raise PermissionDenied
+    return render(request, "people/member_home.html", {"member": member})
+
+
+@login_required
+def resident_home(request):
+    resident = getattr(request.user, "resident", None)
+    if resident is None:
+        raise PermissionDenied
+    return render(request, "people/resident_home.html", {"resident": resident})
+
+
+def _people_filters(request, qs, community_field="community_id"):
+    query = request.GET.get("q", "").strip()
+    community = request.GET.get("community", "")
+    if query:
+        qs = qs.filter(pinyin_search_q(query, prefix=""))
+    if community.isdigit():
+        qs = qs.filter(**{community_field: int(community)})
+    return qs, query, community
+
+
+@login_required
+def resident_list(request):
+    qs = access.residents_visible_to(request.user).select_related("community")
+    qs, query, community = _people_filters(request, qs)
+    page = Paginator(qs.order_by("name_pinyin"), 50).get_page(request.GET.get("page"))
+    communities = access.communities_administered(request.user)
+    return render(
+        request,
+        "people/resident_list.html",
+        {
+            "page": page,
+            "q": query,
+            "community": community,
+            "communities": communities,
+            "is_admin": access.is_admin(request.user),
+        },
+    )
+
+
+@login_required
+def resident_detail(request, pk: int):
+    resident = access.get_resident_for_user(request.user, pk)
+    return render(
+        request,
+        "people/resident_detail.html",
+        {"resident": resident, "may_reveal": access.can_see_full_phone(request.user, resident)},
+    )
+
+
+@login_required
+@require_POST
+def resident_reveal_phone(request, pk: int):
+    """Show the whole number once, to an admin of the community, and log that it was seen."""
+    resident = access.get_resident_for_user(request.user, pk)
+    if not access.can_see_full_phone(request.user, resident):
+        raise PermissionDenied
+    PhoneView.objects.create(
+        street_id=resident.street_id, viewer=request.user, resident=resident, context="detail"
+    )
+    return render(
+        request,
+        "people/resident_detail.html",
+        {"resident": resident, "may_reveal": True, "full_phone": resident.phone},
+    )
+
+
+@login_required
+def member_list(request):
+    qs = access.members_visible_to(request.user).select_related("user", "community")
+    query = request.GET.get("q", "").strip()
+    community = request.GET.get("community", "")
+    if query:
+        qs = qs.filter(pinyin_search_q(query, prefix="user__"))
+    if community.isdigit():
+        qs = qs.filter(community_id=int(community))
+    page = Paginator(qs.order_by("user__name_pinyin"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "people/member_list.html",
+        {
+            "page": page,
+            "q": query,
+            "community": community,
+            "communities": access.communities_administered(request.user),
+            "is_admin": access.is_admin(request.user),
+        },
+    )
+
+
+@login_required
+def member_detail(request, pk: int):
+    member = access.get_member_for_user(request.user, pk)
+    return render(request, "people/member_detail.html", {"member": member})
+
+
+@login_required
+def people_export(request, community_id: int, kind: str):
+    community = access.get_community_for_admin(request.user, community_id)
+    if kind == "residents":
+        content, filename = residents_export(
+            community=community, by=request.user, full_phones=request.GET.get("full") == "1"
+        )
+    else:
+        content, filename = members_export(community=community, by=request.user)
+    return xlsx_response(content, filename)
+
+
+@login_required
+def people_import(request, community_id: int, kind: str):
+    community = access.get_community_for_admin(request.user, community_id)
+    form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        run = residents_import if kind == "residents" else members_import
+        try:
+            result = run(community=community, file=form.cleaned_data["file"], by=request.user)
+        except ImportRejected as rejected:
+            errors = rejected.errors
+        else:
+            messages.success(
+                request,
+                _("Imported %(n)s people into %(c)s.") % {"n": result.created, "c": community.name},
+            )
+            target = "people:residents" if kind == "residents" else "people:members"
+            return redirect(f"{reverse(target)}?community={community.pk}")
+    status = 400 if errors or form.errors else 200
+    return render(
+        request,
+        "people/import.html",
+        {"form": form, "errors": errors, "community": community, "kind": kind},
+        status=status,
+    )

@@ -1,0 +1,59 @@
+"""Every role signs in on a 360 px phone and on a desktop, in real Chromium."""
+
+import pytest
+
+from pledgeloop.conftest import DESKTOP, PASSWORD, PHONE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROLES = ["street_admin", "community_admin", "member", "resident"]
+LANDING = {
+    "street_admin": "/console/street/",
+    "community_admin": "/console/",
+    "member": "/me/",
+    "resident": "/my/",
+}
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_each_role_signs_in_and_lands_home(world, live_server, browser, screenshot_dir, device):
+    options = PHONE if device == "phone" else DESKTOP
+    for role in ROLES:
+        user = getattr(world, role)
+        context = browser.new_context(locale="zh-CN", **options)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/")
+        assert page.locator("h1").inner_text() == "登录"
+        page.fill("#id_phone", user.phone)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit].primary")
+        page.wait_for_url(f"{live_server.url}{LANDING[role]}")
+        assert user.name in page.content()
+        # Nothing wider than the screen: no sideways scrolling on a phone.
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= options["viewport"]["width"], f"{role} page is {width}px wide"
+        page.screenshot(path=str(screenshot_dir / f"login-{role}-{device}.png"), full_page=True)
+        context.close()
+
+
+def test_wrong_password_shows_a_chinese_message_on_a_phone(
+    world, live_server, browser, screenshot_dir
+):
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_phone", world.member.phone)
+    page.fill("#id_password", "wrong")
+    page.click("button[type=submit].primary")
+    assert "手机号或密码不正确" in page.locator("[role=alert]").inner_text()
+    page.screenshot(path=str(screenshot_dir / "login-wrong-password-phone.png"))
+    context.close()
+
+
+def test_language_switch_to_english(world, live_server, browser):
+    context = browser.new_context(locale="zh-CN", **DESKTOP)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.click("button[name=language][value=en]")
+    assert page.locator("h1").inner_text() == "Sign in"
+    context.close()

@@ -1,0 +1,44 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_with_the_database_state(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+    assert body["vendor"] == connection.vendor
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable():
+    """A separate process, configured with a database nobody listens for, asks /healthz."""
+    script = (
+        "import django, json; django.setup();"
+        "from django.test import Client; r = Client().get('/healthz');"
+        "print(json.dumps({'status': r.status_code, 'body': r.json()}))"
+    )
+    env = dict(
+        os.environ,
+        DATABASE_URL="postgres://nobody@127.0.0.1:1/nowhere",
+        DJANGO_SETTINGS_MODULE="pledgeloop.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["status"] == 503
+    assert answer["body"]["database"] == "unavailable"

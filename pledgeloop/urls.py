@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("console/", include("pledgeloop.console.urls")),
+    path("", include("pledgeloop.people.urls")),
+] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Prints the path of a Python >= 3.12: first on PATH, then under pyenv's versions folder.
+# Exits 1 with a message saying what to install when there is none.
+ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; }
+for name in python3.12 python3.13 python3 python; do
+    p=$(command -v "$name" 2>/dev/null) || continue
+    if ok "$p"; then
+        # pyenv shims resolve to the global version; make sure the shim really runs >= 3.12
+        echo "$p"; exit 0
+    fi
+done
+root=${PYENV_ROOT:-$HOME/.pyenv}
+for p in $(ls -d "$root"/versions/3.1[2-9]*/bin/python3 "$root"/versions/3.[2-9][0-9]*/bin/python3 2>/dev/null | sort -rV); do
+    if ok "$p"; then echo "$p"; exit 0; fi
+done
+echo "pledgeloop needs Python 3.12 or newer, and none was found on PATH or under $root/versions." >&2
+echo "Install one (e.g. 'pyenv install 3.12' or your system's python3.12 package) and run make again." >&2
+exit 1
