@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "pledgeloop.orgs",
     "pledgeloop.people",
     "pledgeloop.console",
+    "pledgeloop.notify",
+    "pledgeloop.orders",
+    "pledgeloop.service",
     "pledgeloop.demo",
 ]
 
@@ -100,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pledgeloop.lib.context_processors.site",
+                "pledgeloop.notify.context_processors.inbox",
             ],
         },
     },
@@ -184,6 +188,11 @@ MAILERS = {
         "BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
     },
 }
+# Senders every notification is handed to, besides the in-app inbox.
+NOTIFY_SENDERS = env_list(
+    "NOTIFY_SENDERS",
+    ["pledgeloop.notify.senders.EmailSender", "pledgeloop.notify.senders.LoggingSmsSender"],
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pledgeloop@localhost")
 
 # --- the product ------------------------------------------------------------------------

@@ -11,5 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("console/", include("pledgeloop.console.urls")),
+    path("inbox/", include("pledgeloop.notify.urls")),
     path("", include("pledgeloop.people.urls")),
+    path("", include("pledgeloop.orders.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

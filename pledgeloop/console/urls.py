@@ -1,9 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import orders, views
 
 app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
     path("street/", views.street_home, name="street_home"),
+    # The needs list and order handling (orders.py)
+    path("needs/", orders.needs_list, name="needs"),
+    path("orders/new/", orders.staff_intake, name="staff_intake"),
+    path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/<str:action>/", orders.order_action, name="order_action"),
+    path("qr/", orders.qr_codes, name="qr_codes"),
 ]

@@ -1,0 +1,50 @@
+import logging
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from pledgeloop.notify.models import Delivery, Notification
+from pledgeloop.notify.services import notify
+
+pytestmark = pytest.mark.django_db
+
+
+def test_notify_fills_the_inbox_and_hands_it_to_every_sender(
+    world, django_capture_on_commit_callbacks, caplog
+):
+    world.member.email = "zhangsan@example.cn"
+    world.member.save()
+    with (
+        caplog.at_level(logging.INFO, logger="pledgeloop.notify"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        notify(user=world.member, kind="dispatch", title="新的派单", url="/me/")
+    assert Notification.objects.filter(user=world.member).count() == 1
+    assert len(mail.outbox) == 1 and mail.outbox[0].subject == "新的派单"
+    assert set(Delivery.objects.values_list("channel", flat=True)) == {"email", "sms"}
+    assert "139****0103" in caplog.text
+    assert "13900000103" not in caplog.text
+
+
+def test_same_dedupe_key_notifies_once(world):
+    first = notify(user=world.member, kind="anniversary", title="政治生日", dedupe_key="anniv:2026")
+    second = notify(
+        user=world.member, kind="anniversary", title="政治生日", dedupe_key="anniv:2026"
+    )
+    assert first is not None and second is None
+    assert Notification.objects.count() == 1
+
+
+def test_inbox_shows_only_my_notifications_and_marks_read(world, client_for):
+    mine = notify(user=world.member, kind="x", title="给张三的消息", url="/me/")
+    notify(user=world.community_admin, kind="x", title="给书记的消息")
+    client = client_for(world.member)
+    page = client.get(reverse("notify:inbox"))
+    assert "给张三的消息" in page.text and "给书记的消息" not in page.text
+    response = client.post(reverse("notify:open", args=[mine.pk]))
+    assert response.url == "/me/"
+    mine.refresh_from_db()
+    assert mine.read_at is not None
+    other = Notification.objects.get(user=world.community_admin)
+    assert client.post(reverse("notify:open", args=[other.pk])).status_code == 404

@@ -1,0 +1,325 @@
+"""点单: a resident's order for help and its recorded life (DESIGN.md §3, C2, C3).
+
+    submitted → triaged (on the needs list) → dispatched → accepted → in_service → done → reviewed
+    side exits: rejected, cancelled, expired; a declined or timed-out dispatch, a hand-back,
+    a transfer or a "not solved" review return the order to the needs list (triaged).
+
+State changes happen only in orders/services.py, which calls `Order.transition_to`; every
+change writes an OrderEvent (who, when, why, from where).
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pledgeloop.orgs.models import LATITUDE, LONGITUDE, Category, Community, Site, Street
+from pledgeloop.people.models import Member, Resident
+
+
+class OrderError(Exception):
+    """A refused action, with a message for the person who tried it."""
+
+
+def new_tracking_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Order(models.Model):
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting to be accepted")  # 待受理
+        TRIAGED = "triaged", _("Accepted by the community")  # 已受理
+        DISPATCHED = "dispatched", _("Dispatched")  # 已派单
+        ACCEPTED = "accepted", _("Taken by a member")  # 已接单
+        IN_SERVICE = "in_service", _("In service")  # 服务中
+        DONE = "done", _("Done")  # 已完成
+        REVIEWED = "reviewed", _("Reviewed")  # 已评价
+        REJECTED = "rejected", _("Returned")  # 已退回
+        CANCELLED = "cancelled", _("Cancelled")  # 已取消
+        EXPIRED = "expired", _("Timed out")  # 已超时
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Resident's phone")
+        QR = "qr", _("QR code")
+        PHONE = "phone", _("Phone call to the community")
+        VISIT = "visit", _("Door-to-door visit")
+        PATROL = "patrol", _("Patrol report")
+        API = "api", _("API")
+        HOTLINE = "hotline", _("12345 hotline")
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="orders", verbose_name=_("community")
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("category"))
+    description = models.TextField(_("what help is needed"), max_length=1000)
+    # Where: a site (compound or building) and/or a typed address; a point when known.
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("building or compound"),
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True, validators=LATITUDE
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True, validators=LONGITUDE
+    )
+    window_start = models.DateTimeField(_("wanted from"), null=True, blank=True)
+    window_end = models.DateTimeField(_("wanted until"), null=True, blank=True)
+    # RFC 5545 rule for a recurring need (e.g. every Monday); blank for a one-off order.
+    recurrence = models.CharField(_("recurrence rule"), max_length=200, blank=True)
+    # Who asked. The phone is stored whole and shown masked except to the assigned member
+    # and the community's admins (DESIGN.md §10).
+    contact_name = models.CharField(_("how to address you"), max_length=40, blank=True)
+    phone = models.CharField(_("mobile number"), max_length=11)
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("resident"),
+    )
+    consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="orders/%Y/%m/", blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    # A member chosen by the resident on the member's QR page (a wish, not a dispatch).
+    requested_member = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requested_orders",
+        verbose_name=_("member asked for"),
+    )
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.SUBMITTED, db_index=True
+    )
+    assigned_member = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_orders",
+        verbose_name=_("assigned member"),
+    )
+    tracking_token = models.CharField(
+        max_length=40, unique=True, default=new_tracking_token, editable=False
+    )
+    reject_reason = models.CharField(_("reason for returning"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("filed by"),
+    )
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now, db_index=True)
+    triaged_at = models.DateTimeField(_("accepted onto the needs list at"), null=True, blank=True)
+    respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
+    finish_by = models.DateTimeField(_("finish by"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["community", "state"], name="order_community_state"),
+            models.Index(fields=["street", "state"], name="order_street_state"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(window_end__isnull=True)
+                | models.Q(window_start__isnull=True)
+                | models.Q(window_end__gt=models.F("window_start")),
+                name="order_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state__in=["accepted", "in_service"])
+                | models.Q(assigned_member__isnull=False),
+                name="order_taken_has_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.category} · {self.description[:20]}"
+
+    # --- the state machine --------------------------------------------------------------
+
+    TRANSITIONS: dict[str, set[str]] = {
+        State.SUBMITTED: {State.TRIAGED, State.REJECTED, State.CANCELLED, State.EXPIRED},
+        State.TRIAGED: {
+            State.DISPATCHED,
+            State.ACCEPTED,
+            State.REJECTED,
+            State.CANCELLED,
+            State.EXPIRED,
+        },
+        State.DISPATCHED: {State.ACCEPTED, State.TRIAGED, State.CANCELLED},
+        State.ACCEPTED: {State.IN_SERVICE, State.TRIAGED, State.CANCELLED},
+        State.IN_SERVICE: {State.DONE, State.TRIAGED},
+        State.DONE: {State.REVIEWED, State.TRIAGED},
+        State.REVIEWED: {State.TRIAGED},
+        State.REJECTED: set(),
+        State.CANCELLED: set(),
+        State.EXPIRED: set(),
+    }
+    OPEN_STATES = {
+        State.SUBMITTED,
+        State.TRIAGED,
+        State.DISPATCHED,
+        State.ACCEPTED,
+        State.IN_SERVICE,
+    }
+    CANCELLABLE = {State.SUBMITTED, State.TRIAGED, State.DISPATCHED, State.ACCEPTED}
+    TAKEN = {State.ACCEPTED, State.IN_SERVICE}
+
+    def can_transition_to(self, state: str) -> bool:
+        return state in self.TRANSITIONS[self.state]
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.state in self.CANCELLABLE
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.recurrence)
+
+    def is_overdue(self, now=None) -> bool:
+        """Not taken within the response deadline, or not finished within the finish deadline.
+
+        Mirrors orders.selectors.overdue_q, which filters lists in the database.
+        """
+        now = now or timezone.now()
+        waiting = {self.State.SUBMITTED, self.State.TRIAGED, self.State.DISPATCHED}
+        late_response = (
+            self.state in waiting and self.respond_by is not None and now > self.respond_by
+        )
+        late_finish = (
+            self.state in self.OPEN_STATES and self.finish_by is not None and now > self.finish_by
+        )
+        return late_response or late_finish
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()
+
+
+class OrderEvent(models.Model):
+    """One recorded transition: who, when, why, from where. Kept whatever else changes."""
+
+    class Source(models.TextChoices):
+        WEB = "web", _("web")
+        CONSOLE = "console", _("console")
+        API = "api", _("API")
+        SYSTEM = "system", _("system")
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
+    )
+    from_state = models.CharField(_("from"), max_length=12, choices=Order.State.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=12, choices=Order.State.choices)
+    action = models.CharField(_("action"), max_length=30)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    by_label = models.CharField(_("by (as shown)"), max_length=60, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    source = models.CharField(_("from where"), max_length=10, choices=Source.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.order_id} {self.from_state or '∅'} → {self.to_state} ({self.action})"
+
+
+class Dispatch(models.Model):
+    """派单: an offer of an order to one member, with a response deadline."""
+
+    class State(models.TextChoices):
+        OFFERED = "offered", _("Offered")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        TIMED_OUT = "timed_out", _("Timed out")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="dispatches", verbose_name=_("order")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="dispatches", verbose_name=_("member")
+    )
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("offered by"),
+    )
+    offered_at = models.DateTimeField(_("offered at"), default=timezone.now)
+    respond_by = models.DateTimeField(_("respond by"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.OFFERED
+    )
+    responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # Set when the dispatch came from the engine's suggestion (the cost terms, as shown).
+    suggested = models.JSONField(_("suggestion"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dispatch")
+        verbose_name_plural = _("dispatches")
+        ordering = ["-offered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(state="offered"),
+                name="dispatch_one_open_offer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.order_id} → {self.member} ({self.state})"
+
+
+class IntakeAttempt(models.Model):
+    """Anonymous intake throttle: one row per accepted submission, by IP and by phone."""
+
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    phone = models.CharField(max_length=11, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("intake attempt")
+        verbose_name_plural = _("intake attempts")
+
+    def __str__(self) -> str:
+        return f"{self.ip} {self.at:%Y-%m-%d %H:%M}"

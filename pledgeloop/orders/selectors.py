@@ -1,0 +1,104 @@
+"""Reads of orders that more than one page needs: the needs list, nearby open orders."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from pledgeloop.lib.geo import walking_minutes
+from pledgeloop.people.models import Member
+
+from .models import Dispatch, Order
+
+# Orders that have waited past a deadline (DESIGN.md §3): nobody took them within the
+# response time, or nobody finished them within the completion time.
+WAITING = [Order.State.SUBMITTED, Order.State.TRIAGED, Order.State.DISPATCHED]
+
+
+def overdue_q(now: datetime | None = None) -> Q:
+    now = now or timezone.now()
+    return (Q(state__in=WAITING) & Q(respond_by__lt=now)) | (
+        Q(state__in=list(Order.OPEN_STATES)) & Q(finish_by__lt=now)
+    )
+
+
+def needs_list(
+    qs: QuerySet[Order],
+    *,
+    category=None,
+    state=None,
+    community=None,
+    channel=None,
+    overdue: bool = False,
+    now: datetime | None = None,
+) -> QuerySet[Order]:
+    if category:
+        qs = qs.filter(category_id=category)
+    if state:
+        qs = qs.filter(state=state)
+    if community:
+        qs = qs.filter(community_id=community)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if overdue:
+        qs = qs.filter(overdue_q(now))
+    return qs.select_related("category", "community", "assigned_member__user")
+
+
+def state_counts(qs: QuerySet[Order], now: datetime | None = None) -> dict:
+    counts = dict(qs.values_list("state").annotate(n=Count("id")).order_by())
+    counts["overdue"] = qs.filter(overdue_q(now)).count()
+    return counts
+
+
+@dataclass
+class NearbyOrder:
+    order: Order
+    minutes: float | None
+
+
+def open_orders_near(member: Member, *, limit: int = 50) -> list[NearbyOrder]:
+    """Orders on the needs list in the member's street, nearest first by walking time.
+
+    Orders without a point sort after those with one; ties go to the older order.
+    """
+    orders = list(
+        Order.objects.filter(street_id=member.street_id, state=Order.State.TRIAGED)
+        .select_related("category", "community", "site")
+        .order_by("created_at")[:500]
+    )
+    results = []
+    for order in orders:
+        minutes = None
+        if None not in (
+            order.latitude,
+            order.longitude,
+            member.home_latitude,
+            member.home_longitude,
+        ):
+            minutes = walking_minutes(
+                float(member.home_latitude),
+                float(member.home_longitude),
+                float(order.latitude),
+                float(order.longitude),
+            )
+        results.append(NearbyOrder(order, minutes))
+    results.sort(key=lambda r: (r.minutes is None, r.minutes or 0, r.order.created_at))
+    return results[:limit]
+
+
+def offers_for(member: Member) -> QuerySet[Dispatch]:
+    return (
+        Dispatch.objects.filter(member=member, state=Dispatch.State.OFFERED)
+        .select_related("order__category", "order__community")
+        .order_by("respond_by")
+    )
+
+
+def orders_held_by(member: Member) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(assigned_member=member, state__in=list(Order.TAKEN))
+        .select_related("category", "community")
+        .order_by(F("finish_by").asc(nulls_last=True))
+    )

@@ -1,0 +1,663 @@
+"""Every change to an order happens here (STYLE.md): one atomic function per action.
+
+Each function locks the order row (SELECT … FOR UPDATE on PostgreSQL; on SQLite every write
+transaction starts with BEGIN IMMEDIATE, which serialises writers), re-checks the state
+under the lock, records an OrderEvent and returns the fresh order. Concurrent actions on
+one order therefore have exactly one winner; the others get an OrderError whose message
+says what happened.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
+from pledgeloop.notify.services import notify
+from pledgeloop.orgs.models import Category, Community, Site
+from pledgeloop.people.models import Member, Resident, Role, RoleGrant, User
+from pledgeloop.service.models import ServiceRecord
+from pledgeloop.service.services import service_record_create
+
+from .models import Dispatch, Order, OrderError, OrderEvent
+
+State = Order.State
+Source = OrderEvent.Source
+DEFAULT_DISPATCH_RESPONSE = timedelta(hours=4)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _locked(order: Order) -> Order:
+    return (
+        Order.objects.select_for_update().select_related("category", "community").get(pk=order.pk)
+    )
+
+
+def _refuse_unless(order: Order, to: str, doing: str) -> None:
+    if not order.can_transition_to(to):
+        raise OrderError(
+            _("This order is “%(state)s”, so it cannot be %(doing)s.")
+            % {"state": order.get_state_display(), "doing": doing}
+        )
+
+
+def _move(
+    order: Order,
+    to: str,
+    *,
+    action: str,
+    by: User | None,
+    source: str,
+    reason: str = "",
+    by_label: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Record the transition and set the state; the caller saves the order."""
+    OrderEvent.objects.create(
+        street_id=order.street_id,
+        order=order,
+        from_state=order.state,
+        to_state=to,
+        action=action,
+        by=by,
+        by_label=by_label or (by.name if by else ""),
+        reason=reason[:300],
+        source=source,
+        at=now or timezone.now(),
+    )
+    order.state = to
+
+
+def _save(order: Order, *fields: str) -> None:
+    order.save(update_fields=["state", "updated_at", *fields])
+
+
+def _require_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderError(_("Please give a reason for %(what)s.") % {"what": what})
+    return reason
+
+
+def member_open_load(member: Member) -> int:
+    """Orders a member holds now: taken ones plus offers still waiting for an answer."""
+    taken = Order.objects.filter(assigned_member=member, state__in=Order.TAKEN).count()
+    offered = Dispatch.objects.filter(member=member, state=Dispatch.State.OFFERED).count()
+    return taken + offered
+
+
+def _check_member_can_take(member: Member, order: Order, *, counting_offer: bool = False) -> None:
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if not member.active:
+        raise OrderError(_("This member is not active."))
+    if member.street_id != order.street_id:
+        raise OrderError(_("This member belongs to another street."))
+    load = member_open_load(member) - (1 if counting_offer else 0)
+    if load >= member.capacity:
+        raise OrderError(
+            _("%(name)s already has %(load)s open orders, the most they take at once.")
+            % {"name": member.name, "load": load}
+        )
+
+
+def community_admins(community: Community) -> list[User]:
+    grants = RoleGrant.objects.filter(
+        Q(role=Role.COMMUNITY_ADMIN, community=community)
+        | Q(role=Role.STREET_ADMIN, street_id=community.street_id)
+    ).select_related("user")
+    return list({g.user_id: g.user for g in grants}.values())
+
+
+def _tell_resident(order: Order, title: str) -> None:
+    """Residents follow the tracking page; one with an account also gets an inbox entry."""
+    user = order.resident.user if order.resident_id and order.resident.user_id else None
+    if user:
+        notify(
+            user=user,
+            kind="order",
+            title=title,
+            street_id=order.street_id,
+            url=reverse("orders:track", args=[order.tracking_token]),
+        )
+
+
+# --- intake ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_submit(
+    *,
+    community: Community,
+    category: Category,
+    description: str,
+    phone: str,
+    consent: bool,
+    channel: str = Order.Channel.WEB,
+    address: str = "",
+    site: Site | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    window_start: datetime | None = None,
+    window_end: datetime | None = None,
+    contact_name: str = "",
+    photo=None,
+    requested_member: Member | None = None,
+    recurrence: str = "",
+    by: User | None = None,
+    source: str = Source.WEB,
+) -> Order:
+    """File an order. Nothing is stored unless every check passes."""
+    phone = normalise_phone(phone)
+    if not is_mainland_mobile(phone):
+        raise OrderError(_("Enter an 11-digit mainland mobile number, e.g. 13812345678."))
+    if not consent:
+        raise OrderError(
+            _(
+                "Please tick the box to agree to the privacy notice; "
+                "we cannot take the order without it."
+            )
+        )
+    if category.street_id != community.street_id or not category.active:
+        raise OrderError(_("Choose one of this community's categories."))
+    if site is not None and site.community_id != community.pk:
+        raise OrderError(_("That building is not in this community."))
+    description = (description or "").strip()
+    if len(description) < 2:
+        raise OrderError(_("Please say in a few words what help you need."))
+    if not (address.strip() or site or (latitude is not None and longitude is not None)):
+        raise OrderError(_("Please give an address or choose your building."))
+    if window_start and window_end and window_end <= window_start:
+        raise OrderError(_("The end of the wanted time must be after its start."))
+    if requested_member is not None and requested_member.street_id != community.street_id:
+        requested_member = None
+    if site is not None and latitude is None:
+        latitude, longitude = site.latitude, site.longitude
+    resident = Resident.objects.filter(community=community, phone=phone).order_by("pk").first()
+    now = timezone.now()
+    # The service-level clock starts when the resident files the order (DESIGN.md §3).
+    respond_by = now + timedelta(hours=category.respond_hours)
+    finish_by = now + timedelta(days=category.finish_days)
+    order = Order(
+        street_id=community.street_id,
+        community=community,
+        category=category,
+        description=description[:1000],
+        site=site,
+        address=address.strip()[:200],
+        latitude=latitude,
+        longitude=longitude,
+        window_start=window_start,
+        window_end=window_end,
+        recurrence=recurrence,
+        contact_name=contact_name.strip()[:40],
+        phone=phone,
+        resident=resident,
+        consent_at=now,
+        channel=channel,
+        requested_member=requested_member,
+        state=State.SUBMITTED,
+        created_by=by,
+        created_at=now,
+        respond_by=respond_by,
+        finish_by=finish_by,
+    )
+    if photo is not None:
+        order.photo.save(photo.name, photo, save=False)
+    order.save()
+    OrderEvent.objects.create(
+        street_id=order.street_id,
+        order=order,
+        from_state="",
+        to_state=State.SUBMITTED,
+        action="submit",
+        by=by,
+        by_label=by.name if by else _("Resident"),
+        source=source,
+        at=now,
+    )
+    url = reverse("console:order_detail", args=[order.pk])
+    for admin in community_admins(community):
+        notify(
+            user=admin,
+            kind="order_new",
+            street_id=order.street_id,
+            url=url,
+            title=_("New order in %(c)s: %(cat)s") % {"c": community.name, "cat": category.name},
+            body=description[:120],
+        )
+    return order
+
+
+# --- triage ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_triage(*, order: Order, by: User, source: str = Source.CONSOLE) -> Order:
+    """Accept onto the needs list (受理). The deadlines set at filing stay as they are."""
+    order = _locked(order)
+    _refuse_unless(order, State.TRIAGED, _("accepted onto the needs list"))
+    if order.state != State.SUBMITTED:
+        raise OrderError(_("This order is already on the needs list."))
+    now = timezone.now()
+    _move(order, State.TRIAGED, action="triage", by=by, source=source, now=now)
+    order.triaged_at = now
+    _save(order, "triaged_at")
+    return order
+
+
+@transaction.atomic
+def order_reject(*, order: Order, by: User, reason: str, source: str = Source.CONSOLE) -> Order:
+    """Return the order to the resident (退回) with a reason they will see."""
+    order = _locked(order)
+    reason = _require_reason(reason, _("returning the order"))
+    _refuse_unless(order, State.REJECTED, _("returned"))
+    _move(order, State.REJECTED, action="reject", by=by, source=source, reason=reason)
+    order.reject_reason = reason[:300]
+    _save(order, "reject_reason")
+    return order
+
+
+@transaction.atomic
+def order_cancel(
+    *, order: Order, by: User | None = None, reason: str = "", source: str = Source.WEB
+) -> Order:
+    """The resident withdraws the order while nobody has started on it."""
+    order = _locked(order)
+    if not order.is_cancellable:
+        raise OrderError(
+            _(
+                "This order is “%(state)s” and can no longer be cancelled; "
+                "call your community if plans changed."
+            )
+            % {"state": order.get_state_display()}
+        )
+    Dispatch.objects.filter(order=order, state=Dispatch.State.OFFERED).update(
+        state=Dispatch.State.WITHDRAWN, responded_at=timezone.now(), reason="cancelled"
+    )
+    was_with = order.assigned_member
+    _move(
+        order,
+        State.CANCELLED,
+        action="cancel",
+        by=by,
+        source=source,
+        reason=reason,
+        by_label=by.name if by else _("Resident"),
+    )
+    order.assigned_member = None
+    _save(order, "assigned_member")
+    if was_with:
+        notify(
+            user=was_with.user,
+            kind="order_cancelled",
+            street_id=order.street_id,
+            title=_("Order #%(n)s was cancelled by the resident") % {"n": order.pk},
+        )
+    return order
+
+
+@transaction.atomic
+def order_expire(*, order: Order, reason: str = "") -> Order:
+    order = _locked(order)
+    _refuse_unless(order, State.EXPIRED, _("marked as timed out"))
+    _move(
+        order,
+        State.EXPIRED,
+        action="expire",
+        by=None,
+        by_label=_("System"),
+        source=Source.SYSTEM,
+        reason=reason,
+    )
+    _save(order)
+    return order
+
+
+# --- dispatch (派单) and acceptance (接单) ------------------------------------------------
+
+
+@transaction.atomic
+def order_dispatch(
+    *,
+    order: Order,
+    member: Member,
+    by: User,
+    respond_by: datetime | None = None,
+    source: str = Source.CONSOLE,
+    suggested: dict | None = None,
+) -> Dispatch:
+    order = _locked(order)
+    _refuse_unless(order, State.DISPATCHED, _("dispatched"))
+    if order.state != State.TRIAGED:
+        raise OrderError(_("Only an order on the needs list can be dispatched."))
+    _check_member_can_take(member, order)
+    now = timezone.now()
+    respond_by = respond_by or now + DEFAULT_DISPATCH_RESPONSE
+    if respond_by <= now:
+        raise OrderError(_("The response deadline must be in the future."))
+    dispatch = Dispatch.objects.create(
+        street_id=order.street_id,
+        order=order,
+        member=member,
+        offered_by=by,
+        offered_at=now,
+        respond_by=respond_by,
+        suggested=suggested,
+    )
+    _move(
+        order,
+        State.DISPATCHED,
+        action="dispatch",
+        by=by,
+        source=source,
+        now=now,
+        reason=_("to %(name)s") % {"name": member.name},
+    )
+    _save(order)
+    notify(
+        user=member.user,
+        kind="dispatch",
+        street_id=order.street_id,
+        url=reverse("orders:member_orders"),
+        title=_("New order for you: %(cat)s") % {"cat": order.category.name},
+        body=order.description[:120],
+    )
+    return dispatch
+
+
+def _locked_offer(dispatch: Dispatch) -> tuple[Dispatch, Order]:
+    order = Order.objects.select_for_update().select_related("category").get(pk=dispatch.order_id)
+    dispatch = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+    return dispatch, order
+
+
+def _offer_closed(dispatch: Dispatch) -> OrderError:
+    messages = {
+        Dispatch.State.ACCEPTED: _("You have already accepted this order."),
+        Dispatch.State.DECLINED: _("This offer was declined."),
+        Dispatch.State.TIMED_OUT: _("This offer has expired; the order is back on the needs list."),
+        Dispatch.State.WITHDRAWN: _("This offer was withdrawn."),
+    }
+    return OrderError(messages[dispatch.state])
+
+
+@transaction.atomic
+def dispatch_accept(*, dispatch: Dispatch, member: Member, source: str = Source.WEB) -> Order:
+    dispatch, order = _locked_offer(dispatch)
+    if dispatch.member_id != member.pk:
+        raise OrderError(_("This order was offered to another member."))
+    if dispatch.state != Dispatch.State.OFFERED:
+        raise _offer_closed(dispatch)
+    now = timezone.now()
+    if now > dispatch.respond_by:
+        _time_out(dispatch, order, now)
+        raise OrderError(_("This offer has expired; the order is back on the needs list."))
+    _check_member_can_take(member, order, counting_offer=True)
+    dispatch.state, dispatch.responded_at = Dispatch.State.ACCEPTED, now
+    dispatch.save(update_fields=["state", "responded_at"])
+    _move(order, State.ACCEPTED, action="accept", by=member.user, source=source, now=now)
+    order.assigned_member, order.accepted_at = member, now
+    _save(order, "assigned_member", "accepted_at")
+    _tell_resident(order, _("A member has taken your order"))
+    return order
+
+
+@transaction.atomic
+def dispatch_decline(
+    *, dispatch: Dispatch, member: Member, reason: str, source: str = Source.WEB
+) -> Order:
+    reason = _require_reason(reason, _("declining"))
+    dispatch, order = _locked_offer(dispatch)
+    if dispatch.member_id != member.pk:
+        raise OrderError(_("This order was offered to another member."))
+    if dispatch.state != Dispatch.State.OFFERED:
+        raise _offer_closed(dispatch)
+    now = timezone.now()
+    dispatch.state, dispatch.responded_at, dispatch.reason = (
+        Dispatch.State.DECLINED,
+        now,
+        reason[:300],
+    )
+    dispatch.save(update_fields=["state", "responded_at", "reason"])
+    _move(
+        order,
+        State.TRIAGED,
+        action="decline",
+        by=member.user,
+        source=source,
+        reason=reason,
+        now=now,
+    )
+    _save(order)
+    for admin in community_admins(order.community):
+        notify(
+            user=admin,
+            kind="dispatch_declined",
+            street_id=order.street_id,
+            url=reverse("console:order_detail", args=[order.pk]),
+            title=_("%(name)s declined order #%(n)s") % {"name": member.name, "n": order.pk},
+            body=reason,
+        )
+    return order
+
+
+def _time_out(dispatch: Dispatch, order: Order, now: datetime) -> None:
+    dispatch.state, dispatch.responded_at = Dispatch.State.TIMED_OUT, now
+    dispatch.save(update_fields=["state", "responded_at"])
+    _move(
+        order,
+        State.TRIAGED,
+        action="time_out",
+        by=None,
+        by_label=_("System"),
+        source=Source.SYSTEM,
+        reason=_("%(name)s did not answer in time") % {"name": dispatch.member.name},
+        now=now,
+    )
+    _save(order)
+
+
+@transaction.atomic
+def dispatch_time_out(*, dispatch: Dispatch, now: datetime | None = None) -> bool:
+    """Return an unanswered offer's order to the needs list. Idempotent: False if nothing to do."""
+    now = now or timezone.now()
+    dispatch, order = _locked_offer(dispatch)
+    if dispatch.state != Dispatch.State.OFFERED or now <= dispatch.respond_by:
+        return False
+    _time_out(dispatch, order, now)
+    return True
+
+
+def dispatches_time_out_due(*, now: datetime | None = None) -> int:
+    """The scheduled job: time out every offer past its deadline."""
+    now = now or timezone.now()
+    due = Dispatch.objects.filter(state=Dispatch.State.OFFERED, respond_by__lt=now).values_list(
+        "pk", flat=True
+    )
+    return sum(dispatch_time_out(dispatch=Dispatch(pk=pk), now=now) for pk in list(due))
+
+
+@transaction.atomic
+def order_claim(*, order: Order, member: Member, source: str = Source.WEB) -> Order:
+    """接单 from the open list: many may try at once; exactly one wins."""
+    order = _locked(order)
+    if order.state != State.TRIAGED:
+        if order.state in Order.TAKEN or order.state == State.DISPATCHED:
+            raise OrderError(_("Another member has already taken this order."))
+        raise OrderError(
+            _("This order is “%(state)s” and cannot be taken.")
+            % {"state": order.get_state_display()}
+        )
+    _check_member_can_take(member, order)
+    now = timezone.now()
+    _move(order, State.ACCEPTED, action="claim", by=member.user, source=source, now=now)
+    order.assigned_member, order.accepted_at = member, now
+    _save(order, "assigned_member", "accepted_at")
+    _tell_resident(order, _("A member has taken your order"))
+    return order
+
+
+# --- service -----------------------------------------------------------------------------
+
+
+def _require_assignee(order: Order, member: Member) -> None:
+    if order.assigned_member_id != member.pk:
+        raise OrderError(_("Only the member who took this order can do that."))
+
+
+@transaction.atomic
+def order_start(*, order: Order, member: Member, source: str = Source.WEB) -> Order:
+    order = _locked(order)
+    _require_assignee(order, member)
+    _refuse_unless(order, State.IN_SERVICE, _("started"))
+    _move(order, State.IN_SERVICE, action="start", by=member.user, source=source)
+    _save(order)
+    return order
+
+
+@transaction.atomic
+def order_finish(
+    *, order: Order, member: Member, hours: Decimal, note: str = "", source: str = Source.WEB
+) -> tuple[Order, ServiceRecord]:
+    """Finish the service: the order is done and a service record (践诺) is written."""
+    order = _locked(order)
+    _require_assignee(order, member)
+    hours = Decimal(hours)
+    if not Decimal("0.25") <= hours <= Decimal("24"):
+        raise OrderError(_("Hours must be between 0.25 and 24."))
+    now = timezone.now()
+    if order.state == State.ACCEPTED:  # finishing straight away also records the start
+        _move(order, State.IN_SERVICE, action="start", by=member.user, source=source, now=now)
+    _refuse_unless(order, State.DONE, _("finished"))
+    started = (
+        order.events.filter(to_state=State.IN_SERVICE)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    started = min(started or now, now - timedelta(minutes=int(hours * 60)))
+    record = service_record_create(
+        members=[member],
+        started_at=started,
+        ended_at=now,
+        hours=hours,
+        note=note.strip()[:500],
+        order=order,
+        by=member.user,
+        verification=ServiceRecord.Verification.SELF,
+    )
+    _move(
+        order,
+        State.DONE,
+        action="finish",
+        by=member.user,
+        source=source,
+        now=now,
+        reason=note[:300],
+    )
+    order.done_at = now
+    _save(order, "done_at")
+    _tell_resident(order, _("Your order is done: please tell us how it went"))
+    return order, record
+
+
+@transaction.atomic
+def order_hand_back(
+    *, order: Order, member: Member, reason: str, transfer: bool = False, source: str = Source.WEB
+) -> Order:
+    """The member gives the order back (交回) or asks for a transfer (转派); history stays."""
+    reason = _require_reason(reason, _("handing the order back"))
+    order = _locked(order)
+    _require_assignee(order, member)
+    if order.state not in Order.TAKEN:
+        raise OrderError(_("Only an order you have taken can be handed back."))
+    _move(
+        order,
+        State.TRIAGED,
+        action="transfer" if transfer else "hand_back",
+        by=member.user,
+        source=source,
+        reason=reason,
+    )
+    order.assigned_member = None
+    _save(order, "assigned_member")
+    title = (
+        _("%(name)s asks to transfer order #%(n)s")
+        if transfer
+        else _("%(name)s handed back order #%(n)s")
+    ) % {"name": member.name, "n": order.pk}
+    for admin in community_admins(order.community):
+        notify(
+            user=admin,
+            kind="order_handed_back",
+            street_id=order.street_id,
+            title=title,
+            body=reason,
+            url=reverse("console:order_detail", args=[order.pk]),
+        )
+    return order
+
+
+@transaction.atomic
+def order_reopen(
+    *, order: Order, reason: str, by: User | None = None, source: str = Source.WEB
+) -> Order:
+    """The resident says a done order is not solved: back on the needs list, reason kept."""
+    reason = _require_reason(reason, _("reopening the order"))
+    order = _locked(order)
+    if order.state not in {State.DONE, State.REVIEWED}:
+        raise OrderError(_("Only a finished order can be reopened."))
+    _move(
+        order,
+        State.TRIAGED,
+        action="reopen",
+        by=by,
+        by_label=by.name if by else _("Resident"),
+        source=source,
+        reason=reason,
+    )
+    was_with = order.assigned_member
+    order.assigned_member = None
+    order.done_at = None
+    _save(order, "assigned_member", "done_at")
+    for admin in community_admins(order.community):
+        notify(
+            user=admin,
+            kind="order_reopened",
+            street_id=order.street_id,
+            body=reason,
+            url=reverse("console:order_detail", args=[order.pk]),
+            title=_("Order #%(n)s was reopened: not solved") % {"n": order.pk},
+        )
+    if was_with:
+        notify(
+            user=was_with.user,
+            kind="order_reopened",
+            street_id=order.street_id,
+            body=reason,
+            title=_("Order #%(n)s was reopened: not solved") % {"n": order.pk},
+        )
+    return order
+
+
+@transaction.atomic
+def order_mark_reviewed(*, order: Order, by_label: str = "", source: str = Source.WEB) -> Order:
+    """Called by the review (评诺) flow once the resident has rated the service."""
+    order = _locked(order)
+    _refuse_unless(order, State.REVIEWED, _("reviewed"))
+    _move(
+        order,
+        State.REVIEWED,
+        action="review",
+        by=None,
+        by_label=by_label or _("Resident"),
+        source=source,
+    )
+    _save(order)
+    return order
