@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "pledgeloop.notify",
     "pledgeloop.orders",
     "pledgeloop.service",
+    "pledgeloop.reviews",
     "pledgeloop.demo",
 ]
 

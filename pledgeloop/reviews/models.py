@@ -1,0 +1,113 @@
+"""评诺: residents' ratings of each service, and the quarterly assessments (C6).
+
+One review per service record (a database constraint). Ratings are five levels
+(非常满意 … 非常不满意); satisfaction = reviews rated 4 or 5 ÷ all reviews (DESIGN.md §5).
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Review(models.Model):
+    class Rating(models.IntegerChoices):
+        VERY_SATISFIED = 5, _("Very satisfied")
+        SATISFIED = 4, _("Satisfied")
+        NEUTRAL = 3, _("Neutral")
+        DISSATISFIED = 2, _("Dissatisfied")
+        VERY_DISSATISFIED = 1, _("Very dissatisfied")
+
+    street = models.ForeignKey("orgs.Street", on_delete=models.PROTECT, verbose_name=_("street"))
+    community = models.ForeignKey(
+        "orgs.Community",
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        verbose_name=_("community"),
+    )
+    record = models.OneToOneField(
+        "service.ServiceRecord",
+        on_delete=models.CASCADE,
+        related_name="review",
+        verbose_name=_("service record"),
+    )
+    order = models.ForeignKey(
+        "orders.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        verbose_name=_("order"),
+    )
+    rating = models.PositiveSmallIntegerField(_("rating"), choices=Rating.choices)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    solved = models.BooleanField(_("was it solved?"), null=True, blank=True)
+    created_at = models.DateTimeField(_("reviewed at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["street", "created_at"], name="review_street_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1) & models.Q(rating__lte=5),
+                name="review_rating_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rating_display()} · {self.record_id}"
+
+    @property
+    def satisfied(self) -> bool:
+        return self.rating >= 4
+
+
+class Assessment(models.Model):
+    """A quarter's self-assessment by the member, or the organisation's assessment of them."""
+
+    class Kind(models.TextChoices):
+        SELF = "self", _("Self-assessment")
+        ORGANISATION = "org", _("Organisation's assessment")
+
+    street = models.ForeignKey("orgs.Street", on_delete=models.PROTECT, verbose_name=_("street"))
+    member = models.ForeignKey(
+        "people.Member",
+        on_delete=models.CASCADE,
+        related_name="assessments",
+        verbose_name=_("member"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    score = models.PositiveSmallIntegerField(
+        _("score (0-100)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    by = models.ForeignKey(
+        "people.User", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        ordering = ["-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "year", "quarter", "kind"], name="assessment_once_per_quarter"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quarter__gte=1) & models.Q(quarter__lte=4),
+                name="assessment_quarter",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__lte=100), name="assessment_score_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.year}Q{self.quarter} {self.get_kind_display()}: {self.score}"
