@@ -18,3 +18,13 @@ class NotificationAdmin(StreetScopedAdmin):
     search_fields = ["title", "user__name", "user__phone"]
     raw_id_fields = ["user"]
     inlines = [DeliveryInline]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["notification", "channel", "address", "ok", "at"]
+    list_filter = ["channel", "ok"]
+    search_fields = ["address", "detail", "notification__title"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
