@@ -8,6 +8,7 @@ from .models import Category, Community, Grid, Site, Street
 @admin.register(Street)
 class StreetAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "created_at"]
+    list_filter = ["created_at"]
     search_fields = ["name", "slug"]
 
     def get_queryset(self, request):

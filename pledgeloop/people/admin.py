@@ -64,6 +64,7 @@ class ResidentAdmin(StreetScopedAdmin):
 class ConsentAdmin(StreetScopedAdmin):
     list_display = ["resident", "purpose", "notice_version", "given_at", "withdrawn_at"]
     list_filter = ["purpose", "street"]
+    search_fields = ["resident__name", "notice_version", "source"]
     raw_id_fields = ["resident"]
 
 
@@ -81,6 +82,7 @@ class PhoneViewAdmin(StreetScopedAdmin):
 @admin.register(LoginFailure)
 class LoginFailureAdmin(admin.ModelAdmin):
     list_display = ["phone", "ip", "at"]
+    list_filter = ["at"]
     search_fields = ["phone"]
 
     def has_module_permission(self, request):
