@@ -1,0 +1,126 @@
+"""Public pages, no sign-in: the pledge wall (承诺墙), member pages behind QR codes, feeds.
+
+Resident data appears masked only (a beneficiary as 王**); a member's phone only when they
+opted in (Member.public_contact).
+"""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from pledgeloop.orgs.models import Community
+from pledgeloop.people.models import Member
+
+from . import qr, selectors
+from .schedule import member_schedule_ics
+from .sheets import qr_cards_pdf
+from .views import anniversary_context
+
+# Order intake addressed to one member (the orders app reads ?member=<code>).
+ORDER_INTAKE_URL = "/order/new/"
+
+
+def _community(request, slug: str) -> Community | list[Community]:
+    """The community with this slug; a list when several streets use it (choose one)."""
+    found = Community.objects.select_related("street").filter(slug=slug)
+    street = request.GET.get("street")
+    if street:
+        found = found.filter(street__slug=street)
+    found = list(found[:20])
+    if not found:
+        raise Http404
+    return found[0] if len(found) == 1 else found
+
+
+def _wall(request, slug: str, print_layout: bool):
+    community = _community(request, slug)
+    if isinstance(community, list):
+        return render(request, "pledges/wall_choose.html", {"communities": community, "slug": slug})
+    members = selectors.wall_members(community)
+    for member in members:
+        member.qr = qr.qr_svg(qr.member_url(request, member), label=member.name)
+    context = {
+        "community": community,
+        "members": members,
+        "print_layout": print_layout,
+        "may_print_sheet": community.pk in request.user.admin_community_ids()
+        if request.user.is_authenticated
+        else False,
+        "today": timezone.localdate(),
+    }
+    return render(request, "pledges/wall.html", context)
+
+
+def wall(request, slug: str):
+    return _wall(request, slug, print_layout=False)
+
+
+def wall_print(request, slug: str):
+    """The A4 layout: several large cards per page, for the notice board."""
+    return _wall(request, slug, print_layout=True)
+
+
+def wall_qr_sheet(request, slug: str):
+    """A PDF of every member's QR card, for the community's admins to print."""
+    community = _community(request, slug)
+    if isinstance(community, list) or not request.user.is_authenticated:
+        raise Http404
+    if community.pk not in request.user.admin_community_ids():
+        raise Http404
+    members = selectors.community_members(community)
+    pdf = qr_cards_pdf(
+        community=community, members=members, url_for=lambda m: qr.member_url(request, m)
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"{slugify(community.street.slug)}-{community.slug}-qr-cards.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _public_member(code: str) -> Member:
+    return get_object_or_404(
+        Member.objects.select_related("user", "community__street"), code=code, active=True
+    )
+
+
+def member_page(request, code: str):
+    """The QR target: pledges, the next visits (排班表), figures, and a way to ask for help."""
+    member = _public_member(code)
+    today = timezone.localdate()
+    url = qr.member_url(request, member)
+    is_self = request.user.is_authenticated and request.user.pk == member.user_id
+    shown = selectors.member_public(member, today)
+    context = {
+        "member": member,
+        "is_self": is_self,
+        "hours": selectors.member_service_hours(member, shown["figures"]),
+        "qr": qr.qr_svg(url, label=member.name),
+        "order_url": f"{ORDER_INTAKE_URL}?member={member.code}",
+        **shown,
+        **(anniversary_context(member, today) if is_self else {}),
+    }
+    return render(request, "pledges/member_page.html", context)
+
+
+def member_qr_png(request, code: str):
+    member = _public_member(code)
+    response = HttpResponse(qr.qr_png(qr.member_url(request, member)), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="pledgeloop-{member.code}.png"'
+    return response
+
+
+def member_schedule(request, code: str):
+    """排班表 as iCalendar: subscribe from a phone's calendar app."""
+    member = _public_member(code)
+    page_url = request.build_absolute_uri(reverse("pledges:member_page", args=[member.code]))
+    body = member_schedule_ics(
+        member=member,
+        today=timezone.localdate(),
+        host=request.get_host().split(":")[0],
+        page_url=page_url,
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{member.code}.ics"'
+    return response

@@ -1,0 +1,209 @@
+"""Reads for the wall, member pages and follow-up, with a bounded number of queries.
+
+Pledge fulfilment (DESIGN.md §5) = visits fulfilled ÷ visits due, where the visits due are
+those scheduled on or before the day in question: a visit still ahead is not yet owed.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from pledgeloop.orgs.models import Community
+from pledgeloop.people.models import Member
+
+from .models import Pledge, Visit
+
+# A pledge whose fulfilment falls below this share is flagged in follow-up (跟踪问效).
+BEHIND_BELOW = 0.8
+RECENT_DAYS = 60
+
+
+def with_visit_counts(pledges: QuerySet[Pledge], today: dt.date) -> QuerySet[Pledge]:
+    """Annotate each pledge with its visit counts, in the same query."""
+    fulfilled = Q(visits__state=Visit.State.FULFILLED)
+    return pledges.annotate(
+        visits_due=Count("visits", filter=Q(visits__due_on__lte=today)),
+        visits_fulfilled=Count("visits", filter=fulfilled & Q(visits__due_on__lte=today)),
+        visits_fulfilled_total=Count("visits", filter=fulfilled),
+        visits_missed=Count("visits", filter=Q(visits__state=Visit.State.MISSED)),
+    )
+
+
+@dataclass
+class Figures:
+    """Visit counts of one pledge or of several added up, and what follows from them."""
+
+    due: int = 0
+    fulfilled: int = 0
+    fulfilled_total: int = 0
+    missed: int = 0
+    minutes: int = 0
+    target: int = 0
+
+    @classmethod
+    def of(cls, pledges) -> "Figures":
+        total = cls()
+        for p in pledges:
+            total.due += p.visits_due
+            total.fulfilled += p.visits_fulfilled
+            total.fulfilled_total += p.visits_fulfilled_total
+            total.missed += p.visits_missed
+            total.minutes += p.visits_fulfilled_total * p.duration_minutes
+            total.target += p.target_visits
+        return total
+
+    @property
+    def rate(self) -> float | None:
+        """Fulfilment: None until a visit has been due."""
+        return self.fulfilled / self.due if self.due else None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.rate is None else round(self.rate * 100)
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+    @property
+    def target_percent(self) -> int:
+        return min(100, round(100 * self.fulfilled_total / self.target)) if self.target else 0
+
+    @property
+    def is_behind(self) -> bool:
+        return self.rate is not None and self.rate < BEHIND_BELOW
+
+
+def _public_pledges(today: dt.date) -> QuerySet[Pledge]:
+    return with_visit_counts(
+        Pledge.objects.on_wall().select_related(
+            "category", "beneficiary_resident", "beneficiary_site"
+        ),
+        today,
+    ).order_by("starts_on", "pk")
+
+
+def wall_members(community: Community, today: dt.date | None = None) -> list[Member]:
+    """Members with at least one pledge on the wall, each with `wall_pledges` and `figures`.
+
+    Two queries however many members: the members, then their annotated pledges.
+    """
+    today = today or timezone.localdate()
+    has_pledge = Pledge.objects.on_wall().filter(member=OuterRef("pk"))
+    members = list(
+        Member.objects.filter(community=community, active=True)
+        .filter(Exists(has_pledge))
+        .select_related("user")
+        .prefetch_related(Prefetch("pledges", _public_pledges(today), to_attr="wall_pledges"))
+        .order_by("user__name_pinyin", "pk")
+    )
+    for member in members:
+        member.figures = Figures.of(member.wall_pledges)
+    return members
+
+
+def community_members(community: Community) -> list[Member]:
+    """Every active member of a community (for the QR card sheet), with their wall pledges."""
+    wall = Pledge.objects.on_wall().select_related("category").order_by("starts_on", "pk")
+    return list(
+        Member.objects.filter(community=community, active=True)
+        .select_related("user")
+        .prefetch_related(Prefetch("pledges", wall, to_attr="wall_pledges"))
+        .order_by("user__name_pinyin", "pk")
+    )
+
+
+def member_public(member: Member, today: dt.date | None = None, upcoming: int = 12) -> dict:
+    """What the member page shows: public pledges, figures and the next visits (排班表)."""
+    today = today or timezone.localdate()
+    pledges = list(_public_pledges(today).filter(member=member))
+    next_visits = list(
+        Visit.objects.filter(
+            member=member,
+            pledge__in=[p.pk for p in pledges],
+            state=Visit.State.DUE,
+            due_on__gte=today,
+        )
+        .select_related("pledge")
+        .order_by("scheduled_at")[:upcoming]
+    )
+    return {"pledges": pledges, "figures": Figures.of(pledges), "next_visits": next_visits}
+
+
+def member_service_hours(member: Member, figures: Figures) -> float:
+    """Hours from service records (践诺) when the service app is installed; until then, the
+    planned length of the member's fulfilled pledge visits."""
+    if not apps.is_installed("pledgeloop.service"):
+        return figures.hours
+    record = apps.get_model("service", "ServiceRecord")
+    total = record.objects.filter(participants__member=member).aggregate(total=Sum("hours"))
+    return float(round(total["total"] or 0, 1))
+
+
+def schedule_visits(member: Member, today: dt.date, back_days: int = 30) -> list[Visit]:
+    """The visits of the member's public pledges for the calendar feed."""
+    return list(
+        Visit.objects.filter(
+            member=member,
+            pledge__in=Pledge.objects.on_wall().filter(member=member),
+            due_on__gte=today - dt.timedelta(days=back_days),
+        )
+        .select_related(
+            "pledge__category", "pledge__beneficiary_resident", "pledge__beneficiary_site"
+        )
+        .order_by("scheduled_at")
+    )
+
+
+@dataclass
+class FollowUp:
+    pledges: list[Pledge]
+    members: list[dict]
+    missed_visits: list[Visit]
+    overdue_visits: list[Visit]
+
+
+def follow_up(community: Community, today: dt.date | None = None, only_behind: bool = True):
+    """跟踪问效: active pledges falling behind, per pledge, per member and per visit."""
+    today = today or timezone.localdate()
+    pledges = list(
+        with_visit_counts(
+            Pledge.objects.filter(community=community, state=Pledge.State.ACTIVE),
+            today,
+        )
+        .select_related("member__user", "category")
+        .order_by("member__user__name_pinyin", "starts_on")
+    )
+    for pledge in pledges:
+        pledge.figures = Figures.of([pledge])
+    by_member: dict[int, dict] = {}
+    for pledge in pledges:
+        entry = by_member.setdefault(
+            pledge.member_id, {"member": pledge.member, "pledges": [], "figures": None}
+        )
+        entry["pledges"].append(pledge)
+    members = []
+    for entry in by_member.values():
+        entry["figures"] = Figures.of(entry["pledges"])
+        if entry["figures"].is_behind or not only_behind:
+            members.append(entry)
+    members.sort(key=lambda e: e["figures"].rate if e["figures"].rate is not None else 2)
+    shown = [p for p in pledges if p.figures.is_behind or not only_behind]
+    shown.sort(key=lambda p: p.figures.rate if p.figures.rate is not None else 2)
+    visits = Visit.objects.filter(pledge__community=community).select_related(
+        "pledge", "member__user"
+    )
+    missed = list(
+        visits.filter(
+            state=Visit.State.MISSED, due_on__gte=today - dt.timedelta(days=RECENT_DAYS)
+        ).order_by("-scheduled_at")[:200]
+    )
+    overdue = list(
+        visits.filter(
+            state=Visit.State.DUE, due_on__lt=today, pledge__state=Pledge.State.ACTIVE
+        ).order_by("scheduled_at")[:200]
+    )
+    return FollowUp(pledges=shown, members=members, missed_visits=missed, overdue_visits=overdue)
