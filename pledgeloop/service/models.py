@@ -42,6 +42,15 @@ class ServiceRecord(models.Model):
         related_name="service_records",
         verbose_name=_("order"),
     )
+    # ... or a pledge visit (践诺 of a pledge): logging the record marks the visit fulfilled.
+    visit = models.ForeignKey(
+        "pledges.Visit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="service_records",
+        verbose_name=_("pledge visit"),
+    )
     beneficiary = models.ForeignKey(
         Resident,
         on_delete=models.SET_NULL,
@@ -114,3 +123,94 @@ class ServiceParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} @ {self.record_id}"
+
+
+class ServicePhoto(models.Model):
+    """A photo of the service, re-encoded on upload (images only, size-capped, no EXIF)."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    record = models.ForeignKey(
+        ServiceRecord, on_delete=models.CASCADE, related_name="photos", verbose_name=_("record")
+    )
+    image = models.ImageField(_("photo"), upload_to="service/%Y/%m/")
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("service photo")
+        verbose_name_plural = _("service photos")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class CheckIn(models.Model):
+    """A member's check-in by scanning a site's or a resident's QR code; check-out closes it.
+
+    Checking out writes a *verified* service record (hours = out − in) and links it here.
+    """
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("member")
+    )
+    site = models.ForeignKey(
+        "orgs.Site",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="checkins",
+        verbose_name=_("building or compound"),
+    )
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="checkins",
+        verbose_name=_("resident"),
+    )
+    checked_in_at = models.DateTimeField(_("checked in at"), default=timezone.now)
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    out_ip = models.GenericIPAddressField(_("IP address at check-out"), null=True, blank=True)
+    record = models.OneToOneField(
+        ServiceRecord,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="checkin",
+        verbose_name=_("service record"),
+    )
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-checked_in_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(site__isnull=False) | models.Q(resident__isnull=False),
+                name="checkin_has_place",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(checked_out_at__isnull=True)
+                | models.Q(checked_out_at__gte=models.F("checked_in_at")),
+                name="checkin_out_after_in",
+            ),
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(checked_out_at__isnull=True),
+                name="checkin_one_open_per_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.place} {self.checked_in_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def place(self):
+        return self.site or self.resident
+
+    @property
+    def is_open(self) -> bool:
+        return self.checked_out_at is None

@@ -1,0 +1,321 @@
+"""Two years of service records for the demo street (DESIGN.md §5, §8).
+
+Runs after the orders step (which writes a record for every done order) and the pledges step
+(whose fulfilled visits get their records here). It measures what those steps left and tops
+up with ad-hoc records so that the indicators come out as the seed report tells:
+
+- participation (members with a record in the period ÷ active members): about 40 % in the
+  12 months before last, about 60 % in the 12 months ending today;
+- service hours in the latest March about 65 % above the March a year earlier, and the whole
+  year about 65 % above the year before.
+
+Only ctx.rng is used, so a seed gives the same street every time.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.apps import apps
+from django.db import connection
+from django.utils import timezone
+
+from pledgeloop.people.models import Member, Resident
+
+from .models import ServiceParticipant, ServiceRecord
+
+PARTICIPATION = {"earlier": 0.40, "latest": 0.60}
+GROWTH = 1.65  # latest ÷ earlier, for the year and for March
+HOURS = [Decimal("0.5"), Decimal("1"), Decimal("1"), Decimal("1.5"), Decimal("2"), Decimal("3")]
+NOTES = [
+    "上门测血压",
+    "陪同就医",
+    "代购生活用品",
+    "清理楼道杂物",
+    "维修水龙头",
+    "政策宣讲",
+    "陪伴独居老人聊天",
+    "辅导作业",
+    "垃圾分类督导",
+    "助餐送餐",
+    "更换灯泡",
+    "反诈宣传",
+    "理发义剪",
+    "代缴水电费",
+]
+
+
+def periods(today: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
+    """The 12 months ending today, and the 12 months before (both ends included)."""
+    latest_start = today - dt.timedelta(days=364)
+    return {
+        "latest": (latest_start, today),
+        "earlier": (latest_start - dt.timedelta(days=365), latest_start - dt.timedelta(days=1)),
+    }
+
+
+def march_of(today: dt.date) -> tuple[int, int]:
+    """(year of the most recent March that has ended or is under way, the year before)."""
+    year = today.year if today.month >= 3 else today.year - 1
+    return year, year - 1
+
+
+class Tally:
+    """Who served when, and March hours: what the indicators are computed from."""
+
+    def __init__(self, today: dt.date):
+        self.today = today
+        self.periods = periods(today)
+        self.march_years = march_of(today)
+        self.members = {"latest": set(), "earlier": set()}
+        self.hours = {"latest": Decimal(0), "earlier": Decimal(0)}
+        self.march = defaultdict(Decimal)
+
+    def period_of(self, day: dt.date) -> str | None:
+        for name, (start, end) in self.periods.items():
+            if start <= day <= end:
+                return name
+        return None
+
+    def add(self, day: dt.date, hours: Decimal, member_ids) -> None:
+        name = self.period_of(day)
+        if name:
+            self.members[name].update(member_ids)
+            self.hours[name] += hours
+        if day.month == 3:
+            self.march[day.year] += hours
+
+
+def _existing(ctx, tally: Tally) -> None:
+    by_record = defaultdict(list)
+    for record_id, member_id in ServiceParticipant.objects.filter(street=ctx.street).values_list(
+        "record_id", "member_id"
+    ):
+        by_record[record_id].append(member_id)
+    for pk, started, hours in ServiceRecord.objects.filter(street=ctx.street).values_list(
+        "pk", "started_at", "hours"
+    ):
+        tally.add(timezone.localtime(started).date(), hours, by_record[pk])
+
+
+def _visit_table_ready() -> bool:
+    try:
+        Visit = apps.get_model("pledges", "Visit")
+    except LookupError:
+        return False
+    return Visit._meta.db_table in connection.introspection.table_names()
+
+
+class Writer:
+    """Collects records and participants, then writes them with bulk_create."""
+
+    def __init__(self, ctx, tally: Tally):
+        self.ctx, self.tally = ctx, tally
+        self.records, self.members = [], []
+        self.residents = defaultdict(list)
+        for resident in Resident.objects.filter(street=ctx.street).only("pk", "community_id"):
+            self.residents[resident.community_id].append(resident.pk)
+        self.categories = sorted(ctx.categories.values(), key=lambda c: c.pk) or [None]
+        self.created_by = {}
+
+    def add(self, *, member: Member, day: dt.date, hours: Decimal, verification: str, **extra):
+        rng = self.ctx.rng
+        start = self.ctx.moment(day, rng.randint(8, 17), rng.choice([0, 15, 30, 45]))
+        end = start + dt.timedelta(minutes=int(hours * 60))
+        if "beneficiary_id" not in extra and rng.random() < 0.6:
+            pool = self.residents.get(member.community_id)
+            extra["beneficiary_id"] = rng.choice(pool) if pool else None
+        extra.setdefault("category", rng.choice(self.categories))
+        extra.setdefault("note", rng.choice(NOTES))
+        record = ServiceRecord(
+            street_id=member.street_id,
+            community_id=member.community_id,
+            started_at=start,
+            ended_at=end,
+            hours=hours,
+            verification=verification,
+            created_by_id=member.user_id,
+            created_at=min(end + dt.timedelta(minutes=rng.randint(5, 600)), timezone.now()),
+            **extra,
+        )
+        self.records.append(record)
+        self.members.append(member)
+        self.tally.add(day, hours, [member.pk])
+
+    def save(self) -> None:
+        ServiceRecord.objects.bulk_create(self.records, batch_size=500)
+        ServiceParticipant.objects.bulk_create(
+            (
+                ServiceParticipant(street_id=r.street_id, record_id=r.pk, member_id=m.pk)
+                for r, m in zip(self.records, self.members, strict=True)
+            ),
+            batch_size=1000,
+        )
+
+
+def _visit_records(ctx, writer: Writer, members: dict[int, Member]) -> None:
+    """Fulfilled pledge visits (from the pledges step) that have no record yet get one."""
+    if not _visit_table_ready() or "visit" not in {f.name for f in ServiceRecord._meta.fields}:
+        return
+    Visit = apps.get_model("pledges", "Visit")
+    visits = (
+        Visit.objects.filter(street=ctx.street, state=Visit.State.FULFILLED)
+        .exclude(service_records__isnull=False)
+        .select_related("pledge")
+        .order_by("pk")
+    )
+    for visit in visits:
+        member = members.get(visit.member_id)
+        if member is None:
+            continue
+        day = timezone.localtime(visit.scheduled_at).date()
+        minutes = visit.pledge.duration_minutes
+        hours = max(Decimal(round(minutes / 15)) * Decimal("0.25"), Decimal("0.25"))
+        writer.add(
+            member=member,
+            day=day,
+            hours=min(hours, Decimal("8")),
+            verification=ctx.rng.choice(["self", "self", "verified"]),
+            visit_id=visit.pk,
+            category_id=visit.pledge.category_id,
+            beneficiary_id=visit.pledge.beneficiary_resident_id,
+            note=visit.pledge.title[:500],
+        )
+
+
+def _trim_visits(ctx, tally: Tally, active: list[Member]) -> None:
+    """Keep each period's serving members near the participation target.
+
+    The pledges step gives most members visits they made; if more members made visits in a
+    period than the seed report's participation allows, the visits of the members beyond the
+    target (drawn with ctx.rng; members who already served on orders, and the demo member
+    login, stay) did not happen after all: they become missed (or stay due while still within
+    the grace period). Nothing is changed when the pledges step already fits.
+    """
+    if not _visit_table_ready():
+        return
+    Visit = apps.get_model("pledges", "Visit")
+    from pledgeloop.pledges.models import visit_grace_days
+
+    grace_start = ctx.today - dt.timedelta(days=visit_grace_days())
+    fulfilled = Visit.objects.filter(street=ctx.street, state=Visit.State.FULFILLED)
+    login = ctx.members[0].pk if ctx.members else None
+    for name in ("earlier", "latest"):
+        start, end = tally.periods[name]
+        in_period = fulfilled.filter(due_on__gte=start, due_on__lte=end)
+        visiting = set(in_period.values_list("member_id", flat=True))
+        target = round(PARTICIPATION[name] * len(active))
+        keep = set(tally.members[name]) | ({login} & visiting)
+        candidates = sorted(visiting - keep)
+        ctx.rng.shuffle(candidates)
+        keep |= set(candidates[: max(target - len(keep), 0)])
+        dropped = in_period.exclude(member_id__in=keep)
+        dropped.filter(due_on__lt=grace_start).update(state=Visit.State.MISSED, fulfilled_at=None)
+        dropped.filter(due_on__gte=grace_start).update(state=Visit.State.DUE, fulfilled_at=None)
+
+
+def _random_day(rng, start: dt.date, end: dt.date) -> dt.date:
+    return start + dt.timedelta(days=rng.randrange((end - start).days + 1))
+
+
+def _verification(rng, period: str) -> str:
+    # Check-in codes caught on: more verified hours in the latest year.
+    verified = 0.45 if period == "latest" else 0.2
+    roll = rng.random()
+    if roll < verified:
+        return "verified"
+    return "recorded" if roll < verified + 0.2 else "self"
+
+
+def build(ctx) -> None:
+    today = ctx.today
+    tally = Tally(today)
+    _existing(ctx, tally)
+    active = list(
+        Member.objects.filter(street=ctx.street, active=True).order_by("pk").select_related("user")
+    )
+    by_pk = {m.pk: m for m in active}
+    writer = Writer(ctx, tally)
+    rng = ctx.rng
+    _trim_visits(ctx, tally, active)
+    _visit_records(ctx, writer, by_pk)
+    yesterday = today - dt.timedelta(days=1)
+
+    # 1. Participation: bring each period's set of serving members up to its target.
+    chosen = {}
+    for name in ("earlier", "latest"):
+        target = round(PARTICIPATION[name] * len(active))
+        serving = [m for m in active if m.pk in tally.members[name]]
+        others = [m for m in active if m.pk not in tally.members[name]]
+        if name == "latest":
+            # Most who served the year before serve again: continuity, as in the report.
+            others.sort(key=lambda m: (m.pk not in tally.members["earlier"], rng.random()))
+        else:
+            rng.shuffle(others)
+        chosen[name] = serving + others[: max(target - len(serving), 0)]
+
+    # 2. Each chosen member serves a few times in the period; the latest year somewhat more.
+    per_member = {"earlier": (1, 6), "latest": (1, 5)}
+    for name, members in chosen.items():
+        start, end = tally.periods[name]
+        end = min(end, yesterday)
+        for member in members:
+            low, high = per_member[name]
+            for _ in range(rng.randint(low, high)):
+                writer.add(
+                    member=member,
+                    day=_random_day(rng, start, end),
+                    hours=rng.choice(HOURS),
+                    verification=_verification(rng, name),
+                )
+
+    # 3. The whole year, then March: top up whichever side is short of latest ≈ GROWTH × earlier.
+    whole = {name: tally.periods[name] for name in ("latest", "earlier")}
+    _balance(writer, chosen, lambda: (tally.hours["latest"], tally.hours["earlier"]), whole)
+    latest_year, earlier_year = tally.march_years
+    march = {
+        "latest": (dt.date(latest_year, 3, 1), dt.date(latest_year, 3, 31)),
+        "earlier": (dt.date(earlier_year, 3, 1), dt.date(earlier_year, 3, 31)),
+    }
+    _balance(
+        writer,
+        chosen,
+        lambda: (tally.march[latest_year], tally.march[earlier_year]),
+        march,
+        hours=HOURS[:3],
+    )
+    writer.save()
+    if _visit_table_ready():
+        _mark_visits_fulfilled(writer)
+
+
+def _balance(writer: Writer, chosen, measure, spans, hours=HOURS) -> None:
+    """Add records on the short side until latest ÷ earlier is within 2 % of GROWTH."""
+    rng, yesterday = writer.ctx.rng, writer.ctx.today - dt.timedelta(days=1)
+    growth = Decimal(str(GROWTH))
+    for _ in range(5000):
+        latest, earlier = measure()
+        ratio = latest / max(earlier, Decimal(1))
+        if abs(ratio - growth) < Decimal("0.02") * growth:
+            return
+        name = "latest" if ratio < growth else "earlier"
+        start, end = spans[name]
+        end = min(end, yesterday)
+        if end < start:
+            return
+        writer.add(
+            member=rng.choice(chosen[name]),
+            day=_random_day(rng, start, end),
+            hours=rng.choice(hours),
+            verification=_verification(rng, name),
+        )
+
+
+def _mark_visits_fulfilled(writer: Writer) -> None:
+    """Visits that got a record here are fulfilled (they already were; keep fulfilled_at)."""
+    Visit = apps.get_model("pledges", "Visit")
+    ids = [r.visit_id for r in writer.records if getattr(r, "visit_id", None)]
+    if ids:
+        Visit.objects.filter(pk__in=ids, fulfilled_at__isnull=True).update(
+            fulfilled_at=timezone.now()
+        )

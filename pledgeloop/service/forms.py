@@ -1,0 +1,161 @@
+"""Forms for logging service: few fields, sensible defaults (today, an hour ago, 1 h)."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pledgeloop.lib.pinyin import pinyin_search_q
+from pledgeloop.orders.photos import photo_clean
+from pledgeloop.orgs.models import Category
+
+MAX_PHOTOS = 6
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos, each re-encoded by the intake photo rules (orders.photos)."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_PHOTOS:
+            raise ValidationError(_("At most %(n)s photos per record, please.") % {"n": MAX_PHOTOS})
+        return [photo_clean(f) for f in files]
+
+
+def default_start() -> dt.time:
+    """An hour ago, on the quarter hour: the usual case is logging right after serving."""
+    moment = timezone.localtime() - dt.timedelta(hours=1)
+    return dt.time(moment.hour, moment.minute - moment.minute % 15)
+
+
+class ServiceLogForm(forms.Form):
+    day = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
+    )
+    start = forms.TimeField(
+        label=_("Started at"),
+        widget=forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
+        initial=default_start,
+    )
+    hours = forms.DecimalField(
+        label=_("Hours"),
+        min_value=Decimal("0.25"),
+        max_value=Decimal("24"),
+        decimal_places=2,
+        initial=Decimal("1"),
+        widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
+    )
+    visit = forms.ModelChoiceField(
+        label=_("Pledge visit"),
+        queryset=None,
+        required=False,
+        empty_label=_("Not a pledge visit"),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Kind of service"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("Other or not specified"),
+    )
+    beneficiary_q = forms.CharField(
+        label=_("For whom (name or pinyin)"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    beneficiary = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("What did you do?"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    photos = PhotosField(label=_("Photos"), required=False)
+
+    def __init__(self, *args, street_id, residents, visits=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.residents = residents
+        if visits is None:
+            del self.fields["visit"]
+        else:
+            self.fields["visit"].queryset = visits
+            self.fields["visit"].label_from_instance = lambda v: (
+                f"{v.due_on:%m-%d} · {v.pledge.title}"
+            )
+        self.fields["category"].queryset = Category.objects.filter(
+            street_id=street_id, active=True
+        ).order_by("sort_order", "id")
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day > timezone.localdate():
+            raise ValidationError(_("Service in the future cannot be logged yet."))
+        if day < timezone.localdate() - dt.timedelta(days=366):
+            raise ValidationError(_("Service more than a year ago cannot be logged here."))
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        pk, query = cleaned.get("beneficiary"), (cleaned.get("beneficiary_q") or "").strip()
+        cleaned["beneficiary"] = None
+        if pk:
+            cleaned["beneficiary"] = self.residents.filter(pk=pk).first()
+            if cleaned["beneficiary"] is None:
+                self.add_error("beneficiary_q", _("Choose a resident of your community."))
+        elif query:
+            # Without the search list (no JavaScript), a query naming exactly one resident will do.
+            found = list(self.residents.filter(pinyin_search_q(query))[:2])
+            if len(found) == 1:
+                cleaned["beneficiary"] = found[0]
+            else:
+                self.add_error(
+                    "beneficiary_q",
+                    _("No single resident matches “%(q)s”: pick one from the list.") % {"q": query},
+                )
+        return cleaned
+
+
+class StaffServiceLogForm(ServiceLogForm):
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members who served"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    field_order = ["members", "day", "start", "hours", "category", "beneficiary_q", "note"]
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = members.order_by("user__name_pinyin")
+        self.fields["members"].label_from_instance = lambda m: f"{m.name} · {m.community.name}"
+
+
+class ExportForm(forms.Form):
+    community = forms.ModelChoiceField(label=_("Community"), queryset=None, required=False)
+    start = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities
+        self.fields["community"].empty_label = _("All my communities")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
+            raise ValidationError(_("The period ends before it starts."))
+        return cleaned

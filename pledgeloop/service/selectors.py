@@ -1,0 +1,56 @@
+"""Reads of service records that reports share: hours kept apart by how they were confirmed."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from .models import ServiceParticipant, ServiceRecord
+
+ZERO = Decimal("0")
+
+
+def hours_by_verification(qs: QuerySet[ServiceRecord]) -> dict[str, Decimal]:
+    """{"verified": h, "recorded": h, "self": h}: the sum of record hours for each kind.
+
+    Record hours are the hours each member served (DESIGN.md §5 sums record hours); pass a
+    queryset already filtered to the scope and period wanted.
+    """
+    totals = {choice.value: ZERO for choice in ServiceRecord.Verification}
+    rows = qs.order_by().values_list("verification").annotate(total=Sum("hours"))
+    for verification, total in rows:
+        totals[verification] = total or ZERO
+    return totals
+
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, the day after end 00:00) in local time: both days included."""
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
+
+
+def records_in_period(
+    qs: QuerySet[ServiceRecord], start: dt.date, end: dt.date
+) -> QuerySet[ServiceRecord]:
+    since, until = period_bounds(start, end)
+    return qs.filter(started_at__gte=since, started_at__lt=until)
+
+
+def participations_for_export(
+    *, community_ids, start: dt.date, end: dt.date
+) -> QuerySet[ServiceParticipant]:
+    """One row per member per record in the period: what the volunteer-hours export lists."""
+    since, until = period_bounds(start, end)
+    return (
+        ServiceParticipant.objects.filter(
+            record__community_id__in=community_ids,
+            record__started_at__gte=since,
+            record__started_at__lt=until,
+        )
+        .select_related("member__user", "record__category", "record__order", "record__beneficiary")
+        .order_by("member__user__name_pinyin", "member_id", "record__started_at", "record_id")
+    )

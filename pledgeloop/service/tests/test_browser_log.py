@@ -1,0 +1,36 @@
+"""A member logs a visit on a 360 px phone, in real Chromium, and the record shows up."""
+
+import pytest
+
+from pledgeloop.conftest import PASSWORD, PHONE
+from pledgeloop.service.models import ServiceRecord
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_member_logs_a_visit_on_a_phone(world, live_server, browser, screenshot_dir):
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/?next=/me/service/new/")
+    page.fill("#id_phone", world.member.phone)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/me/service/new/")
+    # Date, start and 1 hour are filled in: only what was done and for whom.
+    assert page.input_value("#id_hours") == "1"
+    page.fill("#id_start", "00:00")  # earlier today, whatever time the test runs
+    page.fill("#id_beneficiary_q", "wxl")
+    page.fill("#id_note", "上门测血压")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"the form is {width}px wide"
+    page.screenshot(path=str(screenshot_dir / "service-log-phone.png"), full_page=True)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/me/service/")
+    assert "上门测血压" in page.content()
+    assert "已登记" in page.locator(".messages").inner_text()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"the list is {width}px wide"
+    page.screenshot(path=str(screenshot_dir / "service-records-phone.png"), full_page=True)
+    record = ServiceRecord.objects.get()
+    assert record.beneficiary == world.resident_here and record.verification == "self"
+    context.close()

@@ -1,0 +1,54 @@
+"""The demo street's indicators (DESIGN.md §5) come out near the seed report's figures.
+
+Computed here from the raw records, the way the indicators are defined, not read from the
+demo's own bookkeeping.
+"""
+
+import pytest
+from django.db.models import Sum
+from django.utils import timezone
+
+from pledgeloop.demo.builder import demo_load
+from pledgeloop.people.models import Member
+from pledgeloop.reviews.models import Review
+from pledgeloop.service.demo import march_of, periods
+from pledgeloop.service.models import ServiceParticipant, ServiceRecord
+from pledgeloop.service.selectors import hours_by_verification, records_in_period
+
+
+def participation(start, end, active) -> float:
+    serving = (
+        ServiceParticipant.objects.filter(
+            record__in=records_in_period(ServiceRecord.objects.all(), start, end)
+        )
+        .values("member")
+        .distinct()
+        .count()
+    )
+    return serving / active
+
+
+def march_hours(year):
+    return ServiceRecord.objects.filter(started_at__year=year, started_at__month=3).aggregate(
+        h=Sum("hours")
+    )["h"]
+
+
+@pytest.mark.django_db
+def test_demo_figures_match_the_seed_report():
+    today = timezone.localdate()
+    demo_load(seed=2026, today=today)
+    active = Member.objects.filter(active=True).count()
+    assert active == 185
+    span = periods(today)
+    assert 0.55 <= participation(*span["latest"], active) <= 0.65
+    assert 0.35 <= participation(*span["earlier"], active) <= 0.45
+    latest, earlier = march_of(today)
+    assert 1.5 <= march_hours(latest) / march_hours(earlier) <= 1.8
+    reviews = Review.objects.all()
+    assert reviews.count() > 100
+    assert reviews.filter(rating__gte=4).count() / reviews.count() >= 0.96
+    # Reports keep the kinds of hours apart; the demo has all three.
+    kinds = hours_by_verification(ServiceRecord.objects.all())
+    assert all(kinds[k] > 0 for k in ("verified", "recorded", "self"))
+    assert not ServiceRecord.objects.filter(started_at__gt=timezone.now()).exists()

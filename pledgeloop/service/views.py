@@ -1,0 +1,311 @@
+"""Service records (践诺): a member's phone, the community desk, check-in codes, the export.
+
+Views are thin: an access check (access.py), a form, a service call (services.py).
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from pledgeloop.lib.pinyin import pinyin_search_q
+from pledgeloop.lib.spreadsheets import xlsx_response
+from pledgeloop.orders.qr import qr_svg
+from pledgeloop.people.models import Role
+
+from . import access
+from .export import hours_export
+from .forms import ExportForm, ServiceLogForm, StaffServiceLogForm
+from .selectors import hours_by_verification, records_in_period
+from .services import (
+    ServiceError,
+    checkin_close,
+    checkin_open,
+    open_checkin_for,
+    service_record_log_by_member,
+    service_record_log_by_staff,
+)
+
+
+def _ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _default_period() -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    return today.replace(day=1) - dt.timedelta(days=1), today
+
+
+def _records_page(request, qs):
+    qs = qs.select_related("category", "beneficiary", "community").prefetch_related(
+        "participants__member__user", "photos"
+    )
+    return Paginator(qs, 30).get_page(request.GET.get("page"))
+
+
+# --- the member's phone ------------------------------------------------------------------
+
+
+@login_required
+def my_records(request):
+    member = access.require_member(request.user)
+    qs = access.records_visible_to(request.user).filter(participants__member=member)
+    year_ago = timezone.localdate() - dt.timedelta(days=365)
+    totals = hours_by_verification(records_in_period(qs, year_ago, timezone.localdate()))
+    return render(
+        request,
+        "service/my_records.html",
+        {
+            "member": member,
+            "page": _records_page(request, qs),
+            "totals": totals,
+            "open_checkin": open_checkin_for(member),
+        },
+    )
+
+
+@login_required
+def my_record_new(request):
+    member = access.require_member(request.user)
+    residents = access.beneficiaries_for(request.user).filter(community_id=member.community_id)
+    visits = access.visits_loggable_by(member)
+    initial = {}
+    chosen = request.GET.get("visit", "")
+    visit = visits.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    if visit is not None:
+        minutes = visit.pledge.duration_minutes
+        initial = {
+            "visit": visit,
+            "day": visit.due_on,
+            "start": timezone.localtime(visit.scheduled_at).time(),
+            "hours": max(round(minutes / 15), 1) * Decimal("0.25"),
+            "category": visit.pledge.category_id,
+            "note": visit.pledge.title,
+        }
+    form = ServiceLogForm(
+        request.POST or None,
+        request.FILES or None,
+        street_id=member.street_id,
+        residents=residents,
+        visits=visits,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            record = service_record_log_by_member(
+                member=member,
+                day=data["day"],
+                start=data["start"],
+                hours=data["hours"],
+                note=data["note"],
+                category=data["category"],
+                beneficiary=data["beneficiary"],
+                photos=data["photos"],
+                visit=data.get("visit"),
+            )
+        except (ServiceError, ValidationError) as exc:
+            form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+        else:
+            messages.success(
+                request, _("Logged: %(hours)s h of service. Thank you!") % {"hours": record.hours}
+            )
+            return redirect("service:mine")
+    return render(request, "service/log_form.html", {"form": form, "staff": False})
+
+
+@login_required
+def record_detail(request, pk: int):
+    record = access.get_record_for_user(request.user, pk)
+    return render(
+        request,
+        "service/record_detail.html",
+        {
+            "record": record,
+            "participants": record.participants.select_related("member__user"),
+            "photos": record.photos.all(),
+        },
+    )
+
+
+@login_required
+def beneficiary_search(request):
+    """htmx: residents matching a name, pinyin or initials, as choices for the log form."""
+    query = request.GET.get("beneficiary_q", "").strip()
+    residents = []
+    if query:
+        qs = access.beneficiaries_for(request.user)
+        member = access.member_of(request.user)
+        if member is not None and not access.is_service_admin(request.user):
+            qs = qs.filter(community_id=member.community_id)
+        residents = qs.filter(pinyin_search_q(query)).order_by("name_pinyin")[:8]
+    return render(request, "service/_beneficiaries.html", {"residents": residents, "q": query})
+
+
+# --- the community desk ------------------------------------------------------------------
+
+
+@login_required
+def console_records(request):
+    community_ids = access.require_admin(request.user)
+    start, end = _default_period()
+    form = ExportForm(
+        request.GET or None,
+        communities=access.communities_for_export(request.user),
+        initial={"start": start, "end": end},
+    )
+    qs = access.records_visible_to(request.user).filter(community_id__in=community_ids)
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        if form.cleaned_data["community"]:
+            qs = qs.filter(community=form.cleaned_data["community"])
+    qs = records_in_period(qs, start, end)
+    return render(
+        request,
+        "service/console_records.html",
+        {
+            "form": form,
+            "page": _records_page(request, qs),
+            "totals": hours_by_verification(qs),
+            "start": start,
+            "end": end,
+        },
+    )
+
+
+@login_required
+def console_record_new(request):
+    access.require_admin(request.user)
+    form = StaffServiceLogForm(
+        request.POST or None,
+        request.FILES or None,
+        street_id=_street_of_admin(request.user),
+        residents=access.beneficiaries_for(request.user),
+        members=access.members_loggable_by(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            record = service_record_log_by_staff(
+                by=request.user,
+                members=list(data["members"]),
+                day=data["day"],
+                start=data["start"],
+                hours=data["hours"],
+                note=data["note"],
+                category=data["category"],
+                beneficiary=data["beneficiary"],
+                photos=data["photos"],
+            )
+        except (ServiceError, ValidationError) as exc:
+            form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+        else:
+            messages.success(
+                request,
+                _("Recorded %(hours)s h for %(n)s member(s).")
+                % {"hours": record.hours, "n": len(data["members"])},
+            )
+            return redirect("service:console")
+    return render(request, "service/log_form.html", {"form": form, "staff": True})
+
+
+def _street_of_admin(user) -> int | None:
+    admin_roles = {Role.STREET_ADMIN, Role.COMMUNITY_ADMIN}
+    grant = next((g for g in user.grants if g.role in admin_roles), None)
+    return grant.street_id if grant else None
+
+
+@login_required
+def console_export(request):
+    access.require_admin(request.user)
+    communities = access.communities_for_export(request.user)
+    form = ExportForm(request.GET, communities=communities)
+    if not form.is_valid():
+        messages.error(request, _("Choose a period to export: a start and an end date."))
+        return redirect("service:console")
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    chosen = form.cleaned_data["community"]
+    scope = [chosen] if chosen else list(communities)
+    name = chosen.name if chosen else scope[0].street.name
+    title = _("Volunteer service hours · %(scope)s · %(start)s to %(end)s") % {
+        "scope": name,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+    }
+    content = hours_export(title=title, community_ids=[c.pk for c in scope], start=start, end=end)
+    filename = _("%(scope)s-volunteer-hours-%(start)s-%(end)s.xlsx") % {
+        "scope": name,
+        "start": start.strftime("%Y%m%d"),
+        "end": end.strftime("%Y%m%d"),
+    }
+    return xlsx_response(content, filename)
+
+
+@login_required
+def checkin_codes(request):
+    access.require_admin(request.user)
+    places = list(access.places_with_codes(request.user).order_by("community__name", "name")[:200])
+    resident_pk = request.GET.get("resident", "")
+    if resident_pk.isdigit():
+        resident = access.beneficiaries_for(request.user).filter(pk=int(resident_pk)).first()
+        places[:0] = [resident] if resident else []
+    codes = []
+    for place in places:
+        url = request.build_absolute_uri(
+            reverse("service:checkin", args=[access.checkin_token(place)])
+        )
+        # segno writes the SVG from the URL alone: nothing user-typed goes in unescaped.
+        codes.append({"place": place, "url": url, "svg": mark_safe(qr_svg(url))})  # noqa: S308
+    return render(request, "service/checkin_codes.html", {"codes": codes})
+
+
+# --- check-in and check-out by QR code ---------------------------------------------------
+
+
+@login_required
+def checkin(request, token: str):
+    place = access.place_from_token(token)
+    member = access.member_of(request.user)
+    current = open_checkin_for(member) if member else None
+    if request.method == "POST":
+        if member is None:
+            messages.error(request, _("Only members check in with this code."))
+            return redirect("service:checkin", token=token)
+        try:
+            if request.POST.get("action") == "out" and current is not None:
+                if current.place != place:
+                    raise ServiceError(
+                        _("You checked in at %(place)s: scan that code to check out.")
+                        % {"place": current.place}
+                    )
+                record = checkin_close(checkin=current, member=member, ip=_ip(request))
+                messages.success(
+                    request,
+                    _("Checked out: %(hours)s verified hours. Thank you!")
+                    % {"hours": record.hours},
+                )
+                return redirect("service:record", pk=record.pk)
+            checkin_open(member=member, place=place, ip=_ip(request))
+            messages.success(request, _("Checked in. Scan the same code again when you leave."))
+        except ServiceError as exc:
+            messages.error(request, str(exc))
+        return redirect("service:checkin", token=token)
+    return render(
+        request,
+        "service/checkin.html",
+        {
+            "place": place,
+            "member": member,
+            "current": current,
+            "here": current is not None and current.place == place,
+            "now": timezone.now(),
+        },
+    )
