@@ -111,3 +111,87 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.year}Q{self.quarter} {self.get_kind_display()}: {self.score}"
+
+
+class ReviewWeights(models.Model):
+    """A street's weights for the annual review (年度评议), in percent; they sum to 100.
+
+    A street without a row uses the defaults (30/20/25/15/10, 24 hours a year): see
+    `pledgeloop.reviews.annual` for how each component is computed.
+    """
+
+    DEFAULTS = {
+        "pledge_fulfilment": 30,
+        "hours": 20,
+        "resident_ratings": 25,
+        "organisation": 15,
+        "self_assessment": 10,
+        "target_hours": 24,
+    }
+    COMPONENTS = (
+        "pledge_fulfilment",
+        "hours",
+        "resident_ratings",
+        "organisation",
+        "self_assessment",
+    )
+
+    street = models.OneToOneField(
+        "orgs.Street",
+        on_delete=models.CASCADE,
+        related_name="review_weights",
+        verbose_name=_("street"),
+    )
+    pledge_fulfilment = models.PositiveSmallIntegerField(
+        _("pledge fulfilment (%)"), default=30, validators=[MaxValueValidator(100)]
+    )
+    hours = models.PositiveSmallIntegerField(
+        _("service hours (%)"), default=20, validators=[MaxValueValidator(100)]
+    )
+    resident_ratings = models.PositiveSmallIntegerField(
+        _("residents' ratings (%)"), default=25, validators=[MaxValueValidator(100)]
+    )
+    organisation = models.PositiveSmallIntegerField(
+        _("organisation's assessment (%)"), default=15, validators=[MaxValueValidator(100)]
+    )
+    self_assessment = models.PositiveSmallIntegerField(
+        _("self-assessment (%)"), default=10, validators=[MaxValueValidator(100)]
+    )
+    target_hours = models.PositiveSmallIntegerField(
+        _("target service hours per year"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(2000)],
+    )
+    updated_by = models.ForeignKey(
+        "people.User", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("annual review weights")
+        verbose_name_plural = _("annual review weights")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    pledge_fulfilment=100
+                    - models.F("hours")
+                    - models.F("resident_ratings")
+                    - models.F("organisation")
+                    - models.F("self_assessment")
+                ),
+                name="review_weights_sum_100",
+            ),
+            models.CheckConstraint(condition=models.Q(target_hours__gte=1), name="weights_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street} · " + "/".join(str(getattr(self, c)) for c in self.COMPONENTS)
+
+    @classmethod
+    def for_street(cls, street) -> "ReviewWeights":
+        """The street's saved weights, or an unsaved row holding the defaults."""
+        return cls.objects.filter(street=street).first() or cls(street=street, **cls.DEFAULTS)
+
+    @property
+    def total(self) -> int:
+        return sum(getattr(self, c) for c in self.COMPONENTS)

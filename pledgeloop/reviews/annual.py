@@ -1,0 +1,138 @@
+"""年度评议: each member's annual score (0-100) and grade, from the year's records.
+
+Components, each a fraction from 0 to 1 (None = no evidence, left out):
+
+- pledge fulfilment = the member's pledge visits fulfilled ÷ visits due in the year, where a
+  visit is due once it is fulfilled or missed (a visit still waiting counts for neither).
+  No due visits (or no pledges app) → left out.
+- hours = min(1, the member's service hours in the year ÷ the street's target hours per
+  year). All hours count (verified, recorded by staff and self-logged; the showcase shows
+  them apart). Never left out: no hours is 0.
+- resident ratings = the mean rating of the reviews of the member's services in the year ÷ 5.
+  No reviews → left out.
+- organisation = the mean of the year's quarterly organisation assessments ÷ 100.
+  No assessment → left out.
+- self-assessment = the mean of the year's quarterly self-assessments ÷ 100.
+  No assessment → left out.
+
+score = 100 × Σ(weight × component) ÷ Σ(weight) over the components not left out (the
+weights are renormalised), rounded half up to one decimal. If every weighted component is left
+out the score is None (shown as "—") and there is no grade. The grade comes from the rounded
+score: 优秀 ≥ 90, 良好 ≥ 75, 合格 ≥ 60, 不合格 below.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from pledgeloop.people.models import Member
+
+from . import selectors
+from .models import ReviewWeights
+
+COMPONENT_LABELS = {
+    "pledge_fulfilment": _("Pledge fulfilment"),
+    "hours": _("Service hours"),
+    "resident_ratings": _("Residents' ratings"),
+    "organisation": _("Organisation's assessment"),
+    "self_assessment": _("Self-assessment"),
+}
+GRADES = [
+    (Decimal(90), _("Excellent")),  # 优秀
+    (Decimal(75), _("Good")),  # 良好
+    (Decimal(60), _("Satisfactory")),  # 合格
+]
+FAIL = _("Unsatisfactory")  # 不合格
+
+
+def grade_for(score: Decimal | None):
+    if score is None:
+        return None
+    for floor, label in GRADES:
+        if score >= floor:
+            return label
+    return FAIL
+
+
+@dataclass
+class AnnualScore:
+    member: Member
+    components: dict[str, Decimal | None]
+    score: Decimal | None
+    grade: object = None
+    figures: dict = field(default_factory=dict)
+
+    @property
+    def percents(self) -> list[Decimal | None]:
+        """The components as percentages (one decimal), in ReviewWeights.COMPONENTS order."""
+        return [
+            None
+            if self.components[k] is None
+            else (self.components[k] * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            for k in ReviewWeights.COMPONENTS
+        ]
+
+    def component_rows(self, weights: ReviewWeights):
+        """(key, label, weight, value as a percentage or None) for templates and exports."""
+        for key in ReviewWeights.COMPONENTS:
+            value = self.components[key]
+            percent = None if value is None else (value * 100).quantize(Decimal("0.1"))
+            yield key, COMPONENT_LABELS[key], getattr(weights, key), percent
+
+
+def _fraction(numerator, denominator) -> Decimal:
+    return Decimal(numerator) / Decimal(denominator)
+
+
+def components_of(member: Member, weights: ReviewWeights) -> dict[str, Decimal | None]:
+    """The five components for a member annotated by `selectors.annual_members`."""
+    due = member.visits_due
+    ratings = member.ratings_average
+    hours = Decimal(member.hours_total or 0)
+    return {
+        "pledge_fulfilment": _fraction(member.visits_fulfilled, due) if due else None,
+        "hours": min(Decimal(1), hours / Decimal(weights.target_hours)),
+        "resident_ratings": (
+            _fraction(str(ratings), 5) if member.ratings_count and ratings is not None else None
+        ),
+        "organisation": (
+            None
+            if member.organisation_mean is None
+            else _fraction(str(member.organisation_mean), 100)
+        ),
+        "self_assessment": (
+            None if member.self_mean is None else _fraction(str(member.self_mean), 100)
+        ),
+    }
+
+
+def score_of(components: dict[str, Decimal | None], weights: ReviewWeights) -> Decimal | None:
+    weight_sum = Decimal(0)
+    total = Decimal(0)
+    for key, value in components.items():
+        if value is None:
+            continue
+        weight = Decimal(getattr(weights, key))
+        weight_sum += weight
+        total += weight * value
+    if not weight_sum:
+        return None
+    return (100 * total / weight_sum).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def annual_review(communities, year: int, weights: ReviewWeights) -> list[AnnualScore]:
+    """Every active member of the communities, with their score (one query for the inputs)."""
+    scores = []
+    for member in selectors.annual_members(communities, year):
+        components = components_of(member, weights)
+        score = score_of(components, weights)
+        scores.append(AnnualScore(member, components, score, grade_for(score)))
+    return scores
+
+
+def annual_score_for(member: Member, year: int, weights: ReviewWeights) -> AnnualScore:
+    member = selectors.annual_members([member.community_id], year).filter(pk=member.pk).get()
+    components = components_of(member, weights)
+    score = score_of(components, weights)
+    return AnnualScore(member, components, score, grade_for(score))

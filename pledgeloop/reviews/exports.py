@@ -1,0 +1,55 @@
+"""Annual review exports: Excel (XlsxWriter, via lib.spreadsheets) and PDF (WeasyPrint).
+
+The PDF names its font "Noto Sans CJK SC" (Debian's fonts-noto-cjk) so that Chinese renders.
+"""
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from pledgeloop.lib.spreadsheets import build_xlsx
+
+from .annual import COMPONENT_LABELS, AnnualScore
+from .models import ReviewWeights
+
+
+def _percent(value):
+    return None if value is None else float(round(value * 100, 1))
+
+
+def annual_xlsx(*, scores: list[AnnualScore], weights: ReviewWeights, title: str) -> bytes:
+    headers = [
+        _("Community"),
+        _("Member"),
+        *[f"{COMPONENT_LABELS[k]} ({getattr(weights, k)}%)" for k in ReviewWeights.COMPONENTS],
+        _("Score"),
+        _("Grade"),
+    ]
+    rows = [
+        [
+            s.member.community.name,
+            s.member.name,
+            *[_percent(s.components[k]) for k in ReviewWeights.COMPONENTS],
+            None if s.score is None else float(s.score),
+            str(s.grade) if s.grade else "",
+        ]
+        for s in scores
+    ]
+    totals = [_("Total"), str(len(scores))] + [None] * (len(headers) - 2)
+    return build_xlsx(title=title, headers=headers, rows=rows, totals=totals)
+
+
+def annual_pdf(*, scores: list[AnnualScore], weights: ReviewWeights, title: str, request) -> bytes:
+    from weasyprint import HTML  # imported here: WeasyPrint is slow to import
+
+    html = render_to_string(
+        "reviews/annual_pdf.html",
+        {
+            "scores": scores,
+            "weights": weights,
+            "title": title,
+            "labels": [COMPONENT_LABELS[k] for k in ReviewWeights.COMPONENTS],
+            "keys": ReviewWeights.COMPONENTS,
+        },
+        request=request,
+    )
+    return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()

@@ -1,0 +1,297 @@
+"""Aggregate reads for the showcase (季度亮绩) and the annual review (年度评议).
+
+Everything is computed from records by the database (Sum/Count/Avg with filters and
+subqueries), one query per table of members, never typed in and never summed in Python loops.
+Pledges and visits come from `pledgeloop.pledges` when that app is installed; without it the
+pledge columns are empty (None) and the annual review leaves pledge fulfilment out.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.apps import apps
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from pledgeloop.people.models import Member
+from pledgeloop.service.models import ServiceRecord
+
+from .models import Assessment, Review
+
+ZERO_HOURS = Value(0, output_field=DecimalField(max_digits=9, decimal_places=2))
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime  # inclusive, local time
+    end: datetime  # exclusive
+
+    @property
+    def first_day(self) -> date:
+        return timezone.localtime(self.start).date()
+
+    @property
+    def last_day_exclusive(self) -> date:
+        return timezone.localtime(self.end).date()
+
+    @property
+    def last_day(self) -> date:
+        return self.last_day_exclusive - timedelta(days=1)
+
+
+def _local(d: date) -> datetime:
+    return timezone.make_aware(datetime.combine(d, time.min))
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    start = date(year, 3 * (quarter - 1) + 1, 1)
+    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return Period(_local(start), _local(end))
+
+
+def year_period(year: int) -> Period:
+    return Period(_local(date(year, 1, 1)), _local(date(year + 1, 1, 1)))
+
+
+# --- pledges (optional app) ----------------------------------------------------------------
+
+VISIT_DATE_CANDIDATES = ("due_on", "date", "scheduled_for", "on", "due_at", "starts_at", "start")
+
+
+def pledge_models():
+    """(Pledge, Visit, the Visit date field name), or None while the pledges app is absent."""
+    if not apps.is_installed("pledgeloop.pledges"):
+        return None
+    try:
+        pledge = apps.get_model("pledges", "Pledge")
+        visit = apps.get_model("pledges", "Visit")
+    except LookupError:
+        return None
+    names = {f.name for f in visit._meta.get_fields()}
+    date_field = next((n for n in VISIT_DATE_CANDIDATES if n in names), None)
+    if date_field is None:
+        return None
+    return pledge, visit, date_field
+
+
+def _visit_period_q(date_field: str, visit_model, period: Period) -> Q:
+    field = visit_model._meta.get_field(date_field)
+    if field.get_internal_type() == "DateTimeField":
+        return Q(**{f"{date_field}__gte": period.start, f"{date_field}__lt": period.end})
+    return Q(
+        **{f"{date_field}__gte": period.first_day, f"{date_field}__lt": period.last_day_exclusive}
+    )
+
+
+def visits_in(period: Period):
+    """Visits of the period that were due: fulfilled or missed (a visit still 'due' has not
+    had its chance yet and counts for neither side). None without the pledges app."""
+    found = pledge_models()
+    if found is None:
+        return None
+    _pledge, visit, date_field = found
+    return visit.objects.filter(
+        _visit_period_q(date_field, visit, period), state__in=["fulfilled", "missed"]
+    )
+
+
+def _count_subquery(qs, member_path: str) -> Subquery:
+    return Subquery(
+        qs.filter(**{member_path: OuterRef("pk")})
+        .order_by()
+        .values(member_path)
+        .annotate(n=Count("pk"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def _visit_member_path(visit_model) -> str:
+    names = {f.name for f in visit_model._meta.get_fields()}
+    return "member" if "member" in names else "pledge__member"
+
+
+COUNTED_PLEDGE_STATES = ("approved", "active", "fulfilled", "lapsed")
+
+
+def pledges_in(period: Period):
+    """Pledges that were approved and running at some time in the period."""
+    found = pledge_models()
+    if found is None:
+        return None
+    pledge = found[0]
+    qs = pledge.objects.filter(state__in=COUNTED_PLEDGE_STATES)
+    names = {f.name for f in pledge._meta.get_fields()}
+    if {"starts_on", "ends_on"} <= names:
+        qs = qs.filter(starts_on__lt=period.last_day_exclusive, ends_on__gte=period.first_day)
+    return qs
+
+
+def _with_pledges(members: QuerySet[Member], period: Period) -> QuerySet[Member]:
+    visits = visits_in(period)
+    if visits is None:
+        return members.annotate(
+            pledges_count=Value(None, output_field=IntegerField()),
+            visits_due=Value(None, output_field=IntegerField()),
+            visits_fulfilled=Value(None, output_field=IntegerField()),
+        )
+    member_path = _visit_member_path(visits.model)
+    return members.annotate(
+        pledges_count=Coalesce(_count_subquery(pledges_in(period), "member"), 0),
+        visits_due=Coalesce(_count_subquery(visits, member_path), 0),
+        visits_fulfilled=Coalesce(
+            _count_subquery(visits.filter(state="fulfilled"), member_path), 0
+        ),
+    )
+
+
+def pledge_titles(members: list[Member], period: Period) -> dict[int, list[str]]:
+    """Titles of the period's pledges per member id (one query), for the showcase."""
+    pledges = pledges_in(period)
+    if pledges is None or not members:
+        return {}
+    names = {f.name for f in pledges.model._meta.get_fields()}
+    title = next((n for n in ("title", "what", "name") if n in names), None)
+    if title is None:
+        return {}
+    titles: dict[int, list[str]] = {}
+    for member_id, text in (
+        pledges.filter(member__in=members).order_by("pk").values_list("member_id", title)
+    ):
+        titles.setdefault(member_id, []).append(text)
+    return titles
+
+
+# --- hours, ratings, assessments ------------------------------------------------------------
+
+
+def _in_period(period: Period) -> Q:
+    return Q(
+        participations__record__started_at__gte=period.start,
+        participations__record__started_at__lt=period.end,
+    )
+
+
+def _hours(period: Period, verification: str | None = None):
+    condition = _in_period(period)
+    if verification:
+        condition &= Q(participations__record__verification=verification)
+    return Coalesce(Sum("participations__record__hours", filter=condition), ZERO_HOURS)
+
+
+def _with_service(members: QuerySet[Member], period: Period) -> QuerySet[Member]:
+    """Hours and ratings through the one join member → participation → record → review,
+    which has one row per (member, record): sums and counts are not multiplied."""
+    in_period = _in_period(period)
+    reviewed = in_period & Q(participations__record__review__isnull=False)
+    return members.annotate(
+        hours_total=_hours(period),
+        hours_verified=_hours(period, ServiceRecord.Verification.VERIFIED),
+        hours_recorded=_hours(period, ServiceRecord.Verification.RECORDED),
+        hours_self=_hours(period, ServiceRecord.Verification.SELF),
+        records_count=Count("participations", filter=in_period),
+        ratings_count=Count("participations__record__review", filter=reviewed),
+        ratings_average=Avg("participations__record__review__rating", filter=reviewed),
+        ratings_satisfied=Count(
+            "participations__record__review",
+            filter=reviewed & Q(participations__record__review__rating__gte=4),
+        ),
+    )
+
+
+def _assessment_mean(kind: str, year: int, quarter: int | None = None) -> Subquery:
+    qs = Assessment.objects.filter(member=OuterRef("pk"), year=year, kind=kind)
+    if quarter:
+        qs = qs.filter(quarter=quarter)
+    return Subquery(qs.order_by().values("member").annotate(mean=Avg("score")).values("mean")[:1])
+
+
+def showcase_members(community, year: int, quarter: int) -> QuerySet[Member]:
+    """Active members of a community with the quarter's figures, sorted by pinyin."""
+    period = quarter_period(year, quarter)
+    members = Member.objects.filter(community=community, active=True).select_related("user")
+    members = _with_service(members, period)
+    members = _with_pledges(members, period)
+    return members.order_by("user__name_pinyin", "pk")
+
+
+def showcase_totals(community, year: int, quarter: int) -> dict:
+    """The community's totals for the quarter (the showcase's headline figures)."""
+    period = quarter_period(year, quarter)
+    records = ServiceRecord.objects.filter(
+        community=community, started_at__gte=period.start, started_at__lt=period.end
+    )
+    reviews = Review.objects.filter(record__in=records)
+    totals = reviews.aggregate(
+        count=Count("pk"), average=Avg("rating"), satisfied=Count("pk", filter=Q(rating__gte=4))
+    )
+    totals["records"] = records.count()
+    totals["satisfaction"] = totals["satisfied"] / totals["count"] if totals["count"] else None
+    return totals
+
+
+def annual_members(communities, year: int) -> QuerySet[Member]:
+    """Active members of the communities with every input of the annual review."""
+    period = year_period(year)
+    members = Member.objects.filter(community__in=communities, active=True).select_related(
+        "user", "community"
+    )
+    members = _with_service(members, period)
+    members = _with_pledges(members, period)
+    members = members.annotate(
+        organisation_mean=_assessment_mean(Assessment.Kind.ORGANISATION, year),
+        self_mean=_assessment_mean(Assessment.Kind.SELF, year),
+    )
+    return members.order_by("community__name", "user__name_pinyin", "pk")
+
+
+def member_year_records(member: Member, year: int) -> QuerySet[ServiceRecord]:
+    period = year_period(year)
+    return (
+        ServiceRecord.objects.filter(
+            participants__member=member, started_at__gte=period.start, started_at__lt=period.end
+        )
+        .select_related("category", "review")
+        .order_by("started_at", "pk")
+    )
+
+
+def member_year_reviews(member: Member, year: int) -> QuerySet[Review]:
+    period = year_period(year)
+    return (
+        Review.objects.filter(
+            record__participants__member=member,
+            record__started_at__gte=period.start,
+            record__started_at__lt=period.end,
+        )
+        .select_related("record")
+        .order_by("record__started_at", "pk")
+    )
+
+
+def member_year_visits(member: Member, year: int):
+    visits = visits_in(year_period(year))
+    if visits is None:
+        return None
+    _pledge, _visit, date_field = pledge_models()
+    return (
+        visits.filter(**{_visit_member_path(visits.model): member})
+        .select_related("pledge")
+        .order_by(date_field, "pk")
+    )
+
+
+def member_year_assessments(member: Member, year: int) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(member=member, year=year).order_by("quarter", "kind")

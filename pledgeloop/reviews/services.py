@@ -1,0 +1,126 @@
+"""Every write of the review loop (评诺) happens here (STYLE.md)."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pledgeloop.orders import services as order_services
+from pledgeloop.orders.models import Order
+from pledgeloop.people.models import Member, User
+from pledgeloop.service.models import ServiceRecord
+from pledgeloop.service.services import service_record_confirm_by_review
+
+from .models import Assessment, Review, ReviewWeights
+
+
+class ReviewError(Exception):
+    """A refused review action, with a message for the person who tried it."""
+
+
+class AlreadyReviewed(ReviewError):
+    pass
+
+
+@transaction.atomic
+def review_submit(
+    *, record: ServiceRecord, rating: int, comment: str = "", solved: bool | None = None
+) -> Review:
+    """A resident's review of one service, through its signed link.
+
+    "Not solved" reopens a done order (the comment is the reason); otherwise a done order is
+    marked reviewed, and the review confirms the record's hours
+    (`service_record_confirm_by_review`: they become verified).
+    """
+    record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+    if Review.objects.filter(record=record).exists():
+        raise AlreadyReviewed(_("This service has already been reviewed. Thank you."))
+    if rating not in Review.Rating.values:
+        raise ReviewError(_("Choose one of the five levels."))
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(
+                street_id=record.street_id,
+                community_id=record.community_id,
+                record=record,
+                order_id=record.order_id,
+                rating=rating,
+                comment=comment.strip(),
+                solved=solved,
+            )
+    except IntegrityError:  # a second submit racing the first
+        raise AlreadyReviewed(_("This service has already been reviewed. Thank you.")) from None
+    order = record.order
+    if order is not None:
+        if solved is False and order.state in {Order.State.DONE, Order.State.REVIEWED}:
+            order_services.order_reopen(
+                order=order,
+                reason=review.comment or _("The resident says the problem is not solved."),
+                source="web",
+            )
+        elif solved is not False and order.state == Order.State.DONE:
+            order_services.order_mark_reviewed(order=order, source="web")
+    if solved is not False:  # the beneficiary confirms the service: its hours become verified
+        service_record_confirm_by_review(record=record)
+    return review
+
+
+@transaction.atomic
+def assessment_save(
+    *,
+    member: Member,
+    year: int,
+    quarter: int,
+    kind: str,
+    score: int,
+    comment: str = "",
+    by: User,
+) -> Assessment:
+    """Create or replace the member's assessment of one kind for one quarter."""
+    if not 0 <= score <= 100:
+        raise ReviewError(_("A score is a whole number from 0 to 100."))
+    assessment, _created = Assessment.objects.update_or_create(
+        member=member,
+        year=year,
+        quarter=quarter,
+        kind=kind,
+        defaults={
+            "street_id": member.street_id,
+            "score": score,
+            "comment": comment.strip(),
+            "by": by,
+            "created_at": timezone.now(),
+        },
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessments_save_for_community(
+    *, year: int, quarter: int, scores: dict[Member, tuple[int, str]], by: User
+) -> int:
+    """The organisation's assessments of many members at once; returns how many were saved."""
+    for member, (score, comment) in scores.items():
+        assessment_save(
+            member=member,
+            year=year,
+            quarter=quarter,
+            kind=Assessment.Kind.ORGANISATION,
+            score=score,
+            comment=comment,
+            by=by,
+        )
+    return len(scores)
+
+
+@transaction.atomic
+def review_weights_update(*, street, by: User, **values) -> ReviewWeights:
+    weights = ReviewWeights.for_street(street)
+    for field in (*ReviewWeights.COMPONENTS, "target_hours"):
+        setattr(weights, field, values[field])
+    if weights.total != 100:
+        raise ReviewError(_("The weights must add up to 100."))
+    weights.updated_by = by
+    weights.updated_at = timezone.now()
+    weights.full_clean(exclude=["street"])
+    weights.save()
+    return weights

@@ -1,0 +1,227 @@
+"""年度评议: scores computed from explicit records match the numbers worked out by hand."""
+
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.db import IntegrityError
+from django.urls import reverse
+from pypdf import PdfReader
+
+from pledgeloop.reviews.annual import annual_review
+from pledgeloop.reviews.models import Assessment, ReviewWeights
+from pledgeloop.service.models import ServiceRecord
+
+from .conftest import at, new_member, pledge_with_visits, record, review
+
+V = ServiceRecord.Verification
+ORG, SELF = Assessment.Kind.ORGANISATION, Assessment.Kind.SELF
+
+
+def assess(member, quarter, kind, score, year=2025):
+    Assessment.objects.create(
+        street_id=member.street_id,
+        member=member,
+        year=year,
+        quarter=quarter,
+        kind=kind,
+        score=score,
+    )
+
+
+@pytest.fixture
+def year_2025(world):
+    """Three members of 星港湾 and their 2025 (plus a little 2024, which must not count).
+
+    张三 (world.member):
+      visits: 01-06 fulfilled, 02-03 fulfilled, 03-03 missed, 04-07 fulfilled, 12-29 still due,
+              and 2024-12-02 fulfilled (last year)      → due 4, fulfilled 3        → 0.75
+      records: 3 h verified (rated 5), 4.5 h recorded (rated 4), 2 h self (rated 2, not
+               solved), and 3 h on 2024-12-30 (last year) → 9.5 h ÷ 24             → 0.395833…
+      ratings: (5 + 4 + 2) ÷ 3 = 11/3, ÷ 5                                         → 0.733333…
+      organisation: Q1 80, Q2 90 (and 2024 Q4 10, last year) → 85 ÷ 100            → 0.85
+      self: Q1 95                                                                  → 0.95
+    李梅:
+      no visits (fulfilment left out); records 15 h verified (5), 15 h recorded (5) and a
+      2 h verified record shared with 王五 (3) → 32 h → min(1, 32/24)              → 1
+      ratings (5 + 5 + 3) ÷ 3 = 13/3, ÷ 5                                          → 0.866667…
+      organisation Q1–Q4: 90, 95, 100, 95 → 95                                     → 0.95
+      no self-assessment (left out)
+    王五:
+      only the shared 2 h record (rated 3): hours 2/24 → 0.083333…, ratings 3/5 → 0.6; the rest
+      left out.
+    """
+    zhang = world.member.member
+    li = new_member(world, "13900000201", "李梅")
+    wang = new_member(world, "13900000202", "王五")
+    pledge_with_visits(
+        zhang,
+        [
+            ("2025-01-06", "fulfilled"),
+            ("2025-02-03", "fulfilled"),
+            ("2025-03-03", "missed"),
+            ("2025-04-07", "fulfilled"),
+            ("2025-12-29", "due"),
+        ],
+    )
+    pledge_with_visits(zhang, [("2024-12-02", "fulfilled")], year=2024)
+    review(record(zhang, at(2025, 3, 10), "3", V.VERIFIED), 5)
+    review(record(zhang, at(2025, 6, 2), "4.5", V.RECORDED), 4)
+    review(record(zhang, at(2025, 9, 15), "2", V.SELF), 2, solved=False)
+    review(record(zhang, at(2024, 12, 30), "3", V.VERIFIED), 1)
+    review(record(li, at(2025, 4, 1), "15", V.VERIFIED), 5)
+    review(record(li, at(2025, 5, 1), "15", V.RECORDED), 5)
+    review(record([li, wang], at(2025, 7, 1), "2", V.VERIFIED), 3)
+    assess(zhang, 1, ORG, 80)
+    assess(zhang, 2, ORG, 90)
+    assess(zhang, 4, ORG, 10, year=2024)
+    assess(zhang, 1, SELF, 95)
+    for quarter, score in zip([1, 2, 3, 4], [90, 95, 100, 95], strict=True):
+        assess(li, quarter, ORG, score)
+    return zhang, li, wang
+
+
+def by_name(scores):
+    return {s.member.name: s for s in scores}
+
+
+def test_annual_scores_match_the_hand_computed_values(world, year_2025):
+    weights = ReviewWeights.for_street(world.street)  # defaults 30/20/25/15/10, 24 h
+    scores = by_name(annual_review([world.community], 2025, weights))
+    # 张三: 30×0.75 + 20×(9.5/24) + 25×(11/15) + 15×0.85 + 10×0.95
+    #     = 22.5 + 7.91667 + 18.33333 + 12.75 + 9.5 = 71.0 over all 100 → 71.0, 合格
+    assert scores["张三"].score == Decimal("71.0")
+    assert scores["张三"].components["pledge_fulfilment"] == Decimal("0.75")
+    assert str(scores["张三"].grade) == "合格"
+    # 李梅: (20×1 + 25×(13/15) + 15×0.95) ÷ (20 + 25 + 15)
+    #     = (20 + 21.66667 + 14.25) ÷ 60 = 55.91667 ÷ 60 = 93.194… → 93.2, 优秀
+    assert scores["李梅"].score == Decimal("93.2")
+    assert scores["李梅"].components["pledge_fulfilment"] is None
+    assert scores["李梅"].components["self_assessment"] is None
+    assert str(scores["李梅"].grade) == "优秀"
+    # 王五: (20×(2/24) + 25×0.6) ÷ 45 = (1.66667 + 15) ÷ 45 = 37.037… → 37.0, 不合格
+    assert scores["王五"].score == Decimal("37.0")
+    assert str(scores["王五"].grade) == "不合格"
+
+
+def test_a_member_with_no_record_at_all_scores_zero_on_hours_only(world, year_2025):
+    lonely = new_member(world, "13900000203", "孙七")
+    scores = by_name(annual_review([world.community], 2025, ReviewWeights.for_street(world.street)))
+    # Only the hours component has evidence (0 hours): 20×0 ÷ 20 = 0.
+    assert scores[lonely.name].score == Decimal("0.0")
+    assert str(scores[lonely.name].grade) == "不合格"
+
+
+def test_street_weights_change_the_scores(world, year_2025, client_for):
+    page = client_for(world.street_admin).post(
+        reverse("reviews:weights", args=["jianghai"]),
+        {
+            "pledge_fulfilment": 40,
+            "hours": 30,
+            "resident_ratings": 10,
+            "organisation": 10,
+            "self_assessment": 10,
+            "target_hours": 12,
+        },
+    )
+    assert page.status_code == 302
+    weights = ReviewWeights.objects.get(street=world.street)
+    scores = by_name(annual_review([world.community], 2025, weights))
+    # 张三: 40×0.75 + 30×min(1, 9.5/12) + 10×(11/15) + 10×0.85 + 10×0.95
+    #     = 30 + 23.75 + 7.33333 + 8.5 + 9.5 = 79.08333 → 79.1, 良好
+    assert scores["张三"].score == Decimal("79.1")
+    assert str(scores["张三"].grade) == "良好"
+
+
+def test_weights_that_do_not_add_up_to_100_are_refused(world, client_for):
+    page = client_for(world.street_admin).post(
+        reverse("reviews:weights", args=["jianghai"]),
+        {
+            "pledge_fulfilment": 30,
+            "hours": 20,
+            "resident_ratings": 25,
+            "organisation": 15,
+            "self_assessment": 20,
+            "target_hours": 24,
+        },
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "各项权重之和是 110，必须是 100。" in text and "review_weights_sum_100" not in text
+    assert not ReviewWeights.objects.exists()
+
+
+def test_the_database_refuses_weights_that_do_not_add_up(world):
+    with pytest.raises(IntegrityError):
+        ReviewWeights.objects.create(street=world.street, **(ReviewWeights.DEFAULTS | {"hours": 5}))
+
+
+def test_only_street_admins_of_the_street_edit_weights(world, client_for):
+    url = reverse("reviews:weights", args=["jianghai"])
+    assert client_for(world.street_admin).get(url).status_code == 200
+    for user in [world.community_admin, world.member, world.outsider]:
+        assert client_for(user).get(url).status_code == 404
+    assert (
+        client_for(world.street_admin).get(reverse("reviews:weights", args=["heping"])).status_code
+        == 404
+    )
+
+
+def test_annual_page_by_role(world, year_2025, client_for):
+    url = reverse("reviews:annual", args=["jianghai", 2025])
+    for user in [world.street_admin, world.community_admin]:
+        text = client_for(user).get(url).content.decode()
+        assert "张三" in text and "71.0" in text and "优秀" in text
+    # The neighbouring community's admin sees the street's page, but none of 星港湾's members.
+    text = client_for(world.outsider).get(url).content.decode()
+    assert "张三" not in text
+    assert client_for(world.member).get(url).status_code == 404
+
+
+def test_drill_down_shows_the_records_behind_each_component(world, year_2025, client_for):
+    zhang, li, _wang = year_2025
+    url = reverse("reviews:annual_member", args=["jianghai", 2025, zhang.pk])
+    text = client_for(world.community_admin).get(url).content.decode()
+    assert "71.0" in text and "合格" in text
+    assert "每月为独居老人测血压" in text  # the visits
+    assert "2025年3月10日" in text and "2025年9月15日" in text  # the records
+    assert "2024年12月30日" not in text  # last year's record does not count
+    assert "未解决" in text  # the review that said "not solved"
+    # The member sees their own drill-down, not someone else's; the outsider sees neither.
+    assert client_for(world.member).get(url).status_code == 200
+    other = reverse("reviews:annual_member", args=["jianghai", 2025, li.pk])
+    assert client_for(world.member).get(other).status_code == 404
+    assert client_for(world.outsider).get(url).status_code == 404
+
+
+def test_excel_export_reads_back(world, year_2025, client_for):
+    url = reverse("reviews:annual_export", args=["jianghai", 2025, "xlsx"])
+    response = client_for(world.community_admin).get(url)
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert "年度评议" in rows[0][0]
+    assert rows[1][-2:] == ("得分", "等次")
+    table = {row[1]: row for row in rows[2:-1]}
+    assert table["张三"][-2:] == (71.0, "合格")
+    assert table["李梅"][-2:] == (93.2, "优秀")
+    assert table["李梅"][2] is None  # left out: no visits
+    assert rows[-1][0] == "合计"
+
+
+def test_pdf_export_contains_the_chinese_names_and_grades(world, year_2025, client_for):
+    url = reverse("reviews:annual_export", args=["jianghai", 2025, "pdf"])
+    response = client_for(world.street_admin).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    for expected in ["张三", "李梅", "王五", "合格", "优秀", "不合格", "71.0", "93.2"]:
+        assert expected in text
+
+
+def test_exports_are_refused_outside_the_scope(world, year_2025, client_for):
+    url = reverse("reviews:annual_export", args=["jianghai", 2025, "xlsx"])
+    assert client_for(world.member).get(url).status_code == 404
+    bad = reverse("reviews:annual_export", args=["jianghai", 2025, "csv"])
+    assert client_for(world.street_admin).get(bad).status_code == 404

@@ -1,0 +1,92 @@
+"""Quarterly assessments: the member's own, and the organisation's for its members."""
+
+from django.urls import reverse
+
+from pledgeloop.reviews.models import Assessment
+
+from .conftest import new_member
+
+
+def self_url(period="2026q3"):
+    return reverse("reviews:assessment_self", kwargs={"period": period})
+
+
+def org_url(community, period="2026q3"):
+    return reverse(
+        "reviews:assessment_organisation", kwargs={"community_id": community.pk, "period": period}
+    )
+
+
+def test_a_member_writes_and_then_replaces_their_self_assessment(world, client_for):
+    client = client_for(world.member)
+    assert client.get(self_url()).status_code == 200
+    client.post(self_url(), {"score": 88, "comment": "按时践诺"})
+    client.post(self_url(), {"score": 92, "comment": "补上了一次"})
+    saved = Assessment.objects.get()
+    assert (saved.member, saved.year, saved.quarter, saved.kind, saved.score) == (
+        world.member.member,
+        2026,
+        3,
+        Assessment.Kind.SELF,
+        92,
+    )
+    assert saved.comment == "补上了一次"
+
+
+def test_a_self_assessment_score_above_100_is_refused(world, client_for):
+    page = client_for(world.member).post(self_url(), {"score": 101})
+    assert page.status_code == 200
+    assert not Assessment.objects.exists()
+
+
+def test_self_assessment_is_for_members_only(world, client, client_for):
+    assert client.get(self_url()).status_code == 302  # to the sign-in page
+    for user in [world.community_admin, world.street_admin, world.resident]:
+        assert client_for(user).post(self_url(), {"score": 50}).status_code == 404
+    assert not Assessment.objects.exists()
+
+
+def test_a_quarter_outside_one_to_four_is_not_a_page(world, client_for):
+    assert client_for(world.member).get("/me/assessment/2026q5/").status_code == 404
+
+
+def test_community_admin_assesses_members_in_one_table(world, client_for):
+    li = new_member(world, "13900000201", "李梅")
+    zhang = world.member.member
+    client = client_for(world.community_admin)
+    page = client.get(org_url(world.community))
+    assert "张三" in page.content.decode() and "李梅" in page.content.decode()
+    data = {f"score-{zhang.pk}": 85, f"comment-{zhang.pk}": "积极", f"score-{li.pk}": ""}
+    assert client.post(org_url(world.community), data).status_code == 302
+    saved = Assessment.objects.get()
+    assert (saved.member, saved.kind, saved.score, saved.by) == (
+        zhang,
+        Assessment.Kind.ORGANISATION,
+        85,
+        world.community_admin,
+    )
+    # Saving again replaces, never duplicates (unique per member, quarter and kind).
+    client.post(org_url(world.community), {f"score-{zhang.pk}": 90, f"score-{li.pk}": 70})
+    assert dict(Assessment.objects.values_list("member__user__name", "score")) == {
+        "张三": 90,
+        "李梅": 70,
+    }
+
+
+def test_the_organisation_table_refuses_a_bad_score_and_saves_nothing(world, client_for):
+    zhang = world.member.member
+    page = client_for(world.community_admin).post(
+        org_url(world.community), {f"score-{zhang.pk}": 150}
+    )
+    assert page.status_code == 200
+    assert not Assessment.objects.exists()
+
+
+def test_organisation_assessment_is_refused_outside_ones_communities(world, client_for):
+    zhang = world.member.member
+    for user in [world.outsider, world.member, world.resident]:
+        page = client_for(user).post(org_url(world.community), {f"score-{zhang.pk}": 10})
+        assert page.status_code == 404
+    assert client_for(world.street_admin).get(org_url(world.community)).status_code == 200
+    assert client_for(world.community_admin).get(org_url(world.faraway)).status_code == 404
+    assert not Assessment.objects.exists()

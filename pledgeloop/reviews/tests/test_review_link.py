@@ -1,0 +1,139 @@
+"""评诺 through the signed link: one review per service, no login, nothing forgeable."""
+
+from django.core import signing
+from django.urls import reverse
+
+from pledgeloop.orders.models import Order
+from pledgeloop.reviews.links import SALT, review_link_for, review_token_for
+from pledgeloop.reviews.models import Review
+
+from .conftest import at, record
+
+
+def test_review_link_is_a_path_to_the_review_page(world, done_order):
+    _order, rec = done_order
+    link = review_link_for(rec)
+    assert link.startswith("/review/") and link.endswith("/")
+    assert str(rec.pk) not in link.split("/")[2].split(":")[1:]  # the id is not in clear
+
+
+def test_the_review_page_opens_without_login_in_chinese(client, world, done_order):
+    _order, rec = done_order
+    page = client.get(review_link_for(rec))
+    text = page.content.decode()
+    assert page.status_code == 200
+    for level in ["非常满意", "满意", "一般", "不满意", "非常不满意"]:
+        assert level in text
+    assert "张三" in text
+    assert world.resident_here.phone not in text
+
+
+def test_a_satisfied_review_marks_the_done_order_reviewed(client, world, done_order):
+    order, rec = done_order
+    page = client.post(review_link_for(rec), {"rating": "5", "solved": "yes", "comment": "很好"})
+    assert page.status_code == 200
+    assert "感谢" in page.content.decode()
+    saved = Review.objects.get(record=rec)
+    assert (saved.rating, saved.solved, saved.comment, saved.order_id) == (
+        5,
+        True,
+        "很好",
+        order.pk,
+    )
+    order.refresh_from_db()
+    assert order.state == Order.State.REVIEWED
+
+
+def test_an_unanswered_solved_question_still_marks_the_order_reviewed(client, done_order):
+    order, rec = done_order
+    client.post(review_link_for(rec), {"rating": "4"})
+    order.refresh_from_db()
+    assert Review.objects.get(record=rec).solved is None
+    assert order.state == Order.State.REVIEWED
+
+
+def test_not_solved_reopens_the_order_with_the_comment_as_reason(client, done_order):
+    order, rec = done_order
+    client.post(review_link_for(rec), {"rating": "2", "solved": "no", "comment": "灯还是不亮"})
+    order.refresh_from_db()
+    assert order.state == Order.State.TRIAGED
+    event = order.events.order_by("-at", "-pk").first()
+    assert event.action == "reopen" and event.reason == "灯还是不亮"
+
+
+def test_not_solved_without_a_comment_reopens_with_a_default_reason(client, done_order):
+    order, rec = done_order
+    client.post(review_link_for(rec), {"rating": "1", "solved": "no"})
+    order.refresh_from_db()
+    assert order.state == Order.State.TRIAGED
+    assert order.events.order_by("-at", "-pk").first().reason
+
+
+def test_a_rating_is_required(client, done_order):
+    order, rec = done_order
+    page = client.post(review_link_for(rec), {"comment": "没选"})
+    assert "请选择" in page.content.decode()
+    assert not Review.objects.exists()
+
+
+def test_a_link_used_twice_changes_nothing(client, done_order):
+    order, rec = done_order
+    link = review_link_for(rec)
+    client.post(link, {"rating": "5", "solved": "yes"})
+    second = client.post(link, {"rating": "1", "solved": "no", "comment": "改主意"})
+    assert second.status_code == 200
+    assert "已经评价" in second.content.decode()
+    assert Review.objects.get().rating == 5
+    order.refresh_from_db()
+    assert order.state == Order.State.REVIEWED
+    assert "已经评价" in client.get(link).content.decode()
+
+
+def test_a_forged_link_is_refused(client, world, done_order):
+    _order, rec = done_order
+    for token in ["abc", "eyJyIjoxfQ:1abcde:forged", review_token_for(rec) + "x"]:
+        page = client.post(reverse("reviews:review", args=[token]), {"rating": "5"})
+        assert page.status_code == 404
+        assert "链接无效" in page.content.decode()
+    assert not Review.objects.exists()
+
+
+def test_a_token_for_one_record_cannot_review_another(client, world, done_order):
+    _order, mine = done_order
+    theirs = record(world.member.member, at(2025, 5, 1), "2")
+    token = review_token_for(mine)
+    # Edit the payload to name the other record, keeping the signature: refused.
+    payload, rest = token.split(":", 1)
+    other = signing.dumps({"r": theirs.pk}, salt=SALT).split(":", 1)[0]
+    page = client.post(reverse("reviews:review", args=[f"{other}:{rest}"]), {"rating": "1"})
+    assert page.status_code == 404
+    # A token signed with another salt (another feature's signature) is refused too.
+    foreign = signing.dumps({"r": theirs.pk}, salt="another-purpose")
+    assert (
+        client.post(reverse("reviews:review", args=[foreign]), {"rating": "1"}).status_code == 404
+    )
+    assert not Review.objects.exists()
+    # The genuine token reviews its own record only.
+    client.post(reverse("reviews:review", args=[token]), {"rating": "4"})
+    assert list(Review.objects.values_list("record_id", flat=True)) == [mine.pk]
+
+
+def test_a_review_of_a_record_without_order_is_kept(client, world):
+    rec = record(world.member.member, at(2025, 5, 1), "2")
+    client.post(review_link_for(rec), {"rating": "3", "solved": "no", "comment": "一般"})
+    saved = Review.objects.get(record=rec)
+    assert saved.order_id is None and saved.solved is False
+
+
+def test_a_review_that_confirms_the_service_verifies_its_hours(client, world):
+    rec = record(world.member.member, at(2025, 5, 1), "2")
+    client.post(review_link_for(rec), {"rating": "4", "solved": "yes"})
+    rec.refresh_from_db()
+    assert rec.verification == "verified"
+
+
+def test_a_not_solved_review_does_not_verify_the_hours(client, world):
+    rec = record(world.member.member, at(2025, 5, 1), "2")
+    client.post(review_link_for(rec), {"rating": "4", "solved": "no"})
+    rec.refresh_from_db()
+    assert rec.verification == "self"

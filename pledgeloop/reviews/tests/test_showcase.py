@@ -1,0 +1,66 @@
+"""季度亮绩: public, masked, computed from records with aggregate queries."""
+
+from django.urls import reverse
+
+from pledgeloop.orgs.services import community_create
+from pledgeloop.reviews.selectors import showcase_members
+from pledgeloop.service.models import ServiceRecord
+
+from .conftest import at, new_member, pledge_with_visits, record, review
+
+V = ServiceRecord.Verification
+
+
+def url(slug="xinggangwan", period="2025q2"):
+    return reverse("reviews:showcase", kwargs={"community": slug, "period": period})
+
+
+def test_showcase_figures_come_from_the_quarter_records(world, client):
+    zhang = world.member.member
+    li = new_member(world, "13900000201", "李梅")
+    pledge_with_visits(
+        zhang, [("2025-04-07", "fulfilled"), ("2025-05-05", "missed"), ("2025-07-07", "fulfilled")]
+    )
+    r1 = record(zhang, at(2025, 4, 10), "2", V.VERIFIED, beneficiary=world.resident_here)
+    review(r1, 5)
+    review(record(zhang, at(2025, 5, 10), "1.5", V.RECORDED), 3)
+    record(zhang, at(2025, 6, 30, 20), "1", V.SELF)
+    record(zhang, at(2025, 7, 1), "4", V.VERIFIED)  # Q3: not in this quarter
+    review(record([zhang, li], at(2025, 6, 1), "3", V.VERIFIED), 4)  # shared: counted for both
+    members = {m.name: m for m in showcase_members(world.community, 2025, 2)}
+    z = members["张三"]
+    assert (z.hours_total, z.hours_verified, z.hours_recorded, z.hours_self) == (7.5, 5, 1.5, 1)
+    assert (z.ratings_count, z.ratings_satisfied) == (3, 2)
+    assert round(z.ratings_average, 2) == 4.0
+    assert (z.pledges_count, z.visits_due, z.visits_fulfilled) == (1, 2, 1)
+    assert (members["李梅"].hours_total, members["李梅"].ratings_count) == (3, 1)
+
+    page = client.get(url())  # public: no login
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "星港湾" in text and "2025 年第 2 季度" in text
+    assert "张三" in text and "李梅" in text and "每月为独居老人测血压" in text
+    assert "7.50" in text and "67%" in text  # 2 of the 3 reviews satisfied (the shared one once)
+    # No resident data on a public page.
+    assert world.resident_here.name not in text and "1234" not in text
+
+
+def test_showcase_is_one_query_for_all_members(world, client, django_assert_max_num_queries):
+    for n in range(10):
+        member = new_member(world, f"139000003{n:02d}", f"队员{n}")
+        review(record(member, at(2025, 5, 1 + n), "1", V.VERIFIED), 5)
+    with django_assert_max_num_queries(8):
+        assert client.get(url()).status_code == 200
+
+
+def test_an_ambiguous_community_slug_takes_street_from_the_query(world, client):
+    community_create(street=world.other_street, name="和平星港湾", slug="xinggangwan")
+    assert "江海街道" in client.get(url()).content.decode()  # the first street by default
+    page = client.get(url() + "?street=heping")
+    assert "和平星港湾" in page.content.decode()
+    assert client.get(url() + "?street=nowhere").status_code == 404
+
+
+def test_unknown_community_or_quarter_is_404(world, client):
+    assert client.get(url(slug="nowhere")).status_code == 404
+    assert client.get("/showcase/xinggangwan/2025q0/").status_code == 404

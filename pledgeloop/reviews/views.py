@@ -1,0 +1,255 @@
+"""评诺 pages: the resident's review link, assessments, the showcase and the annual review."""
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pledgeloop.lib.spreadsheets import xlsx_response
+from pledgeloop.orgs.models import Street
+
+from . import access, exports, selectors
+from .annual import annual_review, annual_score_for
+from .forms import AssessmentForm, OrganisationAssessmentForm, ReviewForm, ReviewWeightsForm
+from .models import Assessment, Review, ReviewWeights
+from .services import (
+    AlreadyReviewed,
+    ReviewError,
+    assessment_save,
+    assessments_save_for_community,
+    review_submit,
+    review_weights_update,
+)
+
+
+def _check_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise Http404
+
+
+def _quarter_context(year: int, quarter: int) -> dict:
+    period = selectors.quarter_period(year, quarter)
+    previous = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    following = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
+    return {
+        "year": year,
+        "quarter": quarter,
+        "period": period,
+        "previous": f"{previous[0]}q{previous[1]}",
+        "following": f"{following[0]}q{following[1]}",
+    }
+
+
+# --- the resident's review link (no login) --------------------------------------------------
+
+
+def review(request, token):
+    try:
+        record = access.get_record_for_token(token)
+    except Http404:
+        return render(request, "reviews/review_invalid.html", status=404)
+    if Review.objects.filter(record=record).exists():
+        return render(request, "reviews/review_already.html", {"record": record})
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = review_submit(
+                record=record,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+                solved=form.solved_value(),
+            )
+        except AlreadyReviewed:
+            return render(request, "reviews/review_already.html", {"record": record})
+        except ReviewError as error:
+            form.add_error(None, str(error))
+        else:
+            return render(request, "reviews/review_thanks.html", {"review": saved})
+    members = [p.member for p in record.participants.select_related("member__user")]
+    return render(
+        request, "reviews/review_form.html", {"form": form, "record": record, "members": members}
+    )
+
+
+# --- quarterly assessments --------------------------------------------------------------------
+
+
+@login_required
+def assessment_self(request, year: int, quarter: int):
+    _check_year(year)
+    member = access.get_own_member(request.user)
+    current = Assessment.objects.filter(
+        member=member, year=year, quarter=quarter, kind=Assessment.Kind.SELF
+    ).first()
+    initial = {"score": current.score, "comment": current.comment} if current else None
+    form = AssessmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        assessment_save(
+            member=member,
+            year=year,
+            quarter=quarter,
+            kind=Assessment.Kind.SELF,
+            by=request.user,
+            **form.cleaned_data,
+        )
+        messages.success(request, _("Your self-assessment is saved."))
+        return redirect("reviews:assessment_self", period=f"{year}q{quarter}")
+    context = {"form": form, "member": member, "current": current}
+    return render(
+        request, "reviews/assessment_self.html", context | _quarter_context(year, quarter)
+    )
+
+
+@login_required
+def assessment_organisation(request, community_id: int, year: int, quarter: int):
+    _check_year(year)
+    community = access.get_community_to_assess(request.user, community_id)
+    members = community.members.filter(active=True).select_related("user")
+    current = {
+        a.member_id: a
+        for a in Assessment.objects.filter(
+            member__community=community,
+            year=year,
+            quarter=quarter,
+            kind=Assessment.Kind.ORGANISATION,
+        )
+    }
+    form = OrganisationAssessmentForm(request.POST or None, members=members, current=current)
+    if request.method == "POST" and form.is_valid():
+        saved = assessments_save_for_community(
+            year=year, quarter=quarter, scores=form.scores(), by=request.user
+        )
+        messages.success(request, _("%(n)s assessments saved.") % {"n": saved})
+        return redirect(
+            "reviews:assessment_organisation",
+            community_id=community.pk,
+            period=f"{year}q{quarter}",
+        )
+    context = {"form": form, "community": community}
+    return render(
+        request, "reviews/assessment_organisation.html", context | _quarter_context(year, quarter)
+    )
+
+
+# --- quarterly showcase (public) ----------------------------------------------------------------
+
+
+def showcase(request, community: str, year: int, quarter: int):
+    _check_year(year)
+    community = access.get_showcase_community(community, request.GET.get("street"))
+    members = list(selectors.showcase_members(community, year, quarter))
+    titles = selectors.pledge_titles(members, selectors.quarter_period(year, quarter))
+    for member in members:
+        member.pledge_titles = titles.get(member.pk, [])
+    context = {
+        "community": community,
+        "members": members,
+        "totals": selectors.showcase_totals(community, year, quarter),
+        "pledges_known": selectors.pledge_models() is not None,
+    }
+    return render(request, "reviews/showcase.html", context | _quarter_context(year, quarter))
+
+
+# --- annual review ------------------------------------------------------------------------------
+
+
+def _annual_scope(request, street: str, year: int):
+    _check_year(year)
+    street_obj = Street.objects.filter(slug=street).first()
+    if street_obj is None:
+        raise Http404
+    communities = access.annual_communities_for(request.user, street_obj)
+    chosen = request.GET.get("community")
+    if chosen and chosen.isdigit():
+        communities = communities.filter(pk=chosen)
+    return street_obj, communities
+
+
+@login_required
+def annual(request, street: str, year: int):
+    street, communities = _annual_scope(request, street, year)
+    weights = ReviewWeights.for_street(street)
+    scores = annual_review(communities, year, weights)
+    return render(
+        request,
+        "reviews/annual.html",
+        {
+            "street": street,
+            "year": year,
+            "weights": weights,
+            "scores": scores,
+            "communities": access.annual_communities_for(request.user, street),
+            "chosen": request.GET.get("community", ""),
+            "may_edit_weights": street.pk in request.user.admin_street_ids(),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def annual_member(request, street: str, year: int, member_id: int):
+    _check_year(year)
+    street = Street.objects.filter(slug=street).first()
+    if street is None:
+        raise Http404
+    member = access.get_member_for_annual(request.user, street, member_id)
+    weights = ReviewWeights.for_street(street)
+    score = annual_score_for(member, year, weights)
+    return render(
+        request,
+        "reviews/annual_member.html",
+        {
+            "street": street,
+            "year": year,
+            "member": member,
+            "weights": weights,
+            "score": score,
+            "components": list(score.component_rows(weights)),
+            "records": selectors.member_year_records(member, year),
+            "reviews": selectors.member_year_reviews(member, year),
+            "visits": selectors.member_year_visits(member, year),
+            "assessments": selectors.member_year_assessments(member, year),
+        },
+    )
+
+
+@login_required
+def annual_export(request, street: str, year: int, fmt: str):
+    if fmt not in {"xlsx", "pdf"}:
+        raise Http404
+    street, communities = _annual_scope(request, street, year)
+    weights = ReviewWeights.for_street(street)
+    scores = annual_review(communities, year, weights)
+    names = list(communities.values_list("name", flat=True))
+    scope = names[0] if len(names) == 1 else street.name
+    title = _("%(scope)s annual review %(year)s") % {"scope": scope, "year": year}
+    today = timezone.localdate().strftime("%Y%m%d")
+    filename = f"{scope}-{_('annual review')}-{year}-{today}"
+    if fmt == "xlsx":
+        content = exports.annual_xlsx(scores=scores, weights=weights, title=title)
+        return xlsx_response(content, f"{filename}.xlsx")
+    content = exports.annual_pdf(scores=scores, weights=weights, title=title, request=request)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}.pdf"
+    return response
+
+
+@login_required
+def weights(request, street: str):
+    street = access.get_street_administered(request.user, street)
+    instance = ReviewWeights.for_street(street)
+    form = ReviewWeightsForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_weights_update(street=street, by=request.user, **form.cleaned_data)
+        except ReviewError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The annual review weights are saved."))
+            year = timezone.localdate().year
+            return redirect("reviews:annual", street=street.slug, year=year)
+    return render(request, "reviews/weights.html", {"form": form, "street": street})
