@@ -1,0 +1,70 @@
+"""Reads for the diary: what a week's or a month's records say, and the articles to show."""
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from pledgeloop.people.models import Consent
+from pledgeloop.service.models import ServicePhoto, ServiceRecord
+from pledgeloop.stats import indicators, rollups, selectors
+from pledgeloop.stats.periods import Period
+from pledgeloop.stats.scope import Scope
+
+from .models import Article
+
+
+def published_articles():
+    return Article.objects.filter(state=Article.State.PUBLISHED).select_related(
+        "street", "community"
+    )
+
+
+def public_consent_q(prefix: str = "beneficiary", *, allow_none: bool = True) -> Q:
+    """The resident has a PUBLIC consent that is not withdrawn (or, with allow_none, there
+    is no resident at all)."""
+    consented = Consent.objects.filter(
+        resident_id=OuterRef(f"{prefix}_id"),
+        purpose=Consent.Purpose.PUBLIC,
+        withdrawn_at__isnull=True,
+    )
+    if not allow_none:
+        return Q(Exists(consented))
+    return Q(**{f"{prefix}__isnull": True}) | Q(Exists(consented))
+
+
+def period_summary(*, street_id: int, community_id: int | None, period: Period) -> dict:
+    """Counts, category mix, highlights and publishable photos for a draft article.
+
+    Highlights come only from records whose beneficiary (the person who may be described)
+    gave PUBLIC consent and has not withdrawn it, or from records with no beneficiary.
+    Photos are stricter (C12: separate consent before a person or photo appears on a
+    public page): only from records whose beneficiary gave that consent.
+    """
+    rollups.ensure_fresh()
+    scope = Scope(street_id, community_id)
+    figures = indicators.headline(scope, period)
+    categories = [row for row in selectors.category_table(scope, period).rows if row[1]]
+    start, end = period.bounds
+    records = ServiceRecord.objects.filter(
+        street_id=street_id, started_at__gte=start, started_at__lt=end
+    )
+    if community_id:
+        records = records.filter(community_id=community_id)
+    publishable = records.filter(public_consent_q())
+    highlights = list(
+        publishable.exclude(note="")
+        .select_related("category", "community")
+        .order_by("-hours", "started_at")[:5]
+    )
+    photos = list(
+        ServicePhoto.objects.filter(record__in=records.filter(public_consent_q(allow_none=False)))
+        .select_related("record")
+        .order_by("record__started_at", "id")[:6]
+    )
+    return {
+        "figures": figures,
+        "served": indicators.participants(scope, period),
+        "categories": categories,
+        "highlights": highlights,
+        "photos": photos,
+        "generated_at": timezone.now(),
+    }

@@ -1,0 +1,211 @@
+"""The indicators of DESIGN.md §5, computed straight from the raw tables (plain GROUP BY).
+
+This module is the definition: stats/indicators.py reads the same figures from rollups, and a
+test holds the two to identical results on a fixture; bench/stats.py times both. Each
+function takes a Scope and a Period (local dates [start, end)) and aggregates in the
+database. A rate with nothing to divide by is None ("no data", shown as "—").
+
+Precisely:
+- participation rate: active members of the scope (Member.street/community, active now) with
+  at least one service record (as a ServiceParticipant) started in the period (of the
+  category, with a category filter) ÷ active members of the scope.
+- problems solved: orders of the scope whose done_at falls in the period.
+- service hours: volunteer hours, Σ over records started in the period of hours × the
+  record's participants (ServiceRecord.hours is the hours *each* member served).
+- satisfaction rate: reviews written in the period (created_at) rated 4 or 5 ÷ all of them.
+- response rate: orders first dispatched in the period (their earliest Dispatch.offered_at)
+  that were accepted in time (accepted_at ≤ the order's respond_by; an order without a
+  deadline counts when accepted at all) ÷ those orders.
+- resolution rate: orders triaged in the period (triaged_at) that are done now (done_at set)
+  ÷ orders triaged in the period — a cohort, so it never exceeds 100 %.
+- on-order services: service records started in the period whose order has a Dispatch.
+- pledge fulfilment: pledge visits falling due in the period, up to today, that are
+  fulfilled ÷ those visits (None while pledges.Visit does not exist).
+"""
+
+from decimal import Decimal
+
+from django.apps import apps
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
+from django.utils import timezone
+
+from pledgeloop.orders.models import Dispatch, Order
+from pledgeloop.people.models import Member
+from pledgeloop.reviews.models import Review
+from pledgeloop.service.models import ServiceParticipant, ServiceRecord
+
+from .periods import Period, local_midnight
+from .scope import Scope
+
+
+def ratio(numerator, denominator) -> float | None:
+    if not denominator:
+        return None
+    return float(numerator) / float(denominator)
+
+
+def active_members(scope: Scope) -> int:
+    return Member.objects.filter(active=True, **scope.filters(category=None)).count()
+
+
+def participants(scope: Scope, period: Period) -> int:
+    start, end = period.bounds
+    records = {"record__started_at__gte": start, "record__started_at__lt": end}
+    if scope.category_id is not None:
+        records["record__category_id"] = scope.category_id
+    return (
+        ServiceParticipant.objects.filter(
+            member__active=True,
+            **records,
+            **scope.filters(
+                street="member__street_id", community="member__community_id", category=None
+            ),
+        )
+        .values("member_id")
+        .distinct()
+        .count()
+    )
+
+
+def participation_rate(scope: Scope, period: Period) -> float | None:
+    return ratio(participants(scope, period), active_members(scope))
+
+
+def _records(scope: Scope, period: Period):
+    start, end = period.bounds
+    return ServiceRecord.objects.filter(
+        started_at__gte=start, started_at__lt=end, **scope.filters()
+    )
+
+
+def service_records(scope: Scope, period: Period) -> int:
+    return _records(scope, period).count()
+
+
+def service_hours(scope: Scope, period: Period) -> Decimal:
+    start, end = period.bounds
+    total = ServiceParticipant.objects.filter(
+        record__started_at__gte=start,
+        record__started_at__lt=end,
+        **scope.filters(
+            street="record__street_id",
+            community="record__community_id",
+            category="record__category_id",
+        ),
+    ).aggregate(total=Sum("record__hours"))["total"]
+    return total or Decimal("0")
+
+
+def on_order_services(scope: Scope, period: Period) -> int:
+    dispatched = Dispatch.objects.filter(order_id=OuterRef("order_id"))
+    return _records(scope, period).filter(Exists(dispatched)).count()
+
+
+def problems_solved(scope: Scope, period: Period) -> int:
+    start, end = period.bounds
+    return Order.objects.filter(done_at__gte=start, done_at__lt=end, **scope.filters()).count()
+
+
+def satisfaction_rate(scope: Scope, period: Period) -> float | None:
+    start, end = period.bounds
+    figures = Review.objects.filter(
+        created_at__gte=start,
+        created_at__lt=end,
+        **scope.filters(category="record__category_id"),
+    ).aggregate(all=Count("id"), satisfied=Count("id", filter=Q(rating__gte=4)))
+    return ratio(figures["satisfied"], figures["all"])
+
+
+IN_TIME = Q(accepted_at__isnull=False) & (
+    Q(respond_by__isnull=True) | Q(accepted_at__lte=F("respond_by"))
+)
+
+
+def response_rate(scope: Scope, period: Period) -> float | None:
+    start, end = period.bounds
+    figures = (
+        Order.objects.filter(**scope.filters())
+        .annotate(first_offer=Min("dispatches__offered_at"))
+        .filter(first_offer__gte=start, first_offer__lt=end)
+        .aggregate(all=Count("id"), in_time=Count("id", filter=IN_TIME))
+    )
+    return ratio(figures["in_time"], figures["all"])
+
+
+def resolution_rate(scope: Scope, period: Period) -> float | None:
+    start, end = period.bounds
+    figures = Order.objects.filter(
+        triaged_at__gte=start, triaged_at__lt=end, **scope.filters()
+    ).aggregate(all=Count("id"), done=Count("id", filter=Q(done_at__isnull=False)))
+    return ratio(figures["done"], figures["all"])
+
+
+# --- pledge visits (pledges.Visit, written by the pledges app) ---------------------------
+
+
+def visit_model():
+    try:
+        return apps.get_model("pledges", "Visit")
+    except LookupError:
+        return None
+
+
+def _visit_due_field(Visit) -> str | None:
+    names = {f.name: f for f in Visit._meta.get_fields() if hasattr(f, "get_internal_type")}
+    for name in ("due_on", "due_date", "due", "day", "date", "due_at", "scheduled_at", "starts_at"):
+        if name in names:
+            return name
+    return None
+
+
+def pledge_fulfilment(scope: Scope, period: Period) -> float | None:
+    """Visits due in the period (up to today) that are fulfilled ÷ those visits."""
+    Visit = visit_model()
+    if Visit is None:
+        return None
+    due = _visit_due_field(Visit)
+    if due is None:
+        return None
+    today_end = timezone.localdate() + timezone.timedelta(days=1)
+    end_day = min(period.end, today_end)
+    if end_day <= period.start:
+        return None
+    is_datetime = Visit._meta.get_field(due).get_internal_type() == "DateTimeField"
+    low, high = (
+        (local_midnight(period.start), local_midnight(end_day))
+        if is_datetime
+        else (period.start, end_day)
+    )
+    field_names = {f.name for f in Visit._meta.get_fields()}
+    filters = {f"{due}__gte": low, f"{due}__lt": high}
+    if scope.street_id is not None and "street" in field_names:
+        filters["street_id"] = scope.street_id
+    if scope.community_id is not None:
+        filters["pledge__community_id" if "community" not in field_names else "community_id"] = (
+            scope.community_id
+        )
+    if scope.category_id is not None:
+        filters["pledge__category_id"] = scope.category_id
+    figures = Visit.objects.filter(**filters).aggregate(
+        all=Count("id"), done=Count("id", filter=Q(state="fulfilled"))
+    )
+    return ratio(figures["done"], figures["all"])
+
+
+HEADLINE = [
+    "participation_rate",
+    "problems_solved",
+    "service_hours",
+    "service_records",
+    "on_order_services",
+    "satisfaction_rate",
+    "response_rate",
+    "resolution_rate",
+    "pledge_fulfilment",
+]
+
+
+def headline(scope: Scope, period: Period) -> dict:
+    """Every headline figure for one scope and period, by the plain definitions."""
+    here = globals()
+    return {name: here[name](scope, period) for name in HEADLINE}

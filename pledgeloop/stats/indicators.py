@@ -1,0 +1,108 @@
+"""The indicators of DESIGN.md §5, read from the rollups: what the dashboard and pages show.
+
+Same functions and results as stats/definitions.py (the plain definitions over raw tables;
+a test compares them), but one aggregate over DayFigures and one distinct count over
+MemberMonth instead of scans of the raw tables. Participation for a period that is not whole
+months, or with a category filter, falls back to the plain definition (still exact).
+Callers refresh the rollups first (rollups.ensure_fresh), as selectors.py does.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from . import definitions
+from .models import DayFigures, MemberMonth, MonthFigures
+from .periods import Period
+from .rollups import COLUMNS
+from .scope import Scope
+
+ratio = definitions.ratio
+RATES = {
+    "participation_rate",
+    "satisfaction_rate",
+    "response_rate",
+    "resolution_rate",
+    "pledge_fulfilment",
+}
+
+
+def figure_rows(scope: Scope, period: Period):
+    """Rollup rows of the scope and period: by month when the period is whole months."""
+    if period.is_month_aligned:
+        return MonthFigures.objects.filter(
+            month__gte=period.start, month__lt=period.end, **scope.filters()
+        )
+    return DayFigures.objects.filter(day__gte=period.start, day__lt=period.end, **scope.filters())
+
+
+def day_sums(scope: Scope, period: Period) -> dict:
+    sums = figure_rows(scope, period).aggregate(**{c: Sum(c) for c in COLUMNS})
+    out = {c: (v or 0) for c, v in sums.items()}
+    out["hours"] = Decimal(out["hours"] or 0)
+    return out
+
+
+def participants(scope: Scope, period: Period) -> int:
+    if scope.category_id is not None or not period.is_month_aligned:
+        return definitions.participants(scope, period)
+    return (
+        MemberMonth.objects.filter(
+            month__gte=period.start,
+            month__lt=period.end,
+            member__active=True,
+            **scope.filters(
+                street="member__street_id", community="member__community_id", category=None
+            ),
+        )
+        .values("member_id")
+        .distinct()
+        .count()
+    )
+
+
+def participation_rate(scope: Scope, period: Period) -> float | None:
+    return ratio(participants(scope, period), definitions.active_members(scope))
+
+
+def headline(scope: Scope, period: Period) -> dict:
+    """Every headline figure, in the order and with the names of definitions.HEADLINE."""
+    sums = day_sums(scope, period)
+    return {
+        "participation_rate": participation_rate(scope, period),
+        "problems_solved": sums["orders_done"],
+        "service_hours": sums["hours"],
+        "service_records": sums["records"],
+        "on_order_services": sums["on_order_records"],
+        "satisfaction_rate": ratio(sums["reviews_satisfied"], sums["reviews"]),
+        "response_rate": ratio(sums["orders_responded"], sums["orders_dispatched"]),
+        "resolution_rate": ratio(sums["orders_triaged_done"], sums["orders_triaged"]),
+        "pledge_fulfilment": definitions.pledge_fulfilment(scope, period),
+    }
+
+
+def change(name: str, now, before):
+    """Against the same period a year earlier: relative change for counts and hours
+    ((now − before) ÷ before, DESIGN.md §5), difference in points for rates."""
+    if now is None or before is None:
+        return None
+    if name in RATES:
+        return float(now) - float(before)
+    if not before:
+        return None
+    return (float(now) - float(before)) / float(before)
+
+
+def headline_with_change(scope: Scope, period: Period) -> list[dict]:
+    now = headline(scope, period)
+    before = headline(scope, period.year_earlier())
+    return [
+        {
+            "name": name,
+            "value": now[name],
+            "before": before[name],
+            "change": change(name, now[name], before[name]),
+            "is_rate": name in RATES,
+        }
+        for name in definitions.HEADLINE
+    ]

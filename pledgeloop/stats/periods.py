@@ -1,0 +1,105 @@
+"""Periods: half-open ranges of local dates [start, end), and the helpers the dashboard uses."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date  # first day, included
+    end: dt.date  # first day after, excluded
+
+    def __post_init__(self):
+        if self.end <= self.start:
+            raise ValueError(f"a period must end after it starts: {self.start} .. {self.end}")
+
+    @property
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """The period as aware datetimes in the site's time zone, [start, end)."""
+        return local_midnight(self.start), local_midnight(self.end)
+
+    @property
+    def is_month_aligned(self) -> bool:
+        return self.start.day == 1 and self.end.day == 1
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+    def months(self) -> list[dt.date]:
+        """First days of the months the period touches."""
+        out, month = [], self.start.replace(day=1)
+        while month < self.end:
+            out.append(month)
+            month = add_months(month, 1)
+        return out
+
+    def year_earlier(self) -> "Period":
+        return Period(minus_year(self.start), minus_year(self.end))
+
+    @property
+    def key(self) -> str:
+        return f"{self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}"
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def minus_year(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def month(year: int, month_no: int) -> Period:
+    start = dt.date(year, month_no, 1)
+    return Period(start, add_months(start, 1))
+
+
+def quarter(year: int, quarter_no: int) -> Period:
+    start = dt.date(year, 3 * (quarter_no - 1) + 1, 1)
+    return Period(start, add_months(start, 3))
+
+
+def year(year_no: int) -> Period:
+    return Period(dt.date(year_no, 1, 1), dt.date(year_no + 1, 1, 1))
+
+
+def last_12_months(today: dt.date | None = None) -> Period:
+    """The current month and the eleven before it (month-aligned, so rollups serve it)."""
+    today = today or timezone.localdate()
+    end = add_months(today.replace(day=1), 1)
+    return Period(add_months(end, -12), end)
+
+
+def last_months(count: int, today: dt.date | None = None) -> Period:
+    today = today or timezone.localdate()
+    end = add_months(today.replace(day=1), 1)
+    return Period(add_months(end, -count), end)
+
+
+def parse(value: str | None, today: dt.date | None = None) -> Period:
+    """A period from a query string: 2026, 2026-Q1, 2026-03, 12m (default)."""
+    today = today or timezone.localdate()
+    value = (value or "").strip()
+    try:
+        if len(value) == 4 and value.isdigit():
+            return year(int(value))
+        if len(value) == 7 and value[4:6] == "-Q":
+            number = int(value[6])
+            if 1 <= number <= 4:
+                return quarter(int(value[:4]), number)
+        if len(value) == 7 and value[4] == "-":
+            return month(int(value[:4]), int(value[5:]))
+    except ValueError:
+        pass
+    return last_12_months(today)

@@ -1,0 +1,83 @@
+"""The dashboard, its exports and the public page, through real URLs and from every role."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+URL = "/console/stats/"
+
+
+def test_street_admin_sees_cards_charts_and_tables(figures, client_for):
+    response = client_for(figures.world.street_admin).get(URL, {"period": "2026-03"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    for chart in ("chart-trend", "chart-categories", "chart-communities", "chart-rates"):
+        assert f'id="{chart}"' in body
+    assert 'id="stats-data"' in body
+    assert "60.0%" in body  # participation 3 of 5 active members in March 2026
+    assert "11.5" in body  # service hours
+    assert "张三" in body  # the member ranking names members: admins only
+
+
+def test_community_admin_sees_only_their_community(figures, client_for):
+    client = client_for(figures.world.community_admin)
+    response = client.get(URL, {"period": "2026-03"})
+    assert response.status_code == 200
+    assert response.context["place"] == "星港湾"
+    assert "66.7%" in response.content.decode()  # 2 of 3 active members of 星港湾
+    assert client.get(URL, {"community": figures.world.neighbour.pk}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["member", "resident"])
+def test_members_and_residents_are_refused(figures, client_for, who):
+    assert client_for(getattr(figures.world, who)).get(URL).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(figures, client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_csv_export_opens_with_chinese_text(figures, client_for):
+    client = client_for(figures.world.street_admin)
+    response = client.get(
+        URL, {"period": "2026-03", "export": "csv", "table": "communities", "lang": "zh"}
+    )
+    assert response.status_code == 200
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    names = [row[0] for row in rows[1:]]
+    assert "星港湾" in names and "腾飞" in names
+    xinggangwan = rows[1 + names.index("星港湾")]
+    assert xinggangwan[1:4] == ["3", "2", "66.7"]
+
+
+def test_every_table_exports_to_excel(figures, client_for):
+    client = client_for(figures.world.street_admin)
+    for table in ("headline", "monthly", "categories", "communities", "members"):
+        response = client.get(URL, {"period": "2026-03", "export": "xlsx", "table": table})
+        assert response.status_code == 200, table
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        assert "江海街道" in sheet["A1"].value
+    assert client.get(URL, {"export": "csv", "table": "nope"}).status_code == 404
+
+
+def test_wall_display_uses_the_dark_template(figures, client_for):
+    response = client_for(figures.world.street_admin).get(URL, {"screen": "1"})
+    assert response.status_code == 200
+    assert [t.name for t in response.templates][0] == "stats/screen.html"
+    assert 'class="stats-screen"' in response.content.decode()
+
+
+def test_public_page_shows_figures_without_personal_data(figures, client):
+    response = client.get(reverse("stats:public", args=["jianghai"]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="chart-trend"' in body
+    for name in ("张三", "钱二", "李四", "13812345678"):
+        assert name not in body
+    assert client.get(reverse("stats:public", args=["nowhere"])).status_code == 404

@@ -1,0 +1,194 @@
+"""Each indicator against values computed by hand from the fixture in conftest.py."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from pledgeloop.stats import definitions, indicators, periods, rollups
+from pledgeloop.stats.scope import Scope
+
+MARCH = periods.month(2026, 3)
+APRIL = periods.month(2026, 4)
+EMPTY = periods.month(2024, 1)
+
+# Both implementations must give the hand-computed values.
+IMPLEMENTATIONS = ["plain", "rollup"]
+
+
+def figures_for(kind, scope, period):
+    if kind == "plain":
+        return definitions.headline(scope, period)
+    rollups.ensure_fresh()
+    return indicators.headline(scope, period)
+
+
+@pytest.fixture
+def street(figures):
+    return Scope(street_id=figures.world.street.pk)
+
+
+@pytest.fixture
+def here(figures):
+    return Scope(street_id=figures.world.street.pk, community_id=figures.world.community.pk)
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_participation_counts_active_members_who_served(kind, street, here):
+    # Street: 张三, 钱二, 李四 served (吴七 served but is inactive) of 5 active members.
+    assert figures_for(kind, street, MARCH)["participation_rate"] == pytest.approx(3 / 5)
+    # 星港湾: 张三, 钱二 of 张三, 钱二, 孙六.
+    assert figures_for(kind, here, MARCH)["participation_rate"] == pytest.approx(2 / 3)
+    # A year earlier only 张三 served.
+    year_earlier = MARCH.year_earlier()
+    assert figures_for(kind, street, year_earlier)["participation_rate"] == pytest.approx(1 / 5)
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_service_hours_count_each_participant(kind, street, here):
+    assert figures_for(kind, street, MARCH)["service_hours"] == Decimal("11.5")
+    assert figures_for(kind, here, MARCH)["service_hours"] == Decimal("5.5")
+    assert figures_for(kind, street, MARCH)["service_records"] == 3
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_problems_solved_are_orders_done_in_the_period(kind, street, here):
+    assert figures_for(kind, street, MARCH)["problems_solved"] == 3  # O1, O2 (23:50), O4
+    assert figures_for(kind, here, MARCH)["problems_solved"] == 2  # O1, O4
+    assert figures_for(kind, street, APRIL)["problems_solved"] == 1  # O6
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_satisfaction_is_reviews_rated_four_or_five(kind, street):
+    assert figures_for(kind, street, MARCH)["satisfaction_rate"] == pytest.approx(1 / 2)
+    assert figures_for(kind, street, APRIL)["satisfaction_rate"] == pytest.approx(1.0)
+    assert figures_for(kind, street, MARCH.year_earlier())["satisfaction_rate"] == 0.0
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_response_rate_follows_the_first_dispatch(kind, street, here):
+    # First offered in March: O1 (in time), O3 (accepted late), O5 (not accepted).
+    assert figures_for(kind, street, MARCH)["response_rate"] == pytest.approx(1 / 3)
+    assert figures_for(kind, here, MARCH)["response_rate"] == pytest.approx(1 / 2)
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_resolution_rate_is_the_triaged_cohort_done(kind, street, here):
+    # Triaged in March: O1, O2, O3, O5; done: O1, O2.
+    assert figures_for(kind, street, MARCH)["resolution_rate"] == pytest.approx(2 / 4)
+    assert figures_for(kind, here, MARCH)["resolution_rate"] == pytest.approx(1 / 2)
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_on_order_services_need_a_dispatched_order(kind, street):
+    # R1 fulfils O1 (dispatched); R3 fulfils O2, which was claimed without a dispatch.
+    assert figures_for(kind, street, MARCH)["on_order_services"] == 1
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_a_category_filter_narrows_every_figure(kind, figures):
+    scope = Scope(street_id=figures.world.street.pk, category_id=figures.a.pk)
+    result = figures_for(kind, scope, MARCH)
+    assert result["service_records"] == 2
+    assert result["service_hours"] == Decimal("10")
+    assert result["participation_rate"] == pytest.approx(3 / 5)
+    assert result["problems_solved"] == 2
+    assert result["satisfaction_rate"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_an_empty_period_gives_zeros_and_no_rates(kind, street):
+    result = figures_for(kind, street, EMPTY)
+    assert result["problems_solved"] == 0
+    assert result["service_hours"] == 0
+    assert result["on_order_services"] == 0
+    for rate in ("satisfaction_rate", "response_rate", "resolution_rate"):
+        assert result[rate] is None
+    assert result["participation_rate"] == 0.0
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_a_community_without_members_has_no_participation_rate(kind, figures):
+    scope = Scope(street_id=figures.world.other_street.pk, community_id=figures.world.faraway.pk)
+    # Only the one member of 桃园 exists: 1 of 1 served; an empty new community gives None.
+    assert figures_for(kind, scope, MARCH)["participation_rate"] == pytest.approx(1.0)
+    assert figures_for(kind, Scope(street_id=10**6), MARCH)["participation_rate"] is None
+
+
+def test_pledge_fulfilment_is_none_or_a_fraction(street):
+    value = definitions.pledge_fulfilment(street, MARCH)
+    assert value is None or 0 <= value <= 1
+
+
+def test_rollups_match_the_plain_definitions_for_every_scope_and_period(figures):
+    rollups.ensure_fresh()
+    w = figures.world
+    scopes = [
+        Scope(street_id=w.street.pk),
+        Scope(street_id=w.street.pk, community_id=w.community.pk),
+        Scope(street_id=w.street.pk, community_id=w.neighbour.pk),
+        Scope(street_id=w.street.pk, category_id=figures.b.pk),
+        Scope(),  # the whole city
+    ]
+    span = [
+        MARCH,
+        APRIL,
+        periods.quarter(2026, 1),
+        periods.year(2026),
+        periods.year(2025),
+        periods.Period(dt.date(2026, 3, 5), dt.date(2026, 3, 21)),
+    ]
+    for scope in scopes:
+        for period in span:
+            assert indicators.headline(scope, period) == definitions.headline(scope, period), (
+                scope,
+                period,
+            )
+
+
+def test_rollups_follow_new_and_changed_records(figures):
+    street = Scope(street_id=figures.world.street.pk)
+    rollups.ensure_fresh()
+    record = figures.records["r2"]
+    record.hours = Decimal("2.5")  # was 1.5, one participant
+    record.started_at = record.started_at.replace(month=4)
+    record.ended_at = record.ended_at.replace(month=4)
+    record.save()
+    rollups.ensure_fresh()
+    assert indicators.headline(street, MARCH)["service_hours"] == Decimal("10")
+    assert indicators.headline(street, APRIL)["service_hours"] == Decimal("3.5")
+    order = figures.orders["o3"]
+    order.done_at = order.triaged_at.replace(day=25)
+    order.state = "done"
+    order.save()
+    rollups.ensure_fresh()
+    assert indicators.headline(street, MARCH)["resolution_rate"] == pytest.approx(3 / 4)
+    assert indicators.headline(street, MARCH) == definitions.headline(street, MARCH)
+
+
+def test_year_on_year_change_is_relative_for_counts_and_points_for_rates(figures):
+    rollups.ensure_fresh()
+    rows = {
+        row["name"]: row
+        for row in indicators.headline_with_change(Scope(street_id=figures.world.street.pk), MARCH)
+    }
+    # Hours 11.5 against 1 a year earlier: +1050 %.
+    assert rows["service_hours"]["change"] == pytest.approx(10.5)
+    # Participation 60 % against 20 %: +40 points.
+    assert rows["participation_rate"]["change"] == pytest.approx(0.4)
+    # Problems solved: none a year earlier, so no relative change.
+    assert rows["problems_solved"]["change"] is None
+
+
+def test_period_helpers_cover_months_quarters_years_and_the_last_twelve_months():
+    assert periods.quarter(2026, 4) == periods.Period(dt.date(2026, 10, 1), dt.date(2027, 1, 1))
+    assert periods.last_12_months(dt.date(2026, 3, 17)) == periods.Period(
+        dt.date(2025, 4, 1), dt.date(2026, 4, 1)
+    )
+    leap = periods.Period(dt.date(2024, 2, 29), dt.date(2024, 3, 1))
+    assert leap.year_earlier() == periods.Period(dt.date(2023, 2, 28), dt.date(2023, 3, 1))
+    assert periods.parse("2026-Q1") == periods.quarter(2026, 1)
+    assert periods.parse("2026-03") == MARCH
+    assert periods.parse("nonsense", dt.date(2026, 3, 17)) == periods.last_12_months(
+        dt.date(2026, 3, 17)
+    )

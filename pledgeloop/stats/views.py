@@ -1,0 +1,80 @@
+"""The indicator dashboard (/console/stats/), its wall display, exports, and the public page."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from pledgeloop.orgs.models import Category, Street
+
+from . import access, exports, periods, selectors
+from .scope import Scope
+
+
+def _period_choices(today):
+    this_year = today.year
+    choices = [("12m", periods.last_12_months(today))]
+    for y in (this_year, this_year - 1):
+        choices.append((str(y), periods.year(y)))
+    for q in range(4, 0, -1):
+        if periods.quarter(this_year, q).start <= today:
+            choices.append((f"{this_year}-Q{q}", periods.quarter(this_year, q)))
+    for back in range(0, 13):
+        start = periods.add_months(today.replace(day=1), -back)
+        choices.append((f"{start:%Y-%m}", periods.month(start.year, start.month)))
+    return choices
+
+
+def _query_without(params, *names) -> str:
+    params = params.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+@login_required
+def dashboard(request):
+    allowed = access.dashboard_scope_for(request.user, community_id=request.GET.get("community"))
+    period_key = request.GET.get("period") or "12m"
+    period = periods.parse(period_key)
+    categories = list(Category.objects.filter(street=allowed.street))
+    category = next((c for c in categories if str(c.pk) == request.GET.get("category")), None)
+    scope = Scope(
+        allowed.street.pk,
+        allowed.community.pk if allowed.community else None,
+        category.pk if category else None,
+    )
+    data = selectors.dashboard(scope, period)
+    place = allowed.community.name if allowed.community else allowed.street.name
+    export = request.GET.get("export")
+    if export in {"xlsx", "csv"}:
+        table = data["tables"].get(request.GET.get("table", "headline"))
+        if table is None:
+            raise Http404
+        return exports.table_response(table, kind=export, place=place, period_key=period.key)
+    context = {
+        "allowed": allowed,
+        "place": place,
+        "period": period,
+        "period_key": period_key,
+        "period_choices": _period_choices(timezone.localdate()),
+        "categories": categories,
+        "category": category,
+        "data": data,
+        "chart": data["chart"],
+        "query": _query_without(request.GET, "screen", "export", "table"),
+        "back_query": _query_without(request.GET, "screen"),
+    }
+    template = "stats/screen.html" if request.GET.get("screen") == "1" else "stats/dashboard.html"
+    return render(request, template, context)
+
+
+def public(request, slug):
+    street = get_object_or_404(Street, slug=slug)
+    period = periods.last_12_months()
+    data = selectors.dashboard(Scope(street.pk), period, public=True)
+    return render(
+        request,
+        "stats/public.html",
+        {"street": street, "period": period, "data": data, "chart": data["chart"]},
+    )
