@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import orders, views
 
@@ -8,8 +8,10 @@ urlpatterns = [
     path("street/", views.street_home, name="street_home"),
     # The needs list and order handling (orders.py)
     path("needs/", orders.needs_list, name="needs"),
+    path("needs/bulk/", orders.needs_bulk, name="needs_bulk"),
     path("orders/new/", orders.staff_intake, name="staff_intake"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/<str:action>/", orders.order_action, name="order_action"),
     path("qr/", orders.qr_codes, name="qr_codes"),
+    path("dispatch/", include("pledgeloop.dispatch.urls")),
 ]

@@ -7,10 +7,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.utils import timezone
 
 from pledgeloop.orgs.models import Community, Street
 from pledgeloop.people import access
 from pledgeloop.people.models import Role
+
+from .orders import community_order_counts
+
+
+def _period_context() -> dict:
+    """The current quarter and year, for links to showcases, assessments and annual reviews."""
+    today = timezone.localdate()
+    return {"quarter": f"{today.year}q{(today.month - 1) // 3 + 1}", "year": today.year}
 
 
 def _community_table(community_ids):
@@ -29,8 +38,11 @@ def _community_table(community_ids):
 def home(request):
     if not access.is_admin(request.user):
         raise PermissionDenied
-    communities = _community_table(request.user.admin_community_ids())
-    return render(request, "console/home.html", {"communities": communities})
+    communities = list(_community_table(request.user.admin_community_ids()))
+    counts = community_order_counts([c.pk for c in communities])
+    for community in communities:
+        community.order_counts = counts.get(community.pk, {})
+    return render(request, "console/home.html", {"communities": communities, **_period_context()})
 
 
 @login_required
@@ -47,5 +59,5 @@ def street_home(request):
     return render(
         request,
         "console/street_home.html",
-        {"streets": streets, "communities": communities, "totals": totals},
+        {"streets": streets, "communities": communities, "totals": totals, **_period_context()},
     )

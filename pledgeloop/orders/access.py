@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
+from pledgeloop.orgs.models import Community
 from pledgeloop.people.models import Member, User
 
 from .models import Dispatch, Order
@@ -58,3 +59,13 @@ def get_offer_for_member(member: Member, dispatch_id: int) -> Dispatch:
         return Dispatch.objects.select_related("order").get(pk=dispatch_id, member=member)
     except Dispatch.DoesNotExist:
         raise Http404 from None
+
+
+def admin_sees_full_phone(user: User, order: Order) -> bool:
+    """Admins of the order's community (or its street) may reveal the whole number, logged."""
+    return user.is_authenticated and order.community_id in user.admin_community_ids()
+
+
+def patrol_communities(member: Member) -> QuerySet[Community]:
+    """A patrolling member (红骑士) reports problems in any community of their street."""
+    return Community.objects.filter(street_id=member.street_id).order_by("slug")

@@ -241,9 +241,14 @@ def order_submit(
 def order_triage(*, order: Order, by: User, source: str = Source.CONSOLE) -> Order:
     """Accept onto the needs list (受理). The deadlines set at filing stay as they are."""
     order = _locked(order)
-    _refuse_unless(order, State.TRIAGED, _("accepted onto the needs list"))
-    if order.state != State.SUBMITTED:
+    if order.state == State.TRIAGED:
         raise OrderError(_("This order is already on the needs list."))
+    if order.state != State.SUBMITTED:
+        # Not _refuse_unless: a done order may go back to the needs list, but by a reopen.
+        raise OrderError(
+            _("This order is “%(state)s”, so it cannot be %(doing)s.")
+            % {"state": order.get_state_display(), "doing": _("accepted onto the needs list")}
+        )
     now = timezone.now()
     _move(order, State.TRIAGED, action="triage", by=by, source=source, now=now)
     order.triaged_at = now
@@ -387,8 +392,16 @@ def _offer_closed(dispatch: Dispatch) -> OrderError:
     return OrderError(messages[dispatch.state])
 
 
-@transaction.atomic
 def dispatch_accept(*, dispatch: Dispatch, member: Member, source: str = Source.WEB) -> Order:
+    order = _dispatch_accept(dispatch=dispatch, member=member, source=source)
+    if order is None:
+        # Raised after the commit, so that the time-out recorded on the way stays recorded.
+        raise OrderError(_("This offer has expired; the order is back on the needs list."))
+    return order
+
+
+@transaction.atomic
+def _dispatch_accept(*, dispatch: Dispatch, member: Member, source: str) -> Order | None:
     dispatch, order = _locked_offer(dispatch)
     if dispatch.member_id != member.pk:
         raise OrderError(_("This order was offered to another member."))
@@ -397,7 +410,7 @@ def dispatch_accept(*, dispatch: Dispatch, member: Member, source: str = Source.
     now = timezone.now()
     if now > dispatch.respond_by:
         _time_out(dispatch, order, now)
-        raise OrderError(_("This offer has expired; the order is back on the needs list."))
+        return None
     _check_member_can_take(member, order, counting_offer=True)
     dispatch.state, dispatch.responded_at = Dispatch.State.ACCEPTED, now
     dispatch.save(update_fields=["state", "responded_at"])
@@ -477,10 +490,10 @@ def dispatch_time_out(*, dispatch: Dispatch, now: datetime | None = None) -> boo
 def dispatches_time_out_due(*, now: datetime | None = None) -> int:
     """The scheduled job: time out every offer past its deadline."""
     now = now or timezone.now()
-    due = Dispatch.objects.filter(state=Dispatch.State.OFFERED, respond_by__lt=now).values_list(
-        "pk", flat=True
+    due = Dispatch.objects.filter(state=Dispatch.State.OFFERED, respond_by__lt=now).only(
+        "pk", "order_id"
     )
-    return sum(dispatch_time_out(dispatch=Dispatch(pk=pk), now=now) for pk in list(due))
+    return sum(dispatch_time_out(dispatch=dispatch, now=now) for dispatch in list(due))
 
 
 @transaction.atomic

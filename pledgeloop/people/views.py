@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -67,7 +68,9 @@ def member_home(request):
     member = getattr(request.user, "member", None)
     if member is None:
         raise PermissionDenied
-    return render(request, "people/member_home.html", {"member": member})
+    today = timezone.localdate()
+    quarter = f"{today.year}q{(today.month - 1) // 3 + 1}"
+    return render(request, "people/member_home.html", {"member": member, "quarter": quarter})
 
 
 @login_required

@@ -1,0 +1,501 @@
+"""The community console's order pages, through real URLs, from every role."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from pledgeloop.console.orders import dispatch_candidates
+from pledgeloop.notify.models import Notification
+from pledgeloop.orders import services
+from pledgeloop.orders.models import Dispatch, Order, OrderEvent
+from pledgeloop.orders.tests.loop import (
+    HOME,
+    bring_to,
+    category,
+    dispatched_order,
+    member_of,
+    new_member,
+    new_order,
+    triaged_order,
+)
+from pledgeloop.people.models import PhoneView
+
+pytestmark = pytest.mark.django_db
+NEEDS = reverse("console:needs")
+
+
+def rows(page) -> str:
+    return page.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+
+
+def action_url(order, action):
+    return reverse("console:order_action", args=[order.pk, action])
+
+
+# --- who may see what -----------------------------------------------------------------------
+
+
+def test_community_admin_sees_only_their_communitys_orders(world, client_for):
+    here = new_order(world, description="星港湾的需求")
+    there = new_order(world, community=world.neighbour, description="腾飞的需求")
+    page = client_for(world.community_admin).get(NEEDS)
+    assert page.status_code == 200
+    assert f"#{here.pk}" in rows(page) and f"#{there.pk}" not in rows(page)
+
+
+def test_street_admin_sees_every_community_of_the_street_only(world, client_for):
+    here = new_order(world)
+    there = new_order(world, community=world.neighbour)
+    far = new_order(world, community=world.faraway)
+    body = rows(client_for(world.street_admin).get(NEEDS))
+    assert f"#{here.pk}<" in body and f"#{there.pk}<" in body and f"#{far.pk}<" not in body
+
+
+@pytest.mark.parametrize("role", ["member", "resident"])
+def test_members_and_residents_get_no_console(world, client_for, role):
+    client = client_for(getattr(world, role))
+    order = new_order(world)
+    assert client.get(NEEDS).status_code == 403
+    assert client.get(reverse("console:staff_intake")).status_code == 403
+    assert client.get(reverse("console:qr_codes")).status_code == 403
+    assert client.get(reverse("console:order_detail", args=[order.pk])).status_code == 404
+    for action in ("triage", "reject", "dispatch", "cancel", "phone"):
+        assert client.post(action_url(order, action), {"reason": "x"}).status_code == 404
+    assert client.post(reverse("console:needs_bulk"), {"ids": [order.pk]}).status_code == 403
+    assert Order.objects.get(pk=order.pk).state == Order.State.SUBMITTED
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(world, client):
+    order = new_order(world)
+    for url in (NEEDS, reverse("console:order_detail", args=[order.pk])):
+        assert client.get(url).url.startswith(reverse("people:login"))
+    assert client.post(action_url(order, "triage")).status_code == 302
+    assert Order.objects.get(pk=order.pk).state == Order.State.SUBMITTED
+
+
+def test_admin_of_another_community_cannot_open_or_act(world, client_for):
+    order = new_order(world)
+    client = client_for(world.outsider)
+    assert client.get(reverse("console:order_detail", args=[order.pk])).status_code == 404
+    for action in ("triage", "reject", "dispatch", "cancel", "phone"):
+        assert client.post(action_url(order, action), {"reason": "x"}).status_code == 404
+    client.post(reverse("console:needs_bulk"), {"ids": [order.pk], "action": "triage"})
+    assert Order.objects.get(pk=order.pk).state == Order.State.SUBMITTED
+    assert not PhoneView.objects.exists()
+
+
+def test_community_filter_cannot_widen_the_scope(world, client_for):
+    there = new_order(world, community=world.neighbour)
+    page = client_for(world.community_admin).get(NEEDS, {"community": world.neighbour.pk})
+    assert f"#{there.pk}" not in rows(page)
+
+
+# --- the needs list -----------------------------------------------------------------------
+
+
+def test_filters_by_category_state_channel_and_overdue(world, client_for):
+    repair = new_order(world, code="repairs")
+    health = triaged_order(world, code="health", channel=Order.Channel.PHONE)
+    late = new_order(world, code="legal")
+    Order.objects.filter(pk=late.pk).update(respond_by=timezone.now() - dt.timedelta(hours=1))
+    client = client_for(world.community_admin)
+
+    def listed(**query):
+        body = rows(client.get(NEEDS, query))
+        return {o.pk for o in (repair, health, late) if f"#{o.pk}<" in body}
+
+    assert listed() == {repair.pk, health.pk, late.pk}
+    assert listed(category=category(world, "health").pk) == {health.pk}
+    assert listed(state="triaged") == {health.pk}
+    assert listed(channel="phone") == {health.pk}
+    assert listed(overdue="on") == {late.pk}
+
+
+def test_counts_per_state_and_overdue(world, client_for):
+    for _ in range(2):
+        new_order(world)
+    triaged_order(world)
+    late = new_order(world)
+    Order.objects.filter(pk=late.pk).update(respond_by=timezone.now() - dt.timedelta(hours=1))
+    page = client_for(world.community_admin).get(NEEDS)
+    chips = page.context["chips"]
+    counts = {c["state"]: c["count"] for c in chips}
+    assert counts["submitted"] == 3 and counts["triaged"] == 1 and counts["done"] == 0
+    assert page.context["overdue_count"] == 1
+    assert page.context["open_count"] == 4
+
+
+def test_the_needs_list_marks_overdue_orders(world, client_for):
+    late = new_order(world)
+    Order.objects.filter(pk=late.pk).update(respond_by=timezone.now() - dt.timedelta(hours=1))
+    body = rows(client_for(world.community_admin).get(NEEDS))
+    assert 'class="is-overdue"' in body
+    assert "超时" in body or "Overdue" in body
+
+
+def test_closed_orders_leave_the_default_list_but_show_under_their_state(world, client_for):
+    done = bring_to(world, Order.State.DONE)
+    client = client_for(world.street_admin)
+    assert f"#{done.pk}<" not in rows(client.get(NEEDS))
+    assert f"#{done.pk}<" in rows(client.get(NEEDS, {"state": "done"}))
+    assert f"#{done.pk}<" in rows(client.get(NEEDS, {"state": "all"}))
+
+
+def test_the_needs_list_costs_the_same_queries_for_few_or_many_orders(
+    world, client_for, django_assert_num_queries
+):
+    client = client_for(world.street_admin)
+    new_order(world)
+    client.get(NEEDS)  # warm the session
+    # session, user, roles, the admin's communities (three times: nav, scope, filters),
+    # categories, state counts, overdue count, page count, the page, unread notifications
+    with django_assert_num_queries(13):
+        client.get(NEEDS)
+    for index in range(12):
+        triaged_order(world, community=world.neighbour if index % 2 else world.community)
+    services.order_claim(
+        order=Order.objects.filter(state="triaged").first(), member=member_of(world)
+    )
+    with django_assert_num_queries(13):
+        page = client.get(NEEDS)
+    assert rows(page).count("<tr") == 13
+
+
+# --- triage --------------------------------------------------------------------------------
+
+
+def test_triage_one_order(world, client_for):
+    order = new_order(world)
+    response = client_for(world.community_admin).post(action_url(order, "triage"))
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.state == Order.State.TRIAGED
+    event = order.events.get(action="triage")
+    assert event.by == world.community_admin and event.source == OrderEvent.Source.CONSOLE
+
+
+def test_return_needs_a_reason_the_resident_will_see(world, client_for):
+    order = new_order(world)
+    client = client_for(world.community_admin)
+    refused = client.post(action_url(order, "reject"), {"reason": ""})
+    assert refused.status_code == 400
+    assert Order.objects.get(pk=order.pk).state == Order.State.SUBMITTED
+    client.post(action_url(order, "reject"), {"reason": "不属于社区服务范围，请拨打12345"})
+    order.refresh_from_db()
+    assert order.state == Order.State.REJECTED
+    assert order.reject_reason == "不属于社区服务范围，请拨打12345"
+
+
+def test_an_illegal_action_is_refused_with_a_message(world, client_for):
+    order = bring_to(world, Order.State.DONE)
+    client = client_for(world.community_admin)
+    response = client.post(action_url(order, "triage"), follow=True)
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages and ("已完成" in messages[0] or "Done" in messages[0])
+    assert Order.objects.get(pk=order.pk).state == Order.State.DONE
+
+
+def test_bulk_triage_and_return(world, client_for):
+    client = client_for(world.community_admin)
+    first, second, third = (new_order(world) for _ in range(3))
+    foreign = new_order(world, community=world.neighbour)
+    response = client.post(
+        reverse("console:needs_bulk"),
+        {"ids": [first.pk, second.pk, foreign.pk], "action": "triage", "next": NEEDS},
+    )
+    assert response.status_code == 302 and response.url == NEEDS
+    states = dict(Order.objects.values_list("pk", "state"))
+    assert states[first.pk] == states[second.pk] == Order.State.TRIAGED
+    assert states[third.pk] == states[foreign.pk] == Order.State.SUBMITTED
+    client.post(reverse("console:needs_bulk"), {"ids": [third.pk], "action": "reject"})
+    assert Order.objects.get(pk=third.pk).state == Order.State.SUBMITTED  # no reason given
+    client.post(
+        reverse("console:needs_bulk"),
+        {"ids": [second.pk, third.pk], "action": "reject", "reason": "重复提交"},
+    )
+    assert Order.objects.get(pk=third.pk).reject_reason == "重复提交"
+    assert Order.objects.get(pk=second.pk).state == Order.State.REJECTED
+
+
+def test_bulk_reports_the_orders_it_could_not_change(world, client_for):
+    done = bring_to(world, Order.State.DONE)
+    fresh = new_order(world)
+    response = client_for(world.community_admin).post(
+        reverse("console:needs_bulk"), {"ids": [done.pk, fresh.pk], "action": "triage"}, follow=True
+    )
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert f"#{done.pk}" in text
+    assert Order.objects.get(pk=fresh.pk).state == Order.State.TRIAGED
+
+
+# --- dispatch ------------------------------------------------------------------------------
+
+
+def test_member_picker_puts_the_community_and_skills_first(world):
+    order = triaged_order(world, code="repairs")
+    repairs = category(world, "repairs")
+    near = new_member(world, "13900000201", "近邻", home_latitude=HOME[0], home_longitude=HOME[1])
+    near.skills.add(repairs)
+    far = new_member(
+        world,
+        "13900000202",
+        "远亲",
+        home_latitude=HOME[0] + Decimal("0.02"),
+        home_longitude=HOME[1],
+    )
+    far.skills.add(repairs)
+    neighbour = new_member(world, "13900000203", "邻社区", community=world.neighbour)
+    neighbour.skills.add(repairs)
+    stranger = new_member(world, "13900000204", "外街道", community=world.faraway)
+    names = [c.member.name for c in dispatch_candidates(order)]
+    assert names[:2] == ["近邻", "远亲"]
+    assert names.index("张三") < names.index("邻社区")  # own community before skill
+    assert stranger.name not in names
+    first = dispatch_candidates(order)[0]
+    assert first.skilled and first.minutes is not None and first.minutes < 1
+    assert first.load == 0
+
+
+def test_member_picker_shows_load_and_capacity(world):
+    busy = new_member(world, "13900000201", "忙人", capacity=1)
+    order = triaged_order(world)
+    services.order_claim(order=triaged_order(world), member=busy)
+    candidate = next(c for c in dispatch_candidates(order) if c.member == busy)
+    assert candidate.load == 1 and candidate.full
+
+
+def test_dispatch_from_the_order_page(world, client_for):
+    order = triaged_order(world)
+    member = member_of(world)
+    client = client_for(world.community_admin)
+    page = client.get(reverse("console:order_detail", args=[order.pk]))
+    assert f'value="{member.pk}"' in page.text
+    before = timezone.now()
+    response = client.post(action_url(order, "dispatch"), {"member": member.pk, "hours": 8})
+    assert response.status_code == 302
+    dispatch = Dispatch.objects.get(order=order)
+    assert dispatch.member == member and dispatch.offered_by == world.community_admin
+    assert dt.timedelta(hours=8) <= dispatch.respond_by - before < dt.timedelta(hours=8, minutes=1)
+    assert Order.objects.get(pk=order.pk).state == Order.State.DISPATCHED
+    assert Notification.objects.filter(user=world.member, kind="dispatch").exists()
+
+
+def test_dispatch_needs_a_member_of_the_street(world, client_for):
+    order = triaged_order(world)
+    stranger = new_member(world, "13900000204", "外街道", community=world.faraway)
+    client = client_for(world.community_admin)
+    assert client.post(action_url(order, "dispatch"), {"hours": 4}).status_code == 400
+    response = client.post(action_url(order, "dispatch"), {"member": stranger.pk, "hours": 4})
+    assert response.status_code == 400
+    assert not Dispatch.objects.exists()
+
+
+def test_a_second_dispatch_of_the_same_order_is_refused(world, client_for):
+    order = triaged_order(world)
+    other = new_member(world, "13900000201", "李明")
+    client = client_for(world.community_admin)
+    client.post(action_url(order, "dispatch"), {"member": member_of(world).pk, "hours": 4})
+    response = client.post(action_url(order, "dispatch"), {"member": other.pk, "hours": 4})
+    assert response.status_code == 302
+    assert Dispatch.objects.filter(order=order).count() == 1
+
+
+def test_cancel_for_the_resident(world, client_for):
+    order, offer = dispatched_order(world)
+    client_for(world.community_admin).post(action_url(order, "cancel"), {"reason": "电话说不要了"})
+    order.refresh_from_db()
+    offer.refresh_from_db()
+    assert order.state == Order.State.CANCELLED
+    assert offer.state == Dispatch.State.WITHDRAWN
+    assert order.events.get(action="cancel").source == OrderEvent.Source.CONSOLE
+
+
+# --- the order page: history and phone -------------------------------------------------------
+
+
+def test_order_page_shows_the_full_history_after_hand_back_and_re_dispatch(world, client_for):
+    member = member_of(world)
+    other = new_member(world, "13900000201", "李明")
+    order, first = dispatched_order(world)
+    services.dispatch_decline(dispatch=first, member=member, reason="在外地")
+    second = services.order_dispatch(order=order, member=other, by=world.community_admin)
+    order = services.dispatch_accept(dispatch=second, member=other)
+    services.order_hand_back(order=order, member=other, reason="腰扭了")
+    third = services.order_dispatch(order=order, member=member, by=world.community_admin)
+    services.dispatch_accept(dispatch=third, member=member)
+    page = client_for(world.community_admin).get(reverse("console:order_detail", args=[order.pk]))
+    assert page.status_code == 200
+    events = list(order.events.order_by("at", "id"))
+    assert [e.action for e in events] == [
+        "submit", "triage", "dispatch", "decline", "dispatch", "accept", "hand_back",
+        "dispatch", "accept",
+    ]  # fmt: skip
+    assert page.text.count('data-action="') == len(events)
+    for reason in ("在外地", "腰扭了"):
+        assert reason in page.text
+    for dispatch in (first, second, third):
+        assert f'data-dispatch="{dispatch.pk}"' in page.text
+    assert "李明" in page.text and "星港湾书记" in page.text
+
+
+def test_phone_is_masked_until_revealed_and_the_view_is_logged(world, client_for):
+    order = new_order(world, phone=world.resident_here.phone)
+    client = client_for(world.community_admin)
+    page = client.get(reverse("console:order_detail", args=[order.pk]))
+    assert "138****5678" in page.text and "13812345678" not in page.text
+    assert not PhoneView.objects.exists()
+    revealed = client.post(action_url(order, "phone"))
+    assert revealed.status_code == 200 and "13812345678" in revealed.text
+    view = PhoneView.objects.get()
+    assert view.viewer == world.community_admin and view.resident == world.resident_here
+    assert str(order.pk) in view.context
+
+
+def test_revealing_a_number_without_a_resident_record_still_works(world, client_for):
+    order = new_order(world, phone="13766667777")
+    revealed = client_for(world.street_admin).post(action_url(order, "phone"))
+    assert "13766667777" in revealed.text
+
+
+def test_order_page_offers_only_the_actions_valid_now(world, client_for):
+    client = client_for(world.community_admin)
+
+    def actions(order):
+        text = client.get(reverse("console:order_detail", args=[order.pk])).text
+        names = ("triage", "reject", "dispatch", "cancel")
+        return {a for a in names if f"/console/orders/{order.pk}/{a}/" in text}
+
+    assert actions(new_order(world)) == {"triage", "reject", "cancel"}
+    assert actions(triaged_order(world)) == {"dispatch", "reject", "cancel"}
+    assert actions(bring_to(world, Order.State.IN_SERVICE)) == set()
+    assert actions(bring_to(world, Order.State.DONE)) == set()
+
+
+def test_admin_inbox_link_lands_on_the_order_page(world, client_for):
+    order = new_order(world)
+    notification = Notification.objects.get(user=world.community_admin, kind="order_new")
+    client = client_for(world.community_admin)
+    response = client.post(reverse("notify:open", args=[notification.pk]), follow=True)
+    assert response.request["PATH_INFO"] == reverse("console:order_detail", args=[order.pk])
+    assert response.status_code == 200
+
+
+# --- staff intake -----------------------------------------------------------------------------
+
+
+def intake_data(world, **changes):
+    data = {
+        "channel": "phone",
+        "community": world.community.pk,
+        "category": category(world, "elderly-children").pk,
+        "description": "独居老人需要每周买菜",
+        "contact_name": "李奶奶",
+        "phone": "139 1234 5678",
+        "address": "幸福新村2幢101室",
+        "consent": "on",
+        "triage_now": "on",
+    }
+    data.update(changes)
+    return data
+
+
+def test_staff_take_an_order_by_phone(world, client_for):
+    client = client_for(world.community_admin)
+    assert client.get(reverse("console:staff_intake")).status_code == 200
+    response = client.post(reverse("console:staff_intake"), intake_data(world))
+    order = Order.objects.get()
+    assert response.url == reverse("console:order_detail", args=[order.pk])
+    assert order.channel == Order.Channel.PHONE and order.phone == "13912345678"
+    assert order.state == Order.State.TRIAGED and order.created_by == world.community_admin
+    submit = order.events.get(action="submit")
+    assert submit.source == OrderEvent.Source.CONSOLE and submit.by == world.community_admin
+
+
+def test_staff_intake_without_the_residents_agreement_is_refused(world, client_for):
+    data = intake_data(world)
+    del data["consent"]
+    response = client_for(world.community_admin).post(reverse("console:staff_intake"), data)
+    assert response.status_code == 400
+    assert not Order.objects.exists()
+
+
+def test_staff_intake_from_a_visit_left_for_triage(world, client_for):
+    data = intake_data(world, channel="visit")
+    del data["triage_now"]
+    client_for(world.community_admin).post(reverse("console:staff_intake"), data)
+    order = Order.objects.get()
+    assert order.channel == Order.Channel.VISIT and order.state == Order.State.SUBMITTED
+
+
+def test_staff_intake_only_into_communities_they_run(world, client_for):
+    data = intake_data(world, community=world.neighbour.pk)
+    response = client_for(world.community_admin).post(reverse("console:staff_intake"), data)
+    assert response.status_code == 400
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("change", [{"phone": "12345"}, {"address": ""}, {"description": ""}])
+def test_staff_intake_checks_its_fields(world, client_for, change):
+    response = client_for(world.community_admin).post(
+        reverse("console:staff_intake"), intake_data(world, **change)
+    )
+    assert response.status_code == 400
+    assert not Order.objects.exists()
+
+
+# --- QR codes ---------------------------------------------------------------------------------
+
+
+def test_qr_sheet_has_a_code_for_the_community_and_each_site(world, client_for):
+    from pledgeloop.orgs.models import Site
+
+    centre = Site.objects.create(
+        street=world.street,
+        community=world.community,
+        kind=Site.Kind.CENTRE,
+        name="星港湾党群服务中心",
+        latitude=HOME[0],
+        longitude=HOME[1],
+    )
+    Site.objects.create(
+        street=world.street,
+        community=world.neighbour,
+        kind=Site.Kind.CENTRE,
+        name="腾飞党群服务中心",
+        latitude=HOME[0],
+        longitude=HOME[1],
+    )
+    client = client_for(world.community_admin)
+    page = client.get(reverse("console:qr_codes"))
+    assert page.status_code == 200
+    assert page.text.count("<svg") == 2
+    assert f"/order/site/{centre.pk}/?via=qr" in page.text
+    assert "/order/new/jianghai/xinggangwan/?via=qr" in page.text
+    other = client.get(reverse("console:qr_codes"), {"community": world.neighbour.pk})
+    assert "腾飞党群服务中心" not in other.text  # not theirs: falls back to their own
+
+
+# --- the desk ---------------------------------------------------------------------------------
+
+
+def test_the_desk_counts_open_waiting_and_overdue_orders_per_community(world, client_for):
+    new_order(world)
+    late = triaged_order(world)
+    Order.objects.filter(pk=late.pk).update(respond_by=timezone.now() - dt.timedelta(hours=1))
+    bring_to(world, Order.State.DONE)
+    new_order(world, community=world.neighbour)
+    page = client_for(world.community_admin).get(reverse("console:home"))
+    assert page.status_code == 200
+    desk = {c.name: c.order_counts for c in page.context["communities"]}
+    assert desk == {"星港湾": {"community_id": world.community.pk, "open": 2, "waiting": 1,
+                               "overdue": 1}}  # fmt: skip
+    assert 'data-open-orders="2"' in page.text
+    assert f"?community={world.community.pk}&amp;overdue=on" in page.text
+    street = client_for(world.street_admin).get(reverse("console:home"))
+    assert {c.name: c.order_counts.get("open") for c in street.context["communities"]} == {
+        "星港湾": 2,
+        "腾飞": 1,
+    }

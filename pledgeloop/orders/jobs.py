@@ -1,0 +1,93 @@
+"""Scheduled jobs of the order loop: idempotent functions, each returning how much it did.
+
+    time_out_dispatches(now=...)   offers past their answer deadline go back to the needs list
+    expire_orders(now=...)         orders nobody took, long past their time, close as timed out
+
+Run by the tasks framework (tasks/schedule.py) or by hand: `manage.py time_out_dispatches`,
+`manage.py expire_orders`. Running either twice changes nothing the second time, and each
+notification carries a dedupe key, so nobody is told twice.
+"""
+
+import datetime as dt
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pledgeloop.notify.services import notify
+
+from . import services
+from .models import Dispatch, Order, OrderError
+
+# A waiting order whose wanted time window ended this long ago is closed as timed out.
+EXPIRE_AFTER_WINDOW = dt.timedelta(days=1)
+# A waiting order without a window is closed this long after its finish deadline.
+EXPIRE_AFTER_DEADLINE = dt.timedelta(days=30)
+
+
+def time_out_dispatches(*, now: dt.datetime | None = None) -> int:
+    """Time out every unanswered offer past its deadline and tell the community's admins."""
+    now = now or timezone.now()
+    due = Dispatch.objects.filter(state=Dispatch.State.OFFERED, respond_by__lt=now).only(
+        "pk", "order_id"
+    )
+    count = 0
+    for dispatch in list(due):
+        if not services.dispatch_time_out(dispatch=dispatch, now=now):
+            continue  # answered or timed out meanwhile: someone else won
+        count += 1
+        dispatch = Dispatch.objects.select_related("order__community", "member__user").get(
+            pk=dispatch.pk
+        )
+        order = dispatch.order
+        for admin in services.community_admins(order.community):
+            notify(
+                user=admin,
+                kind="dispatch_timed_out",
+                street_id=order.street_id,
+                url=reverse("console:order_detail", args=[order.pk]),
+                title=_("%(name)s did not answer order #%(n)s in time")
+                % {"name": dispatch.member.name, "n": order.pk},
+                body=_("The order is back on the needs list; dispatch it again."),
+                dedupe_key=f"dispatch-timed-out:{dispatch.pk}",
+            )
+    return count
+
+
+def orders_to_expire(now: dt.datetime) -> Q:
+    waiting = Q(state__in=[Order.State.SUBMITTED, Order.State.TRIAGED])
+    window_gone = Q(recurrence="", window_end__lt=now - EXPIRE_AFTER_WINDOW)
+    long_late = Q(finish_by__lt=now - EXPIRE_AFTER_DEADLINE)
+    return waiting & (window_gone | long_late)
+
+
+def expire_orders(*, now: dt.datetime | None = None) -> int:
+    """Close orders nobody took whose wanted time is long gone (已超时), telling the admins."""
+    now = now or timezone.now()
+    due = Order.objects.filter(orders_to_expire(now)).select_related("community")
+    count = 0
+    for order in list(due):
+        gone = order.window_end is not None and order.window_end < now - EXPIRE_AFTER_WINDOW
+        reason = (
+            _("The wanted time has passed and nobody took the order.")
+            if gone and not order.recurrence
+            else _("Nobody took the order within %(days)s days of its deadline.")
+            % {"days": EXPIRE_AFTER_DEADLINE.days}
+        )
+        try:
+            services.order_expire(order=order, reason=reason)
+        except OrderError:
+            continue  # taken or closed meanwhile
+        count += 1
+        for admin in services.community_admins(order.community):
+            notify(
+                user=admin,
+                kind="order_expired",
+                street_id=order.street_id,
+                url=reverse("console:order_detail", args=[order.pk]),
+                title=_("Order #%(n)s closed as timed out") % {"n": order.pk},
+                body=reason,
+                dedupe_key=f"order-expired:{order.pk}",
+            )
+    return count

@@ -1,0 +1,112 @@
+"""Forms of the member's order pages: finishing, handing back, declining, patrol reports."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from pledgeloop.orgs.models import Category, Community, Site
+
+from .photos import photo_clean
+
+
+class FinishForm(forms.Form):
+    hours = forms.DecimalField(
+        label=_("Hours served"),
+        min_value=Decimal("0.25"),
+        max_value=Decimal("24"),
+        decimal_places=2,
+        initial=Decimal("1"),
+        widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
+        error_messages={
+            "required": _("Say how many hours you served."),
+            "min_value": _("Hours must be between 0.25 and 24."),
+            "max_value": _("Hours must be between 0.25 and 24."),
+        },
+    )
+    note = forms.CharField(
+        label=_("A short note (what was done)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Please give a reason.")},
+    )
+
+
+class PatrolForm(forms.Form):
+    """A problem a patrolling member (红骑士) found: where, what, and a photo of it."""
+
+    community = forms.ModelChoiceField(
+        label=_("Community"),
+        queryset=Community.objects.none(),
+        empty_label=_("Choose a community"),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), empty_label=_("Choose a category")
+    )
+    description = forms.CharField(
+        label=_("What did you find?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photo = forms.FileField(
+        label=_("Photo"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        error_messages={"required": _("Please take a photo of what you found.")},
+    )
+    site = forms.ModelChoiceField(
+        label=_("Building or compound"),
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label=_("No building chosen"),
+    )
+    address = forms.CharField(label=_("Where exactly"), max_length=200, required=False)
+    latitude = forms.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    longitude = forms.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, communities, categories, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities
+        self.fields["category"].queryset = categories
+        self.fields["site"].queryset = sites
+
+    def clean_photo(self):
+        try:
+            return photo_clean(self.cleaned_data["photo"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
+
+    def clean(self):
+        data = super().clean()
+        community, site = data.get("community"), data.get("site")
+        if community and site and site.community_id != community.pk:
+            self.add_error("site", _("That building is not in this community."))
+        point = data.get("latitude") is not None and data.get("longitude") is not None
+        if not (site or (data.get("address") or "").strip() or point):
+            self.add_error(
+                "address", _("Say where it is, choose the building, or use your location.")
+            )
+        return data

@@ -1,0 +1,88 @@
+"""A member claims and finishes an order on a 360 px phone; the admin sees it done."""
+
+from decimal import Decimal
+
+import pytest
+
+from pledgeloop.conftest import DESKTOP, PASSWORD, PHONE
+from pledgeloop.orders.models import Order
+from pledgeloop.service.models import ServiceRecord
+
+from .loop import HOME, member_of, triaged_order
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, base: str, user) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_phone", user.phone)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+
+
+def assert_fits(page, width: int, what: str) -> None:
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{what} is {scroll}px wide"
+
+
+def test_member_claims_and_finishes_and_the_admin_sees_it_done(
+    world, live_server, browser, screenshot_dir
+):
+    member = member_of(world)
+    member.home_latitude, member.home_longitude = HOME
+    member.save()
+    order = triaged_order(
+        world,
+        phone=world.resident_here.phone,
+        latitude=HOME[0] + Decimal("0.002"),
+        longitude=HOME[1],
+        description="楼下王阿姨家水龙头漏水，需要换阀芯",
+    )
+    width = PHONE["viewport"]["width"]
+
+    phone = browser.new_context(locale="zh-CN", **PHONE)
+    page = phone.new_page()
+    sign_in(page, live_server.url, world.member)
+    page.goto(f"{live_server.url}/me/orders/nearby/")
+    card = page.locator(f'article[data-order="{order.pk}"]')
+    assert "水龙头漏水" in card.inner_text()
+    assert "分钟" in card.inner_text()
+    assert_fits(page, width, "nearby needs")
+    page.screenshot(path=str(screenshot_dir / "member-nearby-phone.png"), full_page=True)
+
+    card.locator("button.primary").click()
+    page.wait_for_url(f"{live_server.url}/me/orders/{order.pk}/")
+    assert "13812345678" in page.inner_text(".phone")  # the member who holds it sees it whole
+    assert_fits(page, width, "order page")
+    page.screenshot(path=str(screenshot_dir / "member-order-taken-phone.png"), full_page=True)
+
+    page.fill("#id_hours", "1.5")
+    page.fill("#id_note", "换了阀芯，不漏了")
+    page.locator(f'form[action="/me/orders/{order.pk}/finish/"] button[type=submit]').click()
+    page.wait_for_url(f"{live_server.url}/me/orders/")
+    assert "已完成" in page.inner_text(".messages")
+    assert_fits(page, width, "my orders")
+    page.screenshot(path=str(screenshot_dir / "member-order-done-phone.png"), full_page=True)
+    phone.close()
+
+    order.refresh_from_db()
+    assert order.state == Order.State.DONE
+    assert ServiceRecord.objects.get(order=order).hours == Decimal("1.5")
+
+    desktop = browser.new_context(locale="zh-CN", **DESKTOP)
+    page = desktop.new_page()
+    sign_in(page, live_server.url, world.community_admin)
+    page.goto(f"{live_server.url}/console/needs/?state=done")
+    row = page.locator(f'tr[data-order="{order.pk}"]')
+    assert "已完成" in row.inner_text() and "张三" in row.inner_text()
+    page.screenshot(path=str(screenshot_dir / "console-needs-done-desktop.png"), full_page=True)
+    row.locator("a").first.click()
+    page.wait_for_url(f"{live_server.url}/console/orders/{order.pk}/")
+    history = page.inner_text(".history")
+    for step in ("提交", "受理进入需求清单", "党员认领", "开始服务", "服务完成"):
+        assert step in history
+    assert "换了阀芯" in page.content()
+    assert "138****5678" in page.inner_text(".phone")
+    page.screenshot(path=str(screenshot_dir / "console-order-done-desktop.png"), full_page=True)
+    desktop.close()

@@ -1,0 +1,350 @@
+"""The member's order pages (/me/orders/, /me/patrol/): offers, claims, service, access."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from pledgeloop.notify.models import Notification
+from pledgeloop.orders import services
+from pledgeloop.orders.models import Dispatch, Order, OrderEvent
+from pledgeloop.orgs.models import Site
+from pledgeloop.people.models import PhoneView
+from pledgeloop.service.models import ServiceRecord
+
+from .loop import (
+    HOME,
+    bring_to,
+    category,
+    dispatched_order,
+    member_of,
+    new_member,
+    new_order,
+    triaged_order,
+)
+
+pytestmark = pytest.mark.django_db
+MY_ORDERS = reverse("orders:member_orders")
+NEARBY = reverse("orders:member_nearby")
+PATROL = reverse("orders:patrol")
+
+
+def order_url(order, action=None):
+    if action:
+        return reverse("orders:member_order_action", args=[order.pk, action])
+    return reverse("orders:member_order", args=[order.pk])
+
+
+def offer_url(dispatch, action):
+    return reverse("orders:member_offer_action", args=[dispatch.pk, action])
+
+
+def messages_of(response) -> str:
+    return " ".join(str(m) for m in response.context["messages"])
+
+
+def png(size=(40, 30)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "orange").save(buffer, "PNG")
+    return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
+
+
+# --- who may use the member pages ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["community_admin", "street_admin", "resident"])
+def test_only_members_have_member_pages(world, client_for, role):
+    order = triaged_order(world)
+    client = client_for(getattr(world, role))
+    for url in (MY_ORDERS, NEARBY, PATROL, order_url(order)):
+        assert client.get(url).status_code == 403, url
+    assert client.post(order_url(order, "claim")).status_code == 403
+    assert Order.objects.get(pk=order.pk).state == Order.State.TRIAGED
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(world, client):
+    order = triaged_order(world)
+    assert client.get(MY_ORDERS).url.startswith(reverse("people:login"))
+    client.post(order_url(order, "claim"))
+    assert Order.objects.get(pk=order.pk).state == Order.State.TRIAGED
+
+
+def test_a_member_cannot_see_other_members_orders_or_other_streets(world, client_for):
+    other = new_member(world, "13900000201", "李明")
+    held = services.order_claim(order=triaged_order(world), member=other)
+    far = triaged_order(world, community=world.faraway)
+    waiting = new_order(world)  # not yet on the needs list
+    client = client_for(world.member)
+    for order in (held, far, waiting):
+        assert client.get(order_url(order)).status_code == 404
+        for action in ("claim", "start", "finish", "hand_back", "transfer"):
+            assert client.post(order_url(order, action), {"hours": 1}).status_code == 404
+    assert Order.objects.get(pk=held.pk).assigned_member == other
+
+
+def test_someone_elses_offer_cannot_be_answered(world, client_for):
+    other = new_member(world, "13900000201", "李明")
+    order, offer = dispatched_order(world, member=other)
+    client = client_for(world.member)
+    assert client.post(offer_url(offer, "accept")).status_code == 404
+    assert client.post(offer_url(offer, "decline"), {"reason": "x"}).status_code == 404
+    assert Dispatch.objects.get(pk=offer.pk).state == Dispatch.State.OFFERED
+
+
+def test_unknown_actions_are_not_found(world, client_for):
+    order = triaged_order(world)
+    client = client_for(world.member)
+    assert client.post(order_url(order, "explode")).status_code == 404
+    assert client.get(order_url(order, "claim")).status_code == 405
+
+
+# --- offers -----------------------------------------------------------------------------------
+
+
+def test_offers_are_listed_and_accepted(world, client_for):
+    order, offer = dispatched_order(world)
+    client = client_for(world.member)
+    page = client.get(MY_ORDERS)
+    assert f'data-offer="{offer.pk}"' in page.text
+    response = client.post(offer_url(offer, "accept"))
+    assert response.url == order_url(order)
+    order.refresh_from_db()
+    assert order.state == Order.State.ACCEPTED and order.assigned_member == member_of(world)
+
+
+def test_declining_needs_a_reason(world, client_for):
+    order, offer = dispatched_order(world)
+    client = client_for(world.member)
+    response = client.post(offer_url(offer, "decline"), {"reason": " "}, follow=True)
+    assert "reason" in messages_of(response) or "理由" in messages_of(response)
+    assert Dispatch.objects.get(pk=offer.pk).state == Dispatch.State.OFFERED
+    client.post(offer_url(offer, "decline"), {"reason": "这周在外地"})
+    offer.refresh_from_db()
+    assert offer.state == Dispatch.State.DECLINED and offer.reason == "这周在外地"
+    assert Order.objects.get(pk=order.pk).state == Order.State.TRIAGED
+
+
+def test_the_dispatch_notification_lands_on_my_orders(world, client_for):
+    order, offer = dispatched_order(world)
+    notification = Notification.objects.get(user=world.member, kind="dispatch")
+    client = client_for(world.member)
+    response = client.post(reverse("notify:open", args=[notification.pk]), follow=True)
+    assert response.request["PATH_INFO"] == MY_ORDERS
+    assert f'data-offer="{offer.pk}"' in response.text
+
+
+def test_my_orders_costs_the_same_queries_for_few_or_many(
+    world, client_for, django_assert_num_queries
+):
+    client = client_for(world.member)
+    member = member_of(world)
+    member.capacity = 20
+    member.save()
+    dispatched_order(world)
+    client.get(MY_ORDERS)
+    # session, user, member, offers, held, done, unread notifications
+    with django_assert_num_queries(7):
+        client.get(MY_ORDERS)
+    for _ in range(3):
+        dispatched_order(world)
+        services.order_claim(order=triaged_order(world), member=member)
+    bring_to(world, Order.State.DONE)
+    with django_assert_num_queries(7):
+        page = client.get(MY_ORDERS)
+    assert len(page.context["offers"]) == 4 and len(page.context["held"]) == 3
+
+
+# --- nearby and claiming -----------------------------------------------------------------------
+
+
+def test_nearby_lists_open_orders_nearest_first(world, client_for):
+    member = member_of(world)
+    member.home_latitude, member.home_longitude = HOME
+    member.save()
+    far = triaged_order(world, latitude=HOME[0] + Decimal("0.01"), longitude=HOME[1])
+    near = triaged_order(world, latitude=HOME[0] + Decimal("0.001"), longitude=HOME[1])
+    other_street = triaged_order(world, community=world.faraway)
+    submitted = new_order(world)
+    page = client_for(world.member).get(NEARBY)
+    text = page.text
+    assert text.index(f'data-order="{near.pk}"') < text.index(f'data-order="{far.pk}"')
+    assert f'data-order="{other_street.pk}"' not in text
+    assert f'data-order="{submitted.pk}"' not in text
+    assert "min" in text or "分钟" in text
+
+
+def test_claim_from_nearby(world, client_for):
+    order = triaged_order(world)
+    response = client_for(world.member).post(order_url(order, "claim"))
+    assert response.url == order_url(order)
+    order.refresh_from_db()
+    assert order.state == Order.State.ACCEPTED and order.assigned_member == member_of(world)
+    assert order.events.get(action="claim").source == OrderEvent.Source.WEB
+
+
+def test_an_order_taken_by_someone_else_is_no_longer_shown(world, client_for):
+    order = triaged_order(world)
+    services.order_claim(order=order, member=new_member(world, "13900000201", "李明"))
+    client = client_for(world.member)
+    assert client.get(order_url(order)).status_code == 404
+    assert client.post(order_url(order, "claim")).status_code == 404
+    assert f'data-order="{order.pk}"' not in client.get(NEARBY).text
+
+
+def test_the_losing_claimer_gets_the_clear_message(world, client_for):
+    """Two members load the page; one claims; the other presses the button a moment later."""
+    order = triaged_order(world)
+    rival = new_member(world, "13900000201", "李明")
+    client = client_for(world.member)
+    assert client.get(order_url(order)).status_code == 200
+    Dispatch.objects.create(  # keeps the order visible to the loser: it was offered to them
+        street=world.street,
+        order=order,
+        member=member_of(world),
+        respond_by=order.respond_by,
+        state=Dispatch.State.DECLINED,
+    )
+    services.order_claim(order=order, member=rival)
+    response = client.post(order_url(order, "claim"), follow=True)
+    assert "已经被其他党员接走" in messages_of(response) or "Another member" in messages_of(
+        response
+    )
+    assert response.request["PATH_INFO"] == NEARBY
+
+
+# --- service: start, finish, hand back, transfer ------------------------------------------------
+
+
+def test_start_and_finish_write_a_service_record(world, client_for):
+    order = bring_to(world, Order.State.ACCEPTED)
+    client = client_for(world.member)
+    client.post(order_url(order, "start"))
+    assert Order.objects.get(pk=order.pk).state == Order.State.IN_SERVICE
+    response = client.post(order_url(order, "finish"), {"hours": "1.5", "note": "换了水龙头"})
+    assert response.url == MY_ORDERS
+    order.refresh_from_db()
+    assert order.state == Order.State.DONE
+    record = ServiceRecord.objects.get(order=order)
+    assert record.hours == Decimal("1.5") and record.note == "换了水龙头"
+    assert list(record.members.all()) == [member_of(world)]
+
+
+@pytest.mark.parametrize("hours", ["", "0", "30", "abc"])
+def test_finish_refuses_bad_hours(world, client_for, hours):
+    order = bring_to(world, Order.State.IN_SERVICE)
+    response = client_for(world.member).post(order_url(order, "finish"), {"hours": hours})
+    assert response.status_code == 400
+    assert Order.objects.get(pk=order.pk).state == Order.State.IN_SERVICE
+    assert not ServiceRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "recorded"), [("hand_back", "hand_back"), ("transfer", "transfer")]
+)
+def test_hand_back_and_transfer_need_a_reason(world, client_for, action, recorded):
+    order = bring_to(world, Order.State.ACCEPTED)
+    client = client_for(world.member)
+    prefix = "transfer" if action == "transfer" else "back"
+    assert client.post(order_url(order, action), {f"{prefix}-reason": ""}).status_code == 400
+    assert Order.objects.get(pk=order.pk).state == Order.State.ACCEPTED
+    response = client.post(order_url(order, action), {f"{prefix}-reason": "要去医院"})
+    assert response.url == MY_ORDERS
+    order.refresh_from_db()
+    assert order.state == Order.State.TRIAGED and order.assigned_member is None
+    assert order.events.get(action=recorded).reason == "要去医院"
+    assert Notification.objects.filter(user=world.community_admin, kind="order_handed_back")
+
+
+def test_a_refused_step_comes_back_as_a_message(world, client_for):
+    order = bring_to(world, Order.State.IN_SERVICE)
+    response = client_for(world.member).post(order_url(order, "start"), follow=True)
+    assert "服务中" in messages_of(response) or "In service" in messages_of(response)
+
+
+# --- the resident's phone --------------------------------------------------------------------
+
+
+def test_full_phone_only_for_the_member_holding_the_order(world, client_for):
+    order = triaged_order(world, phone=world.resident_here.phone)
+    client = client_for(world.member)
+    before = client.get(order_url(order))
+    assert "138****5678" in before.text and "13812345678" not in before.text
+    assert "13812345678" not in client.get(NEARBY).text
+    services.order_claim(order=order, member=member_of(world))
+    after = client.get(order_url(order))
+    assert "13812345678" in after.text
+    view = PhoneView.objects.get()
+    assert view.viewer == world.member and view.resident == world.resident_here
+    services.order_hand_back(order=order, member=member_of(world), reason="有事")
+    assert "13812345678" not in client.get(order_url(order)).text
+
+
+# --- patrol reports ---------------------------------------------------------------------------
+
+
+def patrol_data(world, **changes):
+    data = {
+        "community": world.neighbour.pk,
+        "category": category(world, "environment").pk,
+        "description": "小区门口路灯坏了，晚上很黑",
+        "photo": png(),
+        "latitude": "31.956300",
+        "longitude": "120.941900",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_patrol_report_becomes_an_order(world, client_for):
+    client = client_for(world.member)
+    assert client.get(PATROL).status_code == 200
+    response = client.post(PATROL, patrol_data(world))
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert order.channel == Order.Channel.PATROL
+    assert order.community == world.neighbour  # any community of the member's street
+    assert order.phone == world.member.phone and order.created_by == world.member
+    assert order.photo.name.endswith(".png") and order.latitude == Decimal("31.956300")
+    assert order.state == Order.State.SUBMITTED
+    assert Notification.objects.filter(user=world.outsider, kind="order_new").exists()
+
+
+def test_a_patrol_report_at_a_compound(world, client_for):
+    compound = Site.objects.create(
+        street=world.street,
+        community=world.community,
+        kind=Site.Kind.COMPOUND,
+        name="阳光花园",
+        latitude=HOME[0],
+        longitude=HOME[1],
+    )
+    data = patrol_data(world, community=world.community.pk, site=compound.pk)
+    del data["latitude"], data["longitude"]
+    client_for(world.member).post(PATROL, data)
+    assert Order.objects.get().site == compound
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"photo": None},
+        {"photo": SimpleUploadedFile("x.png", b"not an image", content_type="image/png")},
+        {"latitude": "", "longitude": ""},
+        {"description": ""},
+    ],
+    ids=["no-photo", "not-a-photo", "nowhere", "no-description"],
+)
+def test_a_patrol_report_needs_a_photo_a_place_and_words(world, client_for, change):
+    data = {k: v for k, v in patrol_data(world, **change).items() if v is not None}
+    response = client_for(world.member).post(PATROL, data)
+    assert response.status_code == 400
+    assert not Order.objects.exists()
+
+
+def test_a_patrol_report_cannot_go_to_another_street(world, client_for):
+    data = patrol_data(world, community=world.faraway.pk)
+    assert client_for(world.member).post(PATROL, data).status_code == 400
+    assert not Order.objects.exists()
