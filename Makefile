@@ -12,9 +12,15 @@ export DJANGO_SETTINGS_MODULE := pledgeloop.settings
 run: setup
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py load_demo --if-empty
+	@$(PY) manage.py stats_refresh > /dev/null
+	@$(PY) manage.py schedule_reminders
 	@$(PY) manage.py demo_logins
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
-	@$(VENV)/bin/gunicorn pledgeloop.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops), with the tasks worker beside it"
+	@# The tasks worker (reminders and other scheduled jobs) runs beside the web server and
+	@# is stopped when the web server stops.
+	@$(PY) manage.py db_worker --interval 5 --no-startup-delay & WORKER=$$!; \
+	  trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/gunicorn pledgeloop.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --log-level warning
 
 test: setup
@@ -28,6 +34,8 @@ test: setup
 
 bench: setup
 	$(PY) bench/dispatch.py
+	$(PY) bench/stats.py --quick
+	$(PY) bench/intake.py
 
 lint:
 	$(VENV)/bin/ruff check .

@@ -69,9 +69,14 @@ INSTALLED_APPS = [
     "pledgeloop.console",
     "pledgeloop.notify",
     "pledgeloop.orders",
+    "pledgeloop.pledges",
     "pledgeloop.service",
     "pledgeloop.reviews",
+    "pledgeloop.stats",
+    "pledgeloop.diary",
     "pledgeloop.demo",
+    "pledgeloop.tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +188,14 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# --- background and scheduled work: Django's tasks framework --------------------------------
+# Tasks are stored in the database (django-tasks-db); `manage.py db_worker` runs them and
+# `make run` starts it beside the web server. pledgeloop/tasks/schedule.py lists the reminder
+# jobs; a self-re-enqueuing "tick" task runs the due ones (docs/ARCHITECTURE.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Minutes between two scheduler ticks (each tick runs the reminder jobs that are due).
+REMINDERS_TICK_MINUTES = env_int("REMINDERS_TICK_MINUTES", 60)
+
 # --- mail and notifications -------------------------------------------------------------
 MAILERS = {
     "default": {
@@ -203,6 +216,12 @@ PLEDGELOOP = {
     "SITE_NAME": _("pledgeloop"),
 }
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo2026")
+# Anonymous order intake (orders/throttle.py): orders taken per IP address per hour and per
+# mobile number per day; INTAKE_PROXY_HOPS is how many reverse proxies in front of the app
+# append to X-Forwarded-For (0: use the connecting address).
+INTAKE_LIMIT_PER_IP_PER_HOUR = env_int("INTAKE_LIMIT_PER_IP_PER_HOUR", 20)
+INTAKE_LIMIT_PER_PHONE_PER_DAY = env_int("INTAKE_LIMIT_PER_PHONE_PER_DAY", 5)
+INTAKE_PROXY_HOPS = env_int("INTAKE_PROXY_HOPS", 0)
 
 LOGGING = {
     "version": 1,

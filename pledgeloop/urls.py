@@ -10,8 +10,13 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("pledgeloop.stats.urls")),
+    path("", include("pledgeloop.diary.urls")),
     path("console/", include("pledgeloop.console.urls")),
     path("inbox/", include("pledgeloop.notify.urls")),
     path("", include("pledgeloop.people.urls")),
     path("", include("pledgeloop.orders.urls")),
+    path("", include("pledgeloop.pledges.urls")),
+    path("", include("pledgeloop.service.urls")),
+    path("", include("pledgeloop.reviews.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

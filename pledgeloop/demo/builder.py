@@ -17,6 +17,12 @@ from django.utils.module_loading import import_string
 STEPS = [
     "pledgeloop.orgs.demo.build",
     "pledgeloop.people.demo.build",
+    "pledgeloop.pledges.demo.build",
+    "pledgeloop.orders.demo.build",
+    # Keep these two last: they measure the records earlier steps wrote (orders, pledges)
+    # and top up to the indicators of DESIGN.md §5.
+    "pledgeloop.service.demo.build",
+    "pledgeloop.reviews.demo.build",
 ]
 
 # One demo login per role, printed by `make run` (manage.py demo_logins).

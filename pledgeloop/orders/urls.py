@@ -12,6 +12,8 @@ urlpatterns = [
     path("track/<str:token>/", resident.track, name="track"),
     path("track/<str:token>/cancel/", resident.track_cancel, name="track_cancel"),
     path("track/<str:token>/reopen/", resident.track_reopen, name="track_reopen"),
+    path("order/privacy/", resident.privacy, name="privacy"),
+    path("order/elder/", resident.elder_mode, name="elder"),
     # Members: phone first (member.py)
     path("me/orders/", member.member_orders, name="member_orders"),
     path("me/orders/nearby/", member.member_nearby, name="member_nearby"),

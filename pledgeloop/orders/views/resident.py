@@ -1,10 +1,339 @@
-"""Being written: see the order-loop issue."""
+"""Residents' pages (DESIGN.md §3, C2, C12): intake without an account, the sent page and the
+tracking page behind an unguessable token. Views are thin: forms check, services change.
+"""
 
-from django.http import HttpResponse
+import math
+from itertools import groupby
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from pledgeloop.lib.masking import mask_name, normalise_phone
+from pledgeloop.lib.pinyin import pinyin_keys
+from pledgeloop.orgs.models import Community, Site
+
+from .. import throttle
+from ..forms import HONEYPOT, CancelForm, IntakeForm, ReopenForm, requested_member
+from ..models import Order, OrderError, OrderEvent
+from ..qr import VIA_QR, qr_svg
+from ..services import order_cancel, order_reopen, order_submit
+
+ELDER_COOKIE = "elder"
+ELDER_MAX_AGE = 365 * 24 * 3600
+TEMPLATES = "orders/resident/"
 
 
-def _todo(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _render(request, template: str, context: dict, status: int = 200):
+    context["elder"] = request.COOKIES.get(ELDER_COOKIE) == "1"
+    return render(request, TEMPLATES + template, context, status=status)
 
 
-order_new = order_new_at_site = order_sent = track = track_cancel = track_reopen = _todo
+# --- intake ------------------------------------------------------------------------------
+
+
+def order_new(request, street: str | None = None, community: str | None = None):
+    """/order/new/: choose a community; /order/new/<street>/<community>/: the form."""
+    if community is None:
+        return _choose_community(request)
+    try:
+        found = Community.objects.select_related("street").get(street__slug=street, slug=community)
+    except Community.DoesNotExist:
+        return _not_found(request, place=True)
+    return _intake(request, found)
+
+
+def order_new_at_site(request, site_id: int):
+    """/order/site/<id>/: the QR code on a building or compound; the place is filled in."""
+    site = Site.objects.select_related("community__street").filter(pk=site_id).first()
+    if site is None:
+        return _not_found(request, place=True)
+    return _intake(request, site.community, site=site)
+
+
+def _choose_community(request):
+    member_code = request.GET.get("member", "")
+    member = requested_member(member_code)
+    if member is not None and not request.GET.get("choose"):
+        # From a member's QR page: most people asking a member live in the member's community.
+        url = reverse(
+            "orders:new_in_community", args=[member.community.street.slug, member.community.slug]
+        )
+        return redirect(f"{url}?{request.GET.urlencode()}")
+    communities = sorted(
+        Community.objects.select_related("street"),
+        key=lambda c: (pinyin_keys(c.street.name)[0], c.street_id, pinyin_keys(c.name)[0]),
+    )
+    streets = [(street, list(items)) for street, items in groupby(communities, lambda c: c.street)]
+    query = f"?member={member.code}" if member else ""
+    return _render(
+        request, "choose_community.html", {"streets": streets, "query": query, "member": member}
+    )
+
+
+class IntakeRefused(OrderError):
+    """Over the per-IP or per-number limit."""
+
+
+def _intake(request, community: Community, site: Site | None = None):
+    initial = {"via": request.GET.get("via", ""), "member": request.GET.get("member", "")}
+    if site is not None and site.kind != Site.Kind.CENTRE:
+        initial["site"] = site.pk
+    if request.method != "POST":
+        form = IntakeForm(community, initial=initial)
+        return _intake_page(request, form, community, site)
+
+    ip = throttle.client_ip(request)
+    if request.POST.get(HONEYPOT, "").strip():
+        # A robot: say nothing useful, store nothing, do not even look at the photo.
+        form = IntakeForm(community, request.POST, initial=initial)
+        form.add_error(None, _("Sorry, we could not take this order. Please try again later."))
+        return _intake_page(request, form, community, site)
+    if request.FILES.get("photo"):
+        # Over the limit? Say so before the costly part (decoding the photo). Without a photo
+        # the one check inside _submit is enough.
+        refusal = throttle.intake_refusal(ip=ip, phone=normalise_phone(request.POST.get("phone")))
+        if refusal:
+            form = IntakeForm(community, request.POST, initial=initial)
+            form.add_error(None, refusal)
+            return _intake_page(request, form, community, site, status=429)
+
+    form = IntakeForm(community, request.POST, request.FILES, initial=initial)
+    if form.is_valid():
+        try:
+            order = _submit(form, ip)
+        except IntakeRefused as error:
+            form.add_error(None, str(error))
+            return _intake_page(request, form, community, site, status=429)
+        except OrderError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("orders:sent", token=order.tracking_token)
+    return _intake_page(request, form, community, site)
+
+
+@transaction.atomic
+def _submit(form: IntakeForm, ip: str | None) -> Order:
+    """Check the limits, store the order and count it: all or nothing."""
+    refusal = throttle.intake_refusal(ip=ip, phone=form.cleaned_data["phone"])
+    if refusal:
+        raise IntakeRefused(refusal)
+    channel = Order.Channel.QR if form.cleaned_data.get("via") == VIA_QR else Order.Channel.WEB
+    order = order_submit(**form.submit_kwargs(), channel=channel)
+    throttle.intake_record(ip=ip, phone=order.phone, now=order.created_at)
+    return order
+
+
+def _intake_page(request, form: IntakeForm, community: Community, site, status: int = 200):
+    member = requested_member(form.chosen("member"), community)
+    return _render(
+        request,
+        "new.html",
+        {
+            "form": form,
+            "community": community,
+            "site": site,
+            "member_name": mask_name(member.name) if member else "",
+            "map": community_map(form.site_groups),
+            # A file input cannot be filled in again: say so when a photo was sent.
+            "photo_again": bool(request.FILES.get("photo")),
+        },
+        status=status,
+    )
+
+
+def community_map(groups) -> dict | None:
+    """The community's buildings as points in a 100 × 100 box, for the tap-to-place map.
+
+    Drawn by the page itself (an SVG): no outside map service. North is up; east-west is
+    scaled by cos(latitude) so that distances look right.
+    """
+    options = [o for g in groups for o in g.options]
+    if not options:
+        return None
+    lats = [float(o.latitude) for o in options]
+    lngs = [float(o.longitude) for o in options]
+    mid = (min(lats) + max(lats)) / 2
+    squash = math.cos(math.radians(mid))
+    pad = 0.0008  # about 90 m around the outermost buildings
+    south, north = min(lats) - pad, max(lats) + pad
+    west, east = min(lngs) - pad / squash, max(lngs) + pad / squash
+    span = max(north - south, (east - west) * squash)
+    # Centre the community in a square box.
+    south = (south + north) / 2 - span / 2
+    west = (west + east) / 2 - span / squash / 2
+    points = []
+    for group in groups:
+        for o in group.options:
+            x = (float(o.longitude) - west) * squash / span * 100
+            y = (1 - (float(o.latitude) - south) / span) * 100
+            label = group.name if o.is_compound else ""
+            points.append({"x": round(x, 2), "y": round(y, 2), "option": o, "label": label})
+    return {
+        "points": points,
+        "south": round(south, 6),
+        "west": round(west, 6),
+        "span": round(span, 6),
+        "squash": round(squash, 6),
+    }
+
+
+@never_cache
+def order_sent(request, token: str):
+    order = _order_by_token(token)
+    if order is None:
+        return _not_found(request)
+    url = request.build_absolute_uri(reverse("orders:track", args=[order.tracking_token]))
+    return _render(
+        request, "sent.html", {"order": order, "track_url": url, "qr": qr_svg(url, scale=5)}
+    )
+
+
+# --- tracking -----------------------------------------------------------------------------
+
+
+def _order_by_token(token: str) -> Order | None:
+    return (
+        Order.objects.select_related(
+            "category", "community__street", "site__parent", "assigned_member__user", "resident"
+        )
+        .filter(tracking_token=token)
+        .first()
+    )
+
+
+def _not_found(request, *, place: bool = False):
+    """404 in plain words: an unknown tracking link, or a QR code for a place that is gone."""
+    return _render(request, "not_found.html", {"place": place}, status=404)
+
+
+def _step_text(event: OrderEvent) -> tuple[str, str]:
+    """An event in a resident's words, and the reason when it is the resident's business."""
+    who = mask_name(event.by.name) if event.by_id and event.by else ""
+    texts = {
+        "submit": (_("You sent the order"), ""),
+        "triage": (_("The community accepted it"), ""),
+        "reject": (_("The community returned it"), event.reason),
+        "cancel": (_("You cancelled it"), event.reason),
+        "expire": (_("It timed out"), ""),
+        "dispatch": (_("The community passed it to a member"), ""),
+        "accept": (_("%(name)s took it") % {"name": who or _("A member")}, ""),
+        "claim": (_("%(name)s took it") % {"name": who or _("A member")}, ""),
+        "decline": (_("The community is finding someone else"), ""),
+        "time_out": (_("The community is finding someone else"), ""),
+        "hand_back": (_("The community is finding someone else"), ""),
+        "transfer": (_("The community is finding someone else"), ""),
+        "start": (_("The service started"), ""),
+        "finish": (_("The service was done"), ""),
+        "reopen": (
+            _("You said it is not solved; the community will arrange it again"),
+            event.reason,
+        ),
+        "review": (_("You rated the service"), ""),
+    }
+    if event.action == "cancel" and event.source != OrderEvent.Source.WEB:
+        texts["cancel"] = (_("It was cancelled"), event.reason)
+    return texts.get(event.action, (event.get_to_state_display(), ""))
+
+
+def _track_page(request, order: Order, *, cancel_form=None, reopen_form=None, error="", status=200):
+    events = list(order.events.select_related("by"))
+    steps = [(event, *_step_text(event)) for event in events]
+    member = order.assigned_member
+    context = {
+        "order": order,
+        "steps": steps,
+        "member_name": mask_name(member.name) if member else "",
+        "cancel_form": cancel_form or CancelForm(),
+        "reopen_form": reopen_form or ReopenForm(),
+        "can_reopen": order.state in {Order.State.DONE, Order.State.REVIEWED},
+        "waiting": order.state
+        in {Order.State.SUBMITTED, Order.State.TRIAGED, Order.State.DISPATCHED},
+        "error": error,
+    }
+    return _render(request, "track.html", context, status=status)
+
+
+@never_cache
+def track(request, token: str):
+    order = _order_by_token(token)
+    if order is None:
+        return _not_found(request)
+    return _track_page(request, order)
+
+
+def _resident_user(request, order: Order):
+    """The signed-in resident who owns the order, to record as the actor; else anonymous."""
+    user = request.user
+    if user.is_authenticated and order.resident_id and order.resident.user_id == user.pk:
+        return user
+    return None
+
+
+@require_POST
+def track_cancel(request, token: str):
+    order = _order_by_token(token)
+    if order is None:
+        return _not_found(request)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _track_page(request, order, cancel_form=form, status=400)
+    try:
+        order_cancel(
+            order=order, by=_resident_user(request, order), reason=form.cleaned_data["reason"]
+        )
+    except OrderError as error:
+        order.refresh_from_db()
+        return _track_page(request, order, cancel_form=form, error=str(error), status=409)
+    messages.success(request, _("Your order is cancelled."))
+    return redirect("orders:track", token=token)
+
+
+@require_POST
+def track_reopen(request, token: str):
+    order = _order_by_token(token)
+    if order is None:
+        return _not_found(request)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return _track_page(request, order, reopen_form=form, status=400)
+    try:
+        order_reopen(
+            order=order, by=_resident_user(request, order), reason=form.cleaned_data["reason"]
+        )
+    except OrderError as error:
+        order.refresh_from_db()
+        return _track_page(request, order, reopen_form=form, error=str(error), status=409)
+    messages.success(
+        request, _("Thank you for telling us. The community will arrange the help again.")
+    )
+    return redirect("orders:track", token=token)
+
+
+# --- small pages --------------------------------------------------------------------------
+
+
+def privacy(request):
+    return _render(request, "privacy.html", {})
+
+
+@require_POST
+def elder_mode(request):
+    """长辈模式: larger type on every resident page, remembered on this phone (no pop-ups)."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("orders:new")
+    response = HttpResponseRedirect(target)
+    if request.COOKIES.get(ELDER_COOKIE) == "1":
+        response.delete_cookie(ELDER_COOKIE, samesite="Lax")
+    else:
+        response.set_cookie(ELDER_COOKIE, "1", max_age=ELDER_MAX_AGE, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,350 @@
+"""Benchmark of resident intake: concurrent residents filing orders through the real page.
+
+    python bench/intake.py                  20 s, 8 clients, gunicorn 2 sync workers
+    python bench/intake.py --seconds 5 --clients 16 --workers 2 --threads 4
+
+A fresh SQLite database in a temporary folder (PLEDGELOOP_VAR_DIR), migrated, with a small
+fixture: one street with its six categories, one community with a compound and eight
+buildings, and a community admin (so each order also writes the admin's notification, as in
+production). gunicorn from the venv serves it on a free 127.0.0.1 port with the intake limits
+raised through their environment variables. Each client thread opens the form once (CSRF cookie
+and token), then posts orders (multipart, as a browser does) with random mobile numbers until
+the time is up, without following the redirect. Afterwards the orders in the database are
+counted and matched against the tracking tokens the server handed out:
+
+    posted   POSTs answered
+    stored   orders in the database
+    lost     answered with a redirect to /order/sent/<token>/ but not in the database
+    errors   any other answer, or a failed connection
+    p99      99th percentile of the POSTs' round trip
+
+It also prints the CPU time per order of the gunicorn processes and of the clients (from
+/proc), and the load average, since on a shared machine the figure depends on what else runs.
+
+The last line is the summary, in this exact form:
+    intake sqlite: 1520 posted, 1520 stored, 0 lost, 0 errors, 76.0 orders/s, p99 190 ms
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+PYTHON = VENV_BIN / "python" if (VENV_BIN / "python").exists() else Path(sys.executable)
+
+FIXTURE = """
+import json
+from decimal import Decimal
+from pledgeloop.orgs.models import Category, Site
+from pledgeloop.orgs.services import community_create, street_create
+from pledgeloop.people.models import Role, RoleGrant, User
+
+street = street_create(name="江海街道", slug="jianghai")
+community = community_create(street=street, name="星港湾", slug="xinggangwan")
+admin = User.objects.create_user("13900000102", "bench-admin-pass", name="星港湾书记")
+RoleGrant.objects.create(user=admin, role=Role.COMMUNITY_ADMIN, street=street, community=community)
+compound = Site.objects.create(
+    street=street, community=community, kind=Site.Kind.COMPOUND, name="阳光花园",
+    latitude=Decimal("31.957000"), longitude=Decimal("120.942000"),
+)
+buildings = [
+    Site.objects.create(
+        street=street, community=community, kind=Site.Kind.BUILDING, name=f"{n}幢",
+        parent=compound, latitude=Decimal("31.957000") + Decimal(n) / 10000,
+        longitude=Decimal("120.942000"),
+    ).pk
+    for n in range(1, 9)
+]
+print(json.dumps({
+    "path": f"/order/new/{street.slug}/{community.slug}/",
+    "categories": list(Category.objects.filter(street=street).values_list("pk", flat=True)),
+    "sites": buildings,
+}))
+"""
+
+DESCRIPTIONS = ["厨房水龙头漏水", "帮忙把米搬上楼", "楼道灯不亮了", "想请人陪同去医院复查"]
+WHEN = ["asap", "today", "tomorrow_am", "tomorrow_pm", "weekend"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(args: list, env: dict, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(args, env=env, cwd=ROOT, check=True, **kwargs)
+
+
+def multipart(fields: dict) -> tuple[bytes, str]:
+    boundary = f"----pledgeloop{uuid.uuid4().hex}"
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        )
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename=""\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n")
+    return "".join(parts).encode("utf-8"), f"multipart/form-data; boundary={boundary}"
+
+
+class Client(threading.Thread):
+    """One resident's phone: open the form once, then file orders until the deadline."""
+
+    def __init__(self, port: int, fixture: dict, seconds: float, start: threading.Barrier, seed):
+        super().__init__(daemon=True)
+        self.port, self.fixture, self.seconds, self.start_line = port, fixture, seconds, start
+        self.deadline = 0.0
+        self.rng = random.Random(seed)
+        self.latencies: list[float] = []
+        self.tokens: list[str] = []
+        self.errors: list[str] = []
+
+    def _connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+    def run(self) -> None:
+        conn = self._connection()
+        path = self.fixture["path"]
+        conn.request("GET", path)
+        response = conn.getresponse()
+        html = response.read().decode("utf-8")
+        cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        # Everyone starts posting at the same moment, once every form is open.
+        self.start_line.wait()
+        self.deadline = time.perf_counter() + self.seconds
+        if response.status != 200 or not cookie or not token:
+            self.errors.append(f"form: HTTP {response.status}")
+            return
+        headers = {"Cookie": f"csrftoken={cookie.group(1)}", "Referer": f"http://127.0.0.1{path}"}
+        rng = self.rng
+        while time.perf_counter() < self.deadline:  # bounded by the deadline
+            fields = {
+                "csrfmiddlewaretoken": token.group(1),
+                "category": rng.choice(self.fixture["categories"]),
+                "description": rng.choice(DESCRIPTIONS),
+                "site": rng.choice(self.fixture["sites"]),
+                "address": f"{rng.randint(1, 6)}0{rng.randint(1, 4)}室",
+                "when": rng.choice(WHEN),
+                "phone": f"13{rng.randint(0, 999_999_999):09d}",
+                "contact_name": "",
+                "consent": "1",
+                "website": "",
+                "member": "",
+                "via": "qr",
+                "latitude": "",
+                "longitude": "",
+            }
+            body, content_type = multipart(fields)
+            started = time.perf_counter()
+            try:
+                conn.request("POST", path, body, {**headers, "Content-Type": content_type})
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                self.errors.append(type(exc).__name__)
+                conn.close()
+                conn = self._connection()
+                continue
+            self.latencies.append(time.perf_counter() - started)
+            location = response.getheader("Location") or ""
+            sent = re.match(r"^/order/sent/([^/]+)/$", location)
+            if response.status == 302 and sent:
+                self.tokens.append(sent.group(1))
+            else:
+                self.errors.append(f"HTTP {response.status}")
+            if response.getheader("Connection", "").lower() == "close":
+                conn.close()
+        conn.close()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (Linux /proc), 0 for any that is gone."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited before it answered")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not answer /healthz in time")
+
+
+def warm_up(port: int, path: str, requests: int) -> None:
+    """Let every worker import the URLconf and templates before the clock starts."""
+    for _ in range(requests):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", path)
+        conn.getresponse().read()
+        conn.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--clients", type=int, default=8)
+    # Two sync workers (one per core) did best here: with threads, writers queue on SQLite's
+    # single write lock inside each worker as well, and the lock's busy wait costs throughput.
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+
+    var_dir = Path(tempfile.mkdtemp(prefix="pledgeloop-bench-intake-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "pledgeloop.settings",
+        "PLEDGELOOP_VAR_DIR": str(var_dir),
+        "DEBUG": "0",
+        "LOG_LEVEL": "ERROR",
+        "INTAKE_LIMIT_PER_IP_PER_HOUR": "1000000000",
+        "INTAKE_LIMIT_PER_PHONE_PER_DAY": "1000000000",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.pop("DATABASE_URL", None)  # this benchmark is about the embedded SQLite
+    server = None
+    try:
+        run([str(PYTHON), "manage.py", "migrate", "--noinput", "-v", "0"], env)
+        fixture = json.loads(
+            run(
+                [str(PYTHON), "manage.py", "shell", "-c", FIXTURE],
+                env,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        port = free_port()
+        gunicorn = VENV_BIN / "gunicorn"
+        server = subprocess.Popen(
+            [
+                str(gunicorn if gunicorn.exists() else "gunicorn"),
+                "pledgeloop.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        wait_until_up(port, server)
+        print(
+            f"gunicorn {args.workers} workers × {args.threads} threads on 127.0.0.1:{port}, "
+            f"{args.clients} clients for {args.seconds:g} s, database {var_dir}",
+            flush=True,
+        )
+        warm_up(port, fixture["path"], args.workers * 4)
+        workers = [server.pid, *children(server.pid)]
+        start_line = threading.Barrier(args.clients + 1)
+        clients = [
+            Client(port, fixture, args.seconds, start_line, seed) for seed in range(args.clients)
+        ]
+        for client in clients:
+            client.start()
+        start_line.wait(timeout=60)
+        server_cpu = cpu_seconds(workers)
+        client_cpu = time.process_time()
+        started = time.perf_counter()
+        for client in clients:
+            client.join(timeout=args.seconds + 60)
+        elapsed = time.perf_counter() - started
+        server_cpu = cpu_seconds(workers) - server_cpu
+        client_cpu = time.process_time() - client_cpu
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+    with sqlite3.connect(var_dir / "pledgeloop.sqlite3") as db:
+        stored_tokens = {row[0] for row in db.execute("SELECT tracking_token FROM orders_order")}
+        attempts = db.execute("SELECT count(*) FROM orders_intakeattempt").fetchone()[0]
+    if not args.keep:
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+    latencies = sorted(t for c in clients for t in c.latencies)
+    tokens = [t for c in clients for t in c.tokens]
+    errors = [e for c in clients for e in c.errors]
+    posted = len(latencies)
+    lost = len(set(tokens) - stored_tokens)
+    p50 = latencies[len(latencies) // 2] * 1000 if latencies else 0.0
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000 if latencies else 0
+    if errors:
+        kinds = {e: errors.count(e) for e in sorted(set(errors))}
+        print(f"errors by kind: {kinds}")
+    print(f"intake attempts recorded: {attempts}; p50 {p50:.0f} ms")
+    if posted:
+        print(
+            f"CPU per order: server {server_cpu / posted * 1000:.1f} ms, "
+            f"clients {client_cpu / posted * 1000:.1f} ms; "
+            f"CPU used {(server_cpu + client_cpu) / elapsed:.2f} of {os.cpu_count()} cores; "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
+    print(
+        f"intake sqlite: {posted} posted, {len(stored_tokens)} stored, {lost} lost, "
+        f"{len(errors)} errors, {len(stored_tokens) / elapsed:.1f} orders/s, p99 {p99:.0f} ms"
+    )
+    return 0 if lost == 0 and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

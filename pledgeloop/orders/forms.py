@@ -1,0 +1,393 @@
+"""The resident's intake form (DESIGN.md §3, C2): no account, phone first, large targets.
+
+The form checks what a resident can fix (a wrong number, a missing tick, a bad photo) and
+hands clean values to orders.services.order_submit, which checks the rules again and stores.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import TextChoices
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
+from pledgeloop.orgs.models import Category, Community, Site
+from pledgeloop.people.models import Member
+
+from .photos import photo_clean
+
+HONEYPOT = "website"
+CUSTOM_DAYS_AHEAD = 90
+HOURS = list(range(7, 23))  # choices for a custom window: 7:00 … 22:00
+# A point on the map may lie this far (in degrees, about 2 km) outside the community's sites.
+MAP_MARGIN = Decimal("0.02")
+
+
+class When(TextChoices):
+    ASAP = "asap", _("As soon as possible")
+    TODAY = "today", _("Today")
+    TOMORROW_AM = "tomorrow_am", _("Tomorrow morning")
+    TOMORROW_PM = "tomorrow_pm", _("Tomorrow afternoon")
+    WEEKEND = "weekend", _("This weekend")
+    CUSTOM = "custom", _("Another time")
+
+
+def _at(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def time_window(
+    when: str,
+    *,
+    now: datetime | None = None,
+    day: date | None = None,
+    start_hour: int | None = None,
+    end_hour: int | None = None,
+) -> tuple[datetime | None, datetime | None]:
+    """The wanted window for a simple choice, in the site's time zone (weeks from Monday)."""
+    now = timezone.localtime(now or timezone.now())
+    today = now.date()
+    tomorrow = today + timedelta(days=1)
+    if when == When.ASAP:
+        return None, None
+    if when == When.TODAY:
+        return now, max(_at(today, 21), now + timedelta(hours=1))
+    if when == When.TOMORROW_AM:
+        return _at(tomorrow, 8), _at(tomorrow, 12)
+    if when == When.TOMORROW_PM:
+        return _at(tomorrow, 14), _at(tomorrow, 18)
+    if when == When.WEEKEND:
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+        if today.weekday() == 6:  # Sunday: this weekend's Saturday was yesterday
+            saturday = today - timedelta(days=1)
+        end = _at(saturday + timedelta(days=1), 18)
+        if end - now < timedelta(hours=1):  # Sunday evening: the next weekend
+            saturday += timedelta(days=7)
+            end = _at(saturday + timedelta(days=1), 18)
+        return max(now, _at(saturday, 8)), end
+    if when == When.CUSTOM:
+        return _at(day, start_hour), _at(day, end_hour)
+    raise ValueError(when)
+
+
+def _natural_key(text: str) -> list:
+    """'2幢' before '10幢'."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+@dataclass
+class SiteOption:
+    pk: int
+    label: str
+    latitude: Decimal
+    longitude: Decimal
+    is_compound: bool
+
+
+@dataclass
+class SiteGroup:
+    name: str
+    options: list[SiteOption]
+
+
+def site_groups(community: Community) -> list[SiteGroup]:
+    """Compounds, each followed by its buildings (the compound itself for "not sure")."""
+    sites = list(
+        Site.objects.filter(community=community)
+        .exclude(kind=Site.Kind.CENTRE)
+        .only("pk", "name", "kind", "parent_id", "latitude", "longitude")
+    )
+    compounds = sorted(
+        (s for s in sites if s.kind == Site.Kind.COMPOUND), key=lambda s: _natural_key(s.name)
+    )
+    buildings: dict[int, list[Site]] = {}
+    loose = []
+    for site in sites:
+        if site.kind == Site.Kind.BUILDING:
+            if site.parent_id:
+                buildings.setdefault(site.parent_id, []).append(site)
+            else:
+                loose.append(site)
+    groups = []
+    for compound in compounds:
+        options = [
+            SiteOption(
+                compound.pk,
+                _("%(name)s (not sure of the building)") % {"name": compound.name},
+                compound.latitude,
+                compound.longitude,
+                True,
+            )
+        ]
+        for building in sorted(buildings.get(compound.pk, []), key=lambda s: _natural_key(s.name)):
+            options.append(
+                SiteOption(
+                    building.pk,
+                    f"{compound.name} {building.name}",
+                    building.latitude,
+                    building.longitude,
+                    False,
+                )
+            )
+        groups.append(SiteGroup(compound.name, options))
+    if loose:
+        groups.append(
+            SiteGroup(
+                str(_("Other buildings")),
+                [
+                    SiteOption(s.pk, s.name, s.latitude, s.longitude, False)
+                    for s in sorted(loose, key=lambda s: _natural_key(s.name))
+                ],
+            )
+        )
+    return groups
+
+
+class IntakeForm(forms.Form):
+    """One page: what, where, when, who to call; consent; an optional photo."""
+
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.none(),
+        label=_("What kind of help?"),
+        error_messages={
+            "required": _("Please choose the kind of help you need."),
+            "invalid_choice": _("Please choose the kind of help you need."),
+        },
+    )
+    description = forms.CharField(
+        label=_("What help do you need?"),
+        max_length=1000,
+        min_length=2,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Please say in a few words what help you need."),
+            "min_length": _("Please say in a few words what help you need."),
+        },
+    )
+    site = forms.IntegerField(required=False, min_value=1)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    latitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False)
+    longitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False)
+    when = forms.ChoiceField(
+        label=_("When?"),
+        choices=When.choices,
+        initial=When.ASAP,
+        error_messages={"required": _("Please choose when you would like the help.")},
+    )
+    when_date = forms.DateField(label=_("Day"), required=False)
+    when_from = forms.IntegerField(
+        label=_("From"), required=False, min_value=HOURS[0], max_value=HOURS[-1]
+    )
+    when_until = forms.IntegerField(
+        label=_("Until"), required=False, min_value=HOURS[0], max_value=HOURS[-1]
+    )
+    contact_name = forms.CharField(
+        label=_("How should we address you?"), max_length=40, required=False
+    )
+    phone = forms.CharField(
+        label=_("Your mobile number"),
+        max_length=20,
+        error_messages={"required": _("Please enter your mobile number so we can call you.")},
+    )
+    consent = forms.BooleanField(
+        error_messages={
+            "required": _(
+                "Please tick the box to agree to the privacy notice; "
+                "we cannot take the order without it."
+            )
+        },
+    )
+    photo = forms.FileField(label=_("Photo (optional)"), required=False)
+    member = forms.CharField(required=False, max_length=16)
+    via = forms.CharField(required=False, max_length=10)
+    # The honeypot: hidden from people by CSS, filled by form-filling robots.
+    website = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, community: Community, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community = community
+        self.fields["category"].queryset = Category.objects.filter(
+            street_id=community.street_id, active=True
+        )
+
+    # --- what the template draws -------------------------------------------------------
+
+    @cached_property
+    def site_groups(self) -> list[SiteGroup]:
+        return site_groups(self.community)
+
+    hour_choices = [(h, f"{h}:00") for h in HOURS]
+
+    @property
+    def categories(self) -> list[Category]:
+        return list(self.fields["category"].queryset)
+
+    def chosen(self, name: str) -> str:
+        value = self.data.get(name) if self.is_bound else self.initial.get(name)
+        if value is None:
+            value = self.fields[name].initial
+        return "" if value is None else str(value)
+
+    @property
+    def chosen_category(self) -> str:
+        return self.chosen("category")
+
+    @property
+    def chosen_site(self) -> str:
+        return self.chosen("site")
+
+    @property
+    def chosen_when(self) -> str:
+        return self.chosen("when") or When.ASAP
+
+    @property
+    def honeypot_filled(self) -> bool:
+        return bool(self.data.get(HONEYPOT, "").strip())
+
+    # --- checks ----------------------------------------------------------------------
+
+    def clean_phone(self) -> str:
+        phone = normalise_phone(self.cleaned_data["phone"])
+        if not is_mainland_mobile(phone):
+            raise ValidationError(
+                _("Enter an 11-digit mainland mobile number, e.g. 13812345678."),
+                code="invalid_mobile",
+            )
+        return phone
+
+    def clean_description(self) -> str:
+        return self.cleaned_data["description"].strip()
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        return photo_clean(photo) if photo else None
+
+    def clean_site(self) -> Site | None:
+        pk = self.cleaned_data.get("site")
+        if pk is None:
+            return None
+        try:
+            site = Site.objects.get(
+                pk=pk,
+                community_id=self.community.pk,
+                kind__in=[Site.Kind.COMPOUND, Site.Kind.BUILDING],
+            )
+        except Site.DoesNotExist:
+            raise ValidationError(_("That building is not in this community.")) from None
+        return site
+
+    def clean_member(self) -> Member | None:
+        return requested_member(self.cleaned_data.get("member"), self.community)
+
+    def clean(self):
+        data = super().clean()
+        self._clean_point(data)
+        self._clean_window(data)
+        address = data.get("address", "")
+        has_point = data.get("latitude") is not None
+        if "site" in data and not (data.get("site") or address or has_point):
+            self.add_error("address", _("Please give an address or choose your building."))
+        return data
+
+    def _clean_point(self, data) -> None:
+        lat, lng = data.get("latitude"), data.get("longitude")
+        if lat is None or lng is None:
+            data["latitude"] = data["longitude"] = None
+            return
+        points = list(
+            Site.objects.filter(community=self.community).values_list("latitude", "longitude")
+        )
+        if not points:
+            inside = -90 <= lat <= 90 and -180 <= lng <= 180
+        else:
+            lats, lngs = [p[0] for p in points], [p[1] for p in points]
+            inside = (min(lats) - MAP_MARGIN <= lat <= max(lats) + MAP_MARGIN) and (
+                min(lngs) - MAP_MARGIN <= lng <= max(lngs) + MAP_MARGIN
+            )
+        if not inside:
+            data["latitude"] = data["longitude"] = None
+            self.add_error(
+                None, _("The point on the map is outside this community. Please tap again.")
+            )
+
+    def _clean_window(self, data) -> None:
+        when = data.get("when")
+        if not when:
+            return
+        if when != When.CUSTOM:
+            data["window_start"], data["window_end"] = time_window(when)
+            return
+        day, start, end = data.get("when_date"), data.get("when_from"), data.get("when_until")
+        if day is None or start is None or end is None:
+            self.add_error("when_date", _("Please choose the day and the hours you would like."))
+            return
+        today = timezone.localdate()
+        if day < today or day > today + timedelta(days=CUSTOM_DAYS_AHEAD):
+            self.add_error(
+                "when_date",
+                _("Please choose a day from today to %(n)s days ahead.") % {"n": CUSTOM_DAYS_AHEAD},
+            )
+            return
+        if end <= start:
+            self.add_error("when_until", _("The end time must be later than the start time."))
+            return
+        window = time_window(When.CUSTOM, day=day, start_hour=start, end_hour=end)
+        if window[1] <= timezone.now():
+            self.add_error("when_until", _("That time has already passed today."))
+            return
+        data["window_start"], data["window_end"] = window
+
+    def submit_kwargs(self) -> dict:
+        """The cleaned values as order_submit takes them."""
+        data = self.cleaned_data
+        return {
+            "community": self.community,
+            "category": data["category"],
+            "description": data["description"],
+            "phone": data["phone"],
+            "consent": data["consent"],
+            "address": data.get("address", ""),
+            "site": data.get("site"),
+            "latitude": data.get("latitude"),
+            "longitude": data.get("longitude"),
+            "window_start": data.get("window_start"),
+            "window_end": data.get("window_end"),
+            "contact_name": data.get("contact_name", ""),
+            "photo": data.get("photo"),
+            "requested_member": data.get("member"),
+        }
+
+
+def requested_member(code: str | None, community: Community | None = None) -> Member | None:
+    """The member a resident asked for by their QR page's code (active, same street)."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    members = Member.objects.filter(code=code, active=True).select_related("user", "community")
+    if community is not None:
+        members = members.filter(street_id=community.street_id)
+    return members.first()
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you cancelling? (optional)"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is still not solved?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Please tell us what is still not solved.")},
+    )

@@ -1,0 +1,119 @@
+"""Uploaded photos, made safe to keep (DESIGN.md C5, C12).
+
+A photo is accepted only when Pillow recognises it as JPEG, PNG or WebP, whatever its name
+says, and only up to PHOTO_MAX_BYTES. It is then decoded, turned upright by its EXIF
+orientation, shrunk to at most PHOTO_MAX_SIDE pixels on the long side and encoded again from
+the bare pixels, so that nothing of the original file survives: no EXIF (GPS position, phone
+model, time), no comments, no embedded payloads.
+
+    photo = photo_clean(request.FILES["photo"])   # ContentFile named <random>.jpg|png|webp
+    order_submit(..., photo=photo)
+
+Anything else raises django.core.exceptions.ValidationError with a message for the resident.
+"""
+
+import io
+import secrets
+import warnings
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_MAX_SIDE = 2048
+# A small file can still unpack into a huge bitmap (a "decompression bomb"): refuse above this.
+PHOTO_MAX_PIXELS = 50_000_000
+
+# Pillow format name -> (format to write, file extension)
+ACCEPTED = {"JPEG": ("JPEG", "jpg"), "PNG": ("PNG", "png"), "WEBP": ("WEBP", "webp")}
+
+
+def _not_a_photo() -> ValidationError:
+    return ValidationError(
+        _(
+            "This file is not a photo we can use. "
+            "Please choose a JPEG, PNG or WebP photo, or leave the photo out."
+        ),
+        code="photo_unreadable",
+    )
+
+
+def photo_clean(uploaded_file) -> ContentFile:
+    """Check and re-encode an uploaded photo; return a ContentFile with a safe new name."""
+    size = getattr(uploaded_file, "size", None)
+    if size is None or size > PHOTO_MAX_BYTES:
+        raise ValidationError(
+            _("The photo is larger than 5 MB. Please choose a smaller photo, or leave it out."),
+            code="photo_too_large",
+        )
+    if size == 0:
+        raise _not_a_photo()
+    uploaded_file.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(uploaded_file)
+            kind = image.format
+            if kind not in ACCEPTED:
+                raise ValidationError(
+                    _(
+                        "Only JPEG, PNG or WebP photos can be sent (this one is %(kind)s). "
+                        "Please choose another photo, or leave the photo out."
+                    )
+                    % {"kind": kind or "?"},
+                    code="photo_format",
+                )
+            if image.width * image.height > PHOTO_MAX_PIXELS:
+                raise _not_a_photo()
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            out_format, extension = ACCEPTED[kind]
+            image = _bare_pixels(image, out_format)
+            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.Resampling.LANCZOS)
+            buffer = io.BytesIO()
+            if out_format == "JPEG":
+                image.save(buffer, "JPEG", quality=85, optimize=True)
+            elif out_format == "WEBP":
+                image.save(buffer, "WEBP", quality=85, method=4)
+            else:
+                image.save(buffer, "PNG", optimize=True)
+    except ValidationError:
+        raise
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        KeyError,
+        TypeError,
+    ):
+        # Whatever Pillow cannot read, turn upright or write again is not a photo we keep.
+        raise _not_a_photo() from None
+    return ContentFile(buffer.getvalue(), name=f"{secrets.token_hex(10)}.{extension}")
+
+
+def _bare_pixels(image: Image.Image, out_format: str) -> Image.Image:
+    """A new image holding only the pixels: no info dict, no EXIF, no ICC, no text chunks."""
+    has_alpha = image.mode in {"RGBA", "LA", "PA"} or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    if out_format == "JPEG":
+        mode = "L" if image.mode in {"1", "L"} else "RGB"
+    else:
+        mode = "RGBA" if has_alpha else ("L" if image.mode in {"1", "L"} else "RGB")
+    if image.mode != mode:
+        if out_format == "JPEG" and has_alpha:
+            # Transparent parts become white rather than black.
+            rgba = image.convert("RGBA")
+            image = Image.new("RGB", rgba.size, "white")
+            image.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            image = image.convert(mode)
+    bare = Image.new(mode, image.size)
+    bare.paste(image)
+    return bare

@@ -1,0 +1,143 @@
+"""A resident on a 360 px phone inside WeChat files an order with a photo and follows it."""
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from pledgeloop.conftest import PHONE
+from pledgeloop.orders.models import Order
+
+from .test_intake import intake_url, make_sites
+from .test_photos import GPS_IFD, gps_exif
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def photo_with_gps() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (90, 140, 200)).save(buffer, "JPEG", exif=gps_exif())
+    return buffer.getvalue()
+
+
+def no_sideways_scroll(page):
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"{page.url} is {width}px wide"
+
+
+def test_resident_files_an_order_with_a_photo_and_follows_it(
+    world, live_server, browser, screenshot_dir, settings, tmp_path
+):
+    sites = make_sites(world)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    b2 = sites["b2"]
+    context = browser.new_context(
+        locale="zh-CN",
+        geolocation={"latitude": float(b2.latitude), "longitude": float(b2.longitude)},
+        permissions=["geolocation"],
+        **PHONE,
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}{intake_url(world)}?via=qr")
+    assert page.locator("h1").inner_text() == "向星港湾社区点单"
+    no_sideways_scroll(page)
+    page.screenshot(path=str(screenshot_dir / "resident-intake-phone.png"), full_page=True)
+
+    # Category by a large tile, then the description and the phone number.
+    page.locator(".tile", has_text="便民维修").tap()
+    page.fill("#id_description", "厨房水龙头漏水，关不紧")
+    page.set_input_files(
+        "#id_photo",
+        files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": photo_with_gps()}],
+    )
+    page.fill("#id_phone", "138 1234 5678")
+    page.fill("#id_address", "201室")
+
+    # Forgetting the tick: a clear message, and everything typed is still there.
+    page.locator("#send").tap()
+    page.wait_for_selector("#form-errors")
+    assert "请勾选同意隐私说明" in page.locator(".consent .field-error").inner_text()
+    assert page.input_value("#id_description") == "厨房水龙头漏水，关不紧"
+    assert page.locator(".tile input[type=radio]:checked").count() == 1
+    page.screenshot(
+        path=str(screenshot_dir / "resident-intake-missing-consent.png"), full_page=True
+    )
+    assert not Order.objects.exists()
+    page.set_input_files(
+        "#id_photo",
+        files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": photo_with_gps()}],
+    )
+
+    # Three taps after the description: my location, the consent tick, send.
+    page.locator("#locate").tap()
+    expect(page.locator("#id_site")).to_have_value(str(b2.pk))
+    expect(page.locator("#locate-note")).to_contain_text("阳光花园 2幢")
+    page.locator("#id_consent").tap()
+    page.locator("#send").tap()
+
+    page.wait_for_url(f"{live_server.url}/order/sent/**")
+    assert "您的需求已提交" in page.locator("h1").inner_text()
+    assert page.locator(".qr-box svg").count() == 1
+    no_sideways_scroll(page)
+    page.screenshot(path=str(screenshot_dir / "resident-sent-phone.png"), full_page=True)
+
+    order = Order.objects.get()
+    assert order.site == b2 and order.channel == Order.Channel.QR
+    assert order.phone == "13812345678"
+    with order.photo.open("rb") as stored:
+        image = Image.open(stored)
+        image.load()
+    assert not image.getexif().get_ifd(GPS_IFD) and "exif" not in image.info
+
+    # Follow it on the tracking page.
+    page.locator("a.big-link").tap()
+    page.wait_for_url(f"{live_server.url}/track/{order.tracking_token}/")
+    assert page.locator("#state").inner_text() == "待受理"
+    assert "您提交了需求" in page.locator(".steps").inner_text()
+    assert "138****5678" in page.content()
+    no_sideways_scroll(page)
+    page.screenshot(path=str(screenshot_dir / "resident-track-phone.png"), full_page=True)
+
+    # 长辈模式: larger type, no reload, remembered on the next page.
+    size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    page.locator(".elder-toggle").tap()
+    assert page.evaluate("document.body.classList.contains('elder')")
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") > size
+    page.reload()
+    assert page.evaluate("document.body.classList.contains('elder')")
+    no_sideways_scroll(page)
+    page.screenshot(path=str(screenshot_dir / "resident-track-elder-phone.png"), full_page=True)
+
+    # Cancel, with a reason.
+    page.fill("#id_cancel_reason", "邻居帮忙修好了")
+    with page.expect_navigation():
+        page.locator("#cancel-form button").tap()
+    assert page.locator("#state").inner_text() == "已取消"
+    assert "邻居帮忙修好了" in page.locator(".steps").inner_text()
+    page.screenshot(path=str(screenshot_dir / "resident-track-cancelled-phone.png"), full_page=True)
+    order.refresh_from_db()
+    assert order.state == Order.State.CANCELLED
+    context.close()
+
+
+def test_a_pin_on_the_plan_sets_the_point_and_the_nearest_building(
+    world, live_server, browser, screenshot_dir
+):
+    sites = make_sites(world)
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}{intake_url(world)}")
+    page.locator(".map-box summary").tap()
+    # Tap exactly on building 10's dot.
+    dot = page.locator("circle.map-building").nth(2)
+    box = dot.bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    lat, lng = page.input_value("#id_latitude"), page.input_value("#id_longitude")
+    assert abs(float(lat) - float(sites["b10"].latitude)) < 0.00005
+    assert abs(float(lng) - float(sites["b10"].longitude)) < 0.00005
+    assert page.input_value("#id_site") == str(sites["b10"].pk)
+    assert page.locator("#map-pin.shown").count() == 1
+    no_sideways_scroll(page)
+    page.screenshot(path=str(screenshot_dir / "resident-intake-map-phone.png"), full_page=True)
+    context.close()

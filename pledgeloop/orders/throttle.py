@@ -1,0 +1,87 @@
+"""Limits on anonymous intake (DESIGN.md C12): orders per IP address per hour and per mobile
+number per day, counted from IntakeAttempt rows.
+
+A row is written only for an order that was stored, inside the same transaction
+(`intake_record`), so refused or failed submissions never use up anyone's allowance. The
+check (`intake_refusal`) runs inside that transaction too: on SQLite, whose write
+transactions start with BEGIN IMMEDIATE, check and record are serialised and the limit is
+exact; on PostgreSQL two simultaneous submissions may both pass at the very edge, which is
+acceptable for an abuse limit.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import IntakeAttempt
+
+# Attempts older than this count for nothing and may be pruned.
+KEEP = timedelta(days=2)
+
+
+def client_ip(request) -> str | None:
+    """The submitter's address: the connecting peer, or the entry INTAKE_PROXY_HOPS trusted
+    proxies from the right of X-Forwarded-For (entries further left can be forged)."""
+    hops = settings.INTAKE_PROXY_HOPS
+    if hops > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _counts(ip: str | None, phone: str, now: datetime) -> tuple[int, int]:
+    """Attempts from this IP in the last hour and by this number in the last day.
+
+    One hand-written query: it runs inside the order's write transaction, which on SQLite
+    holds the database's single write lock, so it is kept as short as it can be.
+    """
+    ops = connection.ops
+    hour_ago = ops.adapt_datetimefield_value(now - timedelta(hours=1))
+    day_ago = ops.adapt_datetimefield_value(now - timedelta(days=1))
+    table = connection.ops.quote_name(IntakeAttempt._meta.db_table)
+    # Only the table name is put into the text; every value goes in as a parameter.
+    sql = (
+        "SELECT COALESCE(SUM(CASE WHEN ip = %s AND at > %s THEN 1 ELSE 0 END), 0), "  # noqa: S608
+        "COALESCE(SUM(CASE WHEN phone = %s THEN 1 ELSE 0 END), 0) "
+        f"FROM {table} WHERE (phone = %s OR ip = %s) AND at > %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ip, hour_ago, phone, phone, ip, day_ago])
+        by_ip, by_phone = cursor.fetchone()
+    return int(by_ip), int(by_phone)
+
+
+def intake_refusal(*, ip: str | None, phone: str, now: datetime | None = None) -> str | None:
+    """The message to show when this IP address or number has reached its limit, else None."""
+    by_ip, by_phone = _counts(ip, phone, now or timezone.now())
+    if ip and by_ip >= settings.INTAKE_LIMIT_PER_IP_PER_HOUR:
+        return _(
+            "Many orders have been sent from this network in the last hour, more than we "
+            "take at once. Please try again in an hour, or call your community."
+        )
+    per_phone = settings.INTAKE_LIMIT_PER_PHONE_PER_DAY
+    if by_phone >= per_phone:
+        return _(
+            "This mobile number has already sent %(n)s orders today, the most we take in a day. "
+            "Please try again tomorrow, or call your community."
+        ) % {"n": per_phone}
+    return None
+
+
+def intake_record(*, ip: str | None, phone: str, now: datetime | None = None) -> IntakeAttempt:
+    return IntakeAttempt.objects.create(ip=ip, phone=phone, at=now or timezone.now())
+
+
+def intake_attempts_prune(*, now: datetime | None = None) -> int:
+    """Delete attempts too old to count (idempotent; for a scheduled job)."""
+    now = now or timezone.now()
+    deleted, _rows = IntakeAttempt.objects.filter(at__lt=now - KEEP).delete()
+    return deleted
