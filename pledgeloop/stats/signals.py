@@ -59,9 +59,11 @@ def on_participant_change(sender, instance, **kwargs):
     mark(instance.street_id, *started)
 
 
-def on_order_change(sender, instance, **kwargs):
+def on_order_change(sender, instance, created=False, **kwargs):
     # The order counts on its triage day (resolution cohort), its done day, and the day of
-    # its first dispatch (response cohort).
+    # its first dispatch (response cohort). A new order has none of these yet.
+    if created and instance.triaged_at is None and instance.done_at is None:
+        return
     mark(instance.street_id, instance.triaged_at, instance.done_at, _first_offer(instance.pk))
 
 

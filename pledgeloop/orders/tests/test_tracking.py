@@ -224,3 +224,34 @@ def test_not_solved_is_refused_for_an_order_that_is_not_done(world, client, file
     assert "只有已完成的需求" in response.content.decode()
     order.refresh_from_db()
     assert order.state == state
+
+
+def test_a_done_order_offers_its_review_link_until_it_is_used(world, client):
+    """评诺 from the tracking page: the link opens the review form of the order's service."""
+    from decimal import Decimal
+
+    from pledgeloop.orders import services
+    from pledgeloop.orders.models import Order
+    from pledgeloop.reviews.links import review_link_for
+
+    order = services.order_submit(
+        community=world.community,
+        category=world.community.street.categories.first(),
+        description="楼道灯不亮了",
+        phone="13812345678",
+        consent=True,
+        address="阳光花园3幢",
+    )
+    services.order_triage(order=order, by=world.community_admin)
+    member = world.member.member
+    services.order_claim(order=order, member=member)
+    order, record = services.order_finish(order=order, member=member, hours=Decimal("1"))
+    page = client.get(f"/track/{order.tracking_token}/")
+    link = review_link_for(record)
+    assert link in page.text
+    form = client.get(link)
+    assert form.status_code == 200
+    client.post(link, {"rating": "5", "comment": "很好", "solved": "yes"})
+    order.refresh_from_db()
+    assert order.state == Order.State.REVIEWED
+    assert link not in client.get(f"/track/{order.tracking_token}/").text

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from pledgeloop.lib.masking import mask_name, normalise_phone
 from pledgeloop.lib.pinyin import pinyin_keys
 from pledgeloop.orgs.models import Community, Site
+from pledgeloop.reviews.links import review_link_for
 
 from .. import throttle
 from ..forms import HONEYPOT, CancelForm, IntakeForm, ReopenForm, requested_member
@@ -253,11 +254,20 @@ def _track_page(request, order: Order, *, cancel_form=None, reopen_form=None, er
         "cancel_form": cancel_form or CancelForm(),
         "reopen_form": reopen_form or ReopenForm(),
         "can_reopen": order.state in {Order.State.DONE, Order.State.REVIEWED},
+        "review_url": _review_url(order),
         "waiting": order.state
         in {Order.State.SUBMITTED, Order.State.TRIAGED, Order.State.DISPATCHED},
         "error": error,
     }
     return _render(request, "track.html", context, status=status)
+
+
+def _review_url(order: Order) -> str:
+    """For a done order, the review link (评诺) of its latest service not yet rated."""
+    if order.state != Order.State.DONE:
+        return ""
+    record = order.service_records.filter(review__isnull=True).order_by("-ended_at").first()
+    return review_link_for(record) if record else ""
 
 
 @never_cache
