@@ -49,7 +49,13 @@ def build(ctx) -> None:
     chosen = [r for r in records if rng.random() < REVIEWED_SHARE]
     total = total_before + len(chosen)
     unhappy_wanted = max(round((1 - SATISFACTION) * total) - unhappy_before, 0)
-    unhappy = set(rng.sample(range(len(chosen)), min(unhappy_wanted, len(chosen))))
+    # Spread the unhappy ones evenly through time, so that every period's satisfaction is
+    # near the target rather than only the whole history's.
+    chosen.sort(key=lambda r: (r[3], r[0]))
+    step = len(chosen) / unhappy_wanted if unhappy_wanted else 0
+    unhappy = (
+        {int(i * step + rng.random() * step) for i in range(unhappy_wanted)} if step else set()
+    )
     reviews = []
     for index, (pk, community_id, order_id, ended_at) in enumerate(chosen):
         if index in unhappy:
