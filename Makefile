@@ -10,11 +10,9 @@ export DJANGO_SETTINGS_MODULE := pledgeloop.settings
 .PHONY: run test setup lint format bench messages clean
 
 run: setup
-	@$(PY) manage.py migrate --noinput -v 0
-	@$(PY) manage.py load_demo --if-empty
-	@$(PY) manage.py stats_refresh > /dev/null
-	@$(PY) manage.py schedule_reminders
-	@$(PY) manage.py demo_logins
+	@# migrate, load the demo into an empty database, refresh statistics, schedule reminders,
+	@# print the demo logins: one process, so that a second `make run` starts in seconds
+	@$(PY) manage.py demo_prepare
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops), with the tasks worker beside it"
 	@# The tasks worker (reminders and other scheduled jobs) runs beside the web server and
 	@# is stopped when the web server stops.
@@ -64,7 +62,11 @@ pledgeloop/static/vendor/.copied: node_modules/.package-lock.json
 	cp node_modules/echarts/dist/echarts.min.js pledgeloop/static/vendor/
 	@touch $@
 
-messages: $(STAMP)
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard pledgeloop/locale/*/LC_MESSAGES/django.po))
+
+messages: $(MO_FILES)
+
+pledgeloop/locale/%/LC_MESSAGES/django.mo: pledgeloop/locale/%/LC_MESSAGES/django.po $(STAMP)
 	@$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
 
 var/static/.collected: $(STAMP) pledgeloop/static/vendor/.copied $(shell find pledgeloop -path '*/static/*' -type f -not -path '*/vendor/*' 2>/dev/null)
