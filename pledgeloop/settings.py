@@ -4,6 +4,7 @@ The defaults run the demo on SQLite under var/. Every variable is listed in READ
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -137,6 +138,12 @@ else:
             # keep each worker thread's connection instead.
             "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 600),
             "CONN_HEALTH_CHECKS": True,
+            # Tests use a file, not Django's shared in-memory database: the browser tests'
+            # live server answers several requests at once, and one SQLite connection shared
+            # across threads fails under that ("bad parameter or other API misuse").
+            "TEST": {
+                "NAME": str(Path(tempfile.gettempdir()) / f"pledgeloop-test-{os.getpid()}.sqlite3")
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
