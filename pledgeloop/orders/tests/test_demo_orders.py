@@ -157,11 +157,8 @@ def fingerprint() -> list:
             "assigned_member__code", "phone",
         )
     )  # fmt: skip
-    events = list(
-        OrderEvent.objects.order_by("at", "action", "order__created_at").values_list(
-            "action", "at", "by_label"
-        )
-    )
+    # Sorted on every field kept: events at the same moment have no other stable order.
+    events = sorted(OrderEvent.objects.values_list("at", "action", "by_label"))
     hours = sorted(str(h) for h in ServiceRecord.objects.values_list("hours", flat=True))
     return [orders, events, hours]
 
