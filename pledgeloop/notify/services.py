@@ -19,7 +19,7 @@ def notify(
 
     With a dedupe_key, a second call for the same user and key does nothing and returns None,
     so scheduled reminder jobs are idempotent. Senders run after the commit; a failing sender
-    is logged and never undoes the inbox entry.
+    is logged and never undoes the inbox entry (nor fails the request that made it).
     """
     if street_id is None:
         grant = user.role_grants.first()
@@ -41,33 +41,50 @@ def notify(
         if dedupe_key:
             return None
         raise
-    transaction.on_commit(lambda: _deliver(notification))
+    transaction.on_commit(lambda: _deliver([notification]), robust=True)
     return notification
 
 
-def _deliver(notification: Notification) -> None:
+def notify_all(
+    *, users, kind: str, title: str, street_id: int, body: str = "", url: str = ""
+) -> list[Notification]:
+    """The same notification for each of these users (a community's admins), in one INSERT;
+    delivered after the commit like notify(). No dedupe key: for events, not reminders."""
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                street_id=street_id, user=user, kind=kind, title=title[:120], body=body, url=url
+            )
+            for user in users
+        ]
+    )
+    if notifications:
+        transaction.on_commit(lambda: _deliver(notifications), robust=True)
+    return notifications
+
+
+def _deliver(notifications: list[Notification]) -> None:
+    """Hand each notification to every sender, then log what happened in one INSERT."""
+    deliveries = []
     for sender in configured_senders():
-        try:
-            result = sender.send(notification)
-        except Exception as exc:  # a broken gateway must not break the request
-            log.exception("sender %s failed", sender.channel)
-            Delivery.objects.create(
-                notification=notification,
-                channel=sender.channel,
-                address="",
-                ok=False,
-                detail=str(exc)[:300],
-            )
-            continue
-        if result is not None:
-            address, ok, detail = result
-            Delivery.objects.create(
-                notification=notification,
-                channel=sender.channel,
-                address=address,
-                ok=ok,
-                detail=detail,
-            )
+        for notification in notifications:
+            try:
+                result = sender.send(notification)
+            except Exception as exc:  # a broken gateway must not break the request
+                log.exception("sender %s failed", sender.channel)
+                result = ("", False, str(exc)[:300])
+            if result is not None:
+                address, ok, detail = result
+                deliveries.append(
+                    Delivery(
+                        notification=notification,
+                        channel=sender.channel,
+                        address=address,
+                        ok=ok,
+                        detail=detail,
+                    )
+                )
+    Delivery.objects.bulk_create(deliveries)
 
 
 def notification_mark_read(*, notification: Notification) -> None:

@@ -7,6 +7,7 @@ one order therefore have exactly one winner; the others get an OrderError whose 
 says what happened.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
-from pledgeloop.notify.services import notify
+from pledgeloop.notify.services import notify, notify_all
 from pledgeloop.orgs.models import Category, Community, Site
 from pledgeloop.people.models import Member, Resident, Role, RoleGrant, User
 from pledgeloop.service.models import ServiceRecord
@@ -130,7 +131,6 @@ def _tell_resident(order: Order, title: str) -> None:
 # --- intake ----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def order_submit(
     *,
     community: Community,
@@ -151,8 +151,15 @@ def order_submit(
     recurrence: str = "",
     by: User | None = None,
     source: str = Source.WEB,
+    admit: Callable[[], None] | None = None,
 ) -> Order:
-    """File an order. Nothing is stored unless every check passes."""
+    """File an order. Nothing is stored unless every check passes.
+
+    `admit`, when given, runs first inside the write transaction and may refuse by raising
+    an OrderError (the resident page's intake limits, which must see the attempts of
+    concurrent submissions). Every read happens before that transaction: on SQLite it holds
+    the database's one write lock, so it does nothing but the few inserts.
+    """
     phone = normalise_phone(phone)
     if not is_mainland_mobile(phone):
         raise OrderError(_("Enter an 11-digit mainland mobile number, e.g. 13812345678."))
@@ -207,30 +214,40 @@ def order_submit(
         respond_by=respond_by,
         finish_by=finish_by,
     )
+    admins = community_admins(community)
+    title = _("New order in %(c)s: %(cat)s") % {"c": community.name, "cat": category.name}
+    by_label = by.name if by else _("Resident")
     if photo is not None:
+        # Written before the transaction (file I/O), and removed again if the order is not.
         order.photo.save(photo.name, photo, save=False)
-    order.save()
-    OrderEvent.objects.create(
-        street_id=order.street_id,
-        order=order,
-        from_state="",
-        to_state=State.SUBMITTED,
-        action="submit",
-        by=by,
-        by_label=by.name if by else _("Resident"),
-        source=source,
-        at=now,
-    )
-    url = reverse("console:order_detail", args=[order.pk])
-    for admin in community_admins(community):
-        notify(
-            user=admin,
-            kind="order_new",
-            street_id=order.street_id,
-            url=url,
-            title=_("New order in %(c)s: %(cat)s") % {"c": community.name, "cat": category.name},
-            body=description[:120],
-        )
+    try:
+        with transaction.atomic():
+            if admit is not None:
+                admit()
+            order.save()
+            OrderEvent.objects.create(
+                street_id=order.street_id,
+                order=order,
+                from_state="",
+                to_state=State.SUBMITTED,
+                action="submit",
+                by=by,
+                by_label=by_label,
+                source=source,
+                at=now,
+            )
+            notify_all(
+                users=admins,
+                kind="order_new",
+                street_id=order.street_id,
+                url=reverse("console:order_detail", args=[order.pk]),
+                title=title,
+                body=description[:120],
+            )
+    except BaseException:
+        if order.photo:
+            order.photo.delete(save=False)
+        raise
     return order
 
 

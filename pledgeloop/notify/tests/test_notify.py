@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from pledgeloop.notify.models import Delivery, Notification
-from pledgeloop.notify.services import notify
+from pledgeloop.notify.services import notify, notify_all
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,46 @@ def test_notify_fills_the_inbox_and_hands_it_to_every_sender(
     assert set(Delivery.objects.values_list("channel", flat=True)) == {"email", "sms"}
     assert "139****0103" in caplog.text
     assert "13900000103" not in caplog.text
+
+
+def test_notify_all_writes_one_inbox_entry_per_user_and_delivers_each(
+    world, django_capture_on_commit_callbacks
+):
+    users = [world.member, world.community_admin]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        made = notify_all(
+            users=users, kind="order_new", title="新的点单", street_id=world.street.pk
+        )
+    assert len(callbacks) == 1  # one hand-over for the lot
+    assert sorted(n.user_id for n in made) == sorted(u.pk for u in users)
+    assert Notification.objects.filter(kind="order_new").count() == 2
+    sms = Delivery.objects.filter(channel="sms")
+    assert sorted(sms.values_list("notification__user_id", flat=True)) == sorted(
+        u.pk for u in users
+    )
+
+
+def test_a_failing_sender_is_logged_and_fails_nothing(
+    world, django_capture_on_commit_callbacks, settings, caplog
+):
+    settings.NOTIFY_SENDERS = [
+        "pledgeloop.notify.tests.test_notify.BrokenSender",
+        "pledgeloop.notify.senders.LoggingSmsSender",
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=world.member, kind="dispatch", title="新的派单")
+    assert Notification.objects.count() == 1
+    outcomes = dict(Delivery.objects.values_list("channel", "ok"))
+    assert outcomes == {"broken": False, "sms": True}
+    assert Delivery.objects.get(channel="broken").detail == "gateway down"
+    assert "sender broken failed" in caplog.text
+
+
+class BrokenSender:
+    channel = "broken"
+
+    def send(self, notification):
+        raise ConnectionError("gateway down")
 
 
 def test_same_dedupe_key_notifies_once(world):

@@ -134,6 +134,31 @@ def test_an_order_with_a_photo_stores_the_clean_copy(world, client, media):
     assert not image.info.get("exif")
 
 
+def test_an_order_refused_inside_its_transaction_leaves_no_photo_behind(world, media):
+    """The photo is written before the write transaction; a refusal there removes it."""
+    from pledgeloop.orders.models import OrderError
+    from pledgeloop.orders.services import order_submit
+    from pledgeloop.orgs.models import Category
+
+    def refuse():
+        raise OrderError("over the limit")
+
+    photo = photo_clean(upload(image_bytes("JPEG"), "a.jpg"))
+    with pytest.raises(OrderError):
+        order_submit(
+            community=world.community,
+            category=Category.objects.get(street=world.street, code="repairs"),
+            description="厨房水龙头漏水",
+            phone="13812345678",
+            consent=True,
+            address="阳光花园3幢201室",
+            photo=photo,
+            admit=refuse,
+        )
+    assert not Order.objects.exists()
+    assert not any(path.is_file() for path in media.rglob("*"))
+
+
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [

@@ -6,10 +6,10 @@ import math
 from itertools import groupby
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -119,16 +119,20 @@ def _intake(request, community: Community, site: Site | None = None):
     return _intake_page(request, form, community, site)
 
 
-@transaction.atomic
 def _submit(form: IntakeForm, ip: str | None) -> Order:
-    """Check the limits, store the order and count it: all or nothing."""
-    refusal = throttle.intake_refusal(ip=ip, phone=form.cleaned_data["phone"])
-    if refusal:
-        raise IntakeRefused(refusal)
+    """Store the order and count it against the limits, all or nothing: the check and the
+    count run inside the order's own write transaction (order_submit's `admit`)."""
+    phone = form.cleaned_data["phone"]
+
+    def admit() -> None:
+        now = timezone.now()
+        refusal = throttle.intake_refusal(ip=ip, phone=phone, now=now)
+        if refusal:
+            raise IntakeRefused(refusal)
+        throttle.intake_record(ip=ip, phone=phone, now=now)
+
     channel = Order.Channel.QR if form.cleaned_data.get("via") == VIA_QR else Order.Channel.WEB
-    order = order_submit(**form.submit_kwargs(), channel=channel)
-    throttle.intake_record(ip=ip, phone=order.phone, now=order.created_at)
-    return order
+    return order_submit(**form.submit_kwargs(), channel=channel, admit=admit)
 
 
 def _intake_page(request, form: IntakeForm, community: Community, site, status: int = 200):
