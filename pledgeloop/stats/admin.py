@@ -1,8 +1,9 @@
 """Rollups in the admin: read-only, derived data (rebuilt by `manage.py stats_refresh --full`)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import DayFigures, DirtyDay, MemberMonth, MonthFigures, RollupState
+from .models import DayFigures, DirtyDay, MemberMonth, MemberYear, MonthFigures, RollupState
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -34,6 +35,18 @@ class MemberMonthAdmin(ReadOnly):
     list_filter = ["street"]
     search_fields = ["member__user__name"]
     list_select_related = ["member__user"]
+
+
+@admin.register(MemberYear)
+class MemberYearAdmin(ReadOnly):
+    list_display = ["year", "member", "months_served"]
+    list_filter = ["street", "year"]
+    search_fields = ["member__user__name"]
+    list_select_related = ["member__user"]
+
+    @admin.display(description=_("months served"))
+    def months_served(self, obj) -> str:
+        return ", ".join(str(m) for m in range(1, 13) if obj.months & 1 << (m - 1))
 
 
 @admin.register(DirtyDay)

@@ -1,23 +1,28 @@
 """The indicators of DESIGN.md §5, read from the rollups: what the dashboard and pages show.
 
 Same functions and results as stats/definitions.py (the plain definitions over raw tables;
-a test compares them), but one aggregate over DayFigures and one distinct count over
-MemberMonth instead of scans of the raw tables. Participation for a period that is not whole
-months, or with a category filter, falls back to the plain definition (still exact).
+a test compares them), but one aggregate over MonthFigures (or DayFigures) and one count of
+members over MemberYear instead of scans of the raw tables. Participation for a period that
+is not whole months, or with a category filter, falls back to the plain definition (still
+exact).
 Callers refresh the rollups first (rollups.ensure_fresh), as selectors.py does.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
+
+from pledgeloop.people.models import Member
 
 from . import definitions
-from .models import DayFigures, MemberMonth, MonthFigures
+from .models import DayFigures, MemberYear, MonthFigures
 from .periods import Period
 from .rollups import COLUMNS
 from .scope import Scope
 
 ratio = definitions.ratio
+ALL_MONTHS = (1 << 12) - 1
 RATES = {
     "participation_rate",
     "satisfaction_rate",
@@ -43,22 +48,32 @@ def day_sums(scope: Scope, period: Period) -> dict:
     return out
 
 
+def month_bits(period: Period) -> dict[int, int]:
+    """For a period of whole months: each local year's MemberYear bits of those months."""
+    bits: dict[int, int] = {}
+    month = period.start
+    while month < period.end:
+        bits[month.year] = bits.get(month.year, 0) | 1 << (month.month - 1)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return bits
+
+
 def participants(scope: Scope, period: Period) -> int:
+    """Active members of the scope with a MemberYear row sharing a bit with the period's
+    months of that year: one index probe per member, not a distinct count over months."""
     if scope.category_id is not None or not period.is_month_aligned:
         return definitions.participants(scope, period)
-    return (
-        MemberMonth.objects.filter(
-            month__gte=period.start,
-            month__lt=period.end,
-            member__active=True,
-            **scope.filters(
-                street="member__street_id", community="member__community_id", category=None
-            ),
-        )
-        .values("member_id")
-        .distinct()
-        .count()
-    )
+    bits = month_bits(period)
+    served = MemberYear.objects.filter(member=OuterRef("pk"), year__in=list(bits))
+    in_period = Q()
+    for year, mask in bits.items():
+        if mask == ALL_MONTHS:
+            in_period |= Q(year=year)
+        else:
+            served = served.alias(**{f"in_{year}": F("months").bitand(mask)})
+            in_period |= Q(year=year, **{f"in_{year}__gt": 0})
+    members = Member.objects.filter(active=True, **scope.filters(category=None))
+    return members.filter(Exists(served.filter(in_period))).count()
 
 
 def participation_rate(scope: Scope, period: Period) -> float | None:

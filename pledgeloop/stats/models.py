@@ -8,7 +8,9 @@ test holds the two to identical results.
 - DayFigures: one row per (street, community, category, local day) with additive counts.
 - MonthFigures: the same summed by local month, for whole-month periods.
 - MemberMonth: one row per (member, local month) with the member's records and hours, for
-  the participation rate (a distinct count, which days cannot add up) and the ranking.
+  the ranking and the member pages.
+- MemberYear: MemberMonth folded by local year into a bit per month, for the participation
+  rate (a distinct count, which days cannot add up): one row per member and year to test.
 - DirtyDay / RollupState: what changed since the last refresh.
 """
 
@@ -102,6 +104,33 @@ class MemberMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.month:%Y-%m}"
+
+
+class MemberYear(models.Model):
+    """The months of one local year in which a member served, as bits: bit 0 is January, bit
+    11 December. "Served in some month of the period" is then `months & mask <> 0` over one
+    row per year of the period, instead of a distinct count over many member-months."""
+
+    street = models.ForeignKey("orgs.Street", on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey("people.Member", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    months = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("member's year")
+        verbose_name_plural = _("members' years")
+        indexes = [models.Index(fields=["street", "year"], name="stats_my_street")]
+        constraints = [
+            # The street is in the key: rollups are refreshed street by street, and a member
+            # who moved may have served in two streets within one year.
+            models.UniqueConstraint(fields=["member", "year", "street"], name="stats_my_unique"),
+            models.CheckConstraint(
+                condition=models.Q(months__gt=0, months__lt=4096), name="stats_my_months"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.year} {self.months:012b}"
 
 
 class DirtyDay(models.Model):

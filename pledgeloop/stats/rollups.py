@@ -23,7 +23,7 @@ from pledgeloop.orders.models import Dispatch, Order
 from pledgeloop.reviews.models import Review
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
-from .models import DayFigures, DirtyDay, MemberMonth, MonthFigures, RollupState
+from .models import DayFigures, DirtyDay, MemberMonth, MemberYear, MonthFigures, RollupState
 
 # Past this many changed days, rebuilding the changed streets is cheaper.
 REBUILD_DAYS = 300
@@ -224,6 +224,28 @@ def _member_month_sql(street_ids, months) -> tuple[str, list]:
     return sql, [*day_params, *p_streets, *p_where]
 
 
+def _member_year_sql(street_ids, years: list[int] | None) -> tuple[str, list]:
+    """MemberYear from MemberMonth (after those are up to date): a bit per month served.
+    A member has one MemberMonth row per month, so the SUM of the months' bits is their OR."""
+    if connection.vendor == "postgresql":
+        year_sql = "CAST(EXTRACT(YEAR FROM month) AS integer)"
+        bit_sql = "1 << (CAST(EXTRACT(MONTH FROM month) AS integer) - 1)"
+    else:
+        year_sql = "CAST(strftime('%%Y', month) AS integer)"
+        bit_sql = "1 << (CAST(strftime('%%m', month) AS integer) - 1)"
+    where, params = _street_filter("street_id", street_ids)
+    if years is not None:
+        marks = ", ".join(["%s"] * len(years))
+        where += f" AND month >= %s AND month < %s AND {year_sql} IN ({marks})"
+        params += [_d(dt.date(min(years), 1, 1)), _d(dt.date(max(years) + 1, 1, 1)), *years]
+    sql = (
+        f"INSERT INTO {_t(MemberYear)} (street_id, member_id, year, months) "
+        f"SELECT street_id, member_id, {year_sql}, SUM({bit_sql}) FROM {_t(MemberMonth)} "
+        f"WHERE 1=1{where} GROUP BY street_id, member_id, {year_sql}"
+    )
+    return sql, params
+
+
 def _month_figures_sql(street_id: int | None, months: list[dt.date] | None):
     """MonthFigures from DayFigures (after those are up to date)."""
     month_sql = month_of_sql("day")
@@ -260,7 +282,7 @@ def _marks() -> dict[str, int]:
 @transaction.atomic
 def rollups_rebuild(*, street_ids: list[int] | None = None) -> None:
     """Recompute every rollup row of these streets (None: of every street) from scratch."""
-    tables = [DayFigures, MonthFigures, MemberMonth]
+    tables = [DayFigures, MonthFigures, MemberMonth, MemberYear]
     for model in tables:
         rows = model.objects.all()
         if street_ids is not None:
@@ -270,6 +292,7 @@ def rollups_rebuild(*, street_ids: list[int] | None = None) -> None:
     for street_id in street_ids or [None]:
         _execute(_month_figures_sql(street_id, None))
     _execute(_member_month_sql(street_ids, None))
+    _execute(_member_year_sql(street_ids, None))
 
 
 def _refresh_cells(street_ids: list[int], days: set[dt.date]) -> None:
@@ -284,6 +307,9 @@ def _refresh_cells(street_ids: list[int], days: set[dt.date]) -> None:
         _execute(_month_figures_sql(street_id, months))
     MemberMonth.objects.filter(street_id__in=street_ids, month__in=months).delete()
     _execute(_member_month_sql(street_ids, months))
+    years = sorted({m.year for m in months})
+    MemberYear.objects.filter(street_id__in=street_ids, year__in=years).delete()
+    _execute(_member_year_sql(street_ids, years))
 
 
 def _new_rows_days(marks: dict[str, int], now_marks: dict[str, int]) -> set[tuple[int, dt.date]]:

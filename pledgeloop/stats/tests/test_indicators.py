@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from pledgeloop.stats import definitions, indicators, periods, rollups
+from pledgeloop.stats.models import MemberYear
 from pledgeloop.stats.scope import Scope
 
 MARCH = periods.month(2026, 3)
@@ -137,6 +138,11 @@ def test_rollups_match_the_plain_definitions_for_every_scope_and_period(figures)
         periods.year(2026),
         periods.year(2025),
         periods.Period(dt.date(2026, 3, 5), dt.date(2026, 3, 21)),
+        # Whole months across years: partial first and last years, full years between.
+        periods.last_12_months(dt.date(2026, 3, 17)),
+        periods.Period(dt.date(2025, 3, 1), dt.date(2026, 4, 1)),
+        periods.Period(dt.date(2025, 4, 1), dt.date(2026, 3, 1)),
+        periods.Period(dt.date(2024, 12, 1), dt.date(2027, 2, 1)),
     ]
     for scope in scopes:
         for period in span:
@@ -144,6 +150,31 @@ def test_rollups_match_the_plain_definitions_for_every_scope_and_period(figures)
                 scope,
                 period,
             )
+
+
+def test_member_years_hold_a_bit_per_month_served(figures):
+    rollups.ensure_fresh()
+    m = figures.members
+    rows = {
+        (row.member_id, row.year): row.months
+        for row in MemberYear.objects.filter(street_id=figures.world.street.pk)
+    }
+    march, april = 1 << 2, 1 << 3
+    assert rows[(m["zhang"].pk, 2026)] == march  # R1, R2
+    assert rows[(m["zhang"].pk, 2025)] == march  # R5
+    assert rows[(m["qian"].pk, 2026)] == march | april  # R1, R4 (00:10 local on 1 April)
+    assert rows[(m["li"].pk, 2026)] == march  # R3 (23:30 local on 31 March)
+    assert rows[(m["wu"].pk, 2026)] == march  # inactive: kept here, not counted
+    assert (m["li"].pk, 2025) not in rows
+
+
+def test_month_bits_split_a_period_by_year():
+    assert indicators.month_bits(MARCH) == {2026: 0b100}
+    assert indicators.month_bits(periods.last_12_months(dt.date(2026, 3, 17))) == {
+        2025: 0b111111111000,
+        2026: 0b000000000111,
+    }
+    assert indicators.month_bits(periods.year(2025)) == {2025: indicators.ALL_MONTHS}
 
 
 def test_rollups_follow_new_and_changed_records(figures):
