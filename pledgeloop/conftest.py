@@ -25,6 +25,16 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_intake_desks():
+    """Each test's database starts over, so no desk cached in memory may outlive it."""
+    from pledgeloop.orders.desk import desks_forget
+
+    desks_forget()
+    yield
+    desks_forget()
+
+
 @dataclass
 class World:
     street: Street

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from pledgeloop.orders.desk import desk_changed
+
 STEPS = [
     "pledgeloop.orgs.demo.build",
     "pledgeloop.people.demo.build",
@@ -88,4 +90,6 @@ def demo_load(*, seed: int = 2026, today: dt.date | None = None) -> DemoContext:
         for step in STEPS:
             ctx.rng = random.Random(f"{seed}:{step}")
             import_string(step)(ctx)
+        # Steps bulk-create sites, users and roles, which send no signals.
+        desk_changed()
     return ctx

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from pledgeloop.people.admin_scope import StreetScopedAdmin
 
-from .models import Dispatch, IntakeAttempt, Order, OrderEvent
+from .models import DeskRevision, Dispatch, IntakeAttempt, Order, OrderEvent
 
 
 class OrderEventInline(admin.TabularInline):
@@ -85,3 +85,18 @@ class IntakeAttemptAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return request.user.is_superuser
+
+
+@admin.register(DeskRevision)
+class DeskRevisionAdmin(admin.ModelAdmin):
+    """Read-only: the token changes by itself with every change to the desk's data."""
+
+    list_display = ["key", "token"]
+    list_filter = ["key"]
+    search_fields = ["key"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

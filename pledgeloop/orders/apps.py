@@ -6,3 +6,8 @@ class OrdersConfig(AppConfig):
     name = "pledgeloop.orders"
     label = "orders"
     verbose_name = _("Orders")
+
+    def ready(self) -> None:
+        from . import desk
+
+        desk.connect()

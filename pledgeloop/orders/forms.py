@@ -5,6 +5,7 @@ hands clean values to orders.services.order_submit, which checks the rules again
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
 from pledgeloop.orgs.models import Category, Community, Site
 from pledgeloop.people.models import Member
 
+from .desk import IntakeDesk
 from .photos import photo_clean
 
 HONEYPOT = "website"
@@ -96,13 +98,9 @@ class SiteGroup:
     options: list[SiteOption]
 
 
-def site_groups(community: Community) -> list[SiteGroup]:
+def site_groups(sites: Iterable[Site]) -> list[SiteGroup]:
     """Compounds, each followed by its buildings (the compound itself for "not sure")."""
-    sites = list(
-        Site.objects.filter(community=community)
-        .exclude(kind=Site.Kind.CENTRE)
-        .only("pk", "name", "kind", "parent_id", "latitude", "longitude")
-    )
+    sites = [s for s in sites if s.kind != Site.Kind.CENTRE]
     compounds = sorted(
         (s for s in sites if s.kind == Site.Kind.COMPOUND), key=lambda s: _natural_key(s.name)
     )
@@ -152,8 +150,8 @@ def site_groups(community: Community) -> list[SiteGroup]:
 class IntakeForm(forms.Form):
     """One page: what, where, when, who to call; consent; an optional photo."""
 
-    category = forms.ModelChoiceField(
-        queryset=Category.objects.none(),
+    category = forms.TypedChoiceField(
+        coerce=int,
         label=_("What kind of help?"),
         error_messages={
             "required": _("Please choose the kind of help you need."),
@@ -209,24 +207,23 @@ class IntakeForm(forms.Form):
     # The honeypot: hidden from people by CSS, filled by form-filling robots.
     website = forms.CharField(required=False, max_length=200)
 
-    def __init__(self, community: Community, *args, **kwargs):
+    def __init__(self, desk: IntakeDesk, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.community = community
-        self.fields["category"].queryset = Category.objects.filter(
-            street_id=community.street_id, active=True
-        )
+        self.desk = desk
+        self.community = desk.community
+        self.fields["category"].choices = [(c.pk, c.name) for c in desk.categories.values()]
 
     # --- what the template draws -------------------------------------------------------
 
     @cached_property
     def site_groups(self) -> list[SiteGroup]:
-        return site_groups(self.community)
+        return site_groups(self.desk.sites.values())
 
     hour_choices = [(h, f"{h}:00") for h in HOURS]
 
     @property
     def categories(self) -> list[Category]:
-        return list(self.fields["category"].queryset)
+        return list(self.desk.categories.values())
 
     def chosen(self, name: str) -> str:
         value = self.data.get(name) if self.is_bound else self.initial.get(name)
@@ -268,18 +265,16 @@ class IntakeForm(forms.Form):
         photo = self.cleaned_data.get("photo")
         return photo_clean(photo) if photo else None
 
+    def clean_category(self) -> Category:
+        return self.desk.categories[self.cleaned_data["category"]]
+
     def clean_site(self) -> Site | None:
         pk = self.cleaned_data.get("site")
         if pk is None:
             return None
-        try:
-            site = Site.objects.get(
-                pk=pk,
-                community_id=self.community.pk,
-                kind__in=[Site.Kind.COMPOUND, Site.Kind.BUILDING],
-            )
-        except Site.DoesNotExist:
-            raise ValidationError(_("That building is not in this community.")) from None
+        site = self.desk.sites.get(pk)
+        if site is None:
+            raise ValidationError(_("That building is not in this community."))
         return site
 
     def clean_member(self) -> Member | None:

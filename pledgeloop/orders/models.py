@@ -323,3 +323,19 @@ class IntakeAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ip} {self.at:%Y-%m-%d %H:%M}"
+
+
+class DeskRevision(models.Model):
+    """A token that changes with every change to what the intake desk caches (orders/desk.py):
+    streets, communities, categories, sites, roles and users. One row; processes compare it
+    with the token their cached copy was built under."""
+
+    key = models.CharField(max_length=20, unique=True, default="desk")
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("intake desk revision")
+        verbose_name_plural = _("intake desk revisions")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.token}"

@@ -7,7 +7,7 @@ one order therefore have exactly one winner; the others get an OrderError whose 
 says what happened.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -152,13 +152,15 @@ def order_submit(
     by: User | None = None,
     source: str = Source.WEB,
     admit: Callable[[], None] | None = None,
+    admins: Sequence[User] | None = None,
 ) -> Order:
     """File an order. Nothing is stored unless every check passes.
 
     `admit`, when given, runs first inside the write transaction and may refuse by raising
     an OrderError (the resident page's intake limits, which must see the attempts of
     concurrent submissions). Every read happens before that transaction: on SQLite it holds
-    the database's one write lock, so it does nothing but the few inserts.
+    the database's one write lock, so it does nothing but the few inserts. `admins`, when
+    given, are the community's admins already known to the caller (the intake desk).
     """
     phone = normalise_phone(phone)
     if not is_mainland_mobile(phone):
@@ -214,7 +216,8 @@ def order_submit(
         respond_by=respond_by,
         finish_by=finish_by,
     )
-    admins = community_admins(community)
+    if admins is None:
+        admins = community_admins(community)
     title = _("New order in %(c)s: %(cat)s") % {"c": community.name, "cat": category.name}
     by_label = by.name if by else _("Resident")
     if photo is not None:

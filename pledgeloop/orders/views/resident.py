@@ -21,6 +21,7 @@ from pledgeloop.orgs.models import Community, Site
 from pledgeloop.reviews.links import review_link_for
 
 from .. import throttle
+from ..desk import IntakeDesk, intake_desk
 from ..forms import HONEYPOT, CancelForm, IntakeForm, ReopenForm, requested_member
 from ..models import Order, OrderError, OrderEvent
 from ..qr import VIA_QR, qr_svg
@@ -43,11 +44,10 @@ def order_new(request, street: str | None = None, community: str | None = None):
     """/order/new/: choose a community; /order/new/<street>/<community>/: the form."""
     if community is None:
         return _choose_community(request)
-    try:
-        found = Community.objects.select_related("street").get(street__slug=street, slug=community)
-    except Community.DoesNotExist:
+    desk = intake_desk(street, community)
+    if desk is None:
         return _not_found(request, place=True)
-    return _intake(request, found)
+    return _intake(request, desk)
 
 
 def order_new_at_site(request, site_id: int):
@@ -55,7 +55,8 @@ def order_new_at_site(request, site_id: int):
     site = Site.objects.select_related("community__street").filter(pk=site_id).first()
     if site is None:
         return _not_found(request, place=True)
-    return _intake(request, site.community, site=site)
+    desk = intake_desk(site.community.street.slug, site.community.slug)
+    return _intake(request, desk, site=site)
 
 
 def _choose_community(request):
@@ -82,18 +83,19 @@ class IntakeRefused(OrderError):
     """Over the per-IP or per-number limit."""
 
 
-def _intake(request, community: Community, site: Site | None = None):
+def _intake(request, desk: IntakeDesk, site: Site | None = None):
+    community = desk.community
     initial = {"via": request.GET.get("via", ""), "member": request.GET.get("member", "")}
     if site is not None and site.kind != Site.Kind.CENTRE:
         initial["site"] = site.pk
     if request.method != "POST":
-        form = IntakeForm(community, initial=initial)
+        form = IntakeForm(desk, initial=initial)
         return _intake_page(request, form, community, site)
 
     ip = throttle.client_ip(request)
     if request.POST.get(HONEYPOT, "").strip():
         # A robot: say nothing useful, store nothing, do not even look at the photo.
-        form = IntakeForm(community, request.POST, initial=initial)
+        form = IntakeForm(desk, request.POST, initial=initial)
         form.add_error(None, _("Sorry, we could not take this order. Please try again later."))
         return _intake_page(request, form, community, site)
     if request.FILES.get("photo"):
@@ -101,14 +103,14 @@ def _intake(request, community: Community, site: Site | None = None):
         # the one check inside _submit is enough.
         refusal = throttle.intake_refusal(ip=ip, phone=normalise_phone(request.POST.get("phone")))
         if refusal:
-            form = IntakeForm(community, request.POST, initial=initial)
+            form = IntakeForm(desk, request.POST, initial=initial)
             form.add_error(None, refusal)
             return _intake_page(request, form, community, site, status=429)
 
-    form = IntakeForm(community, request.POST, request.FILES, initial=initial)
+    form = IntakeForm(desk, request.POST, request.FILES, initial=initial)
     if form.is_valid():
         try:
-            order = _submit(form, ip)
+            order = _submit(form, ip, desk)
         except IntakeRefused as error:
             form.add_error(None, str(error))
             return _intake_page(request, form, community, site, status=429)
@@ -119,7 +121,7 @@ def _intake(request, community: Community, site: Site | None = None):
     return _intake_page(request, form, community, site)
 
 
-def _submit(form: IntakeForm, ip: str | None) -> Order:
+def _submit(form: IntakeForm, ip: str | None, desk: IntakeDesk) -> Order:
     """Store the order and count it against the limits, all or nothing: the check and the
     count run inside the order's own write transaction (order_submit's `admit`)."""
     phone = form.cleaned_data["phone"]
@@ -132,7 +134,7 @@ def _submit(form: IntakeForm, ip: str | None) -> Order:
         throttle.intake_record(ip=ip, phone=phone, now=now)
 
     channel = Order.Channel.QR if form.cleaned_data.get("via") == VIA_QR else Order.Channel.WEB
-    return order_submit(**form.submit_kwargs(), channel=channel, admit=admit)
+    return order_submit(**form.submit_kwargs(), channel=channel, admit=admit, admins=desk.admins)
 
 
 def _intake_page(request, form: IntakeForm, community: Community, site, status: int = 200):

@@ -1,0 +1,131 @@
+"""The intake desk: what filing an order needs to know about a community, kept in memory.
+
+Every order filed at /order/new/<street>/<community>/ reads the community, its street's
+categories, its buildings and its admins. That reference data changes a few times a year,
+yet read from the database it would cost four queries per order, the larger part of intake's
+work at its target of 200 orders a second (bench/intake.py). So each process keeps an
+IntakeDesk per community, and checks it is current with one small query per request: the
+DeskRevision token, which any save or delete of a Street, Community, Category, Site,
+RoleGrant or User replaces in the same transaction (signals below; writes that send none,
+like bulk_create, call desk_changed() themselves). A change is therefore seen by every
+process at its next request, on SQLite and on PostgreSQL alike, with no shared cache to run.
+An entry also expires after DESK_TTL seconds, whatever happens.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q, signals
+
+from pledgeloop.orgs.models import Category, Community, Site, Street
+from pledgeloop.people.models import Role, RoleGrant, User
+
+from .models import DeskRevision
+
+DESK_TTL = 300.0
+
+_desks: dict[tuple[str, str], tuple[str, float, IntakeDesk | None]] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class IntakeDesk:
+    community: Community  # with its street
+    categories: dict[int, Category]  # the street's active categories, in their order
+    sites: dict[int, Site]  # the community's compounds and buildings (no service centre)
+    admins: tuple[User, ...]  # who hears of a new order: its community's and street's admins
+
+    @property
+    def street(self) -> Street:
+        return self.community.street
+
+
+def revision() -> str:
+    """The current token (one indexed read; raw SQL, as it runs on every intake request)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT token FROM {connection.ops.quote_name(DeskRevision._meta.db_table)} "  # noqa: S608
+            "WHERE key = %s",
+            ["desk"],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+def desk_changed() -> None:
+    """Invalidate every process's desks (call inside the transaction that changed the data)."""
+    token = uuid.uuid4().hex
+    if not DeskRevision.objects.filter(key="desk").update(token=token):
+        DeskRevision.objects.update_or_create(key="desk", defaults={"token": token})
+
+
+def intake_desk(street_slug: str, community_slug: str) -> IntakeDesk | None:
+    """The desk of this community, or None when there is no such community."""
+    key = (street_slug, community_slug)
+    token = revision()  # read before building: a change meanwhile makes the next one rebuild
+    cached = _desks.get(key)
+    if cached is not None and cached[0] == token and cached[1] > time.monotonic():
+        return cached[2]
+    desk = _build(street_slug, community_slug)
+    with _lock:
+        _desks[key] = (token, time.monotonic() + DESK_TTL, desk)
+    return desk
+
+
+def desks_forget() -> None:
+    """Drop this process's desks (tests start clean with it)."""
+    with _lock:
+        _desks.clear()
+
+
+def _build(street_slug: str, community_slug: str) -> IntakeDesk | None:
+    community = (
+        Community.objects.select_related("street")
+        .filter(street__slug=street_slug, slug=community_slug)
+        .first()
+    )
+    if community is None:
+        return None
+    categories = Category.objects.filter(street_id=community.street_id, active=True)
+    sites = Site.objects.filter(
+        community=community, kind__in=[Site.Kind.COMPOUND, Site.Kind.BUILDING]
+    )
+    grants = RoleGrant.objects.filter(
+        Q(role=Role.COMMUNITY_ADMIN, community=community)
+        | Q(role=Role.STREET_ADMIN, street_id=community.street_id)
+    ).select_related("user")
+    return IntakeDesk(
+        community=community,
+        categories={c.pk: c for c in categories},
+        sites={s.pk: s for s in sites},
+        admins=tuple({g.user_id: g.user for g in grants}.values()),
+    )
+
+
+# --- what invalidates ------------------------------------------------------------------
+
+WATCHED = [Street, Community, Category, Site, RoleGrant, User]
+
+
+ADMIN_ROLES = [Role.COMMUNITY_ADMIN, Role.STREET_ADMIN]
+
+
+def _on_change(sender, instance, update_fields=None, **kwargs) -> None:
+    if sender is User:
+        if update_fields is not None and set(update_fields) <= {"last_login"}:
+            return  # a login changes nothing the desk holds
+        if not instance.role_grants.filter(role__in=ADMIN_ROLES).exists():
+            return  # the desk holds admins only (new users have no roles yet)
+    desk_changed()
+
+
+def connect() -> None:
+    for model in WATCHED:
+        uid = f"desk:{model._meta.label}"
+        signals.post_save.connect(_on_change, sender=model, dispatch_uid=uid + ":save")
+        signals.post_delete.connect(_on_change, sender=model, dispatch_uid=uid + ":delete")

@@ -1,0 +1,130 @@
+"""The intake desk: a community's reference data kept in memory, never stale across a change."""
+
+from decimal import Decimal
+
+import pytest
+
+from pledgeloop.conftest import make_user
+from pledgeloop.notify.models import Notification
+from pledgeloop.orders import desk as desk_module
+from pledgeloop.orders.desk import desk_changed, intake_desk, revision
+from pledgeloop.orders.models import DeskRevision, Order
+from pledgeloop.orgs.models import Category, Site
+from pledgeloop.people.models import Role
+
+from .test_intake import intake_url, order_data
+
+pytestmark = pytest.mark.django_db
+
+
+def desk_of(world):
+    return intake_desk(world.street.slug, world.community.slug)
+
+
+def test_a_desk_holds_the_communitys_reference_data(world):
+    desk = desk_of(world)
+    assert desk.community == world.community and desk.street == world.street
+    assert [c.code for c in desk.categories.values()] == list(
+        Category.objects.filter(street=world.street, active=True).values_list("code", flat=True)
+    )
+    # The street's admin and this community's, not the neighbouring community's.
+    assert {u.pk for u in desk.admins} == {world.street_admin.pk, world.community_admin.pk}
+    assert intake_desk(world.street.slug, "nowhere") is None
+    assert intake_desk(world.other_street.slug, world.community.slug) is None
+
+
+def test_a_desk_is_reused_until_the_revision_changes(world, django_assert_num_queries):
+    first = desk_of(world)
+    with django_assert_num_queries(1):  # the revision token only
+        assert desk_of(world) is first
+    desk_changed()
+    assert desk_of(world) is not first
+
+
+def test_a_change_made_by_another_process_is_seen_through_the_token(world):
+    """Another process's signals do not run here; the token it wrote to the database does."""
+    desk = desk_of(world)
+    repairs = next(c for c in desk.categories.values() if c.code == "repairs")
+    Category.objects.filter(pk=repairs.pk).update(active=False)  # no signal
+    assert repairs.pk in desk_of(world).categories  # nobody said anything yet
+    DeskRevision.objects.filter(key="desk").update(token="written-by-another-process")
+    assert repairs.pk not in desk_of(world).categories
+
+
+def test_an_entry_expires_after_its_time_even_without_a_change(world, monkeypatch):
+    first = desk_of(world)
+    monkeypatch.setattr(desk_module, "DESK_TTL", -1.0)
+    desk_module.desks_forget()
+    second = desk_of(world)
+    assert desk_of(world) is not second and second is not first
+
+
+def test_saving_watched_data_changes_the_token_and_a_login_does_not(world):
+    before = revision()
+    Site.objects.create(
+        street=world.street,
+        community=world.community,
+        kind=Site.Kind.BUILDING,
+        name="9幢",
+        latitude=Decimal("31.957000"),
+        longitude=Decimal("120.942000"),
+    )
+    after_site = revision()
+    assert after_site != before
+    world.community_admin.last_login = None
+    world.community_admin.save(update_fields=["last_login"])
+    world.member.name = "张三丰"
+    world.member.save()  # a member, not an admin: the desk holds no members
+    assert revision() == after_site
+    world.community_admin.phone = "13900000109"
+    world.community_admin.save()
+    assert revision() != after_site
+
+
+def test_a_new_building_is_accepted_at_once(world, client):
+    assert client.get(intake_url(world)).status_code == 200  # the desk is now cached
+    building = Site.objects.create(
+        street=world.street,
+        community=world.community,
+        kind=Site.Kind.BUILDING,
+        name="12幢",
+        latitude=Decimal("31.957000"),
+        longitude=Decimal("120.942000"),
+    )
+    response = client.post(intake_url(world), order_data(world, site=building.pk))
+    assert response.status_code == 302
+    assert Order.objects.get().site == building
+
+
+def test_a_retired_category_is_refused_at_once(world, client):
+    assert client.get(intake_url(world)).status_code == 200
+    repairs = Category.objects.get(street=world.street, code="repairs")
+    repairs.active = False
+    repairs.save()
+    response = client.post(intake_url(world), order_data(world))
+    assert response.status_code == 200
+    assert "请选择需要哪一类帮助" in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_a_new_admin_hears_of_the_next_order(world, client):
+    assert client.get(intake_url(world)).status_code == 200
+    deputy = make_user(
+        "13900000110", "星港湾副书记", Role.COMMUNITY_ADMIN, world.street, world.community
+    )
+    assert client.post(intake_url(world), order_data(world)).status_code == 302
+    told = set(Notification.objects.filter(kind="order_new").values_list("user_id", flat=True))
+    assert told == {world.street_admin.pk, world.community_admin.pk, deputy.pk}
+
+
+def test_an_intake_post_with_a_warm_desk_makes_few_queries(
+    world, client, django_assert_num_queries
+):
+    client.get(intake_url(world))
+    data = order_data(world, phone="13811112222")
+    # The token and the resident match; then in the transaction (a savepoint inside the test's
+    # own) the limits, the attempt, the order, its event and the admins' notifications. The
+    # community, categories, sites and admins come from memory.
+    with django_assert_num_queries(9):
+        response = client.post(intake_url(world), data)
+    assert response.status_code == 302
