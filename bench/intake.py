@@ -205,11 +205,49 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def server_command(args, port: int) -> list[str]:
+    """The WSGI server: gunicorn (sync workers, or threads) or granian (Rust HTTP)."""
+
+    def exe(name: str) -> str:
+        return str(VENV_BIN / name) if (VENV_BIN / name).exists() else name
+
+    if args.server == "granian":
+        return [
+            exe("granian"),
+            "--interface",
+            "wsgi",
+            "pledgeloop.wsgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--blocking-threads",
+            str(args.threads),
+            "--log-level",
+            "warning",
+            "--no-ws",
+        ]
+    return [
+        exe("gunicorn"),
+        "pledgeloop.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--log-level",
+        "warning",
+    ]
+
+
 def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit("gunicorn exited before it answered")
+            raise SystemExit("the server exited before it answered")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
@@ -217,7 +255,7 @@ def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 30) -> N
                 return
         except OSError:
             time.sleep(0.2)
-    raise SystemExit("gunicorn did not answer /healthz in time")
+    raise SystemExit("the server did not answer /healthz in time")
 
 
 def warm_up(port: int, path: str, requests: int) -> None:
@@ -237,6 +275,7 @@ def main() -> int:
     # single write lock inside each worker as well, and the lock's busy wait costs throughput.
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
 
@@ -266,27 +305,12 @@ def main() -> int:
             .splitlines()[-1]
         )
         port = free_port()
-        gunicorn = VENV_BIN / "gunicorn"
         server = subprocess.Popen(
-            [
-                str(gunicorn if gunicorn.exists() else "gunicorn"),
-                "pledgeloop.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--threads",
-                str(args.threads),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
+            server_command(args, port), env=env, cwd=ROOT, stdout=subprocess.DEVNULL
         )
         wait_until_up(port, server)
         print(
-            f"gunicorn {args.workers} workers × {args.threads} threads on 127.0.0.1:{port}, "
+            f"{args.server} {args.workers} workers × {args.threads} threads on 127.0.0.1:{port}, "
             f"{args.clients} clients for {args.seconds:g} s, database {var_dir}",
             flush=True,
         )

@@ -187,7 +187,12 @@ def order_submit(
         requested_member = None
     if site is not None and latitude is None:
         latitude, longitude = site.latitude, site.longitude
-    resident = Resident.objects.filter(community=community, phone=phone).order_by("pk").first()
+    resident_id = (
+        Resident.objects.filter(community=community, phone=phone)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     now = timezone.now()
     # The service-level clock starts when the resident files the order (DESIGN.md §3).
     respond_by = now + timedelta(hours=category.respond_hours)
@@ -206,7 +211,7 @@ def order_submit(
         recurrence=recurrence,
         contact_name=contact_name.strip()[:40],
         phone=phone,
-        resident=resident,
+        resident_id=resident_id,
         consent_at=now,
         channel=channel,
         requested_member=requested_member,

@@ -2,11 +2,12 @@
 number per day, counted from IntakeAttempt rows.
 
 A row is written only for an order that was stored, inside the same transaction
-(`intake_record`), so refused or failed submissions never use up anyone's allowance. The
-check (`intake_refusal`) runs inside that transaction too: on SQLite, whose write
+(`intake_admit`: one INSERT that happens only while both counts are under their limits), so
+refused or failed submissions never use up anyone's allowance. On SQLite, whose write
 transactions start with BEGIN IMMEDIATE, check and record are serialised and the limit is
 exact; on PostgreSQL two simultaneous submissions may both pass at the very edge, which is
-acceptable for an abuse limit.
+acceptable for an abuse limit. `intake_refusal` says which limit was reached (and lets the
+page refuse early, before decoding a photo).
 """
 
 from datetime import datetime, timedelta
@@ -76,8 +77,39 @@ def intake_refusal(*, ip: str | None, phone: str, now: datetime | None = None) -
     return None
 
 
-def intake_record(*, ip: str | None, phone: str, now: datetime | None = None) -> IntakeAttempt:
-    return IntakeAttempt.objects.create(ip=ip, phone=phone, at=now or timezone.now())
+def intake_admit(*, ip: str | None, phone: str, now: datetime | None = None) -> str | None:
+    """Count this submission if both limits allow it; else the message, and nothing written.
+
+    One statement, as it runs inside the order's write transaction (on SQLite the database's
+    single write lock): the common case, under the limits, costs one INSERT.
+    """
+    now = now or timezone.now()
+    ops = connection.ops
+    hour_ago = ops.adapt_datetimefield_value(now - timedelta(hours=1))
+    day_ago = ops.adapt_datetimefield_value(now - timedelta(days=1))
+    table = ops.quote_name(IntakeAttempt._meta.db_table)
+    # Only the table name is put into the text; every value goes in as a parameter.
+    sql = (
+        f"INSERT INTO {table} (ip, phone, at) SELECT %s, %s, %s WHERE "  # noqa: S608
+        f"(SELECT COUNT(*) FROM {table} WHERE ip = %s AND at > %s) < %s AND "
+        f"(SELECT COUNT(*) FROM {table} WHERE phone = %s AND at > %s) < %s"
+    )
+    params = [
+        ip,
+        phone,
+        ops.adapt_datetimefield_value(now),
+        ip,
+        hour_ago,
+        settings.INTAKE_LIMIT_PER_IP_PER_HOUR,
+        phone,
+        day_ago,
+        settings.INTAKE_LIMIT_PER_PHONE_PER_DAY,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount == 1:
+            return None
+    return intake_refusal(ip=ip, phone=phone, now=now) or _("Please try again later.")
 
 
 def intake_attempts_prune(*, now: datetime | None = None) -> int:

@@ -17,7 +17,7 @@ from pledgeloop.conftest import make_user
 from pledgeloop.orders.forms import When, time_window
 from pledgeloop.orders.models import IntakeAttempt, Order, OrderEvent
 from pledgeloop.orders.qr import intake_url_for_community, intake_url_for_site, qr_png, qr_svg
-from pledgeloop.orders.throttle import intake_attempts_prune
+from pledgeloop.orders.throttle import intake_admit, intake_attempts_prune
 from pledgeloop.orgs.models import Category, Site
 from pledgeloop.people.models import Member, Role
 
@@ -373,6 +373,18 @@ def test_over_the_limit_a_photo_is_not_even_looked_at(world, client, settings):
     assert "这个手机号今天已经提交了1次" in html
     assert "不是能用的照片" not in html
     assert Order.objects.count() == 1
+
+
+def test_admitting_counts_one_attempt_and_refusing_counts_none(world, settings):
+    settings.INTAKE_LIMIT_PER_IP_PER_HOUR = 2
+    settings.INTAKE_LIMIT_PER_PHONE_PER_DAY = 1
+    assert intake_admit(ip="10.0.0.1", phone="13812345678") is None
+    assert "这个手机号今天已经提交了1次" in intake_admit(ip="10.0.0.2", phone="13812345678")
+    assert intake_admit(ip="10.0.0.1", phone="13812345670") is None
+    assert "这个网络在一小时内" in intake_admit(ip="10.0.0.1", phone="13812345671")
+    assert IntakeAttempt.objects.count() == 2
+    # Without an address only the number is limited.
+    assert intake_admit(ip=None, phone="13812345672") is None
 
 
 def test_attempts_older_than_the_window_do_not_count(world, client, settings):

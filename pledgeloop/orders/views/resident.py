@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -127,11 +126,9 @@ def _submit(form: IntakeForm, ip: str | None, desk: IntakeDesk) -> Order:
     phone = form.cleaned_data["phone"]
 
     def admit() -> None:
-        now = timezone.now()
-        refusal = throttle.intake_refusal(ip=ip, phone=phone, now=now)
+        refusal = throttle.intake_admit(ip=ip, phone=phone)
         if refusal:
             raise IntakeRefused(refusal)
-        throttle.intake_record(ip=ip, phone=phone, now=now)
 
     channel = Order.Channel.QR if form.cleaned_data.get("via") == VIA_QR else Order.Channel.WEB
     return order_submit(**form.submit_kwargs(), channel=channel, admit=admit, admins=desk.admins)
