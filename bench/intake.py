@@ -6,11 +6,13 @@
 A fresh SQLite database in a temporary folder (PLEDGELOOP_VAR_DIR), migrated, with a small
 fixture: one street with its six categories, one community with a compound and eight
 buildings, and a community admin (so each order also writes the admin's notification, as in
-production). gunicorn from the venv serves it on a free 127.0.0.1 port with the intake limits
-raised through their environment variables. Each client thread opens the form once (CSRF cookie
-and token), then posts orders (multipart, as a browser does) with random mobile numbers until
-the time is up, without following the redirect. Afterwards the orders in the database are
-counted and matched against the tracking tokens the server handed out:
+production, which the tasks worker started beside the server then sends from the outbox;
+its CPU counts with the server's). gunicorn from the venv serves it on a free 127.0.0.1 port
+with the intake limits raised through their environment variables. Each client thread opens
+the form once (CSRF cookie and token), then posts orders (multipart, as a browser does) with
+random mobile numbers until the time is up, without following the redirect. Afterwards the
+orders in the database are counted and matched against the tracking tokens the server handed
+out:
 
     posted   POSTs answered
     stored   orders in the database
@@ -18,8 +20,9 @@ counted and matched against the tracking tokens the server handed out:
     errors   any other answer, or a failed connection
     p99      99th percentile of the POSTs' round trip
 
-It also prints the CPU time per order of the gunicorn processes and of the clients (from
-/proc), and the load average, since on a shared machine the figure depends on what else runs.
+It also prints the CPU time per order of the server (gunicorn and the tasks worker) and of
+the clients (from /proc), and the load average, since on a shared machine the figure
+depends on what else runs.
 
 The last line is the summary, in this exact form:
     intake sqlite: 1520 posted, 1520 stored, 0 lost, 0 errors, 76.0 orders/s, p99 190 ms
@@ -243,6 +246,20 @@ def server_command(args, port: int) -> list[str]:
     ]
 
 
+def outbox_drained(database: Path, seconds: float) -> float | None:
+    """Seconds until the worker has sent every notification, or None if it has not in time."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        with sqlite3.connect(database, timeout=30) as db:
+            (waiting,) = db.execute(
+                "SELECT count(*) FROM notify_notification WHERE sent_at IS NULL"
+            ).fetchone()
+        if not waiting:
+            return time.perf_counter() - started
+        time.sleep(0.5)
+    return None
+
+
 def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -291,7 +308,7 @@ def main() -> int:
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     env.pop("DATABASE_URL", None)  # this benchmark is about the embedded SQLite
-    server = None
+    server = worker = None
     try:
         run([str(PYTHON), "manage.py", "migrate", "--noinput", "-v", "0"], env)
         fixture = json.loads(
@@ -304,6 +321,16 @@ def main() -> int:
             .stdout.strip()
             .splitlines()[-1]
         )
+        # The tasks worker runs beside the server, as with `make run`: it sends the admins'
+        # notifications from the outbox, and its CPU counts with the server's.
+        run([str(PYTHON), "manage.py", "schedule_reminders"], env, stdout=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            [str(PYTHON), "manage.py", "db_worker", "--interval", "2", "--no-startup-delay"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         port = free_port()
         server = subprocess.Popen(
             server_command(args, port), env=env, cwd=ROOT, stdout=subprocess.DEVNULL
@@ -315,7 +342,7 @@ def main() -> int:
             flush=True,
         )
         warm_up(port, fixture["path"], args.workers * 4)
-        workers = [server.pid, *children(server.pid)]
+        workers = [server.pid, *children(server.pid), worker.pid]
         start_line = threading.Barrier(args.clients + 1)
         clients = [
             Client(port, fixture, args.seconds, start_line, seed) for seed in range(args.clients)
@@ -331,17 +358,26 @@ def main() -> int:
         elapsed = time.perf_counter() - started
         server_cpu = cpu_seconds(workers) - server_cpu
         client_cpu = time.process_time() - client_cpu
+        # The orders of the last seconds are still in the outbox: the worker's CPU while it
+        # empties it belongs to them too.
+        worker_cpu = cpu_seconds([worker.pid])
+        drained = outbox_drained(var_dir / "pledgeloop.sqlite3", seconds=30)
+        server_cpu += cpu_seconds([worker.pid]) - worker_cpu
     finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        for process in (server, worker):
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
     with sqlite3.connect(var_dir / "pledgeloop.sqlite3") as db:
         stored_tokens = {row[0] for row in db.execute("SELECT tracking_token FROM orders_order")}
         attempts = db.execute("SELECT count(*) FROM orders_intakeattempt").fetchone()[0]
+        notified, sent = db.execute(
+            "SELECT count(*), count(sent_at) FROM notify_notification"
+        ).fetchone()
     if not args.keep:
         shutil.rmtree(var_dir, ignore_errors=True)
 
@@ -356,6 +392,12 @@ def main() -> int:
         kinds = {e: errors.count(e) for e in sorted(set(errors))}
         print(f"errors by kind: {kinds}")
     print(f"intake attempts recorded: {attempts}; p50 {p50:.0f} ms")
+    print(
+        f"admins' notifications: {notified} made, {sent} sent by the tasks worker "
+        f"(outbox empty {drained:.1f} s after the last order)"
+        if drained is not None
+        else f"admins' notifications: {notified} made, {sent} sent (outbox not empty after 30 s)"
+    )
     if posted:
         print(
             f"CPU per order: server {server_cpu / posted * 1000:.1f} ms, "

@@ -213,6 +213,8 @@ MAILERS = {
         "BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
     },
 }
+# Seconds between two sends of the notifications outbox by the tasks worker.
+NOTIFY_SEND_SECONDS = env_int("NOTIFY_SEND_SECONDS", 5)
 # Senders every notification is handed to, besides the in-app inbox.
 NOTIFY_SENDERS = env_list(
     "NOTIFY_SENDERS",

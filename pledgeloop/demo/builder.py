@@ -11,9 +11,11 @@ import random
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from pledgeloop.notify.models import Notification
 from pledgeloop.orders.desk import desk_changed
 
 STEPS = [
@@ -92,4 +94,6 @@ def demo_load(*, seed: int = 2026, today: dt.date | None = None) -> DemoContext:
             import_string(step)(ctx)
         # Steps bulk-create sites, users and roles, which send no signals.
         desk_changed()
+        # The history's notifications went out when they were made: nothing waits to be sent.
+        Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
     return ctx

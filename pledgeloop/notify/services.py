@@ -15,11 +15,12 @@ def notify(
     dedupe_key: str = "",
     street_id: int | None = None,
 ) -> Notification | None:
-    """Put a notification in the user's inbox and hand it to every configured sender.
+    """Put a notification in the user's inbox; the tasks worker hands it to every sender.
 
     With a dedupe_key, a second call for the same user and key does nothing and returns None,
-    so scheduled reminder jobs are idempotent. Senders run after the commit; a failing sender
-    is logged and never undoes the inbox entry (nor fails the request that made it).
+    so scheduled reminder jobs are idempotent. Nothing is sent from the request: the row is
+    the outbox entry, and notifications_send() (every NOTIFY_SEND_SECONDS on the worker)
+    delivers it, so a slow or failing gateway never holds up the page that notified.
     """
     if street_id is None:
         grant = user.role_grants.first()
@@ -28,7 +29,7 @@ def notify(
         return None
     try:
         with transaction.atomic():
-            notification = Notification.objects.create(
+            return Notification.objects.create(
                 street_id=street_id,
                 user=user,
                 kind=kind,
@@ -41,16 +42,14 @@ def notify(
         if dedupe_key:
             return None
         raise
-    transaction.on_commit(lambda: _deliver([notification]), robust=True)
-    return notification
 
 
 def notify_all(
     *, users, kind: str, title: str, street_id: int, body: str = "", url: str = ""
 ) -> list[Notification]:
-    """The same notification for each of these users (a community's admins), in one INSERT;
-    delivered after the commit like notify(). No dedupe key: for events, not reminders."""
-    notifications = Notification.objects.bulk_create(
+    """The same notification for each of these users (a community's admins), in one INSERT.
+    No dedupe key: for events, not reminders."""
+    return Notification.objects.bulk_create(
         [
             Notification(
                 street_id=street_id, user=user, kind=kind, title=title[:120], body=body, url=url
@@ -58,19 +57,31 @@ def notify_all(
             for user in users
         ]
     )
-    if notifications:
-        transaction.on_commit(lambda: _deliver(notifications), robust=True)
-    return notifications
 
 
-def _deliver(notifications: list[Notification]) -> None:
-    """Hand each notification to every sender, then log what happened in one INSERT."""
+def notifications_send(*, limit: int = 500) -> int:
+    """Hand up to `limit` waiting notifications, oldest first, to every sender; log each
+    delivery. Returns how many were sent.
+
+    They are claimed first, in a short transaction of their own (rows locked and skipped by
+    any other worker on PostgreSQL; SQLite serialises writers), so two workers never send
+    one twice; the senders then run outside any transaction, so a slow gateway holds no lock.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        batch = list(
+            Notification.objects.filter(sent_at__isnull=True)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("user")
+            .order_by("pk")[:limit]
+        )
+        Notification.objects.filter(pk__in=[n.pk for n in batch]).update(sent_at=now)
     deliveries = []
     for sender in configured_senders():
-        for notification in notifications:
+        for notification in batch:
             try:
                 result = sender.send(notification)
-            except Exception as exc:  # a broken gateway must not break the request
+            except Exception as exc:  # a broken gateway must not stop the others
                 log.exception("sender %s failed", sender.channel)
                 result = ("", False, str(exc)[:300])
             if result is not None:
@@ -85,6 +96,7 @@ def _deliver(notifications: list[Notification]) -> None:
                     )
                 )
     Delivery.objects.bulk_create(deliveries)
+    return len(batch)
 
 
 def notification_mark_read(*, notification: Notification) -> None:

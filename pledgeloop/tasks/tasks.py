@@ -1,8 +1,10 @@
 """Tasks for Django's tasks framework (django.tasks), run by `manage.py db_worker`.
 
 `reminders_tick` runs the due jobs and enqueues the next tick REMINDERS_TICK_MINUTES later,
-so one tick keeps the schedule going. `manage.py schedule_reminders` (run by `make run`)
-enqueues the first tick unless one is already waiting.
+so one tick keeps the schedule going. `notifications_tick` empties the notifications outbox
+(notify.services.notifications_send) every NOTIFY_SEND_SECONDS the same way.
+`manage.py schedule_reminders` (run by `make run`) enqueues the first tick of each chain
+unless one is already waiting.
 """
 
 import datetime as dt
@@ -11,7 +13,12 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
+from pledgeloop.notify.services import notifications_send
+
 from .schedule import JOBS_BY_NAME, job_run, run_due_jobs
+
+# Results of finished notification ticks are kept this long (one tick every few seconds).
+TICK_RESULTS_KEPT = dt.timedelta(hours=1)
 
 
 def tick_interval() -> dt.timedelta:
@@ -33,18 +40,45 @@ def reminders_tick() -> dict:
     return {name: str(result) for name, result in results.items()}
 
 
-def tick_waiting() -> bool:
+@task
+def notifications_tick() -> int:
+    """Send every waiting notification, in batches, then queue the next tick."""
+    from django_tasks_db.models import DBTaskResult
+
+    sent = 0
+    try:
+        while batch := notifications_send():
+            sent += batch
+    finally:
+        notifications_tick.using(
+            run_after=timezone.now() + dt.timedelta(seconds=settings.NOTIFY_SEND_SECONDS)
+        ).enqueue()
+        DBTaskResult.objects.filter(
+            task_path=notifications_tick.module_path,
+            status="SUCCESSFUL",
+            finished_at__lt=timezone.now() - TICK_RESULTS_KEPT,
+        ).delete()
+    return sent
+
+
+TICKS = [reminders_tick, notifications_tick]
+
+
+def tick_waiting(tick=reminders_tick) -> bool:
     """Is a tick already queued (or running)? Then starting the schedule again adds none."""
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.filter(
-        task_path=reminders_tick.module_path, status__in=["READY", "RUNNING"]
+        task_path=tick.module_path, status__in=["READY", "RUNNING"]
     ).exists()
 
 
 def schedule_start() -> bool:
-    """Enqueue the first tick unless one is waiting. Returns whether it enqueued one."""
-    if tick_waiting():
-        return False
-    reminders_tick.enqueue()
-    return True
+    """Enqueue the first tick of each chain unless one is waiting. Returns whether it
+    enqueued any."""
+    started = False
+    for tick in TICKS:
+        if not tick_waiting(tick):
+            tick.enqueue()
+            started = True
+    return started

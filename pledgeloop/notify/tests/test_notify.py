@@ -5,55 +5,58 @@ from django.core import mail
 from django.urls import reverse
 
 from pledgeloop.notify.models import Delivery, Notification
-from pledgeloop.notify.services import notify, notify_all
+from pledgeloop.notify.services import notifications_send, notify, notify_all
 
 pytestmark = pytest.mark.django_db
 
 
-def test_notify_fills_the_inbox_and_hands_it_to_every_sender(
-    world, django_capture_on_commit_callbacks, caplog
-):
+def test_notify_fills_the_inbox_and_the_worker_hands_it_to_every_sender(world, caplog):
     world.member.email = "zhangsan@example.cn"
     world.member.save()
-    with (
-        caplog.at_level(logging.INFO, logger="pledgeloop.notify"),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with caplog.at_level(logging.INFO, logger="pledgeloop.notify"):
         notify(user=world.member, kind="dispatch", title="新的派单", url="/me/")
-    assert Notification.objects.filter(user=world.member).count() == 1
+        # Nothing leaves from the request: the row waits in the outbox.
+        assert not mail.outbox and not Delivery.objects.exists()
+        assert Notification.objects.get(user=world.member).sent_at is None
+        assert notifications_send() == 1
+    assert Notification.objects.get(user=world.member).sent_at is not None
     assert len(mail.outbox) == 1 and mail.outbox[0].subject == "新的派单"
     assert set(Delivery.objects.values_list("channel", flat=True)) == {"email", "sms"}
     assert "139****0103" in caplog.text
     assert "13900000103" not in caplog.text
+    assert notifications_send() == 0  # sent once only
+    assert len(mail.outbox) == 1
 
 
-def test_notify_all_writes_one_inbox_entry_per_user_and_delivers_each(
-    world, django_capture_on_commit_callbacks
-):
+def test_the_outbox_goes_oldest_first_in_batches(world):
+    for n in range(5):
+        notify(user=world.member, kind="x", title=f"消息{n}")
+    assert notifications_send(limit=2) == 2
+    sent = Notification.objects.filter(sent_at__isnull=False).order_by("pk")
+    assert [n.title for n in sent] == ["消息0", "消息1"]
+    assert notifications_send(limit=10) == 3
+    assert notifications_send() == 0
+
+
+def test_notify_all_writes_one_inbox_entry_per_user_and_each_is_delivered(world):
     users = [world.member, world.community_admin]
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        made = notify_all(
-            users=users, kind="order_new", title="新的点单", street_id=world.street.pk
-        )
-    assert len(callbacks) == 1  # one hand-over for the lot
+    made = notify_all(users=users, kind="order_new", title="新的点单", street_id=world.street.pk)
     assert sorted(n.user_id for n in made) == sorted(u.pk for u in users)
     assert Notification.objects.filter(kind="order_new").count() == 2
+    assert notifications_send() == 2
     sms = Delivery.objects.filter(channel="sms")
     assert sorted(sms.values_list("notification__user_id", flat=True)) == sorted(
         u.pk for u in users
     )
 
 
-def test_a_failing_sender_is_logged_and_fails_nothing(
-    world, django_capture_on_commit_callbacks, settings, caplog
-):
+def test_a_failing_sender_is_logged_and_stops_nothing(world, settings, caplog):
     settings.NOTIFY_SENDERS = [
         "pledgeloop.notify.tests.test_notify.BrokenSender",
         "pledgeloop.notify.senders.LoggingSmsSender",
     ]
-    with django_capture_on_commit_callbacks(execute=True):
-        notify(user=world.member, kind="dispatch", title="新的派单")
-    assert Notification.objects.count() == 1
+    notify(user=world.member, kind="dispatch", title="新的派单")
+    assert notifications_send() == 1
     outcomes = dict(Delivery.objects.values_list("channel", "ok"))
     assert outcomes == {"broken": False, "sms": True}
     assert Delivery.objects.get(channel="broken").detail == "gateway down"

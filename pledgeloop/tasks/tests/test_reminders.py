@@ -12,7 +12,12 @@ from pledgeloop.pledges.models import Pledge, Visit
 from pledgeloop.tasks import reminders
 from pledgeloop.tasks.models import JobRun
 from pledgeloop.tasks.schedule import run_due_jobs
-from pledgeloop.tasks.tasks import reminders_tick, schedule_start, tick_waiting
+from pledgeloop.tasks.tasks import (
+    notifications_tick,
+    reminders_tick,
+    schedule_start,
+    tick_waiting,
+)
 
 
 def notified(kind):
@@ -147,6 +152,28 @@ def test_the_tick_runs_jobs_and_queues_the_next_tick(world):
     waiting = DBTaskResult.objects.filter(task_path=reminders_tick.module_path, status="READY")
     assert waiting.count() == 2  # the first (never run by a worker here) and the next one
     assert max(w.run_after for w in waiting) > timezone.now() + dt.timedelta(minutes=50)
+
+
+def test_the_notifications_tick_empties_the_outbox_and_queues_the_next(world, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from pledgeloop.notify.models import Delivery, Notification
+    from pledgeloop.notify.services import notify
+
+    settings.NOTIFY_SEND_SECONDS = 7
+    assert schedule_start() is True
+    assert tick_waiting(notifications_tick)
+    for n in range(3):
+        notify(user=world.member, kind="x", title=f"消息{n}")
+    assert notifications_tick.call() == 3
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()
+    assert Delivery.objects.filter(channel="sms").count() == 3
+    waiting = DBTaskResult.objects.filter(task_path=notifications_tick.module_path, status="READY")
+    assert waiting.count() == 2  # the first (never run by a worker here) and the next one
+    # The first runs at once (stored as the far future's sentinel), the next in 7 seconds.
+    (next_run,) = [w.run_after for w in waiting if w.run_after.year < 9999]
+    soon = timezone.now() + dt.timedelta(seconds=7)
+    assert soon - dt.timedelta(seconds=5) < next_run <= soon
 
 
 def test_run_reminders_command(world, capsys):
