@@ -14,9 +14,9 @@ run: setup
 	@# print the demo logins: one process, so that a second `make run` starts in seconds
 	@$(PY) manage.py demo_prepare
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops), with the tasks worker beside it"
-	@# The tasks worker (reminders and other scheduled jobs) runs beside the web server and
-	@# is stopped when the web server stops.
-	@$(PY) manage.py db_worker --interval 5 --no-startup-delay & WORKER=$$!; \
+	@# The tasks worker (reminders, scheduled jobs, sending notifications) runs beside the web
+	@# server and is stopped when the web server stops.
+	@$(PY) manage.py db_worker --interval 2 --no-startup-delay & WORKER=$$!; \
 	  trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/gunicorn pledgeloop.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --log-level warning

@@ -209,31 +209,9 @@ def children(pid: int) -> list[int]:
 
 
 def server_command(args, port: int) -> list[str]:
-    """The WSGI server: gunicorn (sync workers, or threads) or granian (Rust HTTP)."""
-
-    def exe(name: str) -> str:
-        return str(VENV_BIN / name) if (VENV_BIN / name).exists() else name
-
-    if args.server == "granian":
-        return [
-            exe("granian"),
-            "--interface",
-            "wsgi",
-            "pledgeloop.wsgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-            "--blocking-threads",
-            str(args.threads),
-            "--log-level",
-            "warning",
-            "--no-ws",
-        ]
+    gunicorn = VENV_BIN / "gunicorn"
     return [
-        exe("gunicorn"),
+        str(gunicorn) if gunicorn.exists() else "gunicorn",
         "pledgeloop.wsgi",
         "--bind",
         f"127.0.0.1:{port}",
@@ -292,7 +270,6 @@ def main() -> int:
     # single write lock inside each worker as well, and the lock's busy wait costs throughput.
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
 
@@ -337,7 +314,7 @@ def main() -> int:
         )
         wait_until_up(port, server)
         print(
-            f"{args.server} {args.workers} workers × {args.threads} threads on 127.0.0.1:{port}, "
+            f"gunicorn {args.workers} workers × {args.threads} threads on 127.0.0.1:{port}, "
             f"{args.clients} clients for {args.seconds:g} s, database {var_dir}",
             flush=True,
         )
