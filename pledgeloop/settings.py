@@ -236,9 +236,12 @@ INTAKE_LIMIT_PER_IP_PER_HOUR = env_int("INTAKE_LIMIT_PER_IP_PER_HOUR", 20)
 INTAKE_LIMIT_PER_PHONE_PER_DAY = env_int("INTAKE_LIMIT_PER_PHONE_PER_DAY", 5)
 INTAKE_PROXY_HOPS = env_int("INTAKE_PROXY_HOPS", 0)
 
+LOG_LEVEL = env_str("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # The level on the handler too: the tasks worker sets its own loggers to INFO, and would
+    # otherwise print two lines for every notifications tick (every few seconds).
+    "handlers": {"console": {"class": "logging.StreamHandler", "level": LOG_LEVEL}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
