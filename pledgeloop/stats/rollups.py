@@ -27,6 +27,8 @@ from .models import DayFigures, DirtyDay, MemberMonth, MemberYear, MonthFigures,
 
 # Past this many changed days, rebuilding the changed streets is cheaper.
 REBUILD_DAYS = 300
+# Past this many members with changed months, their streets' years are recomputed whole.
+MEMBER_YEAR_BATCH = 2000
 
 SOURCES = {
     "record": ServiceRecord,
@@ -224,9 +226,10 @@ def _member_month_sql(street_ids, months) -> tuple[str, list]:
     return sql, [*day_params, *p_streets, *p_where]
 
 
-def _member_year_sql(street_ids, years: list[int] | None) -> tuple[str, list]:
+def _member_year_sql(street_ids, years: list[int] | None, members=None) -> tuple[str, list]:
     """MemberYear from MemberMonth (after those are up to date): a bit per month served.
-    A member has one MemberMonth row per month, so the SUM of the months' bits is their OR."""
+    A member has one MemberMonth row per month, so the SUM of the months' bits is their OR.
+    `members`, when given, limits it to those members."""
     if connection.vendor == "postgresql":
         year_sql = "CAST(EXTRACT(YEAR FROM month) AS integer)"
         bit_sql = "1 << (CAST(EXTRACT(MONTH FROM month) AS integer) - 1)"
@@ -238,6 +241,9 @@ def _member_year_sql(street_ids, years: list[int] | None) -> tuple[str, list]:
         marks = ", ".join(["%s"] * len(years))
         where += f" AND month >= %s AND month < %s AND {year_sql} IN ({marks})"
         params += [_d(dt.date(min(years), 1, 1)), _d(dt.date(max(years) + 1, 1, 1)), *years]
+    if members is not None:
+        where += f" AND member_id IN ({', '.join(['%s'] * len(members))})"
+        params += list(members)
     sql = (
         f"INSERT INTO {_t(MemberYear)} (street_id, member_id, year, months) "
         f"SELECT street_id, member_id, {year_sql}, SUM({bit_sql}) FROM {_t(MemberMonth)} "
@@ -305,11 +311,21 @@ def _refresh_cells(street_ids: list[int], days: set[dt.date]) -> None:
     MonthFigures.objects.filter(street_id__in=street_ids, month__in=months).delete()
     for street_id in street_ids:
         _execute(_month_figures_sql(street_id, months))
-    MemberMonth.objects.filter(street_id__in=street_ids, month__in=months).delete()
+    touched = MemberMonth.objects.filter(street_id__in=street_ids, month__in=months)
+    before = set(touched.values_list("member_id", flat=True))
+    touched.delete()
     _execute(_member_month_sql(street_ids, months))
+    # Only members with a month here, before or after, can have another MemberYear row.
+    members = sorted(before | set(touched.values_list("member_id", flat=True)))
     years = sorted({m.year for m in months})
-    MemberYear.objects.filter(street_id__in=street_ids, year__in=years).delete()
-    _execute(_member_year_sql(street_ids, years))
+    if len(members) > MEMBER_YEAR_BATCH:
+        MemberYear.objects.filter(street_id__in=street_ids, year__in=years).delete()
+        _execute(_member_year_sql(street_ids, years))
+    elif members:
+        MemberYear.objects.filter(
+            street_id__in=street_ids, year__in=years, member_id__in=members
+        ).delete()
+        _execute(_member_year_sql(street_ids, years, members))
 
 
 def _new_rows_days(marks: dict[str, int], now_marks: dict[str, int]) -> set[tuple[int, dt.date]]:

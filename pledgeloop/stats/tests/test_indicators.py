@@ -5,9 +5,12 @@ from decimal import Decimal
 
 import pytest
 
+from pledgeloop.service.models import ServiceRecord
 from pledgeloop.stats import definitions, indicators, periods, rollups
 from pledgeloop.stats.models import MemberYear
 from pledgeloop.stats.scope import Scope
+
+from .conftest import at
 
 MARCH = periods.month(2026, 3)
 APRIL = periods.month(2026, 4)
@@ -166,6 +169,32 @@ def test_member_years_hold_a_bit_per_month_served(figures):
     assert rows[(m["li"].pk, 2026)] == march  # R3 (23:30 local on 31 March)
     assert rows[(m["wu"].pk, 2026)] == march  # inactive: kept here, not counted
     assert (m["li"].pk, 2025) not in rows
+
+
+@pytest.mark.parametrize("batch", [rollups.MEMBER_YEAR_BATCH, 0])
+def test_refreshed_member_years_equal_a_full_rebuild(figures, monkeypatch, batch):
+    """Only the members whose months changed are recomputed (or, past the batch size, the
+    streets' whole years); either way the rows equal a rebuild from scratch."""
+    monkeypatch.setattr(rollups, "MEMBER_YEAR_BATCH", batch)
+    rollups.ensure_fresh()
+    m = figures.members
+    ServiceRecord.objects.get(started_at=at(2026, 4, 1, 0, 10)).delete()  # 钱二's only April
+    figures.records["r3"].delete()  # 李四's (and 吴七's) only record of 2026
+    moved = figures.records["r2"]  # 张三, March → May
+    moved.started_at = moved.started_at.replace(month=5)
+    moved.ended_at = moved.ended_at.replace(month=5)
+    moved.save()
+    rollups.ensure_fresh()
+
+    def rows():
+        return set(MemberYear.objects.values_list("street_id", "member_id", "year", "months"))
+
+    refreshed = rows()
+    assert (figures.world.street.pk, m["qian"].pk, 2026, 1 << 2) in refreshed  # March only
+    assert (figures.world.street.pk, m["zhang"].pk, 2026, 1 << 2 | 1 << 4) in refreshed
+    assert not any(member == m["li"].pk for _s, member, _y, _m in refreshed)
+    rollups.rollups_rebuild()
+    assert rows() == refreshed
 
 
 def test_month_bits_split_a_period_by_year():
