@@ -20,12 +20,13 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q, signals
+from django.db.models import signals
 
 from pledgeloop.orgs.models import Category, Community, Site, Street
 from pledgeloop.people.models import Role, RoleGrant, User
 
 from .models import DeskRevision
+from .services import community_admins
 
 DESK_TTL = 300.0
 
@@ -95,15 +96,11 @@ def _build(street_slug: str, community_slug: str) -> IntakeDesk | None:
     sites = Site.objects.filter(
         community=community, kind__in=[Site.Kind.COMPOUND, Site.Kind.BUILDING]
     )
-    grants = RoleGrant.objects.filter(
-        Q(role=Role.COMMUNITY_ADMIN, community=community)
-        | Q(role=Role.STREET_ADMIN, street_id=community.street_id)
-    ).select_related("user")
     return IntakeDesk(
         community=community,
         categories={c.pk: c for c in categories},
         sites={s.pk: s for s in sites},
-        admins=tuple({g.user_id: g.user for g in grants}.values()),
+        admins=tuple(community_admins(community)),
     )
 
 

@@ -38,16 +38,23 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _windows(now: datetime) -> tuple[str, object, object]:
+    """The attempts table's quoted name, and the start of the per-IP hour and per-number day
+    as database values (the two hand-written queries below share them)."""
+    ops = connection.ops
+    return (
+        ops.quote_name(IntakeAttempt._meta.db_table),
+        ops.adapt_datetimefield_value(now - timedelta(hours=1)),
+        ops.adapt_datetimefield_value(now - timedelta(days=1)),
+    )
+
+
 def _counts(ip: str | None, phone: str, now: datetime) -> tuple[int, int]:
     """Attempts from this IP in the last hour and by this number in the last day.
 
-    One hand-written query: it runs inside the order's write transaction, which on SQLite
-    holds the database's single write lock, so it is kept as short as it can be.
+    One hand-written query, short like everything on intake's path.
     """
-    ops = connection.ops
-    hour_ago = ops.adapt_datetimefield_value(now - timedelta(hours=1))
-    day_ago = ops.adapt_datetimefield_value(now - timedelta(days=1))
-    table = connection.ops.quote_name(IntakeAttempt._meta.db_table)
+    table, hour_ago, day_ago = _windows(now)
     # Only the table name is put into the text; every value goes in as a parameter.
     sql = (
         "SELECT COALESCE(SUM(CASE WHEN ip = %s AND at > %s THEN 1 ELSE 0 END), 0), "  # noqa: S608
@@ -84,10 +91,7 @@ def intake_admit(*, ip: str | None, phone: str, now: datetime | None = None) -> 
     single write lock): the common case, under the limits, costs one INSERT.
     """
     now = now or timezone.now()
-    ops = connection.ops
-    hour_ago = ops.adapt_datetimefield_value(now - timedelta(hours=1))
-    day_ago = ops.adapt_datetimefield_value(now - timedelta(days=1))
-    table = ops.quote_name(IntakeAttempt._meta.db_table)
+    table, hour_ago, day_ago = _windows(now)
     # Only the table name is put into the text; every value goes in as a parameter.
     sql = (
         f"INSERT INTO {table} (ip, phone, at) SELECT %s, %s, %s WHERE "  # noqa: S608
@@ -97,7 +101,7 @@ def intake_admit(*, ip: str | None, phone: str, now: datetime | None = None) -> 
     params = [
         ip,
         phone,
-        ops.adapt_datetimefield_value(now),
+        connection.ops.adapt_datetimefield_value(now),
         ip,
         hour_ago,
         settings.INTAKE_LIMIT_PER_IP_PER_HOUR,
