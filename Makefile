@@ -23,8 +23,7 @@ run: setup
 
 test: setup
 	@scripts/ensure-browser.sh
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	@$(MAKE) --no-print-directory lint
 	@echo "== pytest on SQLite"
 	$(PY) -m pytest
 	@echo "== pytest on a throwaway PostgreSQL cluster"
@@ -35,9 +34,12 @@ bench: setup
 	$(PY) bench/stats.py --quick
 	$(PY) bench/intake.py
 
-lint:
+lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# the layer order of docs/ARCHITECTURE.md: every app in the contract, no import upwards
+	$(PY) scripts/check-layers.py
+	$(VENV)/bin/lint-imports --no-cache
 
 format:
 	$(VENV)/bin/ruff check --fix .

@@ -230,11 +230,13 @@ PLEDGELOOP = {
 }
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo2026")
 # Anonymous order intake (orders/throttle.py): orders taken per IP address per hour and per
-# mobile number per day; INTAKE_PROXY_HOPS is how many reverse proxies in front of the app
-# append to X-Forwarded-For (0: use the connecting address).
+# mobile number per day.
 INTAKE_LIMIT_PER_IP_PER_HOUR = env_int("INTAKE_LIMIT_PER_IP_PER_HOUR", 20)
 INTAKE_LIMIT_PER_PHONE_PER_DAY = env_int("INTAKE_LIMIT_PER_PHONE_PER_DAY", 5)
-INTAKE_PROXY_HOPS = env_int("INTAKE_PROXY_HOPS", 0)
+# How many trusted reverse proxies in front of the app append to X-Forwarded-For (0: use the
+# connecting address). lib/client.py reads it for every use of the client's address: intake
+# limits, login lockout, check-ins. INTAKE_PROXY_HOPS is its former name, still read.
+PROXY_HOPS = env_int("PROXY_HOPS", env_int("INTAKE_PROXY_HOPS", 0))
 
 LOG_LEVEL = env_str("LOG_LEVEL", "WARNING")
 LOGGING = {

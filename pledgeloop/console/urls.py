@@ -1,12 +1,14 @@
 from django.urls import include, path
 
-from . import orders, views
+from pledgeloop.dispatch import console as orders
+
+from . import views
 
 app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
     path("street/", views.street_home, name="street_home"),
-    # The needs list and order handling (orders.py)
+    # The needs list and order handling (the dispatch app's console.py)
     path("needs/", orders.needs_list, name="needs"),
     path("needs/bulk/", orders.needs_bulk, name="needs_bulk"),
     path("orders/new/", orders.staff_intake, name="staff_intake"),

@@ -9,11 +9,10 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
+from pledgeloop.orders.selectors import community_order_counts
 from pledgeloop.orgs.models import Community, Street
 from pledgeloop.people import access
 from pledgeloop.people.models import Role
-
-from .orders import community_order_counts
 
 
 def _period_context() -> dict:

@@ -19,14 +19,14 @@ from pledgeloop.notify.models import Notification
 from pledgeloop.orders.desk import desk_changed
 
 STEPS = [
-    "pledgeloop.orgs.demo.build",
-    "pledgeloop.people.demo.build",
-    "pledgeloop.pledges.demo.build",
-    "pledgeloop.orders.demo.build",
+    "pledgeloop.demo.orgs.build",
+    "pledgeloop.demo.people.build",
+    "pledgeloop.demo.pledges.build",
+    "pledgeloop.demo.orders.build",
     # Keep these two last: they measure the records earlier steps wrote (orders, pledges)
     # and top up to the indicators of DESIGN.md §5.
-    "pledgeloop.service.demo.build",
-    "pledgeloop.reviews.demo.build",
+    "pledgeloop.demo.service.build",
+    "pledgeloop.demo.reviews.build",
 ]
 
 # One demo login per role, printed by `make run` (manage.py demo_logins).

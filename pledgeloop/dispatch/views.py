@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
-from pledgeloop.console.forms import DEFAULT_RESPONSE_HOURS, RESPONSE_HOURS
 from pledgeloop.orders import access, services
 from pledgeloop.orders.models import OrderError, OrderEvent
 from pledgeloop.people import access as people_access
 
 from . import suggestions
+from .forms import DEFAULT_RESPONSE_HOURS, RESPONSE_HOURS
 
 
 def _require_admin(user) -> None:

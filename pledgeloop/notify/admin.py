@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from pledgeloop.people.admin_scope import StreetScopedAdmin
+from pledgeloop.lib.admin_scope import StreetScopedAdmin
 
 from .models import Delivery, Notification
 

@@ -18,11 +18,11 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
+from pledgeloop.lib.photos import photo_clean
 from pledgeloop.orgs.models import Category, Community, Site
 from pledgeloop.people.models import Member
 
 from .desk import IntakeDesk
-from .photos import photo_clean
 
 HONEYPOT = "website"
 CUSTOM_DAYS_AHEAD = 90

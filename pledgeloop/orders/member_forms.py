@@ -6,9 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from pledgeloop.lib.photos import photo_clean
 from pledgeloop.orgs.models import Category, Community, Site
-
-from .photos import photo_clean
 
 
 class FinishForm(forms.Form):

@@ -102,3 +102,19 @@ def orders_held_by(member: Member) -> QuerySet[Order]:
         .select_related("category", "community")
         .order_by(F("finish_by").asc(nulls_last=True))
     )
+
+
+def community_order_counts(community_ids) -> dict[int, dict]:
+    """For the console's desk: per community, orders open, waiting to be triaged, overdue."""
+    now = timezone.now()
+    rows = (
+        Order.objects.filter(community_id__in=community_ids, state__in=list(Order.OPEN_STATES))
+        .values("community_id")
+        .annotate(
+            open=Count("id"),
+            waiting=Count("id", filter=Q(state=Order.State.SUBMITTED)),
+            overdue=Count("id", filter=overdue_q(now)),
+        )
+        .order_by()
+    )
+    return {row["community_id"]: row for row in rows}

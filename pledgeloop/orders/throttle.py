@@ -23,21 +23,6 @@ from .models import IntakeAttempt
 KEEP = timedelta(days=2)
 
 
-def client_ip(request) -> str | None:
-    """The submitter's address: the connecting peer, or the entry INTAKE_PROXY_HOPS trusted
-    proxies from the right of X-Forwarded-For (entries further left can be forged)."""
-    hops = settings.INTAKE_PROXY_HOPS
-    if hops > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _windows(now: datetime) -> tuple[str, object, object]:
     """The attempts table's quoted name, and the start of the per-IP hour and per-number day
     as database values (the two hand-written queries below share them)."""

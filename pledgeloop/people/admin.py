@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .admin_scope import StreetScopedAdmin
+from pledgeloop.lib.admin_scope import StreetScopedAdmin
+
 from .models import Consent, LoginFailure, Member, PhoneView, Resident, RoleGrant, User
 
 

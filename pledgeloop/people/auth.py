@@ -7,6 +7,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.masking import normalise_phone
 
 from .models import LoginFailure, User
@@ -28,10 +29,6 @@ def login_failure_record(*, phone: str, ip: str | None) -> None:
 
 def login_failures_clear(*, phone: str) -> None:
     LoginFailure.objects.filter(phone=normalise_phone(phone)).delete()
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
 class PhoneBackend(ModelBackend):

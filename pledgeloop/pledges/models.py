@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pledgeloop.lib.masking import mask_name
 from pledgeloop.orgs.models import Category, Community, Site, Street
 from pledgeloop.people.models import Member, Resident
 
@@ -210,8 +211,6 @@ class Pledge(models.Model):
     @property
     def beneficiary_public(self) -> str:
         """For whom, as a public page may say it: a resident by surname only (张**)."""
-        from pledgeloop.lib.masking import mask_name
-
         if self.beneficiary_kind == self.Beneficiary.RESIDENT:
             if self.beneficiary_resident_id is None:
                 return _("a resident")

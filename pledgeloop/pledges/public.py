@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from pledgeloop.lib.qr import qr_png, qr_svg
 from pledgeloop.orgs.models import Community
 from pledgeloop.people.models import Member
 
@@ -40,7 +41,7 @@ def _wall(request, slug: str, print_layout: bool):
         return render(request, "pledges/wall_choose.html", {"communities": community, "slug": slug})
     members = selectors.wall_members(community)
     for member in members:
-        member.qr = qr.qr_svg(qr.member_url(request, member), label=member.name)
+        member.qr = qr_svg(qr.member_url(request, member), title=member.name)
     context = {
         "community": community,
         "members": members,
@@ -96,7 +97,7 @@ def member_page(request, code: str):
         "member": member,
         "is_self": is_self,
         "hours": selectors.member_service_hours(member, shown["figures"]),
-        "qr": qr.qr_svg(url, label=member.name),
+        "qr": qr_svg(url, title=member.name),
         "order_url": f"{ORDER_INTAKE_URL}?member={member.code}",
         **shown,
         **(anniversary_context(member, today) if is_self else {}),
@@ -106,7 +107,9 @@ def member_page(request, code: str):
 
 def member_qr_png(request, code: str):
     member = _public_member(code)
-    response = HttpResponse(qr.qr_png(qr.member_url(request, member)), content_type="image/png")
+    response = HttpResponse(
+        qr_png(qr.member_url(request, member), scale=10), content_type="image/png"
+    )
     response["Content-Disposition"] = f'attachment; filename="pledgeloop-{member.code}.png"'
     return response
 

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pledgeloop.orders.models import Order, OrderError
+from pledgeloop.orders.services import order_claim, order_hand_back
 from pledgeloop.people.models import Member, User
 
 from . import access, recurrence
@@ -184,9 +186,6 @@ def pledge_withdraw(*, pledge: Pledge, by: User, reason: str = "") -> Pledge:
 
 def _hand_back_need(pledge: Pledge) -> None:
     """A withdrawn pledge puts its claimed need back on the needs list for someone else."""
-    from pledgeloop.orders.models import Order, OrderError
-    from pledgeloop.orders.services import order_hand_back
-
     order = Order.objects.get(pk=pledge.need_id)
     if order.assigned_member_id != pledge.member_id or order.state not in Order.TAKEN:
         return
@@ -273,9 +272,6 @@ def pledge_claim_need(*, member: Member, order, today: dt.date | None = None) ->
     The pledge is submitted for approval at once, linked to the need; the resident's own
     words stay in its details, never on the public wall.
     """
-    from pledgeloop.orders.models import Order, OrderError
-    from pledgeloop.orders.services import order_claim
-
     today = today or timezone.localdate()
     order = Order.objects.select_for_update().select_related("category").get(pk=order.pk)
     if not order.recurrence:

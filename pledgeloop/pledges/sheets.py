@@ -3,7 +3,7 @@
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .qr import qr_svg_data_uri
+from pledgeloop.lib.qr import qr_svg_data_uri
 
 CARDS_PER_PAGE = 4
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from pledgeloop.orders.models import Order
 from pledgeloop.people.access import communities_administered, is_admin
 
 from . import access, services
@@ -237,8 +238,6 @@ def follow_up(request, community_id: int):
 @login_required
 def needs(request):
     """认领: recurring needs of the member's community that wait on the needs list."""
-    from pledgeloop.orders.models import Order
-
     member = _signed_in_member(request)
     open_needs = (
         Order.objects.filter(community=member.community, state=Order.State.TRIAGED)
@@ -254,8 +253,6 @@ def needs(request):
 @login_required
 @require_POST
 def need_claim(request, order_id: int):
-    from pledgeloop.orders.models import Order
-
     member = _signed_in_member(request)
     order = get_object_or_404(Order, pk=order_id, community=member.community)
     try:

@@ -15,8 +15,7 @@ from pledgeloop.orgs.models import Community, Street
 from pledgeloop.people.access import communities_administered
 from pledgeloop.people.models import Member, User
 from pledgeloop.service.models import ServiceRecord
-
-from .links import record_id_from_token
+from pledgeloop.service.review_links import record_id_from_token
 
 
 def get_record_for_token(token: str) -> ServiceRecord:

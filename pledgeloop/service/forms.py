@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pledgeloop.lib.photos import photo_clean
 from pledgeloop.lib.pinyin import pinyin_search_q
-from pledgeloop.orders.photos import photo_clean
 from pledgeloop.orgs.models import Category
 
 MAX_PHOTOS = 6

@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.pinyin import pinyin_search_q
+from pledgeloop.lib.qr import qr_svg
 from pledgeloop.lib.spreadsheets import xlsx_response
-from pledgeloop.orders.qr import qr_svg
 from pledgeloop.people.models import Role
 
 from . import access
@@ -33,10 +34,6 @@ from .services import (
     service_record_log_by_member,
     service_record_log_by_staff,
 )
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _default_period() -> tuple[dt.date, dt.date]:
@@ -286,14 +283,14 @@ def checkin(request, token: str):
                         _("You checked in at %(place)s: scan that code to check out.")
                         % {"place": current.place}
                     )
-                record = checkin_close(checkin=current, member=member, ip=_ip(request))
+                record = checkin_close(checkin=current, member=member, ip=client_ip(request))
                 messages.success(
                     request,
                     _("Checked out: %(hours)s verified hours. Thank you!")
                     % {"hours": record.hours},
                 )
                 return redirect("service:record", pk=record.pk)
-            checkin_open(member=member, place=place, ip=_ip(request))
+            checkin_open(member=member, place=place, ip=client_ip(request))
             messages.success(request, _("Checked in. Scan the same code again when you leave."))
         except ServiceError as exc:
             messages.error(request, str(exc))

@@ -9,9 +9,9 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils.module_loading import import_string
 
+from pledgeloop.demo import orders as orders_demo
 from pledgeloop.demo.builder import STEPS, DemoContext
 from pledgeloop.notify.models import Notification
-from pledgeloop.orders import demo as orders_demo
 from pledgeloop.orders import selectors
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
 from pledgeloop.orders.services import member_open_load
@@ -20,7 +20,7 @@ from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 28)
 SEED = 2026
-STEP = "pledgeloop.orders.demo.build"
+STEP = "pledgeloop.demo.orders.build"
 S = Order.State
 
 

@@ -14,9 +14,10 @@ from django.utils import timezone
 from PIL import Image
 
 from pledgeloop.conftest import make_user
+from pledgeloop.lib.qr import qr_png, qr_svg
 from pledgeloop.orders.forms import When, time_window
 from pledgeloop.orders.models import IntakeAttempt, Order, OrderEvent
-from pledgeloop.orders.qr import intake_url_for_community, intake_url_for_site, qr_png, qr_svg
+from pledgeloop.orders.qr import intake_url_for_community, intake_url_for_site
 from pledgeloop.orders.throttle import intake_admit, intake_attempts_prune
 from pledgeloop.orgs.models import Category, Site
 from pledgeloop.people.models import Member, Role
@@ -406,7 +407,7 @@ def test_refused_submissions_use_up_no_allowance(world, client, settings):
 
 
 def test_the_address_behind_trusted_proxies_is_used(world, client, settings):
-    settings.INTAKE_PROXY_HOPS = 1
+    settings.PROXY_HOPS = 1
     client.post(
         intake_url(world),
         order_data(world),

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from pledgeloop.lib.photos import PHOTO_MAX_BYTES, photo_clean
 from pledgeloop.orders.models import IntakeAttempt, Order
-from pledgeloop.orders.photos import PHOTO_MAX_BYTES, photo_clean
 
 from .test_intake import intake_url, order_data
 

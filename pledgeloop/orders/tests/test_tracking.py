@@ -232,7 +232,7 @@ def test_a_done_order_offers_its_review_link_until_it_is_used(world, client):
 
     from pledgeloop.orders import services
     from pledgeloop.orders.models import Order
-    from pledgeloop.reviews.links import review_link_for
+    from pledgeloop.service.review_links import review_link_for
 
     order = services.order_submit(
         community=world.community,

@@ -14,16 +14,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.masking import mask_name, normalise_phone
 from pledgeloop.lib.pinyin import pinyin_keys
+from pledgeloop.lib.qr import qr_svg
 from pledgeloop.orgs.models import Community, Site
-from pledgeloop.reviews.links import review_link_for
+from pledgeloop.service.review_links import review_link_for
 
 from .. import throttle
 from ..desk import IntakeDesk, intake_desk
 from ..forms import HONEYPOT, CancelForm, IntakeForm, ReopenForm, requested_member
 from ..models import Order, OrderError, OrderEvent
-from ..qr import VIA_QR, qr_svg
+from ..qr import VIA_QR
 from ..services import order_cancel, order_reopen, order_submit
 
 ELDER_COOKIE = "elder"
@@ -91,7 +93,7 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None):
         form = IntakeForm(desk, initial=initial)
         return _intake_page(request, form, community, site)
 
-    ip = throttle.client_ip(request)
+    ip = client_ip(request)
     if request.POST.get(HONEYPOT, "").strip():
         # A robot: say nothing useful, store nothing, do not even look at the photo.
         form = IntakeForm(desk, request.POST, initial=initial)

@@ -20,7 +20,7 @@ def load_until_pledges(seed: int = 2026) -> DemoContext:
     from django.utils.module_loading import import_string
 
     ctx = DemoContext(seed=seed, today=TODAY, rng=random.Random(seed))
-    for step in STEPS[: STEPS.index("pledgeloop.pledges.demo.build") + 1]:
+    for step in STEPS[: STEPS.index("pledgeloop.demo.pledges.build") + 1]:
         ctx.rng = random.Random(f"{seed}:{step}")
         import_string(step)(ctx)
     return ctx

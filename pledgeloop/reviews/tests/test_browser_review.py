@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from pledgeloop.conftest import PHONE
-from pledgeloop.reviews.links import review_link_for
+from pledgeloop.service.review_links import review_link_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,8 +4,8 @@ from django.core import signing
 from django.urls import reverse
 
 from pledgeloop.orders.models import Order
-from pledgeloop.reviews.links import SALT, review_link_for, review_token_for
 from pledgeloop.reviews.models import Review
+from pledgeloop.service.review_links import SALT, review_link_for, review_token_for
 
 from .conftest import at, record
 

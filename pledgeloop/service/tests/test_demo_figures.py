@@ -9,9 +9,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from pledgeloop.demo.builder import demo_load
+from pledgeloop.demo.service import march_of, periods
 from pledgeloop.people.models import Member
 from pledgeloop.reviews.models import Review
-from pledgeloop.service.demo import march_of, periods
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 from pledgeloop.service.selectors import hours_by_verification, records_in_period
 

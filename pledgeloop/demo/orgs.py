@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from .models import Category, Grid, Site
-from .services import community_create, street_create
+from pledgeloop.orgs.models import Category, Grid, Site
+from pledgeloop.orgs.services import community_create, street_create
 
 # (name, slug, centre latitude, centre longitude): around Nantong, about 31.95°N 120.95°E
 COMMUNITIES = [

@@ -15,9 +15,8 @@ from django.utils import timezone
 
 from pledgeloop.orders.models import Order, OrderEvent
 from pledgeloop.people.models import Role, RoleGrant
+from pledgeloop.reviews.models import Assessment, Review
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
-
-from .models import Assessment, Review
 
 SATISFACTION = 0.98
 REVIEWED_SHARE = 0.7

@@ -8,8 +8,7 @@ from django.contrib.auth.hashers import make_password
 
 from pledgeloop.lib.pinyin import pinyin_keys
 from pledgeloop.orgs.models import Site
-
-from .models import Consent, Member, Resident, Role, RoleGrant, User
+from pledgeloop.people.models import Consent, Member, Resident, Role, RoleGrant, User
 
 MEMBER_COUNT = 185
 RESIDENTS_PER_COMMUNITY = (340, 420)

@@ -11,9 +11,9 @@ import math
 from django.utils import timezone
 
 from pledgeloop.orgs.models import Site
-
-from . import recurrence
-from .models import Pledge, PledgeEvent, Visit, visit_grace_days
+from pledgeloop.people.models import Role, RoleGrant
+from pledgeloop.pledges import recurrence
+from pledgeloop.pledges.models import Pledge, PledgeEvent, Visit, visit_grace_days
 
 # (category code, wording, rule, beneficiary kind, group name)
 IDEAS = [
@@ -277,7 +277,6 @@ def _visit(rng, member, moment, zone, today, grace, reliability) -> Visit:
 
 
 def _admins_by_community(ctx) -> dict[int, object]:
-    from pledgeloop.people.models import Role, RoleGrant
 
     grants = RoleGrant.objects.filter(street=ctx.street, role=Role.COMMUNITY_ADMIN).select_related(
         "user"

@@ -1,4 +1,7 @@
-"""The community console's order pages (DESIGN.md C2, C3, C12).
+"""The community console's order pages, the dispatch desk (DESIGN.md C2, C3, C12).
+
+They live in the dispatch app because the order page offers the dispatch picker and the
+engine's suggestions; console/urls.py mounts them under /console/.
 
 The needs list (需求清单) with filters and counts, triage one by one or several at once,
 dispatch to a member with a response deadline, staff intake of orders taken by phone or on
@@ -14,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -25,11 +28,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from pledgeloop.dispatch.suggestions import candidates_for_order
 from pledgeloop.lib.geo import walking_minutes
+from pledgeloop.lib.qr import qr_svg
 from pledgeloop.orders import access, selectors, services
 from pledgeloop.orders.models import Dispatch, Order, OrderError, OrderEvent
-from pledgeloop.orders.qr import intake_url_for_community, intake_url_for_site, qr_svg
+from pledgeloop.orders.qr import intake_url_for_community, intake_url_for_site
 from pledgeloop.orgs.models import Category, Site
 from pledgeloop.people import access as people_access
 from pledgeloop.people.models import Member, PhoneView
@@ -44,6 +47,7 @@ from .forms import (
     RejectForm,
     StaffIntakeForm,
 )
+from .suggestions import candidates_for_order
 
 audit = logging.getLogger("pledgeloop.audit")
 PAGE_SIZE = 50
@@ -496,19 +500,3 @@ def qr_codes(request):
         "console/orders/qr.html",
         {"community": community, "communities": communities, "cards": cards},
     )
-
-
-def community_order_counts(community_ids) -> dict[int, dict]:
-    """For the console's desk: per community, orders open, waiting to be triaged, overdue."""
-    now = timezone.now()
-    rows = (
-        Order.objects.filter(community_id__in=community_ids, state__in=list(Order.OPEN_STATES))
-        .values("community_id")
-        .annotate(
-            open=Count("id"),
-            waiting=Count("id", filter=Q(state=Order.State.SUBMITTED)),
-            overdue=Count("id", filter=selectors.overdue_q(now)),
-        )
-        .order_by()
-    )
-    return {row["community_id"]: row for row in rows}

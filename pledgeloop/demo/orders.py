@@ -18,11 +18,10 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from pledgeloop.notify.models import Notification
+from pledgeloop.orders.models import Dispatch, Order, OrderEvent
 from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Member, Role, RoleGrant
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
-
-from .models import Dispatch, Order, OrderEvent
 
 S = Order.State
 SRC = OrderEvent.Source

@@ -1,5 +1,8 @@
 """Signed review links (评诺): one per service record, no login, single use.
 
+They live with the service record they name (the reviews app serves the page) so that the
+resident's tracking page, a layer below reviews, can offer the link.
+
 The token is the record's id signed with Django's signing (SECRET_KEY and a salt of its own),
 so a link cannot be forged or edited into another record's link. It is single use because a
 record has at most one Review (a OneToOne constraint): once used, the page thanks the resident

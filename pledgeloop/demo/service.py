@@ -21,8 +21,8 @@ from django.db import connection
 from django.utils import timezone
 
 from pledgeloop.people.models import Member, Resident
-
-from .models import ServiceParticipant, ServiceRecord
+from pledgeloop.pledges.models import visit_grace_days
+from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
 PARTICIPATION = {"earlier": 0.40, "latest": 0.60}
 GROWTH = 1.65  # latest ÷ earlier, for the year and for March
@@ -195,7 +195,6 @@ def _trim_visits(ctx, tally: Tally, active: list[Member]) -> None:
     if not _visit_table_ready():
         return
     Visit = apps.get_model("pledges", "Visit")
-    from pledgeloop.pledges.models import visit_grace_days
 
     grace_start = ctx.today - dt.timedelta(days=visit_grace_days())
     fulfilled = Visit.objects.filter(street=ctx.street, state=Visit.State.FULFILLED)
