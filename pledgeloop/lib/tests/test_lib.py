@@ -1,8 +1,15 @@
-import pytest
+import io
 
+import pytest
+import zxingcpp
+from django.test import RequestFactory
+from PIL import Image
+
+from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.geo import haversine_km, walking_minutes
 from pledgeloop.lib.masking import is_mainland_mobile, mask_name, mask_phone, normalise_phone
 from pledgeloop.lib.pinyin import pinyin_keys
+from pledgeloop.lib.qr import qr_png, qr_svg, qr_svg_data_uri
 
 
 @pytest.mark.parametrize(
@@ -49,3 +56,30 @@ def test_walking_minutes_follow_design_definition():
     assert haversine_km(31.0, 120.0, 32.0, 120.0) == pytest.approx(111.2, abs=0.1)
     km = haversine_km(31.95, 120.94, 31.96, 120.94)
     assert walking_minutes(31.95, 120.94, 31.96, 120.94) == pytest.approx(km * 1.3 / 5 * 60)
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded", "expected"),
+    [
+        (0, "6.6.6.6", "10.0.0.7"),  # no proxy: the peer, whatever the header says
+        (1, "6.6.6.6, 203.0.113.5", "203.0.113.5"),  # the entry our proxy appended
+        (2, "6.6.6.6, 203.0.113.5, 10.1.1.1", "203.0.113.5"),
+        (2, "203.0.113.5", "10.0.0.7"),  # fewer entries than proxies: not trusted
+        (1, "", "10.0.0.7"),
+    ],
+)
+def test_the_client_address_honours_the_trusted_proxy_hops(settings, hops, forwarded, expected):
+    settings.PROXY_HOPS = hops
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.7")
+    assert client_ip(request) == expected
+    assert client_ip(None) is None
+
+
+def test_one_qr_drawing_decodes_to_its_address():
+    url = "https://example.org/m/AB12CD/"
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr_png(url))))
+    assert [code.text for code in decoded] == [url]
+    svg = qr_svg(url, title="张三")
+    assert svg.startswith("<svg width=") and 'viewBox="0 0' in svg and 'class="qr"' in svg
+    assert "<title>张三</title>" in svg and "style=" not in svg  # CSP: no inline style
+    assert qr_svg_data_uri(url).startswith("data:image/svg+xml")

@@ -95,3 +95,15 @@ def test_open_redirect_after_login_is_refused(world, client):
         {"phone": world.member.phone, "password": PASSWORD, "next": "https://evil.example/"},
     )
     assert response.url == reverse("people:home")
+
+
+def test_a_failure_records_the_address_behind_trusted_proxies(world, client, settings):
+    # The same client address as intake limits and check-ins use (lib/client.py).
+    settings.PROXY_HOPS = 1
+    client.post(
+        reverse("people:login"),
+        {"phone": world.member.phone, "password": "wrong"},
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9",
+        REMOTE_ADDR="127.0.0.1",
+    )
+    assert LoginFailure.objects.get().ip == "203.0.113.9"
