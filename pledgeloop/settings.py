@@ -32,14 +32,17 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {raw!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -201,11 +204,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # --- background and scheduled work: Django's tasks framework --------------------------------
 # Tasks are stored in the database (django-tasks-db); `manage.py db_worker` runs them and
-# `make run` starts it beside the web server. pledgeloop/tasks/schedule.py lists the reminder
+# `make run` starts it beside the web server. pledgeloop/tasks/schedule.py lists the scheduled
 # jobs; a self-re-enqueuing "tick" task runs the due ones (docs/ARCHITECTURE.md).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-# Minutes between two scheduler ticks (each tick runs the reminder jobs that are due).
-REMINDERS_TICK_MINUTES = env_int("REMINDERS_TICK_MINUTES", 60)
+# Minutes between two scheduler ticks. Each tick runs the jobs whose period has passed, so no
+# job runs more often than this.
+REMINDERS_TICK_MINUTES = env_int("REMINDERS_TICK_MINUTES", 5, minimum=1)
+# Minutes between two refreshes of the indicator rollups by the scheduler. Pages bring them up
+# to date before reading anyway; refreshing in the background keeps that cheap.
+STATS_REFRESH_MINUTES = env_int("STATS_REFRESH_MINUTES", 5, minimum=1)
 
 # --- mail and notifications -------------------------------------------------------------
 MAILERS = {
@@ -229,6 +236,11 @@ PLEDGELOOP = {
     "SITE_NAME": _("pledgeloop"),
 }
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo2026")
+# Days after its date that a pledge visit may still be logged before it counts as missed.
+VISIT_GRACE_DAYS = env_int("VISIT_GRACE_DAYS", 3, minimum=0)
+# Longest stretch, in hours, that a service check-in counts for: a forgotten check-out is
+# capped here.
+CHECKIN_MAX_HOURS = env_int("CHECKIN_MAX_HOURS", 8, minimum=1)
 # Anonymous order intake (orders/throttle.py): orders taken per IP address per hour and per
 # mobile number per day.
 INTAKE_LIMIT_PER_IP_PER_HOUR = env_int("INTAKE_LIMIT_PER_IP_PER_HOUR", 20)

@@ -17,7 +17,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.apps import apps
-from django.db import connection
 from django.utils import timezone
 
 from pledgeloop.people.models import Member, Resident
@@ -98,14 +97,6 @@ def _existing(ctx, tally: Tally) -> None:
         tally.add(timezone.localtime(started).date(), hours, by_record[pk])
 
 
-def _visit_table_ready() -> bool:
-    try:
-        Visit = apps.get_model("pledges", "Visit")
-    except LookupError:
-        return False
-    return Visit._meta.db_table in connection.introspection.table_names()
-
-
 class Writer:
     """Collects records and participants, then writes them with bulk_create."""
 
@@ -155,8 +146,6 @@ class Writer:
 
 def _visit_records(ctx, writer: Writer, members: dict[int, Member]) -> None:
     """Fulfilled pledge visits (from the pledges step) that have no record yet get one."""
-    if not _visit_table_ready() or "visit" not in {f.name for f in ServiceRecord._meta.fields}:
-        return
     Visit = apps.get_model("pledges", "Visit")
     visits = (
         Visit.objects.filter(street=ctx.street, state=Visit.State.FULFILLED)
@@ -192,8 +181,6 @@ def _trim_visits(ctx, tally: Tally, active: list[Member]) -> None:
     login, stay) did not happen after all: they become missed (or stay due while still within
     the grace period). Nothing is changed when the pledges step already fits.
     """
-    if not _visit_table_ready():
-        return
     Visit = apps.get_model("pledges", "Visit")
 
     grace_start = ctx.today - dt.timedelta(days=visit_grace_days())
@@ -284,8 +271,7 @@ def build(ctx) -> None:
         hours=HOURS[:3],
     )
     writer.save()
-    if _visit_table_ready():
-        _mark_visits_fulfilled(writer)
+    _mark_visits_fulfilled(writer)
 
 
 def _balance(writer: Writer, chosen, measure, spans, hours=HOURS) -> None:
@@ -313,7 +299,7 @@ def _balance(writer: Writer, chosen, measure, spans, hours=HOURS) -> None:
 def _mark_visits_fulfilled(writer: Writer) -> None:
     """Visits that got a record here are fulfilled (they already were; keep fulfilled_at)."""
     Visit = apps.get_model("pledges", "Visit")
-    ids = [r.visit_id for r in writer.records if getattr(r, "visit_id", None)]
+    ids = [r.visit_id for r in writer.records if r.visit_id]
     if ids:
         Visit.objects.filter(pk__in=ids, fulfilled_at__isnull=True).update(
             fulfilled_at=timezone.now()

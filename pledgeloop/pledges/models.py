@@ -22,7 +22,7 @@ LONGEST_PLEDGE_DAYS = 5 * 366
 
 def visit_grace_days() -> int:
     """Days after its date that a visit may still be recorded before it counts as missed."""
-    return int(settings.PLEDGELOOP.get("VISIT_GRACE_DAYS", 3))
+    return settings.VISIT_GRACE_DAYS
 
 
 class PledgeError(Exception):

@@ -96,7 +96,7 @@ def member_page(request, code: str):
     context = {
         "member": member,
         "is_self": is_self,
-        "hours": selectors.member_service_hours(member, shown["figures"]),
+        "hours": selectors.member_service_hours(member),
         "qr": qr_svg(url, title=member.name),
         "order_url": f"{ORDER_INTAKE_URL}?member={member.code}",
         **shown,

@@ -5,9 +5,9 @@ stored as the RRULE value ("FREQ=MONTHLY;BYDAY=1SA"); the pledge's start date, e
 visit time supply DTSTART and the bounds, so a written rule may not carry them itself.
 """
 
+import calendar
 import datetime as dt
 import functools
-import types
 
 from dateutil import rrule as dateutil_rrule
 from django.core.exceptions import ValidationError
@@ -114,22 +114,52 @@ def check_rule(text: str) -> str:
     return rule
 
 
-@functools.cache
-def _bounded_rule_class(horizon_year: int) -> type:
-    """dateutil's rrule, but giving up after `horizon_year`.
+# dateutil searches for a rule's next moment after UNTIL up to the year 9999 before it gives
+# up, so a rule that never occurs again (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30) costs seconds of
+# CPU. The rule is therefore run on the latest years before 9999 whose calendar is the same as
+# the pledge's years, where that search ends within a few decades, and the moments are moved
+# back. The Gregorian calendar repeats every 400 years (146,097 days, a whole number of weeks),
+# so such years always exist. Only dateutil's public API is used (rrulestr, replace, xafter).
+# The twin years end by 9998: a weekly rule's last week of 9999 reaches into the year 10000,
+# which dateutil cannot build (see _moments).
+LAST_TWIN_YEAR = dt.MAXYEAR - 1
 
-    For a rule that never occurs (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30), dateutil searches every
-    period up to the year 9999 even when UNTIL is set: seconds of CPU per attempt. This copy of
-    its iterator sees a calendar that ends at the horizon instead.
+
+def _same_calendar(year: int, twin: int) -> bool:
+    return calendar.isleap(year) == calendar.isleap(twin)
+
+
+@functools.cache
+def calendar_twin_offset(first_year: int, last_year: int) -> int:
+    """Years to add to first_year..last_year to reach the latest run of years (ending by 9998)
+    with the same calendar: the same weekday on 1 January and the same leap years, so that
+    every date falls on the same weekday and the days between any two dates stay the same."""
+    weekday = dt.date(first_year, 1, 1).weekday()
+    for offset in range(LAST_TWIN_YEAR - last_year, -1, -1):
+        if dt.date(first_year + offset, 1, 1).weekday() == weekday and all(
+            _same_calendar(year, year + offset) for year in range(first_year, last_year + 1)
+        ):
+            return offset
+    raise ValueError(f"no calendar twin for {first_year}..{last_year}")  # offset 0 always is
+
+
+def _moved(day: dt.date, years: int) -> dt.date:
+    return day.replace(year=day.year + years)
+
+
+def _moments(rule: dateutil_rrule.rrule, first: dt.datetime):
+    """rule.xafter(first, inc=True), ending where dateutil would step into the year 10000.
+
+    That happens only past the twin years (which end by 9998), so past every moment wanted.
     """
-    original = dateutil_rrule.rrule._iter
-    calendar_module = types.SimpleNamespace(**vars(dt))
-    calendar_module.MAXYEAR = horizon_year
-    namespace = {**vars(dateutil_rrule), "datetime": calendar_module}
-    bounded_iter = types.FunctionType(
-        original.__code__, namespace, original.__name__, original.__defaults__
-    )
-    return type("BoundedRule", (dateutil_rrule.rrule,), {"_iter": bounded_iter})
+    moments = rule.xafter(first, inc=True)
+    while True:
+        try:
+            yield next(moments)
+        except StopIteration:
+            return
+        except ValueError:  # "year 10000 is out of range", from datetime.date.fromordinal
+            return
 
 
 def occurrences(
@@ -149,23 +179,16 @@ def occurrences(
     until = min(until or ends_on, ends_on)
     if until < since:
         return []
-    parsed = dateutil_rrule.rrulestr(check_rule(rule), dtstart=dt.datetime.combine(starts_on, at))
-    last = dt.datetime.combine(until, dt.time.max)
-    bounded = _bounded_rule_class(until.year + 1)(
-        freq=parsed._freq,
-        dtstart=parsed._dtstart,
-        interval=parsed._interval,
-        wkst=parsed._wkst,
-        until=last,
-        cache=False,
-        **parsed._original_rule,
-    )
-    first = dt.datetime.combine(since, dt.time.min)
+    years = calendar_twin_offset(starts_on.year, until.year)
+    last = dt.datetime.combine(_moved(until, years), dt.time.max)
+    bounded = dateutil_rrule.rrulestr(
+        check_rule(rule), dtstart=dt.datetime.combine(_moved(starts_on, years), at)
+    ).replace(until=last)
     found = []
-    for moment in bounded.xafter(first, inc=True):
+    for moment in _moments(bounded, dt.datetime.combine(_moved(since, years), dt.time.min)):
         if moment > last or len(found) > MOST_VISITS:
             break
-        found.append(moment)
+        found.append(moment.replace(year=moment.year - years))
     return found
 
 

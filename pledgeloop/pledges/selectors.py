@@ -7,12 +7,12 @@ those scheduled on or before the day in question: a visit still ahead is not yet
 import datetime as dt
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from pledgeloop.orgs.models import Community
 from pledgeloop.people.models import Member
+from pledgeloop.service.models import ServiceRecord
 
 from .models import Pledge, Visit
 
@@ -40,7 +40,6 @@ class Figures:
     fulfilled: int = 0
     fulfilled_total: int = 0
     missed: int = 0
-    minutes: int = 0
     target: int = 0
 
     @classmethod
@@ -51,7 +50,6 @@ class Figures:
             total.fulfilled += p.visits_fulfilled
             total.fulfilled_total += p.visits_fulfilled_total
             total.missed += p.visits_missed
-            total.minutes += p.visits_fulfilled_total * p.duration_minutes
             total.target += p.target_visits
         return total
 
@@ -63,10 +61,6 @@ class Figures:
     @property
     def percent(self) -> int | None:
         return None if self.rate is None else round(self.rate * 100)
-
-    @property
-    def hours(self) -> float:
-        return round(self.minutes / 60, 1)
 
     @property
     def target_percent(self) -> int:
@@ -133,13 +127,9 @@ def member_public(member: Member, today: dt.date | None = None, upcoming: int = 
     return {"pledges": pledges, "figures": Figures.of(pledges), "next_visits": next_visits}
 
 
-def member_service_hours(member: Member, figures: Figures) -> float:
-    """Hours from service records (践诺) when the service app is installed; until then, the
-    planned length of the member's fulfilled pledge visits."""
-    if not apps.is_installed("pledgeloop.service"):
-        return figures.hours
-    record = apps.get_model("service", "ServiceRecord")
-    total = record.objects.filter(participants__member=member).aggregate(total=Sum("hours"))
+def member_service_hours(member: Member) -> float:
+    """The member's hours from their service records (践诺)."""
+    total = ServiceRecord.objects.filter(participants__member=member).aggregate(total=Sum("hours"))
     return float(round(total["total"] or 0, 1))
 
 

@@ -2,14 +2,13 @@
 
 Everything is computed from records by the database (Sum/Count/Avg with filters and
 subqueries), one query per table of members, never typed in and never summed in Python loops.
-Pledges and visits come from `pledgeloop.pledges` when that app is installed; without it the
-pledge columns are empty (None) and the annual review leaves pledge fulfilment out.
+Pledge fulfilment counts the visits (pledges.Visit) that fell due in the period by `due_on`:
+fulfilled ÷ (fulfilled + missed).
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.apps import apps
 from django.db.models import (
     Avg,
     Count,
@@ -26,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from pledgeloop.people.models import Member
+from pledgeloop.pledges.models import Pledge, Visit
 from pledgeloop.service.models import ServiceRecord
 
 from .models import Assessment, Review
@@ -65,45 +65,16 @@ def year_period(year: int) -> Period:
     return Period(_local(date(year, 1, 1)), _local(date(year + 1, 1, 1)))
 
 
-# --- pledges (optional app) ----------------------------------------------------------------
-
-VISIT_DATE_CANDIDATES = ("due_on", "date", "scheduled_for", "on", "due_at", "starts_at", "start")
+# --- pledges ------------------------------------------------------------------------------
 
 
-def pledge_models():
-    """(Pledge, Visit, the Visit date field name), or None while the pledges app is absent."""
-    if not apps.is_installed("pledgeloop.pledges"):
-        return None
-    try:
-        pledge = apps.get_model("pledges", "Pledge")
-        visit = apps.get_model("pledges", "Visit")
-    except LookupError:
-        return None
-    names = {f.name for f in visit._meta.get_fields()}
-    date_field = next((n for n in VISIT_DATE_CANDIDATES if n in names), None)
-    if date_field is None:
-        return None
-    return pledge, visit, date_field
-
-
-def _visit_period_q(date_field: str, visit_model, period: Period) -> Q:
-    field = visit_model._meta.get_field(date_field)
-    if field.get_internal_type() == "DateTimeField":
-        return Q(**{f"{date_field}__gte": period.start, f"{date_field}__lt": period.end})
-    return Q(
-        **{f"{date_field}__gte": period.first_day, f"{date_field}__lt": period.last_day_exclusive}
-    )
-
-
-def visits_in(period: Period):
+def visits_in(period: Period) -> QuerySet[Visit]:
     """Visits of the period that were due: fulfilled or missed (a visit still 'due' has not
-    had its chance yet and counts for neither side). None without the pledges app."""
-    found = pledge_models()
-    if found is None:
-        return None
-    _pledge, visit, date_field = found
-    return visit.objects.filter(
-        _visit_period_q(date_field, visit, period), state__in=["fulfilled", "missed"]
+    had its chance yet and counts for neither side)."""
+    return Visit.objects.filter(
+        due_on__gte=period.first_day,
+        due_on__lt=period.last_day_exclusive,
+        state__in=[Visit.State.FULFILLED, Visit.State.MISSED],
     )
 
 
@@ -118,59 +89,42 @@ def _count_subquery(qs, member_path: str) -> Subquery:
     )
 
 
-def _visit_member_path(visit_model) -> str:
-    names = {f.name for f in visit_model._meta.get_fields()}
-    return "member" if "member" in names else "pledge__member"
+COUNTED_PLEDGE_STATES = (
+    Pledge.State.APPROVED,
+    Pledge.State.ACTIVE,
+    Pledge.State.FULFILLED,
+    Pledge.State.LAPSED,
+)
 
 
-COUNTED_PLEDGE_STATES = ("approved", "active", "fulfilled", "lapsed")
-
-
-def pledges_in(period: Period):
+def pledges_in(period: Period) -> QuerySet[Pledge]:
     """Pledges that were approved and running at some time in the period."""
-    found = pledge_models()
-    if found is None:
-        return None
-    pledge = found[0]
-    qs = pledge.objects.filter(state__in=COUNTED_PLEDGE_STATES)
-    names = {f.name for f in pledge._meta.get_fields()}
-    if {"starts_on", "ends_on"} <= names:
-        qs = qs.filter(starts_on__lt=period.last_day_exclusive, ends_on__gte=period.first_day)
-    return qs
+    return Pledge.objects.filter(
+        state__in=COUNTED_PLEDGE_STATES,
+        starts_on__lt=period.last_day_exclusive,
+        ends_on__gte=period.first_day,
+    )
 
 
 def _with_pledges(members: QuerySet[Member], period: Period) -> QuerySet[Member]:
     visits = visits_in(period)
-    if visits is None:
-        return members.annotate(
-            pledges_count=Value(None, output_field=IntegerField()),
-            visits_due=Value(None, output_field=IntegerField()),
-            visits_fulfilled=Value(None, output_field=IntegerField()),
-        )
-    member_path = _visit_member_path(visits.model)
     return members.annotate(
         pledges_count=Coalesce(_count_subquery(pledges_in(period), "member"), 0),
-        visits_due=Coalesce(_count_subquery(visits, member_path), 0),
+        visits_due=Coalesce(_count_subquery(visits, "member"), 0),
         visits_fulfilled=Coalesce(
-            _count_subquery(visits.filter(state="fulfilled"), member_path), 0
+            _count_subquery(visits.filter(state=Visit.State.FULFILLED), "member"), 0
         ),
     )
 
 
 def pledge_titles(members: list[Member], period: Period) -> dict[int, list[str]]:
     """Titles of the period's pledges per member id (one query), for the showcase."""
-    pledges = pledges_in(period)
-    if pledges is None or not members:
+    if not members:
         return {}
-    names = {f.name for f in pledges.model._meta.get_fields()}
-    title = next((n for n in ("title", "what", "name") if n in names), None)
-    if title is None:
-        return {}
+    pledges = pledges_in(period).filter(member__in=members).order_by("pk")
     titles: dict[int, list[str]] = {}
-    for member_id, text in (
-        pledges.filter(member__in=members).order_by("pk").values_list("member_id", title)
-    ):
-        titles.setdefault(member_id, []).append(text)
+    for member_id, title in pledges.values_list("member_id", "title"):
+        titles.setdefault(member_id, []).append(title)
     return titles
 
 
@@ -281,15 +235,12 @@ def member_year_reviews(member: Member, year: int) -> QuerySet[Review]:
     )
 
 
-def member_year_visits(member: Member, year: int):
-    visits = visits_in(year_period(year))
-    if visits is None:
-        return None
-    _pledge, _visit, date_field = pledge_models()
+def member_year_visits(member: Member, year: int) -> QuerySet[Visit]:
     return (
-        visits.filter(**{_visit_member_path(visits.model): member})
+        visits_in(year_period(year))
+        .filter(member=member)
         .select_related("pledge")
-        .order_by(date_field, "pk")
+        .order_by("due_on", "pk")
     )
 
 

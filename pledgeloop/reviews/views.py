@@ -149,7 +149,6 @@ def showcase(request, community: str, year: int, quarter: int):
         "community": community,
         "members": members,
         "totals": selectors.showcase_totals(community, year, quarter),
-        "pledges_known": selectors.pledge_models() is not None,
     }
     return render(request, "reviews/showcase.html", context | _quarter_context(year, quarter))
 

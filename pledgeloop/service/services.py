@@ -28,7 +28,7 @@ class ServiceError(Exception):
 
 def checkin_max_hours() -> Decimal:
     """Longest stretch a check-in counts for; a forgotten check-out is capped here."""
-    return Decimal(str(getattr(settings, "PLEDGELOOP", {}).get("CHECKIN_MAX_HOURS", 8)))
+    return Decimal(settings.CHECKIN_MAX_HOURS)
 
 
 def hours_between(start: dt.datetime, end: dt.datetime) -> Decimal:

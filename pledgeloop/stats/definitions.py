@@ -19,22 +19,23 @@ Precisely:
 - resolution rate: orders triaged in the period (triaged_at) that are done now (done_at set)
   ÷ orders triaged in the period — a cohort, so it never exceeds 100 %.
 - on-order services: service records started in the period whose order has a Dispatch.
-- pledge fulfilment: pledge visits falling due in the period, up to today, that are
-  fulfilled ÷ those visits (None while pledges.Visit does not exist).
+- pledge fulfilment: pledge visits (pledges.Visit, by due_on) falling due in the period, up
+  to today, that are fulfilled ÷ those visits.
 """
 
+import datetime as dt
 from decimal import Decimal
 
-from django.apps import apps
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
 from pledgeloop.orders.models import Dispatch, Order
 from pledgeloop.people.models import Member
+from pledgeloop.pledges.models import Visit
 from pledgeloop.reviews.models import Review
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
-from .periods import Period, local_midnight
+from .periods import Period
 from .scope import Scope
 
 
@@ -143,52 +144,16 @@ def resolution_rate(scope: Scope, period: Period) -> float | None:
 # --- pledge visits (pledges.Visit, written by the pledges app) ---------------------------
 
 
-def visit_model():
-    try:
-        return apps.get_model("pledges", "Visit")
-    except LookupError:
-        return None
-
-
-def _visit_due_field(Visit) -> str | None:
-    names = {f.name: f for f in Visit._meta.get_fields() if hasattr(f, "get_internal_type")}
-    for name in ("due_on", "due_date", "due", "day", "date", "due_at", "scheduled_at", "starts_at"):
-        if name in names:
-            return name
-    return None
-
-
 def pledge_fulfilment(scope: Scope, period: Period) -> float | None:
     """Visits due in the period (up to today) that are fulfilled ÷ those visits."""
-    Visit = visit_model()
-    if Visit is None:
-        return None
-    due = _visit_due_field(Visit)
-    if due is None:
-        return None
-    today_end = timezone.localdate() + timezone.timedelta(days=1)
-    end_day = min(period.end, today_end)
+    end_day = min(period.end, timezone.localdate() + dt.timedelta(days=1))
     if end_day <= period.start:
         return None
-    is_datetime = Visit._meta.get_field(due).get_internal_type() == "DateTimeField"
-    low, high = (
-        (local_midnight(period.start), local_midnight(end_day))
-        if is_datetime
-        else (period.start, end_day)
-    )
-    field_names = {f.name for f in Visit._meta.get_fields()}
-    filters = {f"{due}__gte": low, f"{due}__lt": high}
-    if scope.street_id is not None and "street" in field_names:
-        filters["street_id"] = scope.street_id
-    if scope.community_id is not None:
-        filters["pledge__community_id" if "community" not in field_names else "community_id"] = (
-            scope.community_id
-        )
-    if scope.category_id is not None:
-        filters["pledge__category_id"] = scope.category_id
-    figures = Visit.objects.filter(**filters).aggregate(
-        all=Count("id"), done=Count("id", filter=Q(state="fulfilled"))
-    )
+    figures = Visit.objects.filter(
+        due_on__gte=period.start,
+        due_on__lt=end_day,
+        **scope.filters(community="pledge__community_id", category="pledge__category_id"),
+    ).aggregate(all=Count("id"), done=Count("id", filter=Q(state=Visit.State.FULFILLED)))
     return ratio(figures["done"], figures["all"])
 
 

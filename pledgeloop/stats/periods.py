@@ -81,12 +81,6 @@ def last_12_months(today: dt.date | None = None) -> Period:
     return Period(add_months(end, -12), end)
 
 
-def last_months(count: int, today: dt.date | None = None) -> Period:
-    today = today or timezone.localdate()
-    end = add_months(today.replace(day=1), 1)
-    return Period(add_months(end, -count), end)
-
-
 def parse(value: str | None, today: dt.date | None = None) -> Period:
     """A period from a query string: 2026, 2026-Q1, 2026-03, 12m (default)."""
     today = today or timezone.localdate()

@@ -7,8 +7,9 @@ by local day (settings.TIME_ZONE). A refresh recomputes only the (street, day) c
 changed since the last one: the days that model signals marked (stats/signals.py) and the
 days of rows whose id is above the marks of the last refresh (bulk inserts send no signals).
 `ensure_fresh()` runs before the dashboard reads, so what it shows is exact as of the
-request; `manage.py stats_refresh` (or the stats_refresh task, every minute) keeps the
-rollups warm so that this is cheap.
+request; the scheduler's `stats_refresh` job (tasks/schedule.py, every STATS_REFRESH_MINUTES)
+keeps the rollups warm so that this is cheap, and `manage.py stats_refresh` does the same by
+hand.
 """
 
 import datetime as dt

@@ -12,10 +12,9 @@ showcase_due            every admin, in the last week of a quarter (the quarterl
 
 import datetime as dt
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,6 +23,7 @@ from pledgeloop.orders.models import Dispatch, Order
 from pledgeloop.orders.selectors import WAITING
 from pledgeloop.orders.services import community_admins
 from pledgeloop.people.models import Role, RoleGrant
+from pledgeloop.pledges.models import Visit
 
 # Remind a member this many hours before their answer to an offered order is due.
 DISPATCH_REMIND_HOURS = 3
@@ -33,24 +33,7 @@ MISSED_LOOKBACK_DAYS = 14
 SHOWCASE_DAYS_BEFORE_QUARTER_END = 7
 
 
-def _url(name: str, *args) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
-def _visit_model():
-    try:
-        return apps.get_model("pledges", "Visit")
-    except LookupError:
-        return None
-
-
 def visits_due_tomorrow(*, now: dt.datetime | None = None) -> int:
-    Visit = _visit_model()
-    if Visit is None:
-        return 0
     tomorrow = timezone.localdate(now or timezone.now()) + dt.timedelta(days=1)
     sent = 0
     visits = Visit.objects.filter(state=Visit.State.DUE, due_on=tomorrow).select_related(
@@ -92,7 +75,7 @@ def dispatch_deadlines(*, now: dt.datetime | None = None) -> int:
                     title=_("Please answer order #%(n)s by %(time)s")
                     % {"n": offer.order_id, "time": at.strftime("%H:%M")},
                     body=_("If you do not answer, the order goes back to the needs list."),
-                    url=_url("orders:member_order", offer.order_id),
+                    url=reverse("orders:member_order", args=[offer.order_id]),
                     dedupe_key=f"dispatch:{offer.pk}:deadline",
                 )
             )
@@ -124,7 +107,7 @@ def orders_overdue(*, now: dt.datetime | None = None) -> int:
                         title=_("Order #%(n)s is overdue (%(category)s)")
                         % {"n": order.pk, "category": order.category.name},
                         body=order.description[:200],
-                        url=_url("console:order_detail", order.pk),
+                        url=reverse("console:order_detail", args=[order.pk]),
                         dedupe_key=f"order:{order.pk}:overdue:{which}",
                     )
                 )
@@ -132,9 +115,6 @@ def orders_overdue(*, now: dt.datetime | None = None) -> int:
 
 
 def visits_missed(*, now: dt.datetime | None = None) -> int:
-    Visit = _visit_model()
-    if Visit is None:
-        return 0
     today = timezone.localdate(now or timezone.now())
     visits = Visit.objects.filter(
         state=Visit.State.MISSED, due_on__gte=today - dt.timedelta(days=MISSED_LOOKBACK_DAYS)
@@ -160,7 +140,7 @@ def visits_missed(*, now: dt.datetime | None = None) -> int:
                         title=title,
                         body=_("%(name)s did not log this pledge visit.")
                         % {"name": visit.member.user.name},
-                        url=_url("pledges:detail", visit.pledge_id),
+                        url=reverse("pledges:detail", args=[visit.pledge_id]),
                         dedupe_key=f"visit:{visit.pk}:missed",
                     )
                 )
@@ -197,7 +177,8 @@ def showcase_due(*, now: dt.datetime | None = None) -> int:
                     title=_("The %(year)s Q%(q)s showcase is due by %(day)s")
                     % {"year": today.year, "q": quarter, "day": end.strftime("%m-%d")},
                     body=_("Check the quarter's records and reviews before the showcase."),
-                    url=_url("reviews:showcase"),
+                    # The console's home links each community's showcase and assessments.
+                    url=reverse("console:home"),
                     dedupe_key=f"showcase:{today.year}Q{quarter}",
                 )
             )

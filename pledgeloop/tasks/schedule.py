@@ -1,74 +1,95 @@
 """What runs when: every scheduled job, how often, and the tick that runs the due ones.
 
-A job is a plain idempotent function (run twice, same result). `run_due_jobs` runs each job
+A job is a plain idempotent function (run twice, same result), named here by the function
+itself: a job whose function is renamed or gone, or does not take the argument given here,
+fails when this module is imported, not silently at run time. `run_due_jobs` runs each job
 whose period has passed since its last run (kept in JobRun); the worker calls it through the
-self-re-enqueuing `reminders_tick` task (tasks.py). Jobs from apps that are not installed
-yet are skipped.
+self-re-enqueuing `reminders_tick` task (tasks.py) every REMINDERS_TICK_MINUTES, so no job
+runs more often than that.
 """
 
 import datetime as dt
+import inspect
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
+from pledgeloop.orders import jobs as order_jobs
+from pledgeloop.orders.throttle import intake_attempts_prune
+from pledgeloop.pledges import jobs as pledge_jobs
+from pledgeloop.stats.rollups import rollups_refresh
+
+from . import reminders
 from .models import JobRun
 
 log = logging.getLogger(__name__)
+
+ARGS = ("now", "today", None)
 
 
 @dataclass(frozen=True)
 class Job:
     name: str
-    path: str  # dotted path of the function
+    function: Callable
     every: dt.timedelta
-    arg: str = "now"  # the function takes now= (a datetime) or today= (a date)
+    arg: str | None = "now"  # the function takes now= (a datetime), today= (a date) or nothing
 
-    def function(self):
-        try:
-            return import_string(self.path)
-        except ImportError:
-            return None
+    def __post_init__(self):
+        if self.arg not in ARGS:
+            raise ValueError(f"job {self.name}: arg must be one of {ARGS}, not {self.arg!r}")
+        # Raises TypeError now if the function does not take exactly what run() passes it.
+        inspect.signature(self.function).bind(**({self.arg: None} if self.arg else {}))
+
+    @property
+    def path(self) -> str:
+        return f"{self.function.__module__}.{self.function.__qualname__}"
 
     def run(self, now: dt.datetime):
-        function = self.function()
-        if function is None:
-            return None
+        if self.arg is None:
+            return self.function()
         when = now if self.arg == "now" else timezone.localdate(now)
-        return function(**{self.arg: when})
+        return self.function(**{self.arg: when})
 
 
+MINUTE = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 
 JOBS = [
     # orders: offers nobody answered go back to the needs list (dispatch time-outs)
     # (orders/jobs.py also tells the community's admins which offers went unanswered)
-    Job("dispatch_time_outs", "pledgeloop.orders.jobs.time_out_dispatches", HOUR),
-    Job("expire_orders", "pledgeloop.orders.jobs.expire_orders", DAY),
+    Job("dispatch_time_outs", order_jobs.time_out_dispatches, HOUR),
+    Job("expire_orders", order_jobs.expire_orders, DAY),
+    # orders: anonymous intake attempts too old to count towards the limits (orders/throttle.py)
+    Job("intake_attempts_prune", intake_attempts_prune, DAY),
     # pledges: visits ahead, missed visits, party anniversaries
-    Job("generate_visits", "pledgeloop.pledges.jobs.generate_visits", DAY, arg="today"),
-    Job("mark_missed_visits", "pledgeloop.pledges.jobs.mark_missed_visits", DAY, arg="today"),
-    Job(
-        "party_anniversaries",
-        "pledgeloop.pledges.jobs.remind_anniversaries",
-        DAY,
-        arg="today",
-    ),
+    Job("generate_visits", pledge_jobs.generate_visits, DAY, arg="today"),
+    Job("mark_missed_visits", pledge_jobs.mark_missed_visits, DAY, arg="today"),
+    Job("party_anniversaries", pledge_jobs.remind_anniversaries, DAY, arg="today"),
     # reminders (tasks/reminders.py)
-    Job("visits_due_tomorrow", "pledgeloop.tasks.reminders.visits_due_tomorrow", HOUR),
-    Job("dispatch_deadlines", "pledgeloop.tasks.reminders.dispatch_deadlines", HOUR),
-    Job("orders_overdue", "pledgeloop.tasks.reminders.orders_overdue", HOUR),
-    Job("visits_missed", "pledgeloop.tasks.reminders.visits_missed", HOUR),
-    Job("showcase_due", "pledgeloop.tasks.reminders.showcase_due", DAY),
+    Job("visits_due_tomorrow", reminders.visits_due_tomorrow, HOUR),
+    Job("dispatch_deadlines", reminders.dispatch_deadlines, HOUR),
+    Job("orders_overdue", reminders.orders_overdue, HOUR),
+    Job("visits_missed", reminders.visits_missed, HOUR),
+    Job("showcase_due", reminders.showcase_due, DAY),
+    # stats: keep the indicator rollups warm (pages bring them up to date before reading)
+    Job("stats_refresh", rollups_refresh, settings.STATS_REFRESH_MINUTES * MINUTE, arg=None),
 ]
 JOBS_BY_NAME = {job.name: job for job in JOBS}
+if len(JOBS_BY_NAME) != len(JOBS):
+    raise ValueError("two scheduled jobs share a name")
+
+
+def tick_interval() -> dt.timedelta:
+    return settings.REMINDERS_TICK_MINUTES * MINUTE
 
 
 def job_run(*, job: Job, now: dt.datetime | None = None):
-    """Run one job now and note it; returns what the job returned (None: not installed)."""
+    """Run one job now and note it; returns what the job returned."""
     now = now or timezone.now()
     result = job.run(now)
     JobRun.objects.update_or_create(
@@ -83,8 +104,9 @@ def run_due_jobs(*, now: dt.datetime | None = None) -> dict[str, object]:
     now = now or timezone.now()
     last = dict(JobRun.objects.values_list("name", "last_run_at"))
     results = {}
-    # A few minutes' slack, so that an hourly tick that wakes a little early still runs them.
-    slack = dt.timedelta(minutes=5)
+    # Half a tick's slack, so that a tick that wakes a little early still runs the jobs that
+    # fall due about then, and an hourly job is not run a tick early either.
+    slack = tick_interval() / 2
     for job in JOBS:
         previous = last.get(job.name)
         if previous is not None and now - previous < job.every - slack:

@@ -1,10 +1,11 @@
 """Tasks for Django's tasks framework (django.tasks), run by `manage.py db_worker`.
 
-`reminders_tick` runs the due jobs and enqueues the next tick REMINDERS_TICK_MINUTES later,
-so one tick keeps the schedule going. `notifications_tick` empties the notifications outbox
-(notify.services.notifications_send) every NOTIFY_SEND_SECONDS the same way.
-`manage.py schedule_reminders` (run by `make run`) enqueues the first tick of each chain
-unless one is already waiting.
+`reminders_tick` runs the due jobs (schedule.py) and enqueues the next tick
+REMINDERS_TICK_MINUTES later, so one tick keeps the schedule going. `notifications_tick`
+empties the notifications outbox (notify.services.notifications_send) every
+NOTIFY_SEND_SECONDS the same way. `manage.py schedule_reminders` (run by `make run`) enqueues
+the first tick of each chain unless one is already waiting. Each tick forgets the results of
+its chain's ticks older than TICK_RESULTS_KEPT, so the task table does not grow.
 """
 
 import datetime as dt
@@ -15,36 +16,36 @@ from django.utils import timezone
 
 from pledgeloop.notify.services import notifications_send
 
-from .schedule import JOBS_BY_NAME, job_run, run_due_jobs
+from .schedule import run_due_jobs, tick_interval
 
-# Results of finished notification ticks are kept this long (one tick every few seconds).
+# Results of finished ticks are kept this long (one tick every few seconds or minutes).
 TICK_RESULTS_KEPT = dt.timedelta(hours=1)
 
 
-def tick_interval() -> dt.timedelta:
-    return dt.timedelta(minutes=getattr(settings, "REMINDERS_TICK_MINUTES", 60))
+def _forget_old_results(tick) -> None:
+    from django_tasks_db.models import DBTaskResult
 
-
-@task
-def run_job(name: str) -> str:
-    """Run one named job now (e.g. enqueued from the admin or a command)."""
-    return str(job_run(job=JOBS_BY_NAME[name]))
+    DBTaskResult.objects.filter(
+        task_path=tick.module_path,
+        status="SUCCESSFUL",
+        finished_at__lt=timezone.now() - TICK_RESULTS_KEPT,
+    ).delete()
 
 
 @task
 def reminders_tick() -> dict:
+    """Run the scheduled jobs that are due, then queue the next tick."""
     try:
         results = run_due_jobs()
     finally:
         reminders_tick.using(run_after=timezone.now() + tick_interval()).enqueue()
+        _forget_old_results(reminders_tick)
     return {name: str(result) for name, result in results.items()}
 
 
 @task
 def notifications_tick() -> int:
     """Send every waiting notification, in batches, then queue the next tick."""
-    from django_tasks_db.models import DBTaskResult
-
     sent = 0
     try:
         while batch := notifications_send():
@@ -53,11 +54,7 @@ def notifications_tick() -> int:
         notifications_tick.using(
             run_after=timezone.now() + dt.timedelta(seconds=settings.NOTIFY_SEND_SECONDS)
         ).enqueue()
-        DBTaskResult.objects.filter(
-            task_path=notifications_tick.module_path,
-            status="SUCCESSFUL",
-            finished_at__lt=timezone.now() - TICK_RESULTS_KEPT,
-        ).delete()
+        _forget_old_results(notifications_tick)
     return sent
 
 

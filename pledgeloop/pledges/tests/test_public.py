@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import icalendar
 import pytest
@@ -13,6 +14,7 @@ from pypdf import PdfReader
 
 from pledgeloop.pledges import jobs, services
 from pledgeloop.pledges.models import Pledge
+from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
 from .conftest import make_member, make_pledge
 
@@ -144,6 +146,23 @@ def test_the_member_page_shows_pledges_schedule_figures_and_a_way_to_ask(world, 
     assert f'href="/order/new/?member={member.code}"' in text
     assert reverse("pledges:member_schedule", args=[member.code]) in text
     assert "13900000103" not in text and "政治生日" not in text
+
+
+def test_the_member_page_counts_the_hours_of_the_members_service_records(world, member, client):
+    other = make_member(world, "13900000188", "钱二")
+    started = timezone.now() - dt.timedelta(days=3)
+    for hours, members in [("1.5", [member, other]), ("1", [member]), ("4", [other])]:
+        record = ServiceRecord.objects.create(
+            street=world.street,
+            community=world.community,
+            started_at=started,
+            ended_at=started + dt.timedelta(hours=float(hours)),
+            hours=Decimal(hours),
+        )
+        for m in members:
+            ServiceParticipant.objects.create(street=world.street, record=record, member=m)
+    page = client.get(reverse("pledges:member_page", args=[member.code]))
+    assert "<strong>2.5</strong>" in page.text
 
 
 def test_contact_shows_only_when_the_member_opted_in(world, member, client):

@@ -4,7 +4,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.utils import timezone
 
+from pledgeloop.orgs.models import Category
+from pledgeloop.people.models import Member
+from pledgeloop.pledges.models import Pledge, Visit
 from pledgeloop.service.models import ServiceRecord
 from pledgeloop.stats import definitions, indicators, periods, rollups
 from pledgeloop.stats.models import MemberYear
@@ -119,9 +124,101 @@ def test_a_community_without_members_has_no_participation_rate(kind, figures):
     assert figures_for(kind, Scope(street_id=10**6), MARCH)["participation_rate"] is None
 
 
-def test_pledge_fulfilment_is_none_or_a_fraction(street):
-    value = definitions.pledge_fulfilment(street, MARCH)
-    assert value is None or 0 <= value <= 1
+# --- pledge fulfilment: visits due in the period, up to today, fulfilled ÷ due -------------
+
+F, M, D = Visit.State.FULFILLED, Visit.State.MISSED, Visit.State.DUE
+
+
+def _pledge(world, member, category) -> Pledge:
+    return Pledge.objects.create(
+        street=member.street,
+        community=member.community,
+        member=member,
+        category=category,
+        title="每周探望独居老人",
+        beneficiary_kind=Pledge.Beneficiary.GROUP,
+        beneficiary_name="独居老人",
+        rrule="FREQ=WEEKLY",
+        starts_on=dt.date(2026, 2, 1),
+        ends_on=dt.date(2026, 6, 30),
+        target_visits=10,
+        state=Pledge.State.ACTIVE,
+    )
+
+
+def _visits(pledge: Pledge, *days_and_states) -> None:
+    for day, state in days_and_states:
+        Visit.objects.create(
+            street=pledge.street,
+            pledge=pledge,
+            member=pledge.member,
+            scheduled_at=at(day.year, day.month, day.day, 9),
+            due_on=day,
+            state=state,
+            fulfilled_at=at(day.year, day.month, day.day, 11) if state == F else None,
+        )
+
+
+@pytest.fixture
+def pledge_visits(figures):
+    """张三 (星港湾, category A) and 李四 (腾飞, category B) in March 2026, with visits around
+    it and one in the other street:
+
+      张三  02-23 F | 03-02 F, 03-09 F, 03-16 M, 03-23 F, 03-30 D | 04-06 D
+      李四  03-05 F, 03-19 M
+      远方  03-10 M (the other street)
+    """
+    w = figures.world
+    zhang = _pledge(w, figures.members["zhang"], figures.a)
+    _visits(
+        zhang,
+        (dt.date(2026, 2, 23), F),
+        (dt.date(2026, 3, 2), F),
+        (dt.date(2026, 3, 9), F),
+        (dt.date(2026, 3, 16), M),
+        (dt.date(2026, 3, 23), F),
+        (dt.date(2026, 3, 30), D),
+        (dt.date(2026, 4, 6), D),
+    )
+    _visits(
+        _pledge(w, figures.members["li"], figures.b),
+        (dt.date(2026, 3, 5), F),
+        (dt.date(2026, 3, 19), M),
+    )
+    far = Member.objects.get(user__name="远方")
+    _visits(
+        _pledge(w, far, Category.objects.filter(street=far.street).first()),
+        (dt.date(2026, 3, 10), M),
+    )
+    return figures
+
+
+def fulfilment(kind, scope, period, today: dt.date):
+    moment = timezone.make_aware(dt.datetime.combine(today, dt.time(12)))
+    with time_machine.travel(moment, tick=False):
+        return figures_for(kind, scope, period)["pledge_fulfilment"]
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_pledge_fulfilment_is_visits_fulfilled_over_visits_due(kind, pledge_visits, street, here):
+    w = pledge_visits.world
+    after = dt.date(2026, 4, 10)
+    # March, street: 张三 5 visits (3 fulfilled; the one still due counts as not fulfilled),
+    # 李四 2 (1 fulfilled); February, April and the other street are left out.
+    assert fulfilment(kind, street, MARCH, after) == pytest.approx(4 / 7)
+    assert fulfilment(kind, here, MARCH, after) == pytest.approx(3 / 5)
+    by_category = Scope(street_id=w.street.pk, category_id=pledge_visits.b.pk)
+    assert fulfilment(kind, by_category, MARCH, after) == pytest.approx(1 / 2)
+    assert fulfilment(kind, Scope(), MARCH, after) == pytest.approx(4 / 8)
+    # On 16 March only the visits due by then count: 03-02 F, 03-05 F, 03-09 F, 03-16 M.
+    assert fulfilment(kind, street, MARCH, dt.date(2026, 3, 16)) == pytest.approx(3 / 4)
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_pledge_fulfilment_without_visits_due_is_no_data(kind, pledge_visits, street):
+    assert fulfilment(kind, street, EMPTY, dt.date(2026, 4, 10)) is None
+    # A period that has not begun yet.
+    assert fulfilment(kind, street, APRIL, dt.date(2026, 3, 20)) is None
 
 
 def test_rollups_match_the_plain_definitions_for_every_scope_and_period(figures):

@@ -6,12 +6,12 @@ import pytest
 from django.utils import timezone
 
 from pledgeloop.notify.models import Notification
-from pledgeloop.orders.models import Dispatch, Order
+from pledgeloop.orders.models import Dispatch, IntakeAttempt, Order
 from pledgeloop.orgs.models import Category
 from pledgeloop.pledges.models import Pledge, Visit
 from pledgeloop.tasks import reminders
 from pledgeloop.tasks.models import JobRun
-from pledgeloop.tasks.schedule import run_due_jobs
+from pledgeloop.tasks.schedule import JOBS, run_due_jobs
 from pledgeloop.tasks.tasks import (
     notifications_tick,
     reminders_tick,
@@ -133,25 +133,53 @@ def test_quarter_end():
 
 def test_due_jobs_run_once_per_period(world):
     now = timezone.now()
+    IntakeAttempt.objects.create(phone="13800000001", at=now - dt.timedelta(days=3))
+    # Old enough to be pruned two hours from now, but the prune runs once a day.
+    IntakeAttempt.objects.create(phone="13800000002", at=now - dt.timedelta(hours=47))
     first = run_due_jobs(now=now)
-    assert "orders_overdue" in first and "generate_visits" in first
-    assert run_due_jobs(now=now + dt.timedelta(minutes=10)) == {}
-    hourly = run_due_jobs(now=now + dt.timedelta(hours=1))
-    assert "orders_overdue" in hourly and "generate_visits" not in hourly
-    assert JobRun.objects.count() == len(first)
+    assert set(first) == {job.name for job in JOBS}
+    assert "failed" not in first.values()
+    assert IntakeAttempt.objects.count() == 1
+    # Ten minutes on, only what runs every few minutes; an hour on, the hourly jobs too.
+    frequent = {job.name for job in JOBS if job.every <= dt.timedelta(minutes=10)}
+    assert set(run_due_jobs(now=now + dt.timedelta(minutes=10))) == frequent == {"stats_refresh"}
+    hourly = {job.name for job in JOBS if job.every <= dt.timedelta(hours=1)}
+    assert set(run_due_jobs(now=now + dt.timedelta(hours=2))) == hourly
+    assert IntakeAttempt.objects.count() == 1
+    assert JobRun.objects.get(name="intake_attempts_prune").last_run_at == now
+    assert "intake_attempts_prune" in run_due_jobs(now=now + dt.timedelta(days=1))
+    assert not IntakeAttempt.objects.exists()
 
 
-def test_the_tick_runs_jobs_and_queues_the_next_tick(world):
+def test_an_hourly_job_waits_for_its_hour_even_with_ticks_every_few_minutes(world, settings):
+    settings.REMINDERS_TICK_MINUTES = 5
+    now = timezone.now()
+    run_due_jobs(now=now)
+    assert "orders_overdue" not in run_due_jobs(now=now + dt.timedelta(minutes=55))
+    assert "orders_overdue" in run_due_jobs(now=now + dt.timedelta(minutes=59))
+
+
+def test_the_tick_runs_jobs_and_queues_the_next_tick(world, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.REMINDERS_TICK_MINUTES = 7
     assert schedule_start() is True
     assert tick_waiting()
     assert schedule_start() is False  # starting again adds no second chain
+    old = reminders_tick.enqueue()
+    DBTaskResult.objects.filter(pk=old.id).update(
+        status="SUCCESSFUL", finished_at=timezone.now() - dt.timedelta(hours=2)
+    )
     result = reminders_tick.call()
     assert "orders_overdue" in result
-    from django_tasks_db.models import DBTaskResult
-
+    # The old tick's result is forgotten; the first (never run by a worker here) and the
+    # next one wait, the next in 7 minutes.
+    assert not DBTaskResult.objects.filter(pk=old.id).exists()
     waiting = DBTaskResult.objects.filter(task_path=reminders_tick.module_path, status="READY")
-    assert waiting.count() == 2  # the first (never run by a worker here) and the next one
-    assert max(w.run_after for w in waiting) > timezone.now() + dt.timedelta(minutes=50)
+    assert waiting.count() == 2
+    (next_run,) = [w.run_after for w in waiting if w.run_after.year < 9999]
+    soon = timezone.now() + dt.timedelta(minutes=7)
+    assert soon - dt.timedelta(seconds=5) < next_run <= soon
 
 
 def test_the_notifications_tick_empties_the_outbox_and_queues_the_next(world, settings):

@@ -1,4 +1,5 @@
-"""Bring the indicator rollups up to date (run every minute); --full rebuilds them."""
+"""Bring the indicator rollups up to date now (the scheduler's stats_refresh job does it every
+STATS_REFRESH_MINUTES); --full rebuilds them."""
 
 from django.core.management.base import BaseCommand
 

@@ -1,0 +1,280 @@
+"""Every scheduled job runs through the worker, and the schedule refuses a job it cannot run.
+
+The worker path is the one `make run` uses: a `reminders_tick` queued in the database, run by
+`manage.py db_worker`, runs the jobs that are due (schedule.run_due_jobs). SCENARIOS holds,
+for every job in schedule.JOBS, what to set up before the tick and what the job must have
+changed after it; a job added to the schedule without a scenario fails here.
+"""
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from pledgeloop.notify.models import Notification
+from pledgeloop.orders.models import Dispatch, IntakeAttempt, Order
+from pledgeloop.orders.tests.loop import dispatched_order, new_order, triaged_order
+from pledgeloop.orgs.models import Category
+from pledgeloop.pledges.models import Pledge, Visit
+from pledgeloop.service.models import ServiceParticipant, ServiceRecord
+from pledgeloop.stats import rollups
+from pledgeloop.stats.models import DayFigures
+from pledgeloop.tasks import reminders
+from pledgeloop.tasks.schedule import DAY, JOBS, Job
+from pledgeloop.tasks.tasks import reminders_tick
+
+# A Sunday in the last week of the third quarter, so that the showcase reminder is due too.
+NOW = dt.datetime(2026, 9, 27, 10, 0)
+TODAY = NOW.date()
+
+SCENARIOS: dict[str, Callable] = {}
+
+
+def scenario(name: str):
+    def register(arrange):
+        SCENARIOS[name] = arrange
+        return arrange
+
+    return register
+
+
+def _now() -> dt.datetime:
+    return timezone.make_aware(NOW)
+
+
+def _pledge(world, **fields) -> Pledge:
+    values = {
+        "street": world.street,
+        "community": world.community,
+        "member": world.member.member,
+        "category": Category.objects.filter(street=world.street).first(),
+        "title": "每周为独居老人测血压",
+        "beneficiary_kind": Pledge.Beneficiary.RESIDENT,
+        "beneficiary_resident": world.resident_here,
+        "rrule": "FREQ=WEEKLY",
+        "starts_on": TODAY - dt.timedelta(days=30),
+        "ends_on": TODAY + dt.timedelta(days=300),
+        "target_visits": 40,
+        "state": Pledge.State.ACTIVE,
+    }
+    return Pledge.objects.create(**(values | fields))
+
+
+def _visit(world, day: dt.date, state=Visit.State.DUE) -> Visit:
+    # 14:00, away from the pledge's own 09:00 visits that generate_visits adds.
+    return Visit.objects.create(
+        street=world.street,
+        pledge=_pledge(world),
+        member=world.member.member,
+        scheduled_at=timezone.make_aware(dt.datetime.combine(day, dt.time(14))),
+        due_on=day,
+        state=state,
+        fulfilled_at=_now() if state == Visit.State.FULFILLED else None,
+    )
+
+
+def _notified(dedupe_key: str) -> set[str]:
+    return set(
+        Notification.objects.filter(dedupe_key=dedupe_key).values_list("user__name", flat=True)
+    )
+
+
+@scenario("dispatch_time_outs")
+def _(world):
+    order, offer = dispatched_order(world)
+    Dispatch.objects.filter(pk=offer.pk).update(respond_by=_now() - dt.timedelta(minutes=1))
+
+    def check():
+        assert Dispatch.objects.get(pk=offer.pk).state == Dispatch.State.TIMED_OUT
+        assert Order.objects.get(pk=order.pk).state == Order.State.TRIAGED
+
+    return check
+
+
+@scenario("expire_orders")
+def _(world):
+    gone = new_order(
+        world,
+        window_start=_now() - dt.timedelta(days=3),
+        window_end=_now() - dt.timedelta(days=2),
+    )
+
+    def check():
+        assert Order.objects.get(pk=gone.pk).state == Order.State.EXPIRED
+
+    return check
+
+
+@scenario("intake_attempts_prune")
+def _(world):
+    IntakeAttempt.objects.create(ip="10.0.0.1", phone="13800000001", at=_now() - 3 * DAY)
+    fresh = IntakeAttempt.objects.create(ip="10.0.0.2", phone="13800000002", at=_now())
+
+    def check():
+        assert list(IntakeAttempt.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+    return check
+
+
+@scenario("generate_visits")
+def _(world):
+    pledge = _pledge(world)
+
+    def check():
+        # Weekly from a month ago up to the 90 days ahead: the next visit is there.
+        assert pledge.visits.filter(due_on__gt=TODAY).exists()
+
+    return check
+
+
+@scenario("mark_missed_visits")
+def _(world):
+    visit = _visit(world, TODAY - dt.timedelta(days=10))
+
+    def check():
+        assert Visit.objects.get(pk=visit.pk).state == Visit.State.MISSED
+
+    return check
+
+
+@scenario("party_anniversaries")
+def _(world):
+    member = world.member.member
+    member.party_join_date = dt.date(1996, TODAY.month, TODAY.day)
+    member.save(update_fields=["party_join_date"])
+    key = f"anniversary:{member.pk}:{TODAY.isoformat()}:0d"
+
+    def check():
+        assert _notified(key) == {"张三"}
+
+    return check
+
+
+@scenario("visits_due_tomorrow")
+def _(world):
+    visit = _visit(world, TODAY + dt.timedelta(days=1))
+
+    def check():
+        assert _notified(f"visit:{visit.pk}:due") == {"张三"}
+
+    return check
+
+
+@scenario("dispatch_deadlines")
+def _(world):
+    _order, offer = dispatched_order(world)
+    Dispatch.objects.filter(pk=offer.pk).update(respond_by=_now() + dt.timedelta(hours=1))
+
+    def check():
+        assert _notified(f"dispatch:{offer.pk}:deadline") == {"张三"}
+
+    return check
+
+
+@scenario("orders_overdue")
+def _(world):
+    order = triaged_order(world)
+    Order.objects.filter(pk=order.pk).update(respond_by=_now() - dt.timedelta(hours=1))
+
+    def check():
+        assert _notified(f"order:{order.pk}:overdue:respond") == {"星港湾书记", "街道管理员"}
+
+    return check
+
+
+@scenario("visits_missed")
+def _(world):
+    visit = _visit(world, TODAY - dt.timedelta(days=5), state=Visit.State.MISSED)
+
+    def check():
+        assert _notified(f"visit:{visit.pk}:missed") == {"张三", "星港湾书记", "街道管理员"}
+
+    return check
+
+
+@scenario("showcase_due")
+def _(world):
+    def check():
+        notes = Notification.objects.filter(dedupe_key="showcase:2026Q3")
+        assert {n.user.name for n in notes} == {"星港湾书记", "腾飞书记", "街道管理员"}
+        assert {n.url for n in notes} == {"/console/"}
+
+    return check
+
+
+@scenario("stats_refresh")
+def _(world):
+    rollups.rollups_refresh()  # built once; the job must notice what came after
+    # bulk_create sends no signals: only the refresh's own look at new rows finds these.
+    started = _now() - dt.timedelta(days=1)
+    [record] = ServiceRecord.objects.bulk_create(
+        [
+            ServiceRecord(
+                street=world.street,
+                community=world.community,
+                category=Category.objects.filter(street=world.street).first(),
+                started_at=started,
+                ended_at=started + dt.timedelta(hours=2),
+                hours=Decimal(2),
+            )
+        ]
+    )
+    ServiceParticipant.objects.bulk_create(
+        [ServiceParticipant(street=world.street, record=record, member=world.member.member)]
+    )
+
+    def check():
+        assert not rollups.needs_refresh()
+        day = DayFigures.objects.filter(street=world.street, day=TODAY - dt.timedelta(days=1))
+        assert sum(row.records for row in day) == 1
+
+    return check
+
+
+def run_worker() -> dict:
+    """Queue a tick and let `manage.py db_worker` run what is ready; the tick's result."""
+    reminders_tick.enqueue()
+    call_command(
+        "db_worker",
+        "--batch",
+        "--no-startup-delay",
+        "--interval",
+        "0",
+        "--worker-id",
+        "test",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    [result] = DBTaskResult.objects.filter(
+        task_path=reminders_tick.module_path, status="SUCCESSFUL"
+    )
+    return result.return_value
+
+
+def test_every_scheduled_job_has_a_worker_scenario():
+    assert {job.name for job in JOBS} == set(SCENARIOS)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", [job.name for job in JOBS])
+def test_each_scheduled_job_runs_through_the_worker(name, world):
+    with time_machine.travel(_now(), tick=False):
+        check = SCENARIOS[name](world)
+        results = run_worker()
+    assert results[name] != "failed"
+    check()
+
+
+def test_a_job_is_refused_when_its_function_does_not_take_what_the_schedule_passes():
+    with pytest.raises(TypeError):
+        Job("showcase_due", reminders.showcase_due, DAY, arg="today")
+    with pytest.raises(TypeError):
+        Job("stats_refresh", rollups.rollups_refresh, DAY)  # takes no now=
+    with pytest.raises(ValueError, match="arg must be one of"):
+        Job("showcase_due", reminders.showcase_due, DAY, arg="when")
