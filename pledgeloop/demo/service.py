@@ -16,11 +16,10 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.apps import apps
 from django.utils import timezone
 
 from pledgeloop.people.models import Member, Resident
-from pledgeloop.pledges.models import visit_grace_days
+from pledgeloop.pledges.models import Visit, visit_grace_days
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
 PARTICIPATION = {"earlier": 0.40, "latest": 0.60}
@@ -146,7 +145,6 @@ class Writer:
 
 def _visit_records(ctx, writer: Writer, members: dict[int, Member]) -> None:
     """Fulfilled pledge visits (from the pledges step) that have no record yet get one."""
-    Visit = apps.get_model("pledges", "Visit")
     visits = (
         Visit.objects.filter(street=ctx.street, state=Visit.State.FULFILLED)
         .exclude(service_records__isnull=False)
@@ -181,7 +179,6 @@ def _trim_visits(ctx, tally: Tally, active: list[Member]) -> None:
     login, stay) did not happen after all: they become missed (or stay due while still within
     the grace period). Nothing is changed when the pledges step already fits.
     """
-    Visit = apps.get_model("pledges", "Visit")
 
     grace_start = ctx.today - dt.timedelta(days=visit_grace_days())
     fulfilled = Visit.objects.filter(street=ctx.street, state=Visit.State.FULFILLED)
@@ -298,7 +295,6 @@ def _balance(writer: Writer, chosen, measure, spans, hours=HOURS) -> None:
 
 def _mark_visits_fulfilled(writer: Writer) -> None:
     """Visits that got a record here are fulfilled (they already were; keep fulfilled_at)."""
-    Visit = apps.get_model("pledges", "Visit")
     ids = [r.visit_id for r in writer.records if r.visit_id]
     if ids:
         Visit.objects.filter(pk__in=ids, fulfilled_at__isnull=True).update(
