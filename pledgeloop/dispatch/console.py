@@ -9,16 +9,13 @@ a door-to-door visit, each order's full history, and printable intake QR codes. 
 thin: access through orders.access, changes through orders.services.
 """
 
-import logging
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,14 +25,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from pledgeloop.lib.geo import walking_minutes
 from pledgeloop.lib.qr import qr_svg
 from pledgeloop.orders import access, selectors, services
-from pledgeloop.orders.models import Dispatch, Order, OrderError, OrderEvent
+from pledgeloop.orders.models import Order, OrderError, OrderEvent
 from pledgeloop.orders.qr import intake_url_for_community, intake_url_for_site
 from pledgeloop.orgs.models import Category, Site
 from pledgeloop.people import access as people_access
-from pledgeloop.people.models import Member, PhoneView
+from pledgeloop.people.models import Member
+from pledgeloop.people.services import phone_view_record
 
 from .forms import (
     ALL,
@@ -47,9 +44,9 @@ from .forms import (
     RejectForm,
     StaffIntakeForm,
 )
+from .selectors import dispatch_candidates
 from .suggestions import candidates_for_order
 
-audit = logging.getLogger("pledgeloop.audit")
 PAGE_SIZE = 50
 # The member picker shows this many first; the rest fold away under "more members".
 PICKER_FIRST = 12
@@ -108,7 +105,7 @@ def needs_list(request):
     elif filters["state"] != ALL:
         listed = listed.filter(state=filters["state"])
     if filters["overdue"]:
-        listed = listed.filter(selectors.overdue_q(now))
+        listed = listed.filter(Order.overdue_q(now))
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     chips = [
         {
@@ -199,85 +196,6 @@ def needs_bulk(request):
 
 
 # --- one order -----------------------------------------------------------------------------
-
-
-@dataclass
-class Candidate:
-    """A member the admin may dispatch to, with what the picker shows about them."""
-
-    member: Member
-    same_community: bool
-    skilled: bool
-    load: int
-    minutes: float | None
-
-    @property
-    def full(self) -> bool:
-        return self.load >= self.member.capacity
-
-    @property
-    def sort_key(self) -> tuple:
-        return (
-            not self.same_community,
-            not self.skilled,
-            self.full,
-            self.minutes is None,
-            self.minutes or 0,
-            self.member.user.name_pinyin,
-        )
-
-
-def dispatch_candidates(order: Order) -> list[Candidate]:
-    """Active members of the order's street: its community first, skill match, spare capacity,
-    then walking minutes from their home point (DESIGN.md §6 distances)."""
-    taken = (
-        Order.objects.filter(assigned_member=OuterRef("pk"), state__in=list(Order.TAKEN))
-        .order_by()
-        .values("assigned_member")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    offered = (
-        Dispatch.objects.filter(member=OuterRef("pk"), state=Dispatch.State.OFFERED)
-        .order_by()
-        .values("member")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    skill = Member.skills.through.objects.filter(
-        member_id=OuterRef("pk"), category_id=order.category_id
-    )
-    members = (
-        Member.objects.filter(street_id=order.street_id, active=True)
-        .select_related("user", "community")
-        .annotate(
-            skilled=Exists(skill),
-            taken=Coalesce(Subquery(taken, output_field=IntegerField()), Value(0)),
-            offered=Coalesce(Subquery(offered, output_field=IntegerField()), Value(0)),
-        )
-    )
-    point = (order.latitude, order.longitude)
-    candidates = []
-    for member in members:
-        minutes = None
-        if None not in (*point, member.home_latitude, member.home_longitude):
-            minutes = walking_minutes(
-                float(member.home_latitude),
-                float(member.home_longitude),
-                float(point[0]),
-                float(point[1]),
-            )
-        candidates.append(
-            Candidate(
-                member=member,
-                same_community=member.community_id == order.community_id,
-                skilled=member.skilled,
-                load=member.taken + member.offered,
-                minutes=minutes,
-            )
-        )
-    candidates.sort(key=lambda c: c.sort_key)
-    return candidates
 
 
 def _detail_context(request, order: Order, **extra) -> dict:
@@ -391,20 +309,16 @@ def _dispatch(request, order: Order):
 
 
 def _reveal_phone(request, order: Order):
-    """Show the whole number once, to an admin of the community, and log that it was seen."""
+    """POST "show full number": the audited act. Shows the whole number once, to an admin of
+    the community; people.services.phone_view_record logs that it was seen."""
     if not access.admin_sees_full_phone(request.user, order):
         raise PermissionDenied
-    if order.resident_id:
-        PhoneView.objects.create(
-            street_id=order.street_id,
-            viewer=request.user,
-            resident=order.resident,
-            context=f"order #{order.pk}",
-        )
-    else:
-        # PhoneView needs a Resident; an order from someone not (yet) on the resident list
-        # is logged to the audit log instead.
-        audit.warning("phone view: user %s saw the number of order #%s", request.user.pk, order.pk)
+    phone_view_record(
+        viewer=request.user,
+        street_id=order.street_id,
+        resident=order.resident,
+        context=f"order #{order.pk}",
+    )
     context = _detail_context(request, order, full_phone=order.phone)
     return render(request, "console/orders/detail.html", context)
 

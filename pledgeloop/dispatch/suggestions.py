@@ -10,14 +10,13 @@ however many orders or members there are.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.orders import access
-from pledgeloop.orders.models import Dispatch, Order
+from pledgeloop.orders.models import Order
+from pledgeloop.orders.selectors import member_load_subquery
 from pledgeloop.people.models import Member
 from pledgeloop.service.models import ServiceParticipant
 
@@ -113,29 +112,12 @@ def triaged_orders(user, community_id: int | None = None) -> list[Order]:
 
 
 def candidate_members(street_ids) -> list[Member]:
-    """Active members of these streets, each with ``load`` (taken orders plus offers waiting)
-    and ``skill_ids``; three queries in all."""
-    taken = (
-        Order.objects.filter(assigned_member=OuterRef("pk"), state__in=list(Order.TAKEN))
-        .order_by()
-        .values("assigned_member")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    offered = (
-        Dispatch.objects.filter(member=OuterRef("pk"), state=Dispatch.State.OFFERED)
-        .order_by()
-        .values("member")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    """Active members of these streets, each with ``load`` (orders.selectors'
+    member_load_subquery) and ``skill_ids``; two queries in all."""
     members = list(
         Member.objects.filter(street_id__in=list(street_ids), active=True)
         .select_related("user", "community")
-        .annotate(
-            taken=Coalesce(Subquery(taken, output_field=IntegerField()), Value(0)),
-            offered=Coalesce(Subquery(offered, output_field=IntegerField()), Value(0)),
-        )
+        .annotate(load=member_load_subquery())
         .order_by("pk")
     )
     skills = defaultdict(set)
@@ -143,7 +125,6 @@ def candidate_members(street_ids) -> list[Member]:
     for member_id, category_id in through.values_list("member_id", "category_id"):
         skills[member_id].add(category_id)
     for member in members:
-        member.load = member.taken + member.offered
         member.skill_ids = frozenset(skills[member.pk])
     return members
 

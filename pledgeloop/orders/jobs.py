@@ -56,10 +56,11 @@ def time_out_dispatches(*, now: dt.datetime | None = None) -> int:
 
 
 def orders_to_expire(now: dt.datetime) -> Q:
-    waiting = Q(state__in=[Order.State.SUBMITTED, Order.State.TRIAGED])
+    # Not Order.WAITING: a dispatched order waits for the member's answer, not for expiry.
+    untaken = [s for s, moves in Order.TRANSITIONS.items() if Order.State.EXPIRED in moves]
     window_gone = Q(recurrence="", window_end__lt=now - EXPIRE_AFTER_WINDOW)
     long_late = Q(finish_by__lt=now - EXPIRE_AFTER_DEADLINE)
-    return waiting & (window_gone | long_late)
+    return Q(state__in=untaken) & (window_gone | long_late)
 
 
 def expire_orders(*, now: dt.datetime | None = None) -> int:

@@ -4,14 +4,17 @@
     side exits: rejected, cancelled, expired; a declined or timed-out dispatch, a hand-back,
     a transfer or a "not solved" review return the order to the needs list (triaged).
 
-State changes happen only in orders/services.py, which calls `Order.transition_to`; every
-change writes an OrderEvent (who, when, why, from where).
+State changes happen only in orders/services.py, through lib.transitions (checked against
+`Order.TRANSITIONS`); every change writes an OrderEvent (who, when, why, from where).
 """
 
+import operator
 import secrets
+from functools import reduce
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -184,7 +187,17 @@ class Order(models.Model):
         State.IN_SERVICE,
     }
     CANCELLABLE = {State.SUBMITTED, State.TRIAGED, State.DISPATCHED, State.ACCEPTED}
+    # Waiting for a member to take it (the response deadline runs), and taken by one (the
+    # finish deadline runs). Lists, templates and jobs read these, never the state names.
+    WAITING = {State.SUBMITTED, State.TRIAGED, State.DISPATCHED}
     TAKEN = {State.ACCEPTED, State.IN_SERVICE}
+    # Overdue (DESIGN.md §3), the one rule: each deadline, the states in which it runs, and
+    # the field holding it. An order is overdue once any deadline running for it has passed.
+    # is_overdue / overdue_deadlines (Python) and overdue_q (SQL) are both built from it.
+    DEADLINES = (
+        ("respond", WAITING, "respond_by"),
+        ("finish", OPEN_STATES, "finish_by"),
+    )
 
     def can_transition_to(self, state: str) -> bool:
         return state in self.TRANSITIONS[self.state]
@@ -198,23 +211,45 @@ class Order(models.Model):
         return self.state in self.CANCELLABLE
 
     @property
+    def is_waiting(self) -> bool:
+        return self.state in self.WAITING
+
+    @property
+    def is_taken(self) -> bool:
+        return self.state in self.TAKEN
+
+    @property
     def is_recurring(self) -> bool:
         return bool(self.recurrence)
 
-    def is_overdue(self, now=None) -> bool:
-        """Not taken within the response deadline, or not finished within the finish deadline.
+    # --- overdue: DEADLINES in Python and in SQL, side by side ---------------------------
+    # orders/tests/test_services.py holds the two forms to the same answer.
 
-        Mirrors orders.selectors.overdue_q, which filters lists in the database.
-        """
+    def overdue_deadlines(self, now=None) -> list[str]:
+        """The deadlines (DEADLINES names, in order) running for this order that have passed."""
         now = now or timezone.now()
-        waiting = {self.State.SUBMITTED, self.State.TRIAGED, self.State.DISPATCHED}
-        late_response = (
-            self.state in waiting and self.respond_by is not None and now > self.respond_by
+        passed = []
+        for name, states, field in self.DEADLINES:
+            deadline = getattr(self, field)
+            if self.state in states and deadline is not None and now > deadline:
+                passed.append(name)
+        return passed
+
+    def is_overdue(self, now=None) -> bool:
+        """Not taken within the response deadline, or not finished within the finish deadline."""
+        return bool(self.overdue_deadlines(now))
+
+    @classmethod
+    def overdue_q(cls, now=None) -> Q:
+        """is_overdue as a filter, for lists and counts in the database."""
+        now = now or timezone.now()
+        return reduce(
+            operator.or_,
+            (
+                Q(state__in=list(states), **{f"{field}__lt": now})
+                for _, states, field in cls.DEADLINES
+            ),
         )
-        late_finish = (
-            self.state in self.OPEN_STATES and self.finish_by is not None and now > self.finish_by
-        )
-        return late_response or late_finish
 
     @property
     def overdue(self) -> bool:

@@ -1,9 +1,11 @@
-"""Reads of orders that more than one page needs: the needs list, nearby open orders."""
+"""Reads of orders that more than one page needs: the needs list, nearby open orders, and a
+member's load (what the dispatch picker, the suggestions and the services count)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from pledgeloop.lib.geo import walking_minutes
@@ -11,16 +13,46 @@ from pledgeloop.people.models import Member
 
 from .models import Dispatch, Order
 
-# Orders that have waited past a deadline (DESIGN.md §3): nobody took them within the
-# response time, or nobody finished them within the completion time.
-WAITING = [Order.State.SUBMITTED, Order.State.TRIAGED, Order.State.DISPATCHED]
+# --- a member's load --------------------------------------------------------------------
+# The one definition: orders the member holds now (taken: Order.TAKEN) plus offers still
+# waiting for their answer. Capacity is measured against it.
 
 
-def overdue_q(now: datetime | None = None) -> Q:
-    now = now or timezone.now()
-    return (Q(state__in=WAITING) & Q(respond_by__lt=now)) | (
-        Q(state__in=list(Order.OPEN_STATES)) & Q(finish_by__lt=now)
+def _count(qs: QuerySet) -> Coalesce:
+    return Coalesce(Subquery(qs.values("n"), output_field=IntegerField()), Value(0))
+
+
+def member_load_subquery(member_ref=None) -> Coalesce:
+    """The load as an expression, to annotate a Member queryset with
+    (``.annotate(load=member_load_subquery())``); ``member_ref`` is the member's id in the
+    outer query (the Member row's pk by default)."""
+    member_ref = member_ref if member_ref is not None else OuterRef("pk")
+    taken = (
+        Order.objects.filter(assigned_member=member_ref, state__in=list(Order.TAKEN))
+        .order_by()
+        .values("assigned_member")
+        .annotate(n=Count("pk"))
     )
+    offered = (
+        Dispatch.objects.filter(member=member_ref, state=Dispatch.State.OFFERED)
+        .order_by()
+        .values("member")
+        .annotate(n=Count("pk"))
+    )
+    return _count(taken) + _count(offered)
+
+
+def member_load(member: Member) -> int:
+    """One member's load now, read through the same expression (one query)."""
+    return (
+        Member.objects.filter(pk=member.pk)
+        .annotate(load=member_load_subquery())
+        .values_list("load", flat=True)
+        .get()
+    )
+
+
+# --- the needs list ----------------------------------------------------------------------
 
 
 def needs_list(
@@ -42,13 +74,13 @@ def needs_list(
     if channel:
         qs = qs.filter(channel=channel)
     if overdue:
-        qs = qs.filter(overdue_q(now))
+        qs = qs.filter(Order.overdue_q(now))
     return qs.select_related("category", "community", "assigned_member__user")
 
 
 def state_counts(qs: QuerySet[Order], now: datetime | None = None) -> dict:
     counts = dict(qs.values_list("state").annotate(n=Count("id")).order_by())
-    counts["overdue"] = qs.filter(overdue_q(now)).count()
+    counts["overdue"] = qs.filter(Order.overdue_q(now)).count()
     return counts
 
 
@@ -113,7 +145,7 @@ def community_order_counts(community_ids) -> dict[int, dict]:
         .annotate(
             open=Count("id"),
             waiting=Count("id", filter=Q(state=Order.State.SUBMITTED)),
-            overdue=Count("id", filter=overdue_q(now)),
+            overdue=Count("id", filter=Order.overdue_q(now)),
         )
         .order_by()
     )

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
+from pledgeloop.lib.transitions import Transitions
 from pledgeloop.notify.services import notify, notify_all
 from pledgeloop.orgs.models import Category, Community, Site
 from pledgeloop.people.models import Member, Resident, Role, RoleGrant, User
@@ -25,6 +26,7 @@ from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.services import service_record_create
 
 from .models import Dispatch, Order, OrderError, OrderEvent
+from .selectors import member_load
 
 State = Order.State
 Source = OrderEvent.Source
@@ -40,12 +42,37 @@ def _locked(order: Order) -> Order:
     )
 
 
-def _refuse_unless(order: Order, to: str, doing: str) -> None:
-    if not order.can_transition_to(to):
-        raise OrderError(
-            _("This order is “%(state)s”, so it cannot be %(doing)s.")
-            % {"state": order.get_state_display(), "doing": doing}
-        )
+def _refusal(order: Order, to: str) -> str:
+    """What a person is told when the state machine refuses a move (ORDER_MOVES)."""
+    doing = {
+        State.REJECTED: _("returned"),
+        State.EXPIRED: _("marked as timed out"),
+        State.DISPATCHED: _("dispatched"),
+        State.IN_SERVICE: _("started"),
+        State.DONE: _("finished"),
+        State.REVIEWED: _("reviewed"),
+    }.get(to)
+    if doing is None:
+        # The other moves are checked by their services first, with their own messages.
+        return _("This order is “%(state)s” and cannot become “%(new)s”.") % {
+            "state": order.get_state_display(),
+            "new": State(to).label,
+        }
+    return _("This order is “%(state)s”, so it cannot be %(doing)s.") % {
+        "state": order.get_state_display(),
+        "doing": doing,
+    }
+
+
+# Order.TRANSITIONS, checked and recorded the one way (lib.transitions) pledges use too.
+ORDER_MOVES = Transitions(
+    moves=Order.TRANSITIONS,
+    event_model=OrderEvent,
+    subject="order",
+    error=OrderError,
+    refusal=_refusal,
+    always_saved=("updated_at",),
+)
 
 
 def _move(
@@ -58,25 +85,21 @@ def _move(
     reason: str = "",
     by_label: str = "",
     now: datetime | None = None,
+    fields: Sequence[str] = (),
 ) -> None:
-    """Record the transition and set the state; the caller saves the order."""
-    OrderEvent.objects.create(
-        street_id=order.street_id,
-        order=order,
-        from_state=order.state,
-        to_state=to,
-        action=action,
+    """Move the locked order to `to` if Order.TRANSITIONS allows it (else OrderError), save
+    the state with the `fields` the caller changed along with it, and write the OrderEvent."""
+    ORDER_MOVES.move(
+        order,
+        to,
         by=by,
+        at=now,
+        fields=fields,
+        action=action,
         by_label=by_label or (by.name if by else ""),
         reason=reason[:300],
         source=source,
-        at=now or timezone.now(),
     )
-    order.state = to
-
-
-def _save(order: Order, *fields: str) -> None:
-    order.save(update_fields=["state", "updated_at", *fields])
 
 
 def _require_reason(reason: str, what: str) -> str:
@@ -86,20 +109,13 @@ def _require_reason(reason: str, what: str) -> str:
     return reason
 
 
-def member_open_load(member: Member) -> int:
-    """Orders a member holds now: taken ones plus offers still waiting for an answer."""
-    taken = Order.objects.filter(assigned_member=member, state__in=Order.TAKEN).count()
-    offered = Dispatch.objects.filter(member=member, state=Dispatch.State.OFFERED).count()
-    return taken + offered
-
-
 def _check_member_can_take(member: Member, order: Order, *, counting_offer: bool = False) -> None:
     member = Member.objects.select_for_update().get(pk=member.pk)
     if not member.active:
         raise OrderError(_("This member is not active."))
     if member.street_id != order.street_id:
         raise OrderError(_("This member belongs to another street."))
-    load = member_open_load(member) - (1 if counting_offer else 0)
+    load = member_load(member) - (1 if counting_offer else 0)
     if load >= member.capacity:
         raise OrderError(
             _("%(name)s already has %(load)s open orders, the most they take at once.")
@@ -281,15 +297,16 @@ def order_triage(*, order: Order, by: User, source: str = Source.CONSOLE) -> Ord
     if order.state == State.TRIAGED:
         raise OrderError(_("This order is already on the needs list."))
     if order.state != State.SUBMITTED:
-        # Not _refuse_unless: a done order may go back to the needs list, but by a reopen.
+        # Not ORDER_MOVES.check: a done order may go back to the needs list, but by a reopen.
         raise OrderError(
             _("This order is “%(state)s”, so it cannot be %(doing)s.")
             % {"state": order.get_state_display(), "doing": _("accepted onto the needs list")}
         )
     now = timezone.now()
-    _move(order, State.TRIAGED, action="triage", by=by, source=source, now=now)
     order.triaged_at = now
-    _save(order, "triaged_at")
+    _move(
+        order, State.TRIAGED, action="triage", by=by, source=source, now=now, fields=["triaged_at"]
+    )
     return order
 
 
@@ -298,10 +315,16 @@ def order_reject(*, order: Order, by: User, reason: str, source: str = Source.CO
     """Return the order to the resident (退回) with a reason they will see."""
     order = _locked(order)
     reason = _require_reason(reason, _("returning the order"))
-    _refuse_unless(order, State.REJECTED, _("returned"))
-    _move(order, State.REJECTED, action="reject", by=by, source=source, reason=reason)
     order.reject_reason = reason[:300]
-    _save(order, "reject_reason")
+    _move(
+        order,
+        State.REJECTED,
+        action="reject",
+        by=by,
+        source=source,
+        reason=reason,
+        fields=["reject_reason"],
+    )
     return order
 
 
@@ -323,6 +346,7 @@ def order_cancel(
         state=Dispatch.State.WITHDRAWN, responded_at=timezone.now(), reason="cancelled"
     )
     was_with = order.assigned_member
+    order.assigned_member = None
     _move(
         order,
         State.CANCELLED,
@@ -331,9 +355,8 @@ def order_cancel(
         source=source,
         reason=reason,
         by_label=by.name if by else _("Resident"),
+        fields=["assigned_member"],
     )
-    order.assigned_member = None
-    _save(order, "assigned_member")
     if was_with:
         notify(
             user=was_with.user,
@@ -347,7 +370,6 @@ def order_cancel(
 @transaction.atomic
 def order_expire(*, order: Order, reason: str = "") -> Order:
     order = _locked(order)
-    _refuse_unless(order, State.EXPIRED, _("marked as timed out"))
     _move(
         order,
         State.EXPIRED,
@@ -357,7 +379,6 @@ def order_expire(*, order: Order, reason: str = "") -> Order:
         source=Source.SYSTEM,
         reason=reason,
     )
-    _save(order)
     return order
 
 
@@ -375,7 +396,7 @@ def order_dispatch(
     suggested: dict | None = None,
 ) -> Dispatch:
     order = _locked(order)
-    _refuse_unless(order, State.DISPATCHED, _("dispatched"))
+    ORDER_MOVES.check(order, State.DISPATCHED)
     if order.state != State.TRIAGED:
         raise OrderError(_("Only an order on the needs list can be dispatched."))
     _check_member_can_take(member, order)
@@ -401,7 +422,6 @@ def order_dispatch(
         now=now,
         reason=_("to %(name)s") % {"name": member.name},
     )
-    _save(order)
     notify(
         user=member.user,
         kind="dispatch",
@@ -451,9 +471,16 @@ def _dispatch_accept(*, dispatch: Dispatch, member: Member, source: str) -> Orde
     _check_member_can_take(member, order, counting_offer=True)
     dispatch.state, dispatch.responded_at = Dispatch.State.ACCEPTED, now
     dispatch.save(update_fields=["state", "responded_at"])
-    _move(order, State.ACCEPTED, action="accept", by=member.user, source=source, now=now)
     order.assigned_member, order.accepted_at = member, now
-    _save(order, "assigned_member", "accepted_at")
+    _move(
+        order,
+        State.ACCEPTED,
+        action="accept",
+        by=member.user,
+        source=source,
+        now=now,
+        fields=["assigned_member", "accepted_at"],
+    )
     _tell_resident(order, _("A member has taken your order"))
     return order
 
@@ -484,7 +511,6 @@ def dispatch_decline(
         reason=reason,
         now=now,
     )
-    _save(order)
     for admin in community_admins(order.community):
         notify(
             user=admin,
@@ -510,7 +536,6 @@ def _time_out(dispatch: Dispatch, order: Order, now: datetime) -> None:
         reason=_("%(name)s did not answer in time") % {"name": dispatch.member.name},
         now=now,
     )
-    _save(order)
 
 
 @transaction.atomic
@@ -522,15 +547,6 @@ def dispatch_time_out(*, dispatch: Dispatch, now: datetime | None = None) -> boo
         return False
     _time_out(dispatch, order, now)
     return True
-
-
-def dispatches_time_out_due(*, now: datetime | None = None) -> int:
-    """The scheduled job: time out every offer past its deadline."""
-    now = now or timezone.now()
-    due = Dispatch.objects.filter(state=Dispatch.State.OFFERED, respond_by__lt=now).only(
-        "pk", "order_id"
-    )
-    return sum(dispatch_time_out(dispatch=dispatch, now=now) for dispatch in list(due))
 
 
 @transaction.atomic
@@ -546,9 +562,16 @@ def order_claim(*, order: Order, member: Member, source: str = Source.WEB) -> Or
         )
     _check_member_can_take(member, order)
     now = timezone.now()
-    _move(order, State.ACCEPTED, action="claim", by=member.user, source=source, now=now)
     order.assigned_member, order.accepted_at = member, now
-    _save(order, "assigned_member", "accepted_at")
+    _move(
+        order,
+        State.ACCEPTED,
+        action="claim",
+        by=member.user,
+        source=source,
+        now=now,
+        fields=["assigned_member", "accepted_at"],
+    )
     _tell_resident(order, _("A member has taken your order"))
     return order
 
@@ -565,9 +588,7 @@ def _require_assignee(order: Order, member: Member) -> None:
 def order_start(*, order: Order, member: Member, source: str = Source.WEB) -> Order:
     order = _locked(order)
     _require_assignee(order, member)
-    _refuse_unless(order, State.IN_SERVICE, _("started"))
     _move(order, State.IN_SERVICE, action="start", by=member.user, source=source)
-    _save(order)
     return order
 
 
@@ -584,7 +605,7 @@ def order_finish(
     now = timezone.now()
     if order.state == State.ACCEPTED:  # finishing straight away also records the start
         _move(order, State.IN_SERVICE, action="start", by=member.user, source=source, now=now)
-    _refuse_unless(order, State.DONE, _("finished"))
+    ORDER_MOVES.check(order, State.DONE)
     started = (
         order.events.filter(to_state=State.IN_SERVICE)
         .order_by("-at")
@@ -602,6 +623,7 @@ def order_finish(
         by=member.user,
         verification=ServiceRecord.Verification.SELF,
     )
+    order.done_at = now
     _move(
         order,
         State.DONE,
@@ -610,9 +632,8 @@ def order_finish(
         source=source,
         now=now,
         reason=note[:300],
+        fields=["done_at"],
     )
-    order.done_at = now
-    _save(order, "done_at")
     _tell_resident(order, _("Your order is done: please tell us how it went"))
     return order, record
 
@@ -627,6 +648,7 @@ def order_hand_back(
     _require_assignee(order, member)
     if order.state not in Order.TAKEN:
         raise OrderError(_("Only an order you have taken can be handed back."))
+    order.assigned_member = None
     _move(
         order,
         State.TRIAGED,
@@ -634,9 +656,8 @@ def order_hand_back(
         by=member.user,
         source=source,
         reason=reason,
+        fields=["assigned_member"],
     )
-    order.assigned_member = None
-    _save(order, "assigned_member")
     title = (
         _("%(name)s asks to transfer order #%(n)s")
         if transfer
@@ -663,6 +684,9 @@ def order_reopen(
     order = _locked(order)
     if order.state not in {State.DONE, State.REVIEWED}:
         raise OrderError(_("Only a finished order can be reopened."))
+    was_with = order.assigned_member
+    order.assigned_member = None
+    order.done_at = None
     _move(
         order,
         State.TRIAGED,
@@ -671,11 +695,8 @@ def order_reopen(
         by_label=by.name if by else _("Resident"),
         source=source,
         reason=reason,
+        fields=["assigned_member", "done_at"],
     )
-    was_with = order.assigned_member
-    order.assigned_member = None
-    order.done_at = None
-    _save(order, "assigned_member", "done_at")
     for admin in community_admins(order.community):
         notify(
             user=admin,
@@ -700,7 +721,6 @@ def order_reopen(
 def order_mark_reviewed(*, order: Order, by_label: str = "", source: str = Source.WEB) -> Order:
     """Called by the review (评诺) flow once the resident has rated the service."""
     order = _locked(order)
-    _refuse_unless(order, State.REVIEWED, _("reviewed"))
     _move(
         order,
         State.REVIEWED,
@@ -709,5 +729,4 @@ def order_mark_reviewed(*, order: Order, by_label: str = "", source: str = Sourc
         by_label=by_label or _("Resident"),
         source=source,
     )
-    _save(order)
     return order

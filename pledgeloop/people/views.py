@@ -15,7 +15,8 @@ from pledgeloop.lib.spreadsheets import xlsx_response
 
 from . import access
 from .forms import LoginForm, SpreadsheetUploadForm
-from .models import PhoneView, Role
+from .models import Role
+from .services import phone_view_record
 from .spreadsheets import (
     ImportRejected,
     members_export,
@@ -123,12 +124,13 @@ def resident_detail(request, pk: int):
 @login_required
 @require_POST
 def resident_reveal_phone(request, pk: int):
-    """Show the whole number once, to an admin of the community, and log that it was seen."""
+    """POST "show full number": the audited act. Shows the whole number once, to an admin of
+    the community; phone_view_record logs that it was seen."""
     resident = access.get_resident_for_user(request.user, pk)
     if not access.can_see_full_phone(request.user, resident):
         raise PermissionDenied
-    PhoneView.objects.create(
-        street_id=resident.street_id, viewer=request.user, resident=resident, context="detail"
+    phone_view_record(
+        viewer=request.user, street_id=resident.street_id, resident=resident, context="detail"
     )
     return render(
         request,

@@ -145,7 +145,8 @@ class Pledge(models.Model):
 
     WALL_STATES = (State.APPROVED, State.ACTIVE, State.FULFILLED)
     EDITABLE_STATES = (State.DRAFT, State.RETURNED)
-    # Allowed state changes (DESIGN.md §3); anything else is refused with a message.
+    # Allowed state changes (DESIGN.md §3), made by pledges/services.py through
+    # lib.transitions; anything else is refused with a message.
     TRANSITIONS = {
         State.DRAFT: {State.SUBMITTED, State.WITHDRAWN},
         State.SUBMITTED: {State.APPROVED, State.RETURNED, State.WITHDRAWN},
@@ -300,26 +301,6 @@ class Pledge(models.Model):
                 add("beneficiary_site", _("Choose the place, or write its name."))
             elif site and self.community_id and site.community_id != self.community_id:
                 add("beneficiary_site", _("Choose a place in your own community."))
-
-    def transition_to(self, state: str, *, by=None, comment: str = "", at=None) -> "PledgeEvent":
-        """Change state if DESIGN.md §3 allows it, and record who, when and why."""
-        if state not in self.TRANSITIONS[self.state]:
-            raise PledgeError(
-                _("A pledge that is “%(state)s” cannot become “%(new)s”.")
-                % {"state": self.get_state_display(), "new": self.State(state).label}
-            )
-        event = PledgeEvent.objects.create(
-            street_id=self.street_id,
-            pledge=self,
-            from_state=self.state,
-            to_state=state,
-            by=by,
-            comment=comment,
-            at=at or timezone.now(),
-        )
-        self.state = state
-        self.save(update_fields=["state"])
-        return event
 
     def occurrences(self, *, since=None, until=None) -> list[dt.datetime]:
         return recurrence.occurrences(

@@ -8,12 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.transitions import Transitions
 from pledgeloop.orders.models import Order, OrderError
 from pledgeloop.orders.services import order_claim, order_hand_back
 from pledgeloop.people.models import Member, User
 
 from . import access, recurrence
-from .models import Pledge, PledgeError, Visit
+from .models import Pledge, PledgeError, PledgeEvent, Visit
 
 # How far ahead the schedule (排班表) reaches; the daily job keeps it rolling.
 VISITS_AHEAD_DAYS = 90
@@ -44,6 +45,36 @@ def _locked(pledge: Pledge) -> Pledge:
     )
 
 
+def _refusal(pledge: Pledge, to: str) -> str:
+    return _("A pledge that is “%(state)s” cannot become “%(new)s”.") % {
+        "state": pledge.get_state_display(),
+        "new": Pledge.State(to).label,
+    }
+
+
+# Pledge.TRANSITIONS, checked and recorded the one way (lib.transitions) orders use too.
+PLEDGE_MOVES = Transitions(
+    moves=Pledge.TRANSITIONS,
+    event_model=PledgeEvent,
+    subject="pledge",
+    error=PledgeError,
+    refusal=_refusal,
+)
+
+
+def _move(
+    pledge: Pledge,
+    to: str,
+    *,
+    by: User | None,
+    comment: str = "",
+    fields: tuple[str, ...] | list[str] = (),
+) -> None:
+    """Move the locked pledge to `to` if Pledge.TRANSITIONS allows it (else PledgeError), save
+    the state with the `fields` the caller changed along with it, and write the PledgeEvent."""
+    PLEDGE_MOVES.move(pledge, to, by=by, fields=fields, comment=comment)
+
+
 def _validated(pledge: Pledge) -> None:
     try:
         pledge.full_clean()
@@ -61,7 +92,7 @@ def pledge_create(*, member: Member, by: User, submit: bool = False, **fields) -
     pledge.save()
     pledge.events.create(street_id=pledge.street_id, from_state="", to_state=pledge.state, by=by)
     if submit:
-        pledge.transition_to(Pledge.State.SUBMITTED, by=by)
+        _move(pledge, Pledge.State.SUBMITTED, by=by)
     return pledge
 
 
@@ -87,7 +118,7 @@ def pledge_submit(*, pledge: Pledge, by: User) -> Pledge:
     if pledge.member.user_id != by.pk:
         raise PledgeError(_("Only the member who made a pledge can submit it."))
     _validated(pledge)
-    pledge.transition_to(Pledge.State.SUBMITTED, by=by)
+    _move(pledge, Pledge.State.SUBMITTED, by=by)
     return pledge
 
 
@@ -109,8 +140,13 @@ def pledge_approve(
     now = timezone.now()
     pledge.review_comment = comment.strip()
     pledge.reviewed_by, pledge.reviewed_at, pledge.approved_at = by, now, now
-    pledge.save(update_fields=["review_comment", "reviewed_by", "reviewed_at", "approved_at"])
-    pledge.transition_to(Pledge.State.APPROVED, by=by, comment=pledge.review_comment)
+    _move(
+        pledge,
+        Pledge.State.APPROVED,
+        by=by,
+        comment=pledge.review_comment,
+        fields=["review_comment", "reviewed_by", "reviewed_at", "approved_at"],
+    )
     if pledge.starts_on <= today:
         pledge = pledge_activate(pledge=pledge, by=by, today=today)
     return pledge
@@ -133,8 +169,13 @@ def pledge_return(*, pledge: Pledge, by: User, comment: str) -> Pledge:
         )
     pledge.review_comment = comment
     pledge.reviewed_by, pledge.reviewed_at = by, timezone.now()
-    pledge.save(update_fields=["review_comment", "reviewed_by", "reviewed_at"])
-    pledge.transition_to(Pledge.State.RETURNED, by=by, comment=comment)
+    _move(
+        pledge,
+        Pledge.State.RETURNED,
+        by=by,
+        comment=comment,
+        fields=["review_comment", "reviewed_by", "reviewed_at"],
+    )
     return pledge
 
 
@@ -166,7 +207,7 @@ def pledges_review(
 def pledge_activate(*, pledge: Pledge, by: User | None = None, today: dt.date | None = None):
     """An approved pledge whose start date has come: it goes live and gets its visits."""
     pledge = _locked(pledge)
-    pledge.transition_to(Pledge.State.ACTIVE, by=by)
+    _move(pledge, Pledge.State.ACTIVE, by=by)
     visits_generate(pledge=pledge, today=today)
     return pledge
 
@@ -177,7 +218,7 @@ def pledge_withdraw(*, pledge: Pledge, by: User, reason: str = "") -> Pledge:
     pledge = _locked(pledge)
     if not access.may_withdraw(by, pledge):
         raise PledgeError(_("Only the member or an admin of the community can withdraw it."))
-    pledge.transition_to(Pledge.State.WITHDRAWN, by=by, comment=(reason or "").strip())
+    _move(pledge, Pledge.State.WITHDRAWN, by=by, comment=(reason or "").strip())
     pledge.visits.filter(state=Visit.State.DUE, scheduled_at__gt=timezone.now()).delete()
     if pledge.need_id:
         _hand_back_need(pledge)
@@ -209,7 +250,7 @@ def pledge_close(*, pledge: Pledge, by: User | None = None) -> Pledge:
         "target": pledge.target_visits,
     }
     state = Pledge.State.FULFILLED if reached else Pledge.State.LAPSED
-    pledge.transition_to(state, by=by, comment=comment)
+    _move(pledge, state, by=by, comment=comment)
     pledge.visits.filter(state=Visit.State.DUE).delete()
     return pledge
 

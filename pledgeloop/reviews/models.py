@@ -56,12 +56,28 @@ class Review(models.Model):
             ),
         ]
 
+    # Satisfied = rated 满意 or 非常满意 (DESIGN.md §5): the one definition, read by the review
+    # pages, the showcase, the indicators and their rollups' SQL (stats/rollups.py).
+    SATISFIED_MIN = Rating.SATISFIED
+
     def __str__(self) -> str:
         return f"{self.get_rating_display()} · {self.record_id}"
 
     @property
     def satisfied(self) -> bool:
-        return self.rating >= 4
+        return self.rating >= self.SATISFIED_MIN
+
+    @classmethod
+    def satisfied_q(cls, prefix: str = "") -> models.Q:
+        """``satisfied`` as a filter; ``prefix`` is the path to the review from the queried
+        model (``"participations__record__review__"``)."""
+        return models.Q(**{f"{prefix}rating__gte": int(cls.SATISFIED_MIN)})
+
+    @classmethod
+    def satisfied_sql(cls, column: str) -> str:
+        """``satisfied`` as an SQL condition on a rating column (``"v.rating"``), for the raw
+        aggregations of stats/rollups.py."""
+        return f"{column} >= {int(cls.SATISFIED_MIN)}"
 
 
 class Assessment(models.Model):

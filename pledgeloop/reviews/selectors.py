@@ -160,7 +160,7 @@ def _with_service(members: QuerySet[Member], period: Period) -> QuerySet[Member]
         ratings_average=Avg("participations__record__review__rating", filter=reviewed),
         ratings_satisfied=Count(
             "participations__record__review",
-            filter=reviewed & Q(participations__record__review__rating__gte=4),
+            filter=reviewed & Review.satisfied_q("participations__record__review__"),
         ),
     )
 
@@ -189,7 +189,7 @@ def showcase_totals(community, year: int, quarter: int) -> dict:
     )
     reviews = Review.objects.filter(record__in=records)
     totals = reviews.aggregate(
-        count=Count("pk"), average=Avg("rating"), satisfied=Count("pk", filter=Q(rating__gte=4))
+        count=Count("pk"), average=Avg("rating"), satisfied=Count("pk", filter=Review.satisfied_q())
     )
     totals["records"] = records.count()
     totals["satisfaction"] = totals["satisfied"] / totals["count"] if totals["count"] else None

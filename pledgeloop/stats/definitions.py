@@ -12,7 +12,8 @@ Precisely:
 - problems solved: orders of the scope whose done_at falls in the period.
 - service hours: volunteer hours, Σ over records started in the period of hours × the
   record's participants (ServiceRecord.hours is the hours *each* member served).
-- satisfaction rate: reviews written in the period (created_at) rated 4 or 5 ÷ all of them.
+- satisfaction rate: reviews written in the period (created_at) that are satisfied (rated 4
+  or 5: Review.SATISFIED_MIN) ÷ all of them.
 - response rate: orders first dispatched in the period (their earliest Dispatch.offered_at)
   that were accepted in time (accepted_at ≤ the order's respond_by; an order without a
   deadline counts when accepted at all) ÷ those orders.
@@ -113,7 +114,7 @@ def satisfaction_rate(scope: Scope, period: Period) -> float | None:
         created_at__gte=start,
         created_at__lt=end,
         **scope.filters(category="record__category_id"),
-    ).aggregate(all=Count("id"), satisfied=Count("id", filter=Q(rating__gte=4)))
+    ).aggregate(all=Count("id"), satisfied=Count("id", filter=Review.satisfied_q()))
     return ratio(figures["satisfied"], figures["all"])
 
 

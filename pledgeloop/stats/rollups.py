@@ -179,7 +179,7 @@ def _day_figures_sql(street_ids, days) -> tuple[str, list]:
         "o.street_id",
         p_inner,
     )
-    satisfied = "SUM(CASE WHEN v.rating >= 4 THEN 1 ELSE 0 END)"
+    satisfied = f"SUM(CASE WHEN {Review.satisfied_sql('v.rating')} THEN 1 ELSE 0 END)"
     add(
         f"SELECT v.street_id, v.community_id, r.category_id, {{day}} AS day, "
         f"{_select({'reviews': 'COUNT(*)', 'reviews_satisfied': satisfied})} "

@@ -13,14 +13,12 @@ showcase_due            every admin, in the last week of a quarter (the quarterl
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pledgeloop.notify.services import notify
 from pledgeloop.orders.models import Dispatch, Order
-from pledgeloop.orders.selectors import WAITING
 from pledgeloop.orders.services import community_admins
 from pledgeloop.people.models import Role, RoleGrant
 from pledgeloop.pledges.models import Visit
@@ -85,17 +83,12 @@ def dispatch_deadlines(*, now: dt.datetime | None = None) -> int:
 def orders_overdue(*, now: dt.datetime | None = None) -> int:
     """Tells the admins once per deadline passed (the response one, then the finish one)."""
     now = now or timezone.now()
-    late_response = Q(state__in=WAITING, respond_by__lt=now)
-    late_finish = Q(state__in=list(Order.OPEN_STATES), finish_by__lt=now)
-    orders = Order.objects.filter(late_response | late_finish).select_related(
-        "community", "category"
-    )
+    orders = Order.objects.filter(Order.overdue_q(now)).select_related("community", "category")
     admins_by_community: dict[int, list] = {}
     sent = 0
     with translation.override(settings.LANGUAGE_CODE):
         for order in orders:
-            waiting = order.state in WAITING and order.respond_by and order.respond_by < now
-            which = "respond" if waiting else "finish"
+            which = order.overdue_deadlines(now)[0]  # "respond", then "finish"
             if order.community_id not in admins_by_community:
                 admins_by_community[order.community_id] = community_admins(order.community)
             for admin in admins_by_community[order.community_id]:

@@ -1,13 +1,13 @@
 """The community console's order pages, through real URLs, from every role."""
 
 import datetime as dt
-from decimal import Decimal
+import logging
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from pledgeloop.dispatch.console import dispatch_candidates
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders import services
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
@@ -234,39 +234,6 @@ def test_bulk_reports_the_orders_it_could_not_change(world, client_for):
 # --- dispatch ------------------------------------------------------------------------------
 
 
-def test_member_picker_puts_the_community_and_skills_first(world):
-    order = triaged_order(world, code="repairs")
-    repairs = category(world, "repairs")
-    near = new_member(world, "13900000201", "近邻", home_latitude=HOME[0], home_longitude=HOME[1])
-    near.skills.add(repairs)
-    far = new_member(
-        world,
-        "13900000202",
-        "远亲",
-        home_latitude=HOME[0] + Decimal("0.02"),
-        home_longitude=HOME[1],
-    )
-    far.skills.add(repairs)
-    neighbour = new_member(world, "13900000203", "邻社区", community=world.neighbour)
-    neighbour.skills.add(repairs)
-    stranger = new_member(world, "13900000204", "外街道", community=world.faraway)
-    names = [c.member.name for c in dispatch_candidates(order)]
-    assert names[:2] == ["近邻", "远亲"]
-    assert names.index("张三") < names.index("邻社区")  # own community before skill
-    assert stranger.name not in names
-    first = dispatch_candidates(order)[0]
-    assert first.skilled and first.minutes is not None and first.minutes < 1
-    assert first.load == 0
-
-
-def test_member_picker_shows_load_and_capacity(world):
-    busy = new_member(world, "13900000201", "忙人", capacity=1)
-    order = triaged_order(world)
-    services.order_claim(order=triaged_order(world), member=busy)
-    candidate = next(c for c in dispatch_candidates(order) if c.member == busy)
-    assert candidate.load == 1 and candidate.full
-
-
 def test_dispatch_from_the_order_page(world, client_for):
     order = triaged_order(world)
     member = member_of(world)
@@ -354,10 +321,32 @@ def test_phone_is_masked_until_revealed_and_the_view_is_logged(world, client_for
     assert str(order.pk) in view.context
 
 
-def test_revealing_a_number_without_a_resident_record_still_works(world, client_for):
+def test_revealing_a_number_without_a_resident_record_still_works(world, client_for, caplog):
     order = new_order(world, phone="13766667777")
-    revealed = client_for(world.street_admin).post(action_url(order, "phone"))
+    with caplog.at_level(logging.WARNING, logger="pledgeloop.audit"):
+        revealed = client_for(world.street_admin).post(action_url(order, "phone"))
     assert "13766667777" in revealed.text
+    assert not PhoneView.objects.exists()
+    (entry,) = [r for r in caplog.records if r.name == "pledgeloop.audit"]
+    assert f"order #{order.pk}" in entry.getMessage()
+
+
+def test_opening_the_order_page_logs_no_phone_view(world, client_for, caplog):
+    order = new_order(world, phone=world.resident_here.phone)
+    with caplog.at_level(logging.WARNING, logger="pledgeloop.audit"):
+        client_for(world.community_admin).get(reverse("console:order_detail", args=[order.pk]))
+    assert not PhoneView.objects.exists()
+    assert not [r for r in caplog.records if r.name == "pledgeloop.audit"]
+
+
+@pytest.mark.parametrize("state", Order.State.values)
+def test_the_deadline_shown_follows_the_waiting_and_taken_states(state):
+    soon = timezone.now()
+    order = Order(state=state, respond_by=soon, finish_by=soon, done_at=soon)
+    with translation.override("en"):
+        text = render_to_string("console/orders/_deadline.html", {"order": order})
+    assert ("respond by" in text) == (state in Order.WAITING)
+    assert ("finish by" in text) == (state in Order.TAKEN)
 
 
 def test_order_page_offers_only_the_actions_valid_now(world, client_for):

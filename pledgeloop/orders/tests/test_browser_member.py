@@ -53,6 +53,9 @@ def test_member_claims_and_finishes_and_the_admin_sees_it_done(
 
     card.locator("button.primary").click()
     page.wait_for_url(f"{live_server.url}/me/orders/{order.pk}/")
+    assert "13812345678" not in page.inner_text(".phone")  # masked until asked for
+    page.locator(f'form[action="/me/orders/{order.pk}/phone/"] button[type=submit]').click()
+    page.wait_for_url(f"{live_server.url}/me/orders/{order.pk}/phone/")
     assert "13812345678" in page.inner_text(".phone")  # the member who holds it sees it whole
     assert_fits(page, width, "order page")
     page.screenshot(path=str(screenshot_dir / "member-order-taken-phone.png"), full_page=True)

@@ -14,7 +14,6 @@ from pledgeloop.demo.builder import STEPS, DemoContext
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders import selectors
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
-from pledgeloop.orders.services import member_open_load
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +72,7 @@ def test_a_realistic_mix_of_states_and_channels(demo):
     open_now = sum(states[s] for s in Order.OPEN_STATES)
     assert 25 <= open_now <= 35
     noon = demo.moment(TODAY, 12)
-    overdue = Order.objects.filter(selectors.overdue_q(noon)).count()
+    overdue = Order.objects.filter(Order.overdue_q(noon)).count()
     assert 3 <= overdue < open_now
     assert Order.objects.values("community").distinct().count() == len(demo.communities)
     assert Order.objects.values("category").distinct().count() == len(demo.categories)
@@ -145,7 +144,7 @@ def test_the_demo_member_has_offers_to_answer(demo):
     assert all(o.respond_by > demo.moment(TODAY, 23) for o in offers)
     held = list(selectors.orders_held_by(member))
     assert held and any(o.resident_id == demo.residents[0].pk for o in held)
-    assert member_open_load(member) < member.capacity
+    assert selectors.member_load(member) < member.capacity
     assert Notification.objects.filter(user=member.user, kind="dispatch").count() == len(offers)
     assert Notification.objects.filter(kind="order_new").exists()
 

@@ -272,14 +272,31 @@ def test_full_phone_only_for_the_member_holding_the_order(world, client_for):
     client = client_for(world.member)
     before = client.get(order_url(order))
     assert "138****5678" in before.text and "13812345678" not in before.text
+    assert order_url(order, "phone") not in before.text
+    assert client.post(order_url(order, "phone")).status_code == 403
     assert "13812345678" not in client.get(NEARBY).text
     services.order_claim(order=order, member=member_of(world))
-    after = client.get(order_url(order))
-    assert "13812345678" in after.text
+    held = client.get(order_url(order))
+    # Opening the page shows the number masked and logs nothing: seeing it is its own act.
+    assert "13812345678" not in held.text and order_url(order, "phone") in held.text
+    assert not PhoneView.objects.exists()
+    revealed = client.post(order_url(order, "phone"))
+    assert revealed.status_code == 200 and 'href="tel:13812345678"' in revealed.text
     view = PhoneView.objects.get()
     assert view.viewer == world.member and view.resident == world.resident_here
+    assert str(order.pk) in view.context
     services.order_hand_back(order=order, member=member_of(world), reason="有事")
     assert "13812345678" not in client.get(order_url(order)).text
+    assert client.post(order_url(order, "phone")).status_code == 403
+    assert PhoneView.objects.count() == 1
+
+
+def test_another_member_cannot_reveal_the_number(world, client_for):
+    order = bring_to(world, Order.State.ACCEPTED)
+    other = new_member(world, "13900000201", "李明")
+    response = client_for(other.user).post(order_url(order, "phone"))
+    assert response.status_code == 404
+    assert not PhoneView.objects.exists()
 
 
 # --- patrol reports ---------------------------------------------------------------------------

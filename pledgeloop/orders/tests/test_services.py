@@ -16,6 +16,7 @@ from django.utils import timezone
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders import jobs, selectors, services
 from pledgeloop.orders.models import Dispatch, Order, OrderError, OrderEvent
+from pledgeloop.people.models import Member
 from pledgeloop.service.models import ServiceRecord
 
 from .loop import (
@@ -213,13 +214,64 @@ def test_overdue_on_the_model_and_in_the_database_agree(world):
             o.pk for o in Order.objects.filter(pk__in=[waiting.pk, taken.pk, done.pk])
             if o.is_overdue(moment)
         }  # fmt: skip
-        in_db = set(Order.objects.filter(selectors.overdue_q(moment)).values_list("pk", flat=True))
+        in_db = set(Order.objects.filter(Order.overdue_q(moment)).values_list("pk", flat=True))
         assert by_model == in_db == late
 
 
 def test_an_accepted_order_is_no_longer_late_to_respond(world):
     order = bring_to(world, S.ACCEPTED)
     assert not order.is_overdue(order.respond_by + dt.timedelta(hours=1))
+
+
+def test_overdue_is_one_rule_in_python_and_in_sql_in_every_state(world):
+    now = timezone.now()
+    past, future = now - dt.timedelta(hours=1), now + dt.timedelta(hours=1)
+    like = new_order(world)
+    member = member_of(world)
+    Order.objects.bulk_create(
+        Order(
+            street_id=like.street_id,
+            community_id=like.community_id,
+            category_id=like.category_id,
+            description="测试",
+            phone=like.phone,
+            state=state,
+            assigned_member=member if state in Order.TAKEN else None,
+            respond_by=respond_by,
+            finish_by=finish_by,
+        )
+        for state in S.values
+        for respond_by in (past, future, None)
+        for finish_by in (past, future, None)
+    )
+    orders = list(Order.objects.exclude(pk=like.pk))
+    by_model = {o.pk for o in orders if o.is_overdue(now)}
+    in_db = set(Order.objects.filter(Order.overdue_q(now)).values_list("pk", flat=True))
+    assert by_model == in_db
+    late = {
+        (o.state, o.respond_by == past, o.finish_by == past) for o in orders if o.pk in by_model
+    }
+    assert (S.DISPATCHED, True, False) in late  # nobody took it in time
+    assert (S.ACCEPTED, True, False) not in late  # taken: the response deadline no longer runs
+    assert (S.IN_SERVICE, False, True) in late  # not finished in time
+    assert not {state for state, *_ in late} - Order.OPEN_STATES  # closed orders are never late
+    both = next(o for o in orders if o.state == S.TRIAGED and o.respond_by == o.finish_by == past)
+    assert both.overdue_deadlines(now) == ["respond", "finish"]
+
+
+def test_a_members_load_is_orders_taken_plus_offers_waiting(world):
+    member = member_of(world)
+    bring_to(world, S.DONE)  # finished, with its accepted offer: neither counts
+    bring_to(world, S.TRIAGED)  # carries a declined offer: does not count
+    services.order_claim(order=triaged_order(world), member=member)
+    dispatched_order(world, member=member)
+    other = new_member(world, "13900000201", "李明")
+    assert selectors.member_load(member) == 2
+    assert selectors.member_load(other) == 0
+    annotated = dict(
+        Member.objects.annotate(load=selectors.member_load_subquery()).values_list("pk", "load")
+    )
+    assert annotated[member.pk] == 2 and annotated[other.pk] == 0
 
 
 def test_finishing_writes_a_service_record(world):
@@ -315,19 +367,6 @@ def test_accepting_too_late_times_the_offer_out_and_it_stays_timed_out(world):
     assert order.events.filter(action="time_out").count() == 1
 
 
-def test_the_time_out_job_returns_late_offers_and_is_idempotent(world):
-    order, offer = dispatched_order(world)
-    fresh_order, fresh = dispatched_order(world, member=new_member(world, "13900000201", "李明"))
-    later = offer.respond_by + dt.timedelta(seconds=1)
-    Dispatch.objects.filter(pk=fresh.pk).update(respond_by=later + dt.timedelta(hours=1))
-    assert services.dispatches_time_out_due(now=later) == 1
-    assert services.dispatches_time_out_due(now=later) == 0
-    assert Order.objects.get(pk=order.pk).state == S.TRIAGED
-    assert Order.objects.get(pk=fresh_order.pk).state == S.DISPATCHED
-    event = Order.objects.get(pk=order.pk).events.get(action="time_out")
-    assert event.source == OrderEvent.Source.SYSTEM and event.by is None
-
-
 def test_cancelling_a_dispatched_order_withdraws_the_offer(world):
     order, offer = dispatched_order(world)
     services.order_cancel(order=order, reason="家人已经修好")
@@ -415,15 +454,20 @@ def test_resident_with_an_account_hears_when_taken_and_done(world):
 # --- scheduled jobs (orders/jobs.py) ----------------------------------------------------------
 
 
-def test_time_out_job_tells_the_admins_once(world):
+def test_time_out_job_returns_only_late_offers_and_tells_the_admins_once(world):
     order, offer = dispatched_order(world)
+    fresh_order, fresh = dispatched_order(world, member=new_member(world, "13900000201", "李明"))
     later = offer.respond_by + dt.timedelta(minutes=1)
+    Dispatch.objects.filter(pk=fresh.pk).update(respond_by=later + dt.timedelta(hours=1))
     assert jobs.time_out_dispatches(now=later) == 1
     assert jobs.time_out_dispatches(now=later) == 0
     notes = Notification.objects.filter(kind="dispatch_timed_out")
     assert {n.user for n in notes} == {world.community_admin, world.street_admin}
     assert notes.first().url == f"/console/orders/{order.pk}/"
     assert Order.objects.get(pk=order.pk).state == S.TRIAGED
+    assert Order.objects.get(pk=fresh_order.pk).state == S.DISPATCHED
+    event = Order.objects.get(pk=order.pk).events.get(action="time_out")
+    assert event.source == OrderEvent.Source.SYSTEM and event.by is None
 
 
 def test_expire_job_closes_only_long_gone_waiting_orders(world):

@@ -2,7 +2,8 @@
 
 /me/orders/         offers to answer (accept, or decline with a reason) and the orders I hold
 /me/orders/nearby/  open orders nearest my home first, with a claim button
-/me/orders/<pk>/    one order: start, finish (hours and a note), hand back, ask to transfer
+/me/orders/<pk>/    one order: start, finish (hours and a note), hand back, ask to transfer;
+                    "show full number" (a POST: the audited act) for the member holding it
 /me/patrol/         a patrol report (红骑士): what, where, and a photo
 
 Every change goes through orders.services; a refused one comes back as a message.
@@ -17,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pledgeloop.orgs.models import Category, Site
-from pledgeloop.people.models import Member, PhoneView
+from pledgeloop.people.models import Member
+from pledgeloop.people.services import phone_view_record
 
 from .. import access, selectors, services
 from ..member_forms import FinishForm, PatrolForm, ReasonForm
@@ -61,28 +63,21 @@ def member_nearby(request):
     return render(request, "orders/member/nearby.html", context)
 
 
-def _detail_context(request, member: Member, order: Order, **extra) -> dict:
+def _detail_context(member: Member, order: Order, **extra) -> dict:
     offer = (
         Dispatch.objects.filter(order=order, member=member, state=Dispatch.State.OFFERED)
         .order_by("-offered_at")
         .first()
     )
-    mine = order.assigned_member_id == member.pk and order.state in Order.TAKEN
-    full_phone = access.member_sees_full_phone(member, order)
-    if full_phone and order.resident_id:
-        # DESIGN.md §10: each view of a whole number is logged.
-        PhoneView.objects.create(
-            street_id=order.street_id,
-            viewer=request.user,
-            resident=order.resident,
-            context=f"order #{order.pk} (member)",
-        )
+    mine = order.assigned_member_id == member.pk and order.is_taken
     context = {
         "member": member,
         "order": order,
         "offer": offer,
         "mine": mine,
-        "full_phone": order.phone if full_phone else "",
+        # The whole number only after the "show full number" POST, which logs it.
+        "may_reveal": access.member_sees_full_phone(member, order),
+        "full_phone": "",
         "can_claim": order.state == Order.State.TRIAGED,
         "can_start": mine and order.state == Order.State.ACCEPTED,
         "finish_form": FinishForm(),
@@ -98,11 +93,11 @@ def _detail_context(request, member: Member, order: Order, **extra) -> dict:
 def member_order_detail(request, pk: int):
     member = _member(request)
     order = access.get_order_for_member(member, pk)
-    context = _detail_context(request, member, order)
+    context = _detail_context(member, order)
     return render(request, "orders/member/detail.html", context)
 
 
-MEMBER_ACTIONS = {"claim", "start", "finish", "hand_back", "transfer"}
+MEMBER_ACTIONS = {"claim", "start", "finish", "hand_back", "transfer", "phone"}
 
 
 @login_required
@@ -112,6 +107,8 @@ def member_order_action(request, pk: int, action: str):
         raise Http404
     member = _member(request)
     order = access.get_order_for_member(member, pk)
+    if action == "phone":
+        return _reveal_phone(request, member, order)
     source = OrderEvent.Source.WEB
     try:
         if action == "claim":
@@ -126,7 +123,7 @@ def member_order_action(request, pk: int, action: str):
         elif action == "finish":
             form = FinishForm(request.POST)
             if not form.is_valid():
-                context = _detail_context(request, member, order, finish_form=form)
+                context = _detail_context(member, order, finish_form=form)
                 return render(request, "orders/member/detail.html", context, status=400)
             services.order_finish(
                 order=order,
@@ -146,7 +143,7 @@ def member_order_action(request, pk: int, action: str):
             prefix = "transfer" if transfer else "back"
             form = ReasonForm(request.POST, prefix=prefix)
             if not form.is_valid():
-                context = _detail_context(request, member, order, **{f"{action}_form": form})
+                context = _detail_context(member, order, **{f"{action}_form": form})
                 return render(request, "orders/member/detail.html", context, status=400)
             services.order_hand_back(
                 order=order,
@@ -167,6 +164,21 @@ def member_order_action(request, pk: int, action: str):
         if action == "claim":
             return redirect("orders:member_nearby")
     return redirect("orders:member_order", pk=order.pk)
+
+
+def _reveal_phone(request, member: Member, order: Order):
+    """POST "show full number": the audited act (DESIGN.md §10). Only the member holding the
+    order sees the resident's whole number, to call them; phone_view_record logs the view."""
+    if not access.member_sees_full_phone(member, order):
+        raise PermissionDenied
+    phone_view_record(
+        viewer=request.user,
+        street_id=order.street_id,
+        resident=order.resident,
+        context=f"order #{order.pk} (member)",
+    )
+    context = _detail_context(member, order, full_phone=order.phone)
+    return render(request, "orders/member/detail.html", context)
 
 
 @login_required

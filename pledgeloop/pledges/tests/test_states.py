@@ -160,11 +160,34 @@ def test_a_submitted_pledge_cannot_be_changed(world, member):
 def test_illegal_transitions_are_refused_with_the_state_names(world, member):
     pledge = new_pledge(world, member)
     with translation.override("en"), pytest.raises(PledgeError) as refused:
-        pledge.transition_to(Pledge.State.ACTIVE, by=world.member)
+        services.pledge_activate(pledge=pledge, by=world.member)
     assert str(refused.value) == "A pledge that is “Draft” cannot become “Active”."
+    pledge.refresh_from_db()
+    assert pledge.state == Pledge.State.DRAFT and history(pledge) == [("", "draft")]
     closed = make_pledge(member, state=Pledge.State.LAPSED)
     with pytest.raises(PledgeError):
-        closed.transition_to(Pledge.State.ACTIVE)
+        services.pledge_activate(pledge=closed)
+    with pytest.raises(PledgeError):
+        services.pledge_withdraw(pledge=closed, by=world.member)
+    assert not closed.events.exists() and not closed.visits.exists()
+
+
+def test_a_pledge_changes_state_only_through_its_services(world, member):
+    """No model method saves a state change: pledges/services.py moves it (lib.transitions)."""
+    assert not hasattr(Pledge, "transition_to")
+    pledge = new_pledge(world, member, submit=True)
+    pledge = services.pledge_return(pledge=pledge, by=world.community_admin, comment="写具体些")
+    fresh = Pledge.objects.get(pk=pledge.pk)
+    assert fresh.state == Pledge.State.RETURNED and fresh.review_comment == "写具体些"
+    assert fresh.reviewed_by == world.community_admin and fresh.reviewed_at is not None
+    last = fresh.events.order_by("-at", "-id").first()
+    assert (last.from_state, last.to_state, last.by, last.comment) == (
+        "submitted",
+        "returned",
+        world.community_admin,
+        "写具体些",
+    )
+    assert last.street_id == fresh.street_id
 
 
 def test_withdrawing_an_active_pledge_removes_its_future_visits_only(world, member):
