@@ -182,8 +182,18 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "pledgeloop" / "static"]
+# Uploaded photos live under MEDIA_ROOT and are never served by URL: /photos/<kind>/<id>/
+# checks who asks (orders/views/photos.py), then streams the file, or hands it to the web
+# server: "x-accel-redirect" (nginx: an `internal` location PHOTOS_ACCEL_PREFIX aliased to
+# MEDIA_ROOT) or "x-sendfile" (Apache mod_xsendfile, lighttpd).
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+PHOTOS_SENDFILE = env_str("PHOTOS_SENDFILE", "")
+if PHOTOS_SENDFILE not in {"", "x-accel-redirect", "x-sendfile"}:
+    raise ImproperlyConfigured(
+        f"PHOTOS_SENDFILE must be empty, x-accel-redirect or x-sendfile, not {PHOTOS_SENDFILE!r}"
+    )
+PHOTOS_ACCEL_PREFIX = env_str("PHOTOS_ACCEL_PREFIX", "/protected-photos/")
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -48,6 +48,8 @@ JOBS = [
     # (orders/jobs.py also tells the community's admins which offers went unanswered)
     Job("dispatch_time_outs", "pledgeloop.orders.jobs.time_out_dispatches", HOUR),
     Job("expire_orders", "pledgeloop.orders.jobs.expire_orders", DAY),
+    # photo files a server killed mid-intake left without a row (after a grace period)
+    Job("remove_orphan_photos", "pledgeloop.orders.jobs.remove_orphan_photos", DAY),
     # pledges: visits ahead, missed visits, party anniversaries
     Job("generate_visits", "pledgeloop.pledges.jobs.generate_visits", DAY, arg="today"),
     Job("mark_missed_visits", "pledgeloop.pledges.jobs.mark_missed_visits", DAY, arg="today"),

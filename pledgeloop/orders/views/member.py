@@ -83,6 +83,7 @@ def _detail_context(request, member: Member, order: Order, **extra) -> dict:
         "offer": offer,
         "mine": mine,
         "full_phone": order.phone if full_phone else "",
+        "photo_visible": access.order_photo_visible(request.user, order),
         "can_claim": order.state == Order.State.TRIAGED,
         "can_start": mine and order.state == Order.State.ACCEPTED,
         "finish_form": FinishForm(),
