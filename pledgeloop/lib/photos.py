@@ -16,6 +16,7 @@ A stored photo is shown only through a view that has checked who is asking
 """
 
 import io
+import math
 import mimetypes
 import secrets
 import warnings
@@ -50,8 +51,9 @@ def _not_a_photo() -> ValidationError:
     )
 
 
-def photo_clean(uploaded_file) -> ContentFile:
-    """Check and re-encode an uploaded photo; return a ContentFile with a safe new name."""
+def photo_precheck(uploaded_file) -> None:
+    """The checks that cost nothing (the size): a form runs them with its other fields, and
+    leaves photo_clean, which decodes, until everything else is right."""
     size = getattr(uploaded_file, "size", None)
     if size is None or size > PHOTO_MAX_BYTES:
         raise ValidationError(
@@ -60,11 +62,36 @@ def photo_clean(uploaded_file) -> ContentFile:
         )
     if size == 0:
         raise _not_a_photo()
+
+
+def _too_many_pixels() -> ValidationError:
+    return ValidationError(
+        _(
+            "This photo has too many pixels (at most %(limit)s million). "
+            "Please choose a smaller photo, or leave the photo out."
+        )
+        % {"limit": PHOTO_MAX_PIXELS // 1_000_000},
+        code="photo_too_many_pixels",
+    )
+
+
+def photo_clean(uploaded_file) -> ContentFile:
+    """Check and re-encode an uploaded photo; return a ContentFile with a safe new name.
+
+    Nothing is decoded before the header has told the format and the pixel count (Pillow's
+    Image.open reads only the header); a JPEG larger than needed is decoded at a reduced
+    scale by libjpeg (draft mode), which costs a fraction of a full decode.
+    """
+    photo_precheck(uploaded_file)
     uploaded_file.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(uploaded_file)
+            try:
+                image = Image.open(uploaded_file)
+            except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+                # Pillow's own check of the header against MAX_IMAGE_PIXELS (= our limit).
+                raise _too_many_pixels() from None
             kind = image.format
             if kind not in ACCEPTED:
                 raise ValidationError(
@@ -75,8 +102,12 @@ def photo_clean(uploaded_file) -> ContentFile:
                     % {"kind": kind or "?"},
                     code="photo_format",
                 )
-            if image.width * image.height > PHOTO_MAX_PIXELS:
-                raise _not_a_photo()
+            width, height = image.size
+            if width * height > PHOTO_MAX_PIXELS:
+                raise _too_many_pixels()
+            scale = PHOTO_MAX_SIDE / max(width, height)
+            if kind == "JPEG" and scale < 1:
+                image.draft(None, (math.ceil(width * scale), math.ceil(height * scale)))
             image.load()
             image = ImageOps.exif_transpose(image)
             out_format, extension = ACCEPTED[kind]

@@ -94,20 +94,22 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None):
         return _intake_page(request, form, community, site)
 
     ip = client_ip(request)
+    # Over a limit? Say so before anything else, and before the costly part (decoding a
+    # photo). Refused submissions count toward the address's limit too (below), so a flood
+    # of bad posts ends here with a 429 like a flood of good ones.
+    refusal = throttle.intake_refusal(ip=ip, phone=normalise_phone(request.POST.get("phone")))
+    if refusal:
+        form = IntakeForm(desk, request.POST, initial=initial)
+        form.add_error(None, refusal)
+        return _intake_page(request, form, community, site, status=429)
     if request.POST.get(HONEYPOT, "").strip():
         # A robot: say nothing useful, store nothing, do not even look at the photo.
+        throttle.intake_refused(ip=ip)
         form = IntakeForm(desk, request.POST, initial=initial)
         form.add_error(None, _("Sorry, we could not take this order. Please try again later."))
         return _intake_page(request, form, community, site)
-    if request.FILES.get("photo"):
-        # Over the limit? Say so before the costly part (decoding the photo). Without a photo
-        # the one check inside _submit is enough.
-        refusal = throttle.intake_refusal(ip=ip, phone=normalise_phone(request.POST.get("phone")))
-        if refusal:
-            form = IntakeForm(desk, request.POST, initial=initial)
-            form.add_error(None, refusal)
-            return _intake_page(request, form, community, site, status=429)
 
+    # The form checks the cheap things first and decodes a photo only if they all pass.
     form = IntakeForm(desk, request.POST, request.FILES, initial=initial)
     if form.is_valid():
         try:
@@ -119,6 +121,7 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None):
             form.add_error(None, str(error))
         else:
             return redirect("orders:sent", token=order.tracking_token)
+    throttle.intake_refused(ip=ip)
     return _intake_page(request, form, community, site)
 
 
