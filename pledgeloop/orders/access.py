@@ -51,6 +51,17 @@ def get_order_for_member(member: Member, pk: int) -> Order:
     raise Http404
 
 
+def get_order_to_claim(member: Member, pk: int) -> Order:
+    """An order of the member's street that has been on the needs list, whatever its state
+    now: a claim that lost the race (or came late) is answered by order_claim's message
+    ("another member has taken it"), not a 404 (issue 12). Orders members never saw listed
+    (not yet accepted by the community, or of another street) stay a 404."""
+    try:
+        return Order.objects.get(pk=pk, street_id=member.street_id, triaged_at__isnull=False)
+    except Order.DoesNotExist:
+        raise Http404 from None
+
+
 def member_sees_full_phone(member: Member | None, order: Order) -> bool:
     """Only the assigned member (while they hold the order) sees the resident's whole number."""
     return (

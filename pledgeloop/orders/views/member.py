@@ -112,7 +112,10 @@ def member_order_action(request, pk: int, action: str):
     if action not in MEMBER_ACTIONS:
         raise Http404
     member = _member(request)
-    order = access.get_order_for_member(member, pk)
+    if action == "claim":
+        order = access.get_order_to_claim(member, pk)
+    else:
+        order = access.get_order_for_member(member, pk)
     source = OrderEvent.Source.WEB
     try:
         if action == "claim":
@@ -165,7 +168,7 @@ def member_order_action(request, pk: int, action: str):
             return redirect("orders:member_orders")
     except OrderError as error:
         messages.error(request, str(error))
-        if action == "claim":
+        if action == "claim" and not Order.objects.filter(pk=pk, assigned_member=member).exists():
             return redirect("orders:member_nearby")
     return redirect("orders:member_order", pk=order.pk)
 
