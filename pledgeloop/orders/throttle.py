@@ -127,10 +127,16 @@ def intake_admit(*, ip: str | None, phone: str, now: datetime | None = None) -> 
     return intake_refusal(ip=ip, phone=phone, now=now) or _("Please try again later.")
 
 
-def intake_refused(*, ip: str | None, now: datetime | None = None) -> None:
-    """Count a refused submission toward its address's hourly limit (not toward any number's)."""
-    if ip:
-        IntakeAttempt.objects.create(ip=ip, phone="", at=now or timezone.now())
+def intake_refused(*, ip: str | None, now: datetime | None = None) -> str | None:
+    """Count a refused submission toward its address's hourly limit (not toward any number's).
+
+    Returns the limit's message, writing nothing, when the address is already over it: then
+    the page answers 429, and a flood of bad posts costs one read each."""
+    now = now or timezone.now()
+    refusal = intake_refusal(ip=ip, phone="", now=now)
+    if refusal is None and ip:
+        IntakeAttempt.objects.create(ip=ip, phone="", at=now)
+    return refusal
 
 
 def intake_attempts_prune(*, now: datetime | None = None) -> int:
