@@ -6,6 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := pledgeloop.settings
+# With DEBUG off the settings refuse to start without a private key: the demo's is made once,
+# at random, in var/secret_key (a deployment sets SECRET_KEY or SECRET_KEY_FILE instead).
+export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 
 .PHONY: run test setup lint format bench messages clean
 
@@ -47,13 +50,17 @@ format:
 
 # --- set-up: each step reruns only when its inputs change ---------------------------------
 
-setup: $(STAMP) pledgeloop/static/vendor/.copied messages var/static/.collected
+setup: $(STAMP) var/secret_key pledgeloop/static/vendor/.copied messages var/static/.collected
 
 $(STAMP): pyproject.toml
 	@PYTHON=$$(scripts/find-python.sh) || exit 1; \
 	  if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$PYTHON"; "$$PYTHON" -m venv $(VENV); fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
+
+# A random key, once (mode 0600); kept across runs so that sign-ins survive a restart.
+var/secret_key: | $(STAMP)
+	@$(PY) scripts/make-secret-key.py $@
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -68,10 +75,10 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard pledgeloop/locale/*/LC_MESSAGES/djan
 
 messages: $(MO_FILES)
 
-pledgeloop/locale/%/LC_MESSAGES/django.mo: pledgeloop/locale/%/LC_MESSAGES/django.po $(STAMP)
+pledgeloop/locale/%/LC_MESSAGES/django.mo: pledgeloop/locale/%/LC_MESSAGES/django.po $(STAMP) | var/secret_key
 	@$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
 
-var/static/.collected: $(STAMP) pledgeloop/static/vendor/.copied $(shell find pledgeloop -path '*/static/*' -type f -not -path '*/vendor/*' 2>/dev/null)
+var/static/.collected: $(STAMP) pledgeloop/static/vendor/.copied $(shell find pledgeloop -path '*/static/*' -type f -not -path '*/vendor/*' 2>/dev/null) | var/secret_key
 	@mkdir -p var
 	@$(PY) manage.py collectstatic --noinput -v 0
 	@touch $@

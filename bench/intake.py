@@ -39,6 +39,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -306,6 +307,8 @@ def main() -> int:
         "DJANGO_SETTINGS_MODULE": "pledgeloop.settings",
         "PLEDGELOOP_VAR_DIR": str(var_dir),
         "DEBUG": "0",
+        # With DEBUG off the app needs a private key: a throwaway one for this run.
+        "SECRET_KEY": secrets.token_urlsafe(50),
         "LOG_LEVEL": "ERROR",
         "INTAKE_LIMIT_PER_IP_PER_HOUR": "1000000000",
         "INTAKE_LIMIT_PER_PHONE_PER_DAY": "1000000000",

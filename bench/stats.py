@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -59,6 +60,8 @@ def main() -> int:
         return child(scale)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["DJANGO_SETTINGS_MODULE"] = "pledgeloop.settings"
+    # With DEBUG off the app needs a private key: a throwaway one unless one is set.
+    env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     me = [sys.executable, str(Path(__file__).resolve()), "--child", "--scale", str(scale)]
     status = 0
     if args.db in {"sqlite", "both"}:

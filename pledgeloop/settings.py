@@ -12,6 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from pledgeloop.lib.secret_key import secret_key_from
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLEDGELOOP_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -53,8 +55,10 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The demo key is fine on 127.0.0.1; a deployment must set its own.
-SECRET_KEY = env_str("SECRET_KEY", "pledgeloop-demo-key-change-me-in-production-0123456789")
+# SECRET_KEY, else the file named by SECRET_KEY_FILE, else var/secret_key (`make run` writes a
+# random one there once). With DEBUG off a missing, short or published key stops the app here
+# (lib/secret_key.py says how to make one).
+SECRET_KEY = secret_key_from(os.environ, var_dir=VAR_DIR, debug=DEBUG)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -181,8 +185,18 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "pledgeloop" / "static"]
+# Uploaded photos live under MEDIA_ROOT and are never served by URL: /photos/<kind>/<id>/
+# checks who asks (orders/views/photos.py), then streams the file, or hands it to the web
+# server: "x-accel-redirect" (nginx: an `internal` location PHOTOS_ACCEL_PREFIX aliased to
+# MEDIA_ROOT) or "x-sendfile" (Apache mod_xsendfile, lighttpd).
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+PHOTOS_SENDFILE = env_str("PHOTOS_SENDFILE", "")
+if PHOTOS_SENDFILE not in {"", "x-accel-redirect", "x-sendfile"}:
+    raise ImproperlyConfigured(
+        f"PHOTOS_SENDFILE must be empty, x-accel-redirect or x-sendfile, not {PHOTOS_SENDFILE!r}"
+    )
+PHOTOS_ACCEL_PREFIX = env_str("PHOTOS_ACCEL_PREFIX", "/protected-photos/")
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -7,6 +7,8 @@ set -e
 cd "$(dirname "$0")/.."
 exec 9>/tmp/pledgeloop-i18n.lock
 flock 9
+# manage.py loads the settings, which with DEBUG off need a private key: the demo's, as make.
+.venv/bin/python scripts/make-secret-key.py var/secret_key >/dev/null
 cd pledgeloop
 ../.venv/bin/python ../manage.py makemessages -l zh_Hans -l en --no-location --no-obsolete \
     --ignore 'tests/*' --ignore '*/tests/*' -v0

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -69,7 +70,11 @@ def _draft_text(*, place: str, period: Period, summary: dict) -> str:
             )
     if summary["photos"]:
         lines += ["", "## " + _("Photos"), ""]
-        lines += [f"![{_('Service photo')}]({photo.image.url})" for photo in summary["photos"]]
+        # Through the photo view, which shows them to anyone while the consent stands (C12).
+        lines += [
+            f"![{_('Service photo')}]({reverse('orders:photo', args=['service', photo.pk])})"
+            for photo in summary["photos"]
+        ]
     lines += ["", _("Thanks to every member and volunteer who served.")]
     return "\n".join(lines) + "\n"
 

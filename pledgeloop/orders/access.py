@@ -1,12 +1,16 @@
 """Who may see and act on which orders: the one place these rules live."""
 
+import secrets
+
 from django.db.models import QuerySet
 from django.http import Http404
 
 from pledgeloop.orgs.models import Community
+from pledgeloop.people.access import public_consents
 from pledgeloop.people.models import Member, User
+from pledgeloop.service.models import ServicePhoto, ServiceRecord
 
-from .models import Dispatch, Order
+from .models import Dispatch, Order, OrderEvent
 
 
 def orders_administered_by(user: User) -> QuerySet[Order]:
@@ -47,6 +51,17 @@ def get_order_for_member(member: Member, pk: int) -> Order:
     raise Http404
 
 
+def get_order_to_claim(member: Member, pk: int) -> Order:
+    """An order of the member's street that has been on the needs list, whatever its state
+    now: a claim that lost the race (or came late) is answered by order_claim's message
+    ("another member has taken it"), not a 404 (issue 12). Orders members never saw listed
+    (not yet accepted by the community, or of another street) stay a 404."""
+    try:
+        return Order.objects.get(pk=pk, street_id=member.street_id, triaged_at__isnull=False)
+    except Order.DoesNotExist:
+        raise Http404 from None
+
+
 def member_sees_full_phone(member: Member | None, order: Order) -> bool:
     """Only the assigned member (while they hold the order) sees the resident's whole number."""
     return (
@@ -69,3 +84,64 @@ def admin_sees_full_phone(user: User, order: Order) -> bool:
 def patrol_communities(member: Member) -> QuerySet[Community]:
     """A patrolling member (红骑士) reports problems in any community of their street."""
     return Community.objects.filter(street_id=member.street_id).order_by("slug")
+
+
+# --- photos (DESIGN.md C12) --------------------------------------------------------------------
+#
+# A photo of an order (a resident's or a patrol report's) or of a service is shown to the
+# people who need it and to nobody else; everyone else gets a 404. The tracking link's token
+# stands for the resident who filed the order, without an account.
+
+
+def _token_matches(token: str, order: Order | None) -> bool:
+    return bool(token) and order is not None and secrets.compare_digest(token, order.tracking_token)
+
+
+def _held_order(user: User, order: Order) -> bool:
+    """The user's member holds the order now, took it once (claimed or accepted an offer), or
+    served in one of its records."""
+    if order.assigned_member_id and order.assigned_member.user_id == user.pk:
+        return True
+    took = OrderEvent.objects.filter(order=order, by=user, action__in=["claim", "accept"])
+    served = ServiceRecord.objects.filter(order=order, participants__member__user=user)
+    return took.exists() or served.exists()
+
+
+def order_photo_visible(user: User, order: Order, *, token: str = "") -> bool:
+    """The order's community admins (street admins included), the member who holds or held
+    it, whoever filed it (a patrolling member, the staff at the desk, the resident signed in)
+    and the resident through the tracking link. Order photos never appear on public pages."""
+    if not order.photo:
+        return False
+    if _token_matches(token, order):
+        return True
+    if not user.is_authenticated:
+        return False
+    if order.community_id in user.admin_community_ids():
+        return True
+    if order.created_by_id == user.pk:
+        return True
+    if order.resident_id and order.resident.user_id == user.pk:
+        return True
+    return _held_order(user, order)
+
+
+def service_photo_visible(user: User, photo: ServicePhoto, *, token: str = "") -> bool:
+    """The record's community admins, the members who served and whoever logged it, the
+    member who held its order and the resident through that order's tracking link; anyone
+    when the beneficiary gave (and has not withdrawn) consent to appear on public pages."""
+    record = photo.record
+    order = record.order
+    if _token_matches(token, order):
+        return True
+    if record.beneficiary_id and public_consents().filter(resident=record.beneficiary_id).exists():
+        return True
+    if not user.is_authenticated:
+        return False
+    if record.community_id in user.admin_community_ids():
+        return True
+    if record.created_by_id == user.pk:
+        return True
+    if record.participants.filter(member__user=user).exists():
+        return True
+    return order is not None and _held_order(user, order)

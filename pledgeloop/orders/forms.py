@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
-from pledgeloop.lib.photos import photo_clean
+from pledgeloop.lib.photos import photo_clean, photo_precheck
 from pledgeloop.orgs.models import Category, Community, Site
 from pledgeloop.people.models import Member
 
@@ -262,8 +262,11 @@ class IntakeForm(forms.Form):
         return self.cleaned_data["description"].strip()
 
     def clean_photo(self):
+        """Only the size here: decoding waits in clean() until every other check passed."""
         photo = self.cleaned_data.get("photo")
-        return photo_clean(photo) if photo else None
+        if photo:
+            photo_precheck(photo)
+        return photo or None
 
     def clean_category(self) -> Category:
         return self.desk.categories[self.cleaned_data["category"]]
@@ -288,6 +291,13 @@ class IntakeForm(forms.Form):
         has_point = data.get("latitude") is not None
         if "site" in data and not (data.get("site") or address or has_point):
             self.add_error("address", _("Please give an address or choose your building."))
+        # The costly part last, and only for an order that can otherwise be taken: anyone can
+        # post a large photo with a made-up number (issue 12).
+        if data.get("photo") and not self.errors:
+            try:
+                data["photo"] = photo_clean(data["photo"])
+            except ValidationError as error:
+                self.add_error("photo", error)
         return data
 
     def _clean_point(self, data) -> None:

@@ -2,20 +2,26 @@
 
     time_out_dispatches(now=...)   offers past their answer deadline go back to the needs list
     expire_orders(now=...)         orders nobody took, long past their time, close as timed out
+    remove_orphan_photos(now=...)  photo files no row references (a server killed mid-intake)
 
 Run by the tasks framework (tasks/schedule.py) or by hand: `manage.py time_out_dispatches`,
-`manage.py expire_orders`. Running either twice changes nothing the second time, and each
-notification carries a dedupe key, so nobody is told twice.
+`manage.py expire_orders`, `manage.py remove_orphan_photos`. Running any twice changes nothing
+the second time, and each notification carries a dedupe key, so nobody is told twice.
 """
 
 import datetime as dt
+import os
+import stat
+from pathlib import Path
 
+from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pledgeloop.notify.services import notify
+from pledgeloop.service.models import ServicePhoto
 
 from . import services
 from .models import Dispatch, Order, OrderError
@@ -92,3 +98,70 @@ def expire_orders(*, now: dt.datetime | None = None) -> int:
                 dedupe_key=f"order-expired:{order.pk}",
             )
     return count
+
+
+# --- orphan photos ---------------------------------------------------------------------------
+
+# A photo file is written just before its row's transaction (order_submit, the service record
+# forms), so a file younger than this may belong to a submission still in flight.
+ORPHAN_PHOTO_GRACE = dt.timedelta(hours=1)
+# Every field that stores photos: its model and the field's name. Their upload_to folders are
+# the only places swept.
+PHOTO_FIELDS = [(Order, "photo"), (ServicePhoto, "image")]
+BATCH = 500
+
+
+def _photo_folders() -> list[str]:
+    return sorted({m._meta.get_field(f).upload_to.split("/")[0] for m, f in PHOTO_FIELDS})
+
+
+def _referenced(names: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(names), BATCH):
+        chunk = names[start : start + BATCH]
+        for model, field in PHOTO_FIELDS:
+            found.update(
+                model.objects.filter(**{f"{field}__in": chunk}).values_list(field, flat=True)
+            )
+    return found
+
+
+def orphan_photos(
+    *, now: dt.datetime | None = None, grace: dt.timedelta = ORPHAN_PHOTO_GRACE
+) -> list[str]:
+    """Names (relative to MEDIA_ROOT) of the photo files no row references, older than grace.
+
+    Only regular files under the photo fields' folders count; symbolic links are neither
+    followed nor listed. The rows are asked about one folder's old files at a time.
+    """
+    now = now or timezone.now()
+    cutoff = (now - grace).timestamp()
+    root = Path(settings.MEDIA_ROOT)
+    orphans = []
+    for folder in _photo_folders():
+        for directory, _dirs, files in os.walk(root / folder):
+            prefix = Path(directory).relative_to(root).as_posix()
+            old = []
+            for file_name in files:
+                status = os.lstat(os.path.join(directory, file_name))
+                if stat.S_ISREG(status.st_mode) and status.st_mtime < cutoff:
+                    old.append(f"{prefix}/{file_name}")
+            if old:
+                referenced = _referenced(old)
+                orphans += [name for name in old if name not in referenced]
+    return orphans
+
+
+def remove_orphan_photos(
+    *, now: dt.datetime | None = None, grace: dt.timedelta = ORPHAN_PHOTO_GRACE
+) -> int:
+    """Delete the orphan photo files (idempotent); returns how many went."""
+    root = Path(settings.MEDIA_ROOT)
+    removed = 0
+    for name in orphan_photos(now=now, grace=grace):
+        try:
+            (root / name).unlink()
+        except FileNotFoundError:
+            continue  # removed meanwhile
+        removed += 1
+    return removed

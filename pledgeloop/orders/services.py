@@ -554,6 +554,8 @@ def order_claim(*, order: Order, member: Member, source: str = Source.WEB) -> Or
     """接单 from the open list: many may try at once; exactly one wins."""
     order = _locked(order)
     if order.state != State.TRIAGED:
+        if order.state in Order.TAKEN and order.assigned_member_id == member.pk:
+            raise OrderError(_("You have already taken this order."))
         if order.state in Order.TAKEN or order.state == State.DISPATCHED:
             raise OrderError(_("Another member has already taken this order."))
         raise OrderError(

@@ -1,13 +1,18 @@
-"""Limits on anonymous intake (DESIGN.md C12): orders per IP address per hour and per mobile
-number per day, counted from IntakeAttempt rows.
+"""Limits on anonymous intake (DESIGN.md C12): submissions per IP address per hour and orders
+per mobile number per day, counted from IntakeAttempt rows.
 
-A row is written only for an order that was stored, inside the same transaction
-(`intake_admit`: one INSERT that happens only while both counts are under their limits), so
-refused or failed submissions never use up anyone's allowance. On SQLite, whose write
-transactions start with BEGIN IMMEDIATE, check and record are serialised and the limit is
-exact; on PostgreSQL two simultaneous submissions may both pass at the very edge, which is
-acceptable for an abuse limit. `intake_refusal` says which limit was reached (and lets the
-page refuse early, before decoding a photo).
+Every submission that reaches the checks leaves a row: an order stored carries its number
+(`intake_admit`, one INSERT inside the order's transaction that happens only while both counts
+are under their limits); a refused one (wrong number, missing tick, bad photo, the honeypot)
+carries none (`intake_refused`) and so counts toward its address's limit only, never toward a
+number's. A flood of bad posts from one address therefore meets the same 429 as a flood of
+orders, and nobody can use up someone else's number by typing it wrong.
+
+The per-number (and per-address) count is exact on both databases: on SQLite write
+transactions start with BEGIN IMMEDIATE, which serialises them; on PostgreSQL `intake_admit`
+first takes transaction-scoped advisory locks on the number and the address, so submissions
+sharing either wait for each other and each counts what the ones before it stored.
+`intake_refusal` says which limit was reached: the page asks before anything costly.
 """
 
 from datetime import datetime, timedelta
@@ -17,7 +22,14 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.masking import is_mainland_mobile
+
 from .models import IntakeAttempt
+
+# Advisory lock classes (the first of pg_advisory_xact_lock's two keys): any two numbers that
+# no other part of the app uses for advisory locks.
+LOCK_PHONE = 0x504C01
+LOCK_IP = 0x504C02
 
 # Attempts older than this count for nothing and may be pruned.
 KEEP = timedelta(days=2)
@@ -34,7 +46,7 @@ def _windows(now: datetime) -> tuple[str, object, object]:
     )
 
 
-def _counts(ip: str | None, phone: str, now: datetime) -> tuple[int, int]:
+def _counts(ip: str | None, phone: str | None, now: datetime) -> tuple[int, int]:
     """Attempts from this IP in the last hour and by this number in the last day.
 
     One hand-written query, short like everything on intake's path.
@@ -53,8 +65,12 @@ def _counts(ip: str | None, phone: str, now: datetime) -> tuple[int, int]:
 
 
 def intake_refusal(*, ip: str | None, phone: str, now: datetime | None = None) -> str | None:
-    """The message to show when this IP address or number has reached its limit, else None."""
-    by_ip, by_phone = _counts(ip, phone, now or timezone.now())
+    """The message to show when this IP address or number has reached its limit, else None.
+
+    `phone` is what was typed: a number that is not a mobile number is not counted (refused
+    submissions are stored without one)."""
+    phone_key = phone if is_mainland_mobile(phone) else None
+    by_ip, by_phone = _counts(ip, phone_key, now or timezone.now())
     if ip and by_ip >= settings.INTAKE_LIMIT_PER_IP_PER_HOUR:
         return _(
             "Many orders have been sent from this network in the last hour, more than we "
@@ -73,9 +89,19 @@ def intake_admit(*, ip: str | None, phone: str, now: datetime | None = None) -> 
     """Count this submission if both limits allow it; else the message, and nothing written.
 
     One statement, as it runs inside the order's write transaction (on SQLite the database's
-    single write lock): the common case, under the limits, costs one INSERT.
+    single write lock): the common case, under the limits, costs one INSERT. On PostgreSQL the
+    advisory locks before it are held until that transaction ends.
     """
+    if not connection.in_atomic_block:
+        raise RuntimeError("intake_admit must run inside the order's transaction")
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Always the number first, then the address: one order for every waiter, so two
+            # submissions can never wait for each other's second lock.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_PHONE, phone])
+            if ip:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_IP, ip])
     table, hour_ago, day_ago = _windows(now)
     # Only the table name is put into the text; every value goes in as a parameter.
     sql = (
@@ -99,6 +125,18 @@ def intake_admit(*, ip: str | None, phone: str, now: datetime | None = None) -> 
         if cursor.rowcount == 1:
             return None
     return intake_refusal(ip=ip, phone=phone, now=now) or _("Please try again later.")
+
+
+def intake_refused(*, ip: str | None, now: datetime | None = None) -> str | None:
+    """Count a refused submission toward its address's hourly limit (not toward any number's).
+
+    Returns the limit's message, writing nothing, when the address is already over it: then
+    the page answers 429, and a flood of bad posts costs one read each."""
+    now = now or timezone.now()
+    refusal = intake_refusal(ip=ip, phone="", now=now)
+    if refusal is None and ip:
+        IntakeAttempt.objects.create(ip=ip, phone="", at=now)
+    return refusal
 
 
 def intake_attempts_prune(*, now: datetime | None = None) -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import member, resident
+from .views import member, photos, resident
 
 app_name = "orders"
 urlpatterns = [
@@ -27,4 +27,6 @@ urlpatterns = [
         name="member_offer_action",
     ),
     path("me/patrol/", member.patrol_report, name="patrol"),
+    # Photos, for those who may see them (photos.py); nothing under /media/ is served.
+    path("photos/<str:kind>/<int:pk>/", photos.photo, name="photo"),
 ]

@@ -5,7 +5,12 @@ from django.http import Http404
 
 from pledgeloop.orgs.models import Community
 
-from .models import Member, Resident, Role, User
+from .models import Consent, Member, Resident, Role, User
+
+
+def public_consents() -> QuerySet[Consent]:
+    """Consents to appear, with one's photos, on public pages (C12), not withdrawn."""
+    return Consent.objects.filter(purpose=Consent.Purpose.PUBLIC, withdrawn_at__isnull=True)
 
 
 def communities_administered(user: User) -> QuerySet[Community]:

@@ -66,6 +66,8 @@ JOBS = [
     Job("expire_orders", order_jobs.expire_orders, DAY),
     # orders: anonymous intake attempts too old to count towards the limits (orders/throttle.py)
     Job("intake_attempts_prune", intake_attempts_prune, DAY),
+    # photo files a server killed mid-intake left without a row (after a grace period)
+    Job("remove_orphan_photos", order_jobs.remove_orphan_photos, DAY),
     # pledges: visits ahead, missed visits, party anniversaries
     Job("generate_visits", pledge_jobs.generate_visits, DAY, arg="today"),
     Job("mark_missed_visits", pledge_jobs.mark_missed_visits, DAY, arg="today"),

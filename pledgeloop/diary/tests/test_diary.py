@@ -62,12 +62,14 @@ def test_a_draft_counts_the_months_records(march):
 def test_highlights_and_photos_need_public_consent(march, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     consented, refused = ServiceRecord.objects.order_by("started_at")
-    for r in (consented, refused):
+    shown, hidden = (
         ServicePhoto.objects.create(
             street=march.street,
             record=r,
             image=SimpleUploadedFile(f"p{r.pk}.jpg", b"x", content_type="image/jpeg"),
         )
+        for r in (consented, refused)
+    )
     Consent.objects.create(
         street=march.street,
         resident=march.resident_here,
@@ -87,22 +89,23 @@ def test_highlights_and_photos_need_public_consent(march, settings, tmp_path):
     body = draft(march).body
     assert "修理水龙头" in body
     assert "陪李大爷" not in body
-    assert f"p{consented.pk}" in body
-    assert f"p{refused.pk}" not in body
+    # Linked through the photo view, never by the file's /media/ address.
+    assert f"(/photos/service/{shown.pk}/)" in body
+    assert f"/photos/service/{hidden.pk}/" not in body and "/media/" not in body
 
 
 def test_photos_of_records_without_a_beneficiary_stay_out(march, settings, tmp_path):
     """Nobody consented to appear in them, so they are not published (C12)."""
     settings.MEDIA_ROOT = tmp_path
     lone = record(march, 12, 1, note="楼道清扫")
-    ServicePhoto.objects.create(
+    photo = ServicePhoto.objects.create(
         street=march.street,
         record=lone,
         image=SimpleUploadedFile(f"lone{lone.pk}.jpg", b"x", content_type="image/jpeg"),
     )
     body = draft(march).body
     assert "楼道清扫" in body
-    assert f"lone{lone.pk}" not in body
+    assert f"/photos/service/{photo.pk}/" not in body
 
 
 def test_markdown_is_sanitised():

@@ -10,10 +10,13 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from pledgeloop.orders import services
 from pledgeloop.orders.models import Dispatch, Order, OrderError
+from pledgeloop.orgs.models import Category
 
 from .loop import member_of, new_member, triaged_order
 
@@ -145,3 +148,84 @@ def test_two_admins_dispatch_the_same_order_and_one_wins(world):
         order.refresh_from_db()
         assert order.state == Order.State.DISPATCHED
         assert order.events.filter(action="dispatch").count() == 1
+
+
+# --- through the pages, as the members and residents press the buttons (issue 12) -------------
+
+SUBMITTERS = 50
+
+
+def race_clients(calls: list) -> list:
+    """Each call gets its own test Client in its own thread (its own connection)."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index: int) -> None:
+        try:
+            client = Client()
+            prepare, act = calls[index]
+            prepare(client)
+            barrier.wait(timeout=60)
+            results[index] = act(client)
+        except Exception as error:  # a failure the test must show
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(not t.is_alive() for t in threads), "a worker hung"
+    return results
+
+
+def test_claim_race_losers_see_the_message_not_a_404(world):
+    order = triaged_order(world)
+    members = [new_member(world, f"1370000{i:04d}", f"党员{i}") for i in range(CLAIMERS)]
+    url = reverse("orders:member_order_action", args=[order.pk, "claim"])
+    results = race_clients(
+        [
+            (
+                lambda c, m=m: c.force_login(m.user),
+                lambda c: c.post(url, follow=True),
+            )
+            for m in members
+        ]
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert [r.status_code for r in results] == [200] * CLAIMERS
+    # The pages themselves (the test client's captured context mixes threads).
+    texts = [r.content.decode() for r in results]
+    losers = [t for t in texts if "这个订单已经被其他党员接走了" in t]
+    assert len(losers) == CLAIMERS - 1
+    assert sum("已由您接单" in t for t in texts) == 1
+    order.refresh_from_db()
+    assert order.state == Order.State.ACCEPTED
+    assert order.events.filter(action="claim").count() == 1
+
+
+def test_one_number_from_fifty_addresses_at_once_stores_exactly_the_limit(world, settings):
+    settings.INTAKE_LIMIT_PER_PHONE_PER_DAY = 5
+    category = Category.objects.get(street=world.street, code="repairs")
+    url = reverse("orders:new_in_community", args=[world.street.slug, world.community.slug])
+
+    def post(client, n):
+        data = {
+            "category": category.pk,
+            "description": f"第{n}单：楼道灯坏了",
+            "address": f"阳光花园{n}幢",
+            "when": "asap",
+            "phone": "13812345678",
+            "consent": "1",
+        }
+        return client.post(url, data, REMOTE_ADDR=f"10.1.{n // 250}.{n % 250 + 1}")
+
+    results = race_clients([(lambda c: None, lambda c, n=n: post(c, n)) for n in range(SUBMITTERS)])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    codes = sorted(r.status_code for r in results)
+    assert codes == [302] * 5 + [429] * (SUBMITTERS - 5), codes
+    assert Order.objects.filter(phone="13812345678").count() == 5
+    refused = [r.text for r in results if r.status_code == 429]
+    assert all("这个手机号今天已经提交了5次" in text for text in refused)

@@ -277,7 +277,8 @@ def test_time_window_choices(now, when, start, end):
 def assert_nothing_stored():
     assert not Order.objects.exists()
     assert not OrderEvent.objects.exists()
-    assert not IntakeAttempt.objects.exists()
+    # A refusal counts toward its address's hourly limit only (a row without a number).
+    assert not IntakeAttempt.objects.exclude(phone="").exists()
 
 
 def test_missing_consent_is_refused_clearly_and_stores_nothing(world, client):
@@ -396,13 +397,13 @@ def test_attempts_older_than_the_window_do_not_count(world, client, settings):
     assert client.post(intake_url(world), order_data(world)).status_code == 302
 
 
-def test_refused_submissions_use_up_no_allowance(world, client, settings):
+def test_refused_submissions_use_up_no_numbers_allowance(world, client, settings):
     settings.INTAKE_LIMIT_PER_PHONE_PER_DAY = 1
     data = order_data(world)
     del data["consent"]
     for _ in range(3):
         client.post(intake_url(world), data)
-    assert not IntakeAttempt.objects.exists()
+    assert not IntakeAttempt.objects.filter(phone="13812345678").exists()
     assert client.post(intake_url(world), order_data(world)).status_code == 302
 
 

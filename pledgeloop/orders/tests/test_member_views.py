@@ -80,8 +80,12 @@ def test_a_member_cannot_see_other_members_orders_or_other_streets(world, client
     client = client_for(world.member)
     for order in (held, far, waiting):
         assert client.get(order_url(order)).status_code == 404
-        for action in ("claim", "start", "finish", "hand_back", "transfer"):
+        for action in ("start", "finish", "hand_back", "transfer"):
             assert client.post(order_url(order, action), {"hours": 1}).status_code == 404
+    for order in (far, waiting):  # never on this member's needs list
+        assert client.post(order_url(order, "claim")).status_code == 404
+    # A claim on an order someone else took is told so (test_a_claim_that_comes_second...).
+    assert client.post(order_url(held, "claim")).status_code == 302
     assert Order.objects.get(pk=held.pk).assigned_member == other
 
 
@@ -190,8 +194,41 @@ def test_an_order_taken_by_someone_else_is_no_longer_shown(world, client_for):
     services.order_claim(order=order, member=new_member(world, "13900000201", "李明"))
     client = client_for(world.member)
     assert client.get(order_url(order)).status_code == 404
-    assert client.post(order_url(order, "claim")).status_code == 404
     assert f'data-order="{order.pk}"' not in client.get(NEARBY).text
+
+
+def test_a_claim_that_comes_second_is_told_why_not_given_a_404(world, client_for):
+    """Two members see the order on their nearby lists; one presses 接单 a moment later."""
+    order = triaged_order(world)
+    rival = new_member(world, "13900000201", "李明")
+    client = client_for(world.member)
+    assert f'data-order="{order.pk}"' in client.get(NEARBY).text
+    assert client_for(rival.user).post(order_url(order, "claim")).status_code == 302
+    client = client_for(world.member)
+    response = client.post(order_url(order, "claim"), follow=True)
+    assert response.status_code == 200
+    assert "这个订单已经被其他党员接走了" in messages_of(response)
+    assert response.request["PATH_INFO"] == NEARBY
+    order.refresh_from_db()
+    assert order.assigned_member == rival
+    assert order.events.filter(action="claim").count() == 1
+
+
+def test_claiming_twice_says_it_is_already_yours(world, client_for):
+    order = triaged_order(world)
+    client = client_for(world.member)
+    client.post(order_url(order, "claim"))
+    response = client.post(order_url(order, "claim"), follow=True)
+    assert "您已经接了这个订单" in messages_of(response)
+    assert response.request["PATH_INFO"] == order_url(order)
+    assert order.events.filter(action="claim").count() == 1
+
+
+def test_a_claim_on_another_streets_order_is_still_404(world, client_for):
+    order = triaged_order(world, community=world.faraway)
+    assert client_for(world.member).post(order_url(order, "claim")).status_code == 404
+    order.refresh_from_db()
+    assert order.state == Order.State.TRIAGED
 
 
 def test_the_losing_claimer_gets_the_clear_message(world, client_for):

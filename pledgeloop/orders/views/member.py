@@ -78,6 +78,7 @@ def _detail_context(member: Member, order: Order, **extra) -> dict:
         # The whole number only after the "show full number" POST, which logs it.
         "may_reveal": access.member_sees_full_phone(member, order),
         "full_phone": "",
+        "photo_visible": access.order_photo_visible(member.user, order),
         "can_claim": order.state == Order.State.TRIAGED,
         "can_start": mine and order.state == Order.State.ACCEPTED,
         "finish_form": FinishForm(),
@@ -106,7 +107,10 @@ def member_order_action(request, pk: int, action: str):
     if action not in MEMBER_ACTIONS:
         raise Http404
     member = _member(request)
-    order = access.get_order_for_member(member, pk)
+    if action == "claim":
+        order = access.get_order_to_claim(member, pk)
+    else:
+        order = access.get_order_for_member(member, pk)
     if action == "phone":
         return _reveal_phone(request, member, order)
     source = OrderEvent.Source.WEB
@@ -161,7 +165,7 @@ def member_order_action(request, pk: int, action: str):
             return redirect("orders:member_orders")
     except OrderError as error:
         messages.error(request, str(error))
-        if action == "claim":
+        if action == "claim" and not Order.objects.filter(pk=pk, assigned_member=member).exists():
             return redirect("orders:member_nearby")
     return redirect("orders:member_order", pk=order.pk)
 

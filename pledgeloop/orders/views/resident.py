@@ -98,16 +98,17 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None):
         # A robot: say nothing useful, store nothing, do not even look at the photo.
         form = IntakeForm(desk, request.POST, initial=initial)
         form.add_error(None, _("Sorry, we could not take this order. Please try again later."))
-        return _intake_page(request, form, community, site)
+        return _refused(request, form, community, site, ip)
     if request.FILES.get("photo"):
-        # Over the limit? Say so before the costly part (decoding the photo). Without a photo
-        # the one check inside _submit is enough.
+        # Over a limit? Say so before the costly part (decoding the photo). Without a photo
+        # the check inside _submit, or the count of a refusal below, is enough.
         refusal = throttle.intake_refusal(ip=ip, phone=normalise_phone(request.POST.get("phone")))
         if refusal:
             form = IntakeForm(desk, request.POST, initial=initial)
             form.add_error(None, refusal)
             return _intake_page(request, form, community, site, status=429)
 
+    # The form checks the cheap things first and decodes a photo only if they all pass.
     form = IntakeForm(desk, request.POST, request.FILES, initial=initial)
     if form.is_valid():
         try:
@@ -119,6 +120,16 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None):
             form.add_error(None, str(error))
         else:
             return redirect("orders:sent", token=order.tracking_token)
+    return _refused(request, form, community, site, ip)
+
+
+def _refused(request, form: IntakeForm, community: Community, site, ip: str | None):
+    """The page again, with what to fix; the refusal counts toward the address's hourly limit,
+    so a flood of bad posts meets the same 429 as a flood of orders (issue 12)."""
+    over = throttle.intake_refused(ip=ip)
+    if over:
+        form.add_error(None, over)
+        return _intake_page(request, form, community, site, status=429)
     return _intake_page(request, form, community, site)
 
 

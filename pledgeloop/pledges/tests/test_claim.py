@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -144,3 +145,56 @@ def test_two_members_claiming_at_once_exactly_one_wins(world, member):
         thread.join()
     assert sorted(type(r).__name__ for r in results) == ["Pledge", "PledgeError"]
     assert Pledge.objects.filter(need=need).count() == 1
+
+
+def test_the_member_who_claims_second_is_told_so_on_the_page(world, member, client_for):
+    """Both saw the need listed; the second press gets the reason, not an error page."""
+    need = recurring_need(world)
+    other = make_member(world, "13900000160", "刘强")
+    assert (
+        client_for(world.member).post(reverse("pledges:need_claim", args=[need.pk])).status_code
+        == 302
+    )
+    response = client_for(other.user).post(
+        reverse("pledges:need_claim", args=[need.pk]), follow=True
+    )
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == reverse("pledges:needs")
+    assert "已有其他党员认领了这项需求" in response.text
+    assert Pledge.objects.filter(need=need).count() == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_members_claiming_one_need_at_once_on_the_page_all_but_one_are_told(world, member):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks")
+    need = recurring_need(world)
+    members = [member] + [make_member(world, f"1370000{i:04d}", f"党员{i}") for i in range(11)]
+    url = reverse("pledges:need_claim", args=[need.pk])
+    barrier = threading.Barrier(len(members))
+    pages: list = [None] * len(members)
+
+    def claim(index, who):
+        try:
+            client = Client()
+            client.force_login(who.user)
+            barrier.wait(timeout=60)
+            response = client.post(url, follow=True)
+            pages[index] = (response.status_code, response.content.decode())
+        except Exception as error:
+            pages[index] = (0, repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim, args=(i, m)) for i, m in enumerate(members)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert [status for status, _ in pages] == [200] * len(members), pages
+    told = [text for _, text in pages if "已有其他党员认领了这项需求" in text]
+    assert len(told) == len(members) - 1
+    assert Pledge.objects.filter(need=need).count() == 1
+    need.refresh_from_db()
+    assert need.state == Order.State.ACCEPTED

@@ -8,11 +8,15 @@ changed after it; a job added to the schedule without a scenario fails here.
 
 import datetime as dt
 import io
+import os
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -118,6 +122,26 @@ def _(world):
 
     def check():
         assert list(IntakeAttempt.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+    return check
+
+
+@scenario("remove_orphan_photos")
+def _(world):
+    # A photo file no row references: one older than the grace period (a server killed
+    # mid-intake) goes, one just written (its row's transaction may still be open) stays.
+    folder = Path(settings.MEDIA_ROOT) / "orders" / "scenario"
+    folder.mkdir(parents=True, exist_ok=True)
+    old, young = folder / f"{uuid.uuid4().hex}.jpg", folder / f"{uuid.uuid4().hex}.jpg"
+    for path, age in ((old, dt.timedelta(hours=2)), (young, dt.timedelta(minutes=10))):
+        path.write_bytes(b"not a row's photo")
+        moment = (_now() - age).timestamp()
+        os.utime(path, (moment, moment))
+
+    def check():
+        assert not old.exists()
+        assert young.exists()
+        young.unlink()
 
     return check
 
