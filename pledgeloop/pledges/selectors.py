@@ -6,6 +6,7 @@ those scheduled on or before the day in question: a visit still ahead is not yet
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.apps import apps
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
@@ -133,14 +134,14 @@ def member_public(member: Member, today: dt.date | None = None, upcoming: int = 
     return {"pledges": pledges, "figures": Figures.of(pledges), "next_visits": next_visits}
 
 
-def member_service_hours(member: Member, figures: Figures) -> float:
+def member_service_hours(member: Member, figures: Figures) -> Decimal | float:
     """Hours from service records (践诺) when the service app is installed; until then, the
-    planned length of the member's fulfilled pledge visits."""
+    planned length of the member's fulfilled pledge visits. Written by lib.numbers."""
     if not apps.is_installed("pledgeloop.service"):
         return figures.hours
     record = apps.get_model("service", "ServiceRecord")
     total = record.objects.filter(participants__member=member).aggregate(total=Sum("hours"))
-    return float(round(total["total"] or 0, 1))
+    return total["total"] or Decimal(0)
 
 
 def schedule_visits(member: Member, today: dt.date, back_days: int = 30) -> list[Visit]:

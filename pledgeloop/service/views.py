@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.client import client_ip
+from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.pinyin import pinyin_search_q
 from pledgeloop.lib.qr import qr_svg
 from pledgeloop.lib.spreadsheets import xlsx_response
@@ -113,7 +114,8 @@ def my_record_new(request):
             form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
         else:
             messages.success(
-                request, _("Logged: %(hours)s h of service. Thank you!") % {"hours": record.hours}
+                request, _("Logged: %(hours)s h of service. Thank you!")
+                % {"hours": format_hours(record.hours)}
             )
             return redirect("service:mine")
     return render(request, "service/log_form.html", {"form": form, "staff": False})
@@ -208,7 +210,7 @@ def console_record_new(request):
             messages.success(
                 request,
                 _("Recorded %(hours)s h for %(n)s member(s).")
-                % {"hours": record.hours, "n": len(data["members"])},
+                % {"hours": format_hours(record.hours), "n": len(data["members"])},
             )
             return redirect("service:console")
     return render(request, "service/log_form.html", {"form": form, "staff": True})
@@ -287,7 +289,7 @@ def checkin(request, token: str):
                 messages.success(
                     request,
                     _("Checked out: %(hours)s verified hours. Thank you!")
-                    % {"hours": record.hours},
+                    % {"hours": format_hours(record.hours)},
                 )
                 return redirect("service:record", pk=record.pk)
             checkin_open(member=member, place=place, ip=client_ip(request))

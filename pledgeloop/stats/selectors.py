@@ -11,6 +11,7 @@ from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pledgeloop.lib.numbers import format_hours
 from pledgeloop.orgs.models import Category, Community
 from pledgeloop.people.models import Member
 from pledgeloop.service.models import ServiceParticipant
@@ -382,7 +383,7 @@ def _shown(value, is_rate) -> str:
     if is_rate:
         return f"{float(value) * 100:.1f}%"
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.1f}"
+        return format_hours(value)  # the only Decimal card is service hours
     return f"{value}"
 
 
