@@ -32,7 +32,9 @@ def test_hours_are_written_without_trailing_zeros_and_never_lose_a_digit(value, 
 
 
 def test_the_template_filter_writes_the_same():
-    template = Template("{% load pledgeloop %}{{ a|hours }} {{ b|hours }} {{ c|hours }} {{ d|hours }}")
+    template = Template(
+        "{% load pledgeloop %}{{ a|hours }} {{ b|hours }} {{ c|hours }} {{ d|hours }}"
+    )
     context = Context(
         {"a": Decimal("20"), "b": Decimal("100.00"), "c": Decimal("0.25"), "d": Decimal("1.50")}
     )
