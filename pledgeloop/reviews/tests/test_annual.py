@@ -3,6 +3,7 @@
 import io
 import re
 from decimal import Decimal
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -10,6 +11,8 @@ from django.db import IntegrityError
 from django.urls import reverse
 from pypdf import PdfReader
 
+from pledgeloop.orgs.services import community_create
+from pledgeloop.people.models import Role, RoleGrant
 from pledgeloop.reviews.annual import annual_review
 from pledgeloop.reviews.models import Assessment, ReviewWeights
 from pledgeloop.service.models import ServiceRecord
@@ -325,3 +328,23 @@ def test_page_excel_and_pdf_round_the_same_way(world, half_way, client_for):
         in_pdf = [Decimal(n) for n in _numbers(pdf_rows[name])]
         assert in_pdf == [v for v in on_page if isinstance(v, Decimal)], name
         assert rows[name][8] == table[name][8] and rows[name][8] in pdf_rows[name]
+
+
+def test_annual_exports_are_named_for_the_communities_they_hold(world, year_2025, client_for):
+    community_create(street=world.street, name="金科", slug="jinke")
+    RoleGrant.objects.create(
+        user=world.community_admin,
+        role=Role.COMMUNITY_ADMIN,
+        street=world.street,
+        community=world.neighbour,
+    )
+    client = client_for(world.community_admin)
+    for fmt in ["xlsx", "pdf"]:
+        response = client.get(reverse("reviews:annual_export", args=["jianghai", 2025, fmt]))
+        filename = unquote(response["Content-Disposition"].split("''", 1)[1])
+        assert "星港湾" in filename and "腾飞" in filename and "江海街道" not in filename, fmt
+    xlsx = client.get(reverse("reviews:annual_export", args=["jianghai", 2025, "xlsx"]))
+    title = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active["A1"].value
+    assert "星港湾" in title and "腾飞" in title and "江海街道" not in title
+    page = client.get(reverse("reviews:annual", args=["jianghai", 2025])).content.decode()
+    assert "<h1>星港湾、腾飞 2025 年度评议</h1>" in page
