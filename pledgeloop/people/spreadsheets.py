@@ -310,6 +310,7 @@ def members_import(*, community: Community, file, by: User) -> ImportResult:
                 home_latitude=lat,
                 home_longitude=lng,
                 public_contact=public,
+                joined_on=today,  # on the roster from today: earlier figures do not count them
             )
             member.skills.set(skills)
     return ImportResult(created=len(pending))

@@ -25,7 +25,8 @@ score ("—") and is graded by the street's rule (`ReviewWeights.no_evidence_gra
 by default, or 不合格 where the street decides so.
 
 Members reviewed: those of the communities active at some time in the year (on the roster
-then, or serving then: `people.models.active_in_q`), not only today's roster.
+then, Member.joined_on/left_on, or serving then: `selectors.members_active_in`), not
+today's roster.
 """
 
 from dataclasses import dataclass, field
@@ -138,7 +139,8 @@ def score_of(components: dict[str, Decimal | None], weights: ReviewWeights) -> D
 
 
 def annual_review(communities, year: int, weights: ReviewWeights) -> list[AnnualScore]:
-    """Every active member of the communities, with their score (one query for the inputs)."""
+    """Every member of the communities active in the year, with their score (one query for
+    the inputs)."""
     scores = []
     for member in selectors.annual_members(communities, year):
         components = components_of(member, weights)
@@ -148,7 +150,7 @@ def annual_review(communities, year: int, weights: ReviewWeights) -> list[Annual
 
 
 def annual_score_for(member: Member, year: int, weights: ReviewWeights) -> AnnualScore:
-    member = selectors.annual_members([member.community_id], year).filter(pk=member.pk).get()
+    member = selectors.annual_members([member.community_id], year, member_ids=[member.pk]).get()
     components = components_of(member, weights)
     score = score_of(components, weights)
     return AnnualScore(member, components, score, grade_for(score, weights))

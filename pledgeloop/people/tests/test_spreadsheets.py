@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from pledgeloop.lib.spreadsheets import build_csv
@@ -120,6 +121,7 @@ def test_members_import_creates_accounts_roles_and_skills(world, client_for):
     assert zhou.capacity == 4 and zhou.public_contact
     assert zhou.user.role_grants.get().community == world.community
     assert not zhou.user.has_usable_password()
+    assert zhou.joined_on == timezone.localdate()  # on the roster from the day of the import
 
 
 def test_members_import_rejects_bad_kind_missing_party_date_and_unknown_skill(world, client_for):

@@ -2,6 +2,7 @@
 
 import io
 import re
+from datetime import date
 from decimal import Decimal
 from urllib.parse import unquote
 
@@ -348,3 +349,22 @@ def test_annual_exports_are_named_for_the_communities_they_hold(world, year_2025
     assert "星港湾" in title and "腾飞" in title and "江海街道" not in title
     page = client.get(reverse("reviews:annual", args=["jianghai", 2025])).content.decode()
     assert "<h1>星港湾、腾飞 2025 年度评议</h1>" in page
+
+
+def test_the_review_of_a_year_holds_the_members_of_that_year(world, year_2025):
+    """Not today's roster: a member who joined later is not reviewed for 2025 (未评议 for a
+    year they were not there), and one who served in 2025 and left since still is."""
+    newcomer = new_member(world, "13900000221", "新来")
+    newcomer.joined_on = date(2026, 3, 1)
+    newcomer.save(update_fields=["joined_on"])
+    leaver = new_member(world, "13900000222", "离开")
+    record(leaver, at(2025, 4, 2), "6", V.RECORDED)
+    leaver.active, leaver.left_on = False, date(2025, 9, 1)
+    leaver.save(update_fields=["active", "left_on"])
+    scores = by_name(annual_review([world.community], 2025, ReviewWeights.for_street(world.street)))
+    assert "新来" not in scores
+    assert scores["离开"].score == Decimal("25.0")  # 6 of 24 h: hours is the only evidence
+    this_year = by_name(
+        annual_review([world.community], 2026, ReviewWeights.for_street(world.street))
+    )
+    assert "新来" in this_year and "离开" not in this_year

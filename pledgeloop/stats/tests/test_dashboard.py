@@ -18,7 +18,7 @@ def test_street_admin_sees_cards_charts_and_tables(figures, client_for):
     for chart in ("chart-trend", "chart-categories", "chart-communities", "chart-rates"):
         assert f'id="{chart}"' in body
     assert 'id="stats-data"' in body
-    assert "60.0%" in body  # participation 3 of 5 active members in March 2026
+    assert "66.7%" in body  # participation: 4 of the 6 members of March 2026
     assert "11.5" in body  # service hours
     assert "张三" in body  # the member ranking names members: admins only
 
