@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.numbers import format_hours
 from pledgeloop.orgs.models import Community, Street
 from pledgeloop.stats.periods import Period
 
@@ -33,7 +34,6 @@ def _unique_slug(base: str) -> str:
 
 def _draft_text(*, place: str, period: Period, summary: dict) -> str:
     f = summary["figures"]
-    hours = f["service_hours"]
     lines = [
         _("From %(start)s to %(end)s, the volunteers of %(place)s served %(records)s times.")
         % {
@@ -46,7 +46,7 @@ def _draft_text(*, place: str, period: Period, summary: dict) -> str:
         "## " + _("In figures"),
         "",
         "- " + _("Members who served: %(n)s") % {"n": summary["served"]},
-        "- " + _("Service hours: %(n)s") % {"n": f"{hours:f}".rstrip("0").rstrip(".")},
+        "- " + _("Service hours: %(n)s") % {"n": format_hours(f["service_hours"])},
         "- " + _("Problems solved: %(n)s") % {"n": f["problems_solved"]},
         "- " + _("On-order services: %(n)s") % {"n": f["on_order_services"]},
     ]

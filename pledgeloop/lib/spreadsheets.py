@@ -1,7 +1,10 @@
 """Excel and CSV output as community workers expect it (DESIGN.md §10).
 
 A title row, a header row, the data, a totals row (合计); cells that start with = + - @
-are escaped so that no spreadsheet runs them as formulas (C12).
+are escaped with a leading apostrophe so that no spreadsheet runs them as formulas (C12),
+and `unescape_cell` undoes that on import, so that a value survives a round trip unchanged
+("=1+2" → "'=1+2" → "=1+2"). A value that itself starts with an apostrophe is escaped too,
+so that undoing never eats a character that was really there.
 """
 
 import csv
@@ -17,9 +20,24 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+ESCAPE = "'"
+
+
 def escape_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
+    if isinstance(value, str) and value.startswith((*FORMULA_TRIGGERS, ESCAPE)):
+        return ESCAPE + value
+    return value
+
+
+def unescape_cell(value):
+    """The value `escape_cell` was given: for a cell read back from one of our exports."""
+    if (
+        isinstance(value, str)
+        and len(value) > 1
+        and value[0] == ESCAPE
+        and value[1:].startswith((*FORMULA_TRIGGERS, ESCAPE))
+    ):
+        return value[1:]
     return value
 
 

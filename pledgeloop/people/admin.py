@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.admin_scope import StreetScopedAdmin
@@ -46,11 +47,24 @@ class RoleGrantAdmin(StreetScopedAdmin):
 
 @admin.register(Member)
 class MemberAdmin(StreetScopedAdmin):
-    list_display = ["__str__", "kind", "community", "party_join_date", "capacity", "active"]
+    list_display = [
+        "__str__",
+        "kind",
+        "community",
+        "party_join_date",
+        "capacity",
+        "active",
+        "joined_on",
+        "left_on",
+    ]
     list_filter = ["kind", "active", "street", "community", "skills"]
     search_fields = ["user__name", "user__phone", "user__name_pinyin", "user__name_initials"]
     raw_id_fields = ["user"]
     filter_horizontal = ["skills"]
+
+    def get_changeform_initial_data(self, request):
+        # A member added today joined the roster today (earlier figures do not count them).
+        return {"joined_on": timezone.localdate(), **super().get_changeform_initial_data(request)}
 
 
 @admin.register(Resident)

@@ -1,5 +1,6 @@
 """Users, roles and scopes, members and residents (DESIGN.md §1, C1, C12)."""
 
+import datetime as dt
 import secrets
 from functools import cached_property
 
@@ -215,6 +216,20 @@ class Member(models.Model):
         _("public code"), max_length=16, unique=True, default=new_member_code, editable=False
     )
     active = models.BooleanField(_("active"), default=True)
+    # The roster over time, so that a period's figures divide by the members of that period
+    # (DESIGN.md §5), not by today's: see `on_roster_q`.
+    joined_on = models.DateField(
+        _("on the roster since"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: since before the records began."),
+    )
+    left_on = models.DateField(
+        _("left the roster on"),
+        null=True,
+        blank=True,
+        help_text=_("The first day no longer a member; empty while still one."),
+    )
 
     class Meta:
         verbose_name = _("member")
@@ -223,6 +238,13 @@ class Member(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(capacity__lte=50), name="member_capacity_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True)
+                | models.Q(joined_on__isnull=True)
+                | models.Q(left_on__gte=models.F("joined_on")),
+                name="member_leaves_after_joining",
+                violation_error_message=_("A member cannot leave before joining the roster."),
             ),
             models.CheckConstraint(
                 condition=models.Q(kind="volunteer") | models.Q(party_join_date__isnull=False),
@@ -238,6 +260,17 @@ class Member(models.Model):
         return self.user.name
 
     def clean(self):
+        if not self.active and self.left_on is None:
+            raise ValidationError(
+                {
+                    "left_on": _(
+                        "Give the day the member left the roster, so that earlier "
+                        "figures still count them."
+                    )
+                }
+            )
+        if self.active and self.left_on is not None and self.left_on <= timezone.localdate():
+            raise ValidationError({"active": _("A member who has left the roster is not active.")})
         if self.kind != self.Kind.VOLUNTEER and not self.party_join_date:
             raise ValidationError(
                 {"party_join_date": _("A party member needs the date they joined the party.")}
@@ -245,6 +278,22 @@ class Member(models.Model):
         errors = availability_errors(self.availability)
         if errors:
             raise ValidationError({"availability": errors})
+
+
+def on_roster_q(start: dt.date, end: dt.date, prefix: str = "") -> models.Q:
+    """Members on the roster at some time in the local days [start, end).
+
+    joined_on empty = since before the records began; left_on is the first day no longer a
+    member. An inactive member without a left_on (nobody said when they left) is on no
+    period's roster, as before the roster had dates.
+    """
+    joined = models.Q(**{f"{prefix}joined_on__isnull": True}) | models.Q(
+        **{f"{prefix}joined_on__lt": end}
+    )
+    staying = models.Q(**{f"{prefix}left_on__gt": start}) | models.Q(
+        **{f"{prefix}left_on__isnull": True, f"{prefix}active": True}
+    )
+    return joined & staying
 
 
 def availability_errors(value) -> list[str]:

@@ -2,7 +2,13 @@
 
 An import is all or nothing: every row is checked first, and a file with any bad row
 writes nothing and reports each bad row with its row number and the reason, in the
-user's language. Exports re-import: the header row is found below the title row.
+user's language. The full-number export is the import template: the header row is found
+below the title row, the totals row is skipped, the formula escape is undone
+(lib.spreadsheets.unescape_cell), a person already registered is updated where the row
+changed them and left as they are otherwise, and a new row adds a person. The masked
+residents export says in its title that it is for reading only, and an import of it is
+refused with one message, not one per row. Residents' buildings are checked against the
+community's compounds and buildings (orgs.addresses), with the nearest name suggested.
 """
 
 import datetime as dt
@@ -16,7 +22,8 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from pledgeloop.lib.masking import is_mainland_mobile, mask_phone, normalise_phone
-from pledgeloop.lib.spreadsheets import build_xlsx
+from pledgeloop.lib.spreadsheets import build_xlsx, unescape_cell
+from pledgeloop.orgs.addresses import CommunityPlaces
 from pledgeloop.orgs.models import Category, Community
 
 from .models import Consent, Member, PhoneView, Resident, Role, RoleGrant, User
@@ -65,7 +72,19 @@ class ImportRejected(Exception):
 @dataclass
 class ImportResult:
     created: int
+    updated: int = 0
+    unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+
+    def message(self, community: Community) -> str:
+        return _(
+            "Imported into %(c)s: %(created)s added, %(updated)s updated, %(unchanged)s unchanged."
+        ) % {
+            "c": community.name,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
 
 
 def _read_rows(file, expected: list[str]) -> list[tuple[int, dict]]:
@@ -111,7 +130,29 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return str(unescape_cell(value)).strip()
+
+
+MASKED = "*"
+
+
+def _refuse_masked(rows: list[tuple[int, dict]]) -> None:
+    """The masked export cannot be imported: say so once, not once per row."""
+    masked = [row for row, values in rows if MASKED in _text(values.get("手机号"))]
+    if masked:
+        raise ImportRejected(
+            [
+                (
+                    0,
+                    _(
+                        "%(n)s mobile numbers in this file are masked (such as 138****1234): "
+                        "it is the export for reading only and cannot be imported. Export "
+                        "with full numbers (each view is logged), edit that file and import it."
+                    )
+                    % {"n": len(masked)},
+                )
+            ]
+        )
 
 
 def _phone(value, problems: list[str]) -> str:
@@ -168,48 +209,82 @@ def _finish(errors: list[tuple[int, str]], row: int, problems: list[str]) -> Non
 
 def residents_import(*, community: Community, file, by: User) -> ImportResult:
     rows = _read_rows(file, RESIDENT_COLUMNS)
+    _refuse_masked(rows)
+    places = CommunityPlaces(community)
     errors: list[tuple[int, str]] = []
     seen: set[tuple[str, str]] = set()
-    existing = set(Resident.objects.filter(community=community).values_list("name", "phone"))
-    pending = []
+    existing = {(r.name, r.phone): r for r in Resident.objects.filter(community=community)}
+    consented = _consented_ids(community)
+    new, changed, unchanged = [], [], 0
     for row, values in rows:
         problems: list[str] = []
         name = _name(values, problems)
         phone = _phone(values.get("手机号"), problems)
-        address = _text(values.get("地址"))
+        address = _text(values.get("地址"))[:200]
         if not address:
             problems.append(_("the address is missing"))
         lat, lng = _point(values, problems)
         consent = _yes_no(values.get("同意数据使用"), "同意数据使用", problems)
         if (name, phone) in seen:
             problems.append(_("this person appears twice in the file"))
-        elif (name, phone) in existing:
-            problems.append(_("this person is already registered in %(c)s") % {"c": community.name})
         seen.add((name, phone))
+        current = existing.get((name, phone))
+        if current is not None and current.address == address:
+            site = current.site  # registered with this address already: nothing to check
+        else:
+            site = places.site_for(address, problems) if address else None
         _finish(errors, row, problems)
-        pending.append((name, phone, address[:200], lat, lng, consent))
+        fields = {"address": address, "site": site, "latitude": lat, "longitude": lng}
+        if current is None:
+            new.append((name, phone, fields, consent))
+            continue
+        updates = [f for f, v in fields.items() if getattr(current, f) != v]
+        consent_changes = consent != (current.pk in consented)
+        if updates or consent_changes:
+            for f in updates:
+                setattr(current, f, fields[f])
+            changed.append((current, updates, consent))
+        else:
+            unchanged += 1
     if errors:
         raise ImportRejected(errors)
     with transaction.atomic():
-        for name, phone, address, lat, lng, consent in pending:
+        for name, phone, fields, consent in new:
             resident = Resident.objects.create(
-                street_id=community.street_id,
-                community=community,
-                name=name,
-                phone=phone,
-                address=address,
-                latitude=lat,
-                longitude=lng,
+                street_id=community.street_id, community=community, name=name, phone=phone, **fields
             )
             if consent:
-                Consent.objects.create(
-                    street_id=community.street_id,
-                    resident=resident,
-                    purpose=Consent.Purpose.DATA_USE,
-                    notice_version=CONSENT_NOTICE_VERSION,
-                    source=f"excel:{by.pk}",
-                )
-    return ImportResult(created=len(pending))
+                _consent_give(resident, by)
+        for resident, updates, consent in changed:
+            if updates:
+                resident.save(update_fields=updates)
+            if consent and resident.pk not in consented:
+                _consent_give(resident, by)
+            elif not consent and resident.pk in consented:
+                Consent.objects.filter(
+                    resident=resident, purpose=Consent.Purpose.DATA_USE, withdrawn_at__isnull=True
+                ).update(withdrawn_at=timezone.now())
+    return ImportResult(created=len(new), updated=len(changed), unchanged=unchanged)
+
+
+def _consented_ids(community: Community) -> set[int]:
+    return set(
+        Consent.objects.filter(
+            resident__community=community,
+            purpose=Consent.Purpose.DATA_USE,
+            withdrawn_at__isnull=True,
+        ).values_list("resident_id", flat=True)
+    )
+
+
+def _consent_give(resident: Resident, by: User) -> None:
+    Consent.objects.create(
+        street_id=resident.street_id,
+        resident=resident,
+        purpose=Consent.Purpose.DATA_USE,
+        notice_version=CONSENT_NOTICE_VERSION,
+        source=f"excel:{by.pk}",
+    )
 
 
 def _date(value, problems: list[str]) -> dt.date | None:
@@ -236,11 +311,18 @@ def _date(value, problems: list[str]) -> dt.date | None:
 
 def members_import(*, community: Community, file, by: User) -> ImportResult:
     rows = _read_rows(file, MEMBER_COLUMNS)
+    _refuse_masked(rows)
     categories = {c.name: c for c in Category.objects.filter(street_id=community.street_id)}
     taken = set(User.objects.values_list("phone", flat=True))
+    mine = {
+        m.user.phone: m
+        for m in Member.objects.filter(community=community)
+        .select_related("user")
+        .prefetch_related("skills")
+    }
     errors: list[tuple[int, str]] = []
     seen: set[str] = set()
-    pending = []
+    new, changed, unchanged = [], [], 0
     today = timezone.localdate()
     for row, values in rows:
         problems: list[str] = []
@@ -271,31 +353,45 @@ def members_import(*, community: Community, file, by: User) -> ImportResult:
             capacity_raw = "0"
         lat, lng = _point(values, problems)
         public = _yes_no(values.get("公开联系方式"), "公开联系方式", problems)
+        current = mine.get(phone)
         if phone in seen:
             problems.append(_("this mobile number appears twice in the file"))
-        elif phone in taken:
+        elif phone in taken and current is None:
             problems.append(_("%(v)s already has an account") % {"v": mask_phone(phone)})
+        elif current is not None and current.user.name != name:
+            # The number is the account: a different name is more likely a mistake.
+            problems.append(
+                _("%(v)s is the number of %(name)s, not of %(other)s")
+                % {"v": mask_phone(phone), "name": current.user.name, "other": name}
+            )
         seen.add(phone)
         _finish(errors, row, problems)
-        pending.append(
-            (
-                name,
-                phone,
-                kind,
-                joined,
-                [categories[s] for s in skill_names if s in categories],
-                int(capacity_raw),
-                lat,
-                lng,
-                public,
-            )
-        )
+        skills = [categories[s] for s in skill_names if s in categories]
+        fields = {
+            "kind": kind,
+            "party_join_date": joined,
+            "capacity": int(capacity_raw),
+            "home_latitude": lat,
+            "home_longitude": lng,
+            "public_contact": public,
+        }
+        if current is None:
+            new.append((name, phone, fields, skills))
+            continue
+        updates = [f for f, v in fields.items() if getattr(current, f) != v]
+        reskilled = {c.pk for c in current.skills.all()} != {c.pk for c in skills}
+        if updates or reskilled:
+            for f in updates:
+                setattr(current, f, fields[f])
+            changed.append((current, updates, skills if reskilled else None))
+        else:
+            unchanged += 1
     if errors:
         raise ImportRejected(errors)
     # A fresh account may not sign in until an admin sets or resets its password.
     unusable = make_password(None)
     with transaction.atomic():
-        for name, phone, kind, joined, skills, capacity, lat, lng, public in pending:
+        for name, phone, fields, skills in new:
             user = User.objects.create(phone=phone, name=name, password=unusable)
             RoleGrant.objects.create(
                 user=user, role=Role.MEMBER, street_id=community.street_id, community=community
@@ -304,21 +400,30 @@ def members_import(*, community: Community, file, by: User) -> ImportResult:
                 user=user,
                 street_id=community.street_id,
                 community=community,
-                kind=kind,
-                party_join_date=joined,
-                capacity=capacity,
-                home_latitude=lat,
-                home_longitude=lng,
-                public_contact=public,
+                joined_on=today,  # on the roster from today: earlier figures do not count them
+                **fields,
             )
             member.skills.set(skills)
-    return ImportResult(created=len(pending))
+        for member, updates, skills in changed:
+            if updates:
+                member.save(update_fields=updates)
+            if skills is not None:
+                member.skills.set(skills)
+    return ImportResult(created=len(new), updated=len(changed), unchanged=unchanged)
 
 
-def _dated_title(kind: str, community: Community) -> tuple[str, str]:
+def _dated_title(kind: str, community: Community, *, template: bool) -> tuple[str, str]:
+    """The title says what the file is for: the full-number file is the import template;
+    the masked one is for reading only."""
     today = timezone.localdate()
-    title = f"{community.street.name}{community.name}{kind}名单（{today:%Y年%m月%d日}导出）"
-    filename = f"{community.name}-{kind}-{today:%Y%m%d}.xlsx"
+    use = (
+        _("full numbers: edit and import this file again")
+        if template
+        else _("numbers masked: for reading only, cannot be imported")
+    )
+    title = f"{community.street.name}{community.name}{kind}名单（{today:%Y年%m月%d日}导出·{use}）"
+    suffix = "" if template else "-" + _("read-only")
+    filename = f"{community.name}-{kind}-{today:%Y%m%d}{suffix}.xlsx"
     return title, filename
 
 
@@ -327,19 +432,13 @@ def residents_export(
 ) -> tuple[bytes, str]:
     """Residents of one community. Whole numbers only when asked, and then each view is logged."""
     residents = list(Resident.objects.filter(community=community).order_by("name_pinyin"))
-    consented = set(
-        Consent.objects.filter(
-            resident__community=community,
-            purpose=Consent.Purpose.DATA_USE,
-            withdrawn_at__isnull=True,
-        ).values_list("resident_id", flat=True)
-    )
+    consented = _consented_ids(community)
     if full_phones:
         PhoneView.objects.bulk_create(
             PhoneView(street_id=community.street_id, viewer=by, resident=r, context="export")
             for r in residents
         )
-    title, filename = _dated_title("居民", community)
+    title, filename = _dated_title("居民", community, template=full_phones)
     rows = (
         [
             r.name,
@@ -367,7 +466,7 @@ def members_export(*, community: Community, by: User) -> tuple[bytes, str]:
         .prefetch_related("skills")
         .order_by("user__name_pinyin")
     )
-    title, filename = _dated_title("党员", community)
+    title, filename = _dated_title("党员", community, template=True)
     rows = (
         [
             m.user.name,

@@ -192,10 +192,7 @@ def people_import(request, community_id: int, kind: str):
         except ImportRejected as rejected:
             errors = rejected.errors
         else:
-            messages.success(
-                request,
-                _("Imported %(n)s people into %(c)s.") % {"n": result.created, "c": community.name},
-            )
+            messages.success(request, result.message(community))
             target = "people:residents" if kind == "residents" else "people:members"
             return redirect(f"{reverse(target)}?community={community.pk}")
     status = 400 if errors or form.errors else 200

@@ -6,6 +6,7 @@ those scheduled on or before the day in question: a visit still ahead is not yet
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
@@ -127,10 +128,10 @@ def member_public(member: Member, today: dt.date | None = None, upcoming: int = 
     return {"pledges": pledges, "figures": Figures.of(pledges), "next_visits": next_visits}
 
 
-def member_service_hours(member: Member) -> float:
-    """The member's hours from their service records (践诺)."""
+def member_service_hours(member: Member) -> Decimal:
+    """The member's hours from their service records (践诺); written by lib.numbers."""
     total = ServiceRecord.objects.filter(participants__member=member).aggregate(total=Sum("hours"))
-    return float(round(total["total"] or 0, 1))
+    return total["total"] or Decimal(0)
 
 
 def schedule_visits(member: Member, today: dt.date, back_days: int = 30) -> list[Visit]:

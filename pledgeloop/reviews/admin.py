@@ -33,6 +33,7 @@ class ReviewWeightsAdmin(StreetScopedAdmin):
         "organisation",
         "self_assessment",
         "target_hours",
+        "no_evidence_grade",
     ]
     list_filter = ["street"]
     search_fields = ["street__name", "street__slug"]

@@ -1,13 +1,14 @@
 """年度评议: each member's annual score (0-100) and grade, from the year's records.
 
-Components, each a fraction from 0 to 1 (None = no evidence, left out):
+Components, each a fraction from 0 to 1 (None = no evidence: shown as 无记录, left out):
 
 - pledge fulfilment = the member's pledge visits fulfilled ÷ visits due in the year, where a
   visit is due once it is fulfilled or missed (a visit still waiting counts for neither).
   No due visits (or no pledges app) → left out.
 - hours = min(1, the member's service hours in the year ÷ the street's target hours per
   year). All hours count (verified, recorded by staff and self-logged; the showcase shows
-  them apart). Never left out: no hours is 0.
+  them apart). No service record in the year → left out (no record is no evidence of hours;
+  it is not 0 hours served).
 - resident ratings = the mean rating of the reviews of the member's services in the year ÷ 5.
   No reviews → left out.
 - organisation = the mean of the year's quarterly organisation assessments ÷ 100.
@@ -16,9 +17,16 @@ Components, each a fraction from 0 to 1 (None = no evidence, left out):
   No assessment → left out.
 
 score = 100 × Σ(weight × component) ÷ Σ(weight) over the components not left out (the
-weights are renormalised), rounded half up to one decimal. If every weighted component is left
-out the score is None (shown as "—") and there is no grade. The grade comes from the rounded
-score: 优秀 ≥ 90, 良好 ≥ 75, 合格 ≥ 60, 不合格 below.
+weights are renormalised), rounded half up to one decimal (`one_decimal`: the one rounding
+rule of the page, the Excel and the PDF, which all print `AnnualScore.percents` and
+`AnnualScore.score`). The grade comes from the rounded score: 优秀 ≥ 90, 良好 ≥ 75,
+合格 ≥ 60, 不合格 below. A member with nothing weighted to score (no evidence at all) has no
+score ("—") and is graded by the street's rule (`ReviewWeights.no_evidence_grade`): 未评议
+by default, or 不合格 where the street decides so.
+
+Members reviewed: those of the communities active at some time in the year (on the roster
+then, Member.joined_on/left_on, or serving then: `selectors.members_active_in`), not
+today's roster.
 """
 
 from dataclasses import dataclass, field
@@ -44,11 +52,20 @@ GRADES = [
     (Decimal(60), _("Satisfactory")),  # 合格
 ]
 FAIL = _("Unsatisfactory")  # 不合格
+NOT_REVIEWED = _("Not reviewed")  # 未评议
+NO_RECORD = _("No record")  # 无记录: a component without evidence
+TENTH = Decimal("0.1")
 
 
-def grade_for(score: Decimal | None):
+def one_decimal(value: Decimal) -> Decimal:
+    """The one rounding rule of the annual review: half up, to one decimal."""
+    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def grade_for(score: Decimal | None, weights: ReviewWeights | None = None):
     if score is None:
-        return None
+        rule = weights.no_evidence_grade if weights is not None else None
+        return FAIL if rule == ReviewWeights.NoEvidence.UNSATISFACTORY else NOT_REVIEWED
     for floor, label in GRADES:
         if score >= floor:
             return label
@@ -65,20 +82,18 @@ class AnnualScore:
 
     @property
     def percents(self) -> list[Decimal | None]:
-        """The components as percentages (one decimal), in ReviewWeights.COMPONENTS order."""
-        return [
-            None
-            if self.components[k] is None
-            else (self.components[k] * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-            for k in ReviewWeights.COMPONENTS
-        ]
+        """The components as percentages (one decimal, half up), in ReviewWeights.COMPONENTS
+        order: what the page, the Excel and the PDF print."""
+        return [self.percent(k) for k in ReviewWeights.COMPONENTS]
+
+    def percent(self, key: str) -> Decimal | None:
+        value = self.components[key]
+        return None if value is None else one_decimal(value * 100)
 
     def component_rows(self, weights: ReviewWeights):
         """(key, label, weight, value as a percentage or None) for templates and exports."""
         for key in ReviewWeights.COMPONENTS:
-            value = self.components[key]
-            percent = None if value is None else (value * 100).quantize(Decimal("0.1"))
-            yield key, COMPONENT_LABELS[key], getattr(weights, key), percent
+            yield key, COMPONENT_LABELS[key], getattr(weights, key), self.percent(key)
 
 
 def _fraction(numerator, denominator) -> Decimal:
@@ -92,7 +107,9 @@ def components_of(member: Member, weights: ReviewWeights) -> dict[str, Decimal |
     hours = Decimal(member.hours_total or 0)
     return {
         "pledge_fulfilment": _fraction(member.visits_fulfilled, due) if due else None,
-        "hours": min(Decimal(1), hours / Decimal(weights.target_hours)),
+        "hours": (
+            min(Decimal(1), hours / Decimal(weights.target_hours)) if member.records_count else None
+        ),
         "resident_ratings": (
             _fraction(str(ratings), 5) if member.ratings_count and ratings is not None else None
         ),
@@ -118,21 +135,22 @@ def score_of(components: dict[str, Decimal | None], weights: ReviewWeights) -> D
         total += weight * value
     if not weight_sum:
         return None
-    return (100 * total / weight_sum).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return one_decimal(100 * total / weight_sum)
 
 
 def annual_review(communities, year: int, weights: ReviewWeights) -> list[AnnualScore]:
-    """Every active member of the communities, with their score (one query for the inputs)."""
+    """Every member of the communities active in the year, with their score (one query for
+    the inputs)."""
     scores = []
     for member in selectors.annual_members(communities, year):
         components = components_of(member, weights)
         score = score_of(components, weights)
-        scores.append(AnnualScore(member, components, score, grade_for(score)))
+        scores.append(AnnualScore(member, components, score, grade_for(score, weights)))
     return scores
 
 
 def annual_score_for(member: Member, year: int, weights: ReviewWeights) -> AnnualScore:
-    member = selectors.annual_members([member.community_id], year).filter(pk=member.pk).get()
+    member = selectors.annual_members([member.community_id], year, member_ids=[member.pk]).get()
     components = components_of(member, weights)
     score = score_of(components, weights)
-    return AnnualScore(member, components, score, grade_for(score))
+    return AnnualScore(member, components, score, grade_for(score, weights))

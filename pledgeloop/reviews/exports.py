@@ -1,19 +1,24 @@
 """Annual review exports: Excel (XlsxWriter, via lib.spreadsheets) and PDF (WeasyPrint).
 
 The PDF names its font "Noto Sans CJK SC" (Debian's fonts-noto-cjk) so that Chinese renders.
+Both print the figures of `AnnualScore` as they are (already rounded by annual.one_decimal),
+so the page, the Excel and the PDF cannot disagree on a number.
 """
+
+from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.spreadsheets import build_xlsx
 
-from .annual import COMPONENT_LABELS, AnnualScore
+from .annual import COMPONENT_LABELS, NO_RECORD, AnnualScore
 from .models import ReviewWeights
 
 
-def _percent(value):
-    return None if value is None else float(round(value * 100, 1))
+def _cell(value: Decimal | None):
+    """A rounded figure as the page prints it (no second rounding), or 无记录."""
+    return str(NO_RECORD) if value is None else float(value)
 
 
 def annual_xlsx(*, scores: list[AnnualScore], weights: ReviewWeights, title: str) -> bytes:
@@ -28,9 +33,9 @@ def annual_xlsx(*, scores: list[AnnualScore], weights: ReviewWeights, title: str
         [
             s.member.community.name,
             s.member.name,
-            *[_percent(s.components[k]) for k in ReviewWeights.COMPONENTS],
+            *[_cell(p) for p in s.percents],
             None if s.score is None else float(s.score),
-            str(s.grade) if s.grade else "",
+            str(s.grade),
         ]
         for s in scores
     ]

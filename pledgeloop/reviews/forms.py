@@ -81,7 +81,8 @@ class OrganisationAssessmentForm(forms.Form):
 class ReviewWeightsForm(forms.ModelForm):
     class Meta:
         model = ReviewWeights
-        fields = [*ReviewWeights.COMPONENTS, "target_hours"]
+        fields = [*ReviewWeights.COMPONENTS, "target_hours", "no_evidence_grade"]
+        widgets = {"no_evidence_grade": forms.RadioSelect}
 
     def clean(self):
         cleaned = super().clean()

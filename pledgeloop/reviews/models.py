@@ -132,8 +132,9 @@ class Assessment(models.Model):
 class ReviewWeights(models.Model):
     """A street's weights for the annual review (年度评议), in percent; they sum to 100.
 
-    A street without a row uses the defaults (30/20/25/15/10, 24 hours a year): see
-    `pledgeloop.reviews.annual` for how each component is computed.
+    A street without a row uses the defaults (30/20/25/15/10, 24 hours a year, a member with
+    no evidence at all 未评议): see `pledgeloop.reviews.annual` for how each component is
+    computed.
     """
 
     DEFAULTS = {
@@ -143,6 +144,7 @@ class ReviewWeights(models.Model):
         "organisation": 15,
         "self_assessment": 10,
         "target_hours": 24,
+        "no_evidence_grade": "unreviewed",
     }
     COMPONENTS = (
         "pledge_fulfilment",
@@ -173,10 +175,27 @@ class ReviewWeights(models.Model):
     self_assessment = models.PositiveSmallIntegerField(
         _("self-assessment (%)"), default=10, validators=[MaxValueValidator(100)]
     )
+
+    class NoEvidence(models.TextChoices):
+        """What a member with no evidence at all (nothing weighted to score) is graded."""
+
+        NOT_REVIEWED = "unreviewed", _("Not reviewed")  # 未评议
+        UNSATISFACTORY = "unsatisfactory", _("Unsatisfactory")  # 不合格
+
     target_hours = models.PositiveSmallIntegerField(
         _("target service hours per year"),
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(2000)],
+    )
+    no_evidence_grade = models.CharField(
+        _("a member with no record at all is graded"),
+        max_length=16,
+        choices=NoEvidence.choices,
+        default=NoEvidence.NOT_REVIEWED,
+        help_text=_(
+            "A member with no service record, no due visit, no review and no assessment in "
+            "the year has nothing to score."
+        ),
     )
     updated_by = models.ForeignKey(
         "people.User", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
@@ -198,6 +217,10 @@ class ReviewWeights(models.Model):
                 name="review_weights_sum_100",
             ),
             models.CheckConstraint(condition=models.Q(target_hours__gte=1), name="weights_target"),
+            models.CheckConstraint(
+                condition=models.Q(no_evidence_grade__in=["unreviewed", "unsatisfactory"]),
+                name="weights_no_evidence_grade_known",
+            ),
         ]
 
     def __str__(self) -> str:

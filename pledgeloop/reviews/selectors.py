@@ -13,6 +13,7 @@ from django.db.models import (
     Avg,
     Count,
     DecimalField,
+    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -24,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from pledgeloop.people.models import Member
+from pledgeloop.people.models import Member, on_roster_q
 from pledgeloop.pledges.models import Pledge, Visit
 from pledgeloop.service.models import ServiceRecord
 
@@ -196,12 +197,25 @@ def showcase_totals(community, year: int, quarter: int) -> dict:
     return totals
 
 
-def annual_members(communities, year: int) -> QuerySet[Member]:
-    """Active members of the communities with every input of the annual review."""
-    period = year_period(year)
-    members = Member.objects.filter(community__in=communities, active=True).select_related(
-        "user", "community"
+def members_active_in(period: Period) -> Q:
+    """Members on the roster at some time in the period, or serving in it: the members a
+    period's review and figures are about (not today's roster)."""
+    serving = ServiceRecord.objects.filter(
+        participants__member=OuterRef("pk"), started_at__gte=period.start, started_at__lt=period.end
     )
+    return on_roster_q(period.first_day, period.last_day_exclusive) | Q(Exists(serving))
+
+
+def annual_members(communities, year: int, *, member_ids=None) -> QuerySet[Member]:
+    """The members of the communities active in the year, with every input of the annual
+    review (or, with member_ids, those members whatever their roster dates)."""
+    period = year_period(year)
+    members = Member.objects.filter(community__in=communities)
+    if member_ids is None:
+        members = members.filter(members_active_in(period))
+    else:
+        members = members.filter(pk__in=member_ids)
+    members = members.select_related("user", "community")
     members = _with_service(members, period)
     members = _with_pledges(members, period)
     members = members.annotate(

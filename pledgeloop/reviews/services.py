@@ -117,6 +117,7 @@ def review_weights_update(*, street, by: User, **values) -> ReviewWeights:
     weights = ReviewWeights.for_street(street)
     for field in (*ReviewWeights.COMPONENTS, "target_hours"):
         setattr(weights, field, values[field])
+    weights.no_evidence_grade = values.get("no_evidence_grade") or weights.no_evidence_grade
     if weights.total != 100:
         raise ReviewError(_("The weights must add up to 100."))
     weights.updated_by = by

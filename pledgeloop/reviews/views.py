@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from pledgeloop.lib.spreadsheets import xlsx_response
 from pledgeloop.orgs.models import Street
+from pledgeloop.orgs.scope import scope_name
 
 from . import access, exports, selectors
 from .annual import annual_review, annual_score_for
@@ -178,6 +179,7 @@ def annual(request, street: str, year: int):
         "reviews/annual.html",
         {
             "street": street,
+            "scope": scope_name(communities),
             "year": year,
             "weights": weights,
             "scores": scores,
@@ -223,8 +225,7 @@ def annual_export(request, street: str, year: int, fmt: str):
     street, communities = _annual_scope(request, street, year)
     weights = ReviewWeights.for_street(street)
     scores = annual_review(communities, year, weights)
-    names = list(communities.values_list("name", flat=True))
-    scope = names[0] if len(names) == 1 else street.name
+    scope = scope_name(communities)
     title = _("%(scope)s annual review %(year)s") % {"scope": scope, "year": year}
     today = timezone.localdate().strftime("%Y%m%d")
     filename = f"{scope}-{_('annual review')}-{year}-{today}"

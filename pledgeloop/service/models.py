@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pledgeloop.lib.numbers import format_hours
 from pledgeloop.orgs.models import Category, Community, Street
 from pledgeloop.people.models import Member, Resident
 
@@ -104,7 +105,7 @@ class ServiceRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.started_at:%Y-%m-%d} · {self.hours} h"
+        return f"{self.started_at:%Y-%m-%d} · {format_hours(self.hours)} h"
 
 
 class ServiceParticipant(models.Model):

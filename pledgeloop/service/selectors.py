@@ -6,20 +6,29 @@ from decimal import Decimal
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from pledgeloop.people.models import Member
+
 from .models import ServiceParticipant, ServiceRecord
 
 ZERO = Decimal("0")
 
 
-def hours_by_verification(qs: QuerySet[ServiceRecord]) -> dict[str, Decimal]:
-    """{"verified": h, "recorded": h, "self": h}: the sum of record hours for each kind.
+def hours_by_verification(
+    qs: QuerySet[ServiceRecord], *, member: Member | None = None
+) -> dict[str, Decimal]:
+    """{"verified": h, "recorded": h, "self": h}: volunteer hours of each kind.
 
-    Record hours are the hours each member served (DESIGN.md §5 sums record hours); pass a
-    queryset already filtered to the scope and period wanted.
+    Record hours are the hours *each* member served, so a total counts them once per
+    participant (DESIGN.md §5: a 3-member × 2 h entry is 6 h), as the stats and the export do.
+    With `member`, only that member's own hours (their page). Pass a queryset of records
+    already filtered to the scope and period wanted.
     """
     totals = {choice.value: ZERO for choice in ServiceRecord.Verification}
-    rows = qs.order_by().values_list("verification").annotate(total=Sum("hours"))
-    for verification, total in rows:
+    parts = ServiceParticipant.objects.filter(record__in=qs.order_by().values("pk"))
+    if member is not None:
+        parts = parts.filter(member=member)
+    rows = parts.values_list("record__verification").annotate(total=Sum("record__hours"))
+    for verification, total in rows.order_by():
         totals[verification] = total or ZERO
     return totals
 

@@ -17,9 +17,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.client import client_ip
+from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.pinyin import pinyin_search_q
 from pledgeloop.lib.qr import qr_svg
 from pledgeloop.lib.spreadsheets import xlsx_response
+from pledgeloop.orgs.scope import scope_name
 from pledgeloop.people.models import Role
 
 from . import access
@@ -56,7 +58,9 @@ def my_records(request):
     member = access.require_member(request.user)
     qs = access.records_visible_to(request.user).filter(participants__member=member)
     year_ago = timezone.localdate() - dt.timedelta(days=365)
-    totals = hours_by_verification(records_in_period(qs, year_ago, timezone.localdate()))
+    totals = hours_by_verification(
+        records_in_period(qs, year_ago, timezone.localdate()), member=member
+    )
     return render(
         request,
         "service/my_records.html",
@@ -113,7 +117,9 @@ def my_record_new(request):
             form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
         else:
             messages.success(
-                request, _("Logged: %(hours)s h of service. Thank you!") % {"hours": record.hours}
+                request,
+                _("Logged: %(hours)s h of service. Thank you!")
+                % {"hours": format_hours(record.hours)},
             )
             return redirect("service:mine")
     return render(request, "service/log_form.html", {"form": form, "staff": False})
@@ -208,7 +214,7 @@ def console_record_new(request):
             messages.success(
                 request,
                 _("Recorded %(hours)s h for %(n)s member(s).")
-                % {"hours": record.hours, "n": len(data["members"])},
+                % {"hours": format_hours(record.hours), "n": len(data["members"])},
             )
             return redirect("service:console")
     return render(request, "service/log_form.html", {"form": form, "staff": True})
@@ -231,7 +237,7 @@ def console_export(request):
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     chosen = form.cleaned_data["community"]
     scope = [chosen] if chosen else list(communities)
-    name = chosen.name if chosen else scope[0].street.name
+    name = scope_name(scope)  # what the file holds: one community, a street, or several
     title = _("Volunteer service hours · %(scope)s · %(start)s to %(end)s") % {
         "scope": name,
         "start": start.isoformat(),
@@ -287,7 +293,7 @@ def checkin(request, token: str):
                 messages.success(
                     request,
                     _("Checked out: %(hours)s verified hours. Thank you!")
-                    % {"hours": record.hours},
+                    % {"hours": format_hours(record.hours)},
                 )
                 return redirect("service:record", pk=record.pk)
             checkin_open(member=member, place=place, ip=client_ip(request))

@@ -6,9 +6,11 @@ function takes a Scope and a Period (local dates [start, end)) and aggregates in
 database. A rate with nothing to divide by is None ("no data", shown as "—").
 
 Precisely:
-- participation rate: active members of the scope (Member.street/community, active now) with
-  at least one service record (as a ServiceParticipant) started in the period (of the
-  category, with a category filter) ÷ active members of the scope.
+- participation rate: members of the scope (Member.street/community) with at least one
+  service record (as a ServiceParticipant) started in the period (of the category, with a
+  category filter) ÷ members of the scope active in the period: on the roster at some time
+  in it (Member.joined_on/left_on, people.models.on_roster_q) or serving in it. A period
+  divides by the members of that period, not by today's roster.
 - problems solved: orders of the scope whose done_at falls in the period.
 - service hours: volunteer hours, Σ over records started in the period of hours × the
   record's participants (ServiceRecord.hours is the hours *each* member served).
@@ -31,7 +33,7 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
 from pledgeloop.orders.models import Dispatch, Order
-from pledgeloop.people.models import Member
+from pledgeloop.people.models import Member, on_roster_q
 from pledgeloop.pledges.models import Visit
 from pledgeloop.reviews.models import Review
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
@@ -46,18 +48,33 @@ def ratio(numerator, denominator) -> float | None:
     return float(numerator) / float(denominator)
 
 
-def active_members(scope: Scope) -> int:
-    return Member.objects.filter(active=True, **scope.filters(category=None)).count()
+def served_in(period: Period, member=None):
+    """Participations in records started in the period (of one member: OuterRef("pk"))."""
+    start, end = period.bounds
+    parts = ServiceParticipant.objects.filter(
+        record__started_at__gte=start, record__started_at__lt=end
+    )
+    return parts if member is None else parts.filter(member=member)
+
+
+def active_members(scope: Scope, period: Period) -> int:
+    """Members of the scope active in the period: on its roster, or serving in it (a member
+    who served then was a member then, whatever the roster dates say)."""
+    serving = Exists(served_in(period, member=OuterRef("pk")))
+    return (
+        Member.objects.filter(**scope.filters(category=None))
+        .filter(on_roster_q(period.start, period.end) | Q(serving))
+        .count()
+    )
 
 
 def participants(scope: Scope, period: Period) -> int:
-    start, end = period.bounds
-    records = {"record__started_at__gte": start, "record__started_at__lt": end}
+    records = {}
     if scope.category_id is not None:
         records["record__category_id"] = scope.category_id
     return (
-        ServiceParticipant.objects.filter(
-            member__active=True,
+        served_in(period)
+        .filter(
             **records,
             **scope.filters(
                 street="member__street_id", community="member__community_id", category=None
@@ -70,7 +87,7 @@ def participants(scope: Scope, period: Period) -> int:
 
 
 def participation_rate(scope: Scope, period: Period) -> float | None:
-    return ratio(participants(scope, period), active_members(scope))
+    return ratio(participants(scope, period), active_members(scope, period))
 
 
 def _records(scope: Scope, period: Period):

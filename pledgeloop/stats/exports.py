@@ -11,6 +11,7 @@ from .selectors import Table
 
 
 def filename(table: Table, place: str, period_key: str, ext: str) -> str:
+    place = place.replace(" · ", "-")
     return f"{place}-{table.title}-{period_key}-{timezone.localdate():%Y%m%d}.{ext}"
 
 

@@ -1,10 +1,11 @@
 """The indicators of DESIGN.md §5, read from the rollups: what the dashboard and pages show.
 
 Same functions and results as stats/definitions.py (the plain definitions over raw tables;
-a test compares them), but one aggregate over MonthFigures (or DayFigures) and one count of
-members over MemberYear instead of scans of the raw tables. Participation for a period that
-is not whole months, or with a category filter, falls back to the plain definition (still
-exact).
+a test compares them), but one aggregate over MonthFigures (or DayFigures) and counts of
+members over MemberYear instead of scans of the raw tables (members who served; members
+active in the period: on its roster, Member.joined_on/left_on, or serving in it).
+Participation for a period that is not whole months, or with a category filter, falls back
+to the plain definition (still exact).
 Callers refresh the rollups first (rollups.ensure_fresh), as selectors.py does.
 """
 
@@ -13,7 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, F, OuterRef, Q, Sum
 
-from pledgeloop.people.models import Member
+from pledgeloop.people.models import Member, on_roster_q
 
 from . import definitions
 from .models import DayFigures, MemberYear, MonthFigures
@@ -58,11 +59,9 @@ def month_bits(period: Period) -> dict[int, int]:
     return bits
 
 
-def participants(scope: Scope, period: Period) -> int:
-    """Active members of the scope with a MemberYear row sharing a bit with the period's
+def _served(period: Period) -> Exists:
+    """The member (OuterRef("pk")) has a MemberYear row sharing a bit with the period's
     months of that year: one index probe per member, not a distinct count over months."""
-    if scope.category_id is not None or not period.is_month_aligned:
-        return definitions.participants(scope, period)
     bits = month_bits(period)
     served = MemberYear.objects.filter(member=OuterRef("pk"), year__in=list(bits))
     in_period = Q()
@@ -72,12 +71,28 @@ def participants(scope: Scope, period: Period) -> int:
         else:
             served = served.alias(**{f"in_{year}": F("months").bitand(mask)})
             in_period |= Q(year=year, **{f"in_{year}__gt": 0})
-    members = Member.objects.filter(active=True, **scope.filters(category=None))
-    return members.filter(Exists(served.filter(in_period))).count()
+    return Exists(served.filter(in_period))
+
+
+def participants(scope: Scope, period: Period) -> int:
+    """Members of the scope who served in the period (MemberYear for whole months)."""
+    if scope.category_id is not None or not period.is_month_aligned:
+        return definitions.participants(scope, period)
+    members = Member.objects.filter(**scope.filters(category=None))
+    return members.filter(_served(period)).count()
+
+
+def active_members(scope: Scope, period: Period) -> int:
+    """Members of the scope active in the period: on its roster or serving in it (the same
+    rule as definitions.active_members, with MemberYear for whole months)."""
+    if not period.is_month_aligned:
+        return definitions.active_members(scope, period)
+    members = Member.objects.filter(**scope.filters(category=None))
+    return members.filter(on_roster_q(period.start, period.end) | Q(_served(period))).count()
 
 
 def participation_rate(scope: Scope, period: Period) -> float | None:
-    return ratio(participants(scope, period), definitions.active_members(scope))
+    return ratio(participants(scope, period), active_members(scope, period))
 
 
 def headline(scope: Scope, period: Period) -> dict:

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pledgeloop.lib.numbers import format_hours
 from pledgeloop.orgs.models import Category, Community
 from pledgeloop.people.models import Member
 from pledgeloop.service.models import ServiceParticipant
@@ -126,11 +128,8 @@ def monthly_table(scope: Scope, months: Period) -> Table:
 def _participants_by_month(scope: Scope, months: Period) -> dict:
     if scope.category_id is not None:
         start, end = months.bounds
-        from django.db.models.functions import TruncMonth
-
         rows = (
             ServiceParticipant.objects.filter(
-                member__active=True,
                 record__started_at__gte=start,
                 record__started_at__lt=end,
                 record__category_id=scope.category_id,
@@ -147,7 +146,6 @@ def _participants_by_month(scope: Scope, months: Period) -> dict:
         MemberMonth.objects.filter(
             month__gte=months.start,
             month__lt=months.end,
-            member__active=True,
             **scope.filters(
                 street="member__street_id", community="member__community_id", category=None
             ),
@@ -229,22 +227,17 @@ def community_table(scope: Scope, period: Period) -> Table:
         )
         .order_by()
     }
-    active = dict(
-        Member.objects.filter(active=True, street_id=scope.street_id)
-        .values_list("community_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
     for community in communities:
         one = Scope(scope.street_id, community.pk, scope.category_id)
         served = indicators.participants(one, period)
+        active = indicators.active_members(one, period)  # of the period, not of today
         row = sums.get(community.pk, {})
         table.rows.append(
             [
                 community.name,
-                active.get(community.pk, 0),
+                active,
                 served,
-                percent(indicators.ratio(served, active.get(community.pk, 0))),
+                percent(indicators.ratio(served, active)),
                 row.get("records") or 0,
                 number(row.get("hours") or Decimal(0)),
                 row.get("done") or 0,
@@ -382,7 +375,7 @@ def _shown(value, is_rate) -> str:
     if is_rate:
         return f"{float(value) * 100:.1f}%"
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.1f}"
+        return format_hours(value)  # the only Decimal card is service hours
     return f"{value}"
 
 

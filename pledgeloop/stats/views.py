@@ -51,7 +51,9 @@ def dashboard(request):
         table = data["tables"].get(request.GET.get("table", "headline"))
         if table is None:
             raise Http404
-        return exports.table_response(table, kind=export, place=place, period_key=period.key)
+        # The file says what it holds: the community or street, and the category filter.
+        scope_label = f"{place} · {category.name}" if category else place
+        return exports.table_response(table, kind=export, place=scope_label, period_key=period.key)
     context = {
         "allowed": allowed,
         "place": place,

@@ -25,8 +25,8 @@ def record(world, day, hours, note="", beneficiary=None):
         street=world.street,
         community=world.community,
         started_at=started,
-        ended_at=started + dt.timedelta(hours=hours),
-        hours=Decimal(hours),
+        ended_at=started + dt.timedelta(hours=float(hours)),
+        hours=Decimal(str(hours)),
         note=note,
         beneficiary=beneficiary,
     )
@@ -196,3 +196,25 @@ def test_the_list_takes_a_fixed_number_of_queries(march, client, django_assert_n
     with django_assert_num_queries(2):  # the count and one page, whatever its length
         response = client.get(reverse("diary:list"))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("hours", "shown"),
+    [(["8", "8", "4"], "20"), (["10"] * 10, "100"), (["0.25"], "0.25"), (["1.50"], "1.5")],
+)
+def test_the_draft_writes_the_hours_in_full_on_the_page_the_feed_and_wechat(
+    world, client, hours, shown
+):
+    """20 h once came out as "2 小时" and 100 h as "1 小时" (trailing zeros stripped from a
+    whole number)."""
+    for day, h in enumerate(hours, start=1):
+        record(world, day, h)
+    article = article_publish(article=draft(world))
+    expected = f"服务时长：{shown} 小时"
+    assert expected + "\n" in article.body
+    page = client.get(reverse("diary:detail", args=[article.slug])).content.decode()
+    assert expected + "<" in page
+    feed = client.get(reverse("diary:feed")).content.decode()
+    assert expected + "&lt;" in feed or expected + "<" in feed
+    wechat = client.get(reverse("diary:wechat", args=[article.slug]), {"download": "1"})
+    assert expected + "<" in wechat.content.decode()

@@ -2,6 +2,7 @@ from django import template
 
 from pledgeloop.lib.masking import mask_name as _mask_name
 from pledgeloop.lib.masking import mask_phone as _mask_phone
+from pledgeloop.lib.numbers import format_hours
 
 register = template.Library()
 
@@ -14,3 +15,9 @@ def mask_phone(value: str) -> str:
 @register.filter
 def mask_name(value: str) -> str:
     return _mask_name(value)
+
+
+@register.filter
+def hours(value) -> str:
+    """{{ record.hours|hours }}: 20 → "20", 1.50 → "1.5" (lib.numbers.format_hours)."""
+    return format_hours(value)

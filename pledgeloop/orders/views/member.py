@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pledgeloop.lib.numbers import format_hours
 from pledgeloop.orgs.models import Category, Site
 from pledgeloop.people.models import Member
 from pledgeloop.people.services import phone_view_record
@@ -139,7 +140,7 @@ def member_order_action(request, pk: int, action: str):
             messages.success(
                 request,
                 _("Thank you! Order #%(n)s is done and %(h)s hours are recorded.")
-                % {"n": order.pk, "h": form.cleaned_data["hours"].normalize()},
+                % {"n": order.pk, "h": format_hours(form.cleaned_data["hours"])},
             )
             return redirect("orders:member_orders")
         else:

@@ -1,7 +1,10 @@
 """年度评议: scores computed from explicit records match the numbers worked out by hand."""
 
 import io
+import re
+from datetime import date
 from decimal import Decimal
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -9,6 +12,8 @@ from django.db import IntegrityError
 from django.urls import reverse
 from pypdf import PdfReader
 
+from pledgeloop.orgs.services import community_create
+from pledgeloop.people.models import Role, RoleGrant
 from pledgeloop.reviews.annual import annual_review
 from pledgeloop.reviews.models import Assessment, ReviewWeights
 from pledgeloop.service.models import ServiceRecord
@@ -105,12 +110,44 @@ def test_annual_scores_match_the_hand_computed_values(world, year_2025):
     assert str(scores["王五"].grade) == "不合格"
 
 
-def test_a_member_with_no_record_at_all_scores_zero_on_hours_only(world, year_2025):
+def test_a_member_with_no_evidence_at_all_is_not_reviewed_rather_than_failed(world, year_2025):
+    """72 of the demo's 75 不合格 had no records at all: no data once scored 0."""
     lonely = new_member(world, "13900000203", "孙七")
     scores = by_name(annual_review([world.community], 2025, ReviewWeights.for_street(world.street)))
-    # Only the hours component has evidence (0 hours): 20×0 ÷ 20 = 0.
-    assert scores[lonely.name].score == Decimal("0.0")
+    assert all(value is None for value in scores[lonely.name].components.values())
+    assert scores[lonely.name].score is None
+    assert str(scores[lonely.name].grade) == "未评议"
+
+
+def test_no_service_records_is_no_record_for_hours_not_zero(world, year_2025):
+    """Hours without a single record are 无记录 and left out, like every other component."""
+    assessed = new_member(world, "13900000203", "孙七")
+    assess(assessed, 1, ORG, 80)
+    scores = by_name(annual_review([world.community], 2025, ReviewWeights.for_street(world.street)))
+    assert scores["孙七"].components["hours"] is None
+    # Only the organisation's assessment has evidence: 15 × 0.8 ÷ 15 = 80.0, 良好.
+    assert scores["孙七"].score == Decimal("80.0")
+    assert str(scores["孙七"].grade) == "良好"
+
+
+def test_the_street_may_rule_that_no_evidence_fails(world, year_2025, client_for):
+    url = reverse("reviews:weights", args=["jianghai"])
+    admin = client_for(world.street_admin)
+    page = admin.get(url).content.decode()
+    assert "没有任何记录的党员" in page and "未评议" in page  # the rule, shown with its default
+    lonely = new_member(world, "13900000203", "孙七")
+    response = admin.post(url, ReviewWeights.DEFAULTS | {"no_evidence_grade": "unsatisfactory"})
+    assert response.status_code == 302
+    weights = ReviewWeights.objects.get(street=world.street)
+    scores = by_name(annual_review([world.community], 2025, weights))
+    assert scores[lonely.name].score is None
     assert str(scores[lonely.name].grade) == "不合格"
+    annual = admin.get(reverse("reviews:annual", args=["jianghai", 2025])).content.decode()
+    assert "没有任何记录的党员评为不合格" in annual
+    bad = admin.post(url, ReviewWeights.DEFAULTS | {"no_evidence_grade": "excellent"})
+    assert bad.status_code == 200
+    weights.refresh_from_db()
+    assert weights.no_evidence_grade == "unsatisfactory"
 
 
 def test_street_weights_change_the_scores(world, year_2025, client_for):
@@ -123,6 +160,7 @@ def test_street_weights_change_the_scores(world, year_2025, client_for):
             "organisation": 10,
             "self_assessment": 10,
             "target_hours": 12,
+            "no_evidence_grade": "unreviewed",
         },
     )
     assert page.status_code == 302
@@ -144,6 +182,7 @@ def test_weights_that_do_not_add_up_to_100_are_refused(world, client_for):
             "organisation": 15,
             "self_assessment": 20,
             "target_hours": 24,
+            "no_evidence_grade": "unreviewed",
         },
     )
     assert page.status_code == 200
@@ -206,7 +245,7 @@ def test_excel_export_reads_back(world, year_2025, client_for):
     table = {row[1]: row for row in rows[2:-1]}
     assert table["张三"][-2:] == (71.0, "合格")
     assert table["李梅"][-2:] == (93.2, "优秀")
-    assert table["李梅"][2] is None  # left out: no visits
+    assert table["李梅"][2] == "无记录"  # left out: no visits
     assert rows[-1][0] == "合计"
 
 
@@ -225,3 +264,107 @@ def test_exports_are_refused_outside_the_scope(world, year_2025, client_for):
     assert client_for(world.member).get(url).status_code == 404
     bad = reverse("reviews:annual_export", args=["jianghai", 2025, "csv"])
     assert client_for(world.street_admin).get(bad).status_code == 404
+
+
+@pytest.fixture
+def half_way(world):
+    """Three members whose figures end on a 5 in the second decimal of a percentage, where
+    rounding half up and rounding half to even part ways (56.25 → 56.3, not 56.2).
+
+    甲: 13.5 h of 24 (56.25 %), nothing else                       → 56.3
+    乙: 9 of 16 visits fulfilled (56.25 %), 1.5 h (6.25 %)          → (30×.5625 + 20×.0625) ÷ 50
+                                                                    = 36.25 → 36.3
+    丙: organisation 56, 56, 56, 57 (56.25 %), one record of 0.25 h → (15×.5625 + 20×.0104…)
+                                                                    ÷ 35 = 24.702… → 24.7
+    """
+    jia = new_member(world, "13900000211", "甲")
+    yi = new_member(world, "13900000212", "乙")
+    bing = new_member(world, "13900000213", "丙")
+    record(jia, at(2025, 5, 6), "13.5", V.RECORDED)
+    states = ["fulfilled"] * 9 + ["missed"] * 7
+    pledge_with_visits(yi, [(f"2025-{m:02d}-{d:02d}", st) for (m, d), st in zip(
+        [(m, d) for m in range(1, 9) for d in (3, 17)], states, strict=True
+    )])  # fmt: skip
+    record(yi, at(2025, 6, 2), "1.5", V.SELF)
+    for quarter, score in zip([1, 2, 3, 4], [56, 56, 56, 57], strict=True):
+        assess(bing, quarter, ORG, score)
+    record(bing, at(2025, 7, 2), "0.25", V.SELF)
+    return jia, yi, bing
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"\d+(?:\.\d+)?", text)
+
+
+def test_page_excel_and_pdf_round_the_same_way(world, half_way, client_for):
+    """The Excel once wrote 56.2 where the PDF said 56.3 (half to even against half up)."""
+    client = client_for(world.community_admin)
+    page = client.get(reverse("reviews:annual", args=["jianghai", 2025])).content.decode()
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", page, flags=re.S):
+        found = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in found]
+        if len(cells) == 9:
+            rows[cells[1]] = cells
+    assert rows["甲"][2:] == ["无记录", "56.3%", "无记录", "无记录", "无记录", "56.3", "不合格"]
+    assert rows["乙"][2:4] == ["56.3%", "6.3%"] and rows["乙"][7] == "36.3"
+    assert rows["丙"][5] == "56.3%" and rows["丙"][7] == "24.7"
+
+    xlsx = client.get(reverse("reviews:annual_export", args=["jianghai", 2025, "xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    table = {r[1]: r for r in list(sheet.iter_rows(values_only=True))[2:-1]}
+
+    pdf = client.get(reverse("reviews:annual_export", args=["jianghai", 2025, "pdf"]))
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    pdf_rows = {line.split()[1]: line for line in text.splitlines() if line.startswith("星港湾 ")}
+
+    def value(cell):
+        if cell is None or cell == "—":
+            return "—"
+        return cell if cell == "无记录" else Decimal(str(cell).rstrip("%"))
+
+    for name in ["甲", "乙", "丙", "张三"]:
+        on_page = [value(c) for c in rows[name][2:8]]
+        assert [value(c) for c in table[name][2:8]] == on_page, name
+        in_pdf = [Decimal(n) for n in _numbers(pdf_rows[name])]
+        assert in_pdf == [v for v in on_page if isinstance(v, Decimal)], name
+        assert rows[name][8] == table[name][8] and rows[name][8] in pdf_rows[name]
+
+
+def test_annual_exports_are_named_for_the_communities_they_hold(world, year_2025, client_for):
+    community_create(street=world.street, name="金科", slug="jinke")
+    RoleGrant.objects.create(
+        user=world.community_admin,
+        role=Role.COMMUNITY_ADMIN,
+        street=world.street,
+        community=world.neighbour,
+    )
+    client = client_for(world.community_admin)
+    for fmt in ["xlsx", "pdf"]:
+        response = client.get(reverse("reviews:annual_export", args=["jianghai", 2025, fmt]))
+        filename = unquote(response["Content-Disposition"].split("''", 1)[1])
+        assert "星港湾" in filename and "腾飞" in filename and "江海街道" not in filename, fmt
+    xlsx = client.get(reverse("reviews:annual_export", args=["jianghai", 2025, "xlsx"]))
+    title = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active["A1"].value
+    assert "星港湾" in title and "腾飞" in title and "江海街道" not in title
+    page = client.get(reverse("reviews:annual", args=["jianghai", 2025])).content.decode()
+    assert "<h1>星港湾、腾飞 2025 年度评议</h1>" in page
+
+
+def test_the_review_of_a_year_holds_the_members_of_that_year(world, year_2025):
+    """Not today's roster: a member who joined later is not reviewed for 2025 (未评议 for a
+    year they were not there), and one who served in 2025 and left since still is."""
+    newcomer = new_member(world, "13900000221", "新来")
+    newcomer.joined_on = date(2026, 3, 1)
+    newcomer.save(update_fields=["joined_on"])
+    leaver = new_member(world, "13900000222", "离开")
+    record(leaver, at(2025, 4, 2), "6", V.RECORDED)
+    leaver.active, leaver.left_on = False, date(2025, 9, 1)
+    leaver.save(update_fields=["active", "left_on"])
+    scores = by_name(annual_review([world.community], 2025, ReviewWeights.for_street(world.street)))
+    assert "新来" not in scores
+    assert scores["离开"].score == Decimal("25.0")  # 6 of 24 h: hours is the only evidence
+    this_year = by_name(
+        annual_review([world.community], 2026, ReviewWeights.for_street(world.street))
+    )
+    assert "新来" in this_year and "离开" not in this_year

@@ -40,7 +40,8 @@ def test_showcase_figures_come_from_the_quarter_records(world, client):
     assert page.status_code == 200
     assert "星港湾" in text and "2025 年第 2 季度" in text
     assert "张三" in text and "李梅" in text and "每月为独居老人测血压" in text
-    assert "7.50" in text and "67%" in text  # 2 of the 3 reviews satisfied (the shared one once)
+    # 7.5 h; 2 of the 3 reviews satisfied (the shared one once).
+    assert "<strong>7.5</strong>" in text and "67%" in text
     # No resident data on a public page.
     assert world.resident_here.name not in text and "1234" not in text
 

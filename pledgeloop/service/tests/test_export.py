@@ -9,6 +9,9 @@ import openpyxl
 from django.urls import reverse
 from django.utils import timezone
 
+from pledgeloop.orgs.services import community_create
+from pledgeloop.people.models import Role, RoleGrant
+from pledgeloop.reviews.tests.conftest import new_member
 from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.selectors import hours_by_verification
 from pledgeloop.service.services import service_record_create
@@ -80,3 +83,59 @@ def test_export_denied_to_members_and_other_communities(world, client_for):
     own = client_for(world.outsider).get(reverse("service:export"), period())
     rows = list(openpyxl.load_workbook(io.BytesIO(own.content)).active.iter_rows(values_only=True))
     assert len(rows) == 3  # title, header, totals: none of 星港湾's hours
+
+
+def _title_and_filename(response):
+    filename = unquote(response["Content-Disposition"].split("''", 1)[1])
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    return sheet["A1"].value, filename
+
+
+def test_a_community_admins_export_is_titled_and_named_for_their_community(world, client_for):
+    """It was titled and named for the whole street though it held one community's hours."""
+    make_record(world, hours="1", verification="self")
+    response = client_for(world.community_admin).get(reverse("service:export"), period())
+    title, filename = _title_and_filename(response)
+    assert "星港湾" in title and "星港湾" in filename
+    assert "江海街道" not in title and "江海街道" not in filename
+
+
+def test_the_street_admins_export_names_the_street_or_the_community_chosen(world, client_for):
+    client = client_for(world.street_admin)
+    title, filename = _title_and_filename(client.get(reverse("service:export"), period()))
+    assert "江海街道" in title and "江海街道" in filename
+    chosen = client.get(reverse("service:export"), {**period(), "community": world.neighbour.pk})
+    title, filename = _title_and_filename(chosen)
+    assert "腾飞" in title and "腾飞" in filename and "江海街道" not in title
+
+
+def test_an_admin_of_two_communities_gets_both_names_not_the_streets(world, client_for):
+    community_create(street=world.street, name="金科", slug="jinke")  # 2 of 3 communities
+    RoleGrant.objects.create(
+        user=world.community_admin,
+        role=Role.COMMUNITY_ADMIN,
+        street=world.street,
+        community=world.neighbour,
+    )
+    response = client_for(world.community_admin).get(reverse("service:export"), period())
+    title, filename = _title_and_filename(response)
+    assert "星港湾" in title and "腾飞" in title and "江海街道" not in title
+    assert "星港湾" in filename and "腾飞" in filename
+
+
+def test_the_records_page_counts_hours_per_participant_like_the_export(world, client_for):
+    """A 3-member × 2 h staff entry is 6 volunteer hours (DESIGN.md §5): the records page
+    once said 2 while the export said 6."""
+    others = [new_member(world, f"1390000030{i}", name) for i, name in enumerate(["甲", "乙"])]
+    make_record(world, hours="2", verification="recorded", members=[world.member.member, *others])
+    client = client_for(world.community_admin)
+    page = client.get(reverse("service:console"), period())
+    assert page.context["totals"]["recorded"] == Decimal("6")
+    assert '<p class="figure">6</p>' in page.content.decode()
+    export = client.get(reverse("service:export"), period())
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[-1][6] == 6
+    # Each member's own page counts their own hours: 2.
+    mine = client_for(world.member).get(reverse("service:mine"))
+    assert mine.context["totals"]["recorded"] == Decimal("2")

@@ -1,7 +1,9 @@
 """A small street whose March 2026 figures are computed by hand in test_indicators.py.
 
-Members (street 江海): 星港湾 张三, 钱二, 孙六 (active), 吴七 (inactive); 腾飞 李四, 周五
-(active). Active: street 5, 星港湾 3, 腾飞 2.
+Members (street 江海): 星港湾 张三, 钱二, 孙六 (active), 郑八 (joined the roster 2026-05-01);
+腾飞 吴七 (left the roster 2026-04-10), 李四, 周五 (active), 冯九 (left 2025-07-01).
+Active in March 2026 (on the roster or serving): street 6 (张三 钱二 孙六 吴七 李四 周五),
+星港湾 3, 腾飞 3; in March 2025: street 7 (the same and 冯九).
 
 Records (hours each member served × participants):
   R1 2026-03-05 星港湾 A 2h × (张三, 钱二) = 4, order O1 (dispatched)
@@ -9,6 +11,8 @@ Records (hours each member served × participants):
   R3 2026-03-31 23:30 (local) 腾飞 A 3h × (李四, 吴七) = 6, order O2 (claimed, no dispatch)
   R4 2026-04-01 00:10 (local) 星港湾 A 1h × 钱二 — April
   R5 2025-03-10 星港湾 A 1h × 张三 — a year earlier
+  R6 2026-06-02 星港湾 A 1h × 郑八 — June
+  R7 2025-02-03 腾飞 A 2h × 冯九 — February a year earlier
   RX 2026-03-10 in the other street — never counted here
 Orders:
   O1 星港湾 A triaged 03-01, offered 03-01 10:00, accepted 03-01 12:00 (respond by 03-02),
@@ -50,14 +54,16 @@ class Figures:
     orders: dict
 
 
-def _member(world, phone, name, community, active=True) -> Member:
+def _member(world, phone, name, community, joined_on=None, left_on=None) -> Member:
     user = make_user(phone, name, Role.MEMBER, world.street, community)
     return Member.objects.create(
         user=user,
         street=world.street,
         community=community,
         kind=Member.Kind.VOLUNTEER,
-        active=active,
+        active=left_on is None,
+        joined_on=joined_on,
+        left_on=left_on,
     )
 
 
@@ -106,9 +112,11 @@ def figures(world) -> Figures:
     zhang = world.member.member
     qian = _member(world, "13900000201", "钱二", here)
     _member(world, "13900000202", "孙六", here)
-    wu = _member(world, "13900000203", "吴七", there, active=False)
+    wu = _member(world, "13900000203", "吴七", there, left_on=dt.date(2026, 4, 10))
     li = _member(world, "13900000204", "李四", there)
     _member(world, "13900000205", "周五", there)
+    zheng = _member(world, "13900000206", "郑八", here, joined_on=dt.date(2026, 5, 1))
+    feng = _member(world, "13900000207", "冯九", there, left_on=dt.date(2025, 7, 1))
 
     o1 = _order(
         world, here, a, state=Order.State.DONE, assigned_member=zhang,
@@ -149,6 +157,8 @@ def figures(world) -> Figures:
     r3 = _record(world, there, a, at(2026, 3, 31, 23, 30), 3, [li, wu], order=o2)
     _record(world, here, a, at(2026, 4, 1, 0, 10), 1, [qian])
     r5 = _record(world, here, a, at(2025, 3, 10), 1, [zhang])
+    _record(world, here, a, at(2026, 6, 2), 1, [zheng])
+    _record(world, there, a, at(2025, 2, 3), 2, [feng])
     far_category = Category.objects.filter(street=world.other_street).first()
     far_user = make_user("13900000299", "远方", Role.MEMBER, world.other_street, world.faraway)
     far = Member.objects.create(
@@ -175,7 +185,7 @@ def figures(world) -> Figures:
         world,
         a,
         b,
-        {"zhang": zhang, "qian": qian, "li": li, "wu": wu},
+        {"zhang": zhang, "qian": qian, "li": li, "wu": wu, "zheng": zheng, "feng": feng},
         {"r1": r1, "r2": r2, "r3": r3},
         {"o1": o1, "o3": o3},
     )

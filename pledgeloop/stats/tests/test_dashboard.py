@@ -2,6 +2,7 @@
 
 import csv
 import io
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -17,7 +18,7 @@ def test_street_admin_sees_cards_charts_and_tables(figures, client_for):
     for chart in ("chart-trend", "chart-categories", "chart-communities", "chart-rates"):
         assert f'id="{chart}"' in body
     assert 'id="stats-data"' in body
-    assert "60.0%" in body  # participation 3 of 5 active members in March 2026
+    assert "66.7%" in body  # participation: 4 of the 6 members of March 2026
     assert "11.5" in body  # service hours
     assert "张三" in body  # the member ranking names members: admins only
 
@@ -81,3 +82,19 @@ def test_public_page_shows_figures_without_personal_data(figures, client):
     for name in ("张三", "钱二", "李四", "13812345678"):
         assert name not in body
     assert client.get(reverse("stats:public", args=["nowhere"])).status_code == 404
+
+
+def test_exports_are_titled_and_named_for_the_scope_exported(figures, client_for):
+    client = client_for(figures.world.community_admin)
+    response = client.get(URL, {"period": "2026-03", "export": "xlsx", "table": "monthly"})
+    filename = unquote(response["Content-Disposition"].split("''", 1)[1])
+    title = openpyxl.load_workbook(io.BytesIO(response.content)).active["A1"].value
+    assert "星港湾" in title and "星港湾" in filename and "江海街道" not in title + filename
+    # A category filter narrows every figure: the file says which category it holds.
+    narrowed = client.get(
+        URL,
+        {"period": "2026-03", "category": figures.b.pk, "export": "xlsx", "table": "monthly"},
+    )
+    filename = unquote(narrowed["Content-Disposition"].split("''", 1)[1])
+    title = openpyxl.load_workbook(io.BytesIO(narrowed.content)).active["A1"].value
+    assert figures.b.name in title and figures.b.name in filename

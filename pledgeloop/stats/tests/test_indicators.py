@@ -11,7 +11,7 @@ from pledgeloop.orgs.models import Category
 from pledgeloop.people.models import Member
 from pledgeloop.pledges.models import Pledge, Visit
 from pledgeloop.service.models import ServiceRecord
-from pledgeloop.stats import definitions, indicators, periods, rollups
+from pledgeloop.stats import definitions, indicators, periods, rollups, selectors
 from pledgeloop.stats.models import MemberYear
 from pledgeloop.stats.scope import Scope
 
@@ -44,13 +44,46 @@ def here(figures):
 
 @pytest.mark.parametrize("kind", IMPLEMENTATIONS)
 def test_participation_counts_active_members_who_served(kind, street, here):
-    # Street: 张三, 钱二, 李四 served (吴七 served but is inactive) of 5 active members.
-    assert figures_for(kind, street, MARCH)["participation_rate"] == pytest.approx(3 / 5)
+    # Street: 张三, 钱二, 李四, 吴七 served (吴七 has left since) of the 6 members of March
+    # (郑八 joined in May).
+    assert figures_for(kind, street, MARCH)["participation_rate"] == pytest.approx(4 / 6)
     # 星港湾: 张三, 钱二 of 张三, 钱二, 孙六.
     assert figures_for(kind, here, MARCH)["participation_rate"] == pytest.approx(2 / 3)
-    # A year earlier only 张三 served.
+    # A year earlier only 张三 served, of 7 members then (冯九 was still one, 郑八 not yet).
     year_earlier = MARCH.year_earlier()
-    assert figures_for(kind, street, year_earlier)["participation_rate"] == pytest.approx(1 / 5)
+    assert figures_for(kind, street, year_earlier)["participation_rate"] == pytest.approx(1 / 7)
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_participation_of_a_year_divides_by_the_members_of_that_year(kind, street):
+    """It divided by today's roster: members who joined later counted against an earlier
+    year, and members who served then and left since counted nowhere."""
+    # 2025: 张三 and 冯九 (left in July) served, of 张三 钱二 孙六 吴七 李四 周五 冯九.
+    assert figures_for(kind, street, periods.year(2025))["participation_rate"] == pytest.approx(
+        2 / 7
+    )
+    # 2026: 张三 钱二 吴七 李四 郑八 served, of the seven on the roster in 2026 (not 冯九).
+    assert figures_for(kind, street, periods.year(2026))["participation_rate"] == pytest.approx(
+        5 / 7
+    )
+    # A period not of whole months takes the plain definition: the same rule.
+    early = periods.Period(dt.date(2025, 2, 1), dt.date(2025, 2, 15))
+    assert figures_for(kind, street, early)["participation_rate"] == pytest.approx(1 / 7)
+    # Once 冯九 leaves, later periods no longer count them: 2026 Q1 has 6 members.
+    q1 = periods.quarter(2026, 1)
+    assert figures_for(kind, street, q1)["participation_rate"] == pytest.approx(4 / 6)
+
+
+def test_the_community_table_counts_the_members_of_the_period(figures):
+    rollups.ensure_fresh()
+    rows = {
+        row[0]: row
+        for row in selectors.community_table(
+            Scope(street_id=figures.world.street.pk), periods.year(2025)
+        ).rows
+    }
+    assert rows["腾飞"][1:4] == [4, 1, 25.0]  # 吴七 李四 周五 冯九; 冯九 served
+    assert rows["星港湾"][1:4] == [3, 1, 33.3]  # not 郑八, who joined in 2026
 
 
 @pytest.mark.parametrize("kind", IMPLEMENTATIONS)
@@ -100,7 +133,7 @@ def test_a_category_filter_narrows_every_figure(kind, figures):
     result = figures_for(kind, scope, MARCH)
     assert result["service_records"] == 2
     assert result["service_hours"] == Decimal("10")
-    assert result["participation_rate"] == pytest.approx(3 / 5)
+    assert result["participation_rate"] == pytest.approx(4 / 6)
     assert result["problems_solved"] == 2
     assert result["satisfaction_rate"] == pytest.approx(1.0)
 
@@ -331,8 +364,8 @@ def test_year_on_year_change_is_relative_for_counts_and_points_for_rates(figures
     }
     # Hours 11.5 against 1 a year earlier: +1050 %.
     assert rows["service_hours"]["change"] == pytest.approx(10.5)
-    # Participation 60 % against 20 %: +40 points.
-    assert rows["participation_rate"]["change"] == pytest.approx(0.4)
+    # Participation 4 of 6 against 1 of 7 (the members of each March).
+    assert rows["participation_rate"]["change"] == pytest.approx(4 / 6 - 1 / 7)
     # Problems solved: none a year earlier, so no relative change.
     assert rows["problems_solved"]["change"] is None
 
