@@ -62,6 +62,7 @@ def review(request, token):
                 rating=form.cleaned_data["rating"],
                 comment=form.cleaned_data["comment"],
                 solved=form.solved_value(),
+                hours_right=form.hours_right_value(),
             )
         except AlreadyReviewed:
             return render(request, "reviews/review_already.html", {"record": record})

@@ -19,6 +19,7 @@ from pledgeloop.orders.models import Dispatch, Order, OrderError, OrderEvent
 from pledgeloop.service.models import ServiceRecord
 
 from .loop import (
+    age,
     bring_to,
     category,
     dispatched_order,
@@ -86,7 +87,7 @@ def act(world, order: Order, action: str):
         case "start":
             return services.order_start(order=order, member=member)
         case "finish":
-            return services.order_finish(order=order, member=member, hours=Decimal("1"))
+            return services.order_finish(order=age(order), member=member, hours=Decimal("1"))
         case "hand_back":
             return services.order_hand_back(order=order, member=member, reason="临时有事")
         case "transfer":
@@ -223,7 +224,7 @@ def test_an_accepted_order_is_no_longer_late_to_respond(world):
 
 
 def test_finishing_writes_a_service_record(world):
-    order = bring_to(world, S.IN_SERVICE)
+    order = age(bring_to(world, S.IN_SERVICE))
     member = member_of(world)
     order, record = services.order_finish(
         order=order, member=member, hours=Decimal("2.5"), note="换了阀芯"
@@ -343,7 +344,7 @@ def test_hand_back_and_reopen_return_the_order_with_history_intact(world):
     services.order_hand_back(order=order, member=member, reason="临时出差", transfer=True)
     order.refresh_from_db()
     assert order.state == S.TRIAGED and order.assigned_member is None
-    order = services.order_claim(order=order, member=member)
+    order = age(services.order_claim(order=order, member=member))
     order, _ = services.order_finish(order=order, member=member, hours=Decimal(1))
     order = services.order_reopen(order=order, reason="还是漏水")
     assert order.state == S.TRIAGED and order.done_at is None
@@ -405,7 +406,7 @@ def test_resident_with_an_account_hears_when_taken_and_done(world):
     assert order.resident == world.resident_here
     member = member_of(world)
     order = services.order_triage(order=order, by=world.community_admin)
-    order = services.order_claim(order=order, member=member)
+    order = age(services.order_claim(order=order, member=member))
     services.order_finish(order=order, member=member, hours=Decimal(1))
     titles = list(Notification.objects.filter(user=world.resident).values_list("url", flat=True))
     assert len(titles) == 2
