@@ -71,9 +71,14 @@ def review(request, token):
         else:
             return render(request, "reviews/review_thanks.html", {"review": saved})
     members = [p.member for p in record.participants.select_related("member__user")]
-    return render(
-        request, "reviews/review_form.html", {"form": form, "record": record, "members": members}
-    )
+    context = {
+        "form": form,
+        "record": record,
+        "members": members,
+        # The hours this review confirms, as the member recorded them (2.5, not 2.50).
+        "hours": f"{record.hours.normalize():f}",
+    }
+    return render(request, "reviews/review_form.html", context)
 
 
 # --- quarterly assessments --------------------------------------------------------------------
