@@ -538,12 +538,15 @@ def checkin_close(
     screen_code: str = "",
     ip: str | None = None,
     now: dt.datetime | None = None,
+    visit=None,
 ) -> ServiceRecord | None:
     """签退: closes the check-in and writes a record of the whole quarter hours in between.
 
     Under a quarter hour counts nothing: the check-in is closed and no record is written (a
     0 h record would still count the member as serving). The hours are verified only with a
-    second factor at both scans (see CheckIn); otherwise they are self-reported.
+    second factor at both scans (see CheckIn); otherwise they are self-reported. `visit`, a due
+    pledge visit of the member to the beneficiary checked in with, is fulfilled by the record:
+    its hours are then the real time of the visit.
     """
     now = now or timezone.now()
     checkin = (
@@ -553,6 +556,12 @@ def checkin_close(
         raise ServiceError(_("This is not your check-in."))
     if checkin.checked_out_at is not None:
         raise ServiceError(_("You have already checked out."))
+    if visit is not None and (
+        visit.member_id != member.pk
+        or checkin.resident_id is None
+        or visit.pledge.beneficiary_resident_id != checkin.resident_id
+    ):
+        raise ServiceError(_("You can only log your own pledge visits."))
     place = checkin.place
     checkin.out_proof = checkin_proof(place=place, screen_code=screen_code, at=now)
     checkin.checked_out_at, checkin.out_ip = max(now, checkin.checked_in_at), ip
@@ -573,6 +582,7 @@ def checkin_close(
             ),
             evidence=evidence,
             closing=checkin,
+            visit=visit,
         )
     checkin.record = record
     checkin.save(update_fields=["checked_out_at", "out_proof", "out_ip", "record"])

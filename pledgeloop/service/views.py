@@ -371,6 +371,17 @@ def checkin_screen(request, key: str):
 # --- check-in and check-out by QR code ---------------------------------------------------
 
 
+def _visit_at(member, checkin):
+    """The member's due pledge visit to the resident they checked in with, if any."""
+    if checkin.resident_id is None:
+        return None
+    return (
+        access.visits_loggable_by(member)
+        .filter(pledge__beneficiary_resident_id=checkin.resident_id)
+        .first()
+    )
+
+
 def _checked_out_message(record) -> str:
     if record is None:
         return _(
@@ -406,7 +417,11 @@ def checkin(request, token: str):
                         % {"place": current.place}
                     )
                 record = checkin_close(
-                    checkin=current, member=member, screen_code=screen_code, ip=client_ip(request)
+                    checkin=current,
+                    member=member,
+                    screen_code=screen_code,
+                    ip=client_ip(request),
+                    visit=_visit_at(member, current),
                 )
                 messages.success(request, _checked_out_message(record))
                 if record is None:

@@ -285,3 +285,19 @@ def test_screens_are_set_up_by_admins_of_the_site_only(world, client_for, site):
     assert response.status_code == 404
     assert not SiteScreen.objects.exists()
     assert client_for(world.member).get(reverse("service:screen", args=["nope"])).status_code == 404
+
+
+def test_the_evidence_shows_on_the_members_and_the_consoles_records_pages(world, client_for, site):
+    screen = site_screen_issue(site=site, by=world.community_admin)
+    client = client_for(world.member)
+    client.post(url_for(site), {"action": "in", "code": site_screen_code(screen=screen)})
+    back_in_time(30)
+    client.post(url_for(site), {"action": "out", "code": site_screen_code(screen=screen)})
+    record = ServiceRecord.objects.get()
+    for page in (
+        client.get(reverse("service:mine")),
+        client.get(reverse("service:record", args=[record.pk])),
+        client_for(world.community_admin).get(reverse("service:console")),
+    ):
+        text = page.content.decode()
+        assert "核验" in text and "站点屏幕上的动态码" in text
