@@ -550,7 +550,9 @@ def checkin_close(
     """
     now = now or timezone.now()
     checkin = (
-        CheckIn.objects.select_for_update().select_related("site", "resident").get(pk=checkin.pk)
+        CheckIn.objects.select_for_update(of=("self",))
+        .select_related("site", "resident")
+        .get(pk=checkin.pk)
     )
     if checkin.member_id != member.pk:
         raise ServiceError(_("This is not your check-in."))
