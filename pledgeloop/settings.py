@@ -255,6 +255,8 @@ VISIT_GRACE_DAYS = env_int("VISIT_GRACE_DAYS", 3, minimum=0)
 # Longest stretch, in hours, that a service check-in counts for: a forgotten check-out is
 # capped here.
 CHECKIN_MAX_HOURS = env_int("CHECKIN_MAX_HOURS", 8, minimum=1)
+# How often the code on a site's check-in screen changes (minutes; the one before still counts).
+CHECKIN_SCREEN_MINUTES = env_int("CHECKIN_SCREEN_MINUTES", 2, minimum=1)
 # Anonymous order intake (orders/throttle.py): orders taken per IP address per hour and per
 # mobile number per day.
 INTAKE_LIMIT_PER_IP_PER_HOUR = env_int("INTAKE_LIMIT_PER_IP_PER_HOUR", 20)

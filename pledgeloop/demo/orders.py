@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pledgeloop.notify.models import Notification
@@ -612,8 +613,61 @@ class DemoOrders:
 
     # --- writing -------------------------------------------------------------------------------
 
+    def untangle(self) -> None:
+        """One member's services never overlap (DESIGN.md C5, as service_record_create
+        checks): a service that would overlap an earlier one of the same member moves, with
+        its start and finish events, to just after it, or else to just before it, staying
+        between the order's taking and its next step and before now."""
+        gap, now = dt.timedelta(minutes=15), timezone.now()
+        items = []
+        for number, story in enumerate(self.stories):
+            filed = story.order.created_at
+            for index, (start, *_rest) in enumerate(story.records):
+                items.append((filed + start, number, index))
+        items.sort()
+        busy: dict[int, list] = {}
+        for _at, number, index in items:
+            story = self.stories[number]
+            filed = story.order.created_at
+            start, end, member, hours, note = story.records[index]
+            spans = busy.setdefault(member.pk, [])
+            first = next(
+                i for i, step in enumerate(story.steps) if step[0] == start and step[2] == "start"
+            )
+            last = next(
+                i for i, step in enumerate(story.steps) if step[0] == end and step[2] == "finish"
+            )
+            earliest = story.steps[first - 1][0]  # taken
+            latest = story.steps[last + 1][0] if last + 1 < len(story.steps) else now - filed
+            shift = self.free_shift(spans, filed + start, filed + end, gap)
+            if shift and not (earliest <= start + shift and end + shift < latest):
+                shift = self.free_shift(spans, filed + start, filed + end, -gap)
+                if not (earliest <= start + shift and end + shift < latest):
+                    raise AssertionError(f"no room for a demo service of {member}")
+            if shift:
+                start, end = start + shift, end + shift
+                story.steps[first] = (start, *story.steps[first][1:])
+                story.steps[last] = (end, *story.steps[last][1:])
+                story.records[index] = (start, end, member, hours, note)
+            spans.append((filed + start, filed + end))
+
+    @staticmethod
+    def free_shift(spans, start, end, gap) -> dt.timedelta:
+        """How far to move [start, end) (later for a positive gap, earlier for a negative one)
+        so that it overlaps none of `spans`; zero when it is free already."""
+        moved = dt.timedelta(0)
+        while True:
+            clash = [(s, e) for s, e in spans if s < end + moved and e > start + moved]
+            if not clash:
+                return moved
+            if gap > dt.timedelta(0):
+                moved = max(e for _s, e in clash) + gap - start
+            else:
+                moved = min(s for s, _e in clash) + gap - end
+
     def save(self) -> dict:
         ctx = self.ctx
+        self.untangle()
         orders, events, dispatches, records, participants = [], [], [], [], []
         tomorrow_evening = ctx.moment(ctx.today + dt.timedelta(days=1), 20)
         for story in self.stories:

@@ -30,6 +30,7 @@ PRAISE = [
     "",
 ]
 COMPLAINTS = ["来晚了一些。", "问题没有完全解决。", "希望下次提前联系。"]
+DISPUTE = "实际只来了半个小时左右，时长不对。"
 
 
 def build(ctx) -> None:
@@ -77,10 +78,33 @@ def build(ctx) -> None:
         )
     Review.objects.bulk_create(reviews, batch_size=1000)
     _orders_reviewed(ctx, reviews)
-    ServiceRecord.objects.filter(pk__in=[r.record_id for r in reviews]).update(
-        verification=ServiceRecord.Verification.VERIFIED
+    disputed = _hours_disputed(ctx, reviews, unhappy={chosen[i][0] for i in unhappy})
+    # The others said the date and hours shown were right: the review is their evidence
+    # (hours a check-in verified already keep theirs).
+    ServiceRecord.objects.filter(pk__in=[r.record_id for r in reviews]).exclude(
+        pk__in=disputed
+    ).exclude(verification=ServiceRecord.Verification.VERIFIED).update(
+        verification=ServiceRecord.Verification.VERIFIED,
+        evidence=ServiceRecord.Evidence.REVIEW,
     )
     _assessments(ctx)
+
+
+def _hours_disputed(ctx, reviews, unhappy: set[int]) -> set[int]:
+    """The two latest unhappy residents said the hours were wrong: their records wait,
+    flagged, for the community admin (service_record_flag_by_review)."""
+    latest = sorted(
+        (r for r in reviews if r.record_id in unhappy), key=lambda r: (r.created_at, r.record_id)
+    )
+    recent = latest[-2:]
+    for review in recent:
+        ServiceRecord.objects.filter(pk=review.record_id).update(
+            verification=ServiceRecord.Verification.SELF,
+            evidence="",
+            flagged_at=review.created_at,
+            flag_reason=DISPUTE,
+        )
+    return {r.record_id for r in recent}
 
 
 def _orders_reviewed(ctx, reviews) -> None:

@@ -9,6 +9,12 @@ up with ad-hoc records so that the indicators come out as the seed report tells:
 - service hours in the latest March about 65 % above the March a year earlier, and the whole
   year about 65 % above the year before.
 
+The records keep the rules service_record_create enforces: one member's records never overlap
+(a record whose drawn time is taken moves to the next free quarter hour of the day), hours fit
+between start and end, and verified hours name their evidence: a check-in and check-out with
+the beneficiary's own code (when the record names one) or with the code on the screen of the
+member's community centre, written as the CheckIn rows that check-out would have left.
+
 Only ctx.rng is used, so a seed gives the same street every time.
 """
 
@@ -18,9 +24,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Member, Resident
 from pledgeloop.pledges.models import Visit, visit_grace_days
-from pledgeloop.service.models import ServiceParticipant, ServiceRecord
+from pledgeloop.service.models import CheckIn, ServiceParticipant, ServiceRecord, SiteScreen
+
+BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 PARTICIPATION = {"earlier": 0.40, "latest": 0.60}
 GROWTH = 1.65  # latest ÷ earlier, for the year and for March
@@ -84,39 +93,81 @@ class Tally:
             self.march[day.year] += hours
 
 
-def _existing(ctx, tally: Tally) -> None:
+def _existing(ctx, tally: Tally) -> dict[int, list]:
+    """Tally what earlier steps wrote; returns each member's busy spans."""
     by_record = defaultdict(list)
     for record_id, member_id in ServiceParticipant.objects.filter(street=ctx.street).values_list(
         "record_id", "member_id"
     ):
         by_record[record_id].append(member_id)
-    for pk, started, hours in ServiceRecord.objects.filter(street=ctx.street).values_list(
-        "pk", "started_at", "hours"
+    busy = defaultdict(list)
+    for pk, started, ended, hours in ServiceRecord.objects.filter(street=ctx.street).values_list(
+        "pk", "started_at", "ended_at", "hours"
     ):
         tally.add(timezone.localtime(started).date(), hours, by_record[pk])
+        for member_id in by_record[pk]:
+            busy[member_id].append((started, ended))
+    return busy
 
 
 class Writer:
     """Collects records and participants, then writes them with bulk_create."""
 
-    def __init__(self, ctx, tally: Tally):
-        self.ctx, self.tally = ctx, tally
-        self.records, self.members = [], []
+    def __init__(self, ctx, tally: Tally, busy: dict[int, list]):
+        self.ctx, self.tally, self.busy = ctx, tally, busy
+        self.records, self.members, self.checkins = [], [], []
+        self.centres = {
+            site.community_id: site
+            for site in Site.objects.filter(street=ctx.street, kind=Site.Kind.CENTRE).order_by(
+                "-pk"
+            )
+        }
         self.residents = defaultdict(list)
         for resident in Resident.objects.filter(street=ctx.street).only("pk", "community_id"):
             self.residents[resident.community_id].append(resident.pk)
         self.categories = sorted(ctx.categories.values(), key=lambda c: c.pk) or [None]
         self.created_by = {}
 
+    def slot(self, member: Member, day: dt.date, length: dt.timedelta):
+        """A start on `day` (drawn, or the next free quarter hour of the day, or of a day
+        near it) when the member has no other service: one member's hours never overlap."""
+        rng, ctx = self.ctx.rng, self.ctx
+        drawn = (rng.randint(8, 17), rng.choice([0, 15, 30, 45]))
+        spans = self.busy[member.pk]
+        quarters = [drawn] + [(h, m) for h in range(7, 20) for m in (0, 15, 30, 45)]
+        for days in (0, -1, 1, -2, 2, -3, 3):
+            when = day + dt.timedelta(days=days)
+            if when >= ctx.today:
+                continue
+            for hour, minute in quarters:
+                start = ctx.moment(when, hour, minute)
+                end = start + length
+                if not any(s < end and e > start for s, e in spans):
+                    spans.append((start, end))
+                    return when, start
+        raise AssertionError(f"no free time for a demo service of {member}")
+
     def add(self, *, member: Member, day: dt.date, hours: Decimal, verification: str, **extra):
         rng = self.ctx.rng
-        start = self.ctx.moment(day, rng.randint(8, 17), rng.choice([0, 15, 30, 45]))
+        day, start = self.slot(member, day, dt.timedelta(minutes=int(hours * 60)))
         end = start + dt.timedelta(minutes=int(hours * 60))
         if "beneficiary_id" not in extra and rng.random() < 0.6:
             pool = self.residents.get(member.community_id)
             extra["beneficiary_id"] = rng.choice(pool) if pool else None
         extra.setdefault("category", rng.choice(self.categories))
         extra.setdefault("note", rng.choice(NOTES))
+        checkin = None
+        if verification == ServiceRecord.Verification.VERIFIED:
+            checkin = self.checkin(member, start, end, extra.get("beneficiary_id"))
+            if checkin is None:
+                verification = ServiceRecord.Verification.SELF
+        evidence = ""
+        if checkin is not None:
+            evidence = (
+                ServiceRecord.Evidence.BENEFICIARY_CODE
+                if checkin.resident_id
+                else ServiceRecord.Evidence.SITE_SCREEN
+            )
         record = ServiceRecord(
             street_id=member.street_id,
             community_id=member.community_id,
@@ -124,13 +175,33 @@ class Writer:
             ended_at=end,
             hours=hours,
             verification=verification,
+            evidence=evidence,
             created_by_id=member.user_id,
             created_at=min(end + dt.timedelta(minutes=rng.randint(5, 600)), timezone.now()),
             **extra,
         )
         self.records.append(record)
         self.members.append(member)
+        self.checkins.append(checkin)
         self.tally.add(day, hours, [member.pk])
+
+    def checkin(self, member: Member, start, end, resident_id) -> CheckIn | None:
+        """The check-in and check-out that verified a record: at the beneficiary's own code,
+        or with the code on the screen of the member's community centre."""
+        proof = CheckIn.Proof.BENEFICIARY if resident_id else CheckIn.Proof.SCREEN
+        site = None if resident_id else self.centres.get(member.community_id)
+        if site is None and not resident_id:
+            return None
+        return CheckIn(
+            street_id=member.street_id,
+            member=member,
+            site=site,
+            resident_id=resident_id,
+            checked_in_at=start,
+            checked_out_at=end,
+            in_proof=proof,
+            out_proof=proof,
+        )
 
     def save(self) -> None:
         ServiceRecord.objects.bulk_create(self.records, batch_size=500)
@@ -140,6 +211,26 @@ class Writer:
                 for r, m in zip(self.records, self.members, strict=True)
             ),
             batch_size=1000,
+        )
+        checkins = []
+        for record, checkin in zip(self.records, self.checkins, strict=True):
+            if checkin is not None:
+                checkin.record_id = record.pk
+                checkins.append(checkin)
+        CheckIn.objects.bulk_create(checkins, batch_size=1000)
+        self.screens()
+
+    def screens(self) -> None:
+        """Each community centre has its check-in screen (drawn secrets: deterministic)."""
+        rng = self.ctx.rng
+        SiteScreen.objects.bulk_create(
+            SiteScreen(
+                street_id=site.street_id,
+                site=site,
+                secret="".join(rng.choice(BASE32) for _ in range(32)),
+                key="".join(rng.choice(BASE32) for _ in range(32)).lower(),
+            )
+            for site in sorted(self.centres.values(), key=lambda s: s.pk)
         )
 
 
@@ -213,12 +304,12 @@ def _verification(rng, period: str) -> str:
 def build(ctx) -> None:
     today = ctx.today
     tally = Tally(today)
-    _existing(ctx, tally)
+    busy = _existing(ctx, tally)
     active = list(
         Member.objects.filter(street=ctx.street, active=True).order_by("pk").select_related("user")
     )
     by_pk = {m.pk: m for m in active}
-    writer = Writer(ctx, tally)
+    writer = Writer(ctx, tally, busy)
     rng = ctx.rng
     _trim_visits(ctx, tally, active)
     _visit_records(ctx, writer, by_pk)

@@ -15,7 +15,7 @@ def secret_key_is_private(app_configs, **kwargs) -> list[checks.CheckMessage]:
     """
     errors = []
     keys = [("SECRET_KEY", settings.SECRET_KEY)] + [
-        ("SECRET_KEY_FALLBACKS", key) for key in getattr(settings, "SECRET_KEY_FALLBACKS", [])
+        ("SECRET_KEY_FALLBACKS", key) for key in settings.SECRET_KEY_FALLBACKS
     ]
     for name, key in keys:
         problem = key_problem(key)

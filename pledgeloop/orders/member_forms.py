@@ -24,6 +24,14 @@ class FinishForm(forms.Form):
             "max_value": _("Hours must be between 0.25 and 24."),
         },
     )
+    started_at = forms.DateTimeField(
+        label=_("Started at (optional)"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty if you just finished: the hours are counted back from now."),
+        error_messages={"invalid": _("Give the start as a date and a time.")},
+    )
     note = forms.CharField(
         label=_("A short note (what was done)"),
         max_length=500,

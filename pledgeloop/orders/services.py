@@ -15,15 +15,17 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
+from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.transitions import Transitions
 from pledgeloop.notify.services import notify, notify_all
 from pledgeloop.orgs.models import Category, Community, Site
 from pledgeloop.people.models import Member, Resident, Role, RoleGrant, User
 from pledgeloop.service.models import ServiceRecord
-from pledgeloop.service.services import service_record_create
+from pledgeloop.service.services import ServiceError, service_record_create
 
 from .models import Dispatch, Order, OrderError, OrderEvent
 from .selectors import member_load
@@ -594,37 +596,106 @@ def order_start(*, order: Order, member: Member, source: str = Source.WEB) -> Or
     return order
 
 
+def order_hours_available(order: Order, now: datetime | None = None) -> Decimal:
+    """The whole quarter hours since the order was taken: the most its service can count."""
+    if order.accepted_at is None:
+        return Decimal(0)
+    seconds = max(((now or timezone.now()) - order.accepted_at).total_seconds(), 0)
+    return int(seconds // 900) * Decimal("0.25")
+
+
+def _service_start(
+    order: Order, hours: Decimal, now: datetime, started_at: datetime | None
+) -> datetime:
+    """When the service began: as the member says, else when they pressed "start" (if the
+    hours fit from there), else the hours before now. Never before the order was taken."""
+    length = timedelta(seconds=float(hours * 3600))
+    taken = order.accepted_at or now
+    if started_at is not None:
+        if started_at < taken:
+            raise OrderError(
+                _("The service cannot start before you took the order (%(taken)s).")
+                % {"taken": _local(taken)}
+            )
+        if started_at + length > now:
+            raise OrderError(
+                _("%(hours)s h from %(start)s would end after now: check the start and the hours.")
+                % {"hours": _hours(hours), "start": _local(started_at)}
+            )
+        return started_at
+    pressed = (
+        order.events.filter(to_state=State.IN_SERVICE, at__gte=taken)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if pressed is not None and pressed + length <= now:
+        return pressed
+    return now - length
+
+
+def _local(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _hours(hours: Decimal) -> str:
+    return format_hours(hours)
+
+
 @transaction.atomic
 def order_finish(
-    *, order: Order, member: Member, hours: Decimal, note: str = "", source: str = Source.WEB
+    *,
+    order: Order,
+    member: Member,
+    hours: Decimal,
+    note: str = "",
+    started_at: datetime | None = None,
+    source: str = Source.WEB,
 ) -> tuple[Order, ServiceRecord]:
-    """Finish the service: the order is done and a service record (践诺) is written."""
+    """Finish the service: the order is done and a service record (践诺) is written.
+
+    The hours never exceed the time since the order was taken (claimed or accepted): a member
+    cannot finish with 24 h a minute after claiming. The record spans `hours` from its start
+    (`_service_start`) and must not overlap the member's other records (service layer).
+    """
     order = _locked(order)
     _require_assignee(order, member)
     hours = Decimal(hours)
     if not Decimal("0.25") <= hours <= Decimal("24"):
         raise OrderError(_("Hours must be between 0.25 and 24."))
+    if order.state != State.ACCEPTED:  # an accepted order is started on the way (below)
+        ORDER_MOVES.check(order, State.DONE)
     now = timezone.now()
+    available = order_hours_available(order, now)
+    if hours > available:
+        raise OrderError(
+            _(
+                "You took this order at %(taken)s: %(available)s h have passed since, so at "
+                "most %(available)s h can be recorded, not %(hours)s."
+            )
+            % {
+                "taken": _local(order.accepted_at or now),
+                "available": _hours(available),
+                "hours": _hours(hours),
+            }
+        )
+    begun = _service_start(order, hours, now, started_at)
     if order.state == State.ACCEPTED:  # finishing straight away also records the start
         _move(order, State.IN_SERVICE, action="start", by=member.user, source=source, now=now)
     ORDER_MOVES.check(order, State.DONE)
-    started = (
-        order.events.filter(to_state=State.IN_SERVICE)
-        .order_by("-at")
-        .values_list("at", flat=True)
-        .first()
-    )
-    started = min(started or now, now - timedelta(minutes=int(hours * 60)))
-    record = service_record_create(
-        members=[member],
-        started_at=started,
-        ended_at=now,
-        hours=hours,
-        note=note.strip()[:500],
-        order=order,
-        by=member.user,
-        verification=ServiceRecord.Verification.SELF,
-    )
+    try:
+        record = service_record_create(
+            members=[member],
+            started_at=begun,
+            ended_at=begun + timedelta(seconds=float(hours * 3600)),
+            hours=hours,
+            note=note.strip()[:500],
+            order=order,
+            by=member.user,
+            verification=ServiceRecord.Verification.SELF,
+        )
+    except ServiceError as error:
+        raise OrderError(str(error)) from None
     order.done_at = now
     _move(
         order,

@@ -5,6 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from .models import Review, ReviewWeights
 
 SOLVED_CHOICES = [("yes", _("Yes, solved")), ("no", _("No, not solved")), ("", _("Not sure"))]
+HOURS_CHOICES = [
+    ("yes", _("Yes, the date and hours are right")),
+    ("no", _("No, the hours are wrong")),
+    ("", _("Not sure")),
+]
 
 
 class ReviewForm(forms.Form):
@@ -21,6 +26,12 @@ class ReviewForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
+    hours_right = forms.ChoiceField(
+        label=_("Are the date and hours above right?"),
+        choices=HOURS_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     comment = forms.CharField(
         label=_("Anything you want to tell us (optional)"),
         max_length=500,
@@ -30,6 +41,9 @@ class ReviewForm(forms.Form):
 
     def solved_value(self) -> bool | None:
         return {"yes": True, "no": False}.get(self.cleaned_data.get("solved") or "")
+
+    def hours_right_value(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("hours_right") or "")
 
 
 class AssessmentForm(forms.Form):

@@ -1,14 +1,20 @@
 """Every write of the review loop (评诺) happens here (STYLE.md)."""
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.numbers import format_hours
+from pledgeloop.notify.services import notify
 from pledgeloop.orders import services as order_services
 from pledgeloop.orders.models import Order
 from pledgeloop.people.models import Member, User
 from pledgeloop.service.models import ServiceRecord
-from pledgeloop.service.services import service_record_confirm_by_review
+from pledgeloop.service.services import (
+    service_record_confirm_by_review,
+    service_record_flag_by_review,
+)
 
 from .models import Assessment, Review, ReviewWeights
 
@@ -23,13 +29,20 @@ class AlreadyReviewed(ReviewError):
 
 @transaction.atomic
 def review_submit(
-    *, record: ServiceRecord, rating: int, comment: str = "", solved: bool | None = None
+    *,
+    record: ServiceRecord,
+    rating: int,
+    comment: str = "",
+    solved: bool | None = None,
+    hours_right: bool | None = True,
 ) -> Review:
     """A resident's review of one service, through its signed link.
 
     "Not solved" reopens a done order (the comment is the reason); otherwise a done order is
-    marked reviewed, and the review confirms the record's hours
-    (`service_record_confirm_by_review`: they become verified).
+    marked reviewed. The page shows the service's date and hours: when the resident says they
+    are right (`hours_right`), the review confirms them (`service_record_confirm_by_review`:
+    they become verified, the review named as evidence); when they say the hours are wrong,
+    the record is flagged for the community admins instead; "not sure" does neither.
     """
     record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
     if Review.objects.filter(record=record).exists():
@@ -59,9 +72,28 @@ def review_submit(
             )
         elif solved is not False and order.state == Order.State.DONE:
             order_services.order_mark_reviewed(order=order, source="web")
-    if solved is not False:  # the beneficiary confirms the service: its hours become verified
+    if hours_right is False:
+        service_record_flag_by_review(record=record, reason=review.comment)
+        _tell_admins_hours_disputed(record)
+    elif hours_right and solved is not False:  # the beneficiary confirms the hours
         service_record_confirm_by_review(record=record)
     return review
+
+
+def _tell_admins_hours_disputed(record: ServiceRecord) -> None:
+    for admin in order_services.community_admins(record.community):
+        notify(
+            user=admin,
+            kind="hours_disputed",
+            street_id=record.street_id,
+            url=reverse("service:record", args=[record.pk]),
+            title=_("A resident says the hours of a service are wrong"),
+            body=_("%(day)s · %(hours)s h")
+            % {
+                "day": timezone.localtime(record.started_at).strftime("%Y-%m-%d %H:%M"),
+                "hours": format_hours(record.hours),
+            },
+        )
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.spreadsheets import xlsx_response
 from pledgeloop.orgs.models import Street
 from pledgeloop.orgs.scope import scope_name
@@ -63,6 +64,7 @@ def review(request, token):
                 rating=form.cleaned_data["rating"],
                 comment=form.cleaned_data["comment"],
                 solved=form.solved_value(),
+                hours_right=form.hours_right_value(),
             )
         except AlreadyReviewed:
             return render(request, "reviews/review_already.html", {"record": record})
@@ -71,9 +73,14 @@ def review(request, token):
         else:
             return render(request, "reviews/review_thanks.html", {"review": saved})
     members = [p.member for p in record.participants.select_related("member__user")]
-    return render(
-        request, "reviews/review_form.html", {"form": form, "record": record, "members": members}
-    )
+    context = {
+        "form": form,
+        "record": record,
+        "members": members,
+        # The hours this review confirms, as the member recorded them (2.5, not 2.50).
+        "hours": format_hours(record.hours),
+    }
+    return render(request, "reviews/review_form.html", context)
 
 
 # --- quarterly assessments --------------------------------------------------------------------

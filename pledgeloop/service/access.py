@@ -12,7 +12,7 @@ from django.http import Http404
 from pledgeloop.orgs.models import Community, Site
 from pledgeloop.people.models import Member, Resident, User
 
-from .models import ServiceRecord
+from .models import ServiceRecord, SiteScreen
 
 CHECKIN_SALT = "pledgeloop.service.checkin"
 
@@ -114,9 +114,13 @@ def communities_for_export(user: User) -> QuerySet[Community]:
 
 
 def checkin_token(place: Site | Resident) -> str:
-    """The signed part of a place's check-in URL (printed as a QR code)."""
+    """The signed part of a place's check-in URL (printed as a QR code).
+
+    It names the place's community too: a code is valid only while its place belongs to that
+    community, and only members of that community check in with it (services.checkin_open).
+    """
     kind = "site" if isinstance(place, Site) else "resident"
-    return signing.Signer(salt=CHECKIN_SALT).sign(f"{kind}-{place.pk}")
+    return signing.Signer(salt=CHECKIN_SALT).sign(f"{kind}-{place.pk}-{place.community_id}")
 
 
 def place_from_token(token: str) -> Site | Resident:
@@ -125,13 +129,43 @@ def place_from_token(token: str) -> Site | Resident:
         value = signing.Signer(salt=CHECKIN_SALT).unsign(token)
     except signing.BadSignature:
         raise Http404 from None
-    kind, _, pk = value.partition("-")
+    kind, pk, community = (value.split("-") + ["", "", ""])[:3]
     model = {"site": Site, "resident": Resident}.get(kind)
-    if model is None or not pk.isdigit():
+    if model is None or not pk.isdigit() or not community.isdigit():
         raise Http404
     try:
-        return model.objects.select_related("community").get(pk=int(pk))
+        return model.objects.select_related("community").get(
+            pk=int(pk), community_id=int(community)
+        )
     except model.DoesNotExist:
+        raise Http404 from None
+
+
+def screen_from_key(key: str) -> SiteScreen:
+    """The check-in screen whose secret link this is, or 404."""
+    screen = (
+        SiteScreen.objects.filter(key=key).select_related("site__community").first()
+        if key
+        else None
+    )
+    if screen is None:
+        raise Http404
+    return screen
+
+
+def get_site_for_admin(user: User, pk: int) -> Site:
+    try:
+        return places_with_codes(user).get(pk=pk)
+    except Site.DoesNotExist:
+        raise Http404 from None
+
+
+def get_flagged_record_for_admin(user: User, pk: int) -> ServiceRecord:
+    """A record an admin may settle: one of their communities' records."""
+    community_ids = require_admin(user)
+    try:
+        return ServiceRecord.objects.get(pk=pk, community_id__in=community_ids)
+    except ServiceRecord.DoesNotExist:
         raise Http404 from None
 
 

@@ -49,6 +49,7 @@ def hours_export(*, title: str, community_ids, start: dt.date, end: dt.date) -> 
         _("Service end time"),
         _("Service duration (hours)"),
         _("Kind of hours (verified/recorded/self)"),
+        _("Verified by"),
     ]
     total = Decimal("0")
     rows = []
@@ -67,7 +68,8 @@ def hours_export(*, title: str, community_ids, start: dt.date, end: dt.date) -> 
                 ended.strftime("%H:%M"),
                 float(record.hours),
                 labels[record.verification],
+                record.get_evidence_display() if record.evidence else "",
             ]
         )
-    totals = ["", "", "", "", "", "", float(total), ""]
+    totals = ["", "", "", "", "", "", float(total), "", ""]
     return build_xlsx(title=title, headers=headers, rows=rows, totals=totals)

@@ -159,3 +159,15 @@ class ExportForm(forms.Form):
         if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
             raise ValidationError(_("The period ends before it starts."))
         return cleaned
+
+
+class SettleForm(forms.Form):
+    """The hours a community admin found when checking a disputed record."""
+
+    hours = forms.DecimalField(
+        label=_("Hours after checking"),
+        min_value=Decimal("0.25"),
+        max_value=Decimal("24"),
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
+    )

@@ -1,25 +1,40 @@
 """Writes to service records (践诺): logging, photos, check-in/out, confirmation by review.
 
 Every function here is keyword-only and atomic (STYLE.md). Hours are *self* (logged by the
-member), *recorded* (entered by staff) or *verified* (check-in/out by QR code, or confirmed by
-the beneficiary's review); reports keep them apart (selectors.hours_by_verification).
+member), *recorded* (entered by staff) or *verified* (check-in/out with a second factor, or
+confirmed by the beneficiary's review; `evidence` says which); reports keep them apart
+(selectors.hours_by_verification).
+
+Hours mean what they say (DESIGN.md C5): `service_record_create`, which every record goes
+through, refuses hours that do not fit between the record's start and end, an end still to
+come, a start before the order was filed or taken, a span that overlaps another record (or an
+open check-in) of one of its members, and a day of more than 24 hours for a member.
 """
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+import secrets
+from decimal import Decimal
 
+import pyotp
 from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.numbers import format_hours
+from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Member, Resident
 
-from .models import CheckIn, ServiceParticipant, ServicePhoto, ServiceRecord
+from .models import CheckIn, ServiceParticipant, ServicePhoto, ServiceRecord, SiteScreen
 
 QUARTER_HOUR = Decimal("0.25")
+DAY_HOURS = Decimal("24")
+# A moment "now" read by the caller and the one read here may differ by a little.
+CLOCK_SLACK = dt.timedelta(seconds=5)
+Evidence = ServiceRecord.Evidence
 
 
 class ServiceError(Exception):
@@ -32,11 +47,124 @@ def checkin_max_hours() -> Decimal:
 
 
 def hours_between(start: dt.datetime, end: dt.datetime) -> Decimal:
-    """end − start in hours, rounded to the nearest quarter hour, at least 0.25, capped."""
+    """The whole quarter hours between two moments (rounded down), capped; under 15 min: 0."""
     seconds = max((end - start).total_seconds(), 0)
-    quarters = (Decimal(seconds) / Decimal(900)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-    hours = max(quarters * QUARTER_HOUR, QUARTER_HOUR)
-    return min(hours, checkin_max_hours())
+    return min(int(seconds // 900) * QUARTER_HOUR, checkin_max_hours())
+
+
+def _clock(moment: dt.datetime) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _hours_text(hours: Decimal) -> str:
+    return format_hours(hours)
+
+
+def _check_span(
+    *, started_at: dt.datetime, ended_at: dt.datetime, hours: Decimal, order, now: dt.datetime
+) -> None:
+    """The record's own times: ended, long enough for its hours, within its order."""
+    if ended_at > now + CLOCK_SLACK:
+        raise ServiceError(
+            _("Service that has not ended yet cannot be logged: it would end at %(end)s.")
+            % {"end": _clock(ended_at)}
+        )
+    if Decimal(hours) * 3600 > Decimal((ended_at - started_at).total_seconds()):
+        raise ServiceError(
+            _("%(hours)s h do not fit between the start and the end of the service.")
+            % {"hours": _hours_text(Decimal(hours))}
+        )
+    if order is None:
+        return
+    if started_at < order.created_at:
+        raise ServiceError(
+            _("The service cannot start before the order was filed (%(filed)s).")
+            % {"filed": _clock(order.created_at)}
+        )
+    if order.accepted_at and started_at < order.accepted_at:
+        raise ServiceError(
+            _("The service cannot start before the order was taken (%(taken)s).")
+            % {"taken": _clock(order.accepted_at)}
+        )
+
+
+def _check_members_free(
+    *,
+    members: list[Member],
+    started_at: dt.datetime,
+    ended_at: dt.datetime,
+    hours: Decimal,
+    closing: CheckIn | None = None,
+) -> None:
+    """No member's hours overlap in time, and no member's day holds more than 24 hours.
+
+    Locks the members' rows first (lock order: order, then members by id), so two records for
+    one member are checked one after the other, on PostgreSQL as on SQLite.
+    """
+    ids = sorted({m.pk for m in members})
+    list(Member.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    names = {m.pk: m.name for m in members}
+    clash = (
+        ServiceParticipant.objects.filter(
+            member_id__in=ids,
+            record__started_at__lt=ended_at,
+            record__ended_at__gt=started_at,
+        )
+        .select_related("record")
+        .order_by("record__started_at", "record_id")
+        .first()
+    )
+    if clash is not None:
+        raise ServiceError(
+            _(
+                "%(name)s already has service from %(start)s to %(end)s: one person's hours "
+                "cannot overlap. Change the start time or the hours."
+            )
+            % {
+                "name": names[clash.member_id],
+                "start": _clock(clash.record.started_at),
+                "end": _clock(clash.record.ended_at),
+            }
+        )
+    open_checkins = CheckIn.objects.filter(
+        member_id__in=ids, checked_out_at__isnull=True, checked_in_at__lt=ended_at
+    ).select_related("site", "resident")
+    if closing is not None:
+        open_checkins = open_checkins.exclude(pk=closing.pk)
+    busy = open_checkins.order_by("checked_in_at").first()
+    if busy is not None:
+        raise ServiceError(
+            _(
+                "%(name)s has been checked in at %(place)s since %(at)s: check out there first, "
+                "then log other service."
+            )
+            % {"name": names[busy.member_id], "place": busy.place, "at": _clock(busy.checked_in_at)}
+        )
+    day = timezone.localtime(started_at).date()
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    logged = (
+        ServiceParticipant.objects.filter(
+            member_id__in=ids, record__started_at__gte=since, record__started_at__lt=until
+        )
+        .values("member_id")
+        .annotate(total=Sum("record__hours"))
+        .order_by()
+    )
+    for row in logged:
+        if row["total"] + Decimal(hours) > DAY_HOURS:
+            raise ServiceError(
+                _(
+                    "%(name)s already has %(logged)s h of service on %(day)s: "
+                    "a day has only 24 hours."
+                )
+                % {
+                    "name": names[row["member_id"]],
+                    "logged": _hours_text(row["total"]),
+                    "day": date_format(day, "DATE_FORMAT"),
+                }
+            )
 
 
 def _visit_fulfil(visit, *, at: dt.datetime) -> None:
@@ -62,18 +190,31 @@ def service_record_create(
     beneficiary: Resident | None = None,
     category=None,
     verification: str = ServiceRecord.Verification.SELF,
+    evidence: str = Evidence.NONE,
     photos: list[File] | None = None,
     visit=None,
+    closing: CheckIn | None = None,
 ) -> ServiceRecord:
     """The one place a service record is written, whatever it comes from.
 
-    A record for a pledge visit marks the visit fulfilled in the same transaction.
+    Refuses (ServiceError, a message for the person) hours that do not mean what they say:
+    see the module's docstring. Verified hours must name their evidence. A record for a pledge
+    visit marks the visit fulfilled in the same transaction. `closing` is the check-in whose
+    check-out writes this record (its own open span is no clash).
     """
     if not members:
         raise ServiceError(_("Choose at least one member who served."))
     first = members[0]
     if any(m.street_id != first.street_id for m in members):
         raise ServiceError(_("All members of one record must belong to the same street."))
+    if (verification == ServiceRecord.Verification.VERIFIED) != bool(evidence):
+        raise ServiceError(_("Verified hours must name what verified them."))
+    _check_span(
+        started_at=started_at, ended_at=ended_at, hours=hours, order=order, now=timezone.now()
+    )
+    _check_members_free(
+        members=members, started_at=started_at, ended_at=ended_at, hours=hours, closing=closing
+    )
     if visit is not None:
         category = category or visit.pledge.category
         beneficiary = beneficiary or visit.pledge.beneficiary_resident
@@ -88,6 +229,7 @@ def service_record_create(
         hours=hours,
         note=note,
         verification=verification,
+        evidence=evidence,
         created_by=by,
         visit=visit,
     )
@@ -183,20 +325,121 @@ def service_record_log_by_staff(
 def service_record_confirm_by_review(*, record: ServiceRecord) -> ServiceRecord:
     """The beneficiary's review confirms the service: its hours become *verified*.
 
-    Called by the reviews app when a resident reviews the service. Idempotent.
+    Called by the reviews app when a resident reviews the service and says the hours are
+    right. Idempotent; hours already verified keep the evidence they had.
     """
     record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
     if record.verification != ServiceRecord.Verification.VERIFIED:
         record.verification = ServiceRecord.Verification.VERIFIED
-        record.save(update_fields=["verification"])
+        record.evidence = Evidence.REVIEW
+        record.save(update_fields=["verification", "evidence"])
     return record
 
 
+@transaction.atomic
+def service_record_flag_by_review(*, record: ServiceRecord, reason: str = "") -> ServiceRecord:
+    """The beneficiary says the hours are wrong: the record is flagged for the community admin.
+
+    Flagged hours are not verified: hours verified by a check-in go back to self-reported (a
+    staff entry stays recorded by staff) until an admin checks them (`service_record_settle`).
+    """
+    record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+    if record.verification == ServiceRecord.Verification.VERIFIED:
+        record.verification = ServiceRecord.Verification.SELF
+    record.evidence = Evidence.NONE
+    record.flagged_at = timezone.now()
+    record.flag_reason = reason.strip()[:500]
+    record.save(update_fields=["verification", "evidence", "flagged_at", "flag_reason"])
+    return record
+
+
+@transaction.atomic
+def service_record_settle(*, record: ServiceRecord, by, hours: Decimal) -> ServiceRecord:
+    """A community admin checked disputed hours (with the member and the beneficiary).
+
+    The hours become what the admin found (never more than the record's span) and verified,
+    with staff as the evidence; the dispute's reason stays on the record.
+    """
+    record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+    if not record.is_flagged:
+        raise ServiceError(_("Only hours the beneficiary disputed are checked here."))
+    hours = Decimal(hours)
+    if hours % QUARTER_HOUR or not QUARTER_HOUR <= hours <= DAY_HOURS:
+        raise ServiceError(_("Hours must be between 0.25 and 24, in quarter hours."))
+    span = Decimal((record.ended_at - record.started_at).total_seconds()) / 3600
+    if hours > span:
+        raise ServiceError(
+            _("The service lasted from %(start)s to %(end)s: at most %(most)s h.")
+            % {
+                "start": _clock(record.started_at),
+                "end": _clock(record.ended_at),
+                "most": _hours_text(int(span / QUARTER_HOUR) * QUARTER_HOUR),
+            }
+        )
+    record.hours = hours
+    record.verification = ServiceRecord.Verification.VERIFIED
+    record.evidence = Evidence.STAFF
+    record.flagged_at = None
+    record.settled_by, record.settled_at = by, timezone.now()
+    record.save(
+        update_fields=[
+            "hours",
+            "verification",
+            "evidence",
+            "flagged_at",
+            "settled_by",
+            "settled_at",
+        ]
+    )
+    return record
+
+
+# --- the code on a site's screen ---------------------------------------------------------
+
+
+def screen_minutes() -> int:
+    """How long one code on a site's screen stays the same."""
+    return settings.CHECKIN_SCREEN_MINUTES
+
+
+def _totp(screen: SiteScreen) -> pyotp.TOTP:
+    return pyotp.TOTP(screen.secret, interval=screen_minutes() * 60)
+
+
+def site_screen_code(*, screen: SiteScreen, at: dt.datetime | None = None) -> str:
+    """The code the site's screen shows at a moment (six digits)."""
+    return _totp(screen).at(at or timezone.now())
+
+
+def site_screen_seconds_left(*, at: dt.datetime | None = None) -> int:
+    """Seconds until the code on every screen changes."""
+    period = screen_minutes() * 60
+    return period - int((at or timezone.now()).timestamp()) % period
+
+
+def site_screen_code_valid(*, site: Site, code: str, at: dt.datetime | None = None) -> bool:
+    """True for the code the site's screen shows now or showed one period ago."""
+    screen = SiteScreen.objects.filter(site=site).first()
+    code = (code or "").strip()
+    if screen is None or not code.isdigit():
+        return False
+    return _totp(screen).verify(code, for_time=at or timezone.now(), valid_window=1)
+
+
+@transaction.atomic
+def site_screen_issue(*, site: Site, by) -> SiteScreen:
+    """Set up (or reset) a site's screen: a new secret and a new link; old ones stop working."""
+    screen = SiteScreen.objects.select_for_update().filter(site=site).first() or SiteScreen(
+        site=site, street_id=site.street_id
+    )
+    screen.secret = pyotp.random_base32()
+    screen.key = secrets.token_urlsafe(24)
+    screen.created_by, screen.created_at = by, timezone.now()
+    screen.save()
+    return screen
+
+
 # --- check-in and check-out by QR code ---------------------------------------------------
-
-
-def _place_street_id(place) -> int:
-    return place.street_id
 
 
 def _abandon_stale(member: Member, now: dt.datetime) -> None:
@@ -215,14 +458,49 @@ def open_checkin_for(member: Member) -> CheckIn | None:
     )
 
 
+def _is_site(place) -> bool:
+    return isinstance(place, Site)
+
+
+def _require_own_community(member: Member, place) -> None:
+    """Printed codes are bound to their community: a member checks in only at their own."""
+    if place.community_id != member.community_id:
+        raise ServiceError(
+            _("This code belongs to %(community)s, not to your community: scan a code of yours.")
+            % {"community": place.community.name}
+        )
+
+
+def checkin_proof(*, place, screen_code: str = "", at: dt.datetime | None = None) -> str:
+    """What a scan proves: the beneficiary's code, the site's screen code, or a printed code.
+
+    A screen code that is given must be right: a wrong or expired one is refused rather than
+    silently counted as a printed code.
+    """
+    if not _is_site(place):
+        return CheckIn.Proof.BENEFICIARY
+    if not screen_code:
+        return CheckIn.Proof.PRINTED
+    if not site_screen_code_valid(site=place, code=screen_code, at=at):
+        raise ServiceError(
+            _("That code from the site's screen is wrong or has expired: scan the screen again.")
+        )
+    return CheckIn.Proof.SCREEN
+
+
 @transaction.atomic
 def checkin_open(
-    *, member: Member, place, ip: str | None = None, now: dt.datetime | None = None
+    *,
+    member: Member,
+    place,
+    screen_code: str = "",
+    ip: str | None = None,
+    now: dt.datetime | None = None,
 ) -> CheckIn:
-    """签到: the member scanned a site's or a resident's code."""
+    """签到: the member scanned a site's or a resident's code of their own community."""
     now = now or timezone.now()
-    if _place_street_id(place) != member.street_id:
-        raise ServiceError(_("This code belongs to another street."))
+    _require_own_community(member, place)
+    proof = checkin_proof(place=place, screen_code=screen_code, at=now)
     Member.objects.select_for_update().filter(pk=member.pk).first()  # one scan at a time
     _abandon_stale(member, now)
     current = open_checkin_for(member)
@@ -231,40 +509,84 @@ def checkin_open(
             _("You are still checked in at %(place)s. Scan that code again to check out first.")
             % {"place": current.place}
         )
-    is_site = place._meta.model_name == "site"
+    is_site = _is_site(place)
     return CheckIn.objects.create(
         street_id=member.street_id,
         member=member,
         site=place if is_site else None,
         resident=None if is_site else place,
         checked_in_at=now,
+        in_proof=proof,
         ip=ip,
     )
 
 
+def _checkin_evidence(checkin: CheckIn) -> str:
+    """Verified only when both scans carried a second factor; printed codes never suffice."""
+    proofs = {checkin.in_proof, checkin.out_proof}
+    if proofs == {CheckIn.Proof.BENEFICIARY}:
+        return Evidence.BENEFICIARY_CODE
+    if proofs == {CheckIn.Proof.SCREEN}:
+        return Evidence.SITE_SCREEN
+    return Evidence.NONE
+
+
 @transaction.atomic
 def checkin_close(
-    *, checkin: CheckIn, member: Member, ip: str | None = None, now: dt.datetime | None = None
-) -> ServiceRecord:
-    """签退: closes the check-in and writes a *verified* record of out − in hours."""
+    *,
+    checkin: CheckIn,
+    member: Member,
+    screen_code: str = "",
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+    visit=None,
+) -> ServiceRecord | None:
+    """签退: closes the check-in and writes a record of the whole quarter hours in between.
+
+    Under a quarter hour counts nothing: the check-in is closed and no record is written (a
+    0 h record would still count the member as serving). The hours are verified only with a
+    second factor at both scans (see CheckIn); otherwise they are self-reported. `visit`, a due
+    pledge visit of the member to the beneficiary checked in with, is fulfilled by the record:
+    its hours are then the real time of the visit.
+    """
     now = now or timezone.now()
-    checkin = CheckIn.objects.select_for_update().get(pk=checkin.pk)
+    checkin = (
+        CheckIn.objects.select_for_update(of=("self",))
+        .select_related("site", "resident")
+        .get(pk=checkin.pk)
+    )
     if checkin.member_id != member.pk:
         raise ServiceError(_("This is not your check-in."))
     if checkin.checked_out_at is not None:
         raise ServiceError(_("You have already checked out."))
+    if visit is not None and (
+        visit.member_id != member.pk
+        or checkin.resident_id is None
+        or visit.pledge.beneficiary_resident_id != checkin.resident_id
+    ):
+        raise ServiceError(_("You can only log your own pledge visits."))
+    place = checkin.place
+    checkin.out_proof = checkin_proof(place=place, screen_code=screen_code, at=now)
+    checkin.checked_out_at, checkin.out_ip = max(now, checkin.checked_in_at), ip
     hours = hours_between(checkin.checked_in_at, now)
-    place = checkin.site or checkin.resident
-    record = service_record_create(
-        members=[member],
-        started_at=checkin.checked_in_at,
-        ended_at=max(now, checkin.checked_in_at),
-        hours=hours,
-        by=member.user,
-        note=_("Checked in and out at %(place)s") % {"place": place},
-        beneficiary=checkin.resident,
-        verification=ServiceRecord.Verification.VERIFIED,
-    )
-    checkin.checked_out_at, checkin.out_ip, checkin.record = now, ip, record
-    checkin.save(update_fields=["checked_out_at", "out_ip", "record"])
+    record = None
+    if hours > 0:
+        evidence = _checkin_evidence(checkin)
+        record = service_record_create(
+            members=[member],
+            started_at=checkin.checked_in_at,
+            ended_at=checkin.checked_out_at,
+            hours=hours,
+            by=member.user,
+            note=_("Checked in and out at %(place)s") % {"place": place},
+            beneficiary=checkin.resident,
+            verification=(
+                ServiceRecord.Verification.VERIFIED if evidence else ServiceRecord.Verification.SELF
+            ),
+            evidence=evidence,
+            closing=checkin,
+            visit=visit,
+        )
+    checkin.record = record
+    checkin.save(update_fields=["checked_out_at", "out_proof", "out_ip", "record"])
     return record

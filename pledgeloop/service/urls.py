@@ -12,5 +12,8 @@ urlpatterns = [
     path("console/service/new/", views.console_record_new, name="console_new"),
     path("console/service/export.xlsx", views.console_export, name="export"),
     path("console/service/checkin-codes/", views.checkin_codes, name="checkin_codes"),
+    path("service/records/<int:pk>/settle/", views.record_settle, name="settle"),
+    path("console/service/screens/", views.checkin_screens, name="checkin_screens"),
+    path("checkin/screen/<str:key>/", views.checkin_screen, name="screen"),
     path("checkin/<str:token>/", views.checkin, name="checkin"),
 ]

@@ -21,20 +21,26 @@ from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.pinyin import pinyin_search_q
 from pledgeloop.lib.qr import qr_svg
 from pledgeloop.lib.spreadsheets import xlsx_response
+from pledgeloop.orgs.models import Site
 from pledgeloop.orgs.scope import scope_name
 from pledgeloop.people.models import Role
 
 from . import access
 from .export import hours_export
-from .forms import ExportForm, ServiceLogForm, StaffServiceLogForm
+from .forms import ExportForm, ServiceLogForm, SettleForm, StaffServiceLogForm
 from .selectors import hours_by_verification, records_in_period
 from .services import (
     ServiceError,
     checkin_close,
     checkin_open,
     open_checkin_for,
+    screen_minutes,
     service_record_log_by_member,
     service_record_log_by_staff,
+    service_record_settle,
+    site_screen_code,
+    site_screen_issue,
+    site_screen_seconds_left,
 )
 
 
@@ -128,6 +134,7 @@ def my_record_new(request):
 @login_required
 def record_detail(request, pk: int):
     record = access.get_record_for_user(request.user, pk)
+    can_settle = record.is_flagged and record.community_id in request.user.admin_community_ids()
     return render(
         request,
         "service/record_detail.html",
@@ -135,7 +142,37 @@ def record_detail(request, pk: int):
             "record": record,
             "participants": record.participants.select_related("member__user"),
             "photos": record.photos.all(),
+            "settle_form": SettleForm(initial={"hours": record.hours}) if can_settle else None,
         },
+    )
+
+
+@login_required
+def record_settle(request, pk: int):
+    """An admin has checked hours the beneficiary disputed, and sets them."""
+    record = access.get_flagged_record_for_admin(request.user, pk)
+    if request.method != "POST":
+        return redirect("service:record", pk=record.pk)
+    form = SettleForm(request.POST)
+    if form.is_valid():
+        try:
+            service_record_settle(record=record, by=request.user, hours=form.cleaned_data["hours"])
+        except ServiceError as exc:
+            form.add_error("hours", str(exc))
+        else:
+            messages.success(request, _("The hours are checked and now count as verified."))
+            return redirect("service:record", pk=record.pk)
+    record = access.get_record_for_user(request.user, pk)
+    return render(
+        request,
+        "service/record_detail.html",
+        {
+            "record": record,
+            "participants": record.participants.select_related("member__user"),
+            "photos": record.photos.all(),
+            "settle_form": form,
+        },
+        status=400,
     )
 
 
@@ -171,6 +208,10 @@ def console_records(request):
         if form.cleaned_data["community"]:
             qs = qs.filter(community=form.cleaned_data["community"])
     qs = records_in_period(qs, start, end)
+    # Hours a beneficiary disputed wait for the admin whatever the period.
+    flagged = access.records_visible_to(request.user).filter(
+        community_id__in=community_ids, flagged_at__isnull=False
+    )
     return render(
         request,
         "service/console_records.html",
@@ -180,6 +221,7 @@ def console_records(request):
             "totals": hours_by_verification(qs),
             "start": start,
             "end": end,
+            "flagged": flagged.select_related("beneficiary").order_by("flagged_at")[:50],
         },
     )
 
@@ -270,7 +312,97 @@ def checkin_codes(request):
     return render(request, "service/checkin_codes.html", {"codes": codes})
 
 
+@login_required
+def checkin_screens(request):
+    """The sites' screens: set one up (or reset it) and open its link on the screen."""
+    access.require_admin(request.user)
+    if request.method == "POST":
+        pk = request.POST.get("site", "")
+        site = access.get_site_for_admin(request.user, int(pk) if pk.isdigit() else 0)
+        site_screen_issue(site=site, by=request.user)
+        messages.success(
+            request,
+            _("The screen of %(site)s has a new link: open it on the screen there.")
+            % {"site": site},
+        )
+        return redirect("service:checkin_screens")
+    sites = list(
+        access.places_with_codes(request.user)
+        .select_related("checkin_screen")
+        .order_by("community__name", "name")[:200]
+    )
+    rows = []
+    for site in sites:
+        screen = getattr(site, "checkin_screen", None)
+        url = (
+            request.build_absolute_uri(reverse("service:screen", args=[screen.key]))
+            if screen
+            else ""
+        )
+        rows.append({"site": site, "screen": screen, "url": url})
+    return render(
+        request, "service/checkin_screens.html", {"rows": rows, "minutes": screen_minutes()}
+    )
+
+
+def checkin_screen(request, key: str):
+    """The page a screen at the site shows: a check-in code that changes every few minutes.
+
+    Opened by its secret link, no sign-in (a screen on a wall). It reloads itself when the
+    code changes.
+    """
+    screen = access.screen_from_key(key)
+    now = timezone.now()
+    code = site_screen_code(screen=screen, at=now)
+    url = request.build_absolute_uri(
+        reverse("service:checkin", args=[access.checkin_token(screen.site)]) + f"?code={code}"
+    )
+    response = render(
+        request,
+        "service/checkin_screen.html",
+        {
+            "site": screen.site,
+            "code": code,
+            # segno writes the SVG from the URL alone: nothing user-typed goes in unescaped.
+            "svg": mark_safe(qr_svg(url)),  # noqa: S308
+            "refresh": site_screen_seconds_left(at=now) + 1,
+            "minutes": screen_minutes(),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
 # --- check-in and check-out by QR code ---------------------------------------------------
+
+
+def _visit_at(member, checkin):
+    """The member's due pledge visit to the resident they checked in with, if any."""
+    if checkin.resident_id is None:
+        return None
+    return (
+        access.visits_loggable_by(member)
+        .filter(pledge__beneficiary_resident_id=checkin.resident_id)
+        .first()
+    )
+
+
+def _checked_out_message(record) -> str:
+    if record is None:
+        return _(
+            "Checked out. Less than a quarter of an hour between your scans: no hours are "
+            "counted for this visit."
+        )
+    if record.verification == record.Verification.VERIFIED:
+        return _("Checked out: %(hours)s verified hours. Thank you!") % {
+            "hours": format_hours(record.hours)
+        }
+    return _(
+        "Checked out: %(hours)s hours, self-reported. A printed code alone does not verify "
+        "hours: scan the code on the site's screen when you arrive and leave, or ask the "
+        "beneficiary to confirm them."
+    ) % {"hours": format_hours(record.hours)}
 
 
 @login_required
@@ -278,6 +410,7 @@ def checkin(request, token: str):
     place = access.place_from_token(token)
     member = access.member_of(request.user)
     current = open_checkin_for(member) if member else None
+    screen_code = (request.POST.get("code") or request.GET.get("code") or "").strip()[:12]
     if request.method == "POST":
         if member is None:
             messages.error(request, _("Only members check in with this code."))
@@ -289,18 +422,23 @@ def checkin(request, token: str):
                         _("You checked in at %(place)s: scan that code to check out.")
                         % {"place": current.place}
                     )
-                record = checkin_close(checkin=current, member=member, ip=client_ip(request))
-                messages.success(
-                    request,
-                    _("Checked out: %(hours)s verified hours. Thank you!")
-                    % {"hours": format_hours(record.hours)},
+                record = checkin_close(
+                    checkin=current,
+                    member=member,
+                    screen_code=screen_code,
+                    ip=client_ip(request),
+                    visit=_visit_at(member, current),
                 )
+                messages.success(request, _checked_out_message(record))
+                if record is None:
+                    return redirect("service:mine")
                 return redirect("service:record", pk=record.pk)
-            checkin_open(member=member, place=place, ip=client_ip(request))
+            checkin_open(member=member, place=place, screen_code=screen_code, ip=client_ip(request))
             messages.success(request, _("Checked in. Scan the same code again when you leave."))
         except ServiceError as exc:
             messages.error(request, str(exc))
         return redirect("service:checkin", token=token)
+    is_site = isinstance(place, Site)
     return render(
         request,
         "service/checkin.html",
@@ -310,5 +448,8 @@ def checkin(request, token: str):
             "current": current,
             "here": current is not None and current.place == place,
             "now": timezone.now(),
+            "other_community": member is not None and place.community_id != member.community_id,
+            "ask_code": is_site,
+            "screen_code": screen_code if is_site else "",
         },
     )

@@ -1,10 +1,13 @@
 """Test helpers for the order loop: orders and members made through the real services."""
 
+import datetime as dt
 from decimal import Decimal
+
+from django.db.models import F
 
 from pledgeloop.conftest import make_user
 from pledgeloop.orders import services
-from pledgeloop.orders.models import Dispatch, Order
+from pledgeloop.orders.models import Dispatch, Order, OrderEvent
 from pledgeloop.orgs.models import Category
 from pledgeloop.people.models import Member, Role
 
@@ -53,6 +56,27 @@ def offer_of(order: Order) -> Dispatch | None:
     return order.dispatches.order_by("-offered_at", "-id").first()
 
 
+def age(order: Order, hours: float = 3) -> Order:
+    """The order's whole road so far moved `hours` into the past, as if it had been filed and
+    taken that long ago: service hours can only count time since it was taken."""
+    back = dt.timedelta(hours=hours)
+    Order.objects.filter(pk=order.pk).update(
+        created_at=F("created_at") - back,
+        consent_at=F("consent_at") - back,
+        triaged_at=F("triaged_at") - back,
+        accepted_at=F("accepted_at") - back,
+        respond_by=F("respond_by") - back,
+        finish_by=F("finish_by") - back,
+    )
+    OrderEvent.objects.filter(order=order).update(at=F("at") - back)
+    Dispatch.objects.filter(order=order).update(
+        offered_at=F("offered_at") - back,
+        respond_by=F("respond_by") - back,
+        responded_at=F("responded_at") - back,
+    )
+    return Order.objects.get(pk=order.pk)
+
+
 def triaged_order(world, **fields) -> Order:
     order = new_order(world, **fields)
     return services.order_triage(order=order, by=world.community_admin)
@@ -96,6 +120,7 @@ def bring_to(world, state: str) -> Order:
     order = services.order_start(order=order, member=member)
     if state == Order.State.IN_SERVICE:
         return order
+    order = age(order)
     order, _record = services.order_finish(order=order, member=member, hours=Decimal("1.5"))
     if state == Order.State.DONE:
         return order

@@ -8,7 +8,7 @@ from pledgeloop.conftest import DESKTOP, PASSWORD, PHONE
 from pledgeloop.orders.models import Order
 from pledgeloop.service.models import ServiceRecord
 
-from .loop import HOME, member_of, triaged_order
+from .loop import HOME, age, member_of, triaged_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,6 +53,9 @@ def test_member_claims_and_finishes_and_the_admin_sees_it_done(
 
     card.locator("button.primary").click()
     page.wait_for_url(f"{live_server.url}/me/orders/{order.pk}/")
+    age(order, hours=2)  # the member served for a while after taking it
+    page.reload()
+    assert "最多可以记 2 小时" in page.inner_text("#finish")
     assert "13812345678" not in page.inner_text(".phone")  # masked until asked for
     page.locator(f'form[action="/me/orders/{order.pk}/phone/"] button[type=submit]').click()
     page.wait_for_url(f"{live_server.url}/me/orders/{order.pk}/phone/")

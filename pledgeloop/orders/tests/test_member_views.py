@@ -17,6 +17,7 @@ from pledgeloop.service.models import ServiceRecord
 
 from .loop import (
     HOME,
+    age,
     bring_to,
     category,
     dispatched_order,
@@ -260,6 +261,7 @@ def test_start_and_finish_write_a_service_record(world, client_for):
     client = client_for(world.member)
     client.post(order_url(order, "start"))
     assert Order.objects.get(pk=order.pk).state == Order.State.IN_SERVICE
+    age(order)  # taken three hours ago
     response = client.post(order_url(order, "finish"), {"hours": "1.5", "note": "换了水龙头"})
     assert response.url == MY_ORDERS
     order.refresh_from_db()

@@ -20,6 +20,7 @@ from pledgeloop.people.models import Member
 from pledgeloop.service.models import ServiceRecord
 
 from .loop import (
+    age,
     bring_to,
     category,
     dispatched_order,
@@ -87,7 +88,7 @@ def act(world, order: Order, action: str):
         case "start":
             return services.order_start(order=order, member=member)
         case "finish":
-            return services.order_finish(order=order, member=member, hours=Decimal("1"))
+            return services.order_finish(order=age(order), member=member, hours=Decimal("1"))
         case "hand_back":
             return services.order_hand_back(order=order, member=member, reason="临时有事")
         case "transfer":
@@ -275,7 +276,7 @@ def test_a_members_load_is_orders_taken_plus_offers_waiting(world):
 
 
 def test_finishing_writes_a_service_record(world):
-    order = bring_to(world, S.IN_SERVICE)
+    order = age(bring_to(world, S.IN_SERVICE))
     member = member_of(world)
     order, record = services.order_finish(
         order=order, member=member, hours=Decimal("2.5"), note="换了阀芯"
@@ -382,7 +383,7 @@ def test_hand_back_and_reopen_return_the_order_with_history_intact(world):
     services.order_hand_back(order=order, member=member, reason="临时出差", transfer=True)
     order.refresh_from_db()
     assert order.state == S.TRIAGED and order.assigned_member is None
-    order = services.order_claim(order=order, member=member)
+    order = age(services.order_claim(order=order, member=member))
     order, _ = services.order_finish(order=order, member=member, hours=Decimal(1))
     order = services.order_reopen(order=order, reason="还是漏水")
     assert order.state == S.TRIAGED and order.done_at is None
@@ -444,7 +445,7 @@ def test_resident_with_an_account_hears_when_taken_and_done(world):
     assert order.resident == world.resident_here
     member = member_of(world)
     order = services.order_triage(order=order, by=world.community_admin)
-    order = services.order_claim(order=order, member=member)
+    order = age(services.order_claim(order=order, member=member))
     services.order_finish(order=order, member=member, hours=Decimal(1))
     titles = list(Notification.objects.filter(user=world.resident).values_list("url", flat=True))
     assert len(titles) == 2

@@ -12,6 +12,7 @@ from pledgeloop.orders import services
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
 from pledgeloop.people.models import Member
 
+from .loop import age
 from .test_intake import intake_url, order_data
 
 STATE_WORDS = {
@@ -57,6 +58,7 @@ def bring_to(order: Order, state: str, world) -> Order:
         elif step == "in_service":
             order = services.order_start(order=order, member=member)
         elif step == "done":
+            order = age(order)
             order, _record = services.order_finish(
                 order=order, member=member, hours=Decimal("1.5"), note="换了阀芯"
             )
@@ -244,7 +246,7 @@ def test_a_done_order_offers_its_review_link_until_it_is_used(world, client):
     )
     services.order_triage(order=order, by=world.community_admin)
     member = world.member.member
-    services.order_claim(order=order, member=member)
+    order = age(services.order_claim(order=order, member=member))
     order, record = services.order_finish(order=order, member=member, hours=Decimal("1"))
     page = client.get(f"/track/{order.tracking_token}/")
     link = review_link_for(record)

@@ -83,6 +83,7 @@ def _detail_context(member: Member, order: Order, **extra) -> dict:
         "can_claim": order.state == Order.State.TRIAGED,
         "can_start": mine and order.state == Order.State.ACCEPTED,
         "finish_form": FinishForm(),
+        "hours_available": services.order_hours_available(order) if mine else None,
         "hand_back_form": ReasonForm(prefix="back"),
         "transfer_form": ReasonForm(prefix="transfer"),
         "decline_form": ReasonForm(),
@@ -130,13 +131,19 @@ def member_order_action(request, pk: int, action: str):
             if not form.is_valid():
                 context = _detail_context(member, order, finish_form=form)
                 return render(request, "orders/member/detail.html", context, status=400)
-            services.order_finish(
-                order=order,
-                member=member,
-                hours=form.cleaned_data["hours"],
-                note=form.cleaned_data["note"],
-                source=source,
-            )
+            try:
+                services.order_finish(
+                    order=order,
+                    member=member,
+                    hours=form.cleaned_data["hours"],
+                    note=form.cleaned_data["note"],
+                    started_at=form.cleaned_data["started_at"],
+                    source=source,
+                )
+            except OrderError as error:  # said at the form, with what was typed kept
+                form.add_error(None, str(error))
+                context = _detail_context(request, member, order, finish_form=form)
+                return render(request, "orders/member/detail.html", context, status=409)
             messages.success(
                 request,
                 _("Thank you! Order #%(n)s is done and %(h)s hours are recorded.")

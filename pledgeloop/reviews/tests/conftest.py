@@ -8,6 +8,7 @@ import pytest
 
 from pledgeloop.conftest import make_user
 from pledgeloop.orders import services as order_services
+from pledgeloop.orders.tests.loop import age
 from pledgeloop.orgs.models import Category
 from pledgeloop.people.models import Member, Role
 from pledgeloop.reviews.models import Review
@@ -37,6 +38,8 @@ def record(
     members, when: datetime, hours: str, verification=ServiceRecord.Verification.SELF, **extra
 ) -> ServiceRecord:
     members = members if isinstance(members, list) else [members]
+    if verification == ServiceRecord.Verification.VERIFIED:
+        extra.setdefault("evidence", ServiceRecord.Evidence.REVIEW)
     return service_record_create(
         members=members,
         started_at=when,
@@ -73,7 +76,7 @@ def done_order(world):
     )
     order_services.order_triage(order=order, by=world.community_admin)
     member = world.member.member
-    order_services.order_claim(order=order, member=member)
+    order = age(order_services.order_claim(order=order, member=member))
     order, rec = order_services.order_finish(order=order, member=member, hours=Decimal("1.5"))
     return order, rec
 

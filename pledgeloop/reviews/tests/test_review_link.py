@@ -1,10 +1,14 @@
 """评诺 through the signed link: one review per service, no login, nothing forgeable."""
 
+from decimal import Decimal
+
 from django.core import signing
 from django.urls import reverse
 
+from pledgeloop.notify.models import Notification
 from pledgeloop.orders.models import Order
 from pledgeloop.reviews.models import Review
+from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.review_links import SALT, review_link_for, review_token_for
 
 from .conftest import at, record
@@ -125,11 +129,90 @@ def test_a_review_of_a_record_without_order_is_kept(client, world):
     assert saved.order_id is None and saved.solved is False
 
 
-def test_a_review_that_confirms_the_service_verifies_its_hours(client, world):
+def test_a_review_that_confirms_the_hours_verifies_them_and_names_the_review(client, world):
     rec = record(world.member.member, at(2025, 5, 1), "2")
-    client.post(review_link_for(rec), {"rating": "4", "solved": "yes"})
+    client.post(review_link_for(rec), {"rating": "4", "solved": "yes", "hours_right": "yes"})
     rec.refresh_from_db()
     assert rec.verification == "verified"
+    assert rec.evidence == ServiceRecord.Evidence.REVIEW
+
+
+def test_a_rating_alone_does_not_confirm_hours_the_resident_did_not_affirm(client, world):
+    # Issue 12: a rating marked the record verified though the page never showed the hours.
+    rec = record(world.member.member, at(2025, 5, 1), "2")
+    client.post(review_link_for(rec), {"rating": "5", "solved": "yes"})
+    rec.refresh_from_db()
+    assert Review.objects.filter(record=rec).exists()
+    assert rec.verification == "self" and rec.evidence == ""
+
+
+def test_the_review_page_shows_the_date_and_hours_it_confirms(client, world):
+    rec = record(world.member.member, at(2025, 5, 1, 14), "2.5")
+    text = client.get(review_link_for(rec)).content.decode()
+    assert "2025年5月1日" in text
+    assert "14:00–16:30" in text
+    assert "2.5 小时" in text
+    assert "时长不对" in text
+
+
+def test_hours_wrong_flags_the_record_for_the_admin_instead_of_confirming(
+    client, client_for, world
+):
+    rec = record(world.member.member, at(2025, 5, 1), "2")
+    page = client.post(
+        review_link_for(rec),
+        {"rating": "3", "solved": "yes", "hours_right": "no", "comment": "只来了半小时"},
+    )
+    assert page.status_code == 200
+    rec.refresh_from_db()
+    assert rec.verification == "self" and rec.evidence == ""
+    assert rec.is_flagged and rec.flag_reason == "只来了半小时"
+    # The community's admins are told, and the console lists it.
+    note = Notification.objects.get(user=world.community_admin, kind="hours_disputed")
+    assert note.url == reverse("service:record", args=[rec.pk])
+    console = client_for(world.community_admin).get(reverse("service:console"))
+    assert console.context["flagged"] and list(console.context["flagged"]) == [rec]
+    assert "只来了半小时" in console.content.decode()
+
+
+def test_hours_wrong_takes_back_hours_a_check_in_had_verified(client, world):
+    rec = record(
+        world.member.member,
+        at(2025, 5, 1),
+        "2",
+        verification=ServiceRecord.Verification.VERIFIED,
+        evidence=ServiceRecord.Evidence.SITE_SCREEN,
+    )
+    client.post(review_link_for(rec), {"rating": "2", "hours_right": "no"})
+    rec.refresh_from_db()
+    assert (rec.verification, rec.evidence, rec.is_flagged) == ("self", "", True)
+
+
+def test_the_admin_settles_disputed_hours_as_verified_by_staff(client, client_for, world):
+    rec = record(world.member.member, at(2025, 5, 1), "2")
+    client.post(review_link_for(rec), {"rating": "3", "hours_right": "no"})
+    admin = client_for(world.community_admin)
+    settle = reverse("service:settle", args=[rec.pk])
+    # More than the service lasted is refused, and changes nothing.
+    assert admin.post(settle, {"hours": "3"}).status_code == 400
+    rec.refresh_from_db()
+    assert rec.is_flagged and rec.hours == 2
+    assert admin.post(settle, {"hours": "0.5"}).status_code == 302
+    rec.refresh_from_db()
+    assert (rec.hours, rec.verification, rec.evidence) == (Decimal("0.5"), "verified", "staff")
+    assert not rec.is_flagged and rec.settled_by == world.community_admin
+    # Members and admins of other communities cannot settle.
+    other = record(world.member.member, at(2025, 5, 2), "2")
+    client.post(review_link_for(other), {"rating": "3", "hours_right": "no"})
+    for who in (world.member, world.outsider):
+        assert (
+            client_for(who)
+            .post(reverse("service:settle", args=[other.pk]), {"hours": "1"})
+            .status_code
+            == 404
+        )
+    other.refresh_from_db()
+    assert other.is_flagged
 
 
 def test_a_not_solved_review_does_not_verify_the_hours(client, world):

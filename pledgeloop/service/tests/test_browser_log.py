@@ -1,6 +1,9 @@
 """A member logs a visit on a 360 px phone, in real Chromium, and the record shows up."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from pledgeloop.conftest import PASSWORD, PHONE
 from pledgeloop.service.models import ServiceRecord
@@ -18,7 +21,10 @@ def test_member_logs_a_visit_on_a_phone(world, live_server, browser, screenshot_
     page.wait_for_url(f"{live_server.url}/me/service/new/")
     # Date, start and 1 hour are filled in: only what was done and for whom.
     assert page.input_value("#id_hours") == "1"
-    page.fill("#id_start", "00:00")  # earlier today, whatever time the test runs
+    # Yesterday morning: over by now, whatever time the test runs.
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    page.fill("#id_day", yesterday.isoformat())
+    page.fill("#id_start", "08:00")
     page.fill("#id_beneficiary_q", "wxl")
     page.fill("#id_note", "上门测血压")
     width = page.evaluate("document.documentElement.scrollWidth")

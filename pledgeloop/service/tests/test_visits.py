@@ -13,7 +13,8 @@ from pledgeloop.service.models import ServiceRecord
 
 @pytest.fixture
 def due_visit(world):
-    today = timezone.localdate()
+    # Due yesterday: a visit logged from its morning has ended by now, at any hour.
+    today = timezone.localdate() - dt.timedelta(days=1)
     pledge = Pledge.objects.create(
         street=world.street,
         community=world.community,
@@ -90,3 +91,21 @@ def test_a_fulfilled_visit_cannot_be_logged_twice(world, client_for, due_visit):
     client.post(reverse("service:new"), data)
     client.post(reverse("service:new"), data)
     assert ServiceRecord.objects.count() == 1
+
+
+def test_checking_in_and_out_at_the_beneficiary_fulfils_the_visit_with_the_real_time(
+    world, client_for, due_visit
+):
+    from pledgeloop.service import access
+    from pledgeloop.service.models import CheckIn
+
+    client = client_for(world.member)
+    url = reverse("service:checkin", args=[access.checkin_token(world.resident_here)])
+    client.post(url, {"action": "in"})
+    CheckIn.objects.update(checked_in_at=timezone.now() - dt.timedelta(minutes=65))
+    client.post(url, {"action": "out"})
+    record = ServiceRecord.objects.get()
+    due_visit.refresh_from_db()
+    assert record.visit == due_visit and due_visit.state == Visit.State.FULFILLED
+    assert record.hours == 1  # the real time (65 min), not the pledge's planned 90 min
+    assert record.evidence == ServiceRecord.Evidence.BENEFICIARY_CODE
