@@ -189,6 +189,7 @@ def test_a_service_photo_of_no_one_in_particular_is_not_public(world, client):
 def test_the_resident_sees_service_photos_of_their_order_through_the_tracking_link(world, client):
     order = new_order(world)
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - dt.timedelta(hours=3))
+    order.refresh_from_db()
     photo = service_photo(world, order=order)
     url = service_photo_url(photo)
     assert client.get(url).status_code == 404

@@ -142,7 +142,7 @@ def member_order_action(request, pk: int, action: str):
                 )
             except OrderError as error:  # said at the form, with what was typed kept
                 form.add_error(None, str(error))
-                context = _detail_context(request, member, order, finish_form=form)
+                context = _detail_context(member, order, finish_form=form)
                 return render(request, "orders/member/detail.html", context, status=409)
             messages.success(
                 request,
