@@ -14,6 +14,7 @@ urlpatterns = [
     path("inbox/", include("pledgeloop.notify.urls")),
     path("", include("pledgeloop.people.urls")),
     path("", include("pledgeloop.orders.urls")),
+    # Before service's: pledges serves /me/service/new/ and /checkin/<token>/ with its visit step.
     path("", include("pledgeloop.pledges.urls")),
     path("", include("pledgeloop.service.urls")),
     path("", include("pledgeloop.reviews.urls")),

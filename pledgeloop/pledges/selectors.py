@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from pledgeloop.orgs.models import Community
 from pledgeloop.people.models import Member
-from pledgeloop.service.models import ServiceRecord
+from pledgeloop.service.models import CheckIn, ServiceRecord
 
 from .models import Pledge, Visit
 
@@ -198,3 +198,33 @@ def follow_up(community: Community, today: dt.date | None = None, only_behind: b
         ).order_by("scheduled_at")[:200]
     )
     return FollowUp(pledges=shown, members=members, missed_visits=missed, overdue_visits=overdue)
+
+
+# How far back a due visit may still be logged by its member.
+LOGGABLE_DAYS = 30
+
+
+def visits_loggable_by(member: Member) -> QuerySet[Visit]:
+    """A member's own pledge visits that are due (up to a month back): what they can fulfil."""
+    today = timezone.localdate()
+    return (
+        Visit.objects.filter(
+            member=member,
+            state=Visit.State.DUE,
+            due_on__lte=today,
+            due_on__gte=today - dt.timedelta(days=LOGGABLE_DAYS),
+        )
+        .select_related("pledge__category", "pledge__beneficiary_resident")
+        .order_by("-due_on", "-scheduled_at")
+    )
+
+
+def visit_at_checkin(member: Member, checkin: CheckIn) -> Visit | None:
+    """The member's due pledge visit to the resident they checked in with, if any."""
+    if checkin.resident_id is None:
+        return None
+    return (
+        visits_loggable_by(member)
+        .filter(pledge__beneficiary_resident_id=checkin.resident_id)
+        .first()
+    )

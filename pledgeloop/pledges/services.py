@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 from pledgeloop.lib.transitions import Transitions
 from pledgeloop.orders.models import Order, OrderError
 from pledgeloop.orders.services import order_claim, order_hand_back
-from pledgeloop.people.models import Member, User
+from pledgeloop.people.models import Member, Resident, User
+from pledgeloop.service.models import CheckIn, ServiceRecord
+from pledgeloop.service.services import checkin_close, service_record_log_by_member
 
-from . import access, recurrence
+from . import access, recurrence, selectors
 from .models import Pledge, PledgeError, PledgeEvent, Visit
 
 # How far ahead the schedule (排班表) reaches; the daily job keeps it rolling.
@@ -32,6 +34,8 @@ __all__ = [
     "pledge_withdraw",
     "pledge_claim_need",
     "pledges_review",
+    "visit_check_out",
+    "visit_log_service",
     "visit_mark_fulfilled",
     "visits_generate",
 ]
@@ -298,6 +302,78 @@ def visit_mark_fulfilled(*, visit: Visit, at: dt.datetime | None = None) -> Visi
     visit.fulfilled_at = at or timezone.now()
     visit.save(update_fields=["state", "fulfilled_at"])
     return visit
+
+
+def _visit_to_fulfil(*, visit: Visit, member: Member) -> Visit:
+    """Lock a due visit of the member's for fulfilling by a record, or refuse it."""
+    visit = Visit.objects.select_for_update().select_related("pledge").get(pk=visit.pk)
+    if visit.member_id != member.pk:
+        raise PledgeError(_("You can only log your own pledge visits."))
+    if visit.state == Visit.State.FULFILLED:
+        raise PledgeError(_("This visit has already been fulfilled."))
+    return visit
+
+
+@transaction.atomic
+def visit_log_service(
+    *,
+    visit: Visit,
+    member: Member,
+    day: dt.date,
+    start: dt.time,
+    hours,
+    note: str = "",
+    category=None,
+    beneficiary: Resident | None = None,
+    photos=None,
+) -> ServiceRecord:
+    """践诺 from the phone: the member logs the service of their pledge visit.
+
+    One transaction writes the (self-reported) service record, linked to the visit, and marks
+    the visit fulfilled at the record's end. The pledge's kind of service and beneficiary
+    stand in for what the member leaves empty.
+    """
+    visit = _visit_to_fulfil(visit=visit, member=member)
+    record = service_record_log_by_member(
+        member=member,
+        day=day,
+        start=start,
+        hours=hours,
+        note=note,
+        category=category or visit.pledge.category,
+        beneficiary=beneficiary or visit.pledge.beneficiary_resident,
+        photos=photos,
+        visit=visit,
+    )
+    visit_mark_fulfilled(visit=visit, at=record.ended_at)
+    return record
+
+
+@transaction.atomic
+def visit_check_out(
+    *,
+    checkin: CheckIn,
+    member: Member,
+    screen_code: str = "",
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> ServiceRecord | None:
+    """签退 at a place's code; at a beneficiary's code it fulfils the member's due visit there.
+
+    The check-in is closed through service's checkin_close; when the member has a due pledge
+    visit to the resident they checked in with, the record is that visit's (its hours the
+    real time of the visit) and the visit is fulfilled, in the same transaction. Under a
+    quarter hour writes no record and leaves the visit due.
+    """
+    visit = selectors.visit_at_checkin(member, checkin)
+    if visit is not None:  # still due once locked (a visit fulfilled meanwhile is left alone)
+        visit = Visit.objects.select_for_update().filter(pk=visit.pk, state=Visit.State.DUE).first()
+    record = checkin_close(
+        checkin=checkin, member=member, screen_code=screen_code, ip=ip, now=now, visit=visit
+    )
+    if visit is not None and record is not None:
+        visit_mark_fulfilled(visit=visit, at=record.ended_at)
+    return record
 
 
 # Pledges that still hold a claimed need (see the pledge_one_open_per_need constraint).

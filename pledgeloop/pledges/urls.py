@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public, views
+from . import public, views, visits
 
 app_name = "pledges"
 urlpatterns = [
@@ -20,6 +20,12 @@ urlpatterns = [
     path("pledges/<int:pk>/withdraw/", views.pledge_withdraw, name="withdraw"),
     path("pledges/needs/", views.needs, name="needs"),
     path("pledges/needs/<int:order_id>/claim/", views.need_claim, name="need_claim"),
+    path("pledges/visits/<int:pk>/log/", visits.visit_log, name="visit_log"),
+    # Two of service's pages with the pledge step added (visits.py). They sit on service's own
+    # paths, so that service:new and service:checkin (printed on QR codes) lead here: the root
+    # URLconf includes these patterns before service's, and a test checks the paths resolve here.
+    path("me/service/new/", visits.service_new, name="service_new"),
+    path("checkin/<str:token>/", visits.checkin, name="checkin"),
     # Admins
     path("pledges/<int:pk>/review/", views.pledge_review, name="review_one"),
     path("pledges/review/", views.review_queue, name="review"),

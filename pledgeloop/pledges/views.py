@@ -20,7 +20,7 @@ from .forms import PledgeForm, ReturnForm, WithdrawForm
 from .models import Pledge, PledgeError
 from .recurrence import describe_rule
 from .selectors import follow_up as follow_up_selector
-from .selectors import with_visit_counts
+from .selectors import visits_loggable_by, with_visit_counts
 
 
 def _signed_in_member(request):
@@ -50,7 +50,12 @@ def my_pledges(request):
         .select_related("category")
         .order_by("-created_at", "-pk")
     )
-    context = {"member": member, "pledges": pledges, **anniversary_context(member, today)}
+    context = {
+        "member": member,
+        "pledges": pledges,
+        "due_visits": visits_loggable_by(member),
+        **anniversary_context(member, today),
+    }
     return render(request, "pledges/mine.html", context)
 
 

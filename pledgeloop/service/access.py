@@ -30,27 +30,6 @@ def require_member(user: User) -> Member:
     return member
 
 
-def visits_loggable_by(member: Member):
-    """A member's own pledge visits that are due (up to a month back): what they can fulfil."""
-    import datetime as dt
-
-    from django.apps import apps
-    from django.utils import timezone
-
-    Visit = apps.get_model("pledges", "Visit")
-    today = timezone.localdate()
-    return (
-        Visit.objects.filter(
-            member=member,
-            state=Visit.State.DUE,
-            due_on__lte=today,
-            due_on__gte=today - dt.timedelta(days=30),
-        )
-        .select_related("pledge")
-        .order_by("-due_on", "-scheduled_at")
-    )
-
-
 def is_service_admin(user: User) -> bool:
     return user.is_authenticated and bool(user.admin_community_ids())
 

@@ -56,12 +56,6 @@ class ServiceLogForm(forms.Form):
         initial=Decimal("1"),
         widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
     )
-    visit = forms.ModelChoiceField(
-        label=_("Pledge visit"),
-        queryset=None,
-        required=False,
-        empty_label=_("Not a pledge visit"),
-    )
     category = forms.ModelChoiceField(
         label=_("Kind of service"),
         queryset=Category.objects.none(),
@@ -82,16 +76,9 @@ class ServiceLogForm(forms.Form):
     )
     photos = PhotosField(label=_("Photos"), required=False)
 
-    def __init__(self, *args, street_id, residents, visits=None, **kwargs):
+    def __init__(self, *args, street_id, residents, **kwargs):
         super().__init__(*args, **kwargs)
         self.residents = residents
-        if visits is None:
-            del self.fields["visit"]
-        else:
-            self.fields["visit"].queryset = visits
-            self.fields["visit"].label_from_instance = lambda v: (
-                f"{v.due_on:%m-%d} · {v.pledge.title}"
-            )
         self.fields["category"].queryset = Category.objects.filter(
             street_id=street_id, active=True
         ).order_by("sort_order", "id")

@@ -167,16 +167,6 @@ def _check_members_free(
             )
 
 
-def _visit_fulfil(visit, *, at: dt.datetime) -> None:
-    """Mark a pledge visit fulfilled (inside the caller's transaction)."""
-    Visit = type(visit)
-    visit = Visit.objects.select_for_update().get(pk=visit.pk)
-    if visit.state == Visit.State.FULFILLED:
-        raise ServiceError(_("This visit has already been fulfilled."))
-    visit.state, visit.fulfilled_at = Visit.State.FULFILLED, at
-    visit.save(update_fields=["state", "fulfilled_at"])
-
-
 @transaction.atomic
 def service_record_create(
     *,
@@ -198,9 +188,10 @@ def service_record_create(
     """The one place a service record is written, whatever it comes from.
 
     Refuses (ServiceError, a message for the person) hours that do not mean what they say:
-    see the module's docstring. Verified hours must name their evidence. A record for a pledge
-    visit marks the visit fulfilled in the same transaction. `closing` is the check-in whose
-    check-out writes this record (its own open span is no clash).
+    see the module's docstring. Verified hours must name their evidence. `visit` is stored as
+    given (the visit this record fulfils): the app that owns visits checks it and changes the
+    visit itself, in the caller's transaction. `closing` is the check-in whose check-out
+    writes this record (its own open span is no clash).
     """
     if not members:
         raise ServiceError(_("Choose at least one member who served."))
@@ -215,9 +206,6 @@ def service_record_create(
     _check_members_free(
         members=members, started_at=started_at, ended_at=ended_at, hours=hours, closing=closing
     )
-    if visit is not None:
-        category = category or visit.pledge.category
-        beneficiary = beneficiary or visit.pledge.beneficiary_resident
     record = ServiceRecord(
         street_id=first.street_id,
         community_id=order.community_id if order else first.community_id,
@@ -240,8 +228,6 @@ def service_record_create(
     )
     for photo in photos or []:
         ServicePhoto.objects.create(street_id=record.street_id, record=record, image=photo)
-    if visit is not None:
-        _visit_fulfil(visit, at=ended_at)
     return record
 
 
@@ -263,9 +249,10 @@ def service_record_log_by_member(
     photos: list[File] | None = None,
     visit=None,
 ) -> ServiceRecord:
-    """A member logs their own service from a phone: hours are *self-reported*."""
-    if visit is not None and visit.member_id != member.pk:
-        raise ServiceError(_("You can only log your own pledge visits."))
+    """A member logs their own service from a phone: hours are *self-reported*.
+
+    `visit` is stored on the record as given (see service_record_create).
+    """
     if beneficiary is not None and beneficiary.community_id != member.community_id:
         raise ServiceError(_("Choose a resident of your own community."))
     started, ended = _span(day, start, hours)
@@ -545,9 +532,9 @@ def checkin_close(
 
     Under a quarter hour counts nothing: the check-in is closed and no record is written (a
     0 h record would still count the member as serving). The hours are verified only with a
-    second factor at both scans (see CheckIn); otherwise they are self-reported. `visit`, a due
-    pledge visit of the member to the beneficiary checked in with, is fulfilled by the record:
-    its hours are then the real time of the visit.
+    second factor at both scans (see CheckIn); otherwise they are self-reported. `visit` is
+    stored on the record as given (see service_record_create): the record's hours are then
+    the real time of that visit.
     """
     now = now or timezone.now()
     checkin = (
@@ -559,12 +546,6 @@ def checkin_close(
         raise ServiceError(_("This is not your check-in."))
     if checkin.checked_out_at is not None:
         raise ServiceError(_("You have already checked out."))
-    if visit is not None and (
-        visit.member_id != member.pk
-        or checkin.resident_id is None
-        or visit.pledge.beneficiary_resident_id != checkin.resident_id
-    ):
-        raise ServiceError(_("You can only log your own pledge visits."))
     place = checkin.place
     checkin.out_proof = checkin_proof(place=place, screen_code=screen_code, at=now)
     checkin.checked_out_at, checkin.out_ip = max(now, checkin.checked_in_at), ip

@@ -4,7 +4,6 @@ Views are thin: an access check (access.py), a form, a service call (services.py
 """
 
 import datetime as dt
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -80,30 +79,19 @@ def my_records(request):
 
 
 @login_required
-def my_record_new(request):
+def my_record_new(request, *, due_visits_url: str = ""):
+    """A member logs ad-hoc service (self-reported).
+
+    `due_visits_url`, when the app that schedules visits passes it (its own route for this
+    page), links a member with visits due to the page that logs those.
+    """
     member = access.require_member(request.user)
     residents = access.beneficiaries_for(request.user).filter(community_id=member.community_id)
-    visits = access.visits_loggable_by(member)
-    initial = {}
-    chosen = request.GET.get("visit", "")
-    visit = visits.filter(pk=int(chosen)).first() if chosen.isdigit() else None
-    if visit is not None:
-        minutes = visit.pledge.duration_minutes
-        initial = {
-            "visit": visit,
-            "day": visit.due_on,
-            "start": timezone.localtime(visit.scheduled_at).time(),
-            "hours": max(round(minutes / 15), 1) * Decimal("0.25"),
-            "category": visit.pledge.category_id,
-            "note": visit.pledge.title,
-        }
     form = ServiceLogForm(
         request.POST or None,
         request.FILES or None,
         street_id=member.street_id,
         residents=residents,
-        visits=visits,
-        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -117,7 +105,6 @@ def my_record_new(request):
                 category=data["category"],
                 beneficiary=data["beneficiary"],
                 photos=data["photos"],
-                visit=data.get("visit"),
             )
         except (ServiceError, ValidationError) as exc:
             form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
@@ -128,7 +115,11 @@ def my_record_new(request):
                 % {"hours": format_hours(record.hours)},
             )
             return redirect("service:mine")
-    return render(request, "service/log_form.html", {"form": form, "staff": False})
+    return render(
+        request,
+        "service/log_form.html",
+        {"form": form, "staff": False, "due_visits_url": due_visits_url},
+    )
 
 
 @login_required
@@ -377,17 +368,6 @@ def checkin_screen(request, key: str):
 # --- check-in and check-out by QR code ---------------------------------------------------
 
 
-def _visit_at(member, checkin):
-    """The member's due pledge visit to the resident they checked in with, if any."""
-    if checkin.resident_id is None:
-        return None
-    return (
-        access.visits_loggable_by(member)
-        .filter(pledge__beneficiary_resident_id=checkin.resident_id)
-        .first()
-    )
-
-
 def _checked_out_message(record) -> str:
     if record is None:
         return _(
@@ -406,7 +386,9 @@ def _checked_out_message(record) -> str:
 
 
 @login_required
-def checkin(request, token: str):
+def checkin(request, token: str, *, close=checkin_close):
+    """签到/签退 with a place's code. `close` closes the member's check-in (checkin_close by
+    default; the app that schedules visits passes its own, which also fulfils a due visit)."""
     place = access.place_from_token(token)
     member = access.member_of(request.user)
     current = open_checkin_for(member) if member else None
@@ -422,12 +404,8 @@ def checkin(request, token: str):
                         _("You checked in at %(place)s: scan that code to check out.")
                         % {"place": current.place}
                     )
-                record = checkin_close(
-                    checkin=current,
-                    member=member,
-                    screen_code=screen_code,
-                    ip=client_ip(request),
-                    visit=_visit_at(member, current),
+                record = close(
+                    checkin=current, member=member, screen_code=screen_code, ip=client_ip(request)
                 )
                 messages.success(request, _checked_out_message(record))
                 if record is None:

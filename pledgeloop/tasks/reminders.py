@@ -48,7 +48,7 @@ def visits_due_tomorrow(*, now: dt.datetime | None = None) -> int:
                     title=_("Tomorrow at %(time)s: %(pledge)s")
                     % {"time": at.strftime("%H:%M"), "pledge": visit.pledge.title},
                     body=_("Your pledge visit is due tomorrow. Log the service when it is done."),
-                    url=reverse("service:new"),
+                    url=reverse("pledges:visit_log", args=[visit.pk]),
                     dedupe_key=f"visit:{visit.pk}:due",
                 )
             )
