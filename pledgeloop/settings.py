@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Every response to a signed-in user: Cache-Control no-store, X-Robots-Tag noindex.
+    "pledgeloop.lib.private.PrivateResponseMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -246,4 +248,7 @@ LOGGING = {
     # otherwise print two lines for every notifications tick (every few seconds).
     "handlers": {"console": {"class": "logging.StreamHandler", "level": LOG_LEVEL}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # An expected 403/404 (or 400) is one line, not a traceback (lib/request_log.py).
+    "filters": {"one_line": {"()": "pledgeloop.lib.request_log.ClientErrorsOnOneLine"}},
+    "loggers": {"django.request": {"filters": ["one_line"]}},
 }

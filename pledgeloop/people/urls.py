@@ -19,12 +19,12 @@ urlpatterns = [
     path("people/members/", views.member_list, name="members"),
     path("people/members/<int:pk>/", views.member_detail, name="member_detail"),
     re_path(
-        r"^people/(?P<community_id>\d+)/(?P<kind>residents|members)/export\.xlsx$",
+        r"^people/(?P<community_id>[0-9]+)/(?P<kind>residents|members)/export\.xlsx$",
         views.people_export,
         name="export",
     ),
     re_path(
-        r"^people/(?P<community_id>\d+)/(?P<kind>residents|members)/import/$",
+        r"^people/(?P<community_id>[0-9]+)/(?P<kind>residents|members)/import/$",
         views.people_import,
         name="import",
     ),

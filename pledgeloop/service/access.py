@@ -9,6 +9,7 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from pledgeloop.lib.params import parse_id
 from pledgeloop.orgs.models import Community, Site
 from pledgeloop.people.models import Member, Resident, User
 
@@ -125,12 +126,13 @@ def place_from_token(token: str) -> Site | Resident:
         value = signing.Signer(salt=CHECKIN_SALT).unsign(token)
     except signing.BadSignature:
         raise Http404 from None
-    kind, _, pk = value.partition("-")
+    kind, _, pk_text = value.partition("-")
     model = {"site": Site, "resident": Resident}.get(kind)
-    if model is None or not pk.isdigit():
+    pk = parse_id(pk_text)
+    if model is None or pk is None:
         raise Http404
     try:
-        return model.objects.select_related("community").get(pk=int(pk))
+        return model.objects.select_related("community").get(pk=pk)
     except model.DoesNotExist:
         raise Http404 from None
 

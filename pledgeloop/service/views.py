@@ -17,7 +17,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.client import client_ip
+from pledgeloop.lib.params import query_id, query_text
 from pledgeloop.lib.pinyin import pinyin_search_q
+from pledgeloop.lib.private import private_page
 from pledgeloop.lib.qr import qr_svg
 from pledgeloop.lib.spreadsheets import xlsx_response
 from pledgeloop.people.models import Role
@@ -75,8 +77,8 @@ def my_record_new(request):
     residents = access.beneficiaries_for(request.user).filter(community_id=member.community_id)
     visits = access.visits_loggable_by(member)
     initial = {}
-    chosen = request.GET.get("visit", "")
-    visit = visits.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    chosen = query_id(request.GET, "visit")
+    visit = visits.filter(pk=chosen).first() if chosen is not None else None
     if visit is not None:
         minutes = visit.pledge.duration_minutes
         initial = {
@@ -136,7 +138,7 @@ def record_detail(request, pk: int):
 @login_required
 def beneficiary_search(request):
     """htmx: residents matching a name, pinyin or initials, as choices for the log form."""
-    query = request.GET.get("beneficiary_q", "").strip()
+    query = query_text(request.GET, "beneficiary_q")
     residents = []
     if query:
         qs = access.beneficiaries_for(request.user)
@@ -250,9 +252,9 @@ def console_export(request):
 def checkin_codes(request):
     access.require_admin(request.user)
     places = list(access.places_with_codes(request.user).order_by("community__name", "name")[:200])
-    resident_pk = request.GET.get("resident", "")
-    if resident_pk.isdigit():
-        resident = access.beneficiaries_for(request.user).filter(pk=int(resident_pk)).first()
+    resident_pk = query_id(request.GET, "resident")
+    if resident_pk is not None:
+        resident = access.beneficiaries_for(request.user).filter(pk=resident_pk).first()
         places[:0] = [resident] if resident else []
     codes = []
     for place in places:
@@ -267,6 +269,7 @@ def checkin_codes(request):
 # --- check-in and check-out by QR code ---------------------------------------------------
 
 
+@private_page
 @login_required
 def checkin(request, token: str):
     place = access.place_from_token(token)
