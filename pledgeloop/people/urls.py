@@ -6,6 +6,7 @@ app_name = "people"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("password/", views.password_change, name="password_change"),
     path("home/", views.home, name="home"),
     path("me/", views.member_home, name="member_home"),
     path("my/", views.resident_home, name="resident_home"),

@@ -1,10 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -51,6 +52,22 @@ def logout_view(request):
     logout(request)
     messages.info(request, _("You have signed out."))
     return redirect("people:login")
+
+
+class PasswordChange(PasswordChangeView):
+    """Django's password change (old password, new one twice, the password validators), in
+    the site's layout. Other sessions of the user end (Django keys them to the password)."""
+
+    template_name = "people/password_change.html"
+    success_url = reverse_lazy("people:home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is changed."))
+        return response
+
+
+password_change = PasswordChange.as_view()
 
 
 @login_required
