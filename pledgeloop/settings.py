@@ -96,6 +96,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs out a session idle too long (SESSION_IDLE_MINUTES), before any view runs.
+    "pledgeloop.people.middleware.SessionIdleTimeoutMiddleware",
+    # Every response to a signed-in user: Cache-Control no-store, X-Robots-Tag noindex.
+    "pledgeloop.lib.private.PrivateResponseMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -164,13 +168,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-# Failed sign-ins per phone number before the number is locked, and for how long.
+# Sign-in lockout (people/auth.py): LOGIN_MAX_FAILURES failed sign-ins on one number from
+# one address lock that pair for LOGIN_LOCKOUT_MINUTES, doubling with each further lockout
+# (up to LOGIN_LOCKOUT_MAX_MINUTES); LOGIN_MAX_FAILURES_PER_IP failures from one address,
+# whatever the numbers, lock that address out the same way. A stranger elsewhere never
+# locks a number out for its owner.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+LOGIN_LOCKOUT_MAX_MINUTES = env_int("LOGIN_LOCKOUT_MAX_MINUTES", 24 * 60)
+LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 10)
 
+# Sessions (people/middleware.py): staff are signed out after SESSION_IDLE_MINUTES without a
+# request, members and residents after SESSION_IDLE_MINUTES_MEMBERS; 0 turns a limit off.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_IDLE_MINUTES_MEMBERS = env_int("SESSION_IDLE_MINUTES_MEMBERS", 7 * 24 * 60)
 SESSION_COOKIE_HTTPONLY = True
+
+# --- HTTPS (production behind TLS; README "Production") ------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# The health check answers on plain HTTP too: monitors probe the app directly, not the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Behind a reverse proxy that terminates TLS: the header and value it sets on HTTPS requests,
+# as "HTTP_X_FORWARDED_PROTO,https". Only set it when the proxy always sets (or strips) it.
+_proxy_ssl = env_list("SECURE_PROXY_SSL_HEADER", [])
+if _proxy_ssl and len(_proxy_ssl) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER must be a header and a value, as HTTP_X_FORWARDED_PROTO,https"
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl) if _proxy_ssl else None
 
 # --- i18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -274,4 +304,7 @@ LOGGING = {
     # otherwise print two lines for every notifications tick (every few seconds).
     "handlers": {"console": {"class": "logging.StreamHandler", "level": LOG_LEVEL}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # An expected 403/404 (or 400) is one line, not a traceback (lib/request_log.py).
+    "filters": {"one_line": {"()": "pledgeloop.lib.request_log.ClientErrorsOnOneLine"}},
+    "loggers": {"django.request": {"filters": ["one_line"]}},
 }

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pledgeloop.lib.params import query_text
 from pledgeloop.orgs.models import Street
 from pledgeloop.stats import periods
 
@@ -22,7 +23,7 @@ from .selectors import published_articles
 
 def article_list(request):
     articles = published_articles().order_by("-published_at", "-id")
-    street = request.GET.get("street")
+    street = query_text(request.GET, "street")
     if street:
         articles = articles.filter(street__slug=street)
     page = Paginator(articles, 20).get_page(request.GET.get("page"))

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from pledgeloop.lib.params import query_id, query_ids
 from pledgeloop.lib.qr import qr_svg
 from pledgeloop.orders import access, selectors, services
 from pledgeloop.orders.models import Order, OrderError, OrderEvent
@@ -158,7 +159,7 @@ def _back_to_list(request):
 def needs_bulk(request):
     """Accept several selected orders onto the needs list, or return them with one reason."""
     _require_admin(request.user)
-    selected = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
+    selected = query_ids(request.POST, "ids")
     orders = list(access.orders_administered_by(request.user).filter(pk__in=selected))
     # Orders outside the admin's scope are dropped, never acted on.
     data = request.POST.copy()
@@ -383,8 +384,8 @@ def qr_codes(request):
     communities = list(people_access.communities_administered(request.user).order_by("slug"))
     if not communities:
         raise PermissionDenied
-    chosen = request.GET.get("community", "")
-    community = next((c for c in communities if str(c.pk) == chosen), communities[0])
+    chosen = query_id(request.GET, "community")
+    community = next((c for c in communities if c.pk == chosen), communities[0])
     cards = [
         {
             "title": community.name,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.params import MAX_IDS, parse_id, query_id, query_int
 from pledgeloop.orders import access, services
 from pledgeloop.orders.models import OrderError, OrderEvent
 from pledgeloop.people import access as people_access
@@ -30,9 +31,9 @@ def _require_admin(user) -> None:
         raise PermissionDenied
 
 
-def _chosen_community(value, communities) -> int | None:
+def _chosen_community(pk: int | None, communities) -> int | None:
     """A community of the admin's scope, or None for all of it (a street admin's street)."""
-    return next((c.pk for c in communities if str(c.pk) == (value or "")), None)
+    return next((c.pk for c in communities if c.pk == pk), None)
 
 
 @login_required
@@ -41,7 +42,7 @@ def suggest(request):
     if request.method == "POST":
         return _confirm(request)
     communities = list(people_access.communities_administered(request.user).order_by("slug"))
-    chosen = _chosen_community(request.GET.get("community"), communities)
+    chosen = _chosen_community(query_id(request.GET, "community"), communities)
     orders = suggestions.triaged_orders(request.user, chosen)
     context = {
         "suggestion": suggestions.suggest(orders),
@@ -58,17 +59,17 @@ def suggest(request):
 def _picks(request) -> list[tuple[int, int]]:
     """Posted "order:member" pairs, first one per order; anything malformed is dropped."""
     picks, seen = [], set()
-    for value in request.POST.getlist("pick"):
-        order_id, _sep, member_id = value.partition(":")
-        if order_id.isdigit() and member_id.isdigit() and int(order_id) not in seen:
-            seen.add(int(order_id))
-            picks.append((int(order_id), int(member_id)))
+    for value in request.POST.getlist("pick")[:MAX_IDS]:
+        order_text, _sep, member_text = value.partition(":")
+        order_id, member_id = parse_id(order_text), parse_id(member_text)
+        if order_id is not None and member_id is not None and order_id not in seen:
+            seen.add(order_id)
+            picks.append((order_id, member_id))
     return picks
 
 
 def _hours(request) -> int:
-    value = request.POST.get("hours", "")
-    hours = int(value) if value.isdigit() else DEFAULT_RESPONSE_HOURS
+    hours = query_int(request.POST, "hours", default=DEFAULT_RESPONSE_HOURS, minimum=1, maximum=48)
     return hours if hours in RESPONSE_HOURS else DEFAULT_RESPONSE_HOURS
 
 
@@ -132,5 +133,5 @@ def _back(request):
     if safe and target.startswith(reverse("console:home")):
         return redirect(target)
     url = reverse("console:dispatch:suggest")
-    community = request.POST.get("community", "")
+    community = query_id(request.POST, "community")
     return redirect(url + ("?" + urlencode({"community": community}) if community else ""))

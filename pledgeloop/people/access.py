@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
+from pledgeloop.lib.params import parse_id
 from pledgeloop.orgs.models import Community
 
 from .models import Consent, Member, Resident, Role, User
@@ -62,7 +63,8 @@ def can_see_full_phone(user: User, resident: Resident) -> bool:
 def get_community_for_admin(user: User, slug_or_pk) -> Community:
     """A community the user administers, or 404: used by imports and exports."""
     qs = communities_administered(user)
-    lookup = {"pk": slug_or_pk} if str(slug_or_pk).isdigit() else {"slug": slug_or_pk}
+    pk = parse_id(str(slug_or_pk))
+    lookup = {"pk": pk} if pk is not None else {"slug": slug_or_pk}
     try:
         return qs.get(**lookup)
     except (Community.DoesNotExist, Community.MultipleObjectsReturned):

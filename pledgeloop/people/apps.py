@@ -6,3 +6,8 @@ class PeopleConfig(AppConfig):
     name = "pledgeloop.people"
     label = "people"
     verbose_name = _("People")
+
+    def ready(self) -> None:
+        from . import middleware
+
+        middleware.connect()

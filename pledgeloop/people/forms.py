@@ -1,11 +1,11 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
+from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
 
-from .auth import login_is_locked
+from .auth import login_lock_minutes
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -42,21 +42,29 @@ class LoginForm(forms.Form):
         password = self.cleaned_data.get("password")
         if not phone or password is None:
             return self.cleaned_data
-        locked = _(
-            "Too many failed sign-ins for this number. It is locked for %(minutes)s minutes; "
-            "try again later or ask your community to reset your password."
-        ) % {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
-        if login_is_locked(phone):
-            raise forms.ValidationError(locked, code="locked")
+        ip = client_ip(self.request)
+        self._refuse_if_locked(phone, ip)
         self.user = authenticate(self.request, phone=phone, password=password)
         if self.user is None:
-            if login_is_locked(phone):
-                raise forms.ValidationError(locked, code="locked")
+            self._refuse_if_locked(phone, ip)
             raise forms.ValidationError(
                 _("The mobile number or password is wrong. Check both and try again."),
                 code="invalid",
             )
         return self.cleaned_data
+
+    def _refuse_if_locked(self, phone: str, ip: str | None) -> None:
+        minutes = login_lock_minutes(phone=phone, ip=ip)
+        if minutes:
+            raise forms.ValidationError(
+                _(
+                    "Too many failed sign-ins from this device or network. Sign-in here is "
+                    "paused for %(minutes)s minutes; try again later, or ask your community "
+                    "to reset your password."
+                ),
+                code="locked",
+                params={"minutes": minutes},
+            )
 
 
 class SpreadsheetUploadForm(forms.Form):

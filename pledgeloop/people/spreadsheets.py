@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from pledgeloop.lib.masking import is_mainland_mobile, mask_phone, normalise_phone
+from pledgeloop.lib.params import parse_int
 from pledgeloop.lib.spreadsheets import build_xlsx, unescape_cell
 from pledgeloop.orgs.addresses import CommunityPlaces
 from pledgeloop.orgs.models import Category, Community
@@ -347,10 +348,10 @@ def members_import(*, community: Community, file, by: User) -> ImportResult:
         unknown = [s for s in skill_names if s not in categories]
         if unknown:
             problems.append(_("unknown skills: %(v)s") % {"v": "、".join(unknown)})
-        capacity_raw = _text(values.get("容量")) or "3"
-        if not capacity_raw.isdigit() or not 0 <= int(capacity_raw) <= 50:
+        capacity = parse_int(_text(values.get("容量")) or "3", minimum=0, maximum=50)
+        if capacity is None:
             problems.append(_("容量 must be a whole number from 0 to 50"))
-            capacity_raw = "0"
+            capacity = 0
         lat, lng = _point(values, problems)
         public = _yes_no(values.get("公开联系方式"), "公开联系方式", problems)
         current = mine.get(phone)
@@ -370,7 +371,7 @@ def members_import(*, community: Community, file, by: User) -> ImportResult:
         fields = {
             "kind": kind,
             "party_join_date": joined,
-            "capacity": int(capacity_raw),
+            "capacity": capacity,
             "home_latitude": lat,
             "home_longitude": lng,
             "public_contact": public,

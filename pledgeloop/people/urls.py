@@ -6,6 +6,7 @@ app_name = "people"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("password/", views.password_change, name="password_change"),
     path("home/", views.home, name="home"),
     path("me/", views.member_home, name="member_home"),
     path("my/", views.resident_home, name="resident_home"),
@@ -19,12 +20,12 @@ urlpatterns = [
     path("people/members/", views.member_list, name="members"),
     path("people/members/<int:pk>/", views.member_detail, name="member_detail"),
     re_path(
-        r"^people/(?P<community_id>\d+)/(?P<kind>residents|members)/export\.xlsx$",
+        r"^people/(?P<community_id>[0-9]+)/(?P<kind>residents|members)/export\.xlsx$",
         views.people_export,
         name="export",
     ),
     re_path(
-        r"^people/(?P<community_id>\d+)/(?P<kind>residents|members)/import/$",
+        r"^people/(?P<community_id>[0-9]+)/(?P<kind>residents|members)/import/$",
         views.people_import,
         name="import",
     ),

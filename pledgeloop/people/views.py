@@ -1,15 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pledgeloop.lib.params import query_id, query_text
 from pledgeloop.lib.pinyin import pinyin_search_q
 from pledgeloop.lib.spreadsheets import xlsx_response
 
@@ -53,6 +55,22 @@ def logout_view(request):
     return redirect("people:login")
 
 
+class PasswordChange(PasswordChangeView):
+    """Django's password change (old password, new one twice, the password validators), in
+    the site's layout. Other sessions of the user end (Django keys them to the password)."""
+
+    template_name = "people/password_change.html"
+    success_url = reverse_lazy("people:home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is changed."))
+        return response
+
+
+password_change = PasswordChange.as_view()
+
+
 @login_required
 def home(request):
     """Each role lands on its own home page."""
@@ -82,14 +100,15 @@ def resident_home(request):
     return render(request, "people/resident_home.html", {"resident": resident})
 
 
-def _people_filters(request, qs, community_field="community_id"):
-    query = request.GET.get("q", "").strip()
-    community = request.GET.get("community", "")
+def _people_filters(request, qs, *, prefix=""):
+    """The list's search and community filter; a malformed community is no filter at all."""
+    query = query_text(request.GET, "q")
+    community = query_id(request.GET, "community")
     if query:
-        qs = qs.filter(pinyin_search_q(query, prefix=""))
-    if community.isdigit():
-        qs = qs.filter(**{community_field: int(community)})
-    return qs, query, community
+        qs = qs.filter(pinyin_search_q(query, prefix=prefix))
+    if community is not None:
+        qs = qs.filter(community_id=community)
+    return qs, query, "" if community is None else str(community)
 
 
 @login_required
@@ -142,12 +161,7 @@ def resident_reveal_phone(request, pk: int):
 @login_required
 def member_list(request):
     qs = access.members_visible_to(request.user).select_related("user", "community")
-    query = request.GET.get("q", "").strip()
-    community = request.GET.get("community", "")
-    if query:
-        qs = qs.filter(pinyin_search_q(query, prefix="user__"))
-    if community.isdigit():
-        qs = qs.filter(community_id=int(community))
+    qs, query, community = _people_filters(request, qs, prefix="user__")
     page = Paginator(qs.order_by("user__name_pinyin"), 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from pledgeloop.lib.params import query_text
 from pledgeloop.lib.qr import qr_png, qr_svg
 from pledgeloop.orgs.models import Community
 from pledgeloop.people.models import Member
@@ -26,7 +27,7 @@ ORDER_INTAKE_URL = "/order/new/"
 def _community(request, slug: str) -> Community | list[Community]:
     """The community with this slug; a list when several streets use it (choose one)."""
     found = Community.objects.select_related("street").filter(slug=slug)
-    street = request.GET.get("street")
+    street = query_text(request.GET, "street")
     if street:
         found = found.filter(street__slug=street)
     found = list(found[:20])

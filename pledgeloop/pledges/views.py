@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from pledgeloop.lib.params import query_ids, query_text
 from pledgeloop.orders.models import Order
 from pledgeloop.people.access import communities_administered, is_admin
 
@@ -21,6 +22,9 @@ from .models import Pledge, PledgeError
 from .recurrence import describe_rule
 from .selectors import follow_up as follow_up_selector
 from .selectors import visits_loggable_by, with_visit_counts
+
+# A reviewer's comment on a pledge: a few sentences, never a document.
+COMMENT_LENGTH = 2000
 
 
 def _signed_in_member(request):
@@ -166,7 +170,7 @@ def pledge_review(request, pk: int):
     if not access.is_reviewer_of(request.user, pledge):
         raise PermissionDenied
     action = request.POST.get("action")
-    comment = request.POST.get("comment", "")
+    comment = query_text(request.POST, "comment", max_length=COMMENT_LENGTH)
     try:
         if action == "approve":
             services.pledge_approve(pledge=pledge, by=request.user, comment=comment)
@@ -190,9 +194,9 @@ def review_queue(request):
         "member__user", "community", "category", "beneficiary_resident", "beneficiary_site"
     )
     if request.method == "POST":
-        chosen = queue.filter(pk__in=[v for v in request.POST.getlist("pledge") if v.isdigit()])
+        chosen = queue.filter(pk__in=query_ids(request.POST, "pledge"))
         action = request.POST.get("action")
-        comment = request.POST.get("comment", "")
+        comment = query_text(request.POST, "comment", max_length=COMMENT_LENGTH)
         if not chosen:
             messages.error(request, _("Tick the pledges to approve or return first."))
         elif action not in {"approve", "return"}:

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.numbers import format_hours
+from pledgeloop.lib.params import query_id, query_text
+from pledgeloop.lib.private import private_page
 from pledgeloop.lib.spreadsheets import xlsx_response
 from pledgeloop.orgs.models import Street
 from pledgeloop.orgs.scope import scope_name
@@ -49,6 +51,7 @@ def _quarter_context(year: int, quarter: int) -> dict:
 # --- the resident's review link (no login) --------------------------------------------------
 
 
+@private_page
 def review(request, token):
     try:
         record = access.get_record_for_token(token)
@@ -148,7 +151,8 @@ def assessment_organisation(request, community_id: int, year: int, quarter: int)
 
 def showcase(request, community: str, year: int, quarter: int):
     _check_year(year)
-    community = access.get_showcase_community(community, request.GET.get("street"))
+    street = query_text(request.GET, "street")
+    community = access.get_showcase_community(community, street)
     members = list(selectors.showcase_members(community, year, quarter))
     titles = selectors.pledge_titles(members, selectors.quarter_period(year, quarter))
     for member in members:
@@ -170,8 +174,8 @@ def _annual_scope(request, street: str, year: int):
     if street_obj is None:
         raise Http404
     communities = access.annual_communities_for(request.user, street_obj)
-    chosen = request.GET.get("community")
-    if chosen and chosen.isdigit():
+    chosen = query_id(request.GET, "community")
+    if chosen is not None:
         communities = communities.filter(pk=chosen)
     return street_obj, communities
 
@@ -191,7 +195,7 @@ def annual(request, street: str, year: int):
             "weights": weights,
             "scores": scores,
             "communities": access.annual_communities_for(request.user, street),
-            "chosen": request.GET.get("community", ""),
+            "chosen": str(query_id(request.GET, "community") or ""),
             "may_edit_weights": street.pk in request.user.admin_street_ids(),
             "query": request.GET.urlencode(),
         },

@@ -9,6 +9,7 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from pledgeloop.lib.params import parse_id
 from pledgeloop.orgs.models import Community, Site
 from pledgeloop.people.models import Member, Resident, User
 
@@ -108,14 +109,13 @@ def place_from_token(token: str) -> Site | Resident:
         value = signing.Signer(salt=CHECKIN_SALT).unsign(token)
     except signing.BadSignature:
         raise Http404 from None
-    kind, pk, community = (value.split("-") + ["", "", ""])[:3]
+    kind, pk_text, community_text = (value.split("-") + ["", "", ""])[:3]
     model = {"site": Site, "resident": Resident}.get(kind)
-    if model is None or not pk.isdigit() or not community.isdigit():
+    pk, community = parse_id(pk_text), parse_id(community_text)
+    if model is None or pk is None or community is None:
         raise Http404
     try:
-        return model.objects.select_related("community").get(
-            pk=int(pk), community_id=int(community)
-        )
+        return model.objects.select_related("community").get(pk=pk, community_id=community)
     except model.DoesNotExist:
         raise Http404 from None
 

@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 
 from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.numbers import format_hours
+from pledgeloop.lib.params import query_id, query_text
 from pledgeloop.lib.pinyin import pinyin_search_q
+from pledgeloop.lib.private import private_page
 from pledgeloop.lib.qr import qr_svg
 from pledgeloop.lib.spreadsheets import xlsx_response
 from pledgeloop.orgs.models import Site
@@ -170,7 +172,7 @@ def record_settle(request, pk: int):
 @login_required
 def beneficiary_search(request):
     """htmx: residents matching a name, pinyin or initials, as choices for the log form."""
-    query = request.GET.get("beneficiary_q", "").strip()
+    query = query_text(request.GET, "beneficiary_q")
     residents = []
     if query:
         qs = access.beneficiaries_for(request.user)
@@ -289,9 +291,9 @@ def console_export(request):
 def checkin_codes(request):
     access.require_admin(request.user)
     places = list(access.places_with_codes(request.user).order_by("community__name", "name")[:200])
-    resident_pk = request.GET.get("resident", "")
-    if resident_pk.isdigit():
-        resident = access.beneficiaries_for(request.user).filter(pk=int(resident_pk)).first()
+    resident_pk = query_id(request.GET, "resident")
+    if resident_pk is not None:
+        resident = access.beneficiaries_for(request.user).filter(pk=resident_pk).first()
         places[:0] = [resident] if resident else []
     codes = []
     for place in places:
@@ -385,6 +387,7 @@ def _checked_out_message(record) -> str:
     ) % {"hours": format_hours(record.hours)}
 
 
+@private_page
 @login_required
 def checkin(request, token: str, *, close=checkin_close):
     """签到/签退 with a place's code. `close` closes the member's check-in (checkin_close by

@@ -22,7 +22,7 @@ class DashboardScope:
     whole_street_allowed: bool
 
 
-def dashboard_scope_for(user: User, *, community_id: str | None = None) -> DashboardScope:
+def dashboard_scope_for(user: User, *, community_id: int | None = None) -> DashboardScope:
     if not user.is_authenticated:
         raise PermissionDenied
     street_ids = user.admin_street_ids()
@@ -36,7 +36,7 @@ def dashboard_scope_for(user: User, *, community_id: str | None = None) -> Dashb
     )
     chosen = None
     if community_id:
-        chosen = next((c for c in communities if str(c.pk) == str(community_id)), None)
+        chosen = next((c for c in communities if c.pk == community_id), None)
         if chosen is None:
             raise Http404
     if chosen is None and not street_ids:

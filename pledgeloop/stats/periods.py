@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from pledgeloop.lib.params import parse_period
+
 
 @dataclass(frozen=True)
 class Period:
@@ -83,17 +85,11 @@ def last_12_months(today: dt.date | None = None) -> Period:
 
 def parse(value: str | None, today: dt.date | None = None) -> Period:
     """A period from a query string: 2026, 2026-Q1, 2026-03, 12m (default)."""
-    today = today or timezone.localdate()
-    value = (value or "").strip()
-    try:
-        if len(value) == 4 and value.isdigit():
-            return year(int(value))
-        if len(value) == 7 and value[4:6] == "-Q":
-            number = int(value[6])
-            if 1 <= number <= 4:
-                return quarter(int(value[:4]), number)
-        if len(value) == 7 and value[4] == "-":
-            return month(int(value[:4]), int(value[5:]))
-    except ValueError:
-        pass
-    return last_12_months(today)
+    key = parse_period(value)
+    if key is None:
+        return last_12_months(today)
+    if key.kind == "year":
+        return year(key.year)
+    if key.kind == "quarter":
+        return quarter(key.year, key.number)
+    return month(key.year, key.number)

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from pledgeloop.lib.params import query_id, query_text
 from pledgeloop.orgs.models import Category, Street
 
 from . import access, exports, periods, selectors
@@ -34,11 +35,14 @@ def _query_without(params, *names) -> str:
 
 @login_required
 def dashboard(request):
-    allowed = access.dashboard_scope_for(request.user, community_id=request.GET.get("community"))
-    period_key = request.GET.get("period") or "12m"
+    allowed = access.dashboard_scope_for(
+        request.user, community_id=query_id(request.GET, "community")
+    )
+    period_key = query_text(request.GET, "period", max_length=10) or "12m"
     period = periods.parse(period_key)
     categories = list(Category.objects.filter(street=allowed.street))
-    category = next((c for c in categories if str(c.pk) == request.GET.get("category")), None)
+    category_id = query_id(request.GET, "category")
+    category = next((c for c in categories if c.pk == category_id), None)
     scope = Scope(
         allowed.street.pk,
         allowed.community.pk if allowed.community else None,

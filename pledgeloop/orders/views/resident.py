@@ -11,12 +11,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.masking import mask_name, normalise_phone
+from pledgeloop.lib.params import query_text
 from pledgeloop.lib.pinyin import pinyin_keys
+from pledgeloop.lib.private import private_page
 from pledgeloop.lib.qr import qr_svg
 from pledgeloop.orgs.models import Community, Site
 from pledgeloop.service.review_links import review_link_for
@@ -61,7 +62,7 @@ def order_new_at_site(request, site_id: int):
 
 
 def _choose_community(request):
-    member_code = request.GET.get("member", "")
+    member_code = query_text(request.GET, "member")
     member = requested_member(member_code)
     if member is not None and not request.GET.get("choose"):
         # From a member's QR page: most people asking a member live in the member's community.
@@ -86,7 +87,10 @@ class IntakeRefused(OrderError):
 
 def _intake(request, desk: IntakeDesk, site: Site | None = None):
     community = desk.community
-    initial = {"via": request.GET.get("via", ""), "member": request.GET.get("member", "")}
+    initial = {
+        "via": query_text(request.GET, "via"),
+        "member": query_text(request.GET, "member"),
+    }
     if site is not None and site.kind != Site.Kind.CENTRE:
         initial["site"] = site.pk
     if request.method != "POST":
@@ -201,7 +205,7 @@ def community_map(groups) -> dict | None:
     }
 
 
-@never_cache
+@private_page
 def order_sent(request, token: str):
     order = _order_by_token(token)
     if order is None:
@@ -286,7 +290,7 @@ def _review_url(order: Order) -> str:
     return review_link_for(record) if record else ""
 
 
-@never_cache
+@private_page
 def track(request, token: str):
     order = _order_by_token(token)
     if order is None:
@@ -302,6 +306,7 @@ def _resident_user(request, order: Order):
     return None
 
 
+@private_page
 @require_POST
 def track_cancel(request, token: str):
     order = _order_by_token(token)
@@ -321,6 +326,7 @@ def track_cancel(request, token: str):
     return redirect("orders:track", token=token)
 
 
+@private_page
 @require_POST
 def track_reopen(request, token: str):
     order = _order_by_token(token)

@@ -1,8 +1,13 @@
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from pledgeloop.conftest import PASSWORD
+from pledgeloop.people.auth import lock_end, login_lock_minutes
 from pledgeloop.people.models import LoginFailure
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +112,96 @@ def test_a_failure_records_the_address_behind_trusted_proxies(world, client, set
         REMOTE_ADDR="127.0.0.1",
     )
     assert LoginFailure.objects.get().ip == "203.0.113.9"
+
+
+# --- a lockout nobody can turn against the owner (issue 13) ---------------------------------
+
+STRANGER = "203.0.113.66"
+OFFICE = "198.51.100.7"
+
+
+def sign_in_from(client, address, phone, password):
+    return client.post(
+        reverse("people:login"), {"phone": phone, "password": password}, REMOTE_ADDR=address
+    )
+
+
+@override_settings(LOGIN_MAX_FAILURES=5, LOGIN_MAX_FAILURES_PER_IP=10)
+def test_a_stranger_cannot_lock_an_admin_out_from_another_address(world, client):
+    admin = world.community_admin
+    for _ in range(12):
+        sign_in_from(client, STRANGER, admin.phone, "guess")
+    # The stranger is stopped, even with the right password...
+    refused = sign_in_from(client, STRANGER, admin.phone, PASSWORD)
+    assert refused.status_code == 200
+    assert "_auth_user_id" not in client.session
+    # ...and every guess after the lock was refused unchecked, not recorded.
+    assert LoginFailure.objects.filter(phone=admin.phone).count() == 5
+    # The admin, at the office, signs in as usual.
+    assert sign_in_from(client, OFFICE, admin.phone, PASSWORD).status_code == 302
+    assert client.session["_auth_user_id"] == str(admin.pk)
+
+
+@override_settings(LOGIN_MAX_FAILURES=5, LOGIN_MAX_FAILURES_PER_IP=8)
+def test_one_address_cannot_try_number_after_number(world, client):
+    for n in range(8):
+        sign_in_from(client, STRANGER, f"1380000{n:04d}", "guess")
+    # The ninth number from that address is refused, right password or not...
+    locked = sign_in_from(client, STRANGER, world.member.phone, PASSWORD)
+    assert "_auth_user_id" not in client.session
+    assert "15" in locked.text
+    assert not LoginFailure.objects.filter(phone=world.member.phone).exists()
+    # ...while the same member elsewhere is not hindered.
+    assert sign_in_from(client, OFFICE, world.member.phone, PASSWORD).status_code == 302
+
+
+@override_settings(LOGIN_MAX_FAILURES=3, LOGIN_LOCKOUT_MINUTES=15, LOGIN_LOCKOUT_MAX_MINUTES=60)
+def test_each_further_lock_lasts_twice_as_long_up_to_the_longest(world, client):
+    phone = world.member.phone
+    start = timezone.now()
+    lengths = []
+    with time_machine.travel(start, tick=False) as clock:
+        for _round in range(4):
+            for _ in range(3):
+                sign_in_from(client, STRANGER, phone, "guess")
+            lengths.append(login_lock_minutes(phone=phone, ip=STRANGER))
+            clock.shift(timedelta(minutes=lengths[-1] - 1))
+            # A minute before the end it still holds; at the end it lets go.
+            assert sign_in_from(client, STRANGER, phone, PASSWORD).status_code == 200
+            clock.shift(timedelta(minutes=1))
+            assert login_lock_minutes(phone=phone, ip=STRANGER) == 0
+        assert lengths == [15, 30, 60, 60]
+        assert sign_in_from(client, STRANGER, phone, PASSWORD).status_code == 302
+
+
+@override_settings(LOGIN_MAX_FAILURES=3, LOGIN_LOCKOUT_MINUTES=15)
+def test_failures_spread_over_time_do_not_add_up_to_a_lock(world, client):
+    phone = world.member.phone
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        for _ in range(6):
+            sign_in_from(client, OFFICE, phone, "typo")
+            clock.shift(timedelta(minutes=8))  # any three typos span more than 15 minutes
+        assert sign_in_from(client, OFFICE, phone, PASSWORD).status_code == 302
+
+
+def test_a_success_forgets_only_its_own_address_failures(world, client):
+    phone = world.member.phone
+    sign_in_from(client, STRANGER, phone, "guess")
+    sign_in_from(client, OFFICE, phone, "typo")
+    sign_in_from(client, OFFICE, phone, PASSWORD)
+    assert list(LoginFailure.objects.values_list("ip", flat=True)) == [STRANGER]
+
+
+@override_settings(LOGIN_LOCKOUT_MINUTES=15, LOGIN_LOCKOUT_MAX_MINUTES=60)
+def test_after_the_longest_lock_without_failures_the_next_lock_is_a_first_one():
+    start = timezone.now()
+
+    def burst(minute):  # three failures a second apart
+        return [start + timedelta(minutes=minute, seconds=s) for s in range(3)]
+
+    one, two = burst(0), burst(20)  # locked 0–15, then 20–50
+    assert lock_end(one + two, threshold=3) == two[-1] + timedelta(minutes=30)
+    soon, late = burst(50 + 59), burst(50 + 60)
+    assert lock_end(one + two + soon, threshold=3) == soon[-1] + timedelta(minutes=60)
+    assert lock_end(one + two + late, threshold=3) == late[-1] + timedelta(minutes=15)
