@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+from .notify.views import short_link
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("", include("pledgeloop.diary.urls")),
     path("console/", include("pledgeloop.console.urls")),
     path("inbox/", include("pledgeloop.notify.urls")),
+    # Short links in texts to residents (tracking and review pages)
+    path("t/<str:code>/", short_link, name="short_link"),
     path("", include("pledgeloop.people.urls")),
     path("", include("pledgeloop.orders.urls")),
     path("", include("pledgeloop.pledges.urls")),
