@@ -52,6 +52,13 @@ def idempotency_key(notification) -> str:
     return f"{settings.NOTIFY_KEY_PREFIX}{notification.pk}"
 
 
+def short_code(notification) -> str:
+    """The short-link code of the notification's page: made for a whole batch at once when
+    the outbox claimed it (services.notifications_claim), else now."""
+    code = getattr(notification, "short_code", "")
+    return code or short_link_make(path=notification.url)
+
+
 def link_for_text(notification) -> str:
     """The notification's link, absolute: a short link for the texts residents get (a text's
     link must be short), the page itself otherwise."""
@@ -59,7 +66,7 @@ def link_for_text(notification) -> str:
     if not url or not url.startswith("/"):
         return url
     if notification.kind in TEXTS:
-        url = f"/t/{short_link_make(path=url)}/"
+        url = f"/t/{short_code(notification)}/"
     return f"{settings.SITE_URL.rstrip('/')}{url}"
 
 
@@ -71,7 +78,7 @@ def text_params(notification) -> dict[str, str]:
     values = {}
     for name in TEXTS[notification.kind].params:
         if name == "link":
-            values[name] = short_link_make(path=notification.url)
+            values[name] = short_code(notification)
         else:
             values[name] = str(notification.params[name])
     return values

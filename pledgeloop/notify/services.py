@@ -33,6 +33,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from .kinds import TEXTS
+from .links import short_links_make
 from .models import Delivery, Notification
 from .senders import Outcome, configured_senders, idempotency_key
 
@@ -162,12 +164,17 @@ def notifications_claim(*, worker: str, limit: int, now: dt.datetime) -> list[No
         Notification.objects.filter(pk__in=ids).update(
             claimed_by=worker, lease_until=now + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
         )
-    return list(
+    batch = list(
         Notification.objects.filter(pk__in=ids, claimed_by=worker)
         .select_related("user")
         .prefetch_related("deliveries")
         .order_by("pk")
     )
+    # The texts' short links, for the whole batch in a few queries (senders.short_code).
+    codes = short_links_make(paths=[n.url for n in batch if n.kind in TEXTS and n.url])
+    for notification in batch:
+        notification.short_code = codes.get(notification.url, "")
+    return batch
 
 
 def notifications_send(
@@ -200,6 +207,9 @@ def notifications_send(
 
 def _deliver(notification: Notification, senders, *, worker: str, stop_at: float) -> None:
     deliveries = {d.channel: d for d in notification.deliveries.all()}
+    # An outcome is recorded as soon as the next channel is about to be tried; the last one
+    # with the notification's new state, in one transaction (one commit fewer a message).
+    unrecorded: tuple[Delivery, Outcome] | None = None
     key = idempotency_key(notification)
     for sender in senders:
         delivery = deliveries.get(sender.channel)
@@ -215,10 +225,17 @@ def _deliver(notification: Notification, senders, *, worker: str, stop_at: float
         if outcome is None:
             if not sender.address_for(notification):
                 continue  # nothing to send it to (a user without email): nothing to record
+            if unrecorded:
+                _record(*unrecorded)
+                unrecorded = None
             delivery = _mark_sending(notification, sender.channel, delivery)
             outcome = _send(sender, notification, key)
-        deliveries[sender.channel] = _record(delivery, outcome)
-    _finish(notification, list(deliveries.values()), worker=worker)
+        deliveries[sender.channel] = delivery
+        unrecorded = (delivery, outcome)
+    with transaction.atomic():
+        if unrecorded:
+            _record(*unrecorded)
+        _finish(notification, list(deliveries.values()), worker=worker)
 
 
 def _look_up(sender, notification, key, *, since) -> Outcome | None | bool:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -193,8 +193,13 @@ def order_submit(
     source: str = Source.WEB,
     admit: Callable[[], None] | None = None,
     admins: Sequence[User] | None = None,
+    submission_key: str = "",
 ) -> Order:
     """File an order. Nothing is stored unless every check passes.
+
+    `submission_key` is the intake form's own random key: the same form sent again (its
+    first answer was lost, the resident pressed "send" again) returns the order it filed
+    instead of filing a second one.
 
     `admit`, when given, runs first inside the write transaction and may refuse by raising
     an OrderError (the resident page's intake limits, which must see the attempts of
@@ -227,6 +232,8 @@ def order_submit(
         requested_member = None
     if site is not None and latitude is None:
         latitude, longitude = site.latitude, site.longitude
+    if submission_key and (earlier := _submitted_as(submission_key, community, phone)):
+        return earlier
     resident_id, resident_user_id = _resident_of(community.pk, phone) or (None, None)
     now = timezone.now()
     # The service-level clock starts when the resident files the order (DESIGN.md §3).
@@ -244,6 +251,7 @@ def order_submit(
         window_start=window_start,
         window_end=window_end,
         recurrence=recurrence,
+        submission_key=submission_key,
         contact_name=contact_name.strip()[:40],
         phone=phone,
         resident_id=resident_id,
@@ -296,11 +304,27 @@ def order_submit(
                     params={},
                     user_id=resident_user_id,
                 )
-    except BaseException:
+    except BaseException as error:
         if order.photo:
             order.photo.delete(save=False)
+        if submission_key and isinstance(error, IntegrityError):
+            # The same form, sent again while its first sending was still being stored.
+            earlier = _submitted_as(submission_key, community, phone)
+            if earlier:
+                return earlier
+            raise OrderError(
+                _(
+                    "This form has already been sent with other details. "
+                    "Please open the page again to file another request."
+                )
+            ) from error
         raise
     return order
+
+
+def _submitted_as(key: str, community: Community, phone: str) -> Order | None:
+    """The order this intake form already filed (same community and number), if any."""
+    return Order.objects.filter(submission_key=key, community=community, phone=phone).first()
 
 
 # --- triage ----------------------------------------------------------------------------

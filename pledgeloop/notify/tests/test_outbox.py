@@ -216,3 +216,27 @@ def test_a_text_to_a_phone_alone_needs_no_account(world, settings):
     assert Gateway.received == [f"pl{notification.pk}"]
     # No email address to send to: nothing is recorded for email.
     assert list(Delivery.objects.values_list("channel", flat=True)) == ["gateway"]
+
+
+def test_the_console_page_takes_a_fixed_number_of_queries(
+    world, settings, client_for, django_assert_num_queries
+):
+    settings.NOTIFY_SENDERS = [BROKEN]
+    settings.NOTIFY_MAX_ATTEMPTS = 1
+    for i in range(12):
+        notify(
+            phone=f"1381111{i:04d}",
+            kind="x",
+            title=f"消息{i}",
+            street_id=world.street.pk,
+            community_id=world.community.pk,
+        )
+    while notifications_send():
+        pass
+    client = client_for(world.community_admin)
+    client.get(reverse("console:notifications"))
+    # session, user, grants, counts, page count, the page, its deliveries, unread inbox count
+    with django_assert_num_queries(8):
+        page = client.get(reverse("console:notifications"))
+    assert page.text.count("data-notification=") == 12
+    assert "138****0011" in page.text and "13811110011" not in page.text
