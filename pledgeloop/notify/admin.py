@@ -33,6 +33,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 @admin.register(ShortLink)
 class ShortLinkAdmin(admin.ModelAdmin):
     list_display = ["code", "path", "created_at"]
+    list_filter = ["created_at"]
     search_fields = ["code", "path"]
 
     def has_module_permission(self, request):
