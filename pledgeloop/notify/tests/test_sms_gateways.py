@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from pledgeloop.notify.checks import senders_configured
 from pledgeloop.notify.links import short_link_target
 from pledgeloop.notify.models import Delivery, Notification
 from pledgeloop.notify.services import notifications_send, notify
@@ -162,3 +163,21 @@ def test_a_gateway_without_its_keys_refuses_to_start(settings, sender):
     settings.SMS = {**settings.SMS, "ACCESS_KEY_ID": "", "SIGN_NAME": ""}
     with pytest.raises(ImproperlyConfigured, match="needs SMS_ACCESS_KEY_ID.*SMS_SIGN_NAME"):
         sender()
+
+
+def test_the_system_check_stops_a_gateway_without_keys_and_warns_of_missing_templates(settings):
+    settings.SMS_PROVIDER = "alibaba"
+    settings.NOTIFY_SENDERS = [SENDERS["alibaba"]]
+    settings.SMS = {**settings.SMS, "ACCESS_KEY_ID": "", "TEMPLATES": {}}
+    (error,) = senders_configured()
+    assert error.id == "pledgeloop.notify.E001" and "SMS_ACCESS_KEY_ID" in error.msg
+    settings.SMS = {
+        **settings.SMS,
+        "ACCESS_KEY_ID": "k",
+        "ACCESS_KEY_SECRET": "s",
+        "SIGN_NAME": "江海街道",
+        "TEMPLATES": {"order_filed": "SMS_1"},
+    }
+    (warning,) = senders_configured()
+    assert warning.id == "pledgeloop.notify.W001"
+    assert "order_accepted, order_done, service_review" in warning.msg
