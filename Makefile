@@ -19,7 +19,9 @@ run: setup
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops), with the tasks worker beside it"
 	@# The tasks worker (reminders, scheduled jobs, sending notifications) runs beside the web
 	@# server and is stopped when the web server stops.
-	@$(PY) manage.py db_worker --interval 2 --no-startup-delay & WORKER=$$!; \
+	@# Links in texts (the logging SMS sender prints them) point at this server.
+	@SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} \
+	  $(PY) manage.py db_worker --interval 2 --no-startup-delay & WORKER=$$!; \
 	  trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/gunicorn pledgeloop.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --log-level warning
@@ -36,6 +38,7 @@ bench: setup
 	$(PY) bench/dispatch.py
 	$(PY) bench/stats.py --quick
 	$(PY) bench/intake.py
+	$(PY) bench/faults.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

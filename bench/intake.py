@@ -257,7 +257,7 @@ def outbox_drained(database: Path, seconds: float) -> float | None:
     while time.perf_counter() - started < seconds:
         with sqlite3.connect(database, timeout=30) as db:
             (waiting,) = db.execute(
-                "SELECT count(*) FROM notify_notification WHERE sent_at IS NULL"
+                "SELECT count(*) FROM notify_notification WHERE state = 'waiting'"
             ).fetchone()
         if not waiting:
             return time.perf_counter() - started
@@ -383,7 +383,7 @@ def main() -> int:
         stored_tokens = {row[0] for row in db.execute("SELECT tracking_token FROM orders_order")}
         attempts = db.execute("SELECT count(*) FROM orders_intakeattempt").fetchone()[0]
         notified, sent = db.execute(
-            "SELECT count(*), count(sent_at) FROM notify_notification"
+            "SELECT count(*), count(handled_at) FROM notify_notification"
         ).fetchone()
     if not args.keep:
         shutil.rmtree(var_dir, ignore_errors=True)
@@ -400,10 +400,10 @@ def main() -> int:
         print(f"errors by kind: {kinds}")
     print(f"intake attempts recorded: {attempts}; p50 {p50:.0f} ms")
     print(
-        f"admins' notifications: {notified} made, {sent} sent by the tasks worker "
+        f"notifications (admins', residents' texts): {notified} made, {sent} handled by the worker "
         f"(outbox empty {drained:.1f} s after the last order)"
         if drained is not None
-        else f"admins' notifications: {notified} made, {sent} sent (outbox not empty after 30 s)"
+        else f"notifications: {notified} made, {sent} handled (outbox not empty after 30 s)"
     )
     if posted:
         print(

@@ -54,6 +54,29 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def env_map(name: str, default: dict[str, str]) -> dict[str, str]:
+    """`key:value,key:value` (e.g. SMS_TEMPLATES=order_filed:SMS_123,order_done:SMS_456)."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    pairs = {}
+    for part in raw.split(","):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition(":")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name} must be key:value pairs separated by commas")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 DEBUG = env_bool("DEBUG", False)
 # SECRET_KEY, else the file named by SECRET_KEY_FILE, else var/secret_key (`make run` writes a
 # random one there once). With DEBUG off a missing, short or published key stops the app here
@@ -257,6 +280,9 @@ REMINDERS_TICK_MINUTES = env_int("REMINDERS_TICK_MINUTES", 5, minimum=1)
 # Minutes between two refreshes of the indicator rollups by the scheduler. Pages bring them up
 # to date before reading anyway; refreshing in the background keeps that cheap.
 STATS_REFRESH_MINUTES = env_int("STATS_REFRESH_MINUTES", 5, minimum=1)
+# A tick still marked running after this many minutes was left by a worker that died: it is
+# marked failed and the schedule goes on without it.
+TASKS_RUNNING_TIMEOUT_MINUTES = env_int("TASKS_RUNNING_TIMEOUT_MINUTES", 15)
 
 # --- mail and notifications -------------------------------------------------------------
 MAILERS = {
@@ -266,10 +292,55 @@ MAILERS = {
 }
 # Seconds between two sends of the notifications outbox by the tasks worker.
 NOTIFY_SEND_SECONDS = env_int("NOTIFY_SEND_SECONDS", 5)
+# The outbox (notify/services.py): a worker leases NOTIFY_BATCH notifications at a time for
+# NOTIFY_LEASE_SECONDS (a dead worker's claims are free again after that); a failed send is
+# tried again after NOTIFY_RETRY_SECONDS, doubling each time up to NOTIFY_RETRY_MAX_SECONDS,
+# and fails for good (listed in the console) after NOTIFY_MAX_ATTEMPTS.
+NOTIFY_BATCH = env_int("NOTIFY_BATCH", 100)
+NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
+NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 60)
+NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 3600)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6)
+# Each message's idempotency key sent to the gateway is this prefix and the notification's
+# id: give each installation sharing one SMS account its own.
+NOTIFY_KEY_PREFIX = env_str("NOTIFY_KEY_PREFIX", "pl")
+# The site's address as residents reach it: texts and emails carry links under it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# SMS: "logging" writes each text to the log and sends nothing (recorded as "logged, not
+# sent"); "alibaba" (Alibaba Cloud SMS) and "tencent" (Tencent Cloud SMS) send through the
+# gateway with the keys, signature and template codes below (README.md, "SMS").
+SMS_PROVIDER = env_choice("SMS_PROVIDER", "logging", ["logging", "alibaba", "tencent", "none"])
+SMS = {
+    # Alibaba: AccessKey ID and secret; Tencent: SecretId and SecretKey.
+    "ACCESS_KEY_ID": env_str("SMS_ACCESS_KEY_ID", ""),
+    "ACCESS_KEY_SECRET": env_str("SMS_ACCESS_KEY_SECRET", ""),
+    "SIGN_NAME": env_str("SMS_SIGN_NAME", ""),  # the approved signature (签名)
+    "SDK_APP_ID": env_str("SMS_SDK_APP_ID", ""),  # Tencent only: the SmsSdkAppId
+    # Template code (Alibaba SMS_…, Tencent's TemplateId) per message kind (notify/kinds.py).
+    "TEMPLATES": env_map("SMS_TEMPLATES", {}),
+    # host[:port] of the API, empty for the vendor's own; http only for a local stand-in.
+    "ENDPOINT": env_str("SMS_ENDPOINT", ""),
+    "PROTOCOL": env_choice("SMS_PROTOCOL", "https", ["https", "http"]),
+    "REGION": env_str("SMS_REGION", ""),
+    "TIMEOUT_SECONDS": env_int("SMS_TIMEOUT_SECONDS", 10),
+}
+# A worker stops sending with two SMS time-outs of its lease left (notify/services.py).
+_lease_needed = 2 * SMS["TIMEOUT_SECONDS"] + 10
+if _lease_needed > NOTIFY_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        f"NOTIFY_LEASE_SECONDS must be at least {_lease_needed} with SMS_TIMEOUT_SECONDS="
+        f"{SMS['TIMEOUT_SECONDS']} (room for two SMS time-outs and more)."
+    )
+SMS_SENDERS = {
+    "logging": ["pledgeloop.notify.senders.LoggingSmsSender"],
+    "alibaba": ["pledgeloop.notify.sms.AlibabaSmsSender"],
+    "tencent": ["pledgeloop.notify.sms.TencentSmsSender"],
+    "none": [],
+}
 # Senders every notification is handed to, besides the in-app inbox.
 NOTIFY_SENDERS = env_list(
-    "NOTIFY_SENDERS",
-    ["pledgeloop.notify.senders.EmailSender", "pledgeloop.notify.senders.LoggingSmsSender"],
+    "NOTIFY_SENDERS", ["pledgeloop.notify.senders.EmailSender", *SMS_SENDERS[SMS_PROVIDER]]
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pledgeloop@localhost")
 
@@ -302,9 +373,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     # The level on the handler too: the tasks worker sets its own loggers to INFO, and would
     # otherwise print two lines for every notifications tick (every few seconds).
-    "handlers": {"console": {"class": "logging.StreamHandler", "level": LOG_LEVEL}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "level": LOG_LEVEL},
+        "texts": {"class": "logging.StreamHandler", "level": "INFO"},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # An expected 403/404 (or 400) is one line, not a traceback (lib/request_log.py).
     "filters": {"one_line": {"()": "pledgeloop.lib.request_log.ClientErrorsOnOneLine"}},
-    "loggers": {"django.request": {"filters": ["one_line"]}},
+    "loggers": {
+        "django.request": {"filters": ["one_line"]},
+        # The texts the logging SMS sender writes instead of sending (at INFO): always shown.
+        "pledgeloop.notify.sms": {"handlers": ["texts"], "level": "INFO"},
+    },
 }

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+from .notify.views import short_link
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -12,6 +13,8 @@ urlpatterns = [
     path("", include("pledgeloop.diary.urls")),
     path("console/", include("pledgeloop.console.urls")),
     path("inbox/", include("pledgeloop.notify.urls")),
+    # Short links in texts to residents (tracking and review pages)
+    path("t/<str:code>/", short_link, name="short_link"),
     path("", include("pledgeloop.people.urls")),
     path("", include("pledgeloop.orders.urls")),
     # Before service's: pledges serves /me/service/new/ and /checkin/<token>/ with its visit step.

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from pledgeloop.dispatch import console as orders
+from pledgeloop.notify import console as notifications
 
 from . import views
 
@@ -16,4 +17,7 @@ urlpatterns = [
     path("orders/<int:pk>/<str:action>/", orders.order_action, name="order_action"),
     path("qr/", orders.qr_codes, name="qr_codes"),
     path("dispatch/", include("pledgeloop.dispatch.urls")),
+    # Messages the outbox could not deliver (the notify app's console.py)
+    path("notifications/", notifications.failed_notifications, name="notifications"),
+    path("notifications/<int:pk>/retry/", notifications.retry, name="notification_retry"),
 ]

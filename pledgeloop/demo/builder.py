@@ -95,5 +95,7 @@ def demo_load(*, seed: int = 2026, today: dt.date | None = None) -> DemoContext:
         # Steps bulk-create sites, users and roles, which send no signals.
         desk_changed()
         # The history's notifications went out when they were made: nothing waits to be sent.
-        Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
+        Notification.objects.filter(state=Notification.State.WAITING).update(
+            state=Notification.State.DONE, handled_at=F("created_at")
+        )
     return ctx

@@ -1,102 +1,331 @@
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+"""Notifications: the inbox entry is the outbox entry; the tasks worker delivers it.
 
+Delivery is at least once, with each outcome recorded as it happened:
+
+1. `notifications_send` claims a batch of waiting notifications in a short transaction
+   (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises writers), writing
+   its worker id and a lease (NOTIFY_LEASE_SECONDS) on them. Rows under another worker's
+   live lease are not touched; a lease that ran out (the worker died) is anyone's to take.
+2. Outside any transaction, each notification goes to each sender. Before a message is
+   handed over, its Delivery row says "sending"; right after, it holds the real outcome.
+   A row still "sending" when the next attempt comes means the last one ended without an
+   answer: the gateway is asked first (senders' `look_up`, by the message's idempotency
+   key) and the message is sent again only if the gateway has no record of it. A channel
+   that reached a final outcome (accepted, logged, skipped, failed) is never tried again.
+3. A notification whose every channel is final leaves the outbox ("done", or "failed" when
+   one failed for good). One with a channel to retry waits NOTIFY_RETRY_SECONDS × 2ⁿ⁻¹
+   (at most NOTIFY_RETRY_MAX_SECONDS) after its n-th attempt, and fails for good, with the
+   reason, after NOTIFY_MAX_ATTEMPTS: the console lists it for the community's admins.
+
+A worker stops taking messages from its batch when its lease has less than two sender
+time-outs left, and lets the rest go, so nothing is ever sent under a lease that ran out.
+"""
+
+import datetime as dt
+import logging
+import os
+import socket
+import time
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from .kinds import TEXTS
+from .links import short_links_make
 from .models import Delivery, Notification
-from .senders import configured_senders, log
+from .senders import Outcome, configured_senders, idempotency_key
+
+log = logging.getLogger("pledgeloop.notify")
+Status = Delivery.Status
+State = Notification.State
 
 
 def notify(
     *,
-    user,
+    user=None,
+    user_id: int | None = None,
     kind: str,
     title: str,
     body: str = "",
     url: str = "",
     dedupe_key: str = "",
     street_id: int | None = None,
+    community_id: int | None = None,
+    phone: str = "",
+    params: dict | None = None,
 ) -> Notification | None:
-    """Put a notification in the user's inbox; the tasks worker hands it to every sender.
+    """Put a notification in the user's inbox (`user`, or `user_id` with the street given);
+    `phone` sends its text to that number rather than the user's (a resident's order), and
+    with no user that is all it does. The tasks worker hands it to every sender.
 
     With a dedupe_key, a second call for the same user and key does nothing and returns None,
     so scheduled reminder jobs are idempotent. Nothing is sent from the request: the row is
     the outbox entry, and notifications_send() (every NOTIFY_SEND_SECONDS on the worker)
     delivers it, so a slow or failing gateway never holds up the page that notified.
     """
-    if street_id is None:
+    if user is not None:
+        user_id = user.pk
+    if user_id is None and not phone:
+        raise ValueError("a notification needs a user or a phone number")
+    if user is not None and (street_id is None or community_id is None):
         grant = user.role_grants.first()
-        street_id = grant.street_id if grant else None
+        if grant and street_id is None:
+            street_id = grant.street_id
+        if grant and community_id is None and grant.street_id == street_id:
+            community_id = grant.community_id
     if street_id is None:
         return None
+    notification = Notification(
+        street_id=street_id,
+        community_id=community_id,
+        user_id=user_id,
+        phone=phone,
+        kind=kind,
+        title=title[:120],
+        body=body,
+        url=url,
+        params=params or {},
+        dedupe_key=dedupe_key,
+    )
+    if not dedupe_key:
+        notification.save()
+        return notification
     try:
-        with transaction.atomic():
-            return Notification.objects.create(
-                street_id=street_id,
-                user=user,
-                kind=kind,
-                title=title[:120],
-                body=body,
-                url=url,
-                dedupe_key=dedupe_key,
-            )
+        with transaction.atomic():  # a savepoint: the caller's transaction survives a repeat
+            notification.save()
     except IntegrityError:
-        if dedupe_key:
-            return None
-        raise
+        return None
+    return notification
 
 
 def notify_all(
-    *, users, kind: str, title: str, street_id: int, body: str = "", url: str = ""
+    *,
+    users,
+    kind: str,
+    title: str,
+    street_id: int,
+    body: str = "",
+    url: str = "",
+    community_id: int | None = None,
 ) -> list[Notification]:
     """The same notification for each of these users (a community's admins), in one INSERT.
     No dedupe key: for events, not reminders."""
     return Notification.objects.bulk_create(
         [
             Notification(
-                street_id=street_id, user=user, kind=kind, title=title[:120], body=body, url=url
+                street_id=street_id,
+                community_id=community_id,
+                user=user,
+                kind=kind,
+                title=title[:120],
+                body=body,
+                url=url,
             )
             for user in users
         ]
     )
 
 
-def notifications_send(*, limit: int = 500) -> int:
-    """Hand up to `limit` waiting notifications, oldest first, to every sender; log each
-    delivery. Returns how many were sent.
+# --- the outbox ----------------------------------------------------------------------------
 
-    They are claimed first, in a short transaction of their own (rows locked and skipped by
-    any other worker on PostgreSQL; SQLite serialises writers), so two workers never send
-    one twice; the senders then run outside any transaction, so a slow gateway holds no lock.
-    """
-    now = timezone.now()
+
+def worker_name() -> str:
+    """This process, for `claimed_by`: host, pid and a random suffix (pids are reused)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{get_random_string(8)}"
+
+
+def retry_pause(attempts: int) -> dt.timedelta:
+    """The pause after the n-th failed attempt: NOTIFY_RETRY_SECONDS, doubling, capped."""
+    seconds = settings.NOTIFY_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
+    return dt.timedelta(seconds=min(seconds, settings.NOTIFY_RETRY_MAX_SECONDS))
+
+
+def outbox_waiting(now: dt.datetime):
+    """Waiting notifications that are due and under nobody's live lease."""
+    return Notification.objects.filter(state=State.WAITING, next_attempt_at__lte=now).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    )
+
+
+def notifications_claim(*, worker: str, limit: int, now: dt.datetime) -> list[Notification]:
+    """Lease up to `limit` due notifications, oldest first, to this worker."""
     with transaction.atomic():
-        batch = list(
-            Notification.objects.filter(sent_at__isnull=True)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("user")
-            .order_by("pk")[:limit]
+        ids = list(
+            outbox_waiting(now)
+            .order_by("pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
         )
-        Notification.objects.filter(pk__in=[n.pk for n in batch]).update(sent_at=now)
-    deliveries = []
-    for sender in configured_senders():
-        for notification in batch:
-            try:
-                result = sender.send(notification)
-            except Exception as exc:  # a broken gateway must not stop the others
-                log.exception("sender %s failed", sender.channel)
-                result = ("", False, str(exc)[:300])
-            if result is not None:
-                address, ok, detail = result
-                deliveries.append(
-                    Delivery(
-                        notification=notification,
-                        channel=sender.channel,
-                        address=address,
-                        ok=ok,
-                        detail=detail,
-                    )
-                )
-    Delivery.objects.bulk_create(deliveries)
-    return len(batch)
+        if not ids:
+            return []
+        Notification.objects.filter(pk__in=ids).update(
+            claimed_by=worker, lease_until=now + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
+        )
+    batch = list(
+        Notification.objects.filter(pk__in=ids, claimed_by=worker)
+        .select_related("user")
+        .prefetch_related("deliveries")
+        .order_by("pk")
+    )
+    # The texts' short links, for the whole batch in a few queries (senders.short_code).
+    codes = short_links_make(paths=[n.url for n in batch if n.kind in TEXTS and n.url])
+    for notification in batch:
+        notification.short_code = codes.get(notification.url, "")
+    return batch
+
+
+def notifications_send(
+    *, limit: int | None = None, worker: str | None = None, now: dt.datetime | None = None
+) -> int:
+    """Deliver one batch from the outbox (see the module's docstring). Returns how many
+    notifications it dealt with (delivered, failed or put off); 0 when none was due."""
+    worker = worker or worker_name()
+    now = now or timezone.now()
+    batch = notifications_claim(worker=worker, limit=limit or settings.NOTIFY_BATCH, now=now)
+    if not batch:
+        return 0
+    senders = configured_senders()
+    # Stop with two sender time-outs of lease left: a send never outlives the lease.
+    margin = 2 * settings.SMS["TIMEOUT_SECONDS"] + 5
+    stop_at = time.monotonic() + settings.NOTIFY_LEASE_SECONDS - margin
+    handled = 0
+    for notification in batch:
+        if time.monotonic() > stop_at:
+            break
+        _deliver(notification, senders, worker=worker, stop_at=stop_at)
+        handled += 1
+    if handled < len(batch):
+        # Out of lease time: let the rest go at once rather than when the lease runs out.
+        Notification.objects.filter(
+            pk__in=[n.pk for n in batch[handled:]], claimed_by=worker
+        ).update(lease_until=None, claimed_by="")
+    return handled
+
+
+def _deliver(notification: Notification, senders, *, worker: str, stop_at: float) -> None:
+    deliveries = {d.channel: d for d in notification.deliveries.all()}
+    # An outcome is recorded as soon as the next channel is about to be tried; the last one
+    # with the notification's new state, in one transaction (one commit fewer a message).
+    unrecorded: tuple[Delivery, Outcome] | None = None
+    key = idempotency_key(notification)
+    for sender in senders:
+        delivery = deliveries.get(sender.channel)
+        if delivery is not None and delivery.status in Delivery.FINAL:
+            continue
+        outcome = None
+        if delivery is not None and delivery.status == Status.SENDING:
+            # The last attempt ended without an answer: does the gateway have it?
+            outcome = _look_up(sender, notification, key, since=delivery.at)
+            if outcome is False:
+                deliveries[sender.channel] = delivery
+                continue  # cannot tell now: try again later, without sending
+        if outcome is None:
+            if not sender.address_for(notification):
+                continue  # nothing to send it to (a user without email): nothing to record
+            if unrecorded:
+                _record(*unrecorded)
+                unrecorded = None
+            delivery = _mark_sending(notification, sender.channel, delivery)
+            outcome = _send(sender, notification, key)
+        deliveries[sender.channel] = delivery
+        unrecorded = (delivery, outcome)
+    with transaction.atomic():
+        if unrecorded:
+            _record(*unrecorded)
+        _finish(notification, list(deliveries.values()), worker=worker)
+
+
+def _look_up(sender, notification, key, *, since) -> Outcome | None | bool:
+    """The gateway's record of an earlier attempt: an Outcome if it has the message, None
+    if it has not (send it), False if it cannot say now (leave it for the next attempt)."""
+    look_up = getattr(sender, "look_up", None)
+    if look_up is None:
+        return None  # the sender cannot tell: send again (email, the logging sender)
+    try:
+        return look_up(notification, key=key, since=since)
+    except Exception as error:
+        log.warning("could not look up message %s at %s: %s", key, sender.channel, error)
+        Delivery.objects.filter(notification=notification, channel=sender.channel).update(
+            detail=f"look-up failed: {error}"[:300]
+        )
+        return False
+
+
+def _mark_sending(notification, channel: str, delivery: Delivery | None) -> Delivery:
+    """Committed before the message is handed over, so a death after it leaves a trace."""
+    now = timezone.now()
+    if delivery is None:
+        return Delivery.objects.create(
+            notification=notification, channel=channel, status=Status.SENDING, attempts=1, at=now
+        )
+    delivery.status, delivery.attempts, delivery.at = Status.SENDING, delivery.attempts + 1, now
+    delivery.save(update_fields=["status", "attempts", "at"])
+    return delivery
+
+
+def _send(sender, notification, key) -> Outcome:
+    try:
+        return sender.send(notification, key=key)
+    except Exception as error:  # a broken sender must not stop the others
+        log.exception("sender %s failed", sender.channel)
+        # Raised inside the sender: it may have handed the message over before it failed.
+        return Outcome(Status.SENDING, "", f"{type(error).__name__}: {error}"[:300])
+
+
+def _record(delivery: Delivery, outcome: Outcome) -> Delivery:
+    delivery.status = outcome.status
+    delivery.address = outcome.address or delivery.address
+    delivery.detail = outcome.detail[:300]
+    delivery.gateway_id = outcome.gateway_id[:80]
+    delivery.at = timezone.now()
+    delivery.save(update_fields=["status", "address", "detail", "gateway_id", "at"])
+    return delivery
+
+
+def _finish(notification: Notification, deliveries: list[Delivery], *, worker: str) -> None:
+    """Close the notification, or put it off for a retry, if this worker still holds it."""
+    now = timezone.now()
+    mine = Notification.objects.filter(pk=notification.pk, claimed_by=worker)
+    pending = [d for d in deliveries if d.status not in Delivery.FINAL]
+    failed = [d for d in deliveries if d.status == Status.FAILED]
+    done = {"claimed_by": "", "lease_until": None}
+    if not pending:
+        state = State.FAILED if failed else State.DONE
+        error = "; ".join(f"{d.channel}: {d.detail}" for d in failed)[:300]
+        mine.update(state=state, handled_at=now, last_error=error, **done)
+        return
+    attempts = notification.attempts + 1
+    error = "; ".join(f"{d.channel}: {d.detail}" for d in pending)[:300]
+    if attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        with transaction.atomic():
+            Delivery.objects.filter(pk__in=[d.pk for d in pending]).update(status=Status.FAILED)
+            mine.update(
+                state=State.FAILED, handled_at=now, attempts=attempts, last_error=error, **done
+            )
+        return
+    mine.update(
+        attempts=attempts, next_attempt_at=now + retry_pause(attempts), last_error=error, **done
+    )
+
+
+@transaction.atomic
+def notification_retry(*, notification: Notification) -> Notification:
+    """An admin sends a failed notification again (after fixing what made it fail): its
+    failed channels are tried anew, the ones that went out are not."""
+    notification = Notification.objects.select_for_update().get(pk=notification.pk)
+    if notification.state != State.FAILED:
+        return notification
+    notification.deliveries.filter(status=Status.FAILED).update(status=Status.RETRY)
+    notification.state, notification.handled_at = State.WAITING, None
+    notification.attempts, notification.next_attempt_at = 0, timezone.now()
+    notification.save(update_fields=["state", "handled_at", "attempts", "next_attempt_at"])
+    return notification
+
+
+# --- the inbox -----------------------------------------------------------------------------
 
 
 def notification_mark_read(*, notification: Notification) -> None:

@@ -5,6 +5,7 @@ hands clean values to orders.services.order_submit, which checks the rules again
 """
 
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -204,11 +205,16 @@ class IntakeForm(forms.Form):
     photo = forms.FileField(label=_("Photo (optional)"), required=False)
     member = forms.CharField(required=False, max_length=16)
     via = forms.CharField(required=False, max_length=10)
+    # This form's own random key: sent again (the first answer was lost), it files nothing
+    # new (orders.services.order_submit).
+    submission = forms.CharField(required=False, max_length=40)
     # The honeypot: hidden from people by CSS, filled by form-filling robots.
     website = forms.CharField(required=False, max_length=200)
 
     def __init__(self, desk: IntakeDesk, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission", secrets.token_urlsafe(16))
         self.desk = desk
         self.community = desk.community
         self.fields["category"].choices = [(c.pk, c.name) for c in desk.categories.values()]
@@ -348,10 +354,15 @@ class IntakeForm(forms.Form):
             return
         data["window_start"], data["window_end"] = window
 
+    def clean_submission(self) -> str:
+        key = self.cleaned_data.get("submission", "")
+        return key if re.fullmatch(r"[A-Za-z0-9_-]{16,40}", key) else ""
+
     def submit_kwargs(self) -> dict:
         """The cleaned values as order_submit takes them."""
         data = self.cleaned_data
         return {
+            "submission_key": data.get("submission", ""),
             "community": self.community,
             "category": data["category"],
             "description": data["description"],

@@ -117,6 +117,10 @@ class Order(models.Model):
     tracking_token = models.CharField(
         max_length=40, unique=True, default=new_tracking_token, editable=False
     )
+    # The resident's form, once: the intake page's random key, so that sending the same form
+    # again (the answer was lost: the connection dropped) finds this order instead of filing
+    # a second one.
+    submission_key = models.CharField(max_length=40, blank=True, editable=False)
     reject_reason = models.CharField(_("reason for returning"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -153,6 +157,11 @@ class Order(models.Model):
                 condition=~models.Q(state__in=["accepted", "in_service"])
                 | models.Q(assigned_member__isnull=False),
                 name="order_taken_has_member",
+            ),
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=~models.Q(submission_key=""),
+                name="order_submitted_once",
             ),
         ]
 

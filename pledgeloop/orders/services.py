@@ -11,20 +11,22 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
+from pledgeloop.lib.masking import is_mainland_mobile, mask_name, normalise_phone
 from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.transitions import Transitions
 from pledgeloop.notify.services import notify, notify_all
 from pledgeloop.orgs.models import Category, Community, Site
 from pledgeloop.people.models import Member, Resident, Role, RoleGrant, User
 from pledgeloop.service.models import ServiceRecord
+from pledgeloop.service.review_links import review_link_for
 from pledgeloop.service.services import ServiceError, service_record_create
 
 from .models import Dispatch, Order, OrderError, OrderEvent
@@ -133,24 +135,44 @@ def community_admins(community: Community) -> list[User]:
     return list({g.user_id: g.user for g in grants}.values())
 
 
-def _tell_resident(order: Order, title: str) -> None:
-    """Residents follow the tracking page; one with an account also gets an inbox entry."""
-    user = order.resident.user if order.resident_id and order.resident.user_id else None
-    if user:
-        notify(
-            user=user,
-            kind="order",
-            title=title,
-            street_id=order.street_id,
-            url=reverse("orders:track", args=[order.tracking_token]),
+def _tell_resident(
+    order: Order, *, kind: str, title: str, params: dict, url: str = "", user_id=None
+) -> None:
+    """A text to the order's contact number (the resident, or whoever filed it for them:
+    notify/kinds.py has each kind's template) carrying a short link to `url` (the tracking
+    page unless said otherwise); a resident with an account also finds it in the inbox."""
+    if user_id is None and order.resident_id:
+        user_id = order.resident.user_id
+    notify(
+        user_id=user_id,
+        phone=order.phone,
+        kind=kind,
+        title=title,
+        street_id=order.street_id,
+        community_id=order.community_id,
+        url=url or reverse("orders:track", args=[order.tracking_token]),
+        params={"order": str(order.pk), **params},
+    )
+
+
+def _tell_resident_taken(order: Order, member: Member) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        name = mask_name(member.name)
+        _tell_resident(
+            order,
+            kind="order_accepted",
+            title=_("Member %(name)s has taken your request #%(n)s and will be in touch.")
+            % {"name": name, "n": order.pk},
+            params={"member": name},
         )
 
 
 # --- intake ----------------------------------------------------------------------------
 
 
-def _resident_id(community_id: int, phone: str) -> int | None:
-    """The community's resident with this number (the oldest record), to link the order to.
+def _resident_of(community_id: int, phone: str) -> tuple[int, int | None] | None:
+    """The community's resident with this number (the oldest record), to link the order to,
+    and their account's id if they have one.
 
     Hand-written: intake's one per-order read, where the ORM's query building cost more than
     the query (bench/intake.py). Only the table name goes into the text.
@@ -158,12 +180,12 @@ def _resident_id(community_id: int, phone: str) -> int | None:
     table = connection.ops.quote_name(Resident._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {table} WHERE community_id = %s AND phone = %s "  # noqa: S608
-            "ORDER BY id LIMIT 1",
+            f"SELECT id, user_id FROM {table} "  # noqa: S608
+            "WHERE community_id = %s AND phone = %s ORDER BY id LIMIT 1",
             [community_id, phone],
         )
         row = cursor.fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
 
 
 def order_submit(
@@ -188,8 +210,13 @@ def order_submit(
     source: str = Source.WEB,
     admit: Callable[[], None] | None = None,
     admins: Sequence[User] | None = None,
+    submission_key: str = "",
 ) -> Order:
     """File an order. Nothing is stored unless every check passes.
+
+    `submission_key` is the intake form's own random key: the same form sent again (its
+    first answer was lost, the resident pressed "send" again) returns the order it filed
+    instead of filing a second one.
 
     `admit`, when given, runs first inside the write transaction and may refuse by raising
     an OrderError (the resident page's intake limits, which must see the attempts of
@@ -222,7 +249,9 @@ def order_submit(
         requested_member = None
     if site is not None and latitude is None:
         latitude, longitude = site.latitude, site.longitude
-    resident_id = _resident_id(community.pk, phone)
+    if submission_key and (earlier := _submitted_as(submission_key, community, phone)):
+        return earlier
+    resident_id, resident_user_id = _resident_of(community.pk, phone) or (None, None)
     now = timezone.now()
     # The service-level clock starts when the resident files the order (DESIGN.md §3).
     respond_by = now + timedelta(hours=category.respond_hours)
@@ -239,6 +268,7 @@ def order_submit(
         window_start=window_start,
         window_end=window_end,
         recurrence=recurrence,
+        submission_key=submission_key,
         contact_name=contact_name.strip()[:40],
         phone=phone,
         resident_id=resident_id,
@@ -282,11 +312,36 @@ def order_submit(
                 title=title,
                 body=description[:120],
             )
-    except BaseException:
+            with translation.override(settings.LANGUAGE_CODE):
+                _tell_resident(
+                    order,
+                    kind="order_filed",
+                    title=_("Your request #%(n)s is registered. Follow it (or cancel it) here:")
+                    % {"n": order.pk},
+                    params={},
+                    user_id=resident_user_id,
+                )
+    except BaseException as error:
         if order.photo:
             order.photo.delete(save=False)
+        if submission_key and isinstance(error, IntegrityError):
+            # The same form, sent again while its first sending was still being stored.
+            earlier = _submitted_as(submission_key, community, phone)
+            if earlier:
+                return earlier
+            raise OrderError(
+                _(
+                    "This form has already been sent with other details. "
+                    "Please open the page again to file another request."
+                )
+            ) from error
         raise
     return order
+
+
+def _submitted_as(key: str, community: Community, phone: str) -> Order | None:
+    """The order this intake form already filed (same community and number), if any."""
+    return Order.objects.filter(submission_key=key, community=community, phone=phone).first()
 
 
 # --- triage ----------------------------------------------------------------------------
@@ -483,7 +538,7 @@ def _dispatch_accept(*, dispatch: Dispatch, member: Member, source: str) -> Orde
         now=now,
         fields=["assigned_member", "accepted_at"],
     )
-    _tell_resident(order, _("A member has taken your order"))
+    _tell_resident_taken(order, member)
     return order
 
 
@@ -576,7 +631,7 @@ def order_claim(*, order: Order, member: Member, source: str = Source.WEB) -> Or
         now=now,
         fields=["assigned_member", "accepted_at"],
     )
-    _tell_resident(order, _("A member has taken your order"))
+    _tell_resident_taken(order, member)
     return order
 
 
@@ -707,7 +762,20 @@ def order_finish(
         reason=note[:300],
         fields=["done_at"],
     )
-    _tell_resident(order, _("Your order is done: please tell us how it went"))
+    with translation.override(settings.LANGUAGE_CODE):
+        day = date_format(timezone.localtime(record.started_at), "MONTH_DAY_FORMAT")
+        hours_text = format_hours(record.hours)
+        _tell_resident(
+            order,
+            kind="order_done",
+            title=_(
+                "Your request #%(n)s was done on %(day)s (%(hours)s h of service). "
+                "Please confirm and rate it, or tell us if it is not solved:"
+            )
+            % {"n": order.pk, "day": day, "hours": hours_text},
+            params={"date": day, "hours": hours_text},
+            url=review_link_for(record),
+        )
     return order, record
 
 

@@ -20,15 +20,17 @@ from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.numbers import format_hours
+from pledgeloop.notify.services import notify
 from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Member, Resident
 
 from .models import CheckIn, ServiceParticipant, ServicePhoto, ServiceRecord, SiteScreen
+from .review_links import review_link_for
 
 QUARTER_HOUR = Decimal("0.25")
 DAY_HOURS = Decimal("24")
@@ -228,7 +230,31 @@ def service_record_create(
     )
     for photo in photos or []:
         ServicePhoto.objects.create(street_id=record.street_id, record=record, image=photo)
+    if order is None and record.beneficiary is not None:
+        # (An order's resident hears of its service in the order's "done" text.)
+        _text_review_link(record, record.beneficiary)
     return record
+
+
+def _text_review_link(record: ServiceRecord, resident: Resident) -> None:
+    """Text the beneficiary the service's date and hours and the link to confirm and rate it
+    (a record they did not ask for by an order: a pledge visit, a check-in, a logged visit)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        day = date_format(timezone.localtime(record.started_at), "MONTH_DAY_FORMAT")
+        hours = format_hours(record.hours)
+        notify(
+            user_id=resident.user_id,
+            phone=resident.phone,
+            kind="service_review",
+            title=_(
+                "A volunteer served you on %(day)s for %(hours)s h. Please confirm and rate it:"
+            )
+            % {"day": day, "hours": hours},
+            url=review_link_for(record),
+            street_id=record.street_id,
+            community_id=record.community_id,
+            params={"date": day, "hours": hours},
+        )
 
 
 def _span(day: dt.date, start: dt.time, hours: Decimal) -> tuple[dt.datetime, dt.datetime]:

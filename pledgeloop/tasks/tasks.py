@@ -1,11 +1,23 @@
 """Tasks for Django's tasks framework (django.tasks), run by `manage.py db_worker`.
 
-`reminders_tick` runs the due jobs (schedule.py) and enqueues the next tick
-REMINDERS_TICK_MINUTES later, so one tick keeps the schedule going. `notifications_tick`
-empties the notifications outbox (notify.services.notifications_send) every
-NOTIFY_SEND_SECONDS the same way. `manage.py schedule_reminders` (run by `make run`) enqueues
-the first tick of each chain unless one is already waiting. Each tick forgets the results of
-its chain's ticks older than TICK_RESULTS_KEPT, so the task table does not grow.
+Two self-re-enqueuing chains keep the schedule going: `reminders_tick` runs the due jobs every
+REMINDERS_TICK_MINUTES, `notifications_tick` empties the notifications outbox
+(notify.services.notifications_send) every NOTIFY_SEND_SECONDS.
+
+A worker can die at any moment (SIGKILL, out of memory, the machine going down), and then
+nothing after that moment runs: not a `finally`, not the worker's own bookkeeping, which
+leaves the task row marked RUNNING for ever. So:
+
+- each tick queues its successor *first*, before doing its work, so a death during the work
+  leaves the chain going (the successor runs when a worker runs again);
+- a chain counts as going only while a tick of it is queued (READY); a RUNNING row proves
+  nothing, and one older than TASKS_RUNNING_TIMEOUT_MINUTES is marked failed ("worker
+  lost") so the task list tells the truth;
+- every tick (and `manage.py schedule_reminders`, run by `make run`) restarts any chain that
+  has no queued tick, so one surviving chain revives the other within seconds.
+
+What the dead tick was doing is safe to do again: the jobs are idempotent, and the outbox's
+leases give a dead worker's notifications to the next one (notify/services.py).
 """
 
 import datetime as dt
@@ -13,66 +25,98 @@ import datetime as dt
 from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from pledgeloop.notify.services import notifications_send
+from pledgeloop.notify.services import notifications_send, worker_name
 
 from .schedule import run_due_jobs, tick_interval
 
 # Results of finished ticks are kept this long (one tick every few seconds or minutes).
 TICK_RESULTS_KEPT = dt.timedelta(hours=1)
+# A notifications tick sends for at most this long, then leaves the rest to the next tick
+# (so a tick never looks dead while it works through a long outbox).
+NOTIFY_TICK_SECONDS = 60
+WORKER_LOST = "pledgeloop.tasks.WorkerLost"
 
 
-def _forget_old_results(tick) -> None:
-    from django_tasks_db.models import DBTaskResult
-
-    DBTaskResult.objects.filter(
-        task_path=tick.module_path,
-        status="SUCCESSFUL",
-        finished_at__lt=timezone.now() - TICK_RESULTS_KEPT,
-    ).delete()
+def running_timeout() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.TASKS_RUNNING_TIMEOUT_MINUTES)
 
 
 @task
 def reminders_tick() -> dict:
-    """Run the scheduled jobs that are due, then queue the next tick."""
-    try:
-        results = run_due_jobs()
-    finally:
-        reminders_tick.using(run_after=timezone.now() + tick_interval()).enqueue()
-        _forget_old_results(reminders_tick)
+    """Queue the next tick first, then run the scheduled jobs that are due."""
+    tick_next(reminders_tick, after=tick_interval())
+    schedule_start()
+    results = run_due_jobs()
+    _forget_old_results()
     return {name: str(result) for name, result in results.items()}
 
 
 @task
 def notifications_tick() -> int:
-    """Send every waiting notification, in batches, then queue the next tick."""
+    """Send the waiting notifications, in batches, for up to NOTIFY_TICK_SECONDS."""
+    tick_next(notifications_tick, after=dt.timedelta(seconds=settings.NOTIFY_SEND_SECONDS))
+    schedule_start()
+    worker = worker_name()
+    started = timezone.now()
     sent = 0
-    try:
-        while batch := notifications_send():
-            sent += batch
-    finally:
-        notifications_tick.using(
-            run_after=timezone.now() + dt.timedelta(seconds=settings.NOTIFY_SEND_SECONDS)
-        ).enqueue()
-        _forget_old_results(notifications_tick)
+    while batch := notifications_send(worker=worker):
+        sent += batch
+        if timezone.now() - started > dt.timedelta(seconds=NOTIFY_TICK_SECONDS):
+            break
+    _forget_old_results()
     return sent
 
 
 TICKS = [reminders_tick, notifications_tick]
 
 
-def tick_waiting(tick=reminders_tick) -> bool:
-    """Is a tick already queued (or running)? Then starting the schedule again adds none."""
-    from django_tasks_db.models import DBTaskResult
+def _forget_old_results() -> None:
+    """Each tick forgets the finished ticks older than TICK_RESULTS_KEPT, so the task table
+    does not grow with a tick every few seconds."""
+    DBTaskResult.objects.filter(
+        task_path__in=[tick.module_path for tick in TICKS],
+        status__in=["SUCCESSFUL", "FAILED"],
+        finished_at__lt=timezone.now() - TICK_RESULTS_KEPT,
+    ).delete()
 
+
+def tasks_recover(*, now: dt.datetime | None = None) -> int:
+    """Mark failed the task runs left RUNNING by a worker that died (older than
+    TASKS_RUNNING_TIMEOUT_MINUTES). Returns how many."""
+    now = now or timezone.now()
     return DBTaskResult.objects.filter(
-        task_path=tick.module_path, status__in=["READY", "RUNNING"]
-    ).exists()
+        task_path__in=[t.module_path for t in TICKS],
+        status="RUNNING",
+        started_at__lt=now - running_timeout(),
+    ).update(
+        status="FAILED",
+        finished_at=now,
+        exception_class_path=WORKER_LOST,
+        traceback=(
+            "Still marked running after TASKS_RUNNING_TIMEOUT_MINUTES: the worker running it "
+            "died. Its chain went on with the tick it had queued first."
+        ),
+    )
+
+
+def tick_waiting(tick=reminders_tick) -> bool:
+    """Is a tick of this chain queued? (A running one proves nothing: its worker may be
+    dead, and a live one has queued its successor before starting its work.)"""
+    return DBTaskResult.objects.filter(task_path=tick.module_path, status="READY").exists()
+
+
+def tick_next(tick, *, after: dt.timedelta) -> None:
+    """Queue the chain's next tick unless one is queued already (two chains become one)."""
+    if not tick_waiting(tick):
+        tick.using(run_after=timezone.now() + after).enqueue()
 
 
 def schedule_start() -> bool:
-    """Enqueue the first tick of each chain unless one is waiting. Returns whether it
-    enqueued any."""
+    """Recover runs left by dead workers, then start every chain that has no tick queued.
+    Returns whether it started any."""
+    tasks_recover()
     started = False
     for tick in TICKS:
         if not tick_waiting(tick):

@@ -124,7 +124,8 @@ def test_an_intake_post_with_a_warm_desk_makes_few_queries(
     data = order_data(world, phone="13811112222")
     # The token and the resident match; then in the transaction (a savepoint inside the test's
     # own) the attempt counted under the limits, the order, its event and the admins'
-    # notifications. The community, categories, sites and admins come from memory.
-    with django_assert_num_queries(8):
+    # notifications and the resident's text. The community, categories, sites and admins come
+    # from memory.
+    with django_assert_num_queries(9):
         response = client.post(intake_url(world), data)
     assert response.status_code == 302

@@ -447,9 +447,17 @@ def test_resident_with_an_account_hears_when_taken_and_done(world):
     order = services.order_triage(order=order, by=world.community_admin)
     order = age(services.order_claim(order=order, member=member))
     services.order_finish(order=order, member=member, hours=Decimal(1))
-    titles = list(Notification.objects.filter(user=world.resident).values_list("url", flat=True))
-    assert len(titles) == 2
-    assert all(url.startswith("/track/") for url in titles)
+    told = Notification.objects.filter(user=world.resident).order_by("pk")
+    assert list(told.values_list("kind", flat=True)) == [
+        "order_filed",
+        "order_accepted",
+        "order_done",
+    ]
+    # Filed and taken lead to the tracking page, done to the review page of its service.
+    urls = list(told.values_list("url", flat=True))
+    assert urls[0] == urls[1] == f"/track/{order.tracking_token}/"
+    assert urls[2].startswith("/review/")
+    assert set(told.values_list("phone", flat=True)) == {world.resident_here.phone}
 
 
 # --- scheduled jobs (orders/jobs.py) ----------------------------------------------------------

@@ -4,8 +4,10 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from pledgeloop.notify.models import Notification
+from pledgeloop.notify.models import Delivery, Notification
+from pledgeloop.notify.services import notify
 from pledgeloop.orders.models import Dispatch, IntakeAttempt, Order
 from pledgeloop.orgs.models import Category
 from pledgeloop.pledges.models import Pledge, Visit
@@ -159,49 +161,48 @@ def test_an_hourly_job_waits_for_its_hour_even_with_ticks_every_few_minutes(worl
     assert "orders_overdue" in run_due_jobs(now=now + dt.timedelta(minutes=59))
 
 
-def test_the_tick_runs_jobs_and_queues_the_next_tick(world, settings):
-    from django_tasks_db.models import DBTaskResult
+def run_like_the_worker(tick):
+    """What db_worker does with the queued tick: claim it (RUNNING), then call it."""
+    row = DBTaskResult.objects.get(task_path=tick.module_path, status="READY")
+    row.claim("worker-1")
+    result = tick.call()
+    row.set_successful(result)
+    return result
 
+
+def test_the_tick_runs_jobs_and_queues_the_next_tick(world, settings):
     settings.REMINDERS_TICK_MINUTES = 7
     assert schedule_start() is True
     assert tick_waiting()
     assert schedule_start() is False  # starting again adds no second chain
-    old = reminders_tick.enqueue()
-    DBTaskResult.objects.filter(pk=old.id).update(
+    old = DBTaskResult.objects.get(task_path=reminders_tick.module_path, status="READY")
+    finished = reminders_tick.enqueue()
+    DBTaskResult.objects.filter(pk=finished.id).update(
         status="SUCCESSFUL", finished_at=timezone.now() - dt.timedelta(hours=2)
     )
-    result = reminders_tick.call()
+    result = run_like_the_worker(reminders_tick)
     assert "orders_overdue" in result
-    # The old tick's result is forgotten; the first (never run by a worker here) and the
-    # next one wait, the next in 7 minutes.
-    assert not DBTaskResult.objects.filter(pk=old.id).exists()
+    # The old tick's result is forgotten; the next tick waits, 7 minutes on.
+    assert not DBTaskResult.objects.filter(pk=finished.id).exists()
     waiting = DBTaskResult.objects.filter(task_path=reminders_tick.module_path, status="READY")
-    assert waiting.count() == 2
-    (next_run,) = [w.run_after for w in waiting if w.run_after.year < 9999]
+    assert waiting.count() == 1 and waiting.get().pk != old.pk
     soon = timezone.now() + dt.timedelta(minutes=7)
-    assert soon - dt.timedelta(seconds=5) < next_run <= soon
+    assert soon - dt.timedelta(seconds=5) < waiting.get().run_after <= soon
 
 
 def test_the_notifications_tick_empties_the_outbox_and_queues_the_next(world, settings):
-    from django_tasks_db.models import DBTaskResult
-
-    from pledgeloop.notify.models import Delivery, Notification
-    from pledgeloop.notify.services import notify
-
     settings.NOTIFY_SEND_SECONDS = 7
     assert schedule_start() is True
     assert tick_waiting(notifications_tick)
     for n in range(3):
         notify(user=world.member, kind="x", title=f"消息{n}")
-    assert notifications_tick.call() == 3
-    assert not Notification.objects.filter(sent_at__isnull=True).exists()
+    assert run_like_the_worker(notifications_tick) == 3
+    assert not Notification.objects.filter(state="waiting").exists()
     assert Delivery.objects.filter(channel="sms").count() == 3
     waiting = DBTaskResult.objects.filter(task_path=notifications_tick.module_path, status="READY")
-    assert waiting.count() == 2  # the first (never run by a worker here) and the next one
-    # The first runs at once (stored as the far future's sentinel), the next in 7 seconds.
-    (next_run,) = [w.run_after for w in waiting if w.run_after.year < 9999]
+    # The next one, in 7 seconds.
     soon = timezone.now() + dt.timedelta(seconds=7)
-    assert soon - dt.timedelta(seconds=5) < next_run <= soon
+    assert soon - dt.timedelta(seconds=5) < waiting.get().run_after <= soon
 
 
 def test_run_reminders_command(world, capsys):

@@ -1,0 +1,49 @@
+"""The texts that can go out by SMS, and the parameters of each one's gateway template.
+
+SMS gateways in mainland China send only pre-approved templates (模板) under an approved
+signature (签名): the operator registers one template per kind below with their gateway
+(Alibaba Cloud: `${order}`; Tencent Cloud: `{1}`, `{2}`, … in the order of `params`) and sets
+SMS_TEMPLATES=kind:code,…. A kind without a template is recorded as "not sent" for SMS
+(the inbox and email still get it).
+
+Parameters are short plain values (a gateway refuses long ones or ones that carry links):
+`link` is the 10-character code of the short link /t/<code>/ to the notification's page,
+filled in by the sender; the template holds the site's own address before it, e.g.
+`https://jianghai.example.cn/t/${link}/`.
+
+The sample texts are what docs/ARCHITECTURE.md suggests registering; the pages and the
+logging sender word the same messages through the translation catalogue.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TextKind:
+    params: tuple[str, ...]
+    sample: str  # the Alibaba-style template text to register (Chinese)
+
+
+TEXTS: dict[str, TextKind] = {
+    # To the resident: the order was filed (by them, or by staff for them).
+    "order_filed": TextKind(
+        ("order", "link"),
+        "您的需求已登记（单号${order}），查看进度或取消：https://域名/t/${link}/",
+    ),
+    # To the resident: a member took the order.
+    "order_accepted": TextKind(
+        ("order", "member"),
+        "您的需求（单号${order}）已由党员${member}接单，将尽快与您联系。",
+    ),
+    # To the resident: the order is done; the link is the review page (评诺) of its service.
+    "order_done": TextKind(
+        ("order", "date", "hours", "link"),
+        "您的需求（单号${order}）已于${date}办结，服务${hours}小时。"
+        "请确认并评价，未解决也可反馈：https://域名/t/${link}/",
+    ),
+    # To the beneficiary of a service not tied to an order (a pledge visit, a check-in).
+    "service_review": TextKind(
+        ("date", "hours", "link"),
+        "党员志愿者于${date}为您服务${hours}小时，请确认并评价：https://域名/t/${link}/",
+    ),
+}

@@ -1,0 +1,58 @@
+"""Short links for texts: /t/<code>/ redirects to a long local link (a tracking page's
+32-character token, a review page's signed token).
+
+Codes are 10 characters from an alphabet without look-alikes (0/O, 1/l/I), drawn with
+`secrets`: 55¹⁰ ≈ 2.5 × 10¹⁷ codes, so guessing one is hopeless. One code per link: asking
+again for the same link gives the same code.
+"""
+
+import secrets
+
+from django.db import IntegrityError, transaction
+
+from .models import ShortLink
+
+ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+
+
+def short_code_new() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def short_link_make(*, path: str) -> str:
+    """The short code for a local path (made once, then reused)."""
+    if not path.startswith("/") or path.startswith("//"):
+        raise ValueError(f"short links lead to local paths only, not {path!r}")
+    existing = ShortLink.objects.filter(path=path).values_list("code", flat=True).first()
+    if existing:
+        return existing
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return ShortLink.objects.create(code=short_code_new(), path=path).code
+        except IntegrityError:
+            # Another worker made this path's link meanwhile (or, once in 10¹⁷, the code
+            # was taken): use theirs, or draw again.
+            existing = ShortLink.objects.filter(path=path).values_list("code", flat=True).first()
+            if existing:
+                return existing
+    raise RuntimeError("could not draw a free short code")
+
+
+def short_links_make(*, paths: list[str]) -> dict[str, str]:
+    """The short codes of many paths at once (a batch from the outbox): two or three queries
+    however many."""
+    paths = sorted({p for p in paths if p.startswith("/") and not p.startswith("//")})
+    codes = dict(ShortLink.objects.filter(path__in=paths).values_list("path", "code"))
+    missing = [p for p in paths if p not in codes]
+    if missing:
+        ShortLink.objects.bulk_create(
+            [ShortLink(code=short_code_new(), path=p) for p in missing], ignore_conflicts=True
+        )
+        codes.update(ShortLink.objects.filter(path__in=missing).values_list("path", "code"))
+    return codes
+
+
+def short_link_target(code: str) -> str | None:
+    return ShortLink.objects.filter(code=code).values_list("path", flat=True).first()

@@ -1,0 +1,242 @@
+"""At-least-once delivery from the outbox: leases a dead worker gives up by running out,
+real outcomes, retries with a doubling pause, failures shown to the community's admins."""
+
+import datetime as dt
+import logging
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from pledgeloop.notify.models import Delivery, Notification
+from pledgeloop.notify.senders import Outcome
+from pledgeloop.notify.services import notifications_send, notify
+
+pytestmark = pytest.mark.django_db
+
+GATEWAY = "pledgeloop.notify.tests.test_outbox.Gateway"
+CAREFUL_GATEWAY = "pledgeloop.notify.tests.test_outbox.CarefulGateway"
+BROKEN = "pledgeloop.notify.tests.test_outbox.BrokenGateway"
+
+
+class WorkerKilled(BaseException):
+    """SIGKILL, as the database sees it: nothing after this point runs (no except, no
+    finally that writes)."""
+
+
+class Gateway:
+    """A gateway stand-in that counts what it receives per message key and can kill the
+    worker before or after it takes a message."""
+
+    channel = "gateway"
+    received: list[str] = []
+    kill_before: int | None = None  # the n-th send kills the worker before it goes out
+    kill_after: int | None = None  # ... after the gateway has it, before the answer
+
+    def address_for(self, notification):
+        return notification.address_phone
+
+    def send(self, notification, *, key):
+        number = len(Gateway.received) + 1
+        if Gateway.kill_before == number:
+            Gateway.kill_before = None
+            raise WorkerKilled
+        Gateway.received.append(key)
+        if Gateway.kill_after == number:
+            Gateway.kill_after = None
+            raise WorkerKilled
+        return Outcome(Delivery.Status.ACCEPTED, "138****0000", "OK", f"biz-{number}")
+
+
+class CarefulGateway(Gateway):
+    """A gateway that can say whether it has a message (Alibaba's QuerySendDetails)."""
+
+    def look_up(self, notification, *, key, since):
+        if key in Gateway.received:
+            return Outcome(Delivery.Status.ACCEPTED, "138****0000", "found at the gateway")
+        return None
+
+
+class BrokenGateway:
+    channel = "gateway"
+    calls = 0
+
+    def address_for(self, notification):
+        return notification.address_phone
+
+    def send(self, notification, *, key):
+        BrokenGateway.calls += 1
+        return Outcome(Delivery.Status.RETRY, "138****0000", "isp.SYSTEM_ERROR: 系统繁忙")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_gateway():
+    Gateway.received, Gateway.kill_before, Gateway.kill_after = [], None, None
+    BrokenGateway.calls = 0
+
+
+def queue(world, n: int) -> list[Notification]:
+    return [notify(user=world.member, kind="x", title=f"消息{i}") for i in range(n)]
+
+
+def after_the_lease(settings, now=None) -> dt.datetime:
+    return (now or timezone.now()) + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS + 1)
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_once_its_lease_runs_out(world, settings):
+    settings.NOTIFY_SENDERS = [GATEWAY]
+    made = queue(world, 6)
+    Gateway.kill_before = 3
+    with pytest.raises(WorkerKilled):
+        notifications_send()
+    assert len(Gateway.received) == 2
+    # Another worker at once: the dead one's batch is still under its lease.
+    assert notifications_send(worker="worker-2") == 0
+    with time_machine.travel(after_the_lease(settings)):
+        while notifications_send(worker="worker-2"):
+            pass
+    keys = [f"pl{n.pk}" for n in made]
+    assert sorted(Gateway.received) == sorted(keys)  # every one, each once
+    assert set(Notification.objects.values_list("state", flat=True)) == {"done"}
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"accepted"}
+
+
+def test_a_message_the_gateway_took_before_the_worker_died_is_not_sent_again(world, settings):
+    settings.NOTIFY_SENDERS = [CAREFUL_GATEWAY]
+    made = queue(world, 3)
+    Gateway.kill_after = 2  # the gateway has the second message, the worker never hears
+    with pytest.raises(WorkerKilled):
+        notifications_send()
+    in_flight = Delivery.objects.get(notification=made[1])
+    assert in_flight.status == "sending"  # written before it was handed over
+    with time_machine.travel(after_the_lease(settings)):
+        # the first went out before the death: the second and the third are left
+        assert notifications_send(worker="worker-2") == 2
+    assert Gateway.received == [f"pl{n.pk}" for n in made]  # none twice
+    in_flight.refresh_from_db()
+    assert in_flight.status == "accepted" and in_flight.detail == "found at the gateway"
+
+
+def test_without_a_look_up_the_unanswered_message_is_sent_again(world, settings):
+    """The one double-send window: a gateway that cannot be asked (documented)."""
+    settings.NOTIFY_SENDERS = [GATEWAY]
+    made = queue(world, 2)
+    Gateway.kill_after = 1
+    with pytest.raises(WorkerKilled):
+        notifications_send()
+    with time_machine.travel(after_the_lease(settings)):
+        notifications_send(worker="worker-2")
+    assert Gateway.received == [f"pl{made[0].pk}", f"pl{made[0].pk}", f"pl{made[1].pk}"]
+
+
+def test_the_logging_sender_says_logged_not_sent_and_never_accepted(world, caplog):
+    notify(user=world.member, kind="dispatch", title="新的派单", url="/me/")
+    with caplog.at_level(logging.INFO, logger="pledgeloop.notify.sms"):
+        notifications_send()
+    delivery = Delivery.objects.get(channel="sms")
+    assert delivery.status == Delivery.Status.LOGGED != Delivery.Status.ACCEPTED
+    assert delivery.get_status_display() == "记录在日志，未发送"
+    assert "NOT sent" in caplog.text and "139****0103" in caplog.text
+
+
+def test_a_failing_send_is_retried_with_a_doubling_pause_then_marked_failed(
+    world, settings, client_for
+):
+    settings.NOTIFY_SENDERS = [BROKEN]
+    settings.NOTIFY_RETRY_SECONDS = 60
+    settings.NOTIFY_MAX_ATTEMPTS = 3
+    notification = notify(user=world.member, kind="dispatch", title="新的派单")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert notifications_send() == 1
+    notification.refresh_from_db()
+    assert notification.state == "waiting" and notification.attempts == 1
+    assert notification.next_attempt_at == start + dt.timedelta(seconds=60)
+    assert notification.last_error == "gateway: isp.SYSTEM_ERROR: 系统繁忙"
+    with time_machine.travel(start + dt.timedelta(seconds=59), tick=False):
+        assert notifications_send() == 0  # not due yet
+    second = start + dt.timedelta(seconds=61)
+    with time_machine.travel(second, tick=False):
+        assert notifications_send() == 1
+    notification.refresh_from_db()
+    assert notification.next_attempt_at == second + dt.timedelta(seconds=120)
+    with time_machine.travel(second + dt.timedelta(seconds=121), tick=False):
+        assert notifications_send() == 1
+    notification.refresh_from_db()
+    assert BrokenGateway.calls == 3
+    assert notification.state == "failed" and notification.handled_at is not None
+    assert Delivery.objects.get(notification=notification).status == "failed"
+    with time_machine.travel(start + dt.timedelta(days=1)):
+        assert notifications_send() == 0  # failed for good: not tried again
+
+    page = client_for(world.community_admin).get(reverse("console:notifications"))
+    assert page.status_code == 200
+    assert "isp.SYSTEM_ERROR: 系统繁忙" in page.text and "新的派单" in page.text
+    # The admin of another community does not see it; a member may not open the page.
+    assert "新的派单" not in client_for(world.outsider).get(reverse("console:notifications")).text
+    assert client_for(world.member).get(reverse("console:notifications")).status_code == 403
+
+
+def test_an_admin_sends_a_failed_message_again(world, settings, client_for):
+    settings.NOTIFY_SENDERS = [BROKEN]
+    settings.NOTIFY_MAX_ATTEMPTS = 1
+    notification = notify(user=world.member, kind="dispatch", title="新的派单")
+    notifications_send()
+    notification.refresh_from_db()
+    assert notification.state == "failed"
+    retry = reverse("console:notification_retry", args=[notification.pk])
+    assert client_for(world.outsider).post(retry).status_code == 404
+    assert Notification.objects.get(pk=notification.pk).state == "failed"
+    settings.NOTIFY_SENDERS = [GATEWAY]  # the gateway works again
+    assert client_for(world.community_admin).post(retry).status_code == 302
+    assert notifications_send() == 1
+    notification.refresh_from_db()
+    assert notification.state == "done" and Gateway.received == [f"pl{notification.pk}"]
+
+
+def test_a_worker_out_of_lease_time_lets_the_rest_of_its_batch_go(world, settings):
+    settings.NOTIFY_SENDERS = [GATEWAY]
+    made = queue(world, 3)
+    # A lease that leaves no time to send (the margin is two SMS time-outs and five seconds).
+    settings.SMS = {**settings.SMS, "TIMEOUT_SECONDS": 100}
+    assert notifications_send() == 0
+    assert not Gateway.received
+    assert set(Notification.objects.values_list("claimed_by", flat=True)) == {""}
+    settings.SMS = {**settings.SMS, "TIMEOUT_SECONDS": 10}
+    assert notifications_send(worker="worker-2") == 3
+    assert len(Gateway.received) == len(made)
+
+
+def test_a_text_to_a_phone_alone_needs_no_account(world, settings):
+    settings.NOTIFY_SENDERS = [GATEWAY, "pledgeloop.notify.senders.EmailSender"]
+    notification = notify(phone="13811112222", kind="x", title="您好", street_id=world.street.pk)
+    assert notification.user is None and notification.address_phone == "13811112222"
+    notifications_send()
+    assert Gateway.received == [f"pl{notification.pk}"]
+    # No email address to send to: nothing is recorded for email.
+    assert list(Delivery.objects.values_list("channel", flat=True)) == ["gateway"]
+
+
+def test_the_console_page_takes_a_fixed_number_of_queries(
+    world, settings, client_for, django_assert_num_queries
+):
+    settings.NOTIFY_SENDERS = [BROKEN]
+    settings.NOTIFY_MAX_ATTEMPTS = 1
+    for i in range(12):
+        notify(
+            phone=f"1381111{i:04d}",
+            kind="x",
+            title=f"消息{i}",
+            street_id=world.street.pk,
+            community_id=world.community.pk,
+        )
+    while notifications_send():
+        pass
+    client = client_for(world.community_admin)
+    client.get(reverse("console:notifications"))
+    # session, user, grants, counts, page count, the page, its deliveries, unread inbox count
+    with django_assert_num_queries(8):
+        page = client.get(reverse("console:notifications"))
+    assert page.text.count("data-notification=") == 12
+    assert "138****0011" in page.text and "13811110011" not in page.text

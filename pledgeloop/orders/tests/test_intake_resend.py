@@ -1,0 +1,58 @@
+"""A resident whose "sent" page never arrived (the connection dropped after the order was
+stored) presses "send" again: the same form files nothing new and shows the same order."""
+
+import re
+
+import pytest
+
+from pledgeloop.notify.models import Notification
+from pledgeloop.orders.models import Order
+
+from .test_intake import intake_url, order_data
+
+pytestmark = pytest.mark.django_db
+
+
+def form_key(client, world) -> str:
+    page = client.get(intake_url(world)).content.decode()
+    match = re.search(r'name="submission" value="([^"]+)"', page)
+    assert match, "the form carries its own key"
+    return match.group(1)
+
+
+def test_the_same_form_sent_twice_files_one_order(world, client):
+    key = form_key(client, world)
+    data = order_data(world, phone="13811112222", submission=key)
+    first = client.post(intake_url(world), data)
+    again = client.post(intake_url(world), data)
+    order = Order.objects.get()
+    assert first.status_code == again.status_code == 302
+    assert first.url == again.url == f"/order/sent/{order.tracking_token}/"
+    assert Notification.objects.filter(kind="order_filed").count() == 1
+    assert Notification.objects.filter(kind="order_new").count() == 2  # the two admins, once
+
+
+def test_each_form_has_its_own_key(world, client):
+    assert form_key(client, world) != form_key(client, world)
+    first, second = form_key(client, world), form_key(client, world)
+    client.post(intake_url(world), order_data(world, phone="13811112222", submission=first))
+    client.post(intake_url(world), order_data(world, phone="13811112222", submission=second))
+    assert Order.objects.count() == 2
+
+
+def test_a_used_key_with_other_details_is_refused_clearly(world, client):
+    key = form_key(client, world)
+    client.post(intake_url(world), order_data(world, phone="13811112222", submission=key))
+    response = client.post(
+        intake_url(world), order_data(world, phone="13933334444", submission=key)
+    )
+    assert response.status_code == 200
+    assert "请重新打开页面" in response.content.decode()
+    assert Order.objects.count() == 1
+
+
+def test_a_form_without_a_key_is_filed_each_time(world, client):
+    data = order_data(world, phone="13811112222")
+    client.post(intake_url(world), data)
+    client.post(intake_url(world), data)
+    assert Order.objects.count() == 2
