@@ -9,6 +9,7 @@ export DJANGO_SETTINGS_MODULE := pledgeloop.settings
 # With DEBUG off the settings refuse to start without a private key: the demo's is made once,
 # at random, in var/secret_key (a deployment sets SECRET_KEY or SECRET_KEY_FILE instead).
 export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
+MAKE_START := $(shell date +%s)
 
 .PHONY: run test setup lint format bench messages clean
 
@@ -26,13 +27,21 @@ run: setup
 	  $(VENV)/bin/gunicorn pledgeloop.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --log-level warning
 
+# pytest-xdist: one worker per core, each with its own test database; loadscope keeps a
+# module's tests (and so its module-scoped fixtures) on one worker.
+PYTEST := $(PY) -m pytest -n auto --dist loadscope
+
+# `make test` prints its own wall time at the end (set-up included), pass or fail, and
+# exits with the status of the first step that failed.
 test: setup
-	@scripts/ensure-browser.sh
-	@$(MAKE) --no-print-directory lint
-	@echo "== pytest on SQLite"
-	$(PY) -m pytest
-	@echo "== pytest on a throwaway PostgreSQL cluster"
-	$(PY) scripts/with-throwaway-postgres.py $(PY) -m pytest
+	@set -e; start=$(MAKE_START); \
+	  trap 'echo "make test: $$(( $$(date +%s) - start )) s"' EXIT; \
+	  scripts/ensure-browser.sh; \
+	  $(MAKE) --no-print-directory lint; \
+	  echo "== pytest on SQLite ($(PYTEST))"; \
+	  $(PYTEST); \
+	  echo "== pytest on a throwaway PostgreSQL cluster"; \
+	  $(PY) scripts/with-throwaway-postgres.py $(PYTEST)
 
 bench: setup
 	$(PY) bench/dispatch.py

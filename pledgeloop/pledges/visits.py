@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.numbers import format_hours
+from pledgeloop.lib.params import query_id
 from pledgeloop.service import access as service_access
 from pledgeloop.service import views as service_views
 from pledgeloop.service.forms import ServiceLogForm
@@ -96,9 +97,9 @@ def visit_log(request, pk: int):
 def service_new(request):
     """/me/service/new/ (service's page, served through here): a member with visits due is
     pointed to them, and an old `?visit=<id>` link goes to that visit's own log page."""
-    chosen = request.GET.get("visit", "")
-    if chosen.isdigit():
-        return redirect("pledges:visit_log", pk=int(chosen))
+    chosen = query_id(request.GET, "visit")
+    if chosen is not None:
+        return redirect("pledges:visit_log", pk=chosen)
     member = service_access.member_of(request.user)
     due = member is not None and selectors.visits_loggable_by(member).exists()
     url = reverse("pledges:mine") + "#due-visits" if due else ""

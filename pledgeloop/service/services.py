@@ -434,7 +434,7 @@ def site_screen_code_valid(*, site: Site, code: str, at: dt.datetime | None = No
     """True for the code the site's screen shows now or showed one period ago."""
     screen = SiteScreen.objects.filter(site=site).first()
     code = (code or "").strip()
-    if screen is None or not code.isdigit():
+    if screen is None or not (code.isascii() and code.isdigit()):
         return False
     return _totp(screen).verify(code, for_time=at or timezone.now(), valid_window=1)
 

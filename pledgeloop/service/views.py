@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.numbers import format_hours
-from pledgeloop.lib.params import query_id, query_text
+from pledgeloop.lib.params import parse_id, query_id, query_text
 from pledgeloop.lib.pinyin import pinyin_search_q
 from pledgeloop.lib.private import private_page
 from pledgeloop.lib.qr import qr_svg
@@ -311,7 +311,7 @@ def checkin_screens(request):
     access.require_admin(request.user)
     if request.method == "POST":
         pk = request.POST.get("site", "")
-        site = access.get_site_for_admin(request.user, int(pk) if pk.isdigit() else 0)
+        site = access.get_site_for_admin(request.user, parse_id(pk) or 0)
         site_screen_issue(site=site, by=request.user)
         messages.success(
             request,

@@ -25,6 +25,7 @@ from pledgeloop.diary.models import Article
 from pledgeloop.notify.services import notify
 from pledgeloop.orders import services as order_services
 from pledgeloop.orders.models import Dispatch
+from pledgeloop.orders.tests.loop import age
 from pledgeloop.orgs.models import Category, Site
 from pledgeloop.pledges.models import Pledge
 from pledgeloop.service.access import checkin_token
@@ -57,6 +58,7 @@ QUERY_PARAMETERS = [
     "category",
     "channel",
     "choose",
+    "code",
     "community",
     "download",
     "end",
@@ -74,6 +76,7 @@ QUERY_PARAMETERS = [
     "state",
     "street",
     "table",
+    "track",
     "via",
     "visit",
 ]
@@ -132,7 +135,8 @@ def _small_world(world):
         address="阳光花园3幢201室",
     )
     order_services.order_triage(order=order, by=world.community_admin)
-    order_services.order_claim(order=order, member=member)
+    order = order_services.order_claim(order=order, member=member)
+    age(order)  # served for a while: hours count only time since the order was taken
     order, record = order_services.order_finish(order=order, member=member, hours=Decimal("1.5"))
     offered = order_services.order_submit(
         community=world.community,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from pledgeloop.lib.request_log import ClientErrorsOnOneLine
 from pledgeloop.orders import services as order_services
+from pledgeloop.orders.tests.loop import age
 from pledgeloop.orgs.models import Category
 from pledgeloop.service.review_links import review_link_for
 
@@ -36,7 +37,8 @@ def done_order(world):
     )
     order_services.order_triage(order=order, by=world.community_admin)
     member = world.member.member
-    order_services.order_claim(order=order, member=member)
+    order = order_services.order_claim(order=order, member=member)
+    age(order)  # served for a while: hours count only time since the order was taken
     return order_services.order_finish(order=order, member=member, hours=Decimal("1"))
 
 

@@ -16,6 +16,7 @@ from pledgeloop.notify.models import Delivery, Notification, ShortLink
 from pledgeloop.notify.services import notifications_send
 from pledgeloop.orders import services
 from pledgeloop.orders.models import Order
+from pledgeloop.orders.tests.loop import age
 from pledgeloop.service.review_links import record_id_from_token
 
 from .loop import member_of, new_order
@@ -91,6 +92,7 @@ def test_the_done_text_carries_the_review_link_the_date_and_the_hours(world, cli
         order=new_order(world, phone="13811112222"), by=world.community_admin
     )
     order = services.order_claim(order=order, member=member)
+    age(order)  # served for a while: hours count only time since the order was taken
     order, record = services.order_finish(order=order, member=member, hours=Decimal("1.50"))
     (text,) = texts_to("13811112222", "order_done")
     day = timezone.localtime(record.started_at)
