@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from pledgeloop.orgs.models import Community, Street
 from pledgeloop.orgs.services import community_create, street_create
@@ -23,6 +24,16 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (zh-hans): a test that switched to English
+    (a request with the language cookie, translation.activate) must not leak into the next
+    one that the same xdist worker runs."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
