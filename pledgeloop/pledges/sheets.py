@@ -3,6 +3,7 @@
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from pledgeloop.lib.pdf import html_to_pdf
 from pledgeloop.lib.qr import qr_svg_data_uri
 
 CARDS_PER_PAGE = 4
@@ -10,8 +11,6 @@ CARDS_PER_PAGE = 4
 
 def qr_cards_pdf(*, community, members, url_for) -> bytes:
     """`url_for(member)` gives the absolute address each card's QR code opens."""
-    from weasyprint import HTML  # imported late: it loads Pango, which few requests need
-
     cards = [{"member": m, "url": url_for(m), "qr": qr_svg_data_uri(url_for(m))} for m in members]
     # Four cards to an A4 page, laid out page by page: sturdier than leaving it to pagination.
     pages = [cards[i : i + CARDS_PER_PAGE] for i in range(0, len(cards), CARDS_PER_PAGE)]
@@ -19,4 +18,4 @@ def qr_cards_pdf(*, community, members, url_for) -> bytes:
         "pledges/qr_cards_pdf.html",
         {"community": community, "pages": pages, "printed_on": timezone.localdate()},
     )
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)

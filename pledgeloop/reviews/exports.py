@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.pdf import html_to_pdf
 from pledgeloop.lib.spreadsheets import build_xlsx
 
 from .annual import COMPONENT_LABELS, NO_RECORD, AnnualScore
@@ -44,8 +45,6 @@ def annual_xlsx(*, scores: list[AnnualScore], weights: ReviewWeights, title: str
 
 
 def annual_pdf(*, scores: list[AnnualScore], weights: ReviewWeights, title: str, request) -> bytes:
-    from weasyprint import HTML  # imported here: WeasyPrint is slow to import
-
     html = render_to_string(
         "reviews/annual_pdf.html",
         {
@@ -57,4 +56,4 @@ def annual_pdf(*, scores: list[AnnualScore], weights: ReviewWeights, title: str,
         },
         request=request,
     )
-    return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    return html_to_pdf(html, base_url=request.build_absolute_uri("/"))
