@@ -24,7 +24,8 @@ from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.transitions import Transitions
 from pledgeloop.notify.services import notify, notify_all
 from pledgeloop.orgs.models import Category, Community, Site
-from pledgeloop.people.models import Member, Resident, Role, RoleGrant, User
+from pledgeloop.people.consents import consent_give
+from pledgeloop.people.models import Consent, Member, Resident, Role, RoleGrant, User
 from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.review_links import review_link_for
 from pledgeloop.service.services import ServiceError, service_record_create
@@ -292,6 +293,14 @@ def order_submit(
         with transaction.atomic():
             if admit is not None:
                 admit()
+            order.consent = consent_give(
+                street_id=order.street_id,
+                purpose=Consent.Purpose.DATA_USE,
+                source=f"order:{channel}",
+                phone=phone,
+                resident_id=resident_id,
+                at=now,
+            )
             order.save()
             OrderEvent.objects.create(
                 street_id=order.street_id,
