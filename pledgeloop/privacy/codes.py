@@ -33,7 +33,9 @@ class CodeError(Exception):
 
 
 def _hash(phone: str, purpose: str, code: str) -> str:
-    return salted_hmac("pledgeloop.privacy.code", f"{purpose}:{phone}:{code}").hexdigest()
+    return salted_hmac(
+        "pledgeloop.privacy.code", f"{purpose}:{phone}:{code}", algorithm="sha256"
+    ).hexdigest()
 
 
 def code_request(
@@ -106,26 +108,33 @@ def code_request(
     return row
 
 
-@transaction.atomic
 def code_check(*, phone: str, purpose: str, code: str, now: dt.datetime | None = None) -> None:
-    """Accept the number's latest code for the purpose, once; raise CodeError otherwise."""
+    """Accept the number's latest code for the purpose, once; raise CodeError otherwise.
+    A wrong try is counted (and stays counted: the refusal comes after the commit)."""
     now = now or timezone.now()
-    row = (
-        OneTimeCode.objects.select_for_update()
-        .filter(phone=phone, purpose=purpose, used_at__isnull=True)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if row is None or row.expires_at <= now:
-        raise CodeError(_("This code has expired or was never sent. Ask for a new one."))
-    if row.tries >= settings.ONE_TIME_CODE_MAX_TRIES:
-        raise CodeError(_("Too many wrong codes. Ask for a new one."))
-    if not row.sent or not constant_time_compare(row.code_hash, _hash(phone, purpose, code)):
-        row.tries += 1
-        row.save(update_fields=["tries"])
-        raise CodeError(_("The code is wrong. Check the text message and try again."))
-    row.used_at = now
-    row.save(update_fields=["used_at"])
+    with transaction.atomic():
+        row = (
+            OneTimeCode.objects.select_for_update()
+            .filter(phone=phone, purpose=purpose, used_at__isnull=True)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if row is None or row.expires_at <= now:
+            refusal = _("This code has expired or was never sent. Ask for a new one.")
+        elif row.tries >= settings.ONE_TIME_CODE_MAX_TRIES:
+            refusal = _("Too many wrong codes. Ask for a new one.")
+        elif not row.sent or not constant_time_compare(
+            row.code_hash, _hash(phone, purpose, code)
+        ):
+            row.tries += 1
+            row.save(update_fields=["tries"])
+            refusal = _("The code is wrong. Check the text message and try again.")
+        else:
+            row.used_at = now
+            row.save(update_fields=["used_at"])
+            refusal = None
+    if refusal is not None:
+        raise CodeError(refusal)
 
 
 def codes_prune(*, now: dt.datetime | None = None) -> int:
