@@ -57,8 +57,9 @@ def consents_withdraw(*, phone: str, purpose: str, at=None) -> int:
     """Withdraw every standing consent of this number for the purpose; from now on nothing
     relies on it (public pages stop showing the person). Returns how many were withdrawn."""
     ids = list(
-        Consent.objects.filter(subject_q(phone), purpose=purpose, withdrawn_at__isnull=True)
-        .values_list("pk", flat=True)
+        Consent.objects.filter(
+            subject_q(phone), purpose=purpose, withdrawn_at__isnull=True
+        ).values_list("pk", flat=True)
     )
     return Consent.objects.filter(pk__in=ids).update(withdrawn_at=at or timezone.now())
 

@@ -71,7 +71,9 @@ def password_reset(request):
         phone = form.cleaned_data["phone"]
         user = User.objects.filter(phone=phone).first()
         try:
-            code_request(phone=phone, purpose=PURPOSE, ip=client_ip(request), street_id=_street_of(user))
+            code_request(
+                phone=phone, purpose=PURPOSE, ip=client_ip(request), street_id=_street_of(user)
+            )
         except CodeError as error:
             form.add_error(None, str(error))
         else:

@@ -59,7 +59,10 @@ def code_request(
     recent = OneTimeCode.objects.filter(created_at__gte=since)
     if recent.filter(phone=phone).count() >= settings.ONE_TIME_CODES_PER_PHONE_PER_HOUR:
         raise CodeError(
-            _("Several codes were sent to this number in the last hour. Wait an hour, then ask again.")
+            _(
+                "Several codes were sent to this number in the last hour. "
+                "Wait an hour, then ask again."
+            )
         )
     if ip and recent.filter(ip=ip).count() >= settings.ONE_TIME_CODES_PER_IP_PER_HOUR:
         raise CodeError(
@@ -123,9 +126,7 @@ def code_check(*, phone: str, purpose: str, code: str, now: dt.datetime | None =
             refusal = _("This code has expired or was never sent. Ask for a new one.")
         elif row.tries >= settings.ONE_TIME_CODE_MAX_TRIES:
             refusal = _("Too many wrong codes. Ask for a new one.")
-        elif not row.sent or not constant_time_compare(
-            row.code_hash, _hash(phone, purpose, code)
-        ):
+        elif not row.sent or not constant_time_compare(row.code_hash, _hash(phone, purpose, code)):
             row.tries += 1
             row.save(update_fields=["tries"])
             refusal = _("The code is wrong. Check the text message and try again.")

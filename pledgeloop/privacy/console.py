@@ -67,8 +67,6 @@ def activations(request):
         for member in waiting:
             if activation_send(member=member, ip=client_ip(request)):
                 sent += 1
-        messages.success(
-            request, _("Activation texts sent to %(n)s members.") % {"n": sent}
-        )
+        messages.success(request, _("Activation texts sent to %(n)s members.") % {"n": sent})
         return redirect("console:activations")
     return render(request, "privacy/console_activations.html", {"waiting": waiting})

@@ -56,9 +56,7 @@ def person_correct(*, phone: str, name: str, address: str, user: User | None = N
 def _admins(community: Community) -> list[User]:
     return list(
         User.objects.filter(
-            role_grants__in=RoleGrant.objects.filter(
-                role=Role.COMMUNITY_ADMIN, community=community
-            )
+            role_grants__in=RoleGrant.objects.filter(role=Role.COMMUNITY_ADMIN, community=community)
         ).distinct()
     )
 
@@ -115,9 +113,12 @@ def deletion_complete(*, request: DeletionRequest, by: User) -> DeletionRequest:
     request.completed_at = timezone.now()
     request.completed_by = by
     request.phone = ""
-    request.summary = _(
-        "%(orders)s orders, %(residents)s resident records, %(members)s member profiles, "
-        "%(accounts)s accounts made anonymous"
-    ) % done
+    request.summary = (
+        _(
+            "%(orders)s orders, %(residents)s resident records, %(members)s member profiles, "
+            "%(accounts)s accounts made anonymous"
+        )
+        % done
+    )
     request.save(update_fields=["completed_at", "completed_by", "phone", "summary"])
     return request

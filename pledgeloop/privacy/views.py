@@ -101,7 +101,9 @@ def sign_in(request):
     if request.method == "POST" and "code" in request.POST and pending and code_form.is_valid():
         try:
             code_check(
-                phone=pending, purpose=OneTimeCode.Purpose.MY_DATA, code=code_form.cleaned_data["code"]
+                phone=pending,
+                purpose=OneTimeCode.Purpose.MY_DATA,
+                code=code_form.cleaned_data["code"],
             )
         except CodeError as error:
             code_form.add_error("code", str(error))

@@ -373,7 +373,9 @@ def privacy(request):
     someone agreed to (?version=1); ?street=<slug> states that street's retention period."""
     current = current_notice()
     notice = notice_for(query_text(request.GET, "version", max_length=20)) or current
-    others = [n for n in NOTICES if n.version != notice.version and n.effective <= current.effective]
+    others = [
+        n for n in NOTICES if n.version != notice.version and n.effective <= current.effective
+    ]
     street = Street.objects.filter(slug=query_text(request.GET, "street", max_length=50)).first()
     context = {"notice": notice, "others": others, "street": street, **notice_figures(street)}
     return _render(request, "privacy.html", context)

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='street',
-            name='order_retention_days',
-            field=models.PositiveIntegerField(blank=True, help_text="Leave empty for the site's default.", null=True, verbose_name='days a closed order is kept before it is made anonymous'),
+            model_name="street",
+            name="order_retention_days",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Leave empty for the site's default.",
+                null=True,
+                verbose_name="days a closed order is kept before it is made anonymous",
+            ),
         ),
     ]

@@ -7,55 +7,137 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0002_street_order_retention_days'),
+        ("orgs", "0002_street_order_retention_days"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OneTimeCode',
+            name="OneTimeCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(db_index=True, max_length=11, verbose_name='mobile number')),
-                ('purpose', models.CharField(choices=[('my_data', 'Sign in to see my data'), ('password', 'Set a new password')], max_length=12, verbose_name='purpose')),
-                ('code_hash', models.CharField(editable=False, max_length=64)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('tries', models.PositiveSmallIntegerField(default=0)),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('sent', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(db_index=True, max_length=11, verbose_name="mobile number"),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("my_data", "Sign in to see my data"),
+                            ("password", "Set a new password"),
+                        ],
+                        max_length=12,
+                        verbose_name="purpose",
+                    ),
+                ),
+                ("code_hash", models.CharField(editable=False, max_length=64)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("expires_at", models.DateTimeField()),
+                ("tries", models.PositiveSmallIntegerField(default=0)),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                ("sent", models.BooleanField(default=False)),
             ],
             options={
-                'verbose_name': 'one-time code',
-                'verbose_name_plural': 'one-time codes',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "one-time code",
+                "verbose_name_plural": "one-time codes",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DeletionRequest',
+            name="DeletionRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(blank=True, max_length=11, verbose_name='mobile number')),
-                ('phone_masked', models.CharField(max_length=11, verbose_name='mobile number')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='asked at')),
-                ('due_by', models.DateTimeField(verbose_name='to be completed by')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed at')),
-                ('summary', models.CharField(blank=True, max_length=300, verbose_name='what was made anonymous')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deletion_requests', to='orgs.community', verbose_name='community')),
-                ('completed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='completed by')),
-                ('street', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='orgs.street', verbose_name='street')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(blank=True, max_length=11, verbose_name="mobile number"),
+                ),
+                ("phone_masked", models.CharField(max_length=11, verbose_name="mobile number")),
+                (
+                    "requested_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="asked at"
+                    ),
+                ),
+                ("due_by", models.DateTimeField(verbose_name="to be completed by")),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
+                ),
+                (
+                    "summary",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="what was made anonymous"
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deletion_requests",
+                        to="orgs.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "completed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="completed by",
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="orgs.street",
+                        verbose_name="street",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deletion request',
-                'verbose_name_plural': 'deletion requests',
-                'ordering': ['due_by', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('completed_at__isnull', True)), fields=('community', 'phone'), name='deletion_request_open_once')],
+                "verbose_name": "deletion request",
+                "verbose_name_plural": "deletion requests",
+                "ordering": ["due_by", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("completed_at__isnull", True)),
+                        fields=("community", "phone"),
+                        name="deletion_request_open_once",
+                    )
+                ],
             },
         ),
     ]

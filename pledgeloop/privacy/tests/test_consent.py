@@ -63,7 +63,10 @@ def test_the_migration_turns_order_timestamps_into_version_1_consents(world):
 def test_withdrawing_public_consent_hides_the_photo_from_then_on(world):
     resident = world.resident_here
     consent_give(
-        street_id=world.street.pk, purpose=Consent.Purpose.PUBLIC, source="test", phone=resident.phone
+        street_id=world.street.pk,
+        purpose=Consent.Purpose.PUBLIC,
+        source="test",
+        phone=resident.phone,
     )
     assert appears_publicly(resident)  # given by number, read for the record of that number
     consents_withdraw(phone=resident.phone, purpose=Consent.Purpose.PUBLIC)

@@ -99,7 +99,9 @@ def test_the_person_sees_everything_held_about_them(world, client, texts):
     sign_in_by_code(client, texts, PHONE)
     response = client.get(reverse("privacy:my"))
     html = response.content.decode()
-    assert response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
+    assert (
+        response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
+    )
     for text in ("王秀兰", "阳光花园3幢201室", order.description, "王阿姨", PHONE):
         assert text in html
     assert 'id="order_history"' in html and 'id="consents"' in html
@@ -122,9 +124,7 @@ def test_the_downloads_parse_with_real_readers(world, client, texts):
     orders = book["求助记录"] if "求助记录" in book.sheetnames else book.worksheets[1]
     values = [[c.value for c in row] for row in orders.iter_rows()]
     assert order.pk in values[1] and order.description in values[1]
-    assert len(book.worksheets) == len(
-        [k for k in data if k not in ("phone", "generated_at")]
-    )
+    assert len(book.worksheets) == len([k for k in data if k not in ("phone", "generated_at")])
 
 
 def test_the_person_corrects_name_and_address(world, client, texts):
@@ -152,7 +152,9 @@ def _figures(world):
     period = Period(today - dt.timedelta(days=30), today + dt.timedelta(days=1))
     return [
         indicators.headline(Scope(street_id=world.street.pk), period),
-        indicators.headline(Scope(street_id=world.street.pk, community_id=world.community.pk), period),
+        indicators.headline(
+            Scope(street_id=world.street.pk, community_id=world.community.pk), period
+        ),
         indicators.participants(Scope(street_id=world.street.pk), period),
     ]
 
@@ -170,7 +172,9 @@ def test_a_resident_exports_then_deletes_and_the_indicators_stay_equal(
     client.post(reverse("privacy:delete"), {"confirm": "1"})
     request = DeletionRequest.objects.get()
     assert request.community == world.community
-    assert request.due_by - request.requested_at == dt.timedelta(days=settings.DELETION_REQUEST_DAYS)
+    assert request.due_by - request.requested_at == dt.timedelta(
+        days=settings.DELETION_REQUEST_DAYS
+    )
     client.post(reverse("privacy:delete"), {"confirm": "1"})  # again: still one
     assert DeletionRequest.objects.count() == 1
 
@@ -186,7 +190,12 @@ def test_a_resident_exports_then_deletes_and_the_indicators_stay_equal(
 
     for order in (done, cancelled):
         order = Order.objects.get(pk=order.pk)
-        assert (order.phone, order.contact_name, order.address, order.description) == ("", "", "", "")
+        assert (order.phone, order.contact_name, order.address, order.description) == (
+            "",
+            "",
+            "",
+            "",
+        )
         assert order.anonymised_at is not None and not order.photo
     resident = Resident.objects.get(pk=world.resident_here.pk)
     assert resident.phone == "" and "王" not in resident.name and resident.address == ""
