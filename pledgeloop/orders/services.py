@@ -196,6 +196,7 @@ def order_submit(
     description: str,
     phone: str,
     consent: bool,
+    public_consent: bool = False,
     channel: str = Order.Channel.WEB,
     address: str = "",
     site: Site | None = None,
@@ -214,6 +215,9 @@ def order_submit(
     submission_key: str = "",
 ) -> Order:
     """File an order. Nothing is stored unless every check passes.
+
+    `public_consent`: the person also agreed, separately, to appear (name or photos of the
+    service) on public pages; a Consent row of its own, withdrawable at /my/.
 
     `submission_key` is the intake form's own random key: the same form sent again (its
     first answer was lost, the resident pressed "send" again) returns the order it filed
@@ -301,6 +305,15 @@ def order_submit(
                 resident_id=resident_id,
                 at=now,
             )
+            if public_consent:
+                consent_give(
+                    street_id=order.street_id,
+                    purpose=Consent.Purpose.PUBLIC,
+                    source=f"order:{channel}",
+                    phone=phone,
+                    resident_id=resident_id,
+                    at=now,
+                )
             order.save()
             OrderEvent.objects.create(
                 street_id=order.street_id,

@@ -86,3 +86,16 @@ def test_a_resident_gives_and_withdraws_public_consent_at_my(world, client, text
     assert not appears_publicly(world.resident_here)
     html = client.get(reverse("privacy:my")).content.decode()
     assert "撤回" in html or "Withdrawn" in html or "withdraw" in html
+
+
+def test_intake_asks_separately_for_public_appearance_unticked(world, client):
+    from pledgeloop.orders.tests.test_intake import intake_url, order_data
+
+    html = client.get(intake_url(world)).content.decode()
+    assert 'name="public"' in html and " checked" not in html.split('name="public"')[1][:40]
+    client.post(intake_url(world), order_data(world))
+    assert not Consent.objects.filter(purpose=Consent.Purpose.PUBLIC).exists()
+    client.post(intake_url(world), {**order_data(world), "public": "1", "description": "换灯泡"})
+    public = Consent.objects.get(purpose=Consent.Purpose.PUBLIC)
+    assert public.phone == world.resident_here.phone and public.notice_version
+    assert appears_publicly(world.resident_here)
