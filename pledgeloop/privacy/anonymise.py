@@ -13,9 +13,11 @@ completed deletion request (everything of one number in one community).
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders.models import IntakeAttempt, Order, OrderEvent, new_tracking_token
@@ -49,6 +51,8 @@ def _records_anonymise(records) -> None:
 def orders_anonymise(*, orders, now: dt.datetime | None = None) -> int:
     """Make these orders anonymous (those not yet so); returns how many. Idempotent."""
     now = now or timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        resident_label = str(_("Resident"))
     count = 0
     with transaction.atomic():
         for order in orders.filter(anonymised_at__isnull=True).select_for_update():
@@ -85,7 +89,12 @@ def orders_anonymise(*, orders, now: dt.datetime | None = None) -> int:
                     "updated_at",
                 ]
             )
-            OrderEvent.objects.filter(order=order).update(reason="")
+            events = OrderEvent.objects.filter(order=order)
+            events.update(reason="")
+            # Steps the person took are labelled with how they were addressed ("王阿姨").
+            events.filter(by__isnull=True).exclude(source=OrderEvent.Source.SYSTEM).update(
+                by_label=resident_label
+            )
             Review.objects.filter(order=order).update(comment="")
             _records_anonymise(ServiceRecord.objects.filter(order=order))
             count += 1

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from pledgeloop.orders.models import Order
 from pledgeloop.orders.tests.loop import new_order
+from pledgeloop.orders.tests.test_photo_access import media  # noqa: F401  (fixture)
 from pledgeloop.people.consents import appears_publicly, consent_give, consents_withdraw
 from pledgeloop.people.models import Consent
 from pledgeloop.people.notices import NOTICES, current_notice
@@ -99,3 +100,17 @@ def test_intake_asks_separately_for_public_appearance_unticked(world, client):
     public = Consent.objects.get(purpose=Consent.Purpose.PUBLIC)
     assert public.phone == world.resident_here.phone and public.notice_version
     assert appears_publicly(world.resident_here)
+
+
+def test_withdrawal_at_my_takes_a_service_photo_off_public_view(world, client, texts):
+    from pledgeloop.orders.tests.test_photo_access import service_photo, service_photo_url
+
+    photo = service_photo(world, beneficiary=world.resident_here)
+    url = service_photo_url(photo)
+    visitor = client.__class__()
+    assert visitor.get(url).status_code == 404
+    sign_in_by_code(client, texts, world.resident_here.phone)
+    client.post(reverse("privacy:consent"), {"purpose": "public", "action": "give"})
+    assert visitor.get(url).status_code == 200
+    client.post(reverse("privacy:consent"), {"purpose": "public", "action": "withdraw"})
+    assert visitor.get(url).status_code == 404

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from pledgeloop.orders.models import Order
+from pledgeloop.orders.models import Order, OrderEvent
 from pledgeloop.orders.tests.loop import bring_to, new_order
 from pledgeloop.people.models import Consent, Resident
 from pledgeloop.privacy.models import DeletionRequest, OneTimeCode
@@ -201,6 +201,7 @@ def test_a_resident_exports_then_deletes_and_the_indicators_stay_equal(
     assert resident.phone == "" and "王" not in resident.name and resident.address == ""
     assert not Consent.objects.filter(phone=PHONE).exists()
     assert Review.objects.filter(order=done).exclude(comment="").count() == 0
+    assert not OrderEvent.objects.filter(order=done, by_label="王阿姨").exists()
     assert DeletionRequest.objects.get().completed_at is not None
     assert _figures(world) == before
 
