@@ -9,6 +9,7 @@ pledges and services. One structure feeds the page, the JSON and the Excel file.
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.orders.models import Order, OrderEvent
@@ -41,7 +42,8 @@ class Section:
 
 
 def _when(value) -> str:
-    return value.isoformat(timespec="minutes") if value else ""
+    """Local time with its offset (Beijing: +08:00), to the minute."""
+    return timezone.localtime(value).isoformat(timespec="minutes") if value else ""
 
 
 def person_residents(phone: str):
