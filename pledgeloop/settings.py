@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "pledgeloop.reviews",
     "pledgeloop.stats",
     "pledgeloop.diary",
+    "pledgeloop.privacy",
     "pledgeloop.demo",
     "pledgeloop.tasks",
     "django_tasks_db",
@@ -366,6 +367,26 @@ INTAKE_LIMIT_PER_PHONE_PER_DAY = env_int("INTAKE_LIMIT_PER_PHONE_PER_DAY", 5)
 # connecting address). lib/client.py reads it for every use of the client's address: intake
 # limits, login lockout, check-ins. INTAKE_PROXY_HOPS is its former name, still read.
 PROXY_HOPS = env_int("PROXY_HOPS", env_int("INTAKE_PROXY_HOPS", 0))
+
+# --- personal data (PIPL): retention, the person's rights, one-time codes --------------------
+# The privacy notice (people/notices.py, templates/people/privacy/) states these figures.
+# Days after an order is closed (done, reviewed, cancelled, returned, timed out) that it is
+# made anonymous and its photos removed; a street may set its own (Street.order_retention_days).
+ORDER_RETENTION_DAYS = env_int("ORDER_RETENTION_DAYS", 365, minimum=1)
+# members see a resident's contact for orders they held, this many days after done
+MEMBER_CONTACT_DAYS_AFTER_DONE = env_int("MEMBER_CONTACT_DAYS_AFTER_DONE", 30, minimum=0)
+# Days the community has to complete a person's request to delete their data.
+DELETION_REQUEST_DAYS = env_int("DELETION_REQUEST_DAYS", 15, minimum=1)
+# One-time SMS codes (sign-in at /my/, password reset, activation): minutes a code is valid,
+# wrong tries before it is void, codes per number and per address in an hour.
+ONE_TIME_CODE_MINUTES = env_int("ONE_TIME_CODE_MINUTES", 10, minimum=1)
+ONE_TIME_CODE_MAX_TRIES = env_int("ONE_TIME_CODE_MAX_TRIES", 5, minimum=1)
+ONE_TIME_CODES_PER_PHONE_PER_HOUR = env_int("ONE_TIME_CODES_PER_PHONE_PER_HOUR", 3, minimum=1)
+ONE_TIME_CODES_PER_IP_PER_HOUR = env_int("ONE_TIME_CODES_PER_IP_PER_HOUR", 10, minimum=1)
+# Days an activation text's link stays good for an imported member to set their password.
+ACTIVATION_DAYS = env_int("ACTIVATION_DAYS", 7, minimum=1)
+# Minutes a phone signed in with a code may use /my/ before signing in again.
+MY_SESSION_MINUTES = env_int("MY_SESSION_MINUTES", 30, minimum=1)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "WARNING")
 LOGGING = {

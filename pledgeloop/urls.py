@@ -16,6 +16,8 @@ urlpatterns = [
     # Short links in texts to residents (tracking and review pages)
     path("t/<str:code>/", short_link, name="short_link"),
     path("", include("pledgeloop.people.urls")),
+    # /my/ (the person's own data) and the password reset by SMS code
+    path("", include("pledgeloop.privacy.urls")),
     path("", include("pledgeloop.orders.urls")),
     # Before service's: pledges serves /me/service/new/ and /checkin/<token>/ with its visit step.
     path("", include("pledgeloop.pledges.urls")),

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from pledgeloop.dispatch import console as orders
 from pledgeloop.notify import console as notifications
+from pledgeloop.privacy import console as privacy
 
 from . import views
 
@@ -20,4 +21,12 @@ urlpatterns = [
     # Messages the outbox could not deliver (the notify app's console.py)
     path("notifications/", notifications.failed_notifications, name="notifications"),
     path("notifications/<int:pk>/retry/", notifications.retry, name="notification_retry"),
+    # Personal data: deletion requests, activation texts (the privacy app's console.py)
+    path("privacy/deletions/", privacy.deletion_requests, name="deletion_requests"),
+    path(
+        "privacy/deletions/<int:pk>/complete/",
+        privacy.deletion_request_complete,
+        name="deletion_request_complete",
+    ),
+    path("privacy/activations/", privacy.activations, name="activations"),
 ]

@@ -21,8 +21,10 @@ from django.utils.translation import gettext as _
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
 from pledgeloop.orgs.models import Site
-from pledgeloop.people.models import Member, Role, RoleGrant
+from pledgeloop.people.models import Consent, Member, Role, RoleGrant
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
+
+from .people import CONSENT_VERSION
 
 S = Order.State
 SRC = OrderEvent.Source
@@ -689,6 +691,24 @@ class DemoOrders:
             if order.state not in (S.ACCEPTED, S.IN_SERVICE, S.DONE, S.REVIEWED):
                 order.assigned_member = None
             orders.append(order)
+        # Each order's consent, under the notice in force when the demo history began.
+        consents = Consent.objects.bulk_create(
+            [
+                Consent(
+                    street=ctx.street,
+                    resident_id=o.resident_id,
+                    phone=o.phone,
+                    purpose=Consent.Purpose.DATA_USE,
+                    notice_version=CONSENT_VERSION,
+                    source=f"order:{o.channel}",
+                    given_at=o.consent_at,
+                )
+                for o in orders
+            ],
+            batch_size=500,
+        )
+        for order, consent in zip(orders, consents, strict=True):
+            order.consent = consent
         Order.objects.bulk_create(orders, batch_size=500)
         for story in self.stories:
             order, filed = story.order, story.order.created_at

@@ -32,7 +32,8 @@ GIVEN = (
     "永强玉梅丽华丽娟婷雪琳欣怡子涵浩然宇轩梓涵一诺思远家豪佳怡雨桐俊杰"
 )
 GIVEN_CHARS = list(dict.fromkeys(GIVEN))
-CONSENT_VERSION = "2026-01"
+# people/notices.py: the notice in force when the demo history began
+CONSENT_VERSION = "1"
 
 
 def _name(rng) -> str:
@@ -185,6 +186,7 @@ def build(ctx) -> None:
         Consent(
             street=street,
             resident=r,
+            phone=r.phone,
             purpose=Consent.Purpose.DATA_USE,
             notice_version=CONSENT_VERSION,
             source="demo",

@@ -1,9 +1,8 @@
 """Reads for the diary: what a week's or a month's records say, and the articles to show."""
 
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from pledgeloop.people.models import Consent
+from pledgeloop.people.consents import public_consent_q
 from pledgeloop.service.models import ServicePhoto, ServiceRecord
 from pledgeloop.stats import indicators, rollups, selectors
 from pledgeloop.stats.periods import Period
@@ -16,19 +15,6 @@ def published_articles():
     return Article.objects.filter(state=Article.State.PUBLISHED).select_related(
         "street", "community"
     )
-
-
-def public_consent_q(prefix: str = "beneficiary", *, allow_none: bool = True) -> Q:
-    """The resident has a PUBLIC consent that is not withdrawn (or, with allow_none, there
-    is no resident at all)."""
-    consented = Consent.objects.filter(
-        resident_id=OuterRef(f"{prefix}_id"),
-        purpose=Consent.Purpose.PUBLIC,
-        withdrawn_at__isnull=True,
-    )
-    if not allow_none:
-        return Q(Exists(consented))
-    return Q(**{f"{prefix}__isnull": True}) | Q(Exists(consented))
 
 
 def period_summary(*, street_id: int, community_id: int | None, period: Period) -> dict:

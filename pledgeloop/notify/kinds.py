@@ -46,4 +46,16 @@ TEXTS: dict[str, TextKind] = {
         ("date", "hours", "link"),
         "党员志愿者于${date}为您服务${hours}小时，请确认并评价：https://域名/t/${link}/",
     ),
+    # A one-time code (sign-in at /my/, a new password, an imported member's activation):
+    # sent at once, never stored in the outbox (notify.services.text_send_now).
+    "one_time_code": TextKind(
+        ("code", "minutes"),
+        "您的验证码为${code}，${minutes}分钟内有效。请勿告诉他人。",
+    ),
+    # To an imported member: set a password with the code at the link (the login page's
+    # "set a new password").
+    "account_activation": TextKind(
+        ("code", "days", "link"),
+        "您已加入社区党员服务平台，请在${days}天内用验证码${code}设置密码：https://域名/t/${link}/",
+    ),
 }

@@ -338,3 +338,30 @@ def notifications_mark_all_read(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+# --- texts that must not wait or be kept ---------------------------------------------------
+
+
+def text_send_now(
+    *, phone: str, kind: str, title: str, params: dict, street_id: int, key: str, url: str = ""
+) -> list[Outcome]:
+    """Hand a text straight to the configured SMS senders and return their outcomes.
+
+    For one-time codes: the person is waiting for it, and its text must not be kept, so it
+    does not go through the outbox (whose rows keep their title and parameters). Nothing is
+    stored but the short link of `url`, if given. `key` is the message's idempotency key.
+    """
+    notification = Notification(
+        street_id=street_id, phone=phone, kind=kind, title=title[:120], params=params, url=url
+    )
+    outcomes = []
+    for sender in configured_senders():
+        if sender.channel != "sms":
+            continue
+        try:
+            outcomes.append(sender.send(notification, key=key))
+        except Exception:
+            log.exception("one-time text to a number failed (%s)", kind)
+            outcomes.append(Outcome(Status.RETRY, "", "the gateway could not be reached"))
+    return outcomes

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from pledgeloop.orgs.models import Community
-from pledgeloop.people.access import public_consents
+from pledgeloop.people.consents import appears_publicly
 from pledgeloop.people.models import Member, User
 from pledgeloop.service.models import ServicePhoto, ServiceRecord
 
@@ -134,7 +134,7 @@ def service_photo_visible(user: User, photo: ServicePhoto, *, token: str = "") -
     order = record.order
     if _token_matches(token, order):
         return True
-    if record.beneficiary_id and public_consents().filter(resident=record.beneficiary_id).exists():
+    if record.beneficiary_id and appears_publicly(record.beneficiary):
         return True
     if not user.is_authenticated:
         return False

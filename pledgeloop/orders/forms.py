@@ -202,6 +202,8 @@ class IntakeForm(forms.Form):
             )
         },
     )
+    # The separate consent to appear on public pages (PIPL art. 29): never ticked for them.
+    public = forms.BooleanField(required=False)
     photo = forms.FileField(label=_("Photo (optional)"), required=False)
     member = forms.CharField(required=False, max_length=16)
     via = forms.CharField(required=False, max_length=10)
@@ -368,6 +370,7 @@ class IntakeForm(forms.Form):
             "description": data["description"],
             "phone": data["phone"],
             "consent": data["consent"],
+            "public_consent": bool(data.get("public")),
             "address": data.get("address", ""),
             "site": data.get("site"),
             "latitude": data.get("latitude"),

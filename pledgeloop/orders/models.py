@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.orgs.models import LATITUDE, LONGITUDE, Category, Community, Site, Street
-from pledgeloop.people.models import Member, Resident
+from pledgeloop.people.models import Consent, Member, Resident
 
 
 class OrderError(Exception):
@@ -90,6 +90,18 @@ class Order(models.Model):
         verbose_name=_("resident"),
     )
     consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    # The agreement itself: which privacy notice version, when, withdrawn or not.
+    consent = models.ForeignKey(
+        Consent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consent"),
+    )
+    # When the order was made anonymous (retention or the person's deletion): identity gone,
+    # state, times and counts kept.
+    anonymised_at = models.DateTimeField(_("made anonymous at"), null=True, blank=True)
     photo = models.ImageField(_("photo"), upload_to="orders/%Y/%m/", blank=True)
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB

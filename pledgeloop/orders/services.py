@@ -24,7 +24,8 @@ from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.transitions import Transitions
 from pledgeloop.notify.services import notify, notify_all
 from pledgeloop.orgs.models import Category, Community, Site
-from pledgeloop.people.models import Member, Resident, Role, RoleGrant, User
+from pledgeloop.people.consents import consent_give
+from pledgeloop.people.models import Consent, Member, Resident, Role, RoleGrant, User
 from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.review_links import review_link_for
 from pledgeloop.service.services import ServiceError, service_record_create
@@ -195,6 +196,7 @@ def order_submit(
     description: str,
     phone: str,
     consent: bool,
+    public_consent: bool = False,
     channel: str = Order.Channel.WEB,
     address: str = "",
     site: Site | None = None,
@@ -213,6 +215,9 @@ def order_submit(
     submission_key: str = "",
 ) -> Order:
     """File an order. Nothing is stored unless every check passes.
+
+    `public_consent`: the person also agreed, separately, to appear (name or photos of the
+    service) on public pages; a Consent row of its own, withdrawable at /my/.
 
     `submission_key` is the intake form's own random key: the same form sent again (its
     first answer was lost, the resident pressed "send" again) returns the order it filed
@@ -292,6 +297,23 @@ def order_submit(
         with transaction.atomic():
             if admit is not None:
                 admit()
+            order.consent = consent_give(
+                street_id=order.street_id,
+                purpose=Consent.Purpose.DATA_USE,
+                source=f"order:{channel}",
+                phone=phone,
+                resident_id=resident_id,
+                at=now,
+            )
+            if public_consent:
+                consent_give(
+                    street_id=order.street_id,
+                    purpose=Consent.Purpose.PUBLIC,
+                    source=f"order:{channel}",
+                    phone=phone,
+                    resident_id=resident_id,
+                    at=now,
+                )
             order.save()
             OrderEvent.objects.create(
                 street_id=order.street_id,

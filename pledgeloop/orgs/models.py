@@ -6,6 +6,7 @@ sharded by street (DESIGN.md §9) and every query can be scoped by it.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,13 @@ class Street(models.Model):
     name = models.CharField(_("name"), max_length=60)
     slug = models.SlugField(_("slug"), unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Empty: settings.ORDER_RETENTION_DAYS. The privacy notice states the figure in force.
+    order_retention_days = models.PositiveIntegerField(
+        _("days a closed order is kept before it is made anonymous"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for the site's default."),
+    )
 
     class Meta:
         verbose_name = _("street")
@@ -28,6 +36,10 @@ class Street(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def retention_days(self) -> int:
+        return self.order_retention_days or settings.ORDER_RETENTION_DAYS
 
 
 class Community(models.Model):

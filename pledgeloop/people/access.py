@@ -6,12 +6,7 @@ from django.http import Http404
 from pledgeloop.lib.params import parse_id
 from pledgeloop.orgs.models import Community
 
-from .models import Consent, Member, Resident, Role, User
-
-
-def public_consents() -> QuerySet[Consent]:
-    """Consents to appear, with one's photos, on public pages (C12), not withdrawn."""
-    return Consent.objects.filter(purpose=Consent.Purpose.PUBLIC, withdrawn_at__isnull=True)
+from .models import Member, Resident, Role, User
 
 
 def communities_administered(user: User) -> QuerySet[Community]:

@@ -77,9 +77,9 @@ class ResidentAdmin(StreetScopedAdmin):
 
 @admin.register(Consent)
 class ConsentAdmin(StreetScopedAdmin):
-    list_display = ["resident", "purpose", "notice_version", "given_at", "withdrawn_at"]
+    list_display = ["resident", "phone", "purpose", "notice_version", "given_at", "withdrawn_at"]
     list_filter = ["purpose", "street"]
-    search_fields = ["resident__name", "notice_version", "source"]
+    search_fields = ["resident__name", "phone", "notice_version", "source"]
     raw_id_fields = ["resident"]
 
 

@@ -379,7 +379,13 @@ class Resident(models.Model):
 
 
 class Consent(models.Model):
-    """A resident's consent, as China's PIPL asks: given for a purpose, under a notice version."""
+    """One agreement, as China's PIPL asks: given for a purpose, under a notice version, at a
+    time, and withdrawable. Its subject is a phone number (an order's) and, when the number is
+    on the resident list, the resident record. Written only through people/consents.py.
+
+    DATA_USE: to serve the person (an order, a resident record); PUBLIC: the separate consent
+    to appear, by name or photo, on public pages (the diary, a service photo's public link).
+    """
 
     class Purpose(models.TextChoices):
         DATA_USE = "data_use", _("Use of my data to serve my requests")
@@ -387,8 +393,14 @@ class Consent(models.Model):
 
     street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
     resident = models.ForeignKey(
-        Resident, on_delete=models.CASCADE, related_name="consents", verbose_name=_("resident")
+        Resident,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="consents",
+        verbose_name=_("resident"),
     )
+    phone = models.CharField(_("mobile number"), max_length=11, blank=True, db_index=True)
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
     notice_version = models.CharField(_("privacy notice version"), max_length=20)
     source = models.CharField(_("given through"), max_length=40)
@@ -398,10 +410,21 @@ class Consent(models.Model):
     class Meta:
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
-        ordering = ["-given_at"]
+        ordering = ["-given_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(resident__isnull=False) | ~models.Q(phone=""),
+                name="consent_has_a_subject",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.resident} · {self.get_purpose_display()}"
+        subject = self.resident or mask_phone(self.phone)
+        return f"{subject} · {self.get_purpose_display()}"
+
+    @property
+    def standing(self) -> bool:
+        return self.withdrawn_at is None
 
 
 class PhoneView(models.Model):

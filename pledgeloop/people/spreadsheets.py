@@ -27,6 +27,7 @@ from pledgeloop.lib.spreadsheets import build_xlsx, unescape_cell
 from pledgeloop.orgs.addresses import CommunityPlaces
 from pledgeloop.orgs.models import Category, Community
 
+from .consents import consent_give
 from .models import Consent, Member, PhoneView, Resident, Role, RoleGrant, User
 
 MAX_ROWS = 20000
@@ -59,7 +60,6 @@ MEMBER_COLUMNS = [
     "经度",
     "公开联系方式",
 ]
-CONSENT_NOTICE_VERSION = "2026-01"
 
 
 class ImportRejected(Exception):
@@ -264,7 +264,7 @@ def residents_import(*, community: Community, file, by: User) -> ImportResult:
             elif not consent and resident.pk in consented:
                 Consent.objects.filter(
                     resident=resident, purpose=Consent.Purpose.DATA_USE, withdrawn_at__isnull=True
-                ).update(withdrawn_at=timezone.now())
+                ).update(withdrawn_at=timezone.now())  # the record's own, not its number's
     return ImportResult(created=len(new), updated=len(changed), unchanged=unchanged)
 
 
@@ -279,11 +279,10 @@ def _consented_ids(community: Community) -> set[int]:
 
 
 def _consent_give(resident: Resident, by: User) -> None:
-    Consent.objects.create(
+    consent_give(
         street_id=resident.street_id,
         resident=resident,
         purpose=Consent.Purpose.DATA_USE,
-        notice_version=CONSENT_NOTICE_VERSION,
         source=f"excel:{by.pk}",
     )
 

@@ -9,7 +9,6 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("home/", views.home, name="home"),
     path("me/", views.member_home, name="member_home"),
-    path("my/", views.resident_home, name="resident_home"),
     path("people/residents/", views.resident_list, name="residents"),
     path("people/residents/<int:pk>/", views.resident_detail, name="resident_detail"),
     path(

@@ -31,7 +31,7 @@ HOME_BY_ROLE = {
     Role.STREET_ADMIN: "console:street_home",
     Role.COMMUNITY_ADMIN: "console:home",
     Role.MEMBER: "people:member_home",
-    Role.RESIDENT: "people:resident_home",
+    Role.RESIDENT: "privacy:my",
 }
 
 
@@ -90,14 +90,6 @@ def member_home(request):
     today = timezone.localdate()
     quarter = f"{today.year}q{(today.month - 1) // 3 + 1}"
     return render(request, "people/member_home.html", {"member": member, "quarter": quarter})
-
-
-@login_required
-def resident_home(request):
-    resident = getattr(request.user, "resident", None)
-    if resident is None:
-        raise PermissionDenied
-    return render(request, "people/resident_home.html", {"resident": resident})
 
 
 def _people_filters(request, qs, *, prefix=""):

@@ -21,6 +21,8 @@ from django.utils import timezone
 from pledgeloop.orders import jobs as order_jobs
 from pledgeloop.orders.throttle import intake_attempts_prune
 from pledgeloop.pledges import jobs as pledge_jobs
+from pledgeloop.privacy.anonymise import closed_orders_anonymise
+from pledgeloop.privacy.codes import codes_prune
 from pledgeloop.stats.rollups import rollups_refresh
 
 from . import reminders
@@ -68,6 +70,10 @@ JOBS = [
     Job("intake_attempts_prune", intake_attempts_prune, DAY),
     # photo files a server killed mid-intake left without a row (after a grace period)
     Job("remove_orphan_photos", order_jobs.remove_orphan_photos, DAY),
+    # personal data: closed orders made anonymous after the street's retention period, and
+    # one-time SMS codes past use (privacy/)
+    Job("anonymise_closed_orders", closed_orders_anonymise, DAY),
+    Job("one_time_codes_prune", codes_prune, DAY),
     # pledges: visits ahead, missed visits, party anniversaries
     Job("generate_visits", pledge_jobs.generate_visits, DAY, arg="today"),
     Job("mark_missed_visits", pledge_jobs.mark_missed_visits, DAY, arg="today"),

@@ -77,6 +77,7 @@ QUERY_PARAMETERS = [
     "street",
     "table",
     "track",
+    "version",
     "via",
     "visit",
 ]

@@ -51,7 +51,7 @@ def done_order(world):
         ("street_admin", lambda w: reverse("console:needs")),
         ("member", lambda w: reverse("people:member_home")),
         ("member", lambda w: reverse("service:mine")),
-        ("resident", lambda w: reverse("people:resident_home")),
+        ("resident", lambda w: reverse("privacy:my")),
         # A public page seen by someone signed in shows their name in the page frame.
         ("member", lambda w: reverse("pledges:wall", args=[w.community.slug])),
     ],

@@ -5,6 +5,7 @@ tracking page behind an unguessable token. Views are thin: forms check, services
 import math
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -19,7 +20,8 @@ from pledgeloop.lib.params import query_text
 from pledgeloop.lib.pinyin import pinyin_keys
 from pledgeloop.lib.private import private_page
 from pledgeloop.lib.qr import qr_svg
-from pledgeloop.orgs.models import Community, Site
+from pledgeloop.orgs.models import Community, Site, Street
+from pledgeloop.people.notices import NOTICES, current_notice, notice_for
 from pledgeloop.service.review_links import review_link_for
 
 from .. import throttle
@@ -164,6 +166,8 @@ def _intake_page(request, form: IntakeForm, community: Community, site, status: 
             "map": community_map(form.site_groups),
             # A file input cannot be filled in again: say so when a photo was sent.
             "photo_again": bool(request.FILES.get("photo")),
+            "notice": current_notice(),
+            "retention_days": community.street.retention_days,
         },
         status=status,
     )
@@ -351,8 +355,30 @@ def track_reopen(request, token: str):
 # --- small pages --------------------------------------------------------------------------
 
 
+def notice_figures(street: Street | None = None) -> dict:
+    """The figures the privacy notice states, read from the settings the code runs on (and
+    the street's own retention period, when the notice is read from its intake page)."""
+    return {
+        "retention_days": street.retention_days if street else settings.ORDER_RETENTION_DAYS,
+        "contact_days": settings.MEMBER_CONTACT_DAYS_AFTER_DONE,
+        "attempt_days": throttle.KEEP.days,
+        "deletion_days": settings.DELETION_REQUEST_DAYS,
+        "code_minutes": settings.ONE_TIME_CODE_MINUTES,
+        "my_url": reverse("privacy:my"),
+    }
+
+
 def privacy(request):
-    return _render(request, "privacy.html", {})
+    """The privacy notice in force (what intake asks to agree to), or an older version that
+    someone agreed to (?version=1); ?street=<slug> states that street's retention period."""
+    current = current_notice()
+    notice = notice_for(query_text(request.GET, "version", max_length=20)) or current
+    others = [
+        n for n in NOTICES if n.version != notice.version and n.effective <= current.effective
+    ]
+    street = Street.objects.filter(slug=query_text(request.GET, "street", max_length=50)).first()
+    context = {"notice": notice, "others": others, "street": street, **notice_figures(street)}
+    return _render(request, "privacy.html", context)
 
 
 @require_POST

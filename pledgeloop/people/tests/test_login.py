@@ -23,7 +23,7 @@ def sign_in(client, phone, password):
         ("street_admin", "console:street_home"),
         ("community_admin", "console:home"),
         ("member", "people:member_home"),
-        ("resident", "people:resident_home"),
+        ("resident", "privacy:my"),
     ],
 )
 def test_each_role_lands_on_its_own_home_page(world, client, who, landing):

@@ -57,7 +57,7 @@ def test_members_and_residents_keep_their_longer_limit(world, client_for, client
     with time_machine.travel(timezone.now(), tick=False) as clock:
         for user, page in [
             (world.member, "people:member_home"),
-            (world.resident, "people:resident_home"),
+            (world.resident, "privacy:my"),
         ]:
             client.force_login(user)
             client.get(reverse(page))

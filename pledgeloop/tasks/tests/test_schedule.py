@@ -22,10 +22,11 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from pledgeloop.notify.models import Notification
-from pledgeloop.orders.models import Dispatch, IntakeAttempt, Order
-from pledgeloop.orders.tests.loop import dispatched_order, new_order, triaged_order
+from pledgeloop.orders.models import Dispatch, IntakeAttempt, Order, OrderEvent
+from pledgeloop.orders.tests.loop import bring_to, dispatched_order, new_order, triaged_order
 from pledgeloop.orgs.models import Category
 from pledgeloop.pledges.models import Pledge, Visit
+from pledgeloop.privacy.models import OneTimeCode
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 from pledgeloop.stats import rollups
 from pledgeloop.stats.models import DayFigures
@@ -142,6 +143,46 @@ def _(world):
         assert not old.exists()
         assert young.exists()
         young.unlink()
+
+    return check
+
+
+@scenario("anonymise_closed_orders")
+def _(world):
+    def closed(days_ago: int) -> Order:
+        order = bring_to(world, Order.State.CANCELLED)
+        OrderEvent.objects.filter(order=order).update(at=_now() - days_ago * DAY)
+        return order
+
+    old = closed(settings.ORDER_RETENTION_DAYS + 1)
+    young = closed(settings.ORDER_RETENTION_DAYS - 1)
+
+    def check():
+        assert Order.objects.get(pk=old.pk).phone == ""
+        assert Order.objects.get(pk=old.pk).anonymised_at is not None
+        assert Order.objects.get(pk=young.pk).phone == "13812345678"
+
+    return check
+
+
+@scenario("one_time_codes_prune")
+def _(world):
+    stale = OneTimeCode.objects.create(
+        phone="13800000001",
+        purpose=OneTimeCode.Purpose.MY_DATA,
+        created_at=_now() - 2 * DAY,
+        expires_at=_now() - 2 * DAY,
+    )
+    fresh = OneTimeCode.objects.create(
+        phone="13800000002",
+        purpose=OneTimeCode.Purpose.MY_DATA,
+        created_at=_now(),
+        expires_at=_now() + DAY,
+    )
+
+    def check():
+        assert not OneTimeCode.objects.filter(pk=stale.pk).exists()
+        assert OneTimeCode.objects.filter(pk=fresh.pk).exists()
 
     return check
 

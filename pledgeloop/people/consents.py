@@ -1,0 +1,90 @@
+"""Consents (PIPL art. 14, 29): given under a privacy notice version, withdrawn, and read.
+
+Every Consent row is written here. Whoever shows a person or their photo on a public page
+asks `public_consent_q` / `appears_publicly`, the one reading of the separate consent to
+appear: a consent of the resident record, or of the record's phone number, not withdrawn.
+"""
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from .models import Consent, Resident
+from .notices import current_notice
+
+Purpose = Consent.Purpose
+
+
+def consent_give(
+    *,
+    street_id: int,
+    purpose: str,
+    source: str,
+    phone: str = "",
+    resident: Resident | None = None,
+    resident_id: int | None = None,
+    notice_version: str | None = None,
+    at=None,
+) -> Consent:
+    """Record one agreement, under the current notice unless the caller knows which one was
+    read (a migrated order). The subject is the phone number, the resident record, or both."""
+    if resident is not None and not phone:
+        phone = resident.phone
+    if resident is not None:
+        resident_id = resident.pk
+    if not phone and resident_id is None:
+        raise ValueError("a consent needs a subject: a phone number or a resident")
+    return Consent.objects.create(
+        street_id=street_id,
+        resident_id=resident_id,
+        phone=phone,
+        purpose=purpose,
+        notice_version=notice_version or current_notice().version,
+        source=source[:40],
+        given_at=at or timezone.now(),
+    )
+
+
+def subject_q(phone: str) -> Q:
+    """Consents whose subject is this number: given with it, or by a resident record of it."""
+    if not phone:
+        return Q(pk__in=[])
+    return Q(phone=phone) | Q(resident__phone=phone)
+
+
+@transaction.atomic
+def consents_withdraw(*, phone: str, purpose: str, at=None) -> int:
+    """Withdraw every standing consent of this number for the purpose; from now on nothing
+    relies on it (public pages stop showing the person). Returns how many were withdrawn."""
+    ids = list(
+        Consent.objects.filter(
+            subject_q(phone), purpose=purpose, withdrawn_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    return Consent.objects.filter(pk__in=ids).update(withdrawn_at=at or timezone.now())
+
+
+def public_consent_q(prefix: str = "beneficiary", *, allow_none: bool = True) -> Q:
+    """The resident at ``prefix`` (a foreign key to Resident) has a standing consent to appear
+    on public pages, by their record or by its number (or, with allow_none, there is no
+    resident at all)."""
+    by_record = Q(resident_id=OuterRef(f"{prefix}_id"))
+    by_number = Q(phone=OuterRef(f"{prefix}__phone")) & ~Q(phone="")
+    consented = Consent.objects.filter(
+        by_record | by_number, purpose=Purpose.PUBLIC, withdrawn_at__isnull=True
+    )
+    if not allow_none:
+        return Q(Exists(consented))
+    return Q(**{f"{prefix}__isnull": True}) | Q(Exists(consented))
+
+
+def appears_publicly(resident: Resident | None) -> bool:
+    """May this resident (or their photo) appear on a public page now?"""
+    if resident is None:
+        return False
+    subject = Q(resident=resident)
+    if resident.phone:
+        subject |= Q(phone=resident.phone)
+    return Consent.objects.filter(
+        subject, purpose=Purpose.PUBLIC, withdrawn_at__isnull=True
+    ).exists()

@@ -1,0 +1,304 @@
+"""Everything held about one person (PIPL art. 45): what /my/ shows and its downloads hold.
+
+The person is a mobile number proved by a one-time code (or the number of the signed-in
+account): resident records with it, orders given with it or for its records (with their
+history), the reviews given on them, the consents, and, for a member, their own profile,
+pledges and services. One structure feeds the page, the JSON and the Excel file.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pledgeloop.orders.models import Order, OrderEvent
+from pledgeloop.people.consents import subject_q
+from pledgeloop.people.models import Consent, Member, Resident, User
+from pledgeloop.pledges.models import Pledge
+from pledgeloop.reviews.models import Review
+from pledgeloop.service.models import ServiceParticipant
+
+from .models import DeletionRequest
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    fields: list[tuple[str, str]]  # (JSON key, column label)
+    rows: list[dict] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(label) for _key, label in self.fields]
+
+    def table(self) -> list[list]:
+        return [[row.get(key) for key, _label in self.fields] for row in self.rows]
+
+    def entries(self) -> list[list[tuple[str, object]]]:
+        """Each row as (label, value) pairs, for the page."""
+        return [[(label, row.get(key)) for key, label in self.fields] for row in self.rows]
+
+
+def _when(value) -> str:
+    """Local time with its offset (Beijing: +08:00), to the minute."""
+    return timezone.localtime(value).isoformat(timespec="minutes") if value else ""
+
+
+def person_residents(phone: str):
+    return Resident.objects.filter(phone=phone).select_related("community", "site")
+
+
+def person_orders(phone: str):
+    residents = Resident.objects.filter(phone=phone).values("pk")
+    return (
+        Order.objects.filter(Q(phone=phone) | Q(resident__in=residents))
+        .select_related("community", "category", "consent")
+        .order_by("-created_at", "-id")
+    )
+
+
+def person_communities(phone: str, user: User | None = None) -> set[int]:
+    """The communities holding data of this number: where a deletion request goes."""
+    ids = set(person_residents(phone).values_list("community_id", flat=True))
+    ids |= set(person_orders(phone).values_list("community_id", flat=True))
+    if user is not None and hasattr(user, "member"):
+        ids.add(user.member.community_id)
+    return ids
+
+
+def person_data(*, phone: str, user: User | None = None) -> list[Section]:
+    residents = Section(
+        "residents",
+        _("Resident records"),
+        [
+            ("community", _("Community")),
+            ("name", _("Name")),
+            ("phone", _("Mobile number")),
+            ("address", _("Address")),
+            ("building", _("Building or compound")),
+            ("registered_at", _("Registered at")),
+        ],
+    )
+    for r in person_residents(phone):
+        residents.rows.append(
+            {
+                "id": r.pk,
+                "community": r.community.name,
+                "name": r.name,
+                "phone": r.phone,
+                "address": r.address,
+                "building": r.site.name if r.site_id else "",
+                "registered_at": _when(r.created_at),
+            }
+        )
+    orders = list(person_orders(phone))
+    order_section = Section(
+        "orders",
+        _("Requests for help"),
+        [
+            ("number", _("Order")),
+            ("community", _("Community")),
+            ("category", _("Category")),
+            ("description", _("What help is needed")),
+            ("contact_name", _("How to address you")),
+            ("phone", _("Mobile number")),
+            ("address", _("Address")),
+            ("state", _("State")),
+            ("filed_at", _("Filed at")),
+            ("done_at", _("Done at")),
+            ("notice_version", _("Privacy notice version agreed")),
+        ],
+    )
+    for o in orders:
+        order_section.rows.append(
+            {
+                "number": o.pk,
+                "community": o.community.name,
+                "category": o.category.name,
+                "description": o.description,
+                "contact_name": o.contact_name,
+                "phone": o.phone,
+                "address": o.address,
+                "state": str(o.get_state_display()),
+                "filed_at": _when(o.created_at),
+                "done_at": _when(o.done_at),
+                "notice_version": o.consent.notice_version if o.consent_id else "",
+            }
+        )
+    history = Section(
+        "order_history",
+        _("History of the requests"),
+        [
+            ("order", _("Order")),
+            ("at", _("At")),
+            ("from_state", _("From")),
+            ("to_state", _("To")),
+            ("by", _("By")),
+            ("reason", _("Reason")),
+        ],
+    )
+    for e in OrderEvent.objects.filter(order__in=[o.pk for o in orders]).order_by("order", "at"):
+        history.rows.append(
+            {
+                "order": e.order_id,
+                "at": _when(e.at),
+                "from_state": str(e.get_from_state_display()) if e.from_state else "",
+                "to_state": str(e.get_to_state_display()),
+                "by": e.by_label,
+                "reason": e.reason,
+            }
+        )
+    reviews = Section(
+        "reviews",
+        _("Reviews you gave"),
+        [
+            ("order", _("Order")),
+            ("rating", _("Rating")),
+            ("solved", _("Was it solved?")),
+            ("comment", _("Comment")),
+            ("at", _("Reviewed at")),
+        ],
+    )
+    resident_ids = [row["id"] for row in residents.rows]
+    for v in Review.objects.filter(
+        Q(order__in=[o.pk for o in orders]) | Q(record__beneficiary__in=resident_ids)
+    ).distinct():
+        reviews.rows.append(
+            {
+                "order": v.order_id,
+                "rating": str(v.get_rating_display()),
+                "solved": {True: _("yes"), False: _("no"), None: ""}[v.solved],
+                "comment": v.comment,
+                "at": _when(v.created_at),
+            }
+        )
+    consents = Section(
+        "consents",
+        _("Consents"),
+        [
+            ("purpose", _("Purpose")),
+            ("notice_version", _("Privacy notice version")),
+            ("given_through", _("Given through")),
+            ("given_at", _("Given at")),
+            ("withdrawn_at", _("Withdrawn at")),
+        ],
+    )
+    for c in Consent.objects.filter(subject_q(phone)).distinct():
+        consents.rows.append(
+            {
+                "id": c.pk,
+                "purpose": str(c.get_purpose_display()),
+                "purpose_code": c.purpose,
+                "notice_version": c.notice_version,
+                "given_through": c.source.split(":")[0],
+                "given_at": _when(c.given_at),
+                "withdrawn_at": _when(c.withdrawn_at),
+            }
+        )
+    sections = [residents, order_section, history, reviews, consents]
+    member = getattr(user, "member", None) if user is not None else None
+    if isinstance(member, Member):
+        sections += _member_sections(member)
+    requests = Section(
+        "deletion_requests",
+        _("Deletion requests"),
+        [
+            ("community", _("Community")),
+            ("requested_at", _("Asked at")),
+            ("due_by", _("To be completed by")),
+            ("completed_at", _("Completed at")),
+        ],
+    )
+    for d in DeletionRequest.objects.filter(phone=phone).select_related("community"):
+        requests.rows.append(
+            {
+                "community": d.community.name,
+                "requested_at": _when(d.requested_at),
+                "due_by": _when(d.due_by),
+                "completed_at": _when(d.completed_at),
+            }
+        )
+    sections.append(requests)
+    return sections
+
+
+def _member_sections(member: Member) -> list[Section]:
+    user = member.user
+    profile = Section(
+        "member",
+        _("Member profile"),
+        [
+            ("name", _("Name")),
+            ("phone", _("Mobile number")),
+            ("email", _("Email")),
+            ("community", _("Community")),
+            ("kind", _("Kind")),
+            ("party_join_date", _("Joined the party on")),
+            ("skills", _("Skills")),
+            ("availability", _("Weekly availability")),
+            ("public_contact", _("Show my phone on my public page")),
+            ("joined_on", _("On the roster since")),
+            ("left_on", _("Left the roster on")),
+        ],
+    )
+    profile.rows.append(
+        {
+            "name": user.name,
+            "phone": user.phone,
+            "email": user.email,
+            "community": member.community.name,
+            "kind": str(member.get_kind_display()),
+            "party_join_date": member.party_join_date.isoformat() if member.party_join_date else "",
+            "skills": "、".join(c.name for c in member.skills.all()),
+            "availability": str(member.availability or ""),
+            "public_contact": _("yes") if member.public_contact else _("no"),
+            "joined_on": member.joined_on.isoformat() if member.joined_on else "",
+            "left_on": member.left_on.isoformat() if member.left_on else "",
+        }
+    )
+    pledges = Section(
+        "pledges",
+        _("My pledges"),
+        [
+            ("title", _("Pledge")),
+            ("state", _("State")),
+            ("starts_on", _("Starts on")),
+            ("ends_on", _("Ends on")),
+        ],
+    )
+    for p in Pledge.objects.filter(member=member).order_by("-created_at"):
+        pledges.rows.append(
+            {
+                "title": p.title,
+                "state": str(p.get_state_display()),
+                "starts_on": p.starts_on.isoformat(),
+                "ends_on": p.ends_on.isoformat(),
+            }
+        )
+    services = Section(
+        "services",
+        _("My service records"),
+        [
+            ("started_at", _("Started at")),
+            ("hours", _("Hours")),
+            ("category", _("Category")),
+            ("verification", _("Verification")),
+        ],
+    )
+    for part in (
+        ServiceParticipant.objects.filter(member=member)
+        .select_related("record__category")
+        .order_by("-record__started_at")
+    ):
+        record = part.record
+        services.rows.append(
+            {
+                "started_at": _when(record.started_at),
+                "hours": str(record.hours),
+                "category": record.category.name if record.category_id else "",
+                "verification": str(record.get_verification_display()),
+            }
+        )
+    return [profile, pledges, services]

@@ -1,0 +1,234 @@
+"""The person's rights at /my/: sign in by SMS code, see, download, correct, ask for deletion."""
+
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+
+import time_machine
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from pledgeloop.orders.models import Order, OrderEvent
+from pledgeloop.orders.tests.loop import bring_to, new_order
+from pledgeloop.people.models import Consent, Resident
+from pledgeloop.privacy.models import DeletionRequest, OneTimeCode
+from pledgeloop.reviews.models import Review
+from pledgeloop.reviews.services import review_submit
+from pledgeloop.stats import indicators, rollups
+from pledgeloop.stats.periods import Period
+from pledgeloop.stats.scope import Scope
+
+from .conftest import last_code, sign_in_by_code
+
+PHONE = "13812345678"  # world.resident_here's number, which new_order uses
+
+
+def reviewed_order(world) -> Order:
+    """Done, and reviewed by the resident with a comment (the review link's service)."""
+    order = bring_to(world, Order.State.DONE)
+    review_submit(record=order.service_records.get(), rating=5, comment="王阿姨很满意", solved=True)
+    return Order.objects.get(pk=order.pk)
+
+
+def test_my_asks_for_a_code_first(world, client):
+    response = client.get(reverse("privacy:my"))
+    assert response.status_code == 302 and response["Location"] == reverse("privacy:sign_in")
+
+
+def test_a_code_is_texted_and_kept_only_hashed(world, client, texts):
+    new_order(world)
+    client.post("/my/sign-in/", {"phone": PHONE})
+    code = last_code(texts)
+    row = OneTimeCode.objects.get(phone=PHONE)
+    assert code not in row.code_hash and row.sent
+    assert row.expires_at - row.created_at == dt.timedelta(minutes=settings.ONE_TIME_CODE_MINUTES)
+    assert "logged, NOT sent" in texts()[-1]
+
+
+def test_a_number_we_hold_nothing_for_gets_no_text_and_the_same_answer(world, client, texts):
+    response = client.post("/my/sign-in/", {"phone": "13600000000"}, follow=True)
+    assert response.status_code == 200 and 'name="code"' in response.content.decode()
+    assert texts() == []
+    assert client.post("/my/sign-in/", {"code": "123456"}).status_code == 200
+    assert client.get(reverse("privacy:my")).status_code == 302
+
+
+def test_a_wrong_code_counts_and_the_code_dies_after_the_limit(world, client, texts):
+    new_order(world)
+    client.post("/my/sign-in/", {"phone": PHONE})
+    code = last_code(texts)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(settings.ONE_TIME_CODE_MAX_TRIES):
+        assert client.post("/my/sign-in/", {"code": wrong}).status_code == 200
+    response = client.post("/my/sign-in/", {"code": code})
+    assert response.status_code == 200  # the right code, too late
+    assert client.get(reverse("privacy:my")).status_code == 302
+
+
+def test_a_code_expires(world, client, texts):
+    new_order(world)
+    client.post("/my/sign-in/", {"phone": PHONE})
+    code = last_code(texts)
+    later = timezone.now() + dt.timedelta(minutes=settings.ONE_TIME_CODE_MINUTES + 1)
+    with time_machine.travel(later):
+        assert client.post("/my/sign-in/", {"code": code}).status_code == 200
+    assert client.get(reverse("privacy:my")).status_code == 302
+
+
+def test_codes_are_limited_per_number_and_per_address(world, client, texts):
+    new_order(world)
+    for _ in range(settings.ONE_TIME_CODES_PER_PHONE_PER_HOUR):
+        client.post("/my/sign-in/", {"phone": PHONE})
+    sent = len(texts())
+    response = client.post("/my/sign-in/", {"phone": PHONE})
+    assert len(texts()) == sent and "一小时" in response.content.decode()
+    # Another address may not ask for many numbers either.
+    other = client.__class__(REMOTE_ADDR="10.9.9.9")
+    for n in range(settings.ONE_TIME_CODES_PER_IP_PER_HOUR):
+        other.post("/my/sign-in/", {"phone": f"1360000{n:04d}"})
+    response = other.post("/my/sign-in/", {"phone": "13611112222"})
+    assert not OneTimeCode.objects.filter(phone="13611112222").exists()
+    assert "一小时" in response.content.decode()
+
+
+def test_the_person_sees_everything_held_about_them(world, client, texts):
+    order = reviewed_order(world)
+    sign_in_by_code(client, texts, PHONE)
+    response = client.get(reverse("privacy:my"))
+    html = response.content.decode()
+    assert (
+        response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
+    )
+    for text in ("王秀兰", "阳光花园3幢201室", order.description, "王阿姨", PHONE):
+        assert text in html
+    assert 'id="order_history"' in html and 'id="consents"' in html
+
+
+def test_the_downloads_parse_with_real_readers(world, client, texts):
+    order = reviewed_order(world)
+    sign_in_by_code(client, texts, PHONE)
+    response = client.get(reverse("privacy:export_json"))
+    assert response["Content-Type"].startswith("application/json")
+    data = json.loads(response.content)
+    assert data["phone"] == PHONE
+    assert [r["number"] for r in data["orders"]] == [order.pk]
+    assert data["residents"][0]["name"] == "王秀兰"
+    assert {r["to_state"] for r in data["order_history"]} >= {"已完成"}
+    assert data["consents"][0]["notice_version"]
+    assert data["reviews"][0]["comment"] == "王阿姨很满意"
+    response = client.get(reverse("privacy:export_xlsx"))
+    book = load_workbook(io.BytesIO(response.content))
+    orders = book["求助记录"] if "求助记录" in book.sheetnames else book.worksheets[1]
+    values = [[c.value for c in row] for row in orders.iter_rows()]
+    assert order.pk in values[1] and order.description in values[1]
+    assert len(book.worksheets) == len([k for k in data if k not in ("phone", "generated_at")])
+
+
+def test_the_person_corrects_name_and_address(world, client, texts):
+    new_order(world)
+    sign_in_by_code(client, texts, PHONE)
+    client.post(reverse("privacy:correct"), {"name": "王秀英", "address": "阳光花园3幢202室"})
+    resident = Resident.objects.get(pk=world.resident_here.pk)
+    assert (resident.name, resident.address) == ("王秀英", "阳光花园3幢202室")
+    client.post(reverse("privacy:correct"), {"name": "", "address": "x"})
+    assert Resident.objects.get(pk=resident.pk).name == "王秀英"  # refused, nothing changed
+
+
+def test_the_pages_are_private_and_need_a_code_each_time_after_a_while(world, client, texts):
+    new_order(world)
+    sign_in_by_code(client, texts, PHONE)
+    assert "no-store" in client.get(reverse("privacy:my"))["Cache-Control"]
+    later = timezone.now() + dt.timedelta(minutes=settings.MY_SESSION_MINUTES + 1)
+    with time_machine.travel(later):
+        assert client.get(reverse("privacy:my")).status_code == 302
+
+
+def _figures(world):
+    rollups.rollups_refresh()
+    today = timezone.localdate()
+    period = Period(today - dt.timedelta(days=30), today + dt.timedelta(days=1))
+    return [
+        indicators.headline(Scope(street_id=world.street.pk), period),
+        indicators.headline(
+            Scope(street_id=world.street.pk, community_id=world.community.pk), period
+        ),
+        indicators.participants(Scope(street_id=world.street.pk), period),
+    ]
+
+
+def test_a_resident_exports_then_deletes_and_the_indicators_stay_equal(
+    world, client, client_for, texts
+):
+    done = reviewed_order(world)
+    cancelled = bring_to(world, Order.State.CANCELLED)
+    before = _figures(world)
+    sign_in_by_code(client, texts, PHONE)
+    assert json.loads(client.get(reverse("privacy:export_json")).content)["orders"]
+    client.post(reverse("privacy:delete"), {})  # unconfirmed: nothing
+    assert not DeletionRequest.objects.exists()
+    client.post(reverse("privacy:delete"), {"confirm": "1"})
+    request = DeletionRequest.objects.get()
+    assert request.community == world.community
+    assert request.due_by - request.requested_at == dt.timedelta(
+        days=settings.DELETION_REQUEST_DAYS
+    )
+    client.post(reverse("privacy:delete"), {"confirm": "1"})  # again: still one
+    assert DeletionRequest.objects.count() == 1
+
+    # The neighbouring community's admin neither sees nor completes it.
+    outsider = client_for(world.outsider)
+    assert "138****5678" not in outsider.get(reverse("console:deletion_requests")).content.decode()
+    url = reverse("console:deletion_request_complete", args=[request.pk])
+    assert outsider.post(url).status_code == 404
+    admin = client_for(world.community_admin)
+    page = admin.get(reverse("console:deletion_requests")).content.decode()
+    assert "138****5678" in page
+    admin.post(url)
+
+    for order in (done, cancelled):
+        order = Order.objects.get(pk=order.pk)
+        assert (order.phone, order.contact_name, order.address, order.description) == (
+            "",
+            "",
+            "",
+            "",
+        )
+        assert order.anonymised_at is not None and not order.photo
+    resident = Resident.objects.get(pk=world.resident_here.pk)
+    assert resident.phone == "" and "王" not in resident.name and resident.address == ""
+    assert not Consent.objects.filter(phone=PHONE).exists()
+    assert Review.objects.filter(order=done).exclude(comment="").count() == 0
+    assert not OrderEvent.objects.filter(order=done, by_label="王阿姨").exists()
+    assert DeletionRequest.objects.get().completed_at is not None
+    assert _figures(world) == before
+
+
+def test_members_see_export_and_correct_their_own_data(world, client_for):
+    client = client_for(world.member)
+    html = client.get(reverse("privacy:my")).content.decode()
+    assert "张三" in html and "1985-07-01" in html
+    data = json.loads(client.get(reverse("privacy:export_json")).content)
+    assert data["member"][0]["phone"] == world.member.phone
+    client.post(reverse("privacy:correct"), {"name": "张叁"})
+    world.member.refresh_from_db()
+    assert world.member.name == "张叁"
+    client.post(reverse("privacy:delete"), {"confirm": "1"})
+    assert DeletionRequest.objects.get().community == world.community
+
+
+def test_a_members_deletion_keeps_their_hours(world, client_for):
+    bring_to(world, Order.State.DONE)
+    before = _figures(world)
+    client_for(world.member).post(reverse("privacy:delete"), {"confirm": "1"})
+    request = DeletionRequest.objects.get()
+    client_for(world.community_admin).post(
+        reverse("console:deletion_request_complete", args=[request.pk])
+    )
+    world.member.refresh_from_db()
+    assert world.member.name.startswith("#") and not world.member.is_active
+    assert not world.member.phone.startswith("1")
+    assert _figures(world) == before
+    assert Decimal(before[0]["service_hours"]) > 0
