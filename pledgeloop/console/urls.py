@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from pledgeloop.dispatch import console as orders
 from pledgeloop.notify import console as notifications
+from pledgeloop.people import console as people
 
 from . import views
 
@@ -20,4 +21,6 @@ urlpatterns = [
     # Messages the outbox could not deliver (the notify app's console.py)
     path("notifications/", notifications.failed_notifications, name="notifications"),
     path("notifications/<int:pk>/retry/", notifications.retry, name="notification_retry"),
+    # The access log of whole phone numbers (the people app's console.py)
+    path("people/phone-views/", people.phone_views, name="phone_views"),
 ]
