@@ -67,7 +67,9 @@ def get_order_to_claim(member: Member, pk: int) -> Order:
         raise Http404 from None
 
 
-def member_sees_contact(member: Member | None, order: Order, *, now: datetime | None = None) -> bool:
+def member_sees_contact(
+    member: Member | None, order: Order, *, now: datetime | None = None
+) -> bool:
     """Need to know (issue 13): the resident's name, address and number (masked) only for
     the member holding the order, and for MEMBER_CONTACT_DAYS_AFTER_DONE days after they
     finished it. An order open on the needs list, offered, handed back or finished longer

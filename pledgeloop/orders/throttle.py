@@ -32,7 +32,6 @@ LOCK_PHONE = 0x504C01
 LOCK_IP = 0x504C02
 
 
-
 def _windows(now: datetime) -> tuple[str, object, object]:
     """The attempts table's quoted name, and the start of the per-IP hour and per-number day
     as database values (the two hand-written queries below share them)."""

@@ -34,9 +34,7 @@ def _held(world) -> Order:
 
 def _finished(world) -> Order:
     order = age(_held(world))
-    order, _record = services.order_finish(
-        order=order, member=member_of(world), hours=Decimal("1")
-    )
+    order, _record = services.order_finish(order=order, member=member_of(world), hours=Decimal("1"))
     return order
 
 
@@ -81,7 +79,9 @@ def test_the_contact_stays_for_the_set_days_after_finishing(
 
 def test_an_open_order_shows_the_compound_and_the_need_not_the_person(world, client_for):
     compound = Site.objects.create(
-        street=world.street, community=world.community, kind=Site.Kind.COMPOUND,
+        street=world.street,
+        community=world.community,
+        kind=Site.Kind.COMPOUND,
         name="阳光花园",
         latitude=Decimal("31.956200"),
         longitude=Decimal("120.941800"),

@@ -26,6 +26,7 @@ def client_for(client_for):
 
     return sign_in
 
+
 RESIDENT_HEADER = ["姓名", "手机号", "地址", "纬度", "经度", "同意数据使用"]
 MEMBER_HEADER = [
     "姓名",
