@@ -208,6 +208,24 @@ SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 SESSION_IDLE_MINUTES_MEMBERS = env_int("SESSION_IDLE_MINUTES_MEMBERS", 7 * 24 * 60)
 SESSION_COOKIE_HTTPONLY = True
 
+# --- need to know and retention (issue 13; the privacy notice states these figures) --------
+# A member sees the name, address and number of an order's resident while they hold it and
+# for this many days after they finished it (orders/access.member_sees_contact); never for
+# orders they only see on the needs list.
+MEMBER_CONTACT_DAYS_AFTER_DONE = env_int("MEMBER_CONTACT_DAYS_AFTER_DONE", 30, minimum=0)
+# Staff give their password again before a list or export of whole numbers unless they gave
+# it within this many minutes (people/reauth.py).
+PASSWORD_CONFIRM_MINUTES = env_int("PASSWORD_CONFIRM_MINUTES", 10, minimum=1)
+# Failed sign-ins (address and number) are deleted after this many days by the daily
+# login_failures_prune job; never sooner than the lockout still reads them (people/auth.py).
+LOGIN_FAILURE_RETENTION_DAYS = env_int("LOGIN_FAILURE_RETENTION_DAYS", 30, minimum=0)
+# Anonymous intake attempts (address and number) are deleted after this many days by the
+# daily intake_attempts_prune job; at least 1, since the per-number limit counts a day.
+INTAKE_ATTEMPT_RETENTION_DAYS = env_int("INTAKE_ATTEMPT_RETENTION_DAYS", 2, minimum=1)
+# A review link (评诺) works for this many days after the service it reviews ended, then
+# shows a page saying it has expired (service/review_links.py).
+REVIEW_LINK_DAYS = env_int("REVIEW_LINK_DAYS", 30, minimum=1)
+
 # --- HTTPS (production behind TLS; README "Production") ------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -373,8 +391,6 @@ PROXY_HOPS = env_int("PROXY_HOPS", env_int("INTAKE_PROXY_HOPS", 0))
 # Days after an order is closed (done, reviewed, cancelled, returned, timed out) that it is
 # made anonymous and its photos removed; a street may set its own (Street.order_retention_days).
 ORDER_RETENTION_DAYS = env_int("ORDER_RETENTION_DAYS", 365, minimum=1)
-# members see a resident's contact for orders they held, this many days after done
-MEMBER_CONTACT_DAYS_AFTER_DONE = env_int("MEMBER_CONTACT_DAYS_AFTER_DONE", 30, minimum=0)
 # Days the community has to complete a person's request to delete their data.
 DELETION_REQUEST_DAYS = env_int("DELETION_REQUEST_DAYS", 15, minimum=1)
 # One-time SMS codes (sign-in at /my/, password reset, activation): minutes a code is valid,

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from pledgeloop.dispatch import console as orders
 from pledgeloop.notify import console as notifications
+from pledgeloop.people import console as people
 from pledgeloop.privacy import console as privacy
 
 from . import views
@@ -29,4 +30,6 @@ urlpatterns = [
         name="deletion_request_complete",
     ),
     path("privacy/activations/", privacy.activations, name="activations"),
+    # The access log of whole phone numbers (the people app's console.py)
+    path("people/phone-views/", people.phone_views, name="phone_views"),
 ]

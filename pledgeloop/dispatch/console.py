@@ -317,8 +317,12 @@ def _reveal_phone(request, order: Order):
     phone_view_record(
         viewer=request.user,
         street_id=order.street_id,
+        community_id=order.community_id,
         resident=order.resident,
+        name=order.contact_name or (order.resident.name if order.resident else ""),
+        phone=order.phone,
         context=f"order #{order.pk}",
+        page=reverse("console:order_detail", args=[order.pk]),
     )
     context = _detail_context(request, order, full_phone=order.phone)
     return render(request, "console/orders/detail.html", context)

@@ -1,9 +1,12 @@
 """Who may see and act on which orders: the one place these rules live."""
 
 import secrets
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from pledgeloop.orgs.models import Community
 from pledgeloop.people.consents import appears_publicly
@@ -38,7 +41,9 @@ def member_of(user: User) -> Member | None:
 
 
 def get_order_for_member(member: Member, pk: int) -> Order:
-    """A member sees orders assigned to them, offered to them, or open in their street."""
+    """A member opens orders assigned to them, offered to them, or open in their street;
+    any other order is a 404. Opening one is not seeing its resident: what of the person the
+    page shows is member_sees_contact's to say."""
     qs = Order.objects.select_related("category", "community", "site", "resident")
     try:
         order = qs.get(pk=pk, street_id=member.street_id)
@@ -60,6 +65,23 @@ def get_order_to_claim(member: Member, pk: int) -> Order:
         return Order.objects.get(pk=pk, street_id=member.street_id, triaged_at__isnull=False)
     except Order.DoesNotExist:
         raise Http404 from None
+
+
+def member_sees_contact(
+    member: Member | None, order: Order, *, now: datetime | None = None
+) -> bool:
+    """Need to know (issue 13): the resident's name, address and number (masked) only for
+    the member holding the order, and for MEMBER_CONTACT_DAYS_AFTER_DONE days after they
+    finished it. An order open on the needs list, offered, handed back or finished longer
+    ago shows the compound and the need, not the person."""
+    if member is None or order.assigned_member_id != member.pk:
+        return False
+    if order.state in Order.TAKEN:
+        return True
+    if order.state in (Order.State.DONE, Order.State.REVIEWED) and order.done_at is not None:
+        kept = timedelta(days=settings.MEMBER_CONTACT_DAYS_AFTER_DONE)
+        return (now or timezone.now()) - order.done_at <= kept
+    return False
 
 
 def member_sees_full_phone(member: Member | None, order: Order) -> bool:

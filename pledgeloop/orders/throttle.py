@@ -31,9 +31,6 @@ from .models import IntakeAttempt
 LOCK_PHONE = 0x504C01
 LOCK_IP = 0x504C02
 
-# Attempts older than this count for nothing and may be pruned.
-KEEP = timedelta(days=2)
-
 
 def _windows(now: datetime) -> tuple[str, object, object]:
     """The attempts table's quoted name, and the start of the per-IP hour and per-number day
@@ -140,7 +137,10 @@ def intake_refused(*, ip: str | None, now: datetime | None = None) -> str | None
 
 
 def intake_attempts_prune(*, now: datetime | None = None) -> int:
-    """Delete attempts too old to count (idempotent; for a scheduled job)."""
+    """Delete attempts older than INTAKE_ATTEMPT_RETENTION_DAYS (idempotent; the daily
+    scheduled job). The limits count an hour (address) and a day (number), and the setting
+    is at least a day, so a prune never changes what they count."""
     now = now or timezone.now()
-    deleted, _rows = IntakeAttempt.objects.filter(at__lt=now - KEEP).delete()
+    keep = timedelta(days=settings.INTAKE_ATTEMPT_RETENTION_DAYS)
+    deleted, _rows = IntakeAttempt.objects.filter(at__lt=now - keep).delete()
     return deleted

@@ -6,7 +6,7 @@ from django.http import Http404
 from pledgeloop.lib.params import parse_id
 from pledgeloop.orgs.models import Community
 
-from .models import Member, Resident, Role, User
+from .models import Member, PhoneView, Resident, Role, User
 
 
 def communities_administered(user: User) -> QuerySet[Community]:
@@ -22,11 +22,13 @@ def is_admin(user: User) -> bool:
 
 
 def residents_visible_to(user: User) -> QuerySet[Resident]:
-    """Admins see their communities' residents; members their own community's (masked)."""
+    """The resident directory is staff's: admins see their communities' residents (street
+    admins every community of their streets). Members have no directory (need to know,
+    issue 13): they see a resident's details only on the orders they hold or held
+    (orders.access.member_sees_contact) and on their own pledges; everyone else sees none."""
     if not user.is_authenticated:
         return Resident.objects.none()
-    community_ids = user.admin_community_ids() | user.member_community_ids()
-    return Resident.objects.filter(community_id__in=community_ids)
+    return Resident.objects.filter(community_id__in=user.admin_community_ids())
 
 
 def members_visible_to(user: User) -> QuerySet[Member]:
@@ -53,6 +55,14 @@ def get_member_for_user(user: User, pk: int) -> Member:
 def can_see_full_phone(user: User, resident: Resident) -> bool:
     """Only the admins of the resident's community (or its street) see the whole number."""
     return user.is_authenticated and resident.community_id in user.admin_community_ids()
+
+
+def phone_views_visible_to(user: User) -> QuerySet[PhoneView]:
+    """The access log of whole numbers: admins read their communities' rows (street admins
+    every community of their streets); nobody else reads any."""
+    if not is_admin(user):
+        return PhoneView.objects.none()
+    return PhoneView.objects.filter(community_id__in=user.admin_community_ids())
 
 
 def get_community_for_admin(user: User, slug_or_pk) -> Community:

@@ -85,13 +85,16 @@ class ConsentAdmin(StreetScopedAdmin):
 
 @admin.register(PhoneView)
 class PhoneViewAdmin(StreetScopedAdmin):
-    list_display = ["viewer", "resident", "viewed_at", "context"]
+    list_display = ["viewer", "subject_name", "subject_phone", "viewed_at", "context", "page"]
     list_filter = ["street"]
-    search_fields = ["viewer__name", "resident__name"]
-    raw_id_fields = ["viewer", "resident"]
+    search_fields = ["viewer__name", "subject_name", "context"]
+    raw_id_fields = ["viewer", "resident", "community"]
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the access log is kept for the audit
 
 
 @admin.register(LoginFailure)

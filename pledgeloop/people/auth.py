@@ -69,7 +69,7 @@ def lock_end(times: list[dt.datetime], *, threshold: int) -> dt.datetime | None:
     return until
 
 
-def _lookback() -> dt.timedelta:
+def lockout_lookback() -> dt.timedelta:
     """How far back failures can still shape a lock in force now.
 
     The doubling reaches LOGIN_LOCKOUT_MAX_MINUTES after `steps` locks in a row; two locks in
@@ -82,7 +82,7 @@ def _lookback() -> dt.timedelta:
 
 
 def _failure_times(**lookup) -> list[dt.datetime]:
-    since = timezone.now() - _lookback()
+    since = timezone.now() - lockout_lookback()
     rows = LoginFailure.objects.filter(at__gte=since, **lookup).order_by("at")
     return list(rows.values_list("at", flat=True))
 

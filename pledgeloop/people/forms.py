@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
 
-from .auth import login_lock_minutes
+from .auth import login_failure_record, login_lock_minutes
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -65,6 +65,42 @@ class LoginForm(forms.Form):
                 code="locked",
                 params={"minutes": minutes},
             )
+
+
+class PasswordConfirmForm(forms.Form):
+    """The signed-in user's password again (Django's check_password). A wrong one counts as
+    a failed sign-in of the same number and address, so the lockout limits guessing here
+    too; while locked, nothing is checked."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        password = self.cleaned_data.get("password")
+        if password is None:
+            return self.cleaned_data
+        user, ip = self.request.user, client_ip(self.request)
+        minutes = login_lock_minutes(phone=user.phone, ip=ip)
+        if minutes:
+            raise forms.ValidationError(
+                _("Too many wrong passwords. Try again in %(minutes)s minutes."),
+                code="locked",
+                params={"minutes": minutes},
+            )
+        if not user.check_password(password):
+            login_failure_record(phone=user.phone, ip=ip)
+            raise forms.ValidationError(
+                _("The password is not right. Type the password you sign in with."),
+                code="invalid",
+            )
+        return self.cleaned_data
 
 
 class SpreadsheetUploadForm(forms.Form):

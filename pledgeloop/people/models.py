@@ -428,25 +428,47 @@ class Consent(models.Model):
 
 
 class PhoneView(models.Model):
-    """Audit log: who saw a resident's full phone number, and when (C12)."""
+    """Access log (C12, issue 13): every sight of a whole phone number, by anyone.
+
+    Written only by people.services (phone_view_record and phone_views_record). Durable: a
+    row names whose number it was (name and masked number) in its own columns, so it stays
+    readable when the number is on no resident list or the resident record is gone.
+    """
 
     street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community"),
+    )
     viewer = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("viewer")
     )
     resident = models.ForeignKey(
-        Resident, on_delete=models.CASCADE, related_name="phone_views", verbose_name=_("resident")
+        Resident,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="phone_views",
+        verbose_name=_("resident"),
     )
-    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now)
-    context = models.CharField(_("where"), max_length=80, blank=True)
+    subject_name = models.CharField(_("whose number"), max_length=40, blank=True)
+    subject_phone = models.CharField(_("number (masked)"), max_length=11, blank=True)
+    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now, db_index=True)
+    context = models.CharField(_("why"), max_length=80, blank=True)
+    page = models.CharField(_("page"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("phone number view")
         verbose_name_plural = _("phone number views")
-        ordering = ["-viewed_at"]
+        ordering = ["-viewed_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.viewer} → {self.resident} ({self.viewed_at:%Y-%m-%d %H:%M})"
+        whose = self.subject_name or self.subject_phone
+        return f"{self.viewer} → {whose} ({self.viewed_at:%Y-%m-%d %H:%M})"
 
 
 class LoginFailure(models.Model):

@@ -28,7 +28,8 @@ from pledgeloop.orgs.addresses import CommunityPlaces
 from pledgeloop.orgs.models import Category, Community
 
 from .consents import consent_give
-from .models import Consent, Member, PhoneView, Resident, Role, RoleGrant, User
+from .models import Consent, Member, Resident, Role, RoleGrant, User
+from .services import phone_views_record
 
 MAX_ROWS = 20000
 YES = {"是", "y", "yes", "1", "true", "同意", "√"}
@@ -428,15 +429,19 @@ def _dated_title(kind: str, community: Community, *, template: bool) -> tuple[st
 
 
 def residents_export(
-    *, community: Community, by: User, full_phones: bool = False
+    *, community: Community, by: User, full_phones: bool = False, page: str = ""
 ) -> tuple[bytes, str]:
     """Residents of one community. Whole numbers only when asked, and then each view is logged."""
     residents = list(Resident.objects.filter(community=community).order_by("name_pinyin"))
     consented = _consented_ids(community)
     if full_phones:
-        PhoneView.objects.bulk_create(
-            PhoneView(street_id=community.street_id, viewer=by, resident=r, context="export")
-            for r in residents
+        phone_views_record(
+            viewer=by,
+            street_id=community.street_id,
+            community_id=community.pk,
+            people=((r.name, r.phone, r) for r in residents),
+            context="export",
+            page=page,
         )
     title, filename = _dated_title("居民", community, template=full_phones)
     rows = (
@@ -459,12 +464,22 @@ def residents_export(
     return content, filename
 
 
-def members_export(*, community: Community, by: User) -> tuple[bytes, str]:
+def members_export(*, community: Community, by: User, page: str = "") -> tuple[bytes, str]:
+    """Members of one community with their whole numbers (the import template); each number
+    in the file is logged as seen."""
     members = list(
         Member.objects.filter(community=community)
         .select_related("user")
         .prefetch_related("skills")
         .order_by("user__name_pinyin")
+    )
+    phone_views_record(
+        viewer=by,
+        street_id=community.street_id,
+        community_id=community.pk,
+        people=((m.user.name, m.user.phone, None) for m in members),
+        context="members export",
+        page=page,
     )
     title, filename = _dated_title("党员", community, template=True)
     rows = (

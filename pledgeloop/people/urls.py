@@ -7,6 +7,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change, name="password_change"),
+    path("password/confirm/", views.password_confirm, name="password_confirm"),
     path("home/", views.home, name="home"),
     path("me/", views.member_home, name="member_home"),
     path("people/residents/", views.resident_list, name="residents"),

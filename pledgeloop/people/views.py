@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -16,8 +18,9 @@ from pledgeloop.lib.pinyin import pinyin_search_q
 from pledgeloop.lib.spreadsheets import xlsx_response
 
 from . import access
-from .forms import LoginForm, SpreadsheetUploadForm
+from .forms import LoginForm, PasswordConfirmForm, SpreadsheetUploadForm
 from .models import Role
+from .reauth import password_confirm_redirect, password_confirmed_now, password_recently_confirmed
 from .services import phone_view_record
 from .spreadsheets import (
     ImportRejected,
@@ -41,6 +44,7 @@ def login_view(request):
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
+        password_confirmed_now(request)  # the password was just typed
         target = request.POST.get("next") or request.GET.get("next")
         if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
             return redirect(target)
@@ -69,6 +73,31 @@ class PasswordChange(PasswordChangeView):
 
 
 password_change = PasswordChange.as_view()
+
+
+def _safe_next(request, target: str) -> str:
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("people:home")
+
+
+@login_required
+def password_confirm(request):
+    """The password again before whole numbers (people/reauth.py); back to `next` after."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    form = PasswordConfirmForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        password_confirmed_now(request)
+        return redirect(_safe_next(request, target))
+    context = {
+        "form": form,
+        "next": target if target == _safe_next(request, target) else "",
+        "minutes": settings.PASSWORD_CONFIRM_MINUTES,
+    }
+    status = 400 if form.errors else 200
+    return render(request, "people/password_confirm.html", context, status=status)
 
 
 @login_required
@@ -105,6 +134,8 @@ def _people_filters(request, qs, *, prefix=""):
 
 @login_required
 def resident_list(request):
+    if not access.is_admin(request.user):
+        raise Http404  # no resident directory for members (need to know)
     qs = access.residents_visible_to(request.user).select_related("community")
     qs, query, community = _people_filters(request, qs)
     page = Paginator(qs.order_by("name_pinyin"), 50).get_page(request.GET.get("page"))
@@ -141,7 +172,14 @@ def resident_reveal_phone(request, pk: int):
     if not access.can_see_full_phone(request.user, resident):
         raise PermissionDenied
     phone_view_record(
-        viewer=request.user, street_id=resident.street_id, resident=resident, context="detail"
+        viewer=request.user,
+        street_id=resident.street_id,
+        community_id=resident.community_id,
+        resident=resident,
+        name=resident.name,
+        phone=resident.phone,
+        context="resident detail",
+        page=reverse("people:resident_detail", args=[resident.pk]),
     )
     return render(
         request,
@@ -176,13 +214,18 @@ def member_detail(request, pk: int):
 
 @login_required
 def people_export(request, community_id: int, kind: str):
+    """Excel export. A file of whole numbers (residents with ?full=1; members always) asks
+    for the password again first (people/reauth.py) and logs each number in it."""
     community = access.get_community_for_admin(request.user, community_id)
+    full = kind == "members" or request.GET.get("full") == "1"
+    if full and not password_recently_confirmed(request):
+        return password_confirm_redirect(request)
     if kind == "residents":
         content, filename = residents_export(
-            community=community, by=request.user, full_phones=request.GET.get("full") == "1"
+            community=community, by=request.user, full_phones=full, page=request.path
         )
     else:
-        content, filename = members_export(community=community, by=request.user)
+        content, filename = members_export(community=community, by=request.user, page=request.path)
     return xlsx_response(content, filename)
 
 

@@ -5,13 +5,19 @@ they administer (a street admin: every community of their streets). Nobody appro
 own pledge. Everything else is a 404, so that a pledge's existence does not leak.
 """
 
-from django.db.models import QuerySet
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pledgeloop.orders.models import Order
 from pledgeloop.orgs.models import Community
 from pledgeloop.people.access import communities_administered
-from pledgeloop.people.models import Member, User
+from pledgeloop.people.models import Member, Resident, User
+from pledgeloop.service.models import ServiceRecord
 
 from .models import Pledge
 
@@ -24,6 +30,26 @@ def member_of(user: User) -> Member | None:
     if member is None or not member.active:
         return None
     return member
+
+
+def residents_known_to(member: Member) -> QuerySet[Resident]:
+    """The residents a member may name as a pledge's beneficiary (need to know, issue 13),
+    in their community: the beneficiaries of their own pledges, and the residents of the
+    orders and services whose contact they may still see (held now, or finished within
+    MEMBER_CONTACT_DAYS_AFTER_DONE days). There is no directory of the others: a new
+    resident comes to a member through the needs list (认领) or the community."""
+    since = timezone.now() - timedelta(days=settings.MEMBER_CONTACT_DAYS_AFTER_DONE)
+    orders = Order.objects.filter(assigned_member=member).filter(
+        Q(state__in=list(Order.TAKEN)) | Q(done_at__gte=since)
+    )
+    services = ServiceRecord.objects.filter(participants__member=member, ended_at__gte=since)
+    pledges = Pledge.objects.filter(member=member)
+    known = (
+        Q(pk__in=orders.values("resident_id"))
+        | Q(pk__in=services.values("beneficiary_id"))
+        | Q(pk__in=pledges.values("beneficiary_resident_id"))
+    )
+    return Resident.objects.filter(known, community_id=member.community_id)
 
 
 def pledges_visible_to(user: User) -> QuerySet[Pledge]:

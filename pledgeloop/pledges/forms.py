@@ -5,6 +5,7 @@ from pledgeloop.orgs.models import Category, Site
 from pledgeloop.people.models import Resident
 
 from . import recurrence
+from .access import residents_known_to
 from .models import Pledge
 
 
@@ -59,9 +60,13 @@ class PledgeForm(forms.ModelForm):
         self.fields["category"].queryset = Category.objects.filter(
             street_id=pledge.street_id, active=True
         )
-        self.fields["beneficiary_resident"].queryset = Resident.objects.filter(
-            community_id=pledge.community_id
-        ).order_by("name_pinyin")
+        # Only residents the member already serves (need to know): no directory of the rest.
+        known = Resident.objects.none()
+        if pledge.member_id:
+            known = residents_known_to(pledge.member)
+        if pledge.beneficiary_resident_id:
+            known = known | Resident.objects.filter(pk=pledge.beneficiary_resident_id)
+        self.fields["beneficiary_resident"].queryset = known.order_by("name_pinyin")
         self.fields["beneficiary_site"].queryset = Site.objects.filter(
             community_id=pledge.community_id, parent__isnull=True
         ).order_by("kind", "name")

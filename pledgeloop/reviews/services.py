@@ -11,6 +11,7 @@ from pledgeloop.orders import services as order_services
 from pledgeloop.orders.models import Order
 from pledgeloop.people.models import Member, User
 from pledgeloop.service.models import ServiceRecord
+from pledgeloop.service.review_links import review_link_expired
 from pledgeloop.service.services import (
     service_record_confirm_by_review,
     service_record_flag_by_review,
@@ -47,6 +48,8 @@ def review_submit(
     record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
     if Review.objects.filter(record=record).exists():
         raise AlreadyReviewed(_("This service has already been reviewed. Thank you."))
+    if review_link_expired(record):
+        raise ReviewError(_("This review link has expired; it takes no more reviews."))
     if rating not in Review.Rating.values:
         raise ReviewError(_("Choose one of the five levels."))
     try:

@@ -2,6 +2,7 @@
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -15,6 +16,7 @@ from pledgeloop.lib.private import private_page
 from pledgeloop.lib.spreadsheets import xlsx_response
 from pledgeloop.orgs.models import Street
 from pledgeloop.orgs.scope import scope_name
+from pledgeloop.service.review_links import review_link_expired
 
 from . import access, exports, selectors
 from .annual import annual_review, annual_score_for
@@ -59,6 +61,9 @@ def review(request, token):
         return render(request, "reviews/review_invalid.html", status=404)
     if Review.objects.filter(record=record).exists():
         return render(request, "reviews/review_already.html", {"record": record})
+    if review_link_expired(record):
+        context = {"record": record, "days": settings.REVIEW_LINK_DAYS}
+        return render(request, "reviews/review_expired.html", context, status=410)
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -5,12 +5,15 @@ the columns the national system asks for and the kind of hours kept apart (核�
 """
 
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.spreadsheets import build_xlsx
+from pledgeloop.people.models import User
+from pledgeloop.people.services import phone_views_record
 
 from .models import ServiceRecord
 from .selectors import participations_for_export
@@ -37,7 +40,11 @@ def activity_name(record: ServiceRecord) -> str:
     return " · ".join(parts) or _("Community volunteer service")
 
 
-def hours_export(*, title: str, community_ids, start: dt.date, end: dt.date) -> bytes:
+def hours_export(
+    *, title: str, community_ids, start: dt.date, end: dt.date, by: User, page: str = ""
+) -> bytes:
+    """The sheet, with each volunteer's whole number: every number in it is logged as seen
+    by `by` (people.services.phone_views_record), once per volunteer."""
     labels = verification_labels()
     # Headings as the national system names them (姓名, 手机号, 服务时长(小时) …).
     headers = [
@@ -53,8 +60,15 @@ def hours_export(*, title: str, community_ids, start: dt.date, end: dt.date) -> 
     ]
     total = Decimal("0")
     rows = []
+    numbers = defaultdict(dict)  # (street, community) → {member id: (name, phone, None)}
     for part in participations_for_export(community_ids=community_ids, start=start, end=end):
         record = part.record
+        member = part.member
+        numbers[(member.street_id, member.community_id)][member.pk] = (
+            member.user.name,
+            member.user.phone,
+            None,
+        )
         began = timezone.localtime(record.started_at)
         ended = timezone.localtime(record.ended_at)
         total += record.hours
@@ -72,4 +86,13 @@ def hours_export(*, title: str, community_ids, start: dt.date, end: dt.date) -> 
             ]
         )
     totals = ["", "", "", "", "", "", float(total), "", ""]
+    for (street_id, community_id), people in numbers.items():
+        phone_views_record(
+            viewer=by,
+            street_id=street_id,
+            community_id=community_id,
+            people=people.values(),
+            context="hours export",
+            page=page,
+        )
     return build_xlsx(title=title, headers=headers, rows=rows, totals=totals)

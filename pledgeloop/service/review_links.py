@@ -6,11 +6,16 @@ resident's tracking page, a layer below reviews, can offer the link.
 The token is the record's id signed with Django's signing (SECRET_KEY and a salt of its own),
 so a link cannot be forged or edited into another record's link. It is single use because a
 record has at most one Review (a OneToOne constraint): once used, the page thanks the resident
-and changes nothing.
+and changes nothing. It expires REVIEW_LINK_DAYS after the service ended (issue 13: no
+personal link works for ever); the page then says so.
 """
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
 SALT = "pledgeloop.reviews.review-link"
 
@@ -32,3 +37,12 @@ def record_id_from_token(token: str) -> int | None:
 def review_link_for(record) -> str:
     """The path of the review page for a service record (for tracking pages, SMS, QR cards)."""
     return reverse("reviews:review", args=[review_token_for(record)])
+
+
+def review_link_expires_at(record) -> datetime:
+    return record.ended_at + timedelta(days=settings.REVIEW_LINK_DAYS)
+
+
+def review_link_expired(record, *, now: datetime | None = None) -> bool:
+    """True once REVIEW_LINK_DAYS have passed since the service ended."""
+    return (now or timezone.now()) > review_link_expires_at(record)

@@ -25,6 +25,7 @@ from pledgeloop.lib.spreadsheets import xlsx_response
 from pledgeloop.orgs.models import Site
 from pledgeloop.orgs.scope import scope_name
 from pledgeloop.people.models import Role
+from pledgeloop.people.reauth import password_confirm_redirect, password_recently_confirmed
 
 from . import access
 from .export import hours_export
@@ -264,6 +265,8 @@ def _street_of_admin(user) -> int | None:
 @login_required
 def console_export(request):
     access.require_admin(request.user)
+    if not password_recently_confirmed(request):  # the sheet holds whole numbers
+        return password_confirm_redirect(request)
     communities = access.communities_for_export(request.user)
     form = ExportForm(request.GET, communities=communities)
     if not form.is_valid():
@@ -278,7 +281,14 @@ def console_export(request):
         "start": start.isoformat(),
         "end": end.isoformat(),
     }
-    content = hours_export(title=title, community_ids=[c.pk for c in scope], start=start, end=end)
+    content = hours_export(
+        title=title,
+        community_ids=[c.pk for c in scope],
+        start=start,
+        end=end,
+        by=request.user,
+        page=request.path,
+    )
     filename = _("%(scope)s-volunteer-hours-%(start)s-%(end)s.xlsx") % {
         "scope": name,
         "start": start.strftime("%Y%m%d"),

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from pledgeloop.orders import jobs as order_jobs
 from pledgeloop.orders.throttle import intake_attempts_prune
+from pledgeloop.people.services import login_failures_prune
 from pledgeloop.pledges import jobs as pledge_jobs
 from pledgeloop.privacy.anonymise import closed_orders_anonymise
 from pledgeloop.privacy.codes import codes_prune
@@ -66,8 +67,12 @@ JOBS = [
     # (orders/jobs.py also tells the community's admins which offers went unanswered)
     Job("dispatch_time_outs", order_jobs.time_out_dispatches, HOUR),
     Job("expire_orders", order_jobs.expire_orders, DAY),
-    # orders: anonymous intake attempts too old to count towards the limits (orders/throttle.py)
+    # orders: anonymous intake attempts older than INTAKE_ATTEMPT_RETENTION_DAYS
+    # (orders/throttle.py; they count towards the limits for a day at most)
     Job("intake_attempts_prune", intake_attempts_prune, DAY),
+    # people: failed sign-ins older than LOGIN_FAILURE_RETENTION_DAYS (never one a lock in
+    # force still reads: people/services.py)
+    Job("login_failures_prune", login_failures_prune, DAY),
     # photo files a server killed mid-intake left without a row (after a grace period)
     Job("remove_orphan_photos", order_jobs.remove_orphan_photos, DAY),
     # personal data: closed orders made anonymous after the street's retention period, and

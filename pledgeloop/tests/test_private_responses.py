@@ -13,6 +13,7 @@ from pledgeloop.lib.request_log import ClientErrorsOnOneLine
 from pledgeloop.orders import services as order_services
 from pledgeloop.orders.tests.loop import age
 from pledgeloop.orgs.models import Category
+from pledgeloop.people.tests.reauth import password_confirmed
 from pledgeloop.service.review_links import review_link_for
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,7 @@ def test_every_page_for_a_signed_in_person_is_private(world, client_for, who, ur
     ],
 )
 def test_exports_with_personal_data_are_private(world, client_for, url):
-    response = client_for(world.community_admin).get(url(world))
+    response = password_confirmed(client_for(world.community_admin)).get(url(world))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert is_private(response)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import zxingcpp
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -422,6 +423,18 @@ def test_old_attempts_are_pruned(world):
     IntakeAttempt.objects.create(phone="13812345678", at=timezone.now() - timedelta(days=3))
     IntakeAttempt.objects.create(phone="13812345678")
     assert intake_attempts_prune() == 1
+    assert IntakeAttempt.objects.count() == 1
+
+
+def test_the_intake_retention_is_the_setting_and_the_command_prunes(world, settings):
+    settings.INTAKE_ATTEMPT_RETENTION_DAYS = 5
+    IntakeAttempt.objects.create(phone="13812345678", at=timezone.now() - timedelta(days=4))
+    IntakeAttempt.objects.create(phone="13812345678", at=timezone.now() - timedelta(days=6))
+    out = io.StringIO()
+    call_command("intake_attempts_prune", stdout=out)
+    assert out.getvalue().startswith("1 intake attempt(s)")
+    assert IntakeAttempt.objects.count() == 1
+    call_command("intake_attempts_prune", stdout=out)  # idempotent
     assert IntakeAttempt.objects.count() == 1
 
 

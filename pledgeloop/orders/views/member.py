@@ -9,11 +9,13 @@
 Every change goes through orders.services; a refused one comes back as a message.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -76,6 +78,9 @@ def _detail_context(member: Member, order: Order, **extra) -> dict:
         "order": order,
         "offer": offer,
         "mine": mine,
+        # The person (name, address, number) only to whom it is theirs to know.
+        "sees_contact": access.member_sees_contact(member, order),
+        "contact_days": settings.MEMBER_CONTACT_DAYS_AFTER_DONE,
         # The whole number only after the "show full number" POST, which logs it.
         "may_reveal": access.member_sees_full_phone(member, order),
         "full_phone": "",
@@ -186,8 +191,12 @@ def _reveal_phone(request, member: Member, order: Order):
     phone_view_record(
         viewer=request.user,
         street_id=order.street_id,
+        community_id=order.community_id,
         resident=order.resident,
+        name=order.contact_name or (order.resident.name if order.resident else ""),
+        phone=order.phone,
         context=f"order #{order.pk} (member)",
+        page=reverse("orders:member_order", args=[order.pk]),
     )
     context = _detail_context(member, order, full_phone=order.phone)
     return render(request, "orders/member/detail.html", context)

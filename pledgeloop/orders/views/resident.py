@@ -22,7 +22,7 @@ from pledgeloop.lib.private import private_page
 from pledgeloop.lib.qr import qr_svg
 from pledgeloop.orgs.models import Community, Site, Street
 from pledgeloop.people.notices import NOTICES, current_notice, notice_for
-from pledgeloop.service.review_links import review_link_for
+from pledgeloop.service.review_links import review_link_expired, review_link_for
 
 from .. import throttle
 from ..desk import IntakeDesk, intake_desk
@@ -291,7 +291,7 @@ def _review_url(order: Order) -> str:
     if order.state != Order.State.DONE:
         return ""
     record = order.service_records.filter(review__isnull=True).order_by("-ended_at").first()
-    return review_link_for(record) if record else ""
+    return review_link_for(record) if record and not review_link_expired(record) else ""
 
 
 @private_page

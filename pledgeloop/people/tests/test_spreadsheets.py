@@ -11,7 +11,21 @@ from pledgeloop.lib.spreadsheets import build_csv
 from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Consent, Member, PhoneView, Resident, User
 
+from .reauth import password_confirmed
+
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client_for(client_for):
+    """Signed in and with the password just given again: the exports of whole numbers here
+    are about their contents (the prompt itself is test_password_confirm.py's)."""
+
+    def sign_in(user):
+        return password_confirmed(client_for(user))
+
+    return sign_in
+
 
 RESIDENT_HEADER = ["姓名", "手机号", "地址", "纬度", "经度", "同意数据使用"]
 MEMBER_HEADER = [

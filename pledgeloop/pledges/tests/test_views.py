@@ -86,6 +86,12 @@ def test_a_preset_frequency_that_gives_too_few_visits_is_explained_beside_the_ch
 
 
 def test_only_residents_of_the_members_community_are_offered(world, member, client_for):
+    # Served (a pledge of theirs names them), yet of another community: still not offered.
+    make_pledge(member, beneficiary_kind="resident", beneficiary_resident=world.resident_here)
+    Member.objects.filter(pk=member.pk).update(community=world.neighbour)
+    page = client_for(world.member).get(reverse("pledges:new"))
+    assert "王秀兰" not in page.text
+    Member.objects.filter(pk=member.pk).update(community=world.community)
     page = client_for(world.member).get(reverse("pledges:new"))
     assert "王秀兰" in page.text and "李四" not in page.text
 

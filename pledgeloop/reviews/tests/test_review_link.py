@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pytest
 from django.core import signing
 from django.urls import reverse
 
@@ -12,6 +13,12 @@ from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.review_links import SALT, review_link_for, review_token_for
 
 from .conftest import at, record
+
+
+@pytest.fixture(autouse=True)
+def _links_do_not_expire_here(settings):
+    """These tests review services of 2025; expiry is test_review_link_expiry.py's."""
+    settings.REVIEW_LINK_DAYS = 100 * 365
 
 
 def test_review_link_is_a_path_to_the_review_page(world, done_order):

@@ -6,15 +6,27 @@ from decimal import Decimal
 from urllib.parse import unquote
 
 import openpyxl
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from pledgeloop.orgs.services import community_create
-from pledgeloop.people.models import Role, RoleGrant
+from pledgeloop.people.models import PhoneView, Role, RoleGrant
+from pledgeloop.people.tests.reauth import password_confirmed
 from pledgeloop.reviews.tests.conftest import new_member
 from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.selectors import hours_by_verification
 from pledgeloop.service.services import service_record_create
+
+
+@pytest.fixture
+def client_for(client_for):
+    """Signed in with the password just given again: the sheet holds whole numbers."""
+
+    def sign_in(user):
+        return password_confirmed(client_for(user))
+
+    return sign_in
 
 
 def make_record(world, *, hours, verification, note="", days_ago=1, members=None):
@@ -144,3 +156,21 @@ def test_the_records_page_counts_hours_per_participant_like_the_export(world, cl
     # Each member's own page counts their own hours: 2.
     mine = client_for(world.member).get(reverse("service:mine"))
     assert mine.context["totals"]["recorded"] == Decimal("2")
+
+
+def test_the_sheet_of_whole_numbers_asks_for_the_password_and_logs_each_number(world, client):
+    make_record(world, hours="2", verification=ServiceRecord.Verification.SELF)
+    client.force_login(world.community_admin)
+    url = reverse("service:export")
+    asked = client.get(url, period())
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("people:password_confirm"))
+    assert not PhoneView.objects.exists()
+    password_confirmed(client)
+    assert client.get(url, period()).status_code == 200
+    view = PhoneView.objects.get()
+    assert (view.viewer, view.subject_name, view.context) == (
+        world.community_admin,
+        "张三",
+        "hours export",
+    )

@@ -25,6 +25,7 @@ from pledgeloop.notify.models import Notification
 from pledgeloop.orders.models import Dispatch, IntakeAttempt, Order, OrderEvent
 from pledgeloop.orders.tests.loop import bring_to, dispatched_order, new_order, triaged_order
 from pledgeloop.orgs.models import Category
+from pledgeloop.people.models import LoginFailure
 from pledgeloop.pledges.models import Pledge, Visit
 from pledgeloop.privacy.models import OneTimeCode
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
@@ -123,6 +124,19 @@ def _(world):
 
     def check():
         assert list(IntakeAttempt.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+    return check
+
+
+@scenario("login_failures_prune")
+def _(world):
+    # Older than the retention period (and than anything a lock in force still reads) goes.
+    days = settings.LOGIN_FAILURE_RETENTION_DAYS + 1
+    LoginFailure.objects.create(phone="13900000102", ip="10.0.0.1", at=_now() - days * DAY)
+    fresh = LoginFailure.objects.create(phone="13900000102", ip="10.0.0.2", at=_now())
+
+    def check():
+        assert list(LoginFailure.objects.values_list("pk", flat=True)) == [fresh.pk]
 
     return check
 
