@@ -361,7 +361,8 @@ def notice_figures(street: Street | None = None) -> dict:
     return {
         "retention_days": street.retention_days if street else settings.ORDER_RETENTION_DAYS,
         "contact_days": settings.MEMBER_CONTACT_DAYS_AFTER_DONE,
-        "attempt_days": throttle.KEEP.days,
+        "attempt_days": settings.INTAKE_ATTEMPT_RETENTION_DAYS,
+        "review_days": settings.REVIEW_LINK_DAYS,
         "deletion_days": settings.DELETION_REQUEST_DAYS,
         "code_minutes": settings.ONE_TIME_CODE_MINUTES,
         "my_url": reverse("privacy:my"),

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 
-from pledgeloop.orders import throttle
 from pledgeloop.people.notices import current_notice
 
 
@@ -23,15 +22,25 @@ def test_the_notice_states_the_figures_the_code_runs_on(world, client):
     assert str(settings.MEMBER_CONTACT_DAYS_AFTER_DONE) in _figure(html, "contact_days")
     assert str(settings.DELETION_REQUEST_DAYS) in _figure(html, "deletion_days")
     assert str(settings.ONE_TIME_CODE_MINUTES) in _figure(html, "code_minutes")
-    assert str(throttle.KEEP.days) in _figure(html, "attempt_days")
+    assert str(settings.INTAKE_ATTEMPT_RETENTION_DAYS) in _figure(html, "attempt_days")
+    assert str(settings.REVIEW_LINK_DAYS) in _figure(html, "review_days")
     assert reverse("privacy:my") in _figure(html, "code_minutes")  # how to exercise the rights
 
 
-@override_settings(ORDER_RETENTION_DAYS=200, DELETION_REQUEST_DAYS=9)
+@override_settings(
+    ORDER_RETENTION_DAYS=200,
+    DELETION_REQUEST_DAYS=9,
+    REVIEW_LINK_DAYS=21,
+    INTAKE_ATTEMPT_RETENTION_DAYS=4,
+    MEMBER_CONTACT_DAYS_AFTER_DONE=12,
+)
 def test_changed_settings_change_the_notice(world, client):
     html = client.get(reverse("orders:privacy")).content.decode()
     assert "200" in _figure(html, "retention_days")
     assert "9" in _figure(html, "deletion_days")
+    assert "21" in _figure(html, "review_days")
+    assert "4" in _figure(html, "attempt_days")
+    assert "12" in _figure(html, "contact_days")
 
 
 def test_a_streets_own_retention_period_is_stated_from_its_intake(world, client):
