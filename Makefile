@@ -32,16 +32,22 @@ run: setup
 PYTEST := $(PY) -m pytest -n auto --dist loadscope
 
 # `make test` prints its own wall time at the end (set-up included), pass or fail, and
-# exits with the status of the first step that failed.
+# exits with the status of the first step that failed. SQLite runs every test; PostgreSQL
+# runs again every test that reaches the database (--database-tests-only, pledgeloop/
+# conftest.py), browser tests aside: those drive pages, not the database, and ran on SQLite.
+# Bytecode caching is switched back on where the environment turns it off
+# (PYTHONDONTWRITEBYTECODE): otherwise every pytest worker, and every subprocess a test
+# starts, compiles the project and rewrites the test modules' assertions again (about 8 s of
+# CPU for each worker's collection).
 test: setup
-	@set -e; start=$(MAKE_START); \
+	@set -e; start=$(MAKE_START); unset PYTHONDONTWRITEBYTECODE; \
 	  trap 'echo "make test: $$(( $$(date +%s) - start )) s"' EXIT; \
 	  scripts/ensure-browser.sh; \
 	  $(MAKE) --no-print-directory lint; \
-	  echo "== pytest on SQLite ($(PYTEST))"; \
+	  echo "== pytest on SQLite, every test ($(PYTEST))"; \
 	  $(PYTEST); \
-	  echo "== pytest on a throwaway PostgreSQL cluster"; \
-	  $(PY) scripts/with-throwaway-postgres.py $(PYTEST)
+	  echo "== pytest on a throwaway PostgreSQL cluster, the tests that reach the database"; \
+	  $(PY) scripts/with-throwaway-postgres.py $(PYTEST) --database-tests-only -m "not browser"
 
 bench: setup
 	$(PY) bench/dispatch.py

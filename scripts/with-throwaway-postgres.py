@@ -4,15 +4,18 @@
 
 Starts `initdb` + `pg_ctl` in a temporary folder on a free loopback port, exports
 DATABASE_URL for the command, and stops and deletes the cluster afterwards, whatever
-happens. `initdb` refuses to run as root, so as root the cluster runs as the `postgres`
-system user (through `runuser`). Where no PostgreSQL server binaries exist the run is
-skipped with a notice, unless REQUIRE_POSTGRES=1, which makes it fail.
+happens: also when the script is stopped with SIGTERM or SIGHUP (a timeout, a closed
+terminal), which stops the command too. `initdb` refuses to run as root, so as root the
+cluster runs as the `postgres` system user (through `runuser`). Where no PostgreSQL server
+binaries exist the run is skipped with a notice, unless REQUIRE_POSTGRES=1, which makes it
+fail.
 """
 
 import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -44,7 +47,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def exit_on_signal(signum, frame) -> None:
+    """Turn SIGTERM and SIGHUP into SystemExit, so that the `finally` below stops and removes
+    the cluster (by default they end Python at once and leave the server running)."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str]) -> int:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, exit_on_signal)
     if not argv:
         print(__doc__)
         return 2

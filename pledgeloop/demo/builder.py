@@ -89,13 +89,26 @@ def demo_load(*, seed: int = 2026, today: dt.date | None = None) -> DemoContext:
     today = today or timezone.localdate()
     ctx = DemoContext(seed=seed, today=today, rng=random.Random(seed))
     with transaction.atomic():
-        for step in STEPS:
-            ctx.rng = random.Random(f"{seed}:{step}")
-            import_string(step)(ctx)
-        # Steps bulk-create sites, users and roles, which send no signals.
-        desk_changed()
-        # The history's notifications went out when they were made: nothing waits to be sent.
-        Notification.objects.filter(state=Notification.State.WAITING).update(
-            state=Notification.State.DONE, handled_at=F("created_at")
-        )
+        demo_steps(ctx, STEPS)
+        demo_finish()
     return ctx
+
+
+def demo_steps(ctx: DemoContext, steps: list[str]) -> None:
+    """Run `steps` (names from STEPS, in order), each with its own random stream.
+
+    demo_load runs them all; the demo's tests run them a few at a time, to read the street
+    between steps."""
+    for step in steps:
+        ctx.rng = random.Random(f"{ctx.seed}:{step}")
+        import_string(step)(ctx)
+
+
+def demo_finish() -> None:
+    """What demo_load does after the last step."""
+    # Steps bulk-create sites, users and roles, which send no signals.
+    desk_changed()
+    # The history's notifications went out when they were made: nothing waits to be sent.
+    Notification.objects.filter(state=Notification.State.WAITING).update(
+        state=Notification.State.DONE, handled_at=F("created_at")
+    )

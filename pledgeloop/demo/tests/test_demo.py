@@ -1,17 +1,76 @@
+"""The demo street (DESIGN.md §8): deterministic for a seed, and realistic step by step.
+
+Building the street is the slowest thing the suite does, so this module builds it once and
+every test here reads that one street (the tests of the pledges, orders and review steps,
+of the figures and of the annual review used to build it each for themselves). It is built
+step by step as the tests ask: the tests of a step's records run right after that step,
+because later steps measure and top up what earlier ones wrote (the service step trims
+visits, the reviews step moves done orders on), and the tests of the whole street run after
+the last step. The tests are therefore kept in the order of the steps; a test that runs
+after the street has gone past its stage fails and says so.
+
+Everything happens in one transaction, rolled back at the module's end, so no other test
+sees the street (the shared test fixtures use the same street slug and phone numbers); a
+test's own writes are rolled back after it as usual. `make test` runs pytest-xdist with
+--dist loadscope, which gives a module's tests to one worker, so the street is built once.
+
+The street is built and read at a fixed moment (NOW, time-machine), whatever the day the
+suite runs: the steps read the clock (nothing may happen after now), and the figures must
+not depend on the real date.
+"""
+
+import copy
 import datetime as dt
+import random
+from collections import Counter, defaultdict
+from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 
-from pledgeloop.demo.builder import demo_load
-from pledgeloop.orgs.models import Category, Community, Site
+from pledgeloop.demo.builder import STEPS, DemoContext, demo_finish, demo_load, demo_steps
+from pledgeloop.demo.service import march_of, periods
+from pledgeloop.notify.models import Notification
+from pledgeloop.orders import selectors
+from pledgeloop.orders.models import Dispatch, Order, OrderEvent
+from pledgeloop.orgs.models import Category, Community, Site, Street
 from pledgeloop.people.models import Member, Resident, Role, RoleGrant
+from pledgeloop.pledges.models import Pledge, PledgeEvent, Visit
+from pledgeloop.reviews.annual import annual_review
+from pledgeloop.reviews.models import Review, ReviewWeights
+from pledgeloop.service.models import CheckIn, ServiceParticipant, ServiceRecord
+from pledgeloop.service.selectors import hours_by_verification, records_in_period
 
-pytestmark = pytest.mark.django_db(transaction=False)
+pytestmark = pytest.mark.django_db
+SEED = 2026
 TODAY = dt.date(2026, 11, 28)
+# The moment the street is built and read: a morning of TODAY, as when `make run` builds it.
+NOW = dt.datetime(2026, 11, 28, 10, 0)
+PEOPLE = "pledgeloop.demo.people.build"
+PLEDGES = "pledgeloop.demo.pledges.build"
+ORDERS = "pledgeloop.demo.orders.build"
+S = Order.State
 
 
-def fingerprint() -> list:
+def at_now():
+    return time_machine.travel(timezone.make_aware(NOW), tick=False)
+
+
+def through(step: str) -> list[str]:
+    return STEPS[: STEPS.index(step) + 1]
+
+
+def context(seed: int) -> DemoContext:
+    return DemoContext(seed=seed, today=TODAY, rng=random.Random(seed))
+
+
+# --- fingerprints: what a build made, without database ids ----------------------------------
+
+
+def people_and_sites() -> list:
     members = list(
         Member.objects.order_by("code").values_list(
             "code",
@@ -32,24 +91,328 @@ def fingerprint() -> list:
     return [members, residents, sites]
 
 
-def load_and_fingerprint(seed: int) -> list:
-    with transaction.atomic():
-        demo_load(seed=seed, today=TODAY)
-        result = fingerprint()
+def orders_made() -> list:
+    orders = list(
+        Order.objects.order_by("created_at", "community__slug", "description").values_list(
+            "community__slug", "category__code", "state", "channel", "created_at", "done_at",
+            "assigned_member__code", "phone",
+        )
+    )  # fmt: skip
+    # Sorted on every field kept: events at the same moment have no other stable order.
+    events = sorted(OrderEvent.objects.values_list("at", "action", "by_label"))
+    hours = sorted(str(h) for h in ServiceRecord.objects.values_list("hours", flat=True))
+    return [orders, events, hours]
+
+
+def whole_street() -> list:
+    pledges = sorted(
+        Pledge.objects.values_list("member__code", "title", "state", "starts_on", "ends_on")
+    )
+    visits = sorted(Visit.objects.values_list("member__code", "due_on", "state"))
+    records = sorted(
+        (str(hours), verification, evidence, started_at, ended_at)
+        for hours, verification, evidence, started_at, ended_at in (
+            ServiceRecord.objects.values_list(
+                "hours", "verification", "evidence", "started_at", "ended_at"
+            )
+        )
+    )
+    checkins = sorted(CheckIn.objects.values_list("member__code", "in_proof"))
+    reviews = sorted(
+        Review.objects.values_list("record__started_at", "rating", "comment", "solved")
+    )
+    notifications = sorted(Notification.objects.values_list("user__phone", "kind", "state"))
+    return [
+        people_and_sites(),
+        orders_made(),
+        pledges,
+        visits,
+        records,
+        checkins,
+        reviews,
+        notifications,
+    ]
+
+
+# --- the one street this module reads -------------------------------------------------------
+
+
+class StagedStreet:
+    """The demo street for SEED and TODAY, built up to a step when a test asks for it."""
+
+    def __init__(self) -> None:
+        self.ctx = context(SEED)
+        self.built = 0  # how many of STEPS have run
+
+    def build_through(self, step: str | None) -> None:
+        """Run the steps up to `step` (every step for None), finishing as demo_load does."""
+        end = len(STEPS) if step is None else STEPS.index(step) + 1
+        if end <= self.built:
+            return
+        with at_now():
+            demo_steps(self.ctx, STEPS[self.built : end])
+            if end == len(STEPS):
+                demo_finish()
+        self.built = end
+
+    def at(self, step: str | None) -> DemoContext:
+        end = len(STEPS) if step is None else STEPS.index(step) + 1
+        if self.built != end:
+            pytest.fail(
+                f"the demo street has {self.built} of its {len(STEPS)} steps built, this "
+                f"test reads it after {end}: keep the tests in the order of the steps"
+            )
+        return self.ctx
+
+
+@pytest.fixture(scope="module")
+def reference(django_db_setup, django_db_blocker) -> dict:
+    """Fingerprints taken in the empty database before the shared street is built, each
+    build rolled back: all that demo_load makes for SEED at NOW, and the people and sites
+    that another seed's first steps (the ones that make people and sites) make."""
+    with django_db_blocker.unblock(), at_now():
+        with transaction.atomic():
+            demo_load(seed=SEED, today=TODAY)
+            loaded = whole_street()
+            transaction.set_rollback(True)
+        with transaction.atomic():
+            demo_steps(context(SEED + 1), through(PEOPLE))
+            other_people = people_and_sites()
+            transaction.set_rollback(True)
+    return {"loaded": loaded, "other_people": other_people}
+
+
+@pytest.fixture(scope="module")
+def street(reference, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield StagedStreet()
         transaction.set_rollback(True)
-    return result
 
 
-def test_same_seed_gives_the_same_data_and_another_seed_does_not():
-    first = load_and_fingerprint(7)
-    second = load_and_fingerprint(7)
-    other = load_and_fingerprint(8)
-    assert first == second
-    assert first != other
+# Module-scoped, so that each step runs outside the transaction of the test that first asks
+# for it (a test's own writes are rolled back when it ends; the street's must stay).
+@pytest.fixture(scope="module")
+def _through_pledges(street, django_db_blocker):
+    with django_db_blocker.unblock():
+        street.build_through(PLEDGES)
 
 
-def test_demo_street_has_the_shape_design_asks_for():
-    demo_load(seed=2026, today=TODAY)
+@pytest.fixture(scope="module")
+def other_seeds_orders(street, _through_pledges, django_db_blocker) -> list:
+    """The orders that another seed's stream makes in the orders step, on the same earlier
+    steps: run in a copy of the street's context and rolled back, before the street's own
+    orders step (which it must not disturb)."""
+    with django_db_blocker.unblock(), at_now(), transaction.atomic():
+        other = copy.deepcopy(street.at(PLEDGES))
+        other.seed = SEED + 1
+        demo_steps(other, [ORDERS])
+        made = orders_made()
+        transaction.set_rollback(True)
+    return made
+
+
+@pytest.fixture(scope="module")
+def _through_orders(street, other_seeds_orders, django_db_blocker):
+    with django_db_blocker.unblock():
+        street.build_through(ORDERS)
+
+
+@pytest.fixture(scope="module")
+def _through_all(street, _through_orders, django_db_blocker):
+    with django_db_blocker.unblock():
+        street.build_through(None)
+
+
+@pytest.fixture(autouse=True)
+def _at_now():
+    """Every test reads the street at the moment it was built."""
+    with at_now():
+        yield
+
+
+@pytest.fixture
+def pledged(street, _through_pledges) -> DemoContext:
+    """The street just after the pledges step."""
+    return street.at(PLEDGES)
+
+
+@pytest.fixture
+def ordered(street, _through_orders) -> DemoContext:
+    """The street just after the orders step."""
+    return street.at(ORDERS)
+
+
+@pytest.fixture
+def demo(street, _through_all) -> DemoContext:
+    """The whole demo street, as demo_load leaves it."""
+    return street.at(None)
+
+
+# --- after the pledges step: realistic pledges with review and visit history ----------------
+
+
+def test_demo_members_have_realistic_pledges_with_a_matching_visit_history(pledged):
+    per_member = Member.objects.annotate(n=Count("pledges")).values_list("n", flat=True)
+    assert set(per_member) <= {1, 2, 3} and len(per_member) == 185
+    states = dict(Pledge.objects.values_list("state").annotate(n=Count("pk")))
+    total = sum(states.values())
+    on_wall = states["active"] + states.get("approved", 0) + states["fulfilled"]
+    assert on_wall / total > 0.6
+    assert states["returned"] and states["lapsed"] and states["submitted"]
+    assert "每月为老年党员送学上门" in set(Pledge.objects.values_list("title", flat=True))
+    returned = Pledge.objects.filter(state="returned").first()
+    assert returned.review_comment
+    assert PledgeEvent.objects.filter(pledge=returned, to_state="returned").exists()
+    # The visit history matches each pledge's outcome.
+    for pledge in Pledge.objects.filter(state__in=["fulfilled", "lapsed"]).annotate(
+        done=Count("visits", filter=Q(visits__state=Visit.State.FULFILLED))
+    ):
+        assert (pledge.done >= pledge.target_visits) == (pledge.state == "fulfilled")
+    assert not Visit.objects.filter(state="due", due_on__lt=TODAY - dt.timedelta(days=3)).exists()
+    assert Visit.objects.filter(state="missed").exists()
+    assert Visit.objects.filter(state="due", due_on__gt=TODAY + dt.timedelta(days=60)).exists()
+    demo_login = Member.objects.get(user__phone="13900000003")
+    assert demo_login.pledges.filter(state="active", public=True).count() == 2
+
+
+# --- after the orders step: two years of orders that look as if the services had made them --
+
+
+def done_between(start: dt.date, end: dt.date) -> int:
+    return Order.objects.filter(done_at__date__gte=start, done_at__date__lt=end).count()
+
+
+def test_volume_grows_year_on_year_and_march_is_busy(ordered):
+    year_ago = TODAY - dt.timedelta(days=365)
+    latest = done_between(year_ago, TODAY)
+    earlier = done_between(year_ago - dt.timedelta(days=365), year_ago)
+    assert 300 <= latest <= 400
+    assert earlier < latest * 0.85
+    march = done_between(dt.date(2026, 3, 1), dt.date(2026, 4, 1))
+    assert 40 <= march <= 46
+    with_records = (
+        Order.objects.filter(done_at__year=2026, done_at__month=3, service_records__isnull=False)
+        .distinct()
+        .count()
+    )
+    assert with_records == march
+    # On-order services (DESIGN.md §5): records of that March fulfilling a dispatched order.
+    on_order = ServiceRecord.objects.filter(
+        started_at__year=2026, started_at__month=3, order__dispatches__isnull=False
+    ).distinct()
+    assert 40 <= on_order.count() <= 46
+
+
+def test_a_realistic_mix_of_states_and_channels(ordered):
+    states = Counter(Order.objects.values_list("state", flat=True))
+    for state in (S.DONE, S.REJECTED, S.CANCELLED, S.EXPIRED, S.SUBMITTED, S.TRIAGED,
+                  S.DISPATCHED, S.ACCEPTED, S.IN_SERVICE):  # fmt: skip
+        assert states[state] > 0, state
+    assert set(Order.objects.values_list("channel", flat=True)) == set(Order.Channel.values) - {
+        Order.Channel.API
+    }
+    open_now = sum(states[s] for s in Order.OPEN_STATES)
+    assert 25 <= open_now <= 35
+    noon = ordered.moment(TODAY, 12)
+    overdue = Order.objects.filter(Order.overdue_q(noon)).count()
+    assert 3 <= overdue < open_now
+    assert Order.objects.values("community").distinct().count() == len(ordered.communities)
+    assert Order.objects.values("category").distinct().count() == len(ordered.categories)
+
+
+def test_every_done_order_has_its_service_record(ordered):
+    done = Order.objects.filter(state=S.DONE)
+    assert not done.filter(service_records__isnull=True).exists()
+    assert not done.filter(assigned_member__isnull=True).exists()
+    records = ServiceRecord.objects.filter(order__isnull=False)
+    assert not records.filter(hours__lte=0).exists()
+    assert not records.exclude(ended_at__gt=F("started_at")).exists()
+    served = dict(ServiceParticipant.objects.values_list("record__order_id", "member_id"))
+    for order_id, member_id in done.values_list("pk", "assigned_member_id"):
+        assert served[order_id] == member_id
+    assert (
+        not Order.objects.exclude(state=S.DONE)
+        .filter(service_records__isnull=False)
+        .exclude(events__action="reopen")
+        .exists()
+    )
+
+
+def test_events_tell_each_orders_road_consistently(ordered):
+    midnight = ordered.moment(TODAY, 0)
+    events: dict[int, list] = {}
+    for order_id, from_state, to_state, action, at, label in OrderEvent.objects.order_by(
+        "order_id", "at", "id"
+    ).values_list("order_id", "from_state", "to_state", "action", "at", "by_label"):
+        events.setdefault(order_id, []).append((from_state, to_state, action, at, label))
+    dispatch_counts = dict(
+        Dispatch.objects.values_list("order_id").annotate(n=Count("id")).order_by()
+    )
+    orders = Order.objects.values_list("pk", "state", "created_at", "done_at", "accepted_at")
+    for pk, state, created, done_at, accepted_at in orders:
+        road = events[pk]
+        assert road[0][:3] == ("", S.SUBMITTED, "submit") and road[0][3] == created
+        for before, after in zip(road, road[1:], strict=False):
+            assert before[1] == after[0], (pk, road)
+            assert before[3] <= after[3], (pk, road)
+            assert Order(state=before[1]).can_transition_to(after[1]), (pk, road)
+        assert road[-1][1] == state
+        assert road[-1][3] < midnight
+        assert all(step[4] for step in road), "every step says who"
+        dispatched = sum(1 for step in road if step[2] == "dispatch")
+        assert dispatch_counts.get(pk, 0) == dispatched, (pk, road)
+        if state == S.DONE:
+            assert done_at == road[-1][3]
+        if accepted_at:
+            assert accepted_at in [step[3] for step in road if step[1] == S.ACCEPTED]
+    assert (
+        not Dispatch.objects.filter(state=Dispatch.State.OFFERED)
+        .exclude(order__state=S.DISPATCHED)
+        .exists()
+    )
+    assert (
+        Order.objects.filter(state=S.DISPATCHED)
+        .exclude(dispatches__state=Dispatch.State.OFFERED)
+        .count()
+        == 0
+    )
+
+
+def test_the_demo_member_has_offers_to_answer(ordered):
+    member = ordered.members[0]
+    member.refresh_from_db()
+    offers = list(selectors.offers_for(member))
+    assert len(offers) >= 2
+    assert all(o.respond_by > ordered.moment(TODAY, 23) for o in offers)
+    held = list(selectors.orders_held_by(member))
+    assert held and any(o.resident_id == ordered.residents[0].pk for o in held)
+    assert selectors.member_load(member) < member.capacity
+    assert Notification.objects.filter(user=member.user, kind="dispatch").count() == len(offers)
+    assert Notification.objects.filter(kind="order_new").exists()
+
+
+def test_the_orders_step_draws_from_its_seed(ordered, other_seeds_orders):
+    """Another seed's stream makes other orders from the same people and pledges (that the
+    same seed makes the same orders is part of test_same_seed_gives_the_same_street...)."""
+    made = orders_made()
+    assert made[0] and other_seeds_orders[0]
+    assert other_seeds_orders != made
+    assert Order.objects.filter(~Q(tracking_token="")).count() == Order.objects.count()
+
+
+# --- the whole street -----------------------------------------------------------------------
+
+
+def test_same_seed_gives_the_same_street_and_another_seed_does_not(demo, reference):
+    """demo_load in an empty database and this module's step-by-step build, both for SEED,
+    make the same street (so the tests here read what demo_load makes); another seed makes
+    other people and sites (and other orders: test_the_orders_step_draws_from_its_seed)."""
+    assert whole_street() == reference["loaded"]
+    assert people_and_sites() != reference["other_people"]
+    assert reference["other_people"][0] and reference["other_people"][1]
+
+
+def test_demo_street_has_the_shape_design_asks_for(demo):
     slugs = set(Community.objects.values_list("slug", flat=True))
     assert {"xinggangwan", "tengfei", "jinke"} <= slugs and len(slugs) >= 6
     assert Member.objects.count() == 185
@@ -62,10 +425,109 @@ def test_demo_street_has_the_shape_design_asks_for():
         assert RoleGrant.objects.filter(role=role).exists()
     # Every tenant row carries the street key.
     assert not Member.objects.exclude(street__slug="jianghai").exists()
-    assert not Resident.objects.exclude(street=models_street()).exists()
+    assert not Resident.objects.exclude(street=Street.objects.get(slug="jianghai")).exists()
 
 
-def models_street():
-    from pledgeloop.orgs.models import Street
+# The indicators (DESIGN.md §5) come out near the seed report's figures: computed here from
+# the raw records, the way the indicators are defined, not read from the demo's own bookkeeping.
 
-    return Street.objects.get(slug="jianghai")
+
+def participation(start, end, active) -> float:
+    serving = (
+        ServiceParticipant.objects.filter(
+            record__in=records_in_period(ServiceRecord.objects.all(), start, end)
+        )
+        .values("member")
+        .distinct()
+        .count()
+    )
+    return serving / active
+
+
+def march_hours(year):
+    return ServiceRecord.objects.filter(started_at__year=year, started_at__month=3).aggregate(
+        h=Sum("hours")
+    )["h"]
+
+
+def test_demo_figures_match_the_seed_report(demo):
+    today = timezone.localdate()
+    assert today == TODAY == demo.today
+    assert not ServiceRecord.objects.filter(started_at__gt=timezone.now()).exists()
+    active = Member.objects.filter(active=True).count()
+    assert active == 185
+    span = periods(today)
+    assert 0.55 <= participation(*span["latest"], active) <= 0.65
+    assert 0.35 <= participation(*span["earlier"], active) <= 0.45
+    latest, earlier = march_of(today)
+    assert 1.5 <= march_hours(latest) / march_hours(earlier) <= 1.8
+    reviews = Review.objects.all()
+    assert reviews.count() > 100
+    assert reviews.filter(Review.satisfied_q()).count() / reviews.count() >= 0.96
+    # Reports keep the kinds of hours apart; the demo has all three.
+    kinds = hours_by_verification(ServiceRecord.objects.all())
+    assert all(kinds[k] > 0 for k in ("verified", "recorded", "self"))
+
+
+def test_demo_hours_mean_what_they_say(demo):
+    """The demo keeps the rules service_record_create enforces (issue 12)."""
+    spans = defaultdict(list)
+    days = defaultdict(Decimal)
+    rows = ServiceParticipant.objects.values_list(
+        "member_id", "record__started_at", "record__ended_at", "record__hours"
+    )
+    for member_id, started, ended, hours in rows:
+        assert hours * 3600 <= Decimal((ended - started).total_seconds())
+        assert ended <= timezone.now()
+        spans[member_id].append((started, ended))
+        days[(member_id, timezone.localtime(started).date())] += hours
+    assert spans
+    for member_spans in spans.values():
+        member_spans.sort()
+        for (_s1, e1), (s2, _e2) in zip(member_spans, member_spans[1:], strict=False):
+            assert e1 <= s2, "one member's records overlap"
+    assert max(days.values()) <= 24
+    on_orders = ServiceRecord.objects.filter(order__isnull=False).select_related("order")
+    for record in on_orders:
+        assert record.started_at >= record.order.created_at
+        taken = record.order.events.filter(
+            action__in=["claim", "accept"], at__lte=record.started_at
+        ).exists()
+        assert taken, "an order's service starts after it was taken"
+    verified = ServiceRecord.objects.filter(verification="verified")
+    assert not verified.filter(evidence="").exists()
+    assert {"review", "site_screen", "beneficiary_code"} <= set(
+        verified.values_list("evidence", flat=True)
+    )
+    assert ServiceRecord.objects.filter(flagged_at__isnull=False).exists()
+    checked = CheckIn.objects.filter(record__verification="verified")
+    assert checked.exists()
+    assert not checked.exclude(in_proof__in=["screen", "beneficiary"]).exists()
+
+
+# The 2026 annual review of the demo street: members without any record are 未评议, not
+# 不合格 (before, 75 of the 185 demo members were graded 不合格, 72 of them with no record).
+
+
+def test_no_demo_member_fails_for_want_of_records(demo):
+    street = demo.street
+    scores = annual_review(
+        Community.objects.filter(street=street), 2026, ReviewWeights.for_street(street)
+    )
+    grades = Counter(str(s.grade) for s in scores)
+    assert len(scores) == 185
+    nothing = [
+        s
+        for s in scores
+        if not s.member.records_count
+        and not s.member.visits_due
+        and s.member.organisation_mean is None
+        and s.member.self_mean is None
+    ]
+    assert len(nothing) > 50  # the demo has many members who did not serve this year
+    assert {str(s.grade) for s in nothing} == {"未评议"}
+    assert all(s.score is None for s in nothing)
+    assert grades["未评议"] == len(nothing)
+    # Those still graded 不合格 have evidence and a score under 60.
+    failed = [s for s in scores if str(s.grade) == "不合格"]
+    assert all(s.score is not None and s.score < 60 for s in failed)
