@@ -111,11 +111,20 @@ def community_members(community: Community) -> list[Member]:
     )
 
 
+@dataclass
+class Coming:
+    """A visit of an approved pledge that has not started: no Visit row yet, its rule's date."""
+
+    scheduled_at: dt.datetime
+    pledge: Pledge
+
+
 def member_public(member: Member, today: dt.date | None = None, upcoming: int = 12) -> dict:
-    """What the member page shows: public pledges, figures and the next visits (排班表)."""
+    """What the member page shows: public pledges, figures and the next visits (排班表),
+    approved pledges that have not started yet included, from their rule."""
     today = today or timezone.localdate()
     pledges = list(_public_pledges(today).filter(member=member))
-    next_visits = list(
+    next_visits: list = list(
         Visit.objects.filter(
             member=member,
             pledge__in=[p.pk for p in pledges],
@@ -125,7 +134,22 @@ def member_public(member: Member, today: dt.date | None = None, upcoming: int = 
         .select_related("pledge")
         .order_by("scheduled_at")[:upcoming]
     )
-    return {"pledges": pledges, "figures": Figures.of(pledges), "next_visits": next_visits}
+    zone = timezone.get_default_timezone()
+    starting = [p for p in pledges if p.state == Pledge.State.APPROVED]
+    for pledge in starting:
+        since = pledge.starts_on
+        if pledge.approved_at:
+            since = max(since, timezone.localtime(pledge.approved_at).date())
+        for moment in pledge.occurrences(since=max(since, today))[:upcoming]:
+            next_visits.append(Coming(timezone.make_aware(moment, zone), pledge))
+    next_visits.sort(key=lambda v: v.scheduled_at)
+    return {
+        "pledges": pledges,
+        "figures": Figures.of(pledges),
+        "next_visits": next_visits[:upcoming],
+        "starting": [p for p in starting if p.starts_on > today] or [],
+        "today": today,
+    }
 
 
 def member_service_hours(member: Member) -> Decimal:
@@ -134,18 +158,14 @@ def member_service_hours(member: Member) -> Decimal:
     return total["total"] or Decimal(0)
 
 
-def schedule_visits(member: Member, today: dt.date, back_days: int = 30) -> list[Visit]:
-    """The visits of the member's public pledges for the calendar feed."""
+def schedule_pledges(member: Member) -> list[Pledge]:
+    """The member's public pledges, each with its visits, for the calendar feed."""
     return list(
-        Visit.objects.filter(
-            member=member,
-            pledge__in=Pledge.objects.on_wall().filter(member=member),
-            due_on__gte=today - dt.timedelta(days=back_days),
-        )
-        .select_related(
-            "pledge__category", "pledge__beneficiary_resident", "pledge__beneficiary_site"
-        )
-        .order_by("scheduled_at")
+        Pledge.objects.on_wall()
+        .filter(member=member)
+        .select_related("category", "beneficiary_resident", "beneficiary_site")
+        .prefetch_related(Prefetch("visits", Visit.objects.order_by("scheduled_at")))
+        .order_by("starts_on", "pk")
     )
 
 
