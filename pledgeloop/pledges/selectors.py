@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from pledgeloop.lib.pinyin import pinyin_search_q
 from pledgeloop.orgs.models import Community
 from pledgeloop.people.models import Member
 from pledgeloop.service.models import CheckIn, ServiceRecord
@@ -81,8 +82,11 @@ def _public_pledges(today: dt.date) -> QuerySet[Pledge]:
     ).order_by("starts_on", "pk")
 
 
-def wall_members(community: Community, today: dt.date | None = None) -> list[Member]:
-    """Members with at least one pledge on the wall, each with `wall_pledges` and `figures`.
+def wall_members(
+    community: Community, today: dt.date | None = None, query: str = ""
+) -> list[Member]:
+    """Members with at least one pledge on the wall, each with `wall_pledges` and `figures`;
+    with a query, those whose name, pinyin or initials match it ("lm" finds 李明).
 
     Two queries however many members: the members, then their annotated pledges.
     """
@@ -91,6 +95,7 @@ def wall_members(community: Community, today: dt.date | None = None) -> list[Mem
     members = list(
         Member.objects.filter(community=community, active=True)
         .filter(Exists(has_pledge))
+        .filter(pinyin_search_q(query, prefix="user__"))
         .select_related("user")
         .prefetch_related(Prefetch("pledges", _public_pledges(today), to_attr="wall_pledges"))
         .order_by("user__name_pinyin", "pk")
@@ -98,6 +103,32 @@ def wall_members(community: Community, today: dt.date | None = None) -> list[Mem
     for member in members:
         member.figures = Figures.of(member.wall_pledges)
     return members
+
+
+@dataclass
+class WallGroup:
+    """One pledge category of the phone wall: its members, each card with that category's
+    pledges only (a member with pledges in two categories is in both groups)."""
+
+    category: object
+    cards: list[tuple[Member, list[Pledge]]]
+
+
+def wall_groups(members: list[Member]) -> list[WallGroup]:
+    """The members of wall_members grouped by the categories of their pledges, in the
+    street's order of categories, members in name order within each."""
+    groups: dict[int, WallGroup] = {}
+    for member in members:
+        by_category: dict[int, list[Pledge]] = {}
+        for pledge in member.wall_pledges:
+            by_category.setdefault(pledge.category_id, []).append(pledge)
+        for pledges in by_category.values():
+            category = pledges[0].category
+            group = groups.setdefault(category.pk, WallGroup(category, []))
+            group.cards.append((member, pledges))
+    return sorted(
+        groups.values(), key=lambda g: (g.category.sort_order, g.category.code, g.category.pk)
+    )
 
 
 def community_members(community: Community) -> list[Member]:
