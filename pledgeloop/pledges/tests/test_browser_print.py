@@ -8,7 +8,7 @@ import pytest
 import zxingcpp
 from django.utils import timezone
 
-from pledgeloop.conftest import DESKTOP
+from pledgeloop.conftest import DESKTOP, PHONE
 from pledgeloop.pledges import jobs
 
 from .conftest import make_member, make_pledge
@@ -88,3 +88,24 @@ def test_the_printed_wall_scans_and_lists_every_pledge(world, live_server, brows
             assert title in text, f"{title} is not on the page with {code}'s QR code"
     # Sensible packing: at least four cards on a page (on average), not two and a blank half.
     assert len(pages) <= -(-len(titles_of) // 4) + 1, f"{len(pages)} pages for {len(codes)}"
+
+
+def test_the_phone_wall_is_searched_and_grouped(world, live_server, browser, screenshot_dir):
+    """Issue 14, part 7, at 360 px: a jump list of categories, a search box that finds a
+    member by the initials of their name, nothing wider than the screen."""
+    titles_of = busy_wall(world)
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/wall/{world.community.slug}/")
+    assert page.locator(".wall-group").count() >= 1
+    assert page.locator(".wall-group .member-card").count() >= len(titles_of)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"the wall is {width}px wide"
+    page.screenshot(path=str(screenshot_dir / "pledges-wall-phone.png"), full_page=False)
+    page.fill("#wall-q", "dy3h")  # 队员3号: dui yuan 3 hao
+    page.locator(".wall-tools button[type=submit]").click()
+    page.wait_for_load_state()
+    names = page.locator(".member-card h2").all_inner_texts()
+    assert set(names) == {"队员3号"}
+    assert page.input_value("#wall-q") == "dy3h"
+    context.close()
