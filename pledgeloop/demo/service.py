@@ -22,11 +22,12 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Member, Resident
-from pledgeloop.pledges.models import Visit, visit_grace_days
+from pledgeloop.pledges.models import Pledge, PledgeEvent, Visit, visit_grace_days
 from pledgeloop.service.models import CheckIn, ServiceParticipant, ServiceRecord, SiteScreen
 
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -286,6 +287,31 @@ def _trim_visits(ctx, tally: Tally, active: list[Member]) -> None:
         dropped = in_period.exclude(member_id__in=keep)
         dropped.filter(due_on__lt=grace_start).update(state=Visit.State.MISSED, fulfilled_at=None)
         dropped.filter(due_on__gte=grace_start).update(state=Visit.State.DUE, fulfilled_at=None)
+    _reclose_pledges(ctx)
+
+
+CLOSED = (Pledge.State.FULFILLED, Pledge.State.LAPSED)
+
+
+def _reclose_pledges(ctx) -> None:
+    """Last year's closed pledges keep saying what their visits say after the trim: 已兑现
+    (fulfilled) only when the visits made reached the target, else 未兑现 (lapsed), with the
+    closing event's state and remark to match, as pledge_close would have written them."""
+    closed = (
+        Pledge.objects.filter(street=ctx.street, state__in=CLOSED)
+        .annotate(made=Count("visits", filter=Q(visits__state=Visit.State.FULFILLED)))
+        .order_by("pk")
+    )
+    for pledge in closed:
+        state = (
+            Pledge.State.FULFILLED if pledge.made >= pledge.target_visits else Pledge.State.LAPSED
+        )
+        if state == pledge.state:
+            continue
+        Pledge.objects.filter(pk=pledge.pk).update(state=state)
+        PledgeEvent.objects.filter(pledge=pledge, to_state__in=CLOSED).update(
+            to_state=state, comment=f"已完成{pledge.made}次，目标{pledge.target_visits}次。"
+        )
 
 
 def _random_day(rng, start: dt.date, end: dt.date) -> dt.date:

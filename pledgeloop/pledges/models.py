@@ -6,9 +6,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from pledgeloop.lib.masking import mask_name
 from pledgeloop.orgs.models import Category, Community, Site, Street
@@ -210,6 +210,15 @@ class Pledge(models.Model):
         return recurrence.describe_rule(self.rrule, self.starts_on)
 
     @property
+    def starting_text(self) -> str:
+        """When the visits begin, how often and at what time: 12月15日起，每周六 09:30."""
+        return _("From %(start)s, %(frequency)s %(time)s") % {
+            "start": formats.date_format(self.starts_on, recurrence.month_day_format()),
+            "frequency": self.frequency_text,
+            "time": self.visit_time.strftime("%H:%M"),
+        }
+
+    @property
     def beneficiary_public(self) -> str:
         """For whom, as a public page may say it: a resident by surname only (张**)."""
         if self.beneficiary_kind == self.Beneficiary.RESIDENT:
@@ -351,7 +360,8 @@ class Visit(models.Model):
 
     class State(models.TextChoices):
         DUE = "due", gettext_lazy("Due")
-        FULFILLED = "fulfilled", gettext_lazy("Fulfilled")
+        # 已践诺, not the pledge's 已兑现 (its target met): one word, one meaning.
+        FULFILLED = "fulfilled", pgettext_lazy("visit state", "Visit made")
         MISSED = "missed", gettext_lazy("Missed")
 
     street = models.ForeignKey(

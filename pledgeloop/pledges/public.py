@@ -40,12 +40,16 @@ def _wall(request, slug: str, print_layout: bool):
     community = _community(request, slug)
     if isinstance(community, list):
         return render(request, "pledges/wall_choose.html", {"communities": community, "slug": slug})
-    members = selectors.wall_members(community)
+    # The phone wall is searched and grouped by category; the A4 print shows every member once.
+    query = "" if print_layout else query_text(request.GET, "q")
+    members = selectors.wall_members(community, query=query)
     for member in members:
         member.qr = qr_svg(qr.member_url(request, member), title=member.name)
     context = {
         "community": community,
         "members": members,
+        "groups": None if print_layout else selectors.wall_groups(members),
+        "query": query,
         "print_layout": print_layout,
         "may_print_sheet": community.pk in request.user.admin_community_ids()
         if request.user.is_authenticated

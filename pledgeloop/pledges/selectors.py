@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from pledgeloop.lib.pinyin import pinyin_search_q
 from pledgeloop.orgs.models import Community
 from pledgeloop.people.models import Member
 from pledgeloop.service.models import CheckIn, ServiceRecord
@@ -81,8 +82,11 @@ def _public_pledges(today: dt.date) -> QuerySet[Pledge]:
     ).order_by("starts_on", "pk")
 
 
-def wall_members(community: Community, today: dt.date | None = None) -> list[Member]:
-    """Members with at least one pledge on the wall, each with `wall_pledges` and `figures`.
+def wall_members(
+    community: Community, today: dt.date | None = None, query: str = ""
+) -> list[Member]:
+    """Members with at least one pledge on the wall, each with `wall_pledges` and `figures`;
+    with a query, those whose name, pinyin or initials match it ("lm" finds 李明).
 
     Two queries however many members: the members, then their annotated pledges.
     """
@@ -91,6 +95,7 @@ def wall_members(community: Community, today: dt.date | None = None) -> list[Mem
     members = list(
         Member.objects.filter(community=community, active=True)
         .filter(Exists(has_pledge))
+        .filter(pinyin_search_q(query, prefix="user__"))
         .select_related("user")
         .prefetch_related(Prefetch("pledges", _public_pledges(today), to_attr="wall_pledges"))
         .order_by("user__name_pinyin", "pk")
@@ -98,6 +103,32 @@ def wall_members(community: Community, today: dt.date | None = None) -> list[Mem
     for member in members:
         member.figures = Figures.of(member.wall_pledges)
     return members
+
+
+@dataclass
+class WallGroup:
+    """One pledge category of the phone wall: its members, each card with that category's
+    pledges only (a member with pledges in two categories is in both groups)."""
+
+    category: object
+    cards: list[tuple[Member, list[Pledge]]]
+
+
+def wall_groups(members: list[Member]) -> list[WallGroup]:
+    """The members of wall_members grouped by the categories of their pledges, in the
+    street's order of categories, members in name order within each."""
+    groups: dict[int, WallGroup] = {}
+    for member in members:
+        by_category: dict[int, list[Pledge]] = {}
+        for pledge in member.wall_pledges:
+            by_category.setdefault(pledge.category_id, []).append(pledge)
+        for pledges in by_category.values():
+            category = pledges[0].category
+            group = groups.setdefault(category.pk, WallGroup(category, []))
+            group.cards.append((member, pledges))
+    return sorted(
+        groups.values(), key=lambda g: (g.category.sort_order, g.category.code, g.category.pk)
+    )
 
 
 def community_members(community: Community) -> list[Member]:
@@ -111,11 +142,20 @@ def community_members(community: Community) -> list[Member]:
     )
 
 
+@dataclass
+class Coming:
+    """A visit of an approved pledge that has not started: no Visit row yet, its rule's date."""
+
+    scheduled_at: dt.datetime
+    pledge: Pledge
+
+
 def member_public(member: Member, today: dt.date | None = None, upcoming: int = 12) -> dict:
-    """What the member page shows: public pledges, figures and the next visits (排班表)."""
+    """What the member page shows: public pledges, figures and the next visits (排班表),
+    approved pledges that have not started yet included, from their rule."""
     today = today or timezone.localdate()
     pledges = list(_public_pledges(today).filter(member=member))
-    next_visits = list(
+    next_visits: list = list(
         Visit.objects.filter(
             member=member,
             pledge__in=[p.pk for p in pledges],
@@ -125,7 +165,22 @@ def member_public(member: Member, today: dt.date | None = None, upcoming: int = 
         .select_related("pledge")
         .order_by("scheduled_at")[:upcoming]
     )
-    return {"pledges": pledges, "figures": Figures.of(pledges), "next_visits": next_visits}
+    zone = timezone.get_default_timezone()
+    starting = [p for p in pledges if p.state == Pledge.State.APPROVED]
+    for pledge in starting:
+        since = pledge.starts_on
+        if pledge.approved_at:
+            since = max(since, timezone.localtime(pledge.approved_at).date())
+        for moment in pledge.occurrences(since=max(since, today))[:upcoming]:
+            next_visits.append(Coming(timezone.make_aware(moment, zone), pledge))
+    next_visits.sort(key=lambda v: v.scheduled_at)
+    return {
+        "pledges": pledges,
+        "figures": Figures.of(pledges),
+        "next_visits": next_visits[:upcoming],
+        "starting": [p for p in starting if p.starts_on > today] or [],
+        "today": today,
+    }
 
 
 def member_service_hours(member: Member) -> Decimal:
@@ -134,18 +189,14 @@ def member_service_hours(member: Member) -> Decimal:
     return total["total"] or Decimal(0)
 
 
-def schedule_visits(member: Member, today: dt.date, back_days: int = 30) -> list[Visit]:
-    """The visits of the member's public pledges for the calendar feed."""
+def schedule_pledges(member: Member) -> list[Pledge]:
+    """The member's public pledges, each with its visits, for the calendar feed."""
     return list(
-        Visit.objects.filter(
-            member=member,
-            pledge__in=Pledge.objects.on_wall().filter(member=member),
-            due_on__gte=today - dt.timedelta(days=back_days),
-        )
-        .select_related(
-            "pledge__category", "pledge__beneficiary_resident", "pledge__beneficiary_site"
-        )
-        .order_by("scheduled_at")
+        Pledge.objects.on_wall()
+        .filter(member=member)
+        .select_related("category", "beneficiary_resident", "beneficiary_site")
+        .prefetch_related(Prefetch("visits", Visit.objects.order_by("scheduled_at")))
+        .order_by("starts_on", "pk")
     )
 
 

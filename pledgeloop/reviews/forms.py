@@ -4,11 +4,17 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Review, ReviewWeights
 
-SOLVED_CHOICES = [("yes", _("Yes, solved")), ("no", _("No, not solved")), ("", _("Not sure"))]
+# Questions that ask for the resident's judgement: nothing is chosen for them ("unsure" is an
+# answer they pick, not a default), and leaving one out means the same as "not sure".
+SOLVED_CHOICES = [
+    ("yes", _("Yes, solved")),
+    ("no", _("No, not solved")),
+    ("unsure", _("Not sure")),
+]
 HOURS_CHOICES = [
     ("yes", _("Yes, the date and hours are right")),
     ("no", _("No, the hours are wrong")),
-    ("", _("Not sure")),
+    ("unsure", _("Not sure")),
 ]
 
 

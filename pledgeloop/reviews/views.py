@@ -162,9 +162,14 @@ def showcase(request, community: str, year: int, quarter: int):
     titles = selectors.pledge_titles(members, selectors.quarter_period(year, quarter))
     for member in members:
         member.pledge_titles = titles.get(member.pk, [])
+    # Those who served in the quarter lead, most hours first; the rest are folded after them.
+    served = [m for m in members if m.hours_total or m.visits_fulfilled]
+    served.sort(key=lambda m: (-m.hours_total, -m.visits_fulfilled))
     context = {
         "community": community,
         "members": members,
+        "served": served,
+        "not_served": [m for m in members if not (m.hours_total or m.visits_fulfilled)],
         "totals": selectors.showcase_totals(community, year, quarter),
     }
     return render(request, "reviews/showcase.html", context | _quarter_context(year, quarter))

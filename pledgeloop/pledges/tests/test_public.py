@@ -16,7 +16,7 @@ from pledgeloop.pledges import jobs, services
 from pledgeloop.pledges.models import Pledge
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
-from .conftest import make_member, make_pledge
+from .conftest import category_of, make_member, make_pledge
 
 pytestmark = pytest.mark.django_db
 
@@ -252,8 +252,8 @@ def test_the_schedule_feed_is_valid_icalendar_with_stable_uids(world, member, cl
     [zone] = calendar.walk("VTIMEZONE")
     assert zone["TZID"] == "Asia/Shanghai"
     events = calendar.walk("VEVENT")
-    visits = list(pledge.visits.filter(due_on__gte=timezone.localdate() - dt.timedelta(30)))
-    assert len(events) == len(visits) > 10
+    # One recurring event for the pledge (test_schedule.py checks its dates).
+    assert len(events) == 1 and events[0]["RRULE"]["FREQ"] == ["WEEKLY"]
     first = events[0]
     start = first.decoded("DTSTART")
     assert str(start.tzinfo) == "Asia/Shanghai" and (start.hour, start.minute) == (15, 0)
@@ -270,3 +270,58 @@ def test_the_schedule_feed_is_valid_icalendar_with_stable_uids(world, member, cl
     jobs.generate_visits()
     regenerated = icalendar.Calendar.from_ical(client.get(url).content)
     assert [str(e["UID"]) for e in regenerated.walk("VEVENT")] == uids
+
+
+# --- a long wall on a phone: search and groups (issue 14, part 7) ---------------------------
+
+
+def long_wall(world):
+    people = {}
+    for phone, name, code in [
+        ("13900000301", "李明", "health"),
+        ("13900000302", "刘洋", "repairs"),
+        ("13900000303", "王芳", "health"),
+    ]:
+        someone = make_member(world, phone, name)
+        make_pledge(someone, category=category_of(world.street, code), title=f"{name}的承诺")
+        people[name] = someone
+    make_pledge(people["王芳"], category=category_of(world.street, "repairs"), title="王芳修水龙头")
+    return people
+
+
+def names_on(text: str) -> set[str]:
+    return {n for n in ["李明", "刘洋", "王芳"] if f"{n}</a></h2>" in text}
+
+
+def test_the_wall_finds_members_by_name_pinyin_or_initials(world, client):
+    long_wall(world)
+    for query, found in [
+        ("王芳", {"王芳"}),
+        ("wangfang", {"王芳"}),
+        ("lm", {"李明"}),
+        ("l", {"李明", "刘洋"}),
+        ("liu", {"刘洋"}),
+    ]:
+        page = client.get(wall_url(world), {"q": query})
+        assert page.status_code == 200
+        assert names_on(page.text) == found, query
+        assert f'value="{query}"' in page.text  # the box keeps what was typed
+    nobody = client.get(wall_url(world), {"q": "zzz"}).text
+    assert names_on(nobody) == set() and "没有找到" in nobody
+
+
+def test_the_phone_wall_groups_members_by_pledge_category(world, client):
+    long_wall(world)
+    text = client.get(wall_url(world)).text
+    health, repairs = category_of(world.street, "health"), category_of(world.street, "repairs")
+    groups = text.split('class="wall-group"')[1:]
+    by_name = {g.split("<h2")[1].split(">")[1].split("<")[0].strip(): g for g in groups}
+    assert names_on(by_name[health.name]) == {"李明", "王芳"}
+    assert names_on(by_name[repairs.name]) == {"刘洋", "王芳"}
+    # In each group a card lists that category's pledges only.
+    assert "王芳修水龙头" in by_name[repairs.name] and "王芳修水龙头" not in by_name[health.name]
+    # A jump list leads to each group.
+    assert f'href="#category-{health.code}"' in text and f'id="category-{health.code}"' in text
+    # The A4 print keeps one card per member, with all their pledges, in name order.
+    printed = client.get(reverse("pledges:wall_print", args=[world.community.slug])).text
+    assert printed.count('class="member-card"') == 3 and 'class="wall-group"' not in printed

@@ -39,6 +39,27 @@ def test_the_review_page_opens_without_login_in_chinese(client, world, done_orde
     assert world.resident_here.phone not in text
 
 
+def test_nothing_is_chosen_for_the_resident(client, done_order):
+    """The questions ask for the resident's judgement: no answer is preselected, "not sure"
+    included; a rating sent without the others keeps what was chosen and nothing more."""
+    _order, rec = done_order
+    text = client.get(review_link_for(rec)).content.decode()
+    assert text.count('type="radio"') == 11
+    assert " checked" not in text
+    page = client.post(review_link_for(rec), {"solved": "unsure", "comment": "没选"})
+    text = page.content.decode()
+    assert text.count(" checked") == 1
+    assert 'name="solved" value="unsure" checked' in text
+
+
+def test_not_sure_is_kept_as_no_answer(client, done_order):
+    _order, rec = done_order
+    client.post(review_link_for(rec), {"rating": "4", "solved": "unsure", "hours_right": "unsure"})
+    assert Review.objects.get(record=rec).solved is None
+    rec.refresh_from_db()
+    assert rec.verification == ServiceRecord.Verification.SELF  # "not sure" confirms nothing
+
+
 def test_a_satisfied_review_marks_the_done_order_reviewed(client, world, done_order):
     order, rec = done_order
     page = client.post(review_link_for(rec), {"rating": "5", "solved": "yes", "comment": "很好"})

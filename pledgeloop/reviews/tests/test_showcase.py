@@ -65,3 +65,22 @@ def test_an_ambiguous_community_slug_takes_street_from_the_query(world, client):
 def test_unknown_community_or_quarter_is_404(world, client):
     assert client.get(url(slug="nowhere")).status_code == 404
     assert client.get("/showcase/xinggangwan/2025q0/").status_code == 404
+
+
+def test_the_showcase_leads_with_members_who_served_and_folds_the_rest(world, client):
+    """Issue 14, part 7: those with service in the quarter come first, as cards; the members
+    with all-zero figures are folded into one <details> list of names after them."""
+    zhang = world.member.member
+    served = new_member(world, "13900000202", "王芳")
+    idle = [new_member(world, f"1390000030{n}", f"闲{n}") for n in range(3)]
+    record(zhang, at(2025, 4, 10), "2", V.VERIFIED)
+    record(served, at(2025, 5, 10), "1", V.SELF)
+    text = client.get(url()).content.decode()
+    cards, _sep, folded = text.partition("<details")
+    assert "张三" in cards and "王芳" in cards
+    assert cards.count('class="card showcase-member"') == 2
+    assert "</details>" in folded
+    summary = folded.split("</summary>")[0]
+    assert "3" in summary  # how many are folded
+    for member in idle:
+        assert member.name not in cards and member.name in folded.split("</details>")[0]
