@@ -67,6 +67,8 @@ def test_the_member_menu_is_one_row_of_big_tabs_on_every_page(
         assert current.count() <= 1
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{path} is {width}px wide"
+        name = path.strip("/").replace("/", "-") or "root"
+        page.screenshot(path=str(screenshot_dir / f"member-{name}-phone.png"))
     assert len(set(menus.values())) == 1, menus
     page.goto(f"{live_server.url}/me/")
     page.screenshot(path=str(screenshot_dir / "member-home-phone.png"), full_page=True)
