@@ -146,6 +146,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "pledgeloop.lib.context_processors.site",
                 "pledgeloop.notify.context_processors.inbox",
+                "pledgeloop.people.context_processors.member_nav",
             ],
         },
     },

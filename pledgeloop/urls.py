@@ -15,12 +15,13 @@ urlpatterns = [
     path("inbox/", include("pledgeloop.notify.urls")),
     # Short links in texts to residents (tracking and review pages)
     path("t/<str:code>/", short_link, name="short_link"),
+    # Before people's and service's: pledges serves /me/ with the member's agenda, and
+    # /me/service/new/ and /checkin/<token>/ with its visit step.
+    path("", include("pledgeloop.pledges.urls")),
     path("", include("pledgeloop.people.urls")),
     # /my/ (the person's own data) and the password reset by SMS code
     path("", include("pledgeloop.privacy.urls")),
     path("", include("pledgeloop.orders.urls")),
-    # Before service's: pledges serves /me/service/new/ and /checkin/<token>/ with its visit step.
-    path("", include("pledgeloop.pledges.urls")),
     path("", include("pledgeloop.service.urls")),
     path("", include("pledgeloop.reviews.urls")),
 ]

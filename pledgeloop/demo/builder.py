@@ -27,6 +27,8 @@ STEPS = [
     # and top up to the indicators of DESIGN.md §5.
     "pledgeloop.demo.service.build",
     "pledgeloop.demo.reviews.build",
+    # After the records and reviews it writes up: a year of the street's diary.
+    "pledgeloop.demo.diary.build",
 ]
 
 # One demo login per role, printed by `make run` (manage.py demo_logins).

@@ -42,6 +42,7 @@ from .forms import (
     DispatchForm,
     NeedsFilterForm,
     ReasonForm,
+    RecategoriseForm,
     RejectForm,
     StaffIntakeForm,
 )
@@ -58,7 +59,7 @@ ACTION_LABELS = {
     "triage": gettext_lazy("Accepted onto the needs list"),
     "reject": gettext_lazy("Returned to the resident"),
     "cancel": gettext_lazy("Cancelled"),
-    "expire": gettext_lazy("Closed as timed out"),
+    "expire": gettext_lazy("Closed as expired"),
     "dispatch": gettext_lazy("Dispatched"),
     "accept": gettext_lazy("Accepted by the member"),
     "decline": gettext_lazy("Declined by the member"),
@@ -70,6 +71,7 @@ ACTION_LABELS = {
     "transfer": gettext_lazy("Transfer asked for"),
     "reopen": gettext_lazy("Reopened: not solved"),
     "review": gettext_lazy("Reviewed by the resident"),
+    "recategorise": gettext_lazy("Category corrected"),
 }
 
 
@@ -200,7 +202,7 @@ def needs_bulk(request):
 
 
 def _detail_context(request, order: Order, **extra) -> dict:
-    events = list(order.events.order_by("at", "id"))
+    events = list(order.events.select_related("from_category", "to_category").order_by("at", "id"))
     for event in events:
         event.action_label = ACTION_LABELS.get(event.action, event.action)
     dispatches = order.dispatches.select_related("member__user", "offered_by").order_by(
@@ -221,6 +223,10 @@ def _detail_context(request, order: Order, **extra) -> dict:
         "can_cancel": order.is_cancellable,
         "reject_form": RejectForm(),
         "cancel_form": ReasonForm(),
+        "recategorise_form": RecategoriseForm(order=order),
+        # The resident's reviews of the order's services (reviews.Review.order, read through
+        # the reverse relation: the reviews app sits above this one).
+        "reviews": order.reviews.select_related("record").order_by("created_at", "id"),
     }
     if context["can_dispatch"]:
         candidates = dispatch_candidates(order)
@@ -238,7 +244,7 @@ def order_detail(request, pk: int):
     return render(request, "console/orders/detail.html", _detail_context(request, order))
 
 
-ACTIONS = {"triage", "reject", "dispatch", "cancel", "phone"}
+ACTIONS = {"triage", "reject", "dispatch", "cancel", "phone", "recategorise"}
 
 
 @login_required
@@ -277,6 +283,22 @@ def order_action(request, pk: int, action: str):
             messages.success(request, _("The order was cancelled for the resident."))
         elif action == "dispatch":
             return _dispatch(request, order)
+        elif action == "recategorise":
+            form = RecategoriseForm(request.POST, order=order)
+            if not form.is_valid():
+                return _detail_again(request, order, recategorise_form=form)
+            before = order.category.name
+            services.order_recategorise(
+                order=order,
+                category=form.cleaned_data["category"],
+                by=request.user,
+                source=Source.CONSOLE,
+            )
+            messages.success(
+                request,
+                _("The category was corrected from “%(before)s” to “%(after)s”.")
+                % {"before": before, "after": form.cleaned_data["category"].name},
+            )
     except OrderError as error:
         messages.error(request, str(error))
     return redirect("console:order_detail", pk=order.pk)

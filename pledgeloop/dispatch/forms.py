@@ -200,3 +200,23 @@ class StaffIntakeForm(forms.Form):
         if start and end and end <= start:
             self.add_error("window_end", _("The end of the wanted time must be after its start."))
         return data
+
+
+class RecategoriseForm(forms.Form):
+    """Correct an order's category: the street's active categories other than its own."""
+
+    category = forms.ModelChoiceField(
+        label=_("Correct category"),
+        queryset=Category.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": _("Choose the category the order belongs in."),
+            "invalid_choice": _("Choose one of the categories listed."),
+        },
+    )
+
+    def __init__(self, *args, order: Order, **kw):
+        super().__init__(*args, **kw)
+        self.fields["category"].queryset = Category.objects.filter(
+            street_id=order.street_id, active=True
+        ).exclude(pk=order.category_id)

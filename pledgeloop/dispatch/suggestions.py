@@ -54,6 +54,28 @@ class Option:
     def at_capacity(self) -> bool:
         return str(RULE_TEXT[engine.Rule.AT_CAPACITY]) in self.broken
 
+    @property
+    def cost_in_words(self) -> list[str]:
+        """The engine's cost said as its reasons: the walk, the orders already in hand (the
+        load term that spreads work), the bonus for having served the resident before, and
+        the sum the engine compares (minutes; lower comes first)."""
+        words = [gettext("about %(m)s min walk") % {"m": f"{self.walk_minutes:.1f}"}]
+        load = getattr(self.member, "load", None)
+        if load is not None:
+            words.append(
+                gettext("%(n)s orders in hand, +%(t)s min for load")
+                % {"n": load, "t": f"{self.terms.load:.1f}"}
+            )
+        else:
+            words.append(gettext("+%(t)s min for load") % {"t": f"{self.terms.load:.1f}"})
+        if self.terms.continuity:
+            words.append(
+                gettext("served this resident before, −%(t)s min")
+                % {"t": f"{self.terms.continuity:.1f}"}
+            )
+        words.append(gettext("%(t)s min in all") % {"t": f"{self.terms.total:.1f}"})
+        return words
+
 
 @dataclass
 class Row:

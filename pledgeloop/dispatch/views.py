@@ -52,6 +52,7 @@ def suggest(request):
         "hours_choices": RESPONSE_HOURS,
         "default_hours": DEFAULT_RESPONSE_HOURS,
         "next": request.get_full_path(),
+        "continuity_bonus": f"{suggestions.CONFIG.continuity_bonus:g}",
     }
     return render(request, "dispatch/suggest.html", context)
 

@@ -1,5 +1,7 @@
 """Pinyin keys for sorting and searching Chinese names ("zs" finds 张三)."""
 
+import re
+
 from django.db.models import Q
 from pypinyin import Style, lazy_pinyin
 
@@ -23,4 +25,15 @@ def pinyin_search_q(query: str, name_field: str = "name", prefix: str = "") -> Q
         Q(**{f"{prefix}{name_field}__icontains": query})
         | Q(**{f"{prefix}name_pinyin__contains": compact})
         | Q(**{f"{prefix}name_initials__startswith": compact})
+    )
+
+
+def pinyin_sort_key(name: str) -> tuple:
+    """A key that puts Chinese names in pinyin order and numbers in number order:
+    白云小区 < 党群服务站 < 阳光花园 2幢 < 阳光花园 10幢."""
+    parts = re.split(r"(\d+)", (name or "").strip())
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, pinyin_keys(part)[0])
+        for part in parts
+        if part
     )

@@ -41,7 +41,8 @@ class Order(models.Model):
         REVIEWED = "reviewed", _("Reviewed")  # 已评价
         REJECTED = "rejected", _("Returned")  # 已退回
         CANCELLED = "cancelled", _("Cancelled")  # 已取消
-        EXPIRED = "expired", _("Timed out")  # 已超时
+        # Not "timed out" (超时): that word is the needs list's overdue filter, for open orders.
+        EXPIRED = "expired", _("Expired unanswered")  # 已过期
 
     class Channel(models.TextChoices):
         WEB = "web", _("Resident's phone")
@@ -305,6 +306,23 @@ class OrderEvent(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     source = models.CharField(_("from where"), max_length=10, choices=Source.choices)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    # Only on a re-categorisation (action "recategorise"): the category before and after.
+    from_category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category before"),
+    )
+    to_category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category after"),
+    )
 
     class Meta:
         verbose_name = _("order event")

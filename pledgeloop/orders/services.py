@@ -28,7 +28,11 @@ from pledgeloop.people.consents import consent_give
 from pledgeloop.people.models import Consent, Member, Resident, Role, RoleGrant, User
 from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.review_links import review_link_for
-from pledgeloop.service.services import ServiceError, service_record_create
+from pledgeloop.service.services import (
+    ServiceError,
+    service_record_create,
+    service_records_recategorise,
+)
 
 from .models import Dispatch, Order, OrderError, OrderEvent
 from .selectors import member_load
@@ -404,6 +408,43 @@ def order_reject(*, order: Order, by: User, reason: str, source: str = Source.CO
         reason=reason,
         fields=["reject_reason"],
     )
+    return order
+
+
+@transaction.atomic
+def order_recategorise(
+    *, order: Order, category: Category, by: User, source: str = Source.CONSOLE
+) -> Order:
+    """Correct the order's category (a leaking tap filed as 助老扶幼), whatever its state.
+
+    The state does not change; an OrderEvent records the category before and after. The
+    deadlines stay those the resident was given at filing. Service records written for the
+    order under the old category follow it, so the figures by category are right.
+    """
+    order = _locked(order)
+    if category.street_id != order.street_id or not category.active:
+        raise OrderError(_("Choose one of this street's categories."))
+    if category.pk == order.category_id:
+        raise OrderError(
+            _("This order is already in “%(category)s”.") % {"category": category.name}
+        )
+    before = order.category
+    order.category = category
+    order.save(update_fields=["category", "updated_at"])
+    OrderEvent.objects.create(
+        street_id=order.street_id,
+        order=order,
+        from_state=order.state,
+        to_state=order.state,
+        action="recategorise",
+        by=by,
+        by_label=by.name if by else "",
+        reason=_("%(before)s → %(after)s") % {"before": before.name, "after": category.name},
+        source=source,
+        from_category=before,
+        to_category=category,
+    )
+    service_records_recategorise(order_id=order.pk, before=before, after=category)
     return order
 
 

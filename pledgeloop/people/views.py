@@ -112,13 +112,16 @@ def home(request):
 
 
 @login_required
-def member_home(request):
+def member_home(request, agenda: dict | None = None):
+    """The member's home: facts and tools, led by the `agenda` (what needs an answer now)
+    that pledges.home, which serves /me/, reads from the apps above this one."""
     member = getattr(request.user, "member", None)
     if member is None:
         raise PermissionDenied
     today = timezone.localdate()
     quarter = f"{today.year}q{(today.month - 1) // 3 + 1}"
-    return render(request, "people/member_home.html", {"member": member, "quarter": quarter})
+    context = {"member": member, "quarter": quarter, "agenda": agenda}
+    return render(request, "people/member_home.html", context)
 
 
 def _people_filters(request, qs, *, prefix=""):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public, views, visits
+from . import home, public, views, visits
 
 app_name = "pledges"
 urlpatterns = [
@@ -11,7 +11,9 @@ urlpatterns = [
     path("m/<str:code>/", public.member_page, name="member_page"),
     path("m/<str:code>/qr.png", public.member_qr_png, name="member_qr_png"),
     path("m/<str:code>/schedule.ics", public.member_schedule, name="member_schedule"),
-    # Members
+    # Members. The member's home on people's path (home.py): the root URLconf includes these
+    # patterns before people's.
+    path("me/", home.member_home, name="member_home"),
     path("pledges/", views.my_pledges, name="mine"),
     path("pledges/new/", views.pledge_new, name="new"),
     path("pledges/<int:pk>/", views.pledge_detail, name="detail"),

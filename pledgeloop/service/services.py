@@ -335,6 +335,20 @@ def service_record_log_by_staff(
 
 
 @transaction.atomic
+def service_records_recategorise(*, order_id: int, before, after) -> int:
+    """The records written for an order under the category it was corrected from follow the
+    correction (called by orders' `order_recategorise`). Saved one by one, so that the stats
+    mark their days to recompute. Returns how many changed."""
+    records = list(
+        ServiceRecord.objects.select_for_update().filter(order_id=order_id, category=before)
+    )
+    for record in records:
+        record.category = after
+        record.save(update_fields=["category"])
+    return len(records)
+
+
+@transaction.atomic
 def service_record_confirm_by_review(*, record: ServiceRecord) -> ServiceRecord:
     """The beneficiary's review confirms the service: its hours become *verified*.
 

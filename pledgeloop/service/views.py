@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.params import parse_id, query_id, query_text
-from pledgeloop.lib.pinyin import pinyin_search_q
+from pledgeloop.lib.pinyin import pinyin_search_q, pinyin_sort_key
 from pledgeloop.lib.private import private_page
 from pledgeloop.lib.qr import qr_svg
 from pledgeloop.lib.spreadsheets import xlsx_response
@@ -300,7 +300,11 @@ def console_export(request):
 @login_required
 def checkin_codes(request):
     access.require_admin(request.user)
-    places = list(access.places_with_codes(request.user).order_by("community__name", "name")[:200])
+    # By name as people read them: community, then place, in pinyin order (numbers as numbers).
+    places = sorted(
+        access.places_with_codes(request.user).select_related("parent"),
+        key=lambda site: (pinyin_sort_key(site.community.name), pinyin_sort_key(str(site))),
+    )[:200]
     resident_pk = query_id(request.GET, "resident")
     if resident_pk is not None:
         resident = access.beneficiaries_for(request.user).filter(pk=resident_pk).first()

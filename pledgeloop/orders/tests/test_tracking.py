@@ -25,7 +25,7 @@ STATE_WORDS = {
     "reviewed": "已评价",
     "rejected": "已退回",
     "cancelled": "已取消",
-    "expired": "已超时",
+    "expired": "已过期",
 }
 
 

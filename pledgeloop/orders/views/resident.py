@@ -261,6 +261,11 @@ def _step_text(event: OrderEvent) -> tuple[str, str]:
             event.reason,
         ),
         "review": (_("You rated the service"), ""),
+        "recategorise": (
+            _("The community filed it under “%(category)s”")
+            % {"category": event.to_category.name if event.to_category_id else ""},
+            "",
+        ),
     }
     if event.action == "cancel" and event.source != OrderEvent.Source.WEB:
         texts["cancel"] = (_("It was cancelled"), event.reason)
@@ -268,7 +273,7 @@ def _step_text(event: OrderEvent) -> tuple[str, str]:
 
 
 def _track_page(request, order: Order, *, cancel_form=None, reopen_form=None, error="", status=200):
-    events = list(order.events.select_related("by"))
+    events = list(order.events.select_related("by", "to_category"))
     steps = [(event, *_step_text(event)) for event in events]
     member = order.assigned_member
     context = {

@@ -1,0 +1,13 @@
+"""Django's own texts that its zh_Hans catalogue does not translate yet.
+
+Named here so that makemessages copies them into our catalogue, whose translations come
+first (LOCALE_PATHS before Django's own): Django 6.1's blank choice of model fields with
+choices, "- Select an option -", would otherwise show in English on Chinese pages
+(/pledges/new/).
+"""
+
+from django.utils.translation import gettext_noop
+
+DJANGO_TEXTS = [
+    gettext_noop("- Select an option -"),
+]

@@ -1,0 +1,79 @@
+"""A member's pages on a 360 px phone in Chromium (issue 14, part 6): one menu, the same on
+every member page, on one row, every link in it at least 44 px tall; no CSP violation."""
+
+import pytest
+
+from pledgeloop.conftest import PASSWORD, PHONE
+from pledgeloop.orders.tests.loop import dispatched_order
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+MEMBER_PAGES = [
+    "/me/",
+    "/me/orders/",
+    "/me/orders/nearby/",
+    "/pledges/",
+    "/pledges/new/",
+    "/pledges/needs/",
+    "/me/service/",
+    "/me/service/new/",
+    "/me/patrol/",
+    "/inbox/",
+]
+
+
+def test_the_member_menu_is_one_row_of_big_tabs_on_every_page(
+    world, live_server, browser, screenshot_dir
+):
+    dispatched_order(world, description="楼道灯坏了，晚上看不见")
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    violations = []
+    page.on(
+        "console",
+        lambda m: (
+            violations.append(f"{page.url}: {m.text}")
+            if "Content Security Policy" in m.text or "Content-Security-Policy" in m.text
+            else None
+        ),
+    )
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_phone", world.member.phone)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/me/")
+    menus = {}
+    for path in MEMBER_PAGES:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        tabs = page.locator("nav.member-tabs a")
+        assert tabs.count() == 5, f"{path}: {tabs.count()} tabs"
+        boxes = [tabs.nth(i).bounding_box() for i in range(tabs.count())]
+        assert len({round(b["y"]) for b in boxes}) == 1, f"{path}: the tabs wrap"
+        for i, box in enumerate(boxes):
+            assert box["height"] >= 44 and box["width"] >= 44, f"{path}: tab {i} is {box}"
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 360.5, f"{path}: tab {i} off"
+        # The top bar is one row too, and its links are as easy to tap.
+        bar = page.locator("header.topbar").bounding_box()
+        assert bar["height"] <= 60, f"{path}: the top bar is {bar['height']}px tall"
+        for link in page.locator("header.topbar .topnav a, header.topbar .topnav button").all():
+            box = link.bounding_box()
+            assert box["height"] >= 44, f"{path}: {link.inner_text()} is {box['height']}px"
+        menus[path] = (
+            page.locator("nav.member-tabs").inner_text(),
+            page.locator("header.topbar").inner_text(),
+        )
+        current = page.locator('nav.member-tabs a[aria-current="page"]')
+        assert current.count() <= 1
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} is {width}px wide"
+        name = path.strip("/").replace("/", "-") or "root"
+        page.screenshot(path=str(screenshot_dir / f"member-{name}-phone.png"))
+    assert len(set(menus.values())) == 1, menus
+    page.goto(f"{live_server.url}/me/")
+    page.screenshot(path=str(screenshot_dir / "member-home-phone.png"), full_page=True)
+    page.goto(f"{live_server.url}/me/service/new/")
+    page.fill("#id_beneficiary_q", "wxl")  # htmx asks for the matches
+    page.wait_for_timeout(800)
+    assert not violations, violations
+    context.close()
