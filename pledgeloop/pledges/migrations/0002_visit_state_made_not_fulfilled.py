@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
             model_name="visit",
             name="state",
             field=models.CharField(
-                choices=[("due", "Due"), ("fulfilled", "Made"), ("missed", "Missed")],
+                choices=[("due", "Due"), ("fulfilled", "Visit made"), ("missed", "Missed")],
                 default="due",
                 max_length=10,
                 verbose_name="state",
