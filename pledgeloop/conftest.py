@@ -24,6 +24,12 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Static files by their plain names, found in the source folders: the manifest storage of
+    # settings.py needs a collectstatic first (stats/tests/test_weight.py runs one itself).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture(autouse=True)
