@@ -12,8 +12,8 @@
      the chart (ECharts' outer bounds);
    - the category mix names each slice in its legend, with its share, instead of labels
      around the ring, which ECharts cuts short ("…") in a narrow panel;
-   - on a narrow chart the community comparison lies on its side, so that every community's
-     name is written out in full. */
+   - the community comparison lies on its side, so that every community's name is written
+     out in full and level. */
 (function () {
   "use strict";
   var source = document.getElementById("stats-data");
@@ -26,7 +26,7 @@
   var lineColor = dark ? "#6e7681" : "#aab4be";
   var fontSize = dark ? 15 : 12;
   var font = fontSize + "px sans-serif";
-  var NARROW = 520;  // px: below this width a chart takes its phone layout
+  var NARROW = 520;  // px: below this width the category mix puts its legend above the ring
   var LEGEND_ICON = 25, LEGEND_TEXT_GAP = 5, LEGEND_GAP = 10, LEGEND_PAD = 5;
 
   var measure = document.createElement("canvas").getContext("2d");
@@ -143,43 +143,23 @@
       };
     },
     communities: function (width) {
+      // on its side, so that every community's name is written out in full and level: the
+      // communities down the left, hours along the bottom, the participation rate along the top
       var c = data.communities;
-      var names = [c.label_hours, c.label_participation];
-      var top = legendHeight(names, width);
-      var series = [
-        { name: c.label_hours, type: "bar", data: c.hours },
-        { name: c.label_participation, type: "line", data: c.participation }
-      ];
-      if (width < NARROW) {
-        // on its side: the communities down the left, hours along the bottom, the
-        // participation rate along the top
-        series[1].xAxisIndex = 1;
-        return {
-          tooltip: { trigger: "axis" },
-          legend: legend(),
-          grid: grid(top, fontSize + 6),
-          yAxis: categoryAxis(c.names, { inverse: true, axisLabel: { color: text, fontSize: fontSize, interval: 0 } }),
-          xAxis: [
-            valueAxis({ name: c.label_hours, nameLocation: "middle", nameGap: fontSize + 12 }),
-            valueAxis({ max: 100, position: "top", splitLine: { show: false } })
-          ],
-          series: series
-        };
-      }
-      series[1].yAxisIndex = 1;
-      // every community named: turn the names when they would not fit side by side
-      var slot = (width - 100) / Math.max(1, c.names.length);
-      var longest = Math.max.apply(null, c.names.map(textWidth).concat([0]));
+      var top = legendHeight([c.label_hours, c.label_participation], width);
       return {
         tooltip: { trigger: "axis" },
         legend: legend(),
-        grid: grid(top),
-        xAxis: categoryAxis(c.names, { axisLabel: { color: text, fontSize: fontSize, interval: 0, rotate: longest + 8 > slot ? 30 : 0 } }),
-        yAxis: [
-          valueAxis({ name: c.label_hours, nameTextStyle: { color: text, fontSize: fontSize, align: "left" } }),
-          valueAxis({ name: "%", max: 100, splitLine: { show: false }, nameTextStyle: { color: text, fontSize: fontSize, align: "right" } })
+        grid: grid(top, fontSize + 6),
+        yAxis: categoryAxis(c.names, { inverse: true, axisLabel: { color: text, fontSize: fontSize, interval: 0 } }),
+        xAxis: [
+          valueAxis({ name: c.label_hours, nameLocation: "middle", nameGap: fontSize + 12 }),
+          valueAxis({ max: 100, position: "top", splitLine: { show: false } })
         ],
-        series: series
+        series: [
+          { name: c.label_hours, type: "bar", data: c.hours, barMaxWidth: 28 },
+          { name: c.label_participation, type: "line", xAxisIndex: 1, data: c.participation }
+        ]
       };
     },
     rates: function () {
