@@ -48,6 +48,7 @@ bench: setup
 	$(PY) bench/stats.py --quick
 	$(PY) bench/intake.py
 	$(PY) bench/faults.py
+	$(PY) bench/lighthouse.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
