@@ -18,8 +18,9 @@ the console's needs list. The last two are audited signed in, with the session c
 the matching demo login (the member 13900000003, the community admin 13900000002), made
 with Django's own login on the same database.
 
-One line per page, then the worst figures, in this exact form:
-    lighthouse /wall/xinggangwan/: performance 96, accessibility 100, best-practices 100, seo 92, transfer 118 KB
+One line per page, then the worst figures, in this exact form (the first on one line):
+    lighthouse /wall/xinggangwan/: performance 96, accessibility 100, best-practices 100,
+        seo 92, transfer 118 KB
     lighthouse: worst performance 91, worst accessibility 97
 (transfer: Lighthouse's total byte weight, everything the page fetched, compressed as sent.)
 """
@@ -78,7 +79,8 @@ if quarter == 0:
 def cookie(role):
     client = Client()
     client.force_login(User.objects.get(phone=phones[role]))
-    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
+    name = settings.SESSION_COOKIE_NAME
+    return {"name": name, "value": client.cookies[name].value}
 
 pages = [
     {"path": f"/order/new/{street.slug}/{community.slug}/"},
@@ -160,9 +162,7 @@ def audit(base: str, page: dict, chrome: str) -> dict:
     final = report.get("finalDisplayedUrl") or report.get("finalUrl", "")
     if "/login/" in final and "/login/" not in page["path"]:
         raise SystemExit(f"lighthouse: {page['path']} sent the audit to the sign-in page")
-    scores = {
-        name: round(100 * (report["categories"][name]["score"] or 0)) for name in CATEGORIES
-    }
+    scores = {name: round(100 * (report["categories"][name]["score"] or 0)) for name in CATEGORIES}
     scores["transfer"] = round(report["audits"]["total-byte-weight"]["numericValue"] / 1024)
     failing = [
         audit["title"]

@@ -40,7 +40,7 @@ def test_main_pages_keep_to_the_policy(world, live_server, browser):
         page = context.new_page()
         page.on(
             "console",
-            lambda m: (
+            lambda m, page=page: (
                 problems.append(f"{page.url}: {m.text}") if "Content Security" in m.text else 0
             ),
         )
