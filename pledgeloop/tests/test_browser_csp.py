@@ -51,6 +51,8 @@ def test_main_pages_keep_to_the_policy(world, live_server, browser):
             response = page.goto(f"{live_server.url}{path}")
             assert response.status == 200, path
             page.wait_for_load_state("load")
-            page.wait_for_timeout(300)  # scripts that run after load (htmx, charts)
+            # down to the end: the stats pages fetch ECharts and draw as their charts show
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+            page.wait_for_timeout(600)
         context.close()
     assert not problems, problems

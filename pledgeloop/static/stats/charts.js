@@ -17,7 +17,8 @@
 (function () {
   "use strict";
   var source = document.getElementById("stats-data");
-  if (!source || !window.echarts) { return; }
+  var script = document.currentScript;
+  if (!source || !script) { return; }
   var data = JSON.parse(source.textContent);
   var dark = document.body.classList.contains("stats-screen");
   var red = "#c8161d";
@@ -190,14 +191,42 @@
     chart.setOption(option, true);
   }
 
+  // ECharts (150 KB compressed, and its start-up) is fetched only when a chart comes near
+  // the screen: a phone opening the public page sees the figures first, at once, and loads
+  // the charts as the reader scrolls to them; the wall display, all charts in view, at once.
   var charts = [];
-  document.querySelectorAll("[data-chart]").forEach(function (el) {
+  var loading = null;
+  function withECharts(then) {
+    if (window.echarts) { then(); return; }
+    if (!loading) {
+      loading = [];
+      var tag = document.createElement("script");
+      tag.src = script.getAttribute("data-echarts");
+      tag.onload = function () { loading.forEach(function (f) { f(); }); };
+      document.head.appendChild(tag);
+    }
+    loading.push(then);
+  }
+  function start(el) {
     var build = builders[el.getAttribute("data-chart")];
     if (!build) { return; }
-    var chart = window.echarts.init(el, null, { renderer: "canvas" });
-    draw(chart, build, el);
-    charts.push({ chart: chart, build: build, el: el });
-  });
+    withECharts(function () {
+      var chart = window.echarts.init(el, null, { renderer: "canvas" });
+      draw(chart, build, el);
+      charts.push({ chart: chart, build: build, el: el });
+    });
+  }
+  var containers = document.querySelectorAll("[data-chart]");
+  if ("IntersectionObserver" in window) {
+    var watcher = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) { watcher.unobserve(entry.target); start(entry.target); }
+      });
+    }, { rootMargin: "300px 0px" });
+    containers.forEach(function (el) { watcher.observe(el); });
+  } else {
+    containers.forEach(start);
+  }
   var pending = null;
   window.addEventListener("resize", function () {
     clearTimeout(pending);

@@ -65,6 +65,7 @@ def signed_in_context(browser, live_server, user, **options):
 
 
 def canvas_size(page, container: str) -> tuple[int, int]:
+    page.locator(f"#{container}").scroll_into_view_if_needed()
     canvas = page.locator(f"#{container} canvas").first
     canvas.wait_for(state="attached", timeout=10_000)
     box = canvas.bounding_box()
@@ -72,7 +73,12 @@ def canvas_size(page, container: str) -> tuple[int, int]:
 
 
 def chart_labels(page) -> dict:
-    page.wait_for_function("document.querySelectorAll('[data-chart] canvas').length > 0")
+    # charts.js draws a chart (and fetches ECharts) when it comes near the screen
+    for chart in page.locator("[data-chart]").all():
+        chart.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-chart]')].every(el => el.querySelector('canvas'))"
+    )
     page.wait_for_timeout(1200)  # past ECharts' opening animation
     return page.evaluate(CHART_LABELS)
 
@@ -97,9 +103,12 @@ def test_dashboard_draws_every_chart(busy_street, live_server, browser, screensh
     assert [c["id"] for c in labels["charts"]] == CHARTS
     assert not labels["problems"], labels["problems"]
     # the tooltip (drawn on the canvas: ECharts' HTML one breaks the policy)
+    page.locator("#chart-categories").scroll_into_view_if_needed()
     page.hover("#chart-categories canvas", position={"x": 80, "y": 150})
+    page.locator("#chart-trend").scroll_into_view_if_needed()
     page.hover("#chart-trend canvas", position={"x": 300, "y": 200})
     page.wait_for_timeout(300)
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(screenshot_dir / "stats-dashboard-desktop.png"), full_page=True)
     assert not problems, problems
     context.close()
@@ -130,6 +139,7 @@ def test_public_page_reads_well_on_a_phone(busy_street, live_server, browser, sc
     assert shown == [f'"{h}"' for h in headers]
     first = cells.nth(1).bounding_box()
     assert first["width"] > 250  # one figure a line, the width of the screen
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(screenshot_dir / "stats-public-phone.png"), full_page=True)
     assert not problems, problems
     context.close()
