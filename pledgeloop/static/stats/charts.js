@@ -170,9 +170,14 @@
         xAxis: valueAxis({ max: 100 }),
         yAxis: categoryAxis(data.rates.map(function (r) { return r.name; }), { inverse: true, axisLabel: { color: text, fontSize: fontSize, interval: 0 } }),
         series: [{
-          type: "bar", data: data.rates.map(function (r) { return r.value; }), barMaxWidth: 48,
-          // inside the bar's end, so that 100 % does not run past the chart's edge
-          label: { show: true, position: "insideRight", color: "#fff", fontSize: fontSize, formatter: "{c}%" }
+          type: "bar", barMaxWidth: 48,
+          // inside the end of a long bar, so that 100 % does not run past the chart's edge;
+          // after a short one, which has no room for it
+          data: data.rates.map(function (r) {
+            var inside = r.value !== null && r.value >= 30;
+            return { value: r.value, label: { position: inside ? "insideRight" : "right", color: inside ? "#fff" : text } };
+          }),
+          label: { show: true, fontSize: fontSize, formatter: "{c}%" }
         }]
       };
     }
