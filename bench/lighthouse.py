@@ -147,18 +147,23 @@ def audit(base: str, page: dict, chrome: str) -> dict:
     if "cookie" in page:
         cookie = f"{page['cookie']['name']}={page['cookie']['value']}"
         command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
-    result = subprocess.run(
-        command,
-        env={**os.environ, "CHROME_PATH": chrome},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"lighthouse failed on {page['path']}:\n{result.stderr[-2000:]}")
-    report = json.loads(result.stdout)
-    if report.get("runtimeError"):
-        raise SystemExit(f"lighthouse on {page['path']}: {report['runtimeError']}")
+    # On a busy machine Chromium's trace now and then misses the navigation (NO_NAVSTART):
+    # such a run is repeated, up to three times.
+    for attempt in range(3):
+        result = subprocess.run(
+            command,
+            env={**os.environ, "CHROME_PATH": chrome},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        report = json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
+        if result.returncode == 0 and report and not report.get("runtimeError"):
+            break
+        problem = (report or {}).get("runtimeError") or result.stderr[-2000:]
+        print(f"lighthouse: {page['path']} (run {attempt + 1}): {problem}", file=sys.stderr)
+    else:
+        raise SystemExit(f"lighthouse failed on {page['path']} three times")
     final = report.get("finalDisplayedUrl") or report.get("finalUrl", "")
     if "/login/" in final and "/login/" not in page["path"]:
         raise SystemExit(f"lighthouse: {page['path']} sent the audit to the sign-in page")
