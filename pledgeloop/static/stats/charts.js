@@ -196,9 +196,9 @@
     chart.setOption(option, true);
   }
 
-  // ECharts (150 KB compressed, and its start-up) is fetched only when a chart comes near
-  // the screen: a phone opening the public page sees the figures first, at once, and loads
-  // the charts as the reader scrolls to them; the wall display, all charts in view, at once.
+  // ECharts (150 KB compressed, and its start-up) runs only when a chart comes on screen: a
+  // phone opening the public page shows the figures first, at once, and draws the charts as
+  // the reader scrolls to them; the wall display, all charts in view, at once.
   var charts = [];
   var loading = null;
   function withECharts(then) {
@@ -227,8 +227,16 @@
       entries.forEach(function (entry) {
         if (entry.isIntersecting) { watcher.unobserve(entry.target); start(entry.target); }
       });
-    }, { rootMargin: "300px 0px" });
+    }, { rootMargin: "0px" });
     containers.forEach(function (el) { watcher.observe(el); });
+    // fetched (not run) once the page has loaded, so that it is at hand when the reader scrolls
+    window.addEventListener("load", function () {
+      if (window.echarts || loading) { return; }
+      var hint = document.createElement("link");
+      hint.rel = "prefetch";
+      hint.href = script.getAttribute("data-echarts");
+      document.head.appendChild(hint);
+    });
   } else {
     containers.forEach(start);
   }
