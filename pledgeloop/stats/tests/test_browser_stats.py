@@ -74,11 +74,11 @@ def canvas_size(page, container: str) -> tuple[int, int]:
 
 def chart_labels(page) -> dict:
     # charts.js draws a chart (and fetches ECharts) when it comes near the screen
+    # (waiting on selectors: wait_for_function's polling evaluates a string, which the
+    # Content Security Policy refuses)
     for chart in page.locator("[data-chart]").all():
         chart.scroll_into_view_if_needed()
-    page.wait_for_function(
-        "[...document.querySelectorAll('[data-chart]')].every(el => el.querySelector('canvas'))"
-    )
+        chart.locator("canvas").first.wait_for(state="attached", timeout=10_000)
     page.wait_for_timeout(1200)  # past ECharts' opening animation
     return page.evaluate(CHART_LABELS)
 
