@@ -66,6 +66,12 @@ def pytest_configure(config):
     # of the suite's time. Looking a file up when it is asked for serves the same files; no
     # test asks the test client for one (the live server serves them itself).
     settings.WHITENOISE_AUTOREFRESH = True
+    # Static files by their plain names, found in the source folders: the manifest storage of
+    # settings.py needs a collectstatic first (stats/tests/test_weight.py runs one itself).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -114,6 +114,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages gzip-compressed when the browser accepts it (Django pads each one against BREACH).
+    # Below WhiteNoise, which answers for static files itself, with their Brotli or gzip copy.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -271,9 +274,14 @@ if PHOTOS_SENDFILE not in {"", "x-accel-redirect", "x-sendfile"}:
     )
 PHOTOS_ACCEL_PREFIX = env_str("PHOTOS_ACCEL_PREFIX", "/protected-photos/")
 WHITENOISE_USE_FINDERS = True
+# collectstatic (`make setup`) names each file after a hash of its content (css/pledgeloop.3f2a…
+# .css) and writes Brotli and gzip copies beside it; WhiteNoise serves the smallest the browser
+# accepts, and the hashed names with a year's max-age and "immutable" (a changed file gets a new
+# name, so nothing stale is ever served). The tests use the plain storage (conftest.py), so they
+# need no collectstatic; stats/tests/test_weight.py collects with this one.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # --- security: the built-in Content Security Policy ---------------------------------------

@@ -1,9 +1,10 @@
-"""Project-level views: the front door and the health check."""
+"""Project-level views: the front door, the health check and /favicon.ico."""
 
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.views.decorators.cache import never_cache
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 
 
 def index(request):
@@ -23,3 +24,10 @@ def healthz(request):
     except DatabaseError:
         return HttpResponse("unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    """Browsers ask for /favicon.ico when a page names no icon (the PDFs, a feed): send them to
+    the icon's current (hashed) name. Temporary, so that a new icon is picked up within a day."""
+    return redirect(static("favicon.svg"))

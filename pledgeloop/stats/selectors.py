@@ -45,6 +45,14 @@ class Table:
     rows: list[list] = field(default_factory=list)
     totals: list | None = None
 
+    def labelled_rows(self) -> list[list[tuple[str, object]]]:
+        """Each row as (header, value) pairs: on a phone the table stacks, each value after
+        its header (templates/stats/_table.html, data-label)."""
+        return [list(zip(self.headers, row, strict=False)) for row in self.rows]
+
+    def labelled_totals(self) -> list[tuple[str, object]] | None:
+        return list(zip(self.headers, self.totals, strict=False)) if self.totals else None
+
 
 def percent(value) -> float | None:
     return None if value is None else round(float(value) * 100, 1)

@@ -1,0 +1,23 @@
+// The ECharts the indicator pages use (stats/charts.js), built by esbuild into
+// pledgeloop/static/vendor/echarts.min.js during `make setup` (see the Makefile).
+// Only the chart types and components drawn are registered, from ECharts' tree-shakable
+// modules: the full build is 1.1 MB, this one a fraction of it. A chart or component added
+// to charts.js must be registered here too, or ECharts logs that it is missing.
+import { getInstanceByDom, init, use } from "echarts/core";
+import { BarChart, LineChart, PieChart } from "echarts/charts";
+import { GridComponent, LegendPlainComponent, TooltipComponent } from "echarts/components";
+import { LabelLayout } from "echarts/features";
+import { CanvasRenderer } from "echarts/renderers";
+
+use([
+  BarChart,
+  LineChart,
+  PieChart,
+  GridComponent,
+  LegendPlainComponent,
+  TooltipComponent,
+  LabelLayout,
+  CanvasRenderer,
+]);
+
+window.echarts = { init, getInstanceByDom };
