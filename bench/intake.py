@@ -1,9 +1,17 @@
 """Benchmark of resident intake: concurrent residents filing orders through the real page.
 
-    python bench/intake.py                  20 s, 8 clients, granian 2 workers × 1 thread
-    python bench/intake.py --seconds 5 --clients 16 --server gunicorn --workers 2 --threads 4
+    python bench/intake.py                  SQLite, then PostgreSQL; 20 s per phase, 8 clients,
+                                            granian 2 workers × 1 thread
+    python bench/intake.py --db sqlite --seconds 5 --clients 16 --server gunicorn --threads 4
 
-A fresh SQLite database in a temporary folder (PLEDGELOOP_VAR_DIR), migrated, with a small
+Each database is measured against its own baseline: the same server and clients first ask
+a no-database Django view (/livez: the whole middleware stack, no query) for the same time,
+then open the resident's form (GET), then file orders (POST). Throughputs are printed as
+ratios against that baseline, since on a shared machine an absolute figure moves by a
+quarter from run to run while the ratio holds.
+
+A fresh database (SQLite in a temporary folder, PLEDGELOOP_VAR_DIR; PostgreSQL in a
+throwaway cluster from scripts/with-throwaway-postgres.py), migrated, with a small
 fixture: one street with its six categories, one community with a compound and eight
 buildings, and a community admin (so each order also writes the admin's notification, as in
 production, which the tasks worker started beside the server then sends from the outbox;
@@ -27,13 +35,18 @@ It also prints the CPU time per order of the server (web server and tasks worker
 the clients (from /proc), and the load average, since on a shared machine the figure
 depends on what else runs.
 
-The last line is the summary, in this exact form:
-    intake sqlite: 1520 posted, 1520 stored, 0 lost, 0 errors, 76.0 orders/s, p99 190 ms
+The last line per database is the summary, in this exact form (one line):
+    intake sqlite: 3000 posted, 3000 stored, 0 lost, 0 errors, 150.2 orders/s,
+    0.061x baseline, p99 120 ms
+preceded by the baseline and the form:
+    baseline sqlite: /livez 2450.3 req/s
+    form sqlite: GET 540.1 req/s, 0.220x baseline
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -43,7 +56,6 @@ import secrets
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -186,6 +198,50 @@ class Client(threading.Thread):
         conn.close()
 
 
+class Getter(threading.Thread):
+    """One phone asking one page again and again (keep-alive) until the deadline."""
+
+    def __init__(self, port: int, path: str, seconds: float, start: threading.Barrier):
+        super().__init__(daemon=True)
+        self.port, self.path, self.seconds, self.start_line = port, path, seconds, start
+        self.answered = 0
+        self.errors: list[str] = []
+
+    def run(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        self.start_line.wait()
+        deadline = time.perf_counter() + self.seconds
+        while time.perf_counter() < deadline:  # bounded by the deadline
+            try:
+                conn.request("GET", self.path)
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                self.errors.append(type(exc).__name__)
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                continue
+            if response.status == 200:
+                self.answered += 1
+            else:
+                self.errors.append(f"HTTP {response.status}")
+        conn.close()
+
+
+def requests_per_second(port: int, path: str, clients: int, seconds: float) -> tuple[float, int]:
+    """GETs answered a second by the server, and the failures, from `clients` phones."""
+    start_line = threading.Barrier(clients + 1)
+    getters = [Getter(port, path, seconds, start_line) for _ in range(clients)]
+    for getter in getters:
+        getter.start()
+    start_line.wait(timeout=60)
+    started = time.perf_counter()
+    for getter in getters:
+        getter.join(timeout=seconds + 60)
+    elapsed = time.perf_counter() - started
+    return sum(g.answered for g in getters) / elapsed, sum(len(g.errors) for g in getters)
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time of these processes (Linux /proc), 0 for any that is gone."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -251,21 +307,29 @@ def server_command(args, port: int) -> list[str]:
     ]
 
 
-def outbox_drained(database: Path, seconds: float) -> float | None:
-    """Seconds until the worker has sent every notification, or None if it has not in time."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        with sqlite3.connect(database, timeout=30) as db:
-            (waiting,) = db.execute(
-                "SELECT count(*) FROM notify_notification WHERE state = 'waiting'"
-            ).fetchone()
-        if not waiting:
-            return time.perf_counter() - started
-        time.sleep(0.5)
-    return None
+COUNTS = """
+import json, time
+from pledgeloop.notify.models import Notification
+from pledgeloop.orders.models import IntakeAttempt, Order
+started = time.perf_counter()
+drained = None
+while time.perf_counter() - started < 30:
+    if not Notification.objects.filter(state=Notification.State.WAITING).exists():
+        drained = time.perf_counter() - started
+        break
+    time.sleep(0.5)
+notifications = Notification.objects.all()
+print(json.dumps({
+    "drained": drained,
+    "tokens": list(Order.objects.values_list("tracking_token", flat=True)),
+    "attempts": IntakeAttempt.objects.count(),
+    "notified": notifications.count(),
+    "sent": notifications.exclude(handled_at=None).count(),
+}))
+"""
 
 
-def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
+def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -291,7 +355,8 @@ def warm_up(port: int, path: str, requests: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--seconds", type=float, default=20.0, help="per phase")
     parser.add_argument("--clients", type=int, default=8)
     # Two single-threaded workers (one per core) did best here: with threads, writers queue on
     # SQLite's single write lock inside each worker as well, and the lock's waits cost more.
@@ -299,8 +364,25 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:  # inside the throwaway PostgreSQL cluster
+        return measure(args, "postgresql")
+    failed = 0
+    if args.db in ("sqlite", "both"):
+        failed |= measure(args, "sqlite")
+    if args.db in ("postgresql", "both"):
+        me = [str(PYTHON), str(Path(__file__).resolve()), "--child", "--db", "postgresql"]
+        for name in ("seconds", "clients", "workers", "threads", "server"):
+            me += [f"--{name}", str(getattr(args, name))]
+        if args.keep:
+            me.append("--keep")
+        wrapper = [str(PYTHON), str(ROOT / "scripts" / "with-throwaway-postgres.py")]
+        failed |= subprocess.run(wrapper + me, cwd=ROOT, check=False).returncode
+    return 1 if failed else 0
 
+
+def measure(args, database: str) -> int:
     var_dir = Path(tempfile.mkdtemp(prefix="pledgeloop-bench-intake-"))
     env = {
         **os.environ,
@@ -314,7 +396,11 @@ def main() -> int:
         "INTAKE_LIMIT_PER_PHONE_PER_DAY": "1000000000",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    env.pop("DATABASE_URL", None)  # this benchmark is about the embedded SQLite
+    if database == "sqlite":
+        env.pop("DATABASE_URL", None)
+    elif not env.get("DATABASE_URL"):
+        print(f"intake {database}: skipped, no DATABASE_URL (no PostgreSQL here)")
+        return 0
     server = worker = None
     try:
         run([str(PYTHON), "manage.py", "migrate", "--noinput", "-v", "0"], env)
@@ -339,16 +425,29 @@ def main() -> int:
             stderr=subprocess.DEVNULL,
         )
         port = free_port()
+        # In its own process group, so its workers go with it even if it dies first.
         server = subprocess.Popen(
-            server_command(args, port), env=env, cwd=ROOT, stdout=subprocess.DEVNULL
+            server_command(args, port),
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
         )
         wait_until_up(port, server)
         print(
-            f"{args.server} {args.workers} workers × {args.threads} threads on 127.0.0.1:{port}, "
-            f"{args.clients} clients for {args.seconds:g} s, database {var_dir}",
+            f"{database}: {args.server} {args.workers} workers × {args.threads} threads on "
+            f"127.0.0.1:{port}, {args.clients} clients, {args.seconds:g} s per phase",
             flush=True,
         )
         warm_up(port, fixture["path"], args.workers * 4)
+        warm_up(port, "/livez", args.workers * 4)
+        baseline, baseline_errors = requests_per_second(port, "/livez", args.clients, args.seconds)
+        print(f"baseline {database}: /livez {baseline:.1f} req/s", flush=True)
+        form, form_errors = requests_per_second(port, fixture["path"], args.clients, args.seconds)
+        print(
+            f"form {database}: GET {form:.1f} req/s, {form / baseline:.3f}x baseline",
+            flush=True,
+        )
         workers = [server.pid, *children(server.pid), worker.pid]
         start_line = threading.Barrier(args.clients + 1)
         clients = [
@@ -368,7 +467,16 @@ def main() -> int:
         # The orders of the last seconds are still in the outbox: the worker's CPU while it
         # empties it belongs to them too.
         worker_cpu = cpu_seconds([worker.pid])
-        drained = outbox_drained(var_dir / "pledgeloop.sqlite3", seconds=30)
+        counts = json.loads(
+            run(
+                [str(PYTHON), "manage.py", "shell", "-c", COUNTS],
+                env,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         server_cpu += cpu_seconds([worker.pid]) - worker_cpu
     finally:
         for process in (server, worker):
@@ -378,16 +486,14 @@ def main() -> int:
                     process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     process.kill()
+        if server is not None:  # any worker the server left behind
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+        if not args.keep:
+            shutil.rmtree(var_dir, ignore_errors=True)
 
-    with sqlite3.connect(var_dir / "pledgeloop.sqlite3") as db:
-        stored_tokens = {row[0] for row in db.execute("SELECT tracking_token FROM orders_order")}
-        attempts = db.execute("SELECT count(*) FROM orders_intakeattempt").fetchone()[0]
-        notified, sent = db.execute(
-            "SELECT count(*), count(handled_at) FROM notify_notification"
-        ).fetchone()
-    if not args.keep:
-        shutil.rmtree(var_dir, ignore_errors=True)
-
+    stored_tokens = set(counts["tokens"])
+    drained = counts["drained"]
     latencies = sorted(t for c in clients for t in c.latencies)
     tokens = [t for c in clients for t in c.tokens]
     errors = [e for c in clients for e in c.errors]
@@ -398,12 +504,16 @@ def main() -> int:
     if errors:
         kinds = {e: errors.count(e) for e in sorted(set(errors))}
         print(f"errors by kind: {kinds}")
-    print(f"intake attempts recorded: {attempts}; p50 {p50:.0f} ms")
+    if baseline_errors or form_errors:
+        print(f"failed GETs: baseline {baseline_errors}, form {form_errors}")
+    print(f"intake attempts recorded: {counts['attempts']}; p50 {p50:.0f} ms")
     print(
-        f"notifications (admins', residents' texts): {notified} made, {sent} handled by the worker "
-        f"(outbox empty {drained:.1f} s after the last order)"
+        f"notifications (admins', residents' texts): {counts['notified']} made, "
+        f"{counts['sent']} handled by the worker (outbox empty {drained:.1f} s after the last "
+        "order)"
         if drained is not None
-        else f"notifications: {notified} made, {sent} handled (outbox not empty after 30 s)"
+        else f"notifications: {counts['notified']} made, {counts['sent']} handled "
+        "(outbox not empty after 30 s)"
     )
     if posted:
         print(
@@ -412,11 +522,15 @@ def main() -> int:
             f"CPU used {(server_cpu + client_cpu) / elapsed:.2f} of {os.cpu_count()} cores; "
             f"load average {os.getloadavg()[0]:.1f}"
         )
+    rate = len(stored_tokens) / elapsed
     print(
-        f"intake sqlite: {posted} posted, {len(stored_tokens)} stored, {lost} lost, "
-        f"{len(errors)} errors, {len(stored_tokens) / elapsed:.1f} orders/s, p99 {p99:.0f} ms"
+        f"intake {database}: {posted} posted, {len(stored_tokens)} stored, {lost} lost, "
+        f"{len(errors)} errors, {rate:.1f} orders/s, {rate / baseline:.3f}x baseline, "
+        f"p99 {p99:.0f} ms",
+        flush=True,
     )
-    return 0 if lost == 0 and not errors else 1
+    failed = lost or errors or baseline_errors or form_errors
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -14,6 +14,13 @@ def index(request):
 
 
 @never_cache
+def livez(request):
+    """ "ok" while the process answers, without touching the database: the liveness probe
+    (healthz is readiness: it needs the database), and the benchmarks' no-database baseline."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
 def healthz(request):
     """ "ok" when the database answers a query, else 503 "unavailable": nothing more, so the
     check tells a stranger nothing about what runs behind it."""

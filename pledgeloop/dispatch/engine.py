@@ -279,6 +279,28 @@ class Edges:
 
 
 @dataclass(slots=True)
+class Certificate:
+    """Proof that a solution on the capped candidate graph is optimal on the full one.
+
+    After solving on the capped graph, node potentials are read off the residual network
+    (shortest distances, so every residual arc has a non-negative reduced cost), and every
+    feasible pair left out of the graph is priced with them: reduced cost = walk − continuity
+    + π(order) − π(member). A pair with a negative reduced cost could improve the solution,
+    so those pairs join the graph and it is solved again, until none is left. ``gap_bound``
+    (scaled) bounds how far the final cost can be above the optimum over every feasible pair:
+    minus the sum of the negative reduced costs still left, so 0 means proven optimal."""
+
+    rounds: int  # solves after the first
+    priced: int  # missing pairs priced over all rounds (those within reach; see _price)
+    added: int  # pairs added to the graph over all rounds
+    gap_bound: int  # scaled; 0 = optimal over all feasible pairs
+
+    @property
+    def optimal(self) -> bool:
+        return self.gap_bound == 0
+
+
+@dataclass(slots=True)
 class Solution:
     """Per order: member index (−1 none), scaled terms (walk, load, continuity), a reason code
     (0 = assigned, else ``_REASONS[code - 1]``) and alternatives (−1 padded) with their terms
@@ -296,6 +318,7 @@ class Solution:
     arcs: int
     method: str
     timings: dict[str, float]
+    certificate: Certificate | None = None
 
     @property
     def assigned(self) -> int:
@@ -583,11 +606,54 @@ def flow_graph(problem: Problem, config: DispatchConfig, edges: Edges) -> FlowGr
 
 
 def solve_arrays(problem: Problem, config: DispatchConfig = DispatchConfig()) -> Solution:
-    """The optimal suggestion for a batch: a min-cost flow over ``flow_graph``."""
+    """The optimal suggestion for a batch: a min-cost flow over ``flow_graph``. With a
+    candidate cap, the capped graph's solution is then priced against every feasible pair
+    and re-solved until it is optimal over all of them (``Certificate``)."""
     clock = time.perf_counter()
     edges = candidate_edges(problem, config, config.candidate_limit)
-    timings = {"candidates": time.perf_counter() - clock}
+    timings = {"candidates": time.perf_counter() - clock, "build": 0.0, "solve": 0.0}
+    flow = _min_cost_flow(problem, config, edges, timings)
+    if flow is None:  # cannot happen with finite costs; fall back rather than fail
+        return greedy_arrays(problem, config, edges=edges)
+    certificate = None
+    if config.candidate_limit is not None:
+        rounds = added = priced_total = 0
+        timings["pricing"] = 0.0
+        while True:
+            clock = time.perf_counter()
+            priced, more = _price(problem, config, edges, *flow)
+            timings["pricing"] += time.perf_counter() - clock
+            priced_total += priced
+            gap_bound = -int(more.walk.sum() - more.bonus.sum())  # their reduced costs, < 0
+            if not gap_bound or rounds == MAX_PRICING_ROUNDS:
+                break
+            added += len(more)
+            rounds += 1
+            edges = _finish_edges(
+                np.concatenate([edges.order, more.order]),
+                np.concatenate([edges.member, more.member]),
+                problem,
+                config,
+                None,
+            )
+            flow = _min_cost_flow(problem, config, edges, timings)
+            if flow is None:
+                return greedy_arrays(problem, config, edges=edges)
+        certificate = Certificate(rounds, priced_total, added, gap_bound)
+    graph, flows = flow
+    chosen = flows[: len(edges)]
+    member = np.full(problem.n_orders, NO_MEMBER, np.int64)
+    member[edges.order[chosen]] = edges.member[chosen]
+    solution = _explain(problem, config, edges, member, "flow", timings, arcs=len(graph.tails))
+    solution.certificate = certificate
+    return solution
 
+
+MAX_PRICING_ROUNDS = 20
+
+
+def _min_cost_flow(problem, config, edges, timings):
+    """Solve ``flow_graph`` with OR-Tools: (graph, mask of arcs carrying flow), or None."""
     clock = time.perf_counter()
     graph = flow_graph(problem, config, edges)
     flow = min_cost_flow.SimpleMinCostFlow()
@@ -595,17 +661,110 @@ def solve_arrays(problem: Problem, config: DispatchConfig = DispatchConfig()) ->
         graph.tails, graph.heads, np.ones(len(graph.tails), np.int64), graph.costs
     )
     flow.set_nodes_supplies(np.arange(len(graph.supplies), dtype=np.int32), graph.supplies)
-    timings["build"] = time.perf_counter() - clock
-
+    timings["build"] += time.perf_counter() - clock
     clock = time.perf_counter()
     status = flow.solve()
-    if status != flow.OPTIMAL:  # cannot happen with finite costs; fall back rather than fail
-        return greedy_arrays(problem, config, edges=edges)
-    chosen = flow.flows(np.arange(len(edges), dtype=np.int32)) > 0
-    member = np.full(problem.n_orders, NO_MEMBER, np.int64)
-    member[edges.order[chosen]] = edges.member[chosen]
-    timings["solve"] = time.perf_counter() - clock
-    return _explain(problem, config, edges, member, "flow", timings, arcs=len(graph.tails))
+    if status != flow.OPTIMAL:
+        return None
+    used = flow.flows(np.arange(len(graph.tails), dtype=np.int32)) > 0
+    timings["solve"] += time.perf_counter() - clock
+    return graph, used
+
+
+def _price(problem, config, edges, graph, flows) -> tuple[int, Edges]:
+    """Price the feasible pairs missing from ``edges`` under potentials of the current flow.
+
+    Returns how many pairs were priced and those with a negative reduced cost, as Edges whose
+    ``walk`` holds the reduced cost and ``bonus`` 0. A missing pair never has a continuity
+    bonus (those pairs are always candidates), so its reduced cost is walk + π(o) − π(m):
+    negative only if the walk is shorter than π(m) − π(o) ≤ (the highest potential of a
+    member with the skill) − π(o). Each order is priced against the members within that walk
+    only; pairs beyond it are non-negative by that bound, without being listed."""
+    active, o_node = np.unique(edges.order, return_inverse=True)
+    used_members = np.unique(edges.member)
+    n_active, n_used = len(active), len(used_members)
+    sink = n_active + n_used
+    # Residual network: an arc with flow becomes its reverse at minus its cost.
+    tails = np.where(flows, graph.heads, graph.tails).astype(np.int64)
+    heads = np.where(flows, graph.tails, graph.heads).astype(np.int64)
+    costs = np.where(flows, -graph.costs, graph.costs)
+    # A member's next unit of room beyond its candidates (the flow graph stops at as many
+    # slots as it has candidates): its cheapest missing slot arc, so the potentials hold for
+    # a graph with every unit of room.
+    degree = np.bincount(np.searchsorted(used_members, edges.member), minlength=n_used)
+    room = problem.member_capacity[used_members] - problem.member_load[used_members]
+    more = np.flatnonzero(room > degree)
+    tails = np.concatenate([tails, n_active + more])
+    heads = np.concatenate([heads, np.full(len(more), sink)])
+    costs = np.concatenate(
+        [costs, _slot_cost(problem.member_load[used_members[more]] + degree[more] + 1, config)]
+    )
+    potential = _shortest_from_everywhere(sink + 1, tails, heads, costs)
+
+    # Potentials of every order and member; members outside the graph only have unused arcs
+    # to the sink, so the lowest potential that keeps their first slot arc non-negative.
+    p_order = np.zeros(problem.n_orders, np.int64)
+    p_order[active] = potential[:n_active]
+    p_member = potential[sink] - _slot_cost(problem.member_load + 1, config)
+    p_member[used_members] = potential[n_active : n_active + n_used]
+
+    usable = (problem.member_capacity > problem.member_load) & problem.member_slots.any(axis=1)
+    m_xyz = unit_sphere(problem.member_lat, problem.member_lng)
+    parts_o, parts_m = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for category in np.unique(problem.order_category[active]):
+        orders = active[problem.order_category[active] == category]
+        members = np.flatnonzero(usable & _has_skill(problem.member_skills, np.int64(category)))
+        if not len(members):
+            continue
+        reach = (p_member[members].max() - p_order[orders]) / COST_SCALE  # minutes
+        orders, reach = orders[reach > 0], np.minimum(reach[reach > 0], config.max_walk_minutes)
+        if not len(orders):
+            continue
+        km = reach / 60 * config.walking_kmh / config.detour_factor
+        chord = 2 * np.sin(np.minimum(km / EARTH_RADIUS_KM, math.pi) / 2) * (1 + 1e-9) + 1e-12
+        tree = cKDTree(m_xyz[members])
+        hits = tree.query_ball_point(
+            unit_sphere(problem.order_lat[orders], problem.order_lng[orders]),
+            chord,
+            return_sorted=False,
+        )
+        counts = np.fromiter((len(h) for h in hits), np.int64, len(hits))
+        if not counts.sum():
+            continue
+        o = np.repeat(orders, counts)
+        m = members[np.fromiter((j for h in hits for j in h), np.int64, int(counts.sum()))]
+        meets = _meets(problem.order_slots[o], problem.member_slots[m])
+        parts_o.append(o[meets])
+        parts_m.append(m[meets])
+    near = _finish_edges(np.concatenate(parts_o), np.concatenate(parts_m), problem, config, None)
+
+    span = np.int64(max(problem.n_members, 1))
+    known = np.sort(edges.order * span + edges.member)
+    key = near.order * span + near.member
+    pos = np.minimum(np.searchsorted(known, key), len(known) - 1)
+    missing = np.flatnonzero(known[pos] != key)
+    reduced = (
+        near.walk[missing]
+        - near.bonus[missing]
+        + p_order[near.order[missing]]
+        - p_member[near.member[missing]]
+    )
+    pick = missing[reduced < 0]
+    found = Edges(near.order[pick], near.member[pick], reduced[reduced < 0], near.bonus[pick] * 0)
+    return len(missing), found
+
+
+def _shortest_from_everywhere(n_nodes, tails, heads, costs) -> np.ndarray:
+    """Shortest distances in a network with no negative cycle from a virtual root joined to
+    every node at cost 0 (Bellman-Ford, one vectorised relaxation of every arc per round)."""
+    distance = np.zeros(n_nodes, np.int64)
+    for _ in range(n_nodes + 1):
+        relaxed = distance.copy()
+        np.minimum.at(relaxed, heads, distance[tails] + costs)
+        if np.array_equal(relaxed, distance):
+            return distance
+        distance = relaxed
+    raise ArithmeticError("negative cycle in a residual network: the flow was not optimal")
 
 
 def greedy_arrays(

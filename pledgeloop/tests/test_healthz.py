@@ -41,3 +41,13 @@ def test_healthz_answers_503_when_the_database_is_unreachable():
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["status"] == 503
     assert answer["body"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_livez_answers_without_a_query(client, django_assert_num_queries):
+    """The liveness probe, and the benchmarks' no-database baseline: it must stay query-free
+    through the whole middleware stack, or the baseline would measure the database too."""
+    with django_assert_num_queries(0):
+        response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.content == b"ok"
