@@ -22,13 +22,13 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from pledgeloop.demo.people import CONSENT_VERSION
 from pledgeloop.diary.models import Article
 from pledgeloop.diary.services import article_draft, article_publish, week_of
 from pledgeloop.people.models import Consent, Role, RoleGrant
 from pledgeloop.service.models import ServicePhoto, ServiceRecord
 from pledgeloop.stats.periods import add_months, month
 
-CONSENT_VERSION = "2025-01"
 PUBLIC_SHARE = 0.25  # of the residents who agreed to the data use
 WITHDRAWN_SHARE = 0.05  # of those, later withdrawn
 PHOTOS_PER_MONTH = 3  # records with a photo, per month, to consenting residents
@@ -93,13 +93,16 @@ def public_consents(ctx) -> set[int]:
     rng = ctx.rng
     agreed = list(
         Consent.objects.filter(
-            street=ctx.street, purpose=Consent.Purpose.DATA_USE, withdrawn_at__isnull=True
+            street=ctx.street,
+            purpose=Consent.Purpose.DATA_USE,
+            withdrawn_at__isnull=True,
+            resident__isnull=False,  # the resident records (orders' consents name a number)
         )
         .order_by("resident_id")
-        .values_list("resident_id", "given_at")
+        .values_list("resident_id", "resident__phone", "given_at")
     )
     rows, standing = [], set()
-    for resident_id, given_at in agreed:
+    for resident_id, phone, given_at in agreed:
         if rng.random() >= PUBLIC_SHARE:
             continue
         given = given_at + dt.timedelta(days=rng.randrange(0, 60))
@@ -112,6 +115,7 @@ def public_consents(ctx) -> set[int]:
             Consent(
                 street=ctx.street,
                 resident_id=resident_id,
+                phone=phone,
                 purpose=Consent.Purpose.PUBLIC,
                 notice_version=CONSENT_VERSION,
                 source="demo",

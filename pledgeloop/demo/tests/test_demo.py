@@ -22,17 +22,23 @@ not depend on the real date.
 import copy
 import datetime as dt
 import random
+import re
 from collections import Counter, defaultdict
 from decimal import Decimal
+from html.parser import HTMLParser
 
+import feedparser
 import pytest
 import time_machine
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from pledgeloop.demo.builder import STEPS, DemoContext, demo_finish, demo_load, demo_steps
 from pledgeloop.demo.service import march_of, periods
+from pledgeloop.diary.models import Article
+from pledgeloop.diary.selectors import public_consent_q
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders import selectors
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
@@ -41,7 +47,8 @@ from pledgeloop.people.models import Member, Resident, Role, RoleGrant
 from pledgeloop.pledges.models import Pledge, PledgeEvent, Visit
 from pledgeloop.reviews.annual import annual_review
 from pledgeloop.reviews.models import Review, ReviewWeights
-from pledgeloop.service.models import CheckIn, ServiceParticipant, ServiceRecord
+from pledgeloop.service.models import CheckIn, ServiceParticipant, ServicePhoto, ServiceRecord
+from pledgeloop.service.review_links import review_link_expired, review_link_for
 from pledgeloop.service.selectors import hours_by_verification, records_in_period
 
 pytestmark = pytest.mark.django_db
@@ -531,3 +538,139 @@ def test_no_demo_member_fails_for_want_of_records(demo):
     # Those still graded 不合格 have evidence and a score under 60.
     failed = [s for s in scores if str(s.grade) == "不合格"]
     assert all(s.score is not None and s.score < 60 for s in failed)
+
+
+# --- the public pages and the diary of the whole street -------------------------------------
+
+
+LINE = re.compile(r"已完成(\d+)次 / 目标(\d+)次")
+
+
+class Lines(HTMLParser):
+    """The text of each pledge line (<li> of a .pledge-list) and the checked radio buttons."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines, self.checked, self._depth, self._in_list = [], [], 0, 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "ul" and "pledge-list" in (attrs.get("class") or ""):
+            self._in_list += 1
+        elif tag == "li" and self._in_list:
+            self.lines.append("")
+            self._depth += 1
+        elif tag == "input" and attrs.get("type") == "radio" and "checked" in attrs:
+            self.checked.append(attrs.get("name"))
+
+    def handle_endtag(self, tag):
+        if tag == "li" and self._depth:
+            self._depth -= 1
+        elif tag == "ul" and self._in_list:
+            self._in_list -= 1
+
+    def handle_data(self, data):
+        if self._depth:
+            self.lines[-1] += data.strip()
+
+
+def parsed(client, url: str) -> Lines:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    page = Lines()
+    page.feed(response.content.decode())
+    return page
+
+
+def check_lines(page: Lines, url: str) -> int:
+    for line in page.lines:
+        done, target = (int(n) for n in LINE.search(line).groups())
+        if "已兑现" in line:
+            assert done >= target, f"{url}: 已兑现 with {done} of {target} visits: {line}"
+    return len(page.lines)
+
+
+def test_the_demo_pages_do_not_contradict_themselves(demo, client):
+    """Issue 14, part 3: rendered through their URLs, every card of the wall and every member
+    page says 已兑现 only of a pledge whose target is met; every review page shows a service
+    that starts after its order was filed, and asks "was it solved?" with nothing chosen."""
+    assert Pledge.objects.filter(state=Pledge.State.FULFILLED).exists()
+    cards = 0
+    for community in Community.objects.all():
+        cards += check_lines(parsed(client, f"/wall/{community.slug}/"), community.slug)
+    codes = Member.objects.filter(active=True, pledges__public=True).values_list("code")
+    for (code,) in codes.distinct():
+        cards += check_lines(parsed(client, f"/m/{code}/"), code)
+    assert cards > 300
+
+    records = ServiceRecord.objects.filter(review__isnull=True).select_related("order")
+    shown = 0
+    for record in records.order_by("pk"):
+        if record.order is not None:
+            assert record.started_at >= record.order.created_at, record.pk
+        if review_link_expired(record):  # its page says so (410), with no form
+            continue
+        page = parsed(client, review_link_for(record))
+        assert page.checked == [], f"{record.pk}: {page.checked} chosen for the resident"
+        shown += 1
+    assert shown > 20
+    started_early = ServiceRecord.objects.filter(
+        order__isnull=False, started_at__lt=F("order__created_at")
+    )
+    assert not started_early.exists()
+
+
+def test_the_demo_diary_is_a_year_of_articles_from_the_records_with_a_full_feed(demo, client):
+    """Issue 14, part 8: a year of the street's diary drafted from its own records; /diary/
+    and its Atom feed are full, every entry leads to a real article, and photos appear only
+    where the resident's PUBLIC consent stands."""
+    published = Article.objects.filter(state=Article.State.PUBLISHED)
+    months = published.filter(community__isnull=True)
+    assert months.count() == 12
+    assert sorted(a.period_start for a in months) == [
+        dt.date(2025 + (10 + m) // 12, (10 + m) % 12 + 1, 1) for m in range(12)
+    ]
+    assert published.filter(community__isnull=False).count() >= 20
+    # Drafted from the records, not typed: each month's figures are the month's own.
+    for article in months:
+        served = re.search(r"共开展服务 (\d+) 次", article.body)
+        assert served, article.body[:200]
+        start, end = (
+            timezone.make_aware(dt.datetime.combine(day, dt.time()))
+            for day in (article.period_start, article.period_end)
+        )
+        records = ServiceRecord.objects.filter(started_at__gte=start, started_at__lt=end)
+        assert int(served[1]) == records.count() > 0
+        assert "## 数据一览" in article.body and "![服务照片]" in article.body
+        assert article.published_at.date() > article.period_start
+        assert article.published_at.date() <= TODAY
+
+    # Photos only from services to residents whose PUBLIC consent stands.
+    photos = ServicePhoto.objects.all()
+    assert photos.exists()
+    publishable = set(photos.filter(record__in=_consented_records()).values_list("pk", flat=True))
+    assert publishable and publishable != set(photos.values_list("pk", flat=True))
+    shown = set()
+    for body in published.values_list("body", flat=True):
+        shown |= {int(pk) for pk in re.findall(r"/photos/service/(\d+)/", body)}
+    assert shown, "no article shows a photo"
+    assert shown <= publishable
+
+    listing = client.get(reverse("diary:list"))
+    assert listing.status_code == 200
+    assert listing.content.decode().count('href="/diary/') >= 10
+
+    feed = feedparser.parse(client.get("/diary/feed.atom").content)
+    assert not feed.bozo, feed.bozo_exception
+    assert len(feed.entries) >= 12
+    for entry in feed.entries:
+        assert entry.title and entry.summary
+        path = re.sub(r"^https?://[^/]+", "", entry.link)
+        assert path.startswith("/diary/")
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert entry.title in page.content.decode()
+
+
+def _consented_records():
+    return ServiceRecord.objects.filter(public_consent_q(allow_none=False))
