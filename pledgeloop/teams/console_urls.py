@@ -1,0 +1,20 @@
+"""The console's team pages, mounted under /console/teams/ by console/urls.py."""
+
+from django.urls import path
+
+from . import console
+
+app_name = "teams"
+urlpatterns = [
+    path("", console.team_list, name="list"),
+    path("new/", console.team_new, name="new"),
+    path("<int:pk>/", console.team_detail, name="detail"),
+    path("<int:pk>/roster/member/", console.roster_member_add, name="roster_member"),
+    path("<int:pk>/roster/volunteer/", console.roster_volunteer_add, name="roster_volunteer"),
+    path(
+        "<int:pk>/roster/<int:entry_id>/<str:action>/",
+        console.roster_entry_action,
+        name="roster_entry",
+    ),
+    path("dispatch/<int:order_pk>/", console.order_dispatch, name="order_dispatch"),
+]
