@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from pledgeloop.lib.admin_scope import StreetScopedAdmin
 
-from .models import Team, TeamMembership, Volunteer
+from .models import Position, Team, TeamMembership, Volunteer
 
 
 class TeamMembershipInline(admin.TabularInline):
@@ -33,3 +33,11 @@ class TeamMembershipAdmin(StreetScopedAdmin):
     list_filter = ["is_leader", "team"]
     search_fields = ["team__name", "member__user__name", "volunteer__name"]
     raw_id_fields = ["team", "member", "volunteer", "added_by"]
+
+
+@admin.register(Position)
+class PositionAdmin(StreetScopedAdmin):
+    list_display = ["site", "street", "opening_hours", "active"]
+    list_filter = ["active", "street", "site__kind"]
+    search_fields = ["site__name", "opening_hours", "services_note"]
+    raw_id_fields = ["site"]

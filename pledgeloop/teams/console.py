@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,13 +16,14 @@ from django.views.decorators.http import require_POST
 
 from pledgeloop.orders import access as order_access
 from pledgeloop.orders.models import Order, OrderError
-from pledgeloop.orgs.models import Category, Street
+from pledgeloop.orgs.models import Category, Site, Street
+from pledgeloop.orgs.services import site_create
 from pledgeloop.people import access as people_access
 from pledgeloop.people.models import Member
 
 from . import access, selectors, services
-from .forms import RosterMemberForm, TeamDispatchForm, TeamForm, VolunteerForm
-from .models import Team, TeamMembership
+from .forms import PositionForm, RosterMemberForm, TeamDispatchForm, TeamForm, VolunteerForm
+from .models import Position, Team, TeamMembership
 
 
 def _require_admin(user) -> None:
@@ -275,3 +277,83 @@ def order_dispatch(request, order_pk: int):
         },
         status=_status(form),
     )
+
+
+# --- positions of the 15-minute service circle ---------------------------------------------
+
+
+def _position_form(request, data=None) -> PositionForm:
+    communities = people_access.communities_administered(request.user)
+    sites = (
+        Site.objects.filter(community__in=communities, position__isnull=True)
+        .select_related("community", "parent")
+        .order_by("community__slug", "kind", "name")
+    )
+    categories = Category.objects.filter(
+        street_id__in={c.street_id for c in communities}, active=True
+    )
+    return PositionForm(data, sites=sites, communities=communities, categories=categories)
+
+
+@login_required
+def positions(request):
+    _require_admin(request.user)
+    communities = people_access.communities_administered(request.user)
+    rows = (
+        Position.objects.filter(site__community__in=communities)
+        .select_related("site__community", "site__parent", "street")
+        .prefetch_related("services")
+        .order_by("site__community__slug", "site__kind", "site__name")
+    )
+    streets = Street.objects.filter(communities__in=communities).distinct()
+    return render(
+        request,
+        "teams/console_positions.html",
+        {"positions": rows, "streets": streets, "form": _position_form(request)},
+    )
+
+
+@login_required
+def position_new(request):
+    _require_admin(request.user)
+    form = _position_form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                site = data["site"] or site_create(
+                    community=data["community"],
+                    kind=data["kind"],
+                    name=data["name"],
+                    latitude=data["latitude"],
+                    longitude=data["longitude"],
+                )
+                services.position_create(
+                    site=site,
+                    opening_hours=data["opening_hours"],
+                    services=list(data["services"]),
+                    services_note=data["services_note"],
+                )
+        except (services.TeamError, ValidationError) as error:
+            form.add_error(None, "; ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("“%(name)s” added to the circle.") % {"name": site})
+            return redirect("console:teams:positions")
+    return render(request, "teams/console_position_form.html", {"form": form}, status=_status(form))
+
+
+@login_required
+@require_POST
+def position_toggle(request, pk: int):
+    _require_admin(request.user)
+    communities = people_access.communities_administered(request.user)
+    position = get_object_or_404(Position, pk=pk, site__community__in=communities)
+    services.position_update(
+        position=position,
+        opening_hours=position.opening_hours,
+        services=list(position.services.all()),
+        services_note=position.services_note,
+        active=not position.active,
+    )
+    messages.success(request, _("Saved."))
+    return redirect("console:teams:positions")

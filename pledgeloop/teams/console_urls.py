@@ -16,5 +16,8 @@ urlpatterns = [
         console.roster_entry_action,
         name="roster_entry",
     ),
+    path("positions/", console.positions, name="positions"),
+    path("positions/new/", console.position_new, name="position_new"),
+    path("positions/<int:pk>/toggle/", console.position_toggle, name="position_toggle"),
     path("dispatch/<int:order_pk>/", console.order_dispatch, name="order_dispatch"),
 ]

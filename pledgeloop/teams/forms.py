@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
-from pledgeloop.orgs.models import Category, Community
+from pledgeloop.orgs.models import Category, Community, Site
 from pledgeloop.people.models import Member
 
 RESPONSE_HOURS = [1, 2, 4, 8, 24, 48]
@@ -101,3 +101,62 @@ class AssignForm(forms.Form):
 
 class DeclineForm(forms.Form):
     reason = forms.CharField(label=_("Why the team cannot take it"), max_length=300)
+
+
+class PositionForm(forms.Form):
+    """A position of the circle: an existing site, or a new place with its coordinates."""
+
+    site = forms.ModelChoiceField(
+        label=_("An existing place"),
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label=_("A new place (below)"),
+    )
+    community = forms.ModelChoiceField(
+        label=_("Community"), queryset=Community.objects.none(), required=False
+    )
+    kind = forms.ChoiceField(label=_("Kind of place"), choices=Site.Kind.choices, required=False)
+    name = forms.CharField(label=_("Name of the place"), max_length=80, required=False)
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        required=False,
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        required=False,
+    )
+    opening_hours = forms.CharField(label=_("Opening hours"), max_length=120, required=False)
+    services = forms.ModelMultipleChoiceField(
+        label=_("Services offered"),
+        queryset=Category.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    services_note = forms.CharField(label=_("Other services"), max_length=200, required=False)
+
+    def __init__(self, *args, sites, communities, categories, **kw):
+        super().__init__(*args, **kw)
+        self.fields["site"].queryset = sites
+        self.fields["community"].queryset = communities
+        self.fields["services"].queryset = categories
+
+    def clean(self):
+        data = super().clean()
+        if data.get("site") is None and not self.errors:
+            needed = ["community", "kind", "name", "latitude", "longitude"]
+            if any(data.get(f) in (None, "") for f in needed):
+                raise forms.ValidationError(
+                    _(
+                        "Choose an existing place, or give the new place's community, kind, "
+                        "name and coordinates."
+                    )
+                )
+        return data

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.masking import mask_phone
-from pledgeloop.orgs.models import Category, Community, Street
+from pledgeloop.orgs.models import Category, Community, Site, Street
 from pledgeloop.people.models import Member, validate_mobile
 
 
@@ -171,3 +171,34 @@ class TeamMembership(models.Model):
     @property
     def person_name(self) -> str:
         return self.member.name if self.member_id else self.volunteer.name
+
+
+class Position(models.Model):
+    """阵地: a site of the street's 15-minute service circle where service is offered (a party
+    and public service centre, a compound's or building's service point, an enterprise, a
+    school, a mall), with its opening hours and the services offered there."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    site = models.OneToOneField(
+        Site, on_delete=models.CASCADE, related_name="position", verbose_name=_("site")
+    )
+    opening_hours = models.CharField(
+        _("opening hours"),
+        max_length=120,
+        blank=True,
+        help_text=_("In words, e.g. “Mon–Fri 9:00–17:00, Sat 9:00–12:00”."),
+    )
+    services = models.ManyToManyField(
+        Category, blank=True, related_name="positions", verbose_name=_("services offered")
+    )
+    services_note = models.CharField(_("other services"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering = ["street", "site__community", "site__name"]
+
+    def __str__(self) -> str:
+        return str(self.site)

@@ -5,10 +5,11 @@ Volunteers who are not party members appear only as a count: their names are not
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from pledgeloop.orgs.models import Street
 
-from . import selectors
+from . import circle, selectors
 
 
 def _street(slug: str) -> Street:
@@ -46,4 +47,22 @@ def team_page(request, street_slug: str, team_slug: str):
             "team": team,
             "figures": selectors.team_figures([team])[team.pk],
         },
+    )
+
+
+def street_circle(request, street_slug: str):
+    """The 15-minute service circle: positions, and compounds beyond the circle's walk."""
+    street = _street(street_slug)
+    coverage = circle.circle_coverage(street)
+    chart = circle.coverage_chart(coverage)
+    chart["labels"] = {
+        "positions": _("Positions"),
+        "covered": _("Compounds within the circle"),
+        "gaps": _("Compounds beyond the circle"),
+        "minutes": _("minutes' walk"),
+    }
+    return render(
+        request,
+        "teams/public_circle.html",
+        {"street": street, "coverage": coverage, "chart": chart},
     )

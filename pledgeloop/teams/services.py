@@ -18,10 +18,10 @@ from pledgeloop.lib.pinyin import pinyin_keys
 from pledgeloop.notify.services import notify_all
 from pledgeloop.orders import services as order_services
 from pledgeloop.orders.models import Dispatch, Order, OrderError
-from pledgeloop.orgs.models import Category, Community, Street
+from pledgeloop.orgs.models import Category, Community, Site, Street
 from pledgeloop.people.models import Member, User
 
-from .models import Team, TeamMembership, Volunteer
+from .models import Position, Team, TeamMembership, Volunteer
 
 
 class TeamError(Exception):
@@ -266,3 +266,45 @@ def team_dispatch_refuse(*, dispatch: Dispatch, leader: Member, reason: str) -> 
     if dispatch.team_id is None or leader_entry(dispatch.team_id, leader) is None:
         raise OrderError(_("Only a leader of the team can accept its orders."))
     return order_services.team_dispatch_decline(dispatch=dispatch, by=leader.user, reason=reason)
+
+
+# --- positions of the 15-minute service circle (阵地) --------------------------------------
+
+
+@transaction.atomic
+def position_create(
+    *,
+    site: Site,
+    opening_hours: str = "",
+    services: list[Category] = (),
+    services_note: str = "",
+) -> Position:
+    if Position.objects.filter(site=site).exists():
+        raise TeamError(_("“%(name)s” is already a position of the circle.") % {"name": site})
+    position = Position.objects.create(
+        street_id=site.street_id,
+        site=site,
+        opening_hours=opening_hours.strip(),
+        services_note=services_note.strip(),
+    )
+    position.services.set([c for c in services if c.street_id == site.street_id])
+    return position
+
+
+@transaction.atomic
+def position_update(
+    *,
+    position: Position,
+    opening_hours: str,
+    services: list[Category],
+    services_note: str,
+    active: bool,
+) -> Position:
+    position.opening_hours, position.services_note, position.active = (
+        opening_hours.strip(),
+        services_note.strip(),
+        active,
+    )
+    position.save(update_fields=["opening_hours", "services_note", "active"])
+    position.services.set([c for c in services if c.street_id == position.street_id])
+    return position

@@ -8,6 +8,7 @@ app_name = "teams"
 urlpatterns = [
     path("teams/<slug:street_slug>/", public.street_teams, name="street"),
     path("teams/<slug:street_slug>/<slug:team_slug>/", public.team_page, name="team"),
+    path("circle/<slug:street_slug>/", public.street_circle, name="circle"),
     path("me/teams/", member.my_teams, name="mine"),
     path("me/teams/offers/<int:dispatch_id>/accept/", member.offer_accept, name="offer_accept"),
     path("me/teams/offers/<int:dispatch_id>/decline/", member.offer_decline, name="offer_decline"),
