@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from pledgeloop.lib.admin_scope import StreetScopedAdmin
 
-from .models import Position, Team, TeamMembership, Volunteer
+from .models import Booth, Event, Position, QueueTicket, Team, TeamMembership, Volunteer
 
 
 class TeamMembershipInline(admin.TabularInline):
@@ -41,3 +41,36 @@ class PositionAdmin(StreetScopedAdmin):
     list_filter = ["active", "street", "site__kind"]
     search_fields = ["site__name", "opening_hours", "services_note"]
     raw_id_fields = ["site"]
+
+
+class BoothInline(admin.TabularInline):
+    model = Booth
+    extra = 0
+    fields = ["name", "category", "team", "last_number"]
+    readonly_fields = ["last_number"]
+
+
+@admin.register(Event)
+class EventAdmin(StreetScopedAdmin):
+    list_display = ["title", "kind", "street", "community", "starts_at", "ends_at"]
+    list_filter = ["kind", "street", "community"]
+    search_fields = ["title", "slug", "partner", "audience"]
+    raw_id_fields = ["team", "place"]
+    inlines = [BoothInline]
+
+
+@admin.register(Booth)
+class BoothAdmin(StreetScopedAdmin):
+    list_display = ["name", "event", "category", "team", "last_number"]
+    list_filter = ["category", "event"]
+    search_fields = ["name", "event__title"]
+    raw_id_fields = ["event", "team"]
+    readonly_fields = ["last_number"]
+
+
+@admin.register(QueueTicket)
+class QueueTicketAdmin(StreetScopedAdmin):
+    list_display = ["booth", "number", "state", "taken_at", "served_at"]
+    list_filter = ["state", "booth__event"]
+    search_fields = ["booth__name", "booth__event__title"]
+    readonly_fields = ["booth", "number", "client_key", "taken_at"]

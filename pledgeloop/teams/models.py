@@ -202,3 +202,128 @@ class Position(models.Model):
 
     def __str__(self) -> str:
         return str(self.site)
+
+
+class Event(models.Model):
+    """活动: a fair with booths, a session at a place, an activity or a multi-day course."""
+
+    class Kind(models.TextChoices):
+        FAIR = "fair", _("Service fair")
+        SESSION = "session", _("Session at a place")
+        ACTIVITY = "activity", _("Community activity")
+        COURSE = "course", _("Course")
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("community"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=80)
+    slug = models.SlugField(_("web address name"), max_length=60)
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("organising team"),
+    )
+    partner = models.CharField(_("partner organisation"), max_length=80, blank=True)
+    place = models.ForeignKey(
+        Position,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("place"),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    audience = models.CharField(_("audience"), max_length=80, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["street", "slug"], name="event_slug_unique"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Booth(models.Model):
+    """摊位 of a fair: a category of service, the team on shift, and a queue of numbers."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="booths", verbose_name=_("event")
+    )
+    name = models.CharField(_("name"), max_length=40)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="booths",
+        verbose_name=_("team on shift"),
+    )
+    # The last number handed out; the next ticket takes it + 1 under the booth's row lock.
+    last_number = models.PositiveIntegerField(_("last number given"), default=0)
+
+    class Meta:
+        verbose_name = _("booth")
+        verbose_name_plural = _("booths")
+        ordering = ["event", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.name}"
+
+
+class QueueTicket(models.Model):
+    """A resident's number at a booth, taken by scanning its code, with no account. The
+    browser's key (a random cookie) makes a double tap give the same number."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        SERVED = "served", _("Served")
+        LEFT = "left", _("Left the queue")
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    booth = models.ForeignKey(
+        Booth, on_delete=models.CASCADE, related_name="tickets", verbose_name=_("booth")
+    )
+    number = models.PositiveIntegerField(_("number"))
+    client_key = models.CharField(max_length=43)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.WAITING
+    )
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    served_at = models.DateTimeField(_("served at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("queue number")
+        verbose_name_plural = _("queue numbers")
+        ordering = ["booth", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["booth", "number"], name="ticket_number_unique"),
+            models.UniqueConstraint(fields=["booth", "client_key"], name="ticket_one_per_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booth} #{self.number}"

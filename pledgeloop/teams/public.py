@@ -3,13 +3,18 @@
 Volunteers who are not party members appear only as a count: their names are not public.
 """
 
+import secrets
+
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.private import private_page
 from pledgeloop.orgs.models import Street
 
-from . import circle, selectors
+from . import circle, selectors, services
+from .models import Booth, Event, QueueTicket
 
 
 def _street(slug: str) -> Street:
@@ -66,3 +71,85 @@ def street_circle(request, street_slug: str):
         "teams/public_circle.html",
         {"street": street, "coverage": coverage, "chart": chart},
     )
+
+
+# --- events and booth queues ----------------------------------------------------------------
+
+QUEUE_COOKIE = "queue_key"
+
+
+def street_events(request, street_slug: str):
+    street = _street(street_slug)
+    now = timezone.now()
+    events = Event.objects.filter(street=street).select_related("community", "place__site")
+    return render(
+        request,
+        "teams/public_events.html",
+        {
+            "street": street,
+            "upcoming": events.filter(ends_at__gte=now).order_by("starts_at"),
+            "past": events.filter(ends_at__lt=now).order_by("-starts_at")[:50],
+        },
+    )
+
+
+def _event(street_slug: str, event_slug: str) -> Event:
+    return get_object_or_404(
+        Event.objects.select_related("street", "community", "team", "place__site"),
+        street__slug=street_slug,
+        slug=event_slug,
+    )
+
+
+def _booths(event: Event) -> list[Booth]:
+    booths = list(event.booths.select_related("category", "team"))
+    queues = selectors.booth_queues(booths)
+    for booth in booths:
+        booth.queue = queues[booth.pk]
+    return booths
+
+
+def event_page(request, street_slug: str, event_slug: str):
+    event = _event(street_slug, event_slug)
+    return render(request, "teams/public_event.html", {"event": event, "booths": _booths(event)})
+
+
+def event_queues(request, street_slug: str, event_slug: str):
+    """The booths' queue lengths, refreshed in place on the event page (htmx)."""
+    event = _event(street_slug, event_slug)
+    return render(request, "teams/_booth_queues.html", {"event": event, "booths": _booths(event)})
+
+
+@private_page
+def booth_queue(request, street_slug: str, event_slug: str, booth_id: int):
+    """A resident scans the booth's code: takes a number (no account) and sees their place."""
+    event = _event(street_slug, event_slug)
+    booth = get_object_or_404(Booth.objects.select_related("category"), pk=booth_id, event=event)
+    key = request.COOKIES.get(QUEUE_COOKIE, "")
+    error = ""
+    if request.method == "POST":
+        try:
+            services.queue_ticket_take(booth=booth, client_key=key)
+        except services.TeamError as problem:
+            error = str(problem)
+        else:
+            return redirect(request.path)
+    ticket = QueueTicket.objects.filter(booth=booth, client_key=key).first() if key else None
+    response = render(
+        request,
+        "teams/public_booth.html",
+        {
+            "event": event,
+            "booth": booth,
+            "ticket": ticket,
+            "ahead": selectors.place_in_queue(ticket) if ticket else None,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+    if not key:
+        # Set on the scan, so that both taps of a double tap carry the same key.
+        response.set_cookie(
+            QUEUE_COOKIE, secrets.token_urlsafe(32), max_age=2 * 24 * 3600, samesite="Lax"
+        )
+    return response

@@ -11,12 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from pledgeloop.orders.models import Dispatch
 from pledgeloop.service.models import ServiceRecord
 
-from .models import Team, TeamMembership
+from .models import QueueTicket, Team, TeamMembership
 
 
 @dataclass
@@ -112,3 +112,26 @@ def grouped_by_team(entries) -> dict[int, list]:
     for e in entries:
         out[e.team_id].append(e)
     return out
+
+
+def booth_queues(booths) -> dict[int, dict]:
+    """{booth id: {"waiting": n, "served": n}} in one query, for the event page's live tallies."""
+    rows = (
+        QueueTicket.objects.filter(booth__in=booths)
+        .values("booth_id")
+        .annotate(
+            waiting=Count("pk", filter=Q(state=QueueTicket.State.WAITING)),
+            served=Count("pk", filter=Q(state=QueueTicket.State.SERVED)),
+        )
+    )
+    out = {b.pk: {"waiting": 0, "served": 0} for b in booths}
+    for row in rows:
+        out[row["booth_id"]] = {"waiting": row["waiting"], "served": row["served"]}
+    return out
+
+
+def place_in_queue(ticket) -> int:
+    """How many waiting numbers are ahead of this one."""
+    return QueueTicket.objects.filter(
+        booth_id=ticket.booth_id, state=QueueTicket.State.WAITING, number__lt=ticket.number
+    ).count()

@@ -21,7 +21,7 @@ from pledgeloop.orders.models import Dispatch, Order, OrderError
 from pledgeloop.orgs.models import Category, Community, Site, Street
 from pledgeloop.people.models import Member, User
 
-from .models import Position, Team, TeamMembership, Volunteer
+from .models import Booth, Position, QueueTicket, Team, TeamMembership, Volunteer
 
 
 class TeamError(Exception):
@@ -308,3 +308,44 @@ def position_update(
     position.save(update_fields=["opening_hours", "services_note", "active"])
     position.services.set([c for c in services if c.street_id == position.street_id])
     return position
+
+
+# --- booth queues (摊位排号) ----------------------------------------------------------------
+
+
+def queue_ticket_take(*, booth: Booth, client_key: str) -> QueueTicket:
+    """A number at the booth for this browser: the same number again on a double tap (or a
+    second scan), else the next one. The booth's row lock hands out numbers one at a time;
+    the unique (booth, client key) constraint holds even if two taps of one phone race."""
+    if not client_key or len(client_key) > 43:
+        raise TeamError(_("Your browser did not keep our cookie; allow cookies and scan again."))
+    try:
+        with transaction.atomic():
+            existing = QueueTicket.objects.filter(booth=booth, client_key=client_key).first()
+            if existing is not None:
+                return existing
+            locked = Booth.objects.select_for_update().get(pk=booth.pk)
+            existing = QueueTicket.objects.filter(booth=booth, client_key=client_key).first()
+            if existing is not None:
+                return existing
+            locked.last_number += 1
+            locked.save(update_fields=["last_number"])
+            ticket, _created = QueueTicket.objects.get_or_create(
+                booth=locked,
+                client_key=client_key,
+                defaults={"street_id": locked.street_id, "number": locked.last_number},
+            )
+            return ticket
+    except IntegrityError:
+        # The other tap of the same phone committed first: its number is this one's.
+        return QueueTicket.objects.get(booth=booth, client_key=client_key)
+
+
+@transaction.atomic
+def queue_ticket_serve(*, ticket: QueueTicket) -> QueueTicket:
+    ticket = QueueTicket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.state != QueueTicket.State.WAITING:
+        raise TeamError(_("This number has already been called."))
+    ticket.state, ticket.served_at = QueueTicket.State.SERVED, timezone.now()
+    ticket.save(update_fields=["state", "served_at"])
+    return ticket
