@@ -2,7 +2,17 @@ from django.contrib import admin
 
 from pledgeloop.lib.admin_scope import StreetScopedAdmin
 
-from .models import Booth, Event, Position, QueueTicket, Team, TeamMembership, Volunteer
+from .models import (
+    Booth,
+    Event,
+    Milestone,
+    Position,
+    Project,
+    QueueTicket,
+    Team,
+    TeamMembership,
+    Volunteer,
+)
 
 
 class TeamMembershipInline(admin.TabularInline):
@@ -74,3 +84,26 @@ class QueueTicketAdmin(StreetScopedAdmin):
     list_filter = ["state", "booth__event"]
     search_fields = ["booth__name", "booth__event__title"]
     readonly_fields = ["booth", "number", "client_key", "taken_at"]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = ["title", "due_on", "done_on", "evidence"]
+
+
+@admin.register(Project)
+class ProjectAdmin(StreetScopedAdmin):
+    list_display = ["title", "street", "community", "lead", "team"]
+    list_filter = ["street", "community"]
+    search_fields = ["title", "slug", "lead__user__name"]
+    raw_id_fields = ["lead", "team"]
+    inlines = [MilestoneInline]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(StreetScopedAdmin):
+    list_display = ["title", "project", "due_on", "done_on"]
+    list_filter = ["project__community"]
+    search_fields = ["title", "project__title"]
+    raw_id_fields = ["project"]

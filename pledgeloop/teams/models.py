@@ -327,3 +327,67 @@ class QueueTicket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booth} #{self.number}"
+
+
+class Project(models.Model):
+    """民生项目: a multi-step community project led by a member, followed by residents."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+        verbose_name=_("community"),
+    )
+    title = models.CharField(_("title"), max_length=80)
+    slug = models.SlugField(_("web address name"), max_length=60)
+    lead = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="projects_led", verbose_name=_("lead")
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+        verbose_name=_("team"),
+    )
+    budget = models.DecimalField(
+        _("budget (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["street", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["street", "slug"], name="project_slug_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Milestone(models.Model):
+    """One step of a project with its due date; done with a date and evidence (a note)."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("project")
+    )
+    title = models.CharField(_("title"), max_length=80)
+    due_on = models.DateField(_("due on"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    evidence = models.CharField(_("evidence"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["project", "due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -14,6 +14,7 @@ from pledgeloop.lib.private import private_page
 from pledgeloop.orgs.models import Street
 
 from . import circle, selectors, services
+from . import projects as projects_module
 from .models import Booth, Event, QueueTicket
 
 
@@ -153,3 +154,29 @@ def booth_queue(request, street_slug: str, event_slug: str, booth_id: int):
             QUEUE_COOKIE, secrets.token_urlsafe(32), max_age=2 * 24 * 3600, samesite="Lax"
         )
     return response
+
+
+# --- projects (民生项目) --------------------------------------------------------------------
+
+
+def street_project_board(request, street_slug: str):
+    street = _street(street_slug)
+    projects = projects_module.street_projects(street)
+    counts = {"done": 0, "late": 0, "on_track": 0}
+    for project in projects:
+        counts[project.progress.status] += 1
+    return render(
+        request,
+        "teams/public_projects.html",
+        {"street": street, "projects": projects, "counts": counts},
+    )
+
+
+def project_page(request, street_slug: str, project_slug: str):
+    street = _street(street_slug)
+    project = next(
+        (p for p in projects_module.street_projects(street) if p.slug == project_slug), None
+    )
+    if project is None:
+        raise Http404
+    return render(request, "teams/public_project.html", {"street": street, "project": project})

@@ -21,6 +21,8 @@ urlpatterns = [
         public.booth_queue,
         name="booth",
     ),
+    path("projects/<slug:street_slug>/", public.street_project_board, name="projects"),
+    path("projects/<slug:street_slug>/<slug:project_slug>/", public.project_page, name="project"),
     path("me/teams/", member.my_teams, name="mine"),
     path("me/teams/offers/<int:dispatch_id>/accept/", member.offer_accept, name="offer_accept"),
     path("me/teams/offers/<int:dispatch_id>/decline/", member.offer_decline, name="offer_decline"),
