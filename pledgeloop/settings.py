@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "pledgeloop.pledges",
     "pledgeloop.service",
     "pledgeloop.reviews",
+    "pledgeloop.teams",
     "pledgeloop.stats",
     "pledgeloop.diary",
     "pledgeloop.privacy",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("pledgeloop.orders.urls")),
     path("", include("pledgeloop.service.urls")),
     path("", include("pledgeloop.reviews.urls")),
+    path("", include("pledgeloop.teams.urls")),
 ]
 # No route serves MEDIA_ROOT, with DEBUG on or off: photos go through /photos/<kind>/<id>/,
 # which checks who is asking (orders/views/photos.py).

@@ -19,6 +19,8 @@ urlpatterns = [
     path("orders/<int:pk>/<str:action>/", orders.order_action, name="order_action"),
     path("qr/", orders.qr_codes, name="qr_codes"),
     path("dispatch/", include("pledgeloop.dispatch.urls")),
+    # Teams (服务队) and dispatch to a team (the teams app's console_urls.py)
+    path("teams/", include("pledgeloop.teams.console_urls")),
     # Messages the outbox could not deliver (the notify app's console.py)
     path("notifications/", notifications.failed_notifications, name="notifications"),
     path("notifications/<int:pk>/retry/", notifications.retry, name="notification_retry"),

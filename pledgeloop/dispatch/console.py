@@ -205,7 +205,7 @@ def _detail_context(request, order: Order, **extra) -> dict:
     events = list(order.events.select_related("from_category", "to_category").order_by("at", "id"))
     for event in events:
         event.action_label = ACTION_LABELS.get(event.action, event.action)
-    dispatches = order.dispatches.select_related("member__user", "offered_by").order_by(
+    dispatches = order.dispatches.select_related("member__user", "team", "offered_by").order_by(
         "offered_at", "id"
     )
     records = order.service_records.prefetch_related(

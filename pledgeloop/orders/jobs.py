@@ -43,7 +43,7 @@ def time_out_dispatches(*, now: dt.datetime | None = None) -> int:
         if not services.dispatch_time_out(dispatch=dispatch, now=now):
             continue  # answered or timed out meanwhile: someone else won
         count += 1
-        dispatch = Dispatch.objects.select_related("order__community", "member__user").get(
+        dispatch = Dispatch.objects.select_related("order__community", "member__user", "team").get(
             pk=dispatch.pk
         )
         order = dispatch.order
@@ -54,7 +54,7 @@ def time_out_dispatches(*, now: dt.datetime | None = None) -> int:
                 street_id=order.street_id,
                 url=reverse("console:order_detail", args=[order.pk]),
                 title=_("%(name)s did not answer order #%(n)s in time")
-                % {"name": dispatch.member.name, "n": order.pk},
+                % {"name": dispatch.target_name, "n": order.pk},
                 body=_("The order is back on the needs list; dispatch it again."),
                 dedupe_key=f"dispatch-timed-out:{dispatch.pk}",
             )

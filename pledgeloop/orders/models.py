@@ -334,7 +334,12 @@ class OrderEvent(models.Model):
 
 
 class Dispatch(models.Model):
-    """派单: an offer of an order to one member, with a response deadline."""
+    """派单: an offer of an order to one member or to a team (服务队), with a response deadline.
+
+    A team's offer names the team and no member; the team's leader accepts it by assigning
+    it to a member of the roster, who is then written on the dispatch (and on the order).
+    The team is a foreign key by string reference: the teams app sits above orders.
+    """
 
     class State(models.TextChoices):
         OFFERED = "offered", _("Offered")
@@ -348,7 +353,28 @@ class Dispatch(models.Model):
         Order, on_delete=models.CASCADE, related_name="dispatches", verbose_name=_("order")
     )
     member = models.ForeignKey(
-        Member, on_delete=models.PROTECT, related_name="dispatches", verbose_name=_("member")
+        Member,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dispatches",
+        verbose_name=_("member"),
+    )
+    team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dispatches",
+        verbose_name=_("team"),
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
     )
     offered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -378,10 +404,29 @@ class Dispatch(models.Model):
                 condition=models.Q(state="offered"),
                 name="dispatch_one_open_offer",
             ),
+            # An offer goes to a member or to a team; a team's accepted offer names the member
+            # its leader assigned, so only a member's offer lacks a team.
+            models.CheckConstraint(
+                condition=models.Q(member__isnull=False) | models.Q(team__isnull=False),
+                name="dispatch_member_or_team",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="accepted") | models.Q(member__isnull=False),
+                name="dispatch_accepted_names_member",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.order_id} → {self.member} ({self.state})"
+        return f"#{self.order_id} → {self.target_name} ({self.state})"
+
+    @property
+    def target_name(self) -> str:
+        """Who the order was offered to: the team (and the member its leader assigned)."""
+        if self.team_id is None:
+            return self.member.name
+        if self.member_id is None:
+            return self.team.name
+        return f"{self.team.name} · {self.member.name}"
 
 
 class IntakeAttempt(models.Model):

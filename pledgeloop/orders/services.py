@@ -580,7 +580,7 @@ def dispatch_accept(*, dispatch: Dispatch, member: Member, source: str = Source.
 @transaction.atomic
 def _dispatch_accept(*, dispatch: Dispatch, member: Member, source: str) -> Order | None:
     dispatch, order = _locked_offer(dispatch)
-    if dispatch.member_id != member.pk:
+    if dispatch.team_id is not None or dispatch.member_id != member.pk:
         raise OrderError(_("This order was offered to another member."))
     if dispatch.state != Dispatch.State.OFFERED:
         raise _offer_closed(dispatch)
@@ -611,7 +611,7 @@ def dispatch_decline(
 ) -> Order:
     reason = _require_reason(reason, _("declining"))
     dispatch, order = _locked_offer(dispatch)
-    if dispatch.member_id != member.pk:
+    if dispatch.team_id is not None or dispatch.member_id != member.pk:
         raise OrderError(_("This order was offered to another member."))
     if dispatch.state != Dispatch.State.OFFERED:
         raise _offer_closed(dispatch)
@@ -653,7 +653,7 @@ def _time_out(dispatch: Dispatch, order: Order, now: datetime) -> None:
         by=None,
         by_label=_("System"),
         source=Source.SYSTEM,
-        reason=_("%(name)s did not answer in time") % {"name": dispatch.member.name},
+        reason=_("%(name)s did not answer in time") % {"name": dispatch.target_name},
         now=now,
     )
 
@@ -667,6 +667,130 @@ def dispatch_time_out(*, dispatch: Dispatch, now: datetime | None = None) -> boo
         return False
     _time_out(dispatch, order, now)
     return True
+
+
+# --- dispatch to a team (服务队): the team's leader accepts by assigning a roster member ---
+# The teams app (above orders) decides who leads a team and who is on its roster, and calls
+# these with the team, the leader's user and the member they chose; here the order's rules.
+
+
+@transaction.atomic
+def order_dispatch_to_team(
+    *,
+    order: Order,
+    team,
+    by: User,
+    respond_by: datetime | None = None,
+    source: str = Source.CONSOLE,
+) -> Dispatch:
+    """派单 to a team (a teams.Team): the order waits for one of its leaders to accept."""
+    order = _locked(order)
+    ORDER_MOVES.check(order, State.DISPATCHED)
+    if order.state != State.TRIAGED:
+        raise OrderError(_("Only an order on the needs list can be dispatched."))
+    if team.street_id != order.street_id:
+        raise OrderError(_("This team belongs to another street."))
+    now = timezone.now()
+    respond_by = respond_by or now + DEFAULT_DISPATCH_RESPONSE
+    if respond_by <= now:
+        raise OrderError(_("The response deadline must be in the future."))
+    dispatch = Dispatch.objects.create(
+        street_id=order.street_id,
+        order=order,
+        team=team,
+        offered_by=by,
+        offered_at=now,
+        respond_by=respond_by,
+    )
+    _move(
+        order,
+        State.DISPATCHED,
+        action="dispatch",
+        by=by,
+        source=source,
+        now=now,
+        reason=_("to the team %(name)s") % {"name": team.name},
+    )
+    return dispatch
+
+
+def team_dispatch_accept(
+    *, dispatch: Dispatch, assignee: Member, by: User, source: str = Source.WEB
+) -> Order:
+    """A leader accepts the team's offer by assigning it to `assignee`. When two leaders
+    answer at once the row locks decide: one wins, the other is told it is taken."""
+    order = _team_dispatch_accept(dispatch=dispatch, assignee=assignee, by=by, source=source)
+    if order is None:
+        raise OrderError(_("This offer has expired; the order is back on the needs list."))
+    return order
+
+
+@transaction.atomic
+def _team_dispatch_accept(
+    *, dispatch: Dispatch, assignee: Member, by: User, source: str
+) -> Order | None:
+    dispatch, order = _locked_offer(dispatch)
+    if dispatch.team_id is None:
+        raise OrderError(_("This order was offered to a member, not to a team."))
+    if dispatch.state == Dispatch.State.ACCEPTED:
+        raise OrderError(_("Another leader of the team has already accepted this order."))
+    if dispatch.state != Dispatch.State.OFFERED:
+        raise _offer_closed(dispatch)
+    now = timezone.now()
+    if now > dispatch.respond_by:
+        _time_out(dispatch, order, now)
+        return None
+    _check_member_can_take(assignee, order)
+    dispatch.state, dispatch.responded_at = Dispatch.State.ACCEPTED, now
+    dispatch.member, dispatch.accepted_by = assignee, by
+    dispatch.save(update_fields=["state", "responded_at", "member", "accepted_by"])
+    order.assigned_member, order.accepted_at = assignee, now
+    _move(
+        order,
+        State.ACCEPTED,
+        action="accept",
+        by=by,
+        source=source,
+        now=now,
+        reason=_("%(team)s: assigned to %(name)s")
+        % {"team": dispatch.team.name, "name": assignee.name},
+        fields=["assigned_member", "accepted_at"],
+    )
+    _tell_resident_taken(order, assignee)
+    return order
+
+
+@transaction.atomic
+def team_dispatch_decline(
+    *, dispatch: Dispatch, by: User, reason: str, source: str = Source.WEB
+) -> Order:
+    """A leader declines the team's offer: the order goes back to the needs list."""
+    reason = _require_reason(reason, _("declining"))
+    dispatch, order = _locked_offer(dispatch)
+    if dispatch.team_id is None:
+        raise OrderError(_("This order was offered to a member, not to a team."))
+    if dispatch.state == Dispatch.State.ACCEPTED:
+        raise OrderError(_("Another leader of the team has already accepted this order."))
+    if dispatch.state != Dispatch.State.OFFERED:
+        raise _offer_closed(dispatch)
+    now = timezone.now()
+    dispatch.state, dispatch.responded_at, dispatch.reason = (
+        Dispatch.State.DECLINED,
+        now,
+        reason[:300],
+    )
+    dispatch.save(update_fields=["state", "responded_at", "reason"])
+    _move(order, State.TRIAGED, action="decline", by=by, source=source, reason=reason, now=now)
+    for admin in community_admins(order.community):
+        notify(
+            user=admin,
+            kind="dispatch_declined",
+            street_id=order.street_id,
+            url=reverse("console:order_detail", args=[order.pk]),
+            title=_("%(name)s declined order #%(n)s") % {"name": dispatch.team.name, "n": order.pk},
+            body=reason,
+        )
+    return order
 
 
 @transaction.atomic

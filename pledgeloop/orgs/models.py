@@ -86,12 +86,16 @@ class Grid(models.Model):
 
 
 class Site(models.Model):
-    """A place with coordinates: a service centre, a residential compound or a building."""
+    """A place with coordinates: a service centre, a residential compound or a building, or
+    another place of the 15-minute service circle (an enterprise, a school, a mall)."""
 
     class Kind(models.TextChoices):
         CENTRE = "centre", _("Party and public service centre")
         COMPOUND = "compound", _("Residential compound")
         BUILDING = "building", _("Building")
+        ENTERPRISE = "enterprise", _("Enterprise")
+        SCHOOL = "school", _("School")
+        MALL = "mall", _("Shopping mall")
 
     street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
     community = models.ForeignKey(

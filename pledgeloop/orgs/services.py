@@ -1,6 +1,6 @@
 from django.db import transaction
 
-from .models import DEFAULT_CATEGORIES, Category, Community, Street
+from .models import DEFAULT_CATEGORIES, Category, Community, Site, Street
 
 
 @transaction.atomic
@@ -24,3 +24,29 @@ def street_create(*, name: str, slug: str) -> Street:
 
 def community_create(*, street: Street, name: str, slug: str) -> Community:
     return Community.objects.create(street=street, name=name, slug=slug)
+
+
+def site_create(
+    *,
+    community: Community,
+    kind: str,
+    name: str,
+    latitude,
+    longitude,
+    address: str = "",
+    parent: Site | None = None,
+) -> Site:
+    """A place of the community with its coordinates (checked against the model's ranges)."""
+    site = Site(
+        street_id=community.street_id,
+        community=community,
+        kind=kind,
+        name=name.strip(),
+        address=address.strip(),
+        latitude=latitude,
+        longitude=longitude,
+        parent=parent,
+    )
+    site.full_clean()
+    site.save()
+    return site

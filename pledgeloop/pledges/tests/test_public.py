@@ -125,8 +125,8 @@ def test_a_wall_of_60_members_takes_a_bounded_number_of_queries(
             beneficiary_resident=world.resident_here,
         )
     jobs.generate_visits()
-    # The community, the members, their pledges with visit counts: three queries.
-    with django_assert_num_queries(3):
+    # The community, the members, their pledges with visit counts, the teams' card: four.
+    with django_assert_num_queries(4):
         page = client.get(wall_url(world))
     assert page.text.count('class="member-card"') == 60
 

@@ -1,0 +1,54 @@
+"""Who may see and change which teams (the one place these rules live, STYLE.md).
+
+A street admin manages every team of their streets (street teams and community teams); a
+community admin the teams of their communities. Anyone else gets a 404 on the console pages.
+A team's leaders answer the orders dispatched to it on their own page (/me/teams/).
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from pledgeloop.orders.models import Dispatch
+from pledgeloop.people.models import Member, User
+
+from .models import Team
+
+
+def teams_administered_by(user: User) -> QuerySet[Team]:
+    if not user.is_authenticated:
+        return Team.objects.none()
+    return Team.objects.filter(
+        Q(street_id__in=user.admin_street_ids()) | Q(community_id__in=user.admin_community_ids())
+    )
+
+
+def get_team_for_admin(user: User, pk: int) -> Team:
+    try:
+        return teams_administered_by(user).select_related("street", "community").get(pk=pk)
+    except Team.DoesNotExist:
+        raise Http404 from None
+
+
+def teams_for_order(order) -> QuerySet[Team]:
+    """The teams an order can be dispatched to: active, of its street, serving its community."""
+    return Team.objects.filter(street_id=order.street_id, active=True).filter(
+        Q(scope=Team.Scope.STREET) | Q(community_id=order.community_id)
+    )
+
+
+def member_of(user: User) -> Member | None:
+    if not user.is_authenticated:
+        return None
+    return Member.objects.filter(user=user, active=True).select_related("user").first()
+
+
+def get_team_offer_for_leader(member: Member, dispatch_id: int) -> Dispatch:
+    """A team's offer for a team the member leads (any state: a late leader reads why)."""
+    try:
+        return Dispatch.objects.select_related("order", "team").get(
+            pk=dispatch_id,
+            team__roster__member=member,
+            team__roster__is_leader=True,
+        )
+    except Dispatch.DoesNotExist:
+        raise Http404 from None

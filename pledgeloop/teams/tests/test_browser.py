@@ -1,0 +1,83 @@
+"""In real Chromium: a resident takes a number at a booth on a 360 px phone (a double tap
+gives one number); an admin dispatches an order to a team at a desktop and its leader
+assigns it on a phone."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from pledgeloop.conftest import DESKTOP, PHONE
+from pledgeloop.orders.models import Order
+from pledgeloop.orders.tests.loop import member_of, triaged_order
+from pledgeloop.orgs.models import Category
+from pledgeloop.pledges.tests.test_browser import sign_in
+from pledgeloop.teams.models import Booth, Event, QueueTicket
+
+from .helpers import team_with_leaders
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_resident_takes_a_number_at_a_booth_on_a_phone(
+    world, live_server, browser, screenshot_dir
+):
+    start = timezone.now() - dt.timedelta(hours=1)
+    event = Event.objects.create(
+        street=world.street,
+        kind=Event.Kind.FAIR,
+        title="红色便民集市",
+        slug="market",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=4),
+    )
+    booth = Booth.objects.create(
+        street=world.street,
+        event=event,
+        name="家电维修",
+        category=Category.objects.get(street=world.street, code="repairs"),
+    )
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/events/{world.street.slug}/market/booths/{booth.pk}/")
+    page.locator("[data-take]").dblclick()
+    page.wait_for_selector("[data-ticket]")
+    assert page.locator("[data-ticket]").inner_text() == "1"
+    assert QueueTicket.objects.filter(booth=booth).count() == 1
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"booth page is {width}px wide"
+    page.screenshot(path=str(screenshot_dir / "teams-booth-number-phone.png"), full_page=True)
+    context.close()
+
+
+def test_admin_dispatches_to_a_team_and_the_leader_assigns_it(
+    world, live_server, browser, screenshot_dir
+):
+    team, heads = team_with_leaders(world)
+    order = triaged_order(world)
+    desk = browser.new_context(locale="zh-CN", **DESKTOP)
+    page = desk.new_page()
+    sign_in(page, live_server.url, world.community_admin)
+    page.goto(f"{live_server.url}/console/orders/{order.pk}/")
+    page.click("[data-team-dispatch]")
+    page.check(f"#team-{team.pk}")
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    assert Order.objects.get(pk=order.pk).state == Order.State.DISPATCHED
+    page.screenshot(path=str(screenshot_dir / "teams-dispatch-desktop.png"), full_page=True)
+    desk.close()
+
+    phone = browser.new_context(locale="zh-CN", **PHONE)
+    page = phone.new_page()
+    sign_in(page, live_server.url, heads[0].user)
+    page.goto(f"{live_server.url}/me/teams/")
+    member = member_of(world)
+    page.select_option("select[name=assignee]", str(member.pk))
+    page.click("[data-offer] button.primary")
+    page.wait_for_load_state()
+    order.refresh_from_db()
+    assert order.state == Order.State.ACCEPTED and order.assigned_member == member
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"my teams page is {width}px wide"
+    page.screenshot(path=str(screenshot_dir / "teams-leader-assigns-phone.png"), full_page=True)
+    phone.close()
