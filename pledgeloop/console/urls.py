@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from pledgeloop.api import console as api
 from pledgeloop.dispatch import console as orders
 from pledgeloop.notify import console as notifications
 
@@ -20,4 +21,11 @@ urlpatterns = [
     # Messages the outbox could not deliver (the notify app's console.py)
     path("notifications/", notifications.failed_notifications, name="notifications"),
     path("notifications/<int:pk>/retry/", notifications.retry, name="notification_retry"),
+    # Other systems: API tokens, webhooks and their deliveries (the api app's console.py)
+    path("api/", api.tokens, name="api_tokens"),
+    path("api/tokens/<int:pk>/revoke/", api.token_revoke, name="api_token_revoke"),
+    path("api/tokens/<int:pk>/webhooks/", api.webhook_add, name="api_webhook_add"),
+    path("api/webhooks/<int:pk>/off/", api.webhook_off, name="api_webhook_off"),
+    path("api/deliveries/", api.deliveries, name="api_deliveries"),
+    path("api/deliveries/<int:pk>/replay/", api.delivery_replay, name="api_delivery_replay"),
 ]
