@@ -17,7 +17,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -152,8 +152,15 @@ def _require(request, scope: str) -> ApiToken:
     return token
 
 
-def _community(token: ApiToken, slug: str) -> Community:
-    community = access.token_communities(token).filter(slug=slug).first()
+def _community(token: ApiToken, slug: str, *, street_wide: bool = False) -> Community:
+    """A community of the token's reach by slug (`street_wide`: any of its street, for public
+    data), else a 422 naming the field."""
+    reach = (
+        Community.objects.filter(street_id=token.street_id)
+        if street_wide
+        else access.token_communities(token)
+    )
+    community = reach.filter(slug=slug).first()
     if community is None:
         raise ApiError(
             422,
@@ -191,7 +198,7 @@ def sites(request, community: str = Query("", max_length=50)):
     token = _require(request, Scope.READ_PUBLIC)
     rows = Site.objects.filter(street_id=token.street_id).select_related("community")
     if community:
-        rows = rows.filter(community__slug=community)
+        rows = rows.filter(community=_community(token, community, street_wide=True))
     return [
         {
             "id": site.pk,
@@ -234,7 +241,7 @@ def pledges(request, community: str = Query("", max_length=50)):
         .order_by("-starts_on", "-id")
     )
     if community:
-        rows = rows.filter(community__slug=community)
+        rows = rows.filter(community=_community(token, community, street_wide=True))
     return [_pledge_out(pledge) for pledge in rows[:500]]
 
 
@@ -372,7 +379,7 @@ def order_create(request, data: schemas.OrderIn):
         )
     except OrderError as error:
         raise ApiError(422, "invalid", str(error)) from None
-    return 201, _order_out(_order(token, order.pk))
+    return Status(201, _order_out(_order(token, order.pk)))
 
 
 def _decimal(value: float | None) -> Decimal | None:
@@ -611,12 +618,15 @@ def review_create(request, review_token: str, data: schemas.ReviewIn):
     except ReviewError as error:
         raise _refused(error) from None
     order = Order.objects.filter(pk=record.order_id).first()
-    return 201, {
-        "record_id": record.pk,
-        "rating": review.rating,
-        "solved": review.solved,
-        "order_state": order.state if order else None,
-    }
+    return Status(
+        201,
+        {
+            "record_id": record.pk,
+            "rating": review.rating,
+            "solved": review.solved,
+            "order_state": order.state if order else None,
+        },
+    )
 
 
 # --- indicators ---------------------------------------------------------------------------
