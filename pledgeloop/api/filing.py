@@ -1,6 +1,7 @@
 """Orders filed by other systems (the API and Open311): the resident's intake service, with
 the token named in the order's history and the filing remembered for the token."""
 
+import hashlib
 import secrets
 
 from django.db import transaction
@@ -28,3 +29,12 @@ def order_file(*, token: ApiToken, key: str = "", media_url: str = "", **fields)
         },
     )
     return order
+
+
+def external_key(token: ApiToken, external_id: str) -> str:
+    """The order's submission key for the caller's own id of it (a hotline's ticket number):
+    the same id from the same token files once."""
+    if not external_id:
+        return ""
+    digest = hashlib.sha256(f"{token.pk}:{external_id}".encode()).hexdigest()
+    return f"api:{digest[:36]}"

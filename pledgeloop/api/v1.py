@@ -8,7 +8,6 @@ with source = API and the token named in the order's history. Errors have one sh
 (schemas.ErrorOut), their message in the caller's language (Accept-Language).
 """
 
-import hashlib
 from datetime import datetime
 from decimal import Decimal
 
@@ -37,7 +36,7 @@ from pledgeloop.stats import indicators, periods, rollups
 from pledgeloop.stats.scope import Scope as StatsScope
 
 from . import access, schemas
-from .filing import order_file
+from .filing import external_key, order_file
 from .models import ApiToken, Scope
 from .tokens import token_admit, token_find
 
@@ -375,7 +374,7 @@ def order_create(request, data: schemas.OrderIn):
             contact_name=data.contact_name,
             window_start=data.window_start,
             window_end=data.window_end,
-            key=_external_key(token, data.external_id),
+            key=external_key(token, data.external_id),
         )
     except OrderError as error:
         raise ApiError(422, "invalid", str(error)) from None
@@ -384,13 +383,6 @@ def order_create(request, data: schemas.OrderIn):
 
 def _decimal(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(round(value, 6)))
-
-
-def _external_key(token: ApiToken, external_id: str) -> str:
-    if not external_id:
-        return ""
-    digest = hashlib.sha256(f"{token.pk}:{external_id}".encode()).hexdigest()
-    return f"api:{digest[:36]}"
 
 
 @api.get("/orders", response={200: schemas.OrderPage} | ERRORS, tags=["orders"])
