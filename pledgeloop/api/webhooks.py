@@ -108,6 +108,8 @@ def webhook_events_collect() -> int:
                 order_id=event.order_id,
                 event=event,
                 payload=_payload(event, event.order.api_filing),
+                # Due from the moment it happened (not from when it was noticed).
+                next_attempt_at=event.at,
             )
             for event in events
         ]
