@@ -10,12 +10,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pledgeloop.diary import access as diary_access
+from pledgeloop.diary.models import Article
 from pledgeloop.lib.params import query_id
 from pledgeloop.orgs.models import Community, Street
 
 from . import access
+from . import wechat as wechat_client
 from .forms import PersonalTokenForm, TokenForm, WebhookForm
-from .models import ApiToken, Scope, WebhookDelivery
+from .models import ApiToken, Scope, WebhookDelivery, WechatPublication
 from .tokens import TokenError, api_token_create, api_token_revoke
 from .webhooks import webhook_create, webhook_delivery_replay, webhook_disable
 
@@ -183,3 +186,57 @@ def personal_tokens(request):
     return render(
         request, "api/personal_tokens.html", {"tokens": tokens, "form": form, "made": made}
     )
+
+
+@login_required
+def wechat(request):
+    """Diary articles to publish on the WeChat official account, and what became of them."""
+    if not diary_access.can_write(request.user):
+        raise PermissionDenied
+    articles = diary_access.articles_editable_by(request.user).filter(state=Article.State.PUBLISHED)
+    publications = WechatPublication.objects.filter(article__in=articles).select_related("article")[
+        :100
+    ]
+    return render(
+        request,
+        "api/console_wechat.html",
+        {
+            "configured": wechat_client.is_configured(),
+            "articles": articles.order_by("-published_at")[:50],
+            "publications": publications,
+        },
+    )
+
+
+@login_required
+@require_POST
+def wechat_publish(request, pk: int):
+    article = diary_access.get_article_for_editor(request.user, pk)
+    try:
+        publication = wechat_client.wechat_publish(
+            article=article, by=request.user, base_url=request.build_absolute_uri("/")
+        )
+    except wechat_client.WechatError as error:
+        messages.error(request, str(error))
+    else:
+        if publication.state == WechatPublication.State.PUBLISHED:
+            messages.success(request, _("Published on the official account."))
+        elif publication.state == WechatPublication.State.FAILED:
+            messages.error(request, publication.message)
+        else:
+            messages.info(request, publication.message or _("Submitted for publication."))
+    return redirect("console:api_wechat")
+
+
+@login_required
+@require_POST
+def wechat_refresh(request, pk: int):
+    articles = diary_access.articles_editable_by(request.user)
+    publication = WechatPublication.objects.filter(pk=pk, article__in=articles).first()
+    if publication is None:
+        raise PermissionDenied
+    try:
+        wechat_client.wechat_publication_refresh(publication=publication)
+    except wechat_client.WechatError as error:
+        messages.error(request, str(error))
+    return redirect("console:api_wechat")

@@ -28,4 +28,7 @@ urlpatterns = [
     path("api/webhooks/<int:pk>/off/", api.webhook_off, name="api_webhook_off"),
     path("api/deliveries/", api.deliveries, name="api_deliveries"),
     path("api/deliveries/<int:pk>/replay/", api.delivery_replay, name="api_delivery_replay"),
+    path("api/wechat/", api.wechat, name="api_wechat"),
+    path("api/wechat/<int:pk>/publish/", api.wechat_publish, name="api_wechat_publish"),
+    path("api/wechat/<int:pk>/refresh/", api.wechat_refresh, name="api_wechat_refresh"),
 ]
