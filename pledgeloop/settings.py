@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # django-ninja's templates and static files: /api/v1/docs serves Swagger UI from here
+    # (without it, from a CDN that the CSP and mainland networks would block).
+    "ninja",
     "pledgeloop.lib",
     "pledgeloop.orgs",
     "pledgeloop.people",

@@ -40,7 +40,9 @@ def test_the_openapi_document_and_docs_are_served(client):
     assert document["info"]["version"] == "1"
     assert "/api/v1/orders" in document["paths"]
     assert "ErrorOut" in document["components"]["schemas"]
-    assert client.get("/api/v1/docs").status_code == 200
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    assert "/static/ninja/swagger-ui-bundle.js" in docs.content.decode()  # not a CDN
 
 
 def test_a_hotline_files_an_order_with_consent_and_channel(world, client):
