@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # django-ninja's templates and static files: /api/v1/docs serves Swagger UI from here
+    # (without it, from a CDN that the CSP and mainland networks would block).
+    "ninja",
     "pledgeloop.lib",
     "pledgeloop.orgs",
     "pledgeloop.people",
@@ -107,6 +110,7 @@ INSTALLED_APPS = [
     "pledgeloop.stats",
     "pledgeloop.diary",
     "pledgeloop.privacy",
+    "pledgeloop.api",
     "pledgeloop.demo",
     "pledgeloop.tasks",
     "django_tasks_db",
@@ -413,6 +417,25 @@ ONE_TIME_CODES_PER_IP_PER_HOUR = env_int("ONE_TIME_CODES_PER_IP_PER_HOUR", 10, m
 ACTIVATION_DAYS = env_int("ACTIVATION_DAYS", 7, minimum=1)
 # Minutes a phone signed in with a code may use /my/ before signing in again.
 MY_SESSION_MINUTES = env_int("MY_SESSION_MINUTES", 30, minimum=1)
+
+# --- the open API, Open311, webhooks, WeChat (pledgeloop/api/, docs/API.md) ----------------
+# Requests per minute a new API token may make (each token's own limit is set in the console).
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 60, minimum=1)
+# Webhooks: a worker leases WEBHOOK_BATCH deliveries for WEBHOOK_LEASE_SECONDS; a failed one is
+# tried again after WEBHOOK_RETRY_SECONDS, doubling up to WEBHOOK_RETRY_MAX_SECONDS, and fails
+# for good after WEBHOOK_MAX_ATTEMPTS (the console can send it again).
+WEBHOOK_BATCH = env_int("WEBHOOK_BATCH", 50, minimum=1)
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 120, minimum=10)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 30, minimum=1)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600, minimum=1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+# The WeChat official account the diary publishes to (empty: not connected; the console says
+# so). WECHAT_API_BASE points the client at a stand-in in tests.
+WECHAT_APP_ID = env_str("WECHAT_APP_ID", "")
+WECHAT_APP_SECRET = env_str("WECHAT_APP_SECRET", "")
+WECHAT_API_BASE = env_str("WECHAT_API_BASE", "https://api.weixin.qq.com")
+WECHAT_TIMEOUT_SECONDS = env_int("WECHAT_TIMEOUT_SECONDS", 15, minimum=1)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "WARNING")
 LOGGING = {

@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("pledgeloop.service.urls")),
     path("", include("pledgeloop.reviews.urls")),
     path("", include("pledgeloop.teams.urls")),
+    # Other systems: /api/v1/ (JSON, OpenAPI) and /open311/v2/ (GeoReport v2)
+    path("", include("pledgeloop.api.urls")),
 ]
 # No route serves MEDIA_ROOT, with DEBUG on or off: photos go through /photos/<kind>/<id>/,
 # which checks who is asking (orders/views/photos.py).

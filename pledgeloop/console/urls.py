@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from pledgeloop.api import console as api
 from pledgeloop.dispatch import console as orders
 from pledgeloop.notify import console as notifications
 from pledgeloop.people import console as people
@@ -34,4 +35,14 @@ urlpatterns = [
     path("privacy/activations/", privacy.activations, name="activations"),
     # The access log of whole phone numbers (the people app's console.py)
     path("people/phone-views/", people.phone_views, name="phone_views"),
+    # Other systems: API tokens, webhooks and their deliveries (the api app's console.py)
+    path("api/", api.tokens, name="api_tokens"),
+    path("api/tokens/<int:pk>/revoke/", api.token_revoke, name="api_token_revoke"),
+    path("api/tokens/<int:pk>/webhooks/", api.webhook_add, name="api_webhook_add"),
+    path("api/webhooks/<int:pk>/off/", api.webhook_off, name="api_webhook_off"),
+    path("api/deliveries/", api.deliveries, name="api_deliveries"),
+    path("api/deliveries/<int:pk>/replay/", api.delivery_replay, name="api_delivery_replay"),
+    path("api/wechat/", api.wechat, name="api_wechat"),
+    path("api/wechat/<int:pk>/publish/", api.wechat_publish, name="api_wechat_publish"),
+    path("api/wechat/<int:pk>/refresh/", api.wechat_refresh, name="api_wechat_refresh"),
 ]

@@ -23,6 +23,8 @@ STEPS = [
     "pledgeloop.demo.people.build",
     "pledgeloop.demo.pledges.build",
     "pledgeloop.demo.orders.build",
+    # The API key `make run` prints (demo/api.py)
+    "pledgeloop.demo.api.build",
     # Keep these two last: they measure the records earlier steps wrote (orders, pledges)
     # and top up to the indicators of DESIGN.md §5.
     "pledgeloop.demo.service.build",

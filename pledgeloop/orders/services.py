@@ -7,7 +7,9 @@ one order therefore have exactly one winner; the others get an OrderError whose 
 says what happened.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -43,6 +45,21 @@ DEFAULT_DISPATCH_RESPONSE = timedelta(hours=4)
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+# Who acts, as the order's history names them, when it is not a person at a page: an API
+# token (api/). Set by `acting_as` around a service call; every event written meanwhile
+# carries it as its by_label.
+_acting_label: ContextVar[str] = ContextVar("order_acting_label", default="")
+
+
+@contextmanager
+def acting_as(label: str) -> Iterator[None]:
+    """Name `label` as the actor of the events written within (an API token's label)."""
+    reset = _acting_label.set(label[:60])
+    try:
+        yield
+    finally:
+        _acting_label.reset(reset)
 
 
 def _locked(order: Order) -> Order:
@@ -105,7 +122,7 @@ def _move(
         at=now,
         fields=fields,
         action=action,
-        by_label=by_label or (by.name if by else ""),
+        by_label=_acting_label.get() or by_label or (by.name if by else ""),
         reason=reason[:300],
         source=source,
     )
@@ -293,7 +310,7 @@ def order_submit(
     if admins is None:
         admins = community_admins(community)
     title = _("New order in %(c)s: %(cat)s") % {"c": community.name, "cat": category.name}
-    by_label = by.name if by else _("Resident")
+    by_label = _acting_label.get() or (by.name if by else _("Resident"))
     if photo is not None:
         # Written before the transaction (file I/O), and removed again if the order is not.
         order.photo.save(photo.name, photo, save=False)

@@ -36,6 +36,7 @@ def review_submit(
     comment: str = "",
     solved: bool | None = None,
     hours_right: bool | None = True,
+    source: str = "web",
 ) -> Review:
     """A resident's review of one service, through its signed link.
 
@@ -71,10 +72,10 @@ def review_submit(
             order_services.order_reopen(
                 order=order,
                 reason=review.comment or _("The resident says the problem is not solved."),
-                source="web",
+                source=source,
             )
         elif solved is not False and order.state == Order.State.DONE:
-            order_services.order_mark_reviewed(order=order, source="web")
+            order_services.order_mark_reviewed(order=order, source=source)
     if hours_right is False:
         service_record_flag_by_review(record=record, reason=review.comment)
         _tell_admins_hours_disputed(record)

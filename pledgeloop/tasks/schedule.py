@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from pledgeloop.api.webhooks import webhooks_tick
 from pledgeloop.orders import jobs as order_jobs
 from pledgeloop.orders.throttle import intake_attempts_prune
 from pledgeloop.people.services import login_failures_prune
@@ -91,6 +92,8 @@ JOBS = [
     Job("showcase_due", reminders.showcase_due, DAY),
     # stats: keep the indicator rollups warm (pages bring them up to date before reading)
     Job("stats_refresh", rollups_refresh, settings.STATS_REFRESH_MINUTES * MINUTE, arg=None),
+    # api: webhook events to subscribers, at every tick (api/webhooks.py: leases, retries)
+    Job("webhooks_send", webhooks_tick, MINUTE),
 ]
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 if len(JOBS_BY_NAME) != len(JOBS):

@@ -80,6 +80,7 @@ QUERY_PARAMETERS = [
     "version",
     "via",
     "visit",
+    "webhook",
 ]
 # Parameters that switch a page into another mode (an export, the wall display): half the
 # requests set them to a valid value, so the hostile values reach the export code too.

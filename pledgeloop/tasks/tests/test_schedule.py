@@ -21,6 +21,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from pledgeloop.api.models import ApiOrder, Scope, WebhookDelivery
+from pledgeloop.api.tests.helpers import token_for
+from pledgeloop.api.tests.receiver import receiver_start, receiver_stop
+from pledgeloop.api.webhooks import webhook_create
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders.models import Dispatch, IntakeAttempt, Order, OrderEvent
 from pledgeloop.orders.tests.loop import bring_to, dispatched_order, new_order, triaged_order
@@ -312,6 +316,27 @@ def _(world):
         assert not rollups.needs_refresh()
         day = DayFigures.objects.filter(street=world.street, day=TODAY - dt.timedelta(days=1))
         assert sum(row.records for row in day) == 1
+
+    return check
+
+
+@scenario("webhooks_send")
+def _(world):
+    token_for(world.community_admin, world.street, world.community, [Scope.FILE_ORDERS])
+    token = world.community_admin.api_tokens.get()
+    receiver = receiver_start()
+    webhook_create(token=token, url=receiver.url, by=world.community_admin)
+    receiver.secret = token.webhooks.get().secret
+    order = new_order(world)
+    ApiOrder.objects.create(order=order, token=token, public_token="scenario")
+
+    def check():
+        try:
+            assert [r["payload"]["order_id"] for r in receiver.accepted] == [order.pk]
+            assert receiver.accepted[0]["verified"]
+            assert WebhookDelivery.objects.get().state == WebhookDelivery.State.DELIVERED
+        finally:
+            receiver_stop(receiver)
 
     return check
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from pledgeloop.demo.api import demo_api_key_live
 from pledgeloop.demo.builder import DEMO_LOGINS
 from pledgeloop.people.models import Role, User
 
@@ -17,3 +18,7 @@ class Command(BaseCommand):
             if phone in users:
                 label = Role(role).label
                 self.stdout.write(f"  {label:<18} {phone}  {users[phone].name}")
+        key = demo_api_key_live()
+        if key:
+            self.stdout.write(f"Demo API / Open311 key (whole street): {key}")
+            self.stdout.write("  e.g. curl /open311/v2/services.json (docs/API.md)")

@@ -1,0 +1,203 @@
+"""What /api/v1/ takes and gives (pydantic schemas through django-ninja): the OpenAPI
+document is generated from these."""
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+
+class FieldError(Schema):
+    field: str = Field(description="Where the problem is, e.g. body.phone or query.period")
+    message: str
+
+
+class ErrorDetail(Schema):
+    code: str = Field(
+        description=(
+            "unauthorized, forbidden, not_found, invalid, conflict, rate_limited, not_configured"
+        )
+    )
+    message: str = Field(description="For a person, in the caller's language (Accept-Language)")
+    fields: list[FieldError] = []
+
+
+class ErrorOut(Schema):
+    """Every error of the API has this one shape."""
+
+    error: ErrorDetail
+
+
+class CommunityOut(Schema):
+    id: int
+    slug: str
+    name: str
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    icon: str
+    respond_hours: int = Field(description="Respond within (hours)")
+    finish_days: int = Field(description="Finish within (days)")
+
+
+class SiteOut(Schema):
+    id: int
+    community: str = Field(description="The community's slug")
+    kind: str
+    name: str
+    address: str
+    latitude: float
+    longitude: float
+    parent_id: int | None = None
+
+
+class PledgeOut(Schema):
+    id: int
+    title: str
+    community: str
+    category: str
+    member_code: str
+    member_name: str
+    beneficiary_kind: str
+    starts_on: dt.date
+    ends_on: dt.date
+    target_visits: int
+    state: str
+
+
+class VisitOut(Schema):
+    pledge_id: int
+    pledge_title: str
+    scheduled_at: dt.datetime
+
+
+class MemberPublicOut(Schema):
+    code: str
+    name: str
+    community: str
+    kind: str
+    service_hours: float
+    pledges: list[PledgeOut]
+    next_visits: list[VisitOut]
+
+
+class EventOut(Schema):
+    at: dt.datetime
+    from_state: str
+    to_state: str
+    action: str
+    source: str
+
+
+class OrderOut(Schema):
+    id: int
+    state: str
+    state_label: str
+    community: str
+    category: str
+    description: str
+    address: str
+    site_id: int | None
+    latitude: float | None
+    longitude: float | None
+    channel: str
+    contact_name: str
+    phone_masked: str
+    assigned_member: str = Field(description="The member who took it, name masked")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    respond_by: dt.datetime | None
+    finish_by: dt.datetime | None
+    done_at: dt.datetime | None
+    overdue: bool
+    reject_reason: str
+    history: list[EventOut]
+
+
+class OrderPage(Schema):
+    count: int
+    items: list[OrderOut]
+
+
+class OrderIn(Schema):
+    community: str = Field(max_length=50, description="The community's slug")
+    category: str = Field(max_length=30, description="A category code (GET /categories)")
+    description: str = Field(min_length=2, max_length=1000)
+    phone: str = Field(max_length=20, description="The resident's mainland mobile number")
+    consent: bool = Field(
+        description="The resident agreed to the privacy notice (required: without it the "
+        "order is refused)"
+    )
+    channel: Literal["api", "hotline", "phone", "visit", "patrol"] = "api"
+    address: str = Field("", max_length=200)
+    site: int | None = Field(None, ge=1, le=2**63 - 1, description="A site id (GET /sites)")
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    contact_name: str = Field("", max_length=40)
+    window_start: dt.datetime | None = None
+    window_end: dt.datetime | None = None
+    external_id: str = Field(
+        "",
+        max_length=100,
+        description="The caller's own id for this order (a hotline ticket number): sending "
+        "the same id again returns the order already filed",
+    )
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=300)
+
+
+class RecordOut(Schema):
+    id: int
+    community: str
+    category: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    hours: float
+    verification: str
+    order_id: int | None
+    note: str
+
+
+class ReviewableOut(Schema):
+    record_id: int
+    category: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    hours: float
+    reviewed: bool
+
+
+class ReviewIn(Schema):
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=500)
+    solved: bool | None = None
+    hours_right: bool | None = None
+
+
+class ReviewOut(Schema):
+    record_id: int
+    rating: int
+    solved: bool | None
+    order_state: str | None
+
+
+class FigureOut(Schema):
+    name: str
+    value: float | None
+    before: float | None = Field(description="The same period a year earlier")
+    change: float | None = Field(
+        description="Relative change for counts and hours, difference for rates"
+    )
+    is_rate: bool
+
+
+class IndicatorsOut(Schema):
+    street: str
+    community: str | None
+    period_start: dt.date
+    period_end: dt.date = Field(description="The first day after the period")
+    figures: list[FigureOut]
