@@ -41,6 +41,20 @@ class Section:
         return [[(label, row.get(key)) for key, label in self.fields] for row in self.rows]
 
 
+# Where a consent was given, in words: the part of Consent.source before any ":".
+GIVEN_THROUGH = {
+    "order": _("A request for help"),
+    "my": _("My data"),
+    "excel": _("The community's resident list"),
+    "demo": _("The community's resident list"),
+}
+
+
+def given_through(source: str) -> str:
+    kind = source.split(":")[0]
+    return str(GIVEN_THROUGH.get(kind, kind))
+
+
 def _when(value) -> str:
     """Local time with its offset (Beijing: +08:00), to the minute."""
     return timezone.localtime(value).isoformat(timespec="minutes") if value else ""
@@ -192,7 +206,7 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
                 "purpose": str(c.get_purpose_display()),
                 "purpose_code": c.purpose,
                 "notice_version": c.notice_version,
-                "given_through": c.source.split(":")[0],
+                "given_through": given_through(c.source),
                 "given_at": _when(c.given_at),
                 "withdrawn_at": _when(c.withdrawn_at),
             }

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 # Words that are the same in Chinese pages: names of formats and products, the language
 # switch (which names English in English on purpose), units.
 ALLOWED = {
-    "english", "qr", "pdf", "excel", "csv", "xlsx", "atom", "wechat", "ical", "icalendar",
+    "english", "qr", "pdf", "excel", "csv", "json", "xlsx", "atom", "wechat", "ical", "icalendar",
     "ics", "sms", "app", "id", "km", "min", "pledgeloop", "html", "url", "api", "icp",
     "jpeg", "jpg", "png", "webp", "mb", "kb", "readme",
     "zs",  # the search boxes' example of initials (张三)

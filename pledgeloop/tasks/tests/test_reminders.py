@@ -144,7 +144,11 @@ def test_due_jobs_run_once_per_period(world):
     assert IntakeAttempt.objects.count() == 1
     # Ten minutes on, only what runs every few minutes; an hour on, the hourly jobs too.
     frequent = {job.name for job in JOBS if job.every <= dt.timedelta(minutes=10)}
-    assert set(run_due_jobs(now=now + dt.timedelta(minutes=10))) == frequent == {"stats_refresh"}
+    assert (
+        set(run_due_jobs(now=now + dt.timedelta(minutes=10)))
+        == frequent
+        == {"stats_refresh", "webhooks_send"}
+    )
     hourly = {job.name for job in JOBS if job.every <= dt.timedelta(hours=1)}
     assert set(run_due_jobs(now=now + dt.timedelta(hours=2))) == hourly
     assert IntakeAttempt.objects.count() == 1
