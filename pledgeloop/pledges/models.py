@@ -218,13 +218,27 @@ class Pledge(models.Model):
             "time": self.visit_time.strftime("%H:%M"),
         }
 
+    # Whether the resident beneficiary's consent to appear on public pages stands: annotated by
+    # the public pages' selectors (pledges.selectors), False on a pledge they did not read.
+    beneficiary_may_appear = False
+
     @property
     def beneficiary_public(self) -> str:
-        """For whom, as a public page may say it: a resident by surname only (张**)."""
+        """For whom, as a public page may say it: a resident by surname only (张**), and only
+        with their standing consent to appear publicly; else "a resident"."""
+        if self.beneficiary_kind == self.Beneficiary.RESIDENT:
+            if self.beneficiary_resident_id is None or not self.beneficiary_may_appear:
+                return _("a resident")
+            return mask_name(self.beneficiary_resident.name)
+        return self.beneficiary_label
+
+    @property
+    def beneficiary_label(self) -> str:
+        """For whom, as the member and the community's staff see it: the resident's name."""
         if self.beneficiary_kind == self.Beneficiary.RESIDENT:
             if self.beneficiary_resident_id is None:
                 return _("a resident")
-            return mask_name(self.beneficiary_resident.name)
+            return self.beneficiary_resident.name
         if self.beneficiary_kind == self.Beneficiary.PLACE and self.beneficiary_site_id:
             return str(self.beneficiary_site.name)
         return self.beneficiary_name

@@ -8,11 +8,22 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.utils import timezone
 
 from pledgeloop.lib.pinyin import pinyin_search_q
 from pledgeloop.orgs.models import Community
+from pledgeloop.people.consents import public_consent_q
 from pledgeloop.people.models import Member
 from pledgeloop.service.models import CheckIn, ServiceRecord
 
@@ -75,11 +86,24 @@ class Figures:
 
 def _public_pledges(today: dt.date) -> QuerySet[Pledge]:
     return with_visit_counts(
-        Pledge.objects.on_wall().select_related(
-            "category", "beneficiary_resident", "beneficiary_site"
+        _with_public_beneficiary(
+            Pledge.objects.on_wall().select_related(
+                "category", "beneficiary_resident", "beneficiary_site"
+            )
         ),
         today,
     ).order_by("starts_on", "pk")
+
+
+def _with_public_beneficiary(pledges: QuerySet[Pledge]) -> QuerySet[Pledge]:
+    """Annotates beneficiary_may_appear: the resident's public-appearance consent stands (one
+    subquery in the same query), so a public page names them (by surname) only then."""
+    return pledges.annotate(
+        beneficiary_may_appear=ExpressionWrapper(
+            public_consent_q("beneficiary_resident", allow_none=False),
+            output_field=BooleanField(),
+        )
+    )
 
 
 def wall_members(
@@ -192,7 +216,7 @@ def member_service_hours(member: Member) -> Decimal:
 def schedule_pledges(member: Member) -> list[Pledge]:
     """The member's public pledges, each with its visits, for the calendar feed."""
     return list(
-        Pledge.objects.on_wall()
+        _with_public_beneficiary(Pledge.objects.on_wall())
         .filter(member=member)
         .select_related("category", "beneficiary_resident", "beneficiary_site")
         .prefetch_related(Prefetch("visits", Visit.objects.order_by("scheduled_at")))

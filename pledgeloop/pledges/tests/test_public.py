@@ -12,6 +12,8 @@ from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
+from pledgeloop.people.consents import consent_give, consents_withdraw
+from pledgeloop.people.models import Consent
 from pledgeloop.pledges import jobs, services
 from pledgeloop.pledges.models import Pledge
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
@@ -59,7 +61,11 @@ def test_a_returned_pledge_leaves_the_wall(world, member, client):
     assert "每月为老年党员送学上门" in client.get(wall_url(world)).text
 
 
-def test_the_wall_masks_resident_beneficiaries(world, member, client):
+def test_the_wall_names_a_resident_beneficiary_only_with_their_public_consent(
+    world, member, client
+):
+    """No name at all without the resident's consent to appear publicly; with it, the
+    surname only (王**); withdrawn, no name again. Never the full name or the number."""
     make_pledge(
         member,
         beneficiary_kind=Pledge.Beneficiary.RESIDENT,
@@ -67,8 +73,21 @@ def test_the_wall_masks_resident_beneficiaries(world, member, client):
         beneficiary_name="",
     )
     page = client.get(wall_url(world))
+    assert "王**" not in page.text
+    assert "王秀兰" not in page.text and "13812345678" not in page.text
+    consent_give(
+        street_id=world.street.pk,
+        purpose=Consent.Purpose.PUBLIC,
+        source="my",
+        resident=world.resident_here,
+    )
+    page = client.get(wall_url(world))
     assert "王**" in page.text
     assert "王秀兰" not in page.text and "13812345678" not in page.text
+    member_page = client.get(reverse("pledges:member_page", args=[member.code]))
+    assert "王**" in member_page.text
+    consents_withdraw(phone=world.resident_here.phone, purpose=Consent.Purpose.PUBLIC)
+    assert "王**" not in client.get(wall_url(world)).text
 
 
 def test_the_wall_shows_each_members_card_with_fulfilment_and_qr(world, member, client):
