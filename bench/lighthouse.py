@@ -138,7 +138,6 @@ def audit(base: str, page: dict, chrome: str) -> dict:
         str(LIGHTHOUSE),
         base + page["path"],
         "--output=json",
-        "--output-path=stdout",
         "--quiet",
         f"--only-categories={','.join(CATEGORIES)}",
         f"--chrome-flags={CHROME_FLAGS}",
@@ -149,15 +148,20 @@ def audit(base: str, page: dict, chrome: str) -> dict:
         command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
     # On a busy machine Chromium's trace now and then misses the navigation (NO_NAVSTART):
     # such a run is repeated, up to three times.
+    # The report goes to a file: through a pipe, Lighthouse's node process can exit before it
+    # has written all of a large report (cut at 64 KB).
     for attempt in range(3):
-        result = subprocess.run(
-            command,
-            env={**os.environ, "CHROME_PATH": chrome},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        report = json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
+        with tempfile.TemporaryDirectory(prefix="pledgeloop-lighthouse-") as folder:
+            report_path = Path(folder) / "report.json"
+            result = subprocess.run(
+                [*command, f"--output-path={report_path}"],
+                env={**os.environ, "CHROME_PATH": chrome},
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            text = report_path.read_text() if report_path.exists() else ""
+        report = json.loads(text) if text.strip().startswith("{") else None
         if result.returncode == 0 and report and not report.get("runtimeError"):
             break
         problem = (report or {}).get("runtimeError") or result.stderr[-2000:]

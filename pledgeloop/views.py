@@ -38,3 +38,24 @@ def favicon(request):
     """Browsers ask for /favicon.ico when a page names no icon (the PDFs, a feed): send them to
     the icon's current (hashed) name. Temporary, so that a new icon is picked up within a day."""
     return redirect(static("favicon.svg"))
+
+
+# Public pages may be indexed; the rest is private (staff and member pages, a person's data,
+# tracking and review links, the API). Token pages also say noindex themselves (lib/private).
+ROBOTS = """User-agent: *
+Disallow: /console/
+Disallow: /me/
+Disallow: /my/
+Disallow: /track/
+Disallow: /review/
+Disallow: /t/
+Disallow: /photos/
+Disallow: /api/
+Disallow: /open311/
+Disallow: /admin/
+"""
+
+
+@cache_control(public=True, max_age=86400)
+def robots_txt(request):
+    return HttpResponse(ROBOTS, content_type="text/plain")

@@ -6,6 +6,7 @@ import sys
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.urls import Resolver404, resolve
 
 
 @pytest.mark.django_db
@@ -51,3 +52,34 @@ def test_livez_answers_without_a_query(client, django_assert_num_queries):
         response = client.get("/livez")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_robots_txt_keeps_private_pages_out_of_search_engines(client):
+    """Every prefix it disallows is one the app serves (a renamed prefix would leave its pages
+    open to crawlers), and the public pages stay allowed."""
+    response = client.get("/robots.txt")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    prefixes = [line.split(":", 1)[1].strip() for line in response.text.splitlines()]
+    prefixes = [p for p in prefixes if p.startswith("/")]
+    assert {"/console/", "/my/", "/track/", "/review/", "/api/"} <= set(prefixes)
+    served = {
+        "/console/": "/console/",
+        "/me/": "/me/",
+        "/my/": "/my/",
+        "/track/": "/track/x/",
+        "/review/": "/review/x/",
+        "/t/": "/t/x/",
+        "/photos/": "/photos/order/1/",
+        "/api/": "/api/v1/openapi.json",
+        "/open311/": "/open311/v2/discovery.json",
+        "/admin/": "/admin/",
+    }
+    for prefix in prefixes:
+        try:
+            resolve(served[prefix])
+        except Resolver404 as missing:
+            raise AssertionError(
+                f"robots.txt disallows {prefix}, which the app no longer serves"
+            ) from missing
+    for public in ("/wall/", "/stats/", "/diary/", "/order/"):
+        assert not any(public.startswith(p) for p in prefixes)
