@@ -173,13 +173,17 @@ def audit(base: str, page: dict, chrome: str) -> dict:
         raise SystemExit(f"lighthouse: {page['path']} sent the audit to the sign-in page")
     scores = {name: round(100 * (report["categories"][name]["score"] or 0)) for name in CATEGORIES}
     scores["transfer"] = round(report["audits"]["total-byte-weight"]["numericValue"] / 1024)
-    failing = [
-        audit["title"]
-        for audit in report["audits"].values()
-        if audit.get("score") is not None
-        and audit["score"] < 0.9
-        and audit.get("scoreDisplayMode") in {"binary", "numeric", "metricSavings"}
-    ]
+    failing = []
+    for audit in report["audits"].values():
+        if (
+            audit.get("score") is not None
+            and audit["score"] < 0.9
+            and audit.get("scoreDisplayMode") in {"binary", "numeric", "metricSavings"}
+        ):
+            # the elements at fault, where the audit names them (contrast, labels, ...)
+            items = (audit.get("details") or {}).get("items") or []
+            nodes = [i["node"].get("snippet", "") for i in items if isinstance(i.get("node"), dict)]
+            failing.append(audit["title"] + (f" [{' | '.join(nodes[:4])}]" if nodes else ""))
     scores["failing"] = failing
     return scores
 
