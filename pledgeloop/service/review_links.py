@@ -4,7 +4,9 @@ They live with the service record they name (the reviews app serves the page) so
 resident's tracking page, a layer below reviews, can offer the link.
 
 The token is the record's id signed with Django's signing (SECRET_KEY and a salt of its own),
-so a link cannot be forged or edited into another record's link. It is single use because a
+so a link cannot be forged or edited into another record's link. It carries no timestamp, so a
+record has one link: the SMS, the QR card and the tracking page all show the same one (links
+signed before with a timestamp, salt SALT, still open). It is single use because a
 record has at most one Review (a OneToOne constraint): once used, the page thanks the resident
 and changes nothing. It expires REVIEW_LINK_DAYS after the service ended (issue 13: no
 personal link works for ever); the page then says so.
@@ -18,18 +20,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 SALT = "pledgeloop.reviews.review-link"
+STABLE_SALT = "pledgeloop.reviews.review-link.stable"
 
 
 def review_token_for(record) -> str:
-    return signing.dumps({"r": record.pk}, salt=SALT)
+    return signing.Signer(salt=STABLE_SALT).sign_object({"r": record.pk})
 
 
 def record_id_from_token(token: str) -> int | None:
     """The service record id inside a genuine token, or None for anything forged or edited."""
     try:
-        data = signing.loads(token, salt=SALT)
+        data = signing.Signer(salt=STABLE_SALT).unsign_object(token)
     except signing.BadSignature:
-        return None
+        try:
+            data = signing.loads(token, salt=SALT)
+        except (signing.BadSignature, ValueError):
+            return None
     value = data.get("r") if isinstance(data, dict) else None
     return value if isinstance(value, int) else None
 

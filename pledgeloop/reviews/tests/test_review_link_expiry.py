@@ -45,3 +45,20 @@ def test_the_tracking_page_stops_offering_an_expired_link(client, settings, done
     assert link in client.get(track).text
     with time_machine.travel(rec.ended_at + dt.timedelta(days=31), tick=False):
         assert link not in client.get(track).text
+
+
+def test_a_record_has_one_link_whenever_it_is_made(done_order):
+    _order, rec = done_order
+    first = review_link_for(rec)
+    with time_machine.travel(rec.ended_at + dt.timedelta(days=3), tick=False):
+        assert review_link_for(rec) == first
+
+
+def test_a_link_signed_with_a_timestamp_before_still_opens(client, done_order):
+    from django.core import signing
+
+    from pledgeloop.service.review_links import SALT
+
+    _order, rec = done_order
+    old = signing.dumps({"r": rec.pk}, salt=SALT)
+    assert client.get(f"/review/{old}/").status_code == 200
