@@ -4,9 +4,11 @@ the member's page does. Every change goes through orders.services with source = 
 token named in the history; refusals come back in the one error shape, in the caller's
 language. And the street's positions (15-minute circle) as a public resource."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from pledgeloop.orders import services
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
@@ -314,3 +316,28 @@ def test_positions_of_the_street_are_public_data(world, client):
     assert far.status_code == 422
     lacking = token_for(world.community_admin, world.street, world.community, [Scope.FILE_ORDERS])
     assert client.get("/api/v1/positions", **bearer(lacking)).status_code == 403
+
+
+def test_a_finish_with_a_start_time_follows_the_pages_rules(world, client):
+    text = personal_token(world)
+    order = age(bring_to(world, Order.State.ACCEPTED))
+    url = f"/api/v1/me/orders/{order.pk}/finish"
+    taken = Order.objects.get(pk=order.pk).accepted_at
+    before = (taken - dt.timedelta(hours=1)).isoformat()
+    refused = client.post(
+        url, {"hours": 1, "started_at": before}, **JSON, HTTP_ACCEPT_LANGUAGE="en", **bearer(text)
+    )
+    assert refused.status_code == 409
+    assert "cannot start before you took the order" in refused.json()["error"]["message"]
+    # A start without a zone is the street's local time, to the minute, as on the page.
+    start = timezone.localtime(taken + dt.timedelta(minutes=30)).replace(tzinfo=None)
+    done = client.post(
+        url, {"hours": 1, "started_at": start.isoformat(timespec="minutes")}, **JSON, **bearer(text)
+    )
+    assert done.status_code == 200, done.content
+    record = ServiceRecord.objects.get(order=order)
+    assert timezone.localtime(record.started_at).replace(tzinfo=None, second=0) == start.replace(
+        second=0, microsecond=0
+    )
+    bad = client.post(url, {"hours": 1.333}, **JSON, **bearer(text))
+    assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "body.data.hours"
