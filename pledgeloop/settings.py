@@ -136,6 +136,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+# The benchmarks' Server-Timing header (app time, queries): off unless SERVER_TIMING=1.
+if env_bool("SERVER_TIMING", False):
+    MIDDLEWARE.insert(0, "pledgeloop.lib.timing.ServerTimingMiddleware")
 
 ROOT_URLCONF = "pledgeloop.urls"
 WSGI_APPLICATION = "pledgeloop.wsgi.application"
