@@ -42,11 +42,11 @@ PINNED = {
     "nearby": 6,
     "wall": 4,
     "member-page": 4,
-    "showcase": 5,
+    "showcase": 7,
     "dashboard": 45,
     "dashboard-community": 42,
     "public-figures": 34,
-    "annual": 15,
+    "annual": 18,
     "api-orders": 6,
 }
 
