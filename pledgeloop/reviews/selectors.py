@@ -14,11 +14,9 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
@@ -79,17 +77,6 @@ def visits_in(period: Period) -> QuerySet[Visit]:
     )
 
 
-def _count_subquery(qs, member_path: str) -> Subquery:
-    return Subquery(
-        qs.filter(**{member_path: OuterRef("pk")})
-        .order_by()
-        .values(member_path)
-        .annotate(n=Count("pk"))
-        .values("n")[:1],
-        output_field=IntegerField(),
-    )
-
-
 COUNTED_PLEDGE_STATES = (
     Pledge.State.APPROVED,
     Pledge.State.ACTIVE,
@@ -107,15 +94,40 @@ def pledges_in(period: Period) -> QuerySet[Pledge]:
     )
 
 
-def _with_pledges(members: QuerySet[Member], period: Period) -> QuerySet[Member]:
-    visits = visits_in(period)
-    return members.annotate(
-        pledges_count=Coalesce(_count_subquery(pledges_in(period), "member"), 0),
-        visits_due=Coalesce(_count_subquery(visits, "member"), 0),
-        visits_fulfilled=Coalesce(
-            _count_subquery(visits.filter(state=Visit.State.FULFILLED), "member"), 0
-        ),
+def with_pledge_figures(members: list[Member], period: Period) -> list[Member]:
+    """Sets pledges_count, visits_due and visits_fulfilled of the period on each member: two
+    queries, however many members.
+
+    Not annotations on the members' query: next to the service figures, which aggregate over
+    a join, the counting subqueries would land in its GROUP BY and run once per joined row
+    (a member's every participation) instead of once per member: at city scale the showcase
+    ran them 30,000 times for 150 members (issue 17, bench/pages.py).
+    """
+    ids = [member.pk for member in members]
+    if not ids:
+        return members
+    pledges = dict(
+        pledges_in(period)
+        .filter(member_id__in=ids)
+        .order_by()
+        .values("member_id")
+        .annotate(n=Count("pk"))
+        .values_list("member_id", "n")
     )
+    visits = {
+        row["member_id"]: row
+        for row in visits_in(period)
+        .filter(member_id__in=ids)
+        .order_by()
+        .values("member_id")
+        .annotate(due=Count("pk"), fulfilled=Count("pk", filter=Q(state=Visit.State.FULFILLED)))
+    }
+    for member in members:
+        counts = visits.get(member.pk, {})
+        member.pledges_count = pledges.get(member.pk, 0)
+        member.visits_due = counts.get("due", 0)
+        member.visits_fulfilled = counts.get("fulfilled", 0)
+    return members
 
 
 def pledge_titles(members: list[Member], period: Period) -> dict[int, list[str]]:
@@ -166,20 +178,28 @@ def _with_service(members: QuerySet[Member], period: Period) -> QuerySet[Member]
     )
 
 
-def _assessment_mean(kind: str, year: int, quarter: int | None = None) -> Subquery:
-    qs = Assessment.objects.filter(member=OuterRef("pk"), year=year, kind=kind)
-    if quarter:
-        qs = qs.filter(quarter=quarter)
-    return Subquery(qs.order_by().values("member").annotate(mean=Avg("score")).values("mean")[:1])
+def with_assessment_means(members: list[Member], year: int) -> list[Member]:
+    """Sets organisation_mean and self_mean (the year's assessments' mean score, None without
+    any) on each member: one query, for the reason with_pledge_figures gives."""
+    means = {
+        (row["member_id"], row["kind"]): row["mean"]
+        for row in Assessment.objects.filter(member_id__in=[m.pk for m in members], year=year)
+        .order_by()
+        .values("member_id", "kind")
+        .annotate(mean=Avg("score"))
+    }
+    for member in members:
+        member.organisation_mean = means.get((member.pk, Assessment.Kind.ORGANISATION))
+        member.self_mean = means.get((member.pk, Assessment.Kind.SELF))
+    return members
 
 
-def showcase_members(community, year: int, quarter: int) -> QuerySet[Member]:
+def showcase_members(community, year: int, quarter: int) -> list[Member]:
     """Active members of a community with the quarter's figures, sorted by pinyin."""
     period = quarter_period(year, quarter)
     members = Member.objects.filter(community=community, active=True).select_related("user")
-    members = _with_service(members, period)
-    members = _with_pledges(members, period)
-    return members.order_by("user__name_pinyin", "pk")
+    members = _with_service(members, period).order_by("user__name_pinyin", "pk")
+    return with_pledge_figures(list(members), period)
 
 
 def showcase_totals(community, year: int, quarter: int) -> dict:
@@ -206,7 +226,7 @@ def members_active_in(period: Period) -> Q:
     return on_roster_q(period.first_day, period.last_day_exclusive) | Q(Exists(serving))
 
 
-def annual_members(communities, year: int, *, member_ids=None) -> QuerySet[Member]:
+def annual_members(communities, year: int, *, member_ids=None) -> list[Member]:
     """The members of the communities active in the year, with every input of the annual
     review (or, with member_ids, those members whatever their roster dates)."""
     period = year_period(year)
@@ -217,12 +237,8 @@ def annual_members(communities, year: int, *, member_ids=None) -> QuerySet[Membe
         members = members.filter(pk__in=member_ids)
     members = members.select_related("user", "community")
     members = _with_service(members, period)
-    members = _with_pledges(members, period)
-    members = members.annotate(
-        organisation_mean=_assessment_mean(Assessment.Kind.ORGANISATION, year),
-        self_mean=_assessment_mean(Assessment.Kind.SELF, year),
-    )
-    return members.order_by("community__name", "user__name_pinyin", "pk")
+    members = list(members.order_by("community__name", "user__name_pinyin", "pk"))
+    return with_assessment_means(with_pledge_figures(members, period), year)
 
 
 def member_year_records(member: Member, year: int) -> QuerySet[ServiceRecord]:
