@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from pledgeloop.lib.private import private_page
 from pledgeloop.orgs.models import Street
+from pledgeloop.service.review_links import review_link_for
 
 from . import circle, selectors, services
 from . import projects as projects_module
@@ -112,7 +113,18 @@ def _booths(event: Event) -> list[Booth]:
 
 def event_page(request, street_slug: str, event_slug: str):
     event = _event(street_slug, event_slug)
-    return render(request, "teams/public_event.html", {"event": event, "booths": _booths(event)})
+    return render(
+        request,
+        "teams/public_event.html",
+        {
+            "event": event,
+            "booths": _booths(event),
+            "sessions": event.sessions.all(),
+            # Only photos whose people agreed to appear (the consent rules).
+            "photos": event.photos.filter(consent_confirmed=True),
+            "now": timezone.now(),
+        },
+    )
 
 
 def event_queues(request, street_slug: str, event_slug: str):
@@ -144,6 +156,7 @@ def booth_queue(request, street_slug: str, event_slug: str, booth_id: int):
             "booth": booth,
             "ticket": ticket,
             "ahead": selectors.place_in_queue(ticket) if ticket else None,
+            "review_link": review_link_for(ticket.record) if ticket and ticket.record_id else "",
             "error": error,
         },
         status=400 if error else 200,
