@@ -68,7 +68,10 @@ def session_checkin(request, street_slug: str, event_slug: str, session_id: int)
     member = access.member_of(request.user)
     if member is None or member.street_id != session.street_id:
         raise Http404
-    form = CheckinCodeForm(request.POST or {"code": request.GET.get("code", "")})
+    if request.method == "POST":
+        form = CheckinCodeForm(request.POST)
+    else:  # the QR carries the code: the member only presses the button
+        form = CheckinCodeForm(initial={"code": request.GET.get("code", "")})
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
