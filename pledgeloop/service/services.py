@@ -250,12 +250,13 @@ def service_record_in_counted_time(
     """A service given within time that another record already counts: a number served at a
     booth during the worker's shift, whose hours their attendance record holds. The record
     has no participants, so it counts as a service (and can be reviewed through its link)
-    but adds no hours and no participant: one person's time is counted once. Its hours are
-    the quarter hours of its span (at least one quarter: the span is widened back to fit).
+    but adds no hours and no participant: one person's time is counted once. Its `hours`
+    field holds the least a record may (a quarter hour; the span is widened back to fit), so
+    that sums of record hours that ignore participants stay near the truth.
     """
     if ended_at > timezone.now() + CLOCK_SLACK:
         raise ServiceError(_("Service that has not ended yet cannot be logged."))
-    hours = max(hours_between(started_at, ended_at), QUARTER_HOUR)
+    hours = QUARTER_HOUR
     started_at = min(started_at, ended_at - dt.timedelta(minutes=15))
     record = ServiceRecord(
         street_id=street_id,

@@ -10,13 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.photos import photo_response
 from pledgeloop.lib.private import private_page
 from pledgeloop.orgs.models import Street
 from pledgeloop.service.review_links import review_link_for
 
 from . import circle, selectors, services
 from . import projects as projects_module
-from .models import Booth, Event, QueueTicket
+from .models import Booth, Event, EventPhoto, QueueTicket
 
 
 def _street(slug: str) -> Street:
@@ -125,6 +126,12 @@ def event_page(request, street_slug: str, event_slug: str):
             "now": timezone.now(),
         },
     )
+
+
+def event_photo(request, photo_id: int):
+    """A write-up photo, shown to anyone only while its consent is confirmed."""
+    photo = get_object_or_404(EventPhoto, pk=photo_id, consent_confirmed=True)
+    return photo_response(photo.image)
 
 
 def event_queues(request, street_slug: str, event_slug: str):

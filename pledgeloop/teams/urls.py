@@ -10,6 +10,7 @@ urlpatterns = [
     path("teams/<slug:street_slug>/<slug:team_slug>/", public.team_page, name="team"),
     path("circle/<slug:street_slug>/", public.street_circle, name="circle"),
     path("events/<slug:street_slug>/", public.street_events, name="events"),
+    path("events/photos/<int:photo_id>/", public.event_photo, name="event_photo"),
     path("events/<slug:street_slug>/<slug:event_slug>/", public.event_page, name="event"),
     path(
         "events/<slug:street_slug>/<slug:event_slug>/queues/",

@@ -3,12 +3,16 @@ once), booth services as reviewed records, residents' registration (capacity, do
 on-order sessions counted once, and the console's scope."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
+from pledgeloop.diary.models import Article
 from pledgeloop.orders import services as order_services
 from pledgeloop.orders.models import Order
 from pledgeloop.orders.tests.loop import age, member_of, new_member
@@ -22,7 +26,7 @@ from pledgeloop.stats import definitions
 from pledgeloop.stats.periods import Period
 from pledgeloop.stats.scope import Scope
 from pledgeloop.teams import events, services
-from pledgeloop.teams.models import Attendance, Event, QueueTicket, Registration
+from pledgeloop.teams.models import Attendance, Event, EventPhoto, QueueTicket, Registration
 
 from .helpers import team_with_leaders
 
@@ -31,6 +35,12 @@ pytestmark = pytest.mark.django_db
 
 def hours_ago(h: float) -> dt.datetime:
     return timezone.now() - dt.timedelta(hours=h)
+
+
+def photo_file():
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "JPEG")
+    return ContentFile(buffer.getvalue(), name="fair.jpg")
 
 
 def around_today() -> Period:
@@ -284,3 +294,27 @@ def test_another_communitys_admin_cannot_see_or_change_the_event(world, fair, cl
     assert own.get(reverse("console:teams:event", args=[event.pk])).status_code == 200
     page = own.get(screen).content.decode()
     assert events.session_code(session=session) in page
+
+
+def test_a_write_up_becomes_a_diary_draft_with_only_consented_photos(world, fair, client_for):
+    event, session, _booth, shift = fair
+    member = member_of(world)
+    shift.signups.create(street=world.street, member=member)
+    scan(session, member, hours_ago(4.1))
+    scan(session, member, hours_ago(0.9))
+    events.event_update(event=event, write_up="八个摊位前排起长队。")
+    shown = EventPhoto.objects.create(
+        street=world.street, event=event, image=photo_file(), consent_confirmed=True
+    )
+    hidden = EventPhoto.objects.create(street=world.street, event=event, image=photo_file())
+    outsider = client_for(world.outsider)
+    url = reverse("diary:from_event", args=[event.pk])
+    assert outsider.post(url).status_code == 404
+    admin = client_for(world.community_admin)
+    assert admin.post(url).status_code == 302
+    article = Article.objects.get(street=world.street, title="红色便民集市")
+    assert article.state == Article.State.DRAFT
+    assert "八个摊位前排起长队。" in article.body and "3" in article.body
+    assert reverse("teams:event_photo", args=[shown.pk]) in article.body
+    assert reverse("teams:event_photo", args=[hidden.pk]) not in article.body
+    assert admin.get(reverse("teams:event_photo", args=[hidden.pk])).status_code == 404
