@@ -318,3 +318,59 @@ def test_a_write_up_becomes_a_diary_draft_with_only_consented_photos(world, fair
     assert reverse("teams:event_photo", args=[shown.pk]) in article.body
     assert reverse("teams:event_photo", args=[hidden.pk]) not in article.body
     assert admin.get(reverse("teams:event_photo", args=[hidden.pk])).status_code == 404
+
+
+def test_an_admin_builds_an_event_in_the_console(world, client_for):
+    admin = client_for(world.community_admin)
+    assert admin.get(reverse("console:teams:events")).status_code == 200
+    bad = admin.post(
+        reverse("console:teams:event_new"),
+        {
+            "community": world.community.pk,
+            "kind": "course",
+            "title": "技能培训",
+            "starts_at": "2027-03-17T09:00",
+            "ends_at": "2027-03-17T08:00",
+        },
+    )
+    assert bad.status_code == 400 and not Event.objects.exists()
+    made = admin.post(
+        reverse("console:teams:event_new"),
+        {
+            "community": world.community.pk,
+            "kind": "course",
+            "title": "技能培训",
+            "starts_at": "2027-03-17T09:00",
+            "ends_at": "2027-03-17T12:00",
+            "capacity": "35",
+            "registration": "on",
+        },
+    )
+    event = Event.objects.get()
+    assert made.status_code == 302 and event.sessions.count() == 1
+    add = reverse("console:teams:event_add", args=[event.pk, "session"])
+    admin.post(
+        add, {"label": "第2天", "starts_at": "2027-03-18T09:00", "ends_at": "2027-03-18T12:00"}
+    )
+    assert event.sessions.count() == 2
+    event.refresh_from_db()
+    assert timezone.localtime(event.ends_at).day == 18
+    session = event.sessions.order_by("starts_at").first()
+    shift = reverse("console:teams:event_add", args=[event.pk, "shift"])
+    admin.post(
+        shift,
+        {
+            "session": session.pk,
+            "role": "助教",
+            "starts_at": "2027-03-17T09:00",
+            "ends_at": "2027-03-17T12:00",
+            "places": "2",
+        },
+    )
+    assert session.shifts.count() == 1
+    page = admin.get(reverse("console:teams:event", args=[event.pk])).content.decode()
+    assert "助教" in page and "第2天" in page
+    assert admin.get(reverse("console:teams:place_order")).status_code == 200
+    member = client_for(world.member)
+    mine = member.get(reverse("teams:my_events")).content.decode()
+    assert f'data-shift="{session.shifts.get().pk}"' in mine
