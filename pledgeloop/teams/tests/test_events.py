@@ -374,3 +374,56 @@ def test_an_admin_builds_an_event_in_the_console(world, client_for):
     member = client_for(world.member)
     mine = member.get(reverse("teams:my_events")).content.decode()
     assert f'data-shift="{session.shifts.get().pk}"' in mine
+
+
+def test_a_place_orders_by_its_qr_and_the_console_plans_the_teams_session(
+    world, client, client_for
+):
+    team, heads = team_with_leaders(world)
+    mall = site_create(
+        community=world.community,
+        kind=Site.Kind.MALL,
+        name="奥特莱斯",
+        latitude=Decimal("31.9"),
+        longitude=Decimal("120.9"),
+    )
+    position = services.position_create(site=mall)
+    url = reverse(
+        "teams:place_order", args=[world.street.slug, position.pk, events.place_order_key(position)]
+    )
+    sent = client.post(
+        url,
+        {
+            "category": Category.objects.get(street=world.street, code="legal").pk,
+            "description": "周末给商户做反诈宣传",
+            "contact_name": "商场办公室",
+            "phone": "13633334444",
+            "consent": "on",
+        },
+    )
+    assert sent.status_code == 200 and "data-ordered" in sent.content.decode()
+    order = Order.objects.get(site=mall)
+    assert order.channel == Order.Channel.QR and order.state == Order.State.SUBMITTED
+    order = order_services.order_triage(order=order, by=world.community_admin)
+    dispatch = services.order_dispatch_team(order=order, team=team, by=world.community_admin)
+    services.team_dispatch_take(dispatch=dispatch, leader=heads[0], assignee=heads[1])
+    admin = client_for(world.community_admin)
+    detail = admin.get(reverse("console:order_detail", args=[order.pk])).content.decode()
+    assert "data-plan-session" in detail
+    plan = reverse("console:teams:on_order_event", args=[order.pk])
+    later = timezone.localtime() + dt.timedelta(days=2)
+    made = admin.post(
+        plan,
+        {
+            "title": "商场反诈宣传",
+            "starts_at": later.strftime("%Y-%m-%dT14:00"),
+            "ends_at": later.strftime("%Y-%m-%dT16:00"),
+        },
+    )
+    event = Event.objects.get(order=order)
+    assert made.status_code == 302 and event.place == position and event.team == team
+    assert event.sessions.get().shifts.get().signups.get().member == heads[1]
+    again = admin.post(
+        plan, {"title": "x", "starts_at": "2027-01-01T09:00", "ends_at": "2027-01-01T10:00"}
+    )
+    assert again.status_code == 400 and Event.objects.filter(order=order).count() == 1
