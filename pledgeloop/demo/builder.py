@@ -23,6 +23,8 @@ STEPS = [
     "pledgeloop.demo.people.build",
     "pledgeloop.demo.pledges.build",
     "pledgeloop.demo.orders.build",
+    # Events (issue 15): the March fair, on-order sessions, the skills course (demo/events.py)
+    "pledgeloop.demo.events.build",
     # The API key `make run` prints (demo/api.py)
     "pledgeloop.demo.api.build",
     # Keep these two last: they measure the records earlier steps wrote (orders, pledges)

@@ -11,7 +11,7 @@ from django.http import Http404
 from pledgeloop.orders.models import Dispatch
 from pledgeloop.people.models import Member, User
 
-from .models import Team
+from .models import Event, Team
 
 
 def teams_administered_by(user: User) -> QuerySet[Team]:
@@ -51,4 +51,25 @@ def get_team_offer_for_leader(member: Member, dispatch_id: int) -> Dispatch:
             team__roster__is_leader=True,
         )
     except Dispatch.DoesNotExist:
+        raise Http404 from None
+
+
+def events_administered_by(user: User) -> QuerySet:
+    """A street admin's events are all of their streets'; a community admin's those of their
+    communities (an event for the whole street is the street admin's)."""
+    if not user.is_authenticated:
+        return Event.objects.none()
+    return Event.objects.filter(
+        Q(street_id__in=user.admin_street_ids()) | Q(community_id__in=user.admin_community_ids())
+    )
+
+
+def get_event_for_admin(user: User, pk: int) -> Event:
+    try:
+        return (
+            events_administered_by(user)
+            .select_related("street", "community", "team", "place__site", "order")
+            .get(pk=pk)
+        )
+    except Event.DoesNotExist:
         raise Http404 from None

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import console
+from . import console, event_console
 
 app_name = "teams"
 urlpatterns = [
@@ -20,4 +20,25 @@ urlpatterns = [
     path("positions/new/", console.position_new, name="position_new"),
     path("positions/<int:pk>/toggle/", console.position_toggle, name="position_toggle"),
     path("dispatch/<int:order_pk>/", console.order_dispatch, name="order_dispatch"),
+    # Events (活动): sessions, booths, shifts, attendance, write-up; on-order sessions
+    path("events/", event_console.event_list, name="events"),
+    path("events/new/", event_console.event_new, name="event_new"),
+    path("events/<int:pk>/", event_console.event_detail, name="event"),
+    path("events/<int:pk>/add/<str:part>/", event_console.event_part_add, name="event_add"),
+    path(
+        "events/<int:pk>/sessions/<int:session_id>/screen/",
+        event_console.session_screen,
+        name="session_screen",
+    ),
+    path(
+        "events/<int:pk>/sessions/<int:session_id>/volunteers/<int:volunteer_id>/present/",
+        event_console.attendance_volunteer,
+        name="attendance_volunteer",
+    ),
+    path("events/place-order/", event_console.place_order_new, name="place_order"),
+    path(
+        "events/for-order/<int:order_pk>/",
+        event_console.on_order_event_new,
+        name="on_order_event",
+    ),
 ]

@@ -10,12 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.photos import photo_response
 from pledgeloop.lib.private import private_page
 from pledgeloop.orgs.models import Street
+from pledgeloop.service.review_links import review_link_for
 
 from . import circle, selectors, services
 from . import projects as projects_module
-from .models import Booth, Event, QueueTicket
+from .models import Booth, Event, EventPhoto, QueueTicket
 
 
 def _street(slug: str) -> Street:
@@ -112,7 +114,24 @@ def _booths(event: Event) -> list[Booth]:
 
 def event_page(request, street_slug: str, event_slug: str):
     event = _event(street_slug, event_slug)
-    return render(request, "teams/public_event.html", {"event": event, "booths": _booths(event)})
+    return render(
+        request,
+        "teams/public_event.html",
+        {
+            "event": event,
+            "booths": _booths(event),
+            "sessions": event.sessions.all(),
+            # Only photos whose people agreed to appear (the consent rules).
+            "photos": event.photos.filter(consent_confirmed=True),
+            "now": timezone.now(),
+        },
+    )
+
+
+def event_photo(request, photo_id: int):
+    """A write-up photo, shown to anyone only while its consent is confirmed."""
+    photo = get_object_or_404(EventPhoto, pk=photo_id, consent_confirmed=True)
+    return photo_response(photo.image)
 
 
 def event_queues(request, street_slug: str, event_slug: str):
@@ -144,6 +163,7 @@ def booth_queue(request, street_slug: str, event_slug: str, booth_id: int):
             "booth": booth,
             "ticket": ticket,
             "ahead": selectors.place_in_queue(ticket) if ticket else None,
+            "review_link": review_link_for(ticket.record) if ticket and ticket.record_id else "",
             "error": error,
         },
         status=400 if error else 200,

@@ -344,13 +344,3 @@ def queue_ticket_take(*, booth: Booth, client_key: str) -> QueueTicket:
     except IntegrityError:
         # The other tap of the same phone committed first: its number is this one's.
         return QueueTicket.objects.get(booth=booth, client_key=client_key)
-
-
-@transaction.atomic
-def queue_ticket_serve(*, ticket: QueueTicket) -> QueueTicket:
-    ticket = QueueTicket.objects.select_for_update().get(pk=ticket.pk)
-    if ticket.state != QueueTicket.State.WAITING:
-        raise TeamError(_("This number has already been called."))
-    ticket.state, ticket.served_at = QueueTicket.State.SERVED, timezone.now()
-    ticket.save(update_fields=["state", "served_at"])
-    return ticket

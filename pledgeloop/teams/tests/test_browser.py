@@ -1,6 +1,7 @@
 """In real Chromium: a resident takes a number at a booth on a 360 px phone (a double tap
 gives one number); an admin dispatches an order to a team at a desktop and its leader
-assigns it on a phone."""
+assigns it on a phone; a member signs up for a booth shift and checks in by the session's
+code on a phone."""
 
 import datetime as dt
 
@@ -12,7 +13,8 @@ from pledgeloop.orders.models import Order
 from pledgeloop.orders.tests.loop import member_of, triaged_order
 from pledgeloop.orgs.models import Category
 from pledgeloop.pledges.tests.test_browser import sign_in
-from pledgeloop.teams.models import Booth, Event, QueueTicket
+from pledgeloop.teams import events
+from pledgeloop.teams.models import Attendance, Booth, Event, QueueTicket, SignUp
 
 from .helpers import team_with_leaders
 
@@ -80,4 +82,49 @@ def test_admin_dispatches_to_a_team_and_the_leader_assigns_it(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["viewport"]["width"], f"my teams page is {width}px wide"
     page.screenshot(path=str(screenshot_dir / "teams-leader-assigns-phone.png"), full_page=True)
+    phone.close()
+
+
+def test_a_member_signs_up_for_a_booth_shift_and_checks_in_on_a_phone(
+    world, live_server, browser, screenshot_dir
+):
+    start = timezone.now() - dt.timedelta(minutes=10)
+    event = events.event_create(
+        street=world.street,
+        community=world.community,
+        kind=Event.Kind.FAIR,
+        title="红色便民集市",
+        slug="market",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=4),
+    )
+    booth = events.booth_add(
+        event=event,
+        name="法律咨询",
+        category=Category.objects.get(street=world.street, code="legal"),
+    )
+    session = event.sessions.get()
+    shift = events.shift_add(
+        session=session, booth=booth, starts_at=start, ends_at=start + dt.timedelta(hours=2)
+    )
+    member = member_of(world)
+    phone = browser.new_context(locale="zh-CN", **PHONE)
+    page = phone.new_page()
+    sign_in(page, live_server.url, world.member)
+    page.goto(f"{live_server.url}/me/events/")
+    page.click(f"[data-shift='{shift.pk}'] [data-signup]")
+    page.wait_for_selector("[data-checkin-link]")
+    assert SignUp.objects.filter(shift=shift, member=member).exists()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"my events page is {width}px wide"
+    page.screenshot(path=str(screenshot_dir / "events-shift-signup-phone.png"), full_page=True)
+    page.click("[data-checkin-link]")
+    page.fill("input[name=code]", events.session_code(session=session))
+    page.click("[data-scan]")
+    page.wait_for_selector("[data-attendance=in]")
+    attendance = Attendance.objects.get(session=session, member=member)
+    assert attendance.shift == shift and attendance.checked_out_at is None
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"check-in page is {width}px wide"
+    page.screenshot(path=str(screenshot_dir / "events-checkin-phone.png"), full_page=True)
     phone.close()
