@@ -241,7 +241,7 @@ def milestones_done_between(
     """Milestones marked done from start up to end (excluded): the diary's project updates."""
     milestones = Milestone.objects.filter(
         street_id=street_id, done_on__gte=start, done_on__lt=end
-    ).select_related("project__community")
+    ).select_related("project__street", "project__community")
     if community_id is not None:
         milestones = milestones.filter(project__community_id=community_id)
     return milestones.order_by("done_on", "pk")
