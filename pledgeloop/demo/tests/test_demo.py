@@ -50,6 +50,10 @@ from pledgeloop.reviews.models import Review, ReviewWeights
 from pledgeloop.service.models import CheckIn, ServiceParticipant, ServicePhoto, ServiceRecord
 from pledgeloop.service.review_links import review_link_expired, review_link_for
 from pledgeloop.service.selectors import hours_by_verification, records_in_period
+from pledgeloop.teams import circle
+from pledgeloop.teams.models import Position, Project, Team, TeamMembership
+from pledgeloop.teams.projects import street_projects
+from pledgeloop.teams.selectors import team_figures
 
 pytestmark = pytest.mark.django_db
 SEED = 2026
@@ -681,3 +685,47 @@ def test_the_demo_diary_is_a_year_of_articles_from_the_records_with_a_full_feed(
 
 def _consented_records():
     return ServiceRecord.objects.filter(public_consent_q(allow_none=False))
+
+
+def test_the_demo_service_matrix_teams_circle_and_projects(demo, client):
+    """Issue 15: the report's teams with mixed rosters and figures computed from the team
+    orders' records; the circle's positions with a gap; ten projects in every state."""
+    street = Street.objects.get(slug="jianghai")
+    teams = {t.slug: t for t in Team.objects.filter(street=street)}
+    assert {
+        "hongqishi",
+        "yinfa-danxin",
+        "hongse-guanjia",
+        "xinggangwan-market",
+        "young-volunteers",
+    } <= set(teams)
+    roster = TeamMembership.objects.filter(team=teams["xinggangwan-market"])
+    assert roster.count() == 12 and roster.filter(volunteer__isnull=False).count() == 3
+    assert TeamMembership.objects.filter(team=teams["hongse-guanjia"]).count() == 3
+    for team in teams.values():
+        assert team.roster.filter(is_leader=True).exists(), team.slug
+    # The team orders' records: figures from records, and nothing counted twice.
+    figures = team_figures(list(teams.values()))
+    assert sum(f.sessions for f in figures.values()) > 10
+    team_records = ServiceRecord.objects.filter(
+        order__dispatches__team__isnull=False, order__dispatches__state="accepted"
+    ).distinct()
+    assert sum(f.sessions for f in figures.values()) == team_records.count()
+    page = client.get(reverse("teams:team", args=["jianghai", "xinggangwan-market"]))
+    assert page.status_code == 200 and "data-team-figures" in page.content.decode()
+
+    coverage = circle.circle_coverage(street)
+    assert Position.objects.filter(street=street).count() >= 10
+    assert [r.compound.name for r in coverage.gaps] == ["江海新苑"]
+    assert client.get(reverse("teams:circle", args=["jianghai"])).status_code == 200
+
+    projects = street_projects(street)
+    assert len(projects) == Project.objects.count() == 10
+    states = Counter(p.progress.status for p in projects)
+    assert states["done"] >= 2 and states["late"] >= 2 and states["on_track"] >= 2
+    board = client.get(reverse("teams:projects", args=["jianghai"])).content.decode()
+    assert board.count("data-project=") == 10
+    stats = client.get(reverse("stats:public", args=["jianghai"]))
+    assert stats.context["data"]["projects"] == dict(
+        on_track=states["on_track"], late=states["late"], done=states["done"]
+    )
