@@ -726,6 +726,8 @@ def test_the_demo_service_matrix_teams_circle_and_projects(demo, client):
     board = client.get(reverse("teams:projects", args=["jianghai"])).content.decode()
     assert board.count("data-project=") == 10
     stats = client.get(reverse("stats:public", args=["jianghai"]))
-    assert stats.context["data"]["projects"] == dict(
-        on_track=states["on_track"], late=states["late"], done=states["done"]
-    )
+    assert stats.context["data"]["projects"] == {
+        "on_track": states["on_track"],
+        "late": states["late"],
+        "done": states["done"],
+    }
