@@ -16,7 +16,7 @@ positions of its 15-minute service circle, and ten people's-livelihood projects.
 - Positions (阵地): each community's party-service centre, a school, an outlet mall and two
   enterprises, with opening hours and services; a newly built compound at the street's
   south-east edge (江海新苑, no residents yet) is beyond a 15-minute walk of every position,
-  the gap the circle page shows.
+  a gap the circle page shows (with the seed's few outlying compounds).
 - Projects: ten, each led by a member, with milestones done (with a note and a photo of the
   works, which shows no one) or not yet, some past their date: on track, late and done.
 """
