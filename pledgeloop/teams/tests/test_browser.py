@@ -117,9 +117,9 @@ def test_the_project_board_shows_a_milestone_just_completed(
     row.locator("textarea[name=evidence]").fill("雨棚建成,可停60辆")
     row.locator("input[name=photo]").set_input_files(str(photo))
     row.locator("input[name=photo_public]").check()
-    row.locator("button[type=submit].primary").click()
-    page.wait_for_load_state()
-    assert Milestone.objects.get(pk=shed.pk).done_on == today
+    with page.expect_navigation():
+        row.locator("button[type=submit].primary").click()
+    assert Milestone.objects.get(pk=shed.pk).done_on == today, page.inner_text("main")
     page.screenshot(path=str(screenshot_dir / "teams-milestone-done-desktop.png"), full_page=True)
     desk.close()
 
