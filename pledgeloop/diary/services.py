@@ -69,6 +69,23 @@ def _draft_text(*, place: str, period: Period, summary: dict) -> str:
             lines.append(
                 f"- **{day.month}月{day.day}日 · {record.community.name} · {what}**:{record.note}"
             )
+    if summary["milestones"]:
+        lines += ["", "## " + _("Community projects"), ""]
+        for m in summary["milestones"]:
+            note = f":{m.evidence}" if m.evidence else ""
+            lines.append(
+                "- "
+                + _("**%(date)s · %(project)s**: “%(milestone)s” done")
+                % {
+                    "date": f"{m.done_on.month}月{m.done_on.day}日",
+                    "project": "[{}]({})".format(
+                        m.project.title,
+                        reverse("teams:project", args=[m.project.street.slug, m.project.slug]),
+                    ),
+                    "milestone": m.title,
+                }
+                + note
+            )
     if summary["photos"]:
         lines += ["", "## " + _("Photos"), ""]
         # Through the photo view, which shows them to anyone while the consent stands (C12).

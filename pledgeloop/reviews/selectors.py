@@ -8,6 +8,7 @@ fulfilled ÷ (fulfilled + missed).
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db.models import (
     Avg,
@@ -23,9 +24,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from pledgeloop.orders.models import Dispatch
 from pledgeloop.people.models import Member, on_roster_q
 from pledgeloop.pledges.models import Pledge, Visit
-from pledgeloop.service.models import ServiceRecord
+from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
 from .models import Assessment, Review
 
@@ -192,6 +194,43 @@ def with_assessment_means(members: list[Member], year: int) -> list[Member]:
         member.organisation_mean = means.get((member.pk, Assessment.Kind.ORGANISATION))
         member.self_mean = means.get((member.pk, Assessment.Kind.SELF))
     return members
+
+
+@dataclass
+class TeamService:
+    """A member's service with one team in a period: the records of the orders the team's
+    leader accepted and gave to them (team dispatch), already in their hours above."""
+
+    team: str
+    sessions: int = 0
+    hours: Decimal = Decimal(0)
+
+
+def team_service(members, period: Period) -> dict[int, list[TeamService]]:
+    """{member id: [their service per team]}. The team is named through the order's accepted
+    team dispatch (orders.Dispatch.team); one query. The rows are made distinct per (member,
+    team, record) and added up here, because an order accepted twice by the same team (handed
+    back, sent again) would otherwise count its record twice."""
+    rows = (
+        ServiceParticipant.objects.filter(
+            member__in=members,
+            record__started_at__gte=period.start,
+            record__started_at__lt=period.end,
+            record__order__dispatches__team__isnull=False,
+            record__order__dispatches__state=Dispatch.State.ACCEPTED,
+        )
+        .values_list(
+            "member_id", "record__order__dispatches__team__name", "record_id", "record__hours"
+        )
+        .distinct()
+        .order_by("member_id", "record__order__dispatches__team__name")
+    )
+    out: dict[int, dict[str, TeamService]] = {}
+    for member_id, team, _record_id, hours in rows:
+        line = out.setdefault(member_id, {}).setdefault(team, TeamService(team))
+        line.sessions += 1
+        line.hours += hours or 0
+    return {member_id: list(lines.values()) for member_id, lines in out.items()}
 
 
 def showcase_members(community, year: int, quarter: int) -> list[Member]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import console, event_console
+from . import console, console_projects, event_console
 
 app_name = "teams"
 urlpatterns = [
@@ -40,5 +40,21 @@ urlpatterns = [
         "events/for-order/<int:order_pk>/",
         event_console.on_order_event_new,
         name="on_order_event",
+    ),
+    # Projects (民生项目): console_projects.py
+    path("projects/", console_projects.project_list, name="projects"),
+    path("projects/new/", console_projects.project_new, name="project_new"),
+    path("projects/<int:pk>/", console_projects.project_detail, name="project"),
+    path("projects/<int:pk>/milestones/", console_projects.milestone_add, name="milestone_add"),
+    path(
+        "projects/<int:pk>/milestones/<int:milestone_id>/done/",
+        console_projects.milestone_done,
+        name="milestone_done",
+    ),
+    path("projects/<int:pk>/link/<str:kind>/", console_projects.project_link, name="project_link"),
+    path(
+        "projects/<int:pk>/unlink/<str:kind>/<int:item_id>/",
+        console_projects.project_unlink,
+        name="project_unlink",
     ),
 ]

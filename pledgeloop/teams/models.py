@@ -661,6 +661,14 @@ class Project(models.Model):
         _("budget (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     description = models.TextField(_("description"), blank=True)
+    # The orders and events that were part of the project (a shed's site survey, its
+    # opening day): listed on the project's page.
+    orders = models.ManyToManyField(
+        "orders.Order", blank=True, related_name="projects", verbose_name=_("linked orders")
+    )
+    events = models.ManyToManyField(
+        Event, blank=True, related_name="projects", verbose_name=_("linked events")
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -676,7 +684,10 @@ class Project(models.Model):
 
 
 class Milestone(models.Model):
-    """One step of a project with its due date; done with a date and evidence (a note)."""
+    """One step of a project with its due date; done with a date and evidence: a note and a
+    photo (cleaned by lib.photos). The photo is public only when whoever marked the
+    milestone done confirmed it shows no one, or only people who agreed to appear (C12);
+    otherwise only the project's admins see it."""
 
     street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
     project = models.ForeignKey(
@@ -686,6 +697,16 @@ class Milestone(models.Model):
     due_on = models.DateField(_("due on"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
     evidence = models.CharField(_("evidence"), max_length=300, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="projects/%Y/%m/", blank=True)
+    photo_public = models.BooleanField(_("photo may be shown publicly"), default=False)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("marked done by"),
+    )
 
     class Meta:
         verbose_name = _("milestone")

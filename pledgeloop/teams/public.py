@@ -9,15 +9,16 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from pledgeloop.lib.photos import photo_response
 from pledgeloop.lib.private import private_page
 from pledgeloop.orgs.models import Street
 from pledgeloop.service.review_links import review_link_for
 
-from . import circle, selectors, services
+from . import access, circle, selectors, services
 from . import projects as projects_module
-from .models import Booth, Event, EventPhoto, QueueTicket
+from .models import Booth, Event, EventPhoto, Milestone, QueueTicket
 
 
 def _street(slug: str) -> Street:
@@ -199,4 +200,33 @@ def project_page(request, street_slug: str, project_slug: str):
     )
     if project is None:
         raise Http404
-    return render(request, "teams/public_project.html", {"street": street, "project": project})
+    return render(
+        request,
+        "teams/public_project.html",
+        {
+            "street": street,
+            "project": project,
+            # What residents may see of an order: its kind, its state and when (no names).
+            "orders": project.orders.select_related("category", "community").order_by("-pk"),
+            "events": project.events.order_by("-starts_at"),
+        },
+    )
+
+
+@require_GET
+def milestone_photo(request, street_slug: str, project_slug: str, milestone_id: int):
+    """A milestone's evidence photo: public when cleared for public pages, else the
+    project's admins only; a 404 for everyone else, whether or not it exists."""
+    milestone = (
+        Milestone.objects.select_related("project")
+        .filter(
+            pk=milestone_id,
+            project__street__slug=street_slug,
+            project__slug=project_slug,
+        )
+        .exclude(photo="")
+        .first()
+    )
+    if milestone is None or not access.milestone_photo_visible(request.user, milestone):
+        raise Http404
+    return photo_response(milestone.photo)

@@ -48,6 +48,11 @@ urlpatterns = [
     path("me/events/booths/<int:booth_id>/", event_pages.booth_serve, name="booth_serve"),
     path("projects/<slug:street_slug>/", public.street_project_board, name="projects"),
     path("projects/<slug:street_slug>/<slug:project_slug>/", public.project_page, name="project"),
+    path(
+        "projects/<slug:street_slug>/<slug:project_slug>/milestones/<int:milestone_id>/photo/",
+        public.milestone_photo,
+        name="milestone_photo",
+    ),
     path("me/teams/", member.my_teams, name="mine"),
     path("me/teams/offers/<int:dispatch_id>/accept/", member.offer_accept, name="offer_accept"),
     path("me/teams/offers/<int:dispatch_id>/decline/", member.offer_decline, name="offer_decline"),

@@ -53,7 +53,19 @@ from pledgeloop.service.selectors import hours_by_verification, records_in_perio
 from pledgeloop.stats import definitions
 from pledgeloop.stats.periods import Period
 from pledgeloop.stats.scope import Scope
-from pledgeloop.teams.models import Attendance, Event, QueueTicket, Registration
+from pledgeloop.teams import circle
+from pledgeloop.teams.models import (
+    Attendance,
+    Event,
+    Position,
+    Project,
+    QueueTicket,
+    Registration,
+    Team,
+    TeamMembership,
+)
+from pledgeloop.teams.projects import street_projects
+from pledgeloop.teams.selectors import team_figures
 
 pytestmark = pytest.mark.django_db
 SEED = 2026
@@ -716,3 +728,50 @@ def test_demo_events_flow_into_the_march_figures(demo):
     assert (
         Registration.objects.filter(session__event=course).values("phone").distinct().count() >= 30
     )
+
+
+def test_the_demo_service_matrix_teams_circle_and_projects(demo, client):
+    """Issue 15: the report's teams with mixed rosters and figures computed from the team
+    orders' records; the circle's positions with a gap; ten projects in every state."""
+    street = Street.objects.get(slug="jianghai")
+    teams = {t.slug: t for t in Team.objects.filter(street=street)}
+    assert {
+        "hongqishi",
+        "yinfa-danxin",
+        "hongse-guanjia",
+        "xinggangwan-market",
+        "young-volunteers",
+    } <= set(teams)
+    roster = TeamMembership.objects.filter(team=teams["xinggangwan-market"])
+    assert roster.count() == 12 and roster.filter(volunteer__isnull=False).count() == 3
+    assert TeamMembership.objects.filter(team=teams["hongse-guanjia"]).count() == 3
+    for team in teams.values():
+        assert team.roster.filter(is_leader=True).exists(), team.slug
+    # The team orders' records: figures from records, and nothing counted twice.
+    figures = team_figures(list(teams.values()))
+    assert sum(f.sessions for f in figures.values()) > 10
+    team_records = ServiceRecord.objects.filter(
+        order__dispatches__team__isnull=False, order__dispatches__state="accepted"
+    ).distinct()
+    assert sum(f.sessions for f in figures.values()) == team_records.count()
+    page = client.get(reverse("teams:team", args=["jianghai", "xinggangwan-market"]))
+    assert page.status_code == 200 and "data-team-figures" in page.content.decode()
+
+    coverage = circle.circle_coverage(street)
+    assert Position.objects.filter(street=street).count() >= 10
+    gaps = [r.compound.name for r in coverage.gaps]
+    assert "江海新苑" in gaps and len(gaps) < len(coverage.reaches) / 4
+    assert client.get(reverse("teams:circle", args=["jianghai"])).status_code == 200
+
+    projects = street_projects(street)
+    assert len(projects) == Project.objects.count() == 10
+    states = Counter(p.progress.status for p in projects)
+    assert states["done"] >= 2 and states["late"] >= 2 and states["on_track"] >= 2
+    board = client.get(reverse("teams:projects", args=["jianghai"])).content.decode()
+    assert board.count("data-project=") == 10
+    stats = client.get(reverse("stats:public", args=["jianghai"]))
+    assert stats.context["data"]["projects"] == {
+        "on_track": states["on_track"],
+        "late": states["late"],
+        "done": states["done"],
+    }
