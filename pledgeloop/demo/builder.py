@@ -23,7 +23,11 @@ STEPS = [
     "pledgeloop.demo.people.build",
     "pledgeloop.demo.pledges.build",
     "pledgeloop.demo.orders.build",
-    # Events (issue 15): the March fair, on-order sessions, the skills course (demo/events.py)
+    # Teams, positions of the service circle and projects (demo/teams.py): they take some
+    # done orders as their teams' and add no record, so the figures above stand.
+    "pledgeloop.demo.teams.build",
+    # Events (issue 15): the March fair, on-order sessions, the skills course (demo/events.py),
+    # served by the teams above.
     "pledgeloop.demo.events.build",
     # The API key `make run` prints (demo/api.py)
     "pledgeloop.demo.api.build",
@@ -31,9 +35,6 @@ STEPS = [
     # and top up to the indicators of DESIGN.md §5.
     "pledgeloop.demo.service.build",
     "pledgeloop.demo.reviews.build",
-    # Teams, positions of the service circle and projects (demo/teams.py): they take some
-    # done orders as their teams' and add no record, so the figures above stand.
-    "pledgeloop.demo.teams.build",
     # After the records and reviews it writes up: a year of the street's diary.
     "pledgeloop.demo.diary.build",
 ]

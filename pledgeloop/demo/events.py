@@ -61,33 +61,33 @@ BOOTHS = [
     ("就业咨询", "skills"),
     ("手机课堂", "skills"),
 ]
-MARKET_TEAM = ("星港湾红色集市服务队", "xinggangwan-market")
+MARKET_TEAM = ("星港湾红色便民集市服务队", "xinggangwan-market")
 SESSIONS = [
     # (place, kind of site, community slug, category, team (name, slug), title, description)
     (
-        "外国语学校",
+        "南通外国语学校",
         Site.Kind.SCHOOL,
-        "xinggangwan",
+        "tengfei",
         "environment",
-        ("外国语学校小小志愿队", "school-young-volunteers"),
+        ("外国语学校青少年志愿者", "young-volunteers"),
         "垃圾分类进校园",
         "请社区派志愿者给三年级学生上一堂垃圾分类实践课",
     ),
     (
-        "金科智造科技公司",
+        "江海科技园",
         Site.Kind.ENTERPRISE,
         "jinke",
         "legal",
-        ("红色管家", "red-stewards"),
+        ("红色管家", "hongse-guanjia"),
         "企业员工法律讲座",
         "员工想了解劳动合同和租房纠纷的法律知识，请安排一次讲座",
     ),
     (
-        "江海奥特莱斯",
+        "星港湾奥特莱斯",
         Site.Kind.MALL,
-        "tengfei",
+        "xinggangwan",
         "legal",
-        ("红骑士", "red-riders"),
+        ("红骑士", "hongqishi"),
         "商场反诈宣传",
         "商场想请志愿者在周末给顾客和商户做反诈宣传",
     ),
@@ -108,7 +108,9 @@ class Busy:
         ).exists()
 
 
-def _team(ctx, name: str, slug: str, community, members: list[Member]) -> Team:
+def _team(ctx, name: str, slug: str, community) -> Team:
+    """The team of that slug or name (demo/teams.py, which runs first, makes the report's
+    teams); made here only when a street has none of them."""
     team = (
         Team.objects.filter(street=ctx.street)
         .filter(Q(name=name) | Q(slug=slug))
@@ -123,13 +125,27 @@ def _team(ctx, name: str, slug: str, community, members: list[Member]) -> Team:
             name=name,
             slug=slug,
         )
-    for index, member in enumerate(members):
-        TeamMembership.objects.get_or_create(
-            team=team,
-            member=member,
-            defaults={"street": ctx.street, "is_leader": index == 0},
-        )
     return team
+
+
+def _crew(ctx, busy: "Busy", team: Team, pool, start, end, count: int, least: int):
+    """Up to `count` of the team's members free at that time; when fewer than `least` are,
+    free members of `pool` join the roster until there are (a team's first leader is the
+    first to join). Returns (leader, crew)."""
+    roster = list(Member.objects.filter(team_memberships__team=team).order_by("code").distinct())
+    crew = _free_members(ctx, busy, roster, start, end, count)
+    if len(crew) < least:
+        outside = [m for m in pool if m not in roster]
+        for member in _free_members(ctx, busy, outside, start, end, least - len(crew)):
+            TeamMembership.objects.get_or_create(
+                team=team,
+                member=member,
+                defaults={"street": ctx.street, "is_leader": not team.roster.exists()},
+            )
+            crew.append(member)
+    lead = team.roster.filter(is_leader=True, member__isnull=False).select_related("member")
+    leader = lead.first().member if lead.exists() else crew[0]
+    return leader, crew
 
 
 def _position(ctx, community, name: str, kind: str) -> Position:
@@ -220,8 +236,8 @@ def fair(ctx, busy: Busy, year: int) -> Event:
     day = dt.date(year, 3, 5)
     start, end = ctx.moment(day, 8, 30), ctx.moment(day, 11, 30)
     members = list(Member.objects.filter(community=home, active=True).order_by("code"))
-    workers = _free_members(ctx, busy, members, start, end, 12)
-    team = _team(ctx, *MARKET_TEAM, home, workers)
+    team = _team(ctx, *MARKET_TEAM, home)
+    _leader, workers = _crew(ctx, busy, team, members, start, end, 12, least=8)
     centre = Site.objects.filter(community=home, kind=Site.Kind.CENTRE).first()
     place, _created = Position.objects.get_or_create(
         site=centre, defaults={"street": ctx.street, "opening_hours": "每天 8:30–17:30"}
@@ -245,23 +261,28 @@ def fair(ctx, busy: Busy, year: int) -> Event:
         created_at=start - 10 * 24 * H,
     )
     session = _session(event, start, end, label="上午场")
-    volunteers = [
-        Volunteer.objects.get_or_create(
-            street=ctx.street,
-            phone=ctx.phone(),
-            defaults={
-                "community": home,
-                "name": name,
-                "consent_at": start - 5 * 24 * H,
-                "consent_source": "console",
-            },
-        )[0]
-        for name in ("刘晓雯", "陈浩")
-    ]
-    for volunteer in volunteers:
-        TeamMembership.objects.get_or_create(
-            team=team, volunteer=volunteer, defaults={"street": ctx.street}
-        )
+    # The team's volunteers staff the first booths with its members (two, if it has none).
+    volunteers = list(
+        Volunteer.objects.filter(team_memberships__team=team).order_by("pk").distinct()
+    )
+    if not volunteers:
+        volunteers = [
+            Volunteer.objects.get_or_create(
+                street=ctx.street,
+                phone=ctx.phone(),
+                defaults={
+                    "community": home,
+                    "name": name,
+                    "consent_at": start - 5 * 24 * H,
+                    "consent_source": "console",
+                },
+            )[0]
+            for name in ("刘晓雯", "陈浩")
+        ]
+        for volunteer in volunteers:
+            TeamMembership.objects.get_or_create(
+                team=team, volunteer=volunteer, defaults={"street": ctx.street}
+            )
     for index, (name, code) in enumerate(BOOTHS):
         category = ctx.categories[code]
         booth = Booth.objects.create(
@@ -369,9 +390,9 @@ def on_order_session(ctx, busy: Busy, spec, day: dt.date) -> Event:
     position = _position(ctx, community, place_name, kind)
     start, end = ctx.moment(day, 14, 30), ctx.moment(day, 16, 30)
     pool = list(Member.objects.filter(community=community, active=True).order_by("code"))
-    crew = _free_members(ctx, busy, pool, start, end, 3)
-    team = _team(ctx, team_name, team_slug, community, crew)
-    leader, assignee = crew[0], crew[0]
+    team = _team(ctx, team_name, team_slug, community)
+    leader, crew = _crew(ctx, busy, team, pool, start, end, 3, least=2)
+    assignee = crew[0]
     admin = _admin_of(ctx, community)
     filed = ctx.moment(day - dt.timedelta(days=rng.randint(5, 9)), 10, rng.randint(0, 59))
     steps = [

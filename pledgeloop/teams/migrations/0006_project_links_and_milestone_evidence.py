@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("orders", "0006_dispatch_to_team"),
-        ("teams", "0004_projects_and_milestones"),
+        ("teams", "0005_event_sessions_signups_attendance"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
