@@ -13,6 +13,14 @@ from pledgeloop.orgs.models import Community, Street
 from pledgeloop.orgs.services import community_create, street_create
 from pledgeloop.people.models import Member, Resident, Role, RoleGrant, User
 
+# The test database: migrated once per run and copied to each xdist worker (imported here so
+# that the fixture takes precedence over pytest-django's).
+from pledgeloop.testing_database import (  # noqa: F401
+    django_db_setup,
+    pytest_configure_node,
+    pytest_sessionfinish,
+)
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by
 # fixtures in that thread are still synchronous, so Django's async guard must stand aside.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
