@@ -27,9 +27,11 @@ run: setup
 	  $(VENV)/bin/gunicorn pledgeloop.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --log-level warning
 
-# pytest-xdist: one worker per core, each with its own test database; loadscope keeps a
-# module's tests (and so its module-scoped fixtures) on one worker.
-PYTEST := $(PY) -m pytest -n auto --dist loadscope
+# pytest-xdist: one worker per core, each with its own copy of a test database migrated once
+# (pledgeloop/testing_database.py). loadgroup hands tests out one by one to whichever worker
+# is free, except the modules with a module-scoped fixture (the demo street), which
+# pledgeloop/conftest.py keeps together on one worker.
+PYTEST := $(PY) -m pytest -n auto --dist loadgroup
 
 # `make test` prints its own wall time at the end (set-up included), pass or fail, and
 # exits with the status of the first step that failed. SQLite runs every test; PostgreSQL

@@ -58,7 +58,20 @@ def uses_database(item) -> bool:
     )
 
 
+# Scopes whose fixtures a module builds once for all its tests (the demo street in
+# demo/tests/test_demo.py, the collectstatic of stats/tests/test_weight.py).
+SHARED_SCOPES = {"module", "class", "package"}
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    # `make test` runs pytest-xdist with --dist loadgroup: tests go to whichever worker is
+    # free, one by one, except that a module with a module-scoped (or class-scoped) fixture is
+    # kept together on one worker, so that the fixture is built once, not once per worker.
+    for item in items if config.pluginmanager.hasplugin("xdist") else ():
+        fixturedefs = item._fixtureinfo.name2fixturedefs.values()
+        if any(defs[-1].scope in SHARED_SCOPES for defs in fixturedefs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     if not config.getoption("database_tests_only"):
         return
     keep = [item for item in items if uses_database(item)]

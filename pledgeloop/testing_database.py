@@ -80,7 +80,7 @@ def _clone_for_this_worker(workerinput: dict) -> str:
             lock.seek(0)
             if lock.read() != BUILT:
                 connection.settings_dict.setdefault("TEST", {})["NAME"] = template
-                creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+                creation.create_test_db(verbosity=0, autoclobber=True)
                 lock.truncate(0)
                 lock.write(BUILT)
                 lock.flush()
