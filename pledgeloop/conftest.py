@@ -46,9 +46,22 @@ def pytest_addoption(parser):
     parser.addoption(
         "--database-tests-only",
         action="store_true",
-        help="run only the tests that reach the test database (make test's PostgreSQL pass: "
-        "the others ran in its SQLite pass already and would only repeat themselves)",
+        help="run only the tests that reach the test database, engine-neutral modules aside "
+        "(make test's PostgreSQL pass: the others ran in its SQLite pass already and would "
+        "only repeat themselves)",
     )
+
+
+# Test modules that reach the database only to render what they check (the weight of the
+# static files, translations, response headers) and so learn nothing from a second database
+# engine: the PostgreSQL run (--database-tests-only) leaves them out. A module goes on this list
+# only if no assertion in it depends on what a query returns (docs/ARCHITECTURE.md "Tests").
+ENGINE_NEUTRAL_MODULES = {
+    "pledgeloop/stats/tests/test_weight.py",
+    "pledgeloop/tests/test_english_in_chinese.py",
+    "pledgeloop/tests/test_i18n.py",
+    "pledgeloop/tests/test_private_responses.py",
+}
 
 
 def uses_database(item) -> bool:
@@ -56,6 +69,12 @@ def uses_database(item) -> bool:
         item.get_closest_marker("django_db")
         or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
     )
+
+
+def for_postgres(item) -> bool:
+    """Whether the PostgreSQL run takes this test: it reaches the database and its module
+    is not engine-neutral."""
+    return uses_database(item) and item.nodeid.split("::")[0] not in ENGINE_NEUTRAL_MODULES
 
 
 # Scopes whose fixtures a module builds once for all its tests (the demo street in
@@ -74,9 +93,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     if not config.getoption("database_tests_only"):
         return
-    keep = [item for item in items if uses_database(item)]
+    keep = [item for item in items if for_postgres(item)]
     if len(keep) < len(items):
-        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        config.hook.pytest_deselected(items=[item for item in items if not for_postgres(item)])
         items[:] = keep
 
 
