@@ -87,10 +87,21 @@ def pytest_collection_modifyitems(config, items):
     # `make test` runs pytest-xdist with --dist loadgroup: tests go to whichever worker is
     # free, one by one, except that a module with a module-scoped (or class-scoped) fixture is
     # kept together on one worker, so that the fixture is built once, not once per worker.
-    for item in items if config.pluginmanager.hasplugin("xdist") else ():
-        fixturedefs = item._fixtureinfo.name2fixturedefs.values()
-        if any(defs[-1].scope in SHARED_SCOPES for defs in fixturedefs):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    # The tests that need no database go first: while the first worker to need the database
+    # migrates it (pledgeloop/testing_database.py), the other ones run those instead of
+    # waiting. The order is otherwise kept (sorted() is stable), within each module too, and a
+    # kept-together module is not split (its fixture would be built twice).
+    if config.pluginmanager.hasplugin("xdist"):
+        together = {}
+        for item in items:
+            module = item.nodeid.split("::")[0]
+            fixturedefs = item._fixtureinfo.name2fixturedefs.values()
+            if any(defs[-1].scope in SHARED_SCOPES for defs in fixturedefs):
+                item.add_marker(pytest.mark.xdist_group(module))
+                together[module] = together.get(module, False) or uses_database(item)
+        items[:] = sorted(
+            items, key=lambda item: together.get(item.nodeid.split("::")[0], uses_database(item))
+        )
     if not config.getoption("database_tests_only"):
         return
     keep = [item for item in items if for_postgres(item)]
