@@ -36,7 +36,8 @@ PYTEST := $(PY) -m pytest -n auto --dist loadgroup
 # `make test` prints its own wall time at the end (set-up included), pass or fail, and
 # exits with the status of the first step that failed. SQLite runs every test; PostgreSQL
 # runs again every test that reaches the database (--database-tests-only, pledgeloop/
-# conftest.py), browser tests aside: those drive pages, not the database, and ran on SQLite.
+# conftest.py), browser tests and the engine-neutral modules listed there aside: those drive
+# pages, not the database, and ran on SQLite (docs/ARCHITECTURE.md, "Tests").
 # Bytecode caching is switched back on where the environment turns it off
 # (PYTHONDONTWRITEBYTECODE): otherwise every pytest worker, and every subprocess a test
 # starts, compiles the project and rewrites the test modules' assertions again (about 8 s of
