@@ -27,14 +27,17 @@ run: setup
 	  $(VENV)/bin/gunicorn pledgeloop.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --log-level warning
 
-# pytest-xdist: one worker per core, each with its own test database; loadscope keeps a
-# module's tests (and so its module-scoped fixtures) on one worker.
-PYTEST := $(PY) -m pytest -n auto --dist loadscope
+# pytest-xdist: one worker per core, each with its own copy of a test database migrated once
+# (pledgeloop/testing_database.py). loadgroup hands tests out one by one to whichever worker
+# is free, except the modules with a module-scoped fixture (the demo street), which
+# pledgeloop/conftest.py keeps together on one worker.
+PYTEST := $(PY) -m pytest -n auto --dist loadgroup
 
 # `make test` prints its own wall time at the end (set-up included), pass or fail, and
 # exits with the status of the first step that failed. SQLite runs every test; PostgreSQL
 # runs again every test that reaches the database (--database-tests-only, pledgeloop/
-# conftest.py), browser tests aside: those drive pages, not the database, and ran on SQLite.
+# conftest.py), browser tests and the engine-neutral modules listed there aside: those drive
+# pages, not the database, and ran on SQLite (docs/ARCHITECTURE.md, "Tests").
 # Bytecode caching is switched back on where the environment turns it off
 # (PYTHONDONTWRITEBYTECODE): otherwise every pytest worker, and every subprocess a test
 # starts, compiles the project and rewrites the test modules' assertions again (about 8 s of

@@ -13,6 +13,14 @@ from pledgeloop.orgs.models import Community, Street
 from pledgeloop.orgs.services import community_create, street_create
 from pledgeloop.people.models import Member, Resident, Role, RoleGrant, User
 
+# The test database: migrated once per run and copied to each xdist worker (imported here so
+# that the fixture takes precedence over pytest-django's).
+from pledgeloop.testing_database import (  # noqa: F401
+    django_db_setup,
+    pytest_configure_node,
+    pytest_sessionfinish,
+)
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by
 # fixtures in that thread are still synchronous, so Django's async guard must stand aside.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -38,9 +46,22 @@ def pytest_addoption(parser):
     parser.addoption(
         "--database-tests-only",
         action="store_true",
-        help="run only the tests that reach the test database (make test's PostgreSQL pass: "
-        "the others ran in its SQLite pass already and would only repeat themselves)",
+        help="run only the tests that reach the test database, engine-neutral modules aside "
+        "(make test's PostgreSQL pass: the others ran in its SQLite pass already and would "
+        "only repeat themselves)",
     )
+
+
+# Test modules that reach the database only to render what they check (the weight of the
+# static files, translations, response headers) and so learn nothing from a second database
+# engine: the PostgreSQL run (--database-tests-only) leaves them out. A module goes on this list
+# only if no assertion in it depends on what a query returns (docs/ARCHITECTURE.md "Tests").
+ENGINE_NEUTRAL_MODULES = {
+    "pledgeloop/stats/tests/test_weight.py",
+    "pledgeloop/tests/test_english_in_chinese.py",
+    "pledgeloop/tests/test_i18n.py",
+    "pledgeloop/tests/test_private_responses.py",
+}
 
 
 def uses_database(item) -> bool:
@@ -50,12 +71,42 @@ def uses_database(item) -> bool:
     )
 
 
+def for_postgres(item) -> bool:
+    """Whether the PostgreSQL run takes this test: it reaches the database and its module
+    is not engine-neutral."""
+    return uses_database(item) and item.nodeid.split("::")[0] not in ENGINE_NEUTRAL_MODULES
+
+
+# Scopes whose fixtures a module builds once for all its tests (the demo street in
+# demo/tests/test_demo.py, the collectstatic of stats/tests/test_weight.py).
+SHARED_SCOPES = {"module", "class", "package"}
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    # `make test` runs pytest-xdist with --dist loadgroup: tests go to whichever worker is
+    # free, one by one, except that a module with a module-scoped (or class-scoped) fixture is
+    # kept together on one worker, so that the fixture is built once, not once per worker.
+    # The tests that need no database go first: while the first worker to need the database
+    # migrates it (pledgeloop/testing_database.py), the other ones run those instead of
+    # waiting. The order is otherwise kept (sorted() is stable), within each module too, and a
+    # kept-together module is not split (its fixture would be built twice).
+    if config.pluginmanager.hasplugin("xdist"):
+        together = {}
+        for item in items:
+            module = item.nodeid.split("::")[0]
+            fixturedefs = item._fixtureinfo.name2fixturedefs.values()
+            if any(defs[-1].scope in SHARED_SCOPES for defs in fixturedefs):
+                item.add_marker(pytest.mark.xdist_group(module))
+                together[module] = together.get(module, False) or uses_database(item)
+        items[:] = sorted(
+            items, key=lambda item: together.get(item.nodeid.split("::")[0], uses_database(item))
+        )
     if not config.getoption("database_tests_only"):
         return
-    keep = [item for item in items if uses_database(item)]
+    keep = [item for item in items if for_postgres(item)]
     if len(keep) < len(items):
-        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        config.hook.pytest_deselected(items=[item for item in items if not for_postgres(item)])
         items[:] = keep
 
 

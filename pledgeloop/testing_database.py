@@ -1,0 +1,149 @@
+"""The test database under pytest-xdist: migrated once per run, copied to every worker.
+
+Running the migrations is mostly Python (Django renders the model states of every migration
+step): about 25 s of CPU, which pytest-django spends again in each xdist worker. Here the
+first worker to need a database migrates a template database, with the real migrations, and
+every worker (that one included) works on its own copy of it: Django's own test-database
+cloning, a file copy for SQLite and `CREATE DATABASE ... TEMPLATE` for PostgreSQL, the way
+`manage.py test --parallel` does it. The workers take turns through a lock file; the xdist
+controller names the template (`pytest_configure_node`) and removes it after the run
+(`pytest_sessionfinish`).
+
+Without xdist, or with pytest-django's --reuse-db, --create-db or --nomigrations, the test
+database is set up as pytest-django does it.
+
+pledgeloop/conftest.py imports the fixture and the hooks, so that they take precedence over
+pytest-django's.
+"""
+
+import fcntl
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.test.utils import setup_databases, teardown_databases
+from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+from pytest_django.plugin import blocking_manager_key
+
+TEMPLATE = "pledgeloop_db_template"
+LOCK = "pledgeloop_db_template_lock"
+BUILT = "built"
+
+
+def template_name() -> str:
+    """The template database's name: the test database's, with "_template" added."""
+    database = settings.DATABASES["default"]
+    name = str(database.get("TEST", {}).get("NAME") or f"test_{database['NAME']}")
+    root, ext = os.path.splitext(name) if "sqlite" in database["ENGINE"] else (name, "")
+    return f"{root}_template{ext}"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist controller: tell each worker the template and the lock file of this run."""
+    config = node.config
+    if not hasattr(config, "_pledgeloop_template"):
+        lock = Path(tempfile.gettempdir()) / f"pledgeloop-db-template-{os.getpid()}.lock"
+        config._pledgeloop_template = (template_name(), str(lock))
+    node.workerinput[TEMPLATE], node.workerinput[LOCK] = config._pledgeloop_template
+
+
+def pytest_sessionfinish(session) -> None:
+    """xdist controller: remove the template database after the workers are done."""
+    config = session.config
+    if hasattr(config, "workerinput") or not hasattr(config, "_pledgeloop_template"):
+        return
+    template, lock = config._pledgeloop_template
+    lock_path = Path(lock)
+    if lock_path.exists() and lock_path.read_text() == BUILT:
+        connection = connections["default"]
+        original = connection.settings_dict["NAME"]
+        connection.settings_dict["NAME"] = template
+        with config.stash[blocking_manager_key].unblock():
+            connection.creation.destroy_test_db(old_database_name=original, verbosity=0)
+    lock_path.unlink(missing_ok=True)
+
+
+def _clone_for_this_worker(workerinput: dict) -> str:
+    """Point the default connection at this worker's copy of the template (migrated here
+    first if no worker has done it yet); returns the database name to restore afterwards."""
+    connection = connections["default"]
+    creation = connection.creation
+    original = connection.settings_dict["NAME"]
+    template = workerinput[TEMPLATE]
+    with open(workerinput[LOCK], "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            lock.seek(0)
+            if lock.read() != BUILT:
+                connection.settings_dict.setdefault("TEST", {})["NAME"] = template
+                creation.create_test_db(verbosity=0, autoclobber=True)
+                lock.truncate(0)
+                lock.write(BUILT)
+                lock.flush()
+            # Every connection to the template is closed before it is copied: SQLite moves
+            # what its write-ahead log holds into the file, PostgreSQL refuses a template in
+            # use.
+            connections.close_all()
+            settings.DATABASES["default"]["NAME"] = template
+            connection.settings_dict["NAME"] = template
+            creation.clone_test_db(suffix=workerinput["workerid"], verbosity=0)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    clone = creation.get_test_db_clone_settings(workerinput["workerid"])["NAME"]
+    # In place: the live server's threads make their connections from this same dict.
+    settings.DATABASES["default"]["NAME"] = clone
+    connection.settings_dict["NAME"] = clone
+    connection.close()
+    return original
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    workerinput = getattr(request.config, "workerinput", None)
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    cloned = (
+        workerinput is not None
+        and TEMPLATE in workerinput
+        and django_db_use_migrations
+        and not django_db_keepdb
+        and not django_db_createdb
+        and aliases <= {"default"}
+    )
+    if not cloned:
+        # pytest-django's own set-up
+        if not django_db_use_migrations:
+            _disable_migrations()
+        with django_db_blocker.unblock():
+            databases = setup_databases(
+                verbosity=0,
+                interactive=False,
+                aliases=aliases,
+                serialized_aliases=serialized_aliases,
+                keepdb=django_db_keepdb and not django_db_createdb,
+            )
+        yield
+        if not django_db_keepdb:
+            with django_db_blocker.unblock():
+                teardown_databases(databases, verbosity=0)
+        return
+
+    with django_db_blocker.unblock():
+        original = _clone_for_this_worker(workerinput)
+        if serialized_aliases:
+            connection = connections["default"]
+            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+    yield
+    with django_db_blocker.unblock():
+        connections["default"].creation.destroy_test_db(old_database_name=original, verbosity=0)
