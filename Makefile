@@ -66,6 +66,8 @@ lint: $(STAMP)
 	@# the layer order of docs/ARCHITECTURE.md: every app in the contract, no import upwards
 	$(PY) scripts/check-layers.py
 	$(VENV)/bin/lint-imports --no-cache
+	@# every model change has its migration
+	$(PY) manage.py makemigrations --check --dry-run
 
 format:
 	$(VENV)/bin/ruff check --fix .
