@@ -12,13 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Role
 
-# (URL name, label, icon): reversed by name, so this app need not import the apps above it.
+# (URL name, label, icon of lib.icons): reversed by name, so this app need not import the
+# apps above it.
 TABS = [
-    ("people:member_home", _("Home"), "🏠"),
-    ("orders:member_orders", _("My orders"), "📋"),
-    ("orders:member_nearby", _("Nearby needs"), "📍"),
-    ("pledges:mine", _("My pledges"), "🤝"),
-    ("service:mine", _("My service"), "⏱️"),
+    ("people:member_home", _("Home"), "home"),
+    ("orders:member_orders", _("My orders"), "clipboard-list"),
+    ("orders:member_nearby", _("Nearby needs"), "map-pin"),
+    ("pledges:mine", _("My pledges"), "heart-handshake"),
+    ("service:mine", _("My service"), "clock"),
 ]
 
 

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.text import slugify
 
 from pledgeloop.lib.params import query_text
@@ -40,15 +41,31 @@ def _wall(request, slug: str, print_layout: bool):
     community = _community(request, slug)
     if isinstance(community, list):
         return render(request, "pledges/wall_choose.html", {"communities": community, "slug": slug})
-    # The phone wall is searched and grouped by category; the A4 print shows every member once.
+    # The phone wall is searched and grouped by category, one category to a page (?category=,
+    # a short page on a phone; a search looks through them all); the A4 print shows every
+    # member once.
     query = "" if print_layout else query_text(request.GET, "q")
     members = selectors.wall_members(community, query=query)
-    for member in members:
+    groups = None if print_layout else selectors.wall_groups(members)
+    current = None
+    if groups and not query:
+        wanted = query_text(request.GET, "category")
+        current = next((g for g in groups if g.category.code == wanted), groups[0])
+    street = query_text(request.GET, "street")
+    for group in groups or []:  # real links, no script: ?category=health (&street= kept)
+        params = {"category": group.category.code, **({"street": street} if street else {})}
+        group.url = "?" + urlencode(params)
+    shown = [current] if current else groups
+    on_page = [m for g in shown for m, _ in g.cards] if shown else members
+    for member in on_page:
         member.qr = qr_svg(qr.member_url(request, member), title=member.name)
     context = {
         "community": community,
         "members": members,
-        "groups": None if print_layout else selectors.wall_groups(members),
+        "groups": groups,
+        "shown_groups": shown,
+        "current": current,
+        "next_group": groups[(groups.index(current) + 1) % len(groups)] if current else None,
         "query": query,
         "print_layout": print_layout,
         "may_print_sheet": community.pk in request.user.admin_community_ids()

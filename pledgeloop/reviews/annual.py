@@ -86,6 +86,11 @@ class AnnualScore:
         order: what the page, the Excel and the PDF print."""
         return [self.percent(k) for k in ReviewWeights.COMPONENTS]
 
+    @property
+    def labelled_percents(self) -> list[tuple[str, Decimal | None]]:
+        """(label, percentage) in the same order: each phone-stacked cell names its column."""
+        return [(COMPONENT_LABELS[k], self.percent(k)) for k in ReviewWeights.COMPONENTS]
+
     def percent(self, key: str) -> Decimal | None:
         value = self.components[key]
         return None if value is None else one_decimal(value * 100)

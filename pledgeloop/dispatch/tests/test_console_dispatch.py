@@ -99,7 +99,7 @@ def test_the_order_page_lists_five_candidates_with_reasons(world, team, client_f
     repairer(world, "13900000206", "第六位", "31.999000", codes=("legal",))
     order = triaged_order(world)
     page = client_for(world.community_admin).get(reverse("console:order_detail", args=[order.pk]))
-    part = page.text.split('class="list candidates"', 1)[1].split("</table>", 1)[0]
+    part = page.text.split('class="list stacked candidates"', 1)[1].split("</table>", 1)[0]
     assert part.count("data-member=") == 5
     assert part.index(near.user.name) < part.index(far.user.name) < part.index("满员")
     for rule in (engine.Rule.NO_SKILL, engine.Rule.OUT_OF_RANGE, engine.Rule.AT_CAPACITY):

@@ -1,5 +1,6 @@
 from django import template
 
+from pledgeloop.lib.icons import icon_for_emoji, icon_svg
 from pledgeloop.lib.masking import mask_name as _mask_name
 from pledgeloop.lib.masking import mask_phone as _mask_phone
 from pledgeloop.lib.numbers import format_hours
@@ -21,3 +22,15 @@ def mask_name(value: str) -> str:
 def hours(value) -> str:
     """{{ record.hours|hours }}: 20 → "20", 1.50 → "1.5" (lib.numbers.format_hours)."""
     return format_hours(value)
+
+
+@register.simple_tag
+def icon(name: str) -> str:
+    """{% icon "home" %}: a small decorative inline SVG (lib.icons), in place of an emoji."""
+    return icon_svg(name)
+
+
+@register.simple_tag
+def category_icon(category) -> str:
+    """{% category_icon order.category %}: the category's emoji drawn as an inline SVG."""
+    return icon_svg(icon_for_emoji(getattr(category, "icon", "")))

@@ -11,7 +11,7 @@ from django.utils import timezone
 from pledgeloop.conftest import DESKTOP, PHONE
 from pledgeloop.pledges import jobs
 
-from .conftest import make_member, make_pledge
+from .conftest import category_of, make_member, make_pledge
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -91,17 +91,32 @@ def test_the_printed_wall_scans_and_lists_every_pledge(world, live_server, brows
 
 
 def test_the_phone_wall_is_searched_and_grouped(world, live_server, browser, screenshot_dir):
-    """Issue 14, part 7, at 360 px: a jump list of categories, a search box that finds a
-    member by the initials of their name, nothing wider than the screen."""
+    """Issue 14, part 7, at 360 px: one category to a page with big links to the others (real
+    addresses, no script), a search box that finds a member by the initials of their name,
+    nothing wider than the screen."""
     titles_of = busy_wall(world)
+    fixer = make_member(world, "13800000901", "修理工")
+    make_pledge(fixer, title="每周六上门修水龙头", category=category_of(world.street, "repairs"))
     context = browser.new_context(locale="zh-CN", **PHONE)
     page = context.new_page()
     page.goto(f"{live_server.url}/wall/{world.community.slug}/")
-    assert page.locator(".wall-group").count() >= 1
-    assert page.locator(".wall-group .member-card").count() >= len(titles_of)
+    assert page.locator(".wall-group").count() == 1
+    assert page.locator(".wall-group > h2").inner_text().startswith("健康义诊")
+    assert page.locator(".wall-group .member-card").count() == len(titles_of)
+    assert "修理工" not in page.locator("main").inner_text()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["viewport"]["width"], f"the wall is {width}px wide"
+    links = page.locator(".category-links a")
+    assert links.count() == 2
+    for box in [links.nth(i).bounding_box() for i in range(links.count())]:
+        assert box["height"] >= 44, f"a category link is {box['height']}px tall"
     page.screenshot(path=str(screenshot_dir / "pledges-wall-phone.png"), full_page=False)
+    page.screenshot(path=str(screenshot_dir / "pledges-wall-phone-full.png"), full_page=True)
+    page.locator(".category-links a", has_text="便民维修").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("?category=repairs")
+    assert page.locator(".member-card h2").all_inner_texts() == ["修理工"]
+    assert "每周六上门修水龙头" in page.locator(".wall-group").inner_text()
     page.fill("#wall-q", "dy3h")  # 队员3号: dui yuan 3 hao
     page.locator(".wall-tools button[type=submit]").click()
     page.wait_for_load_state()

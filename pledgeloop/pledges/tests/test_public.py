@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import icalendar
@@ -329,18 +330,58 @@ def test_the_wall_finds_members_by_name_pinyin_or_initials(world, client):
     assert names_on(nobody) == set() and "没有找到" in nobody
 
 
-def test_the_phone_wall_groups_members_by_pledge_category(world, client):
-    long_wall(world)
-    text = client.get(wall_url(world)).text
-    health, repairs = category_of(world.street, "health"), category_of(world.street, "repairs")
+def groups_on(text: str) -> dict[str, str]:
+    """The category groups a wall page shows: heading (the category's name) → its HTML."""
     groups = text.split('class="wall-group"')[1:]
-    by_name = {g.split("<h2")[1].split(">")[1].split("<")[0].strip(): g for g in groups}
-    assert names_on(by_name[health.name]) == {"李明", "王芳"}
-    assert names_on(by_name[repairs.name]) == {"刘洋", "王芳"}
-    # In each group a card lists that category's pledges only.
-    assert "王芳修水龙头" in by_name[repairs.name] and "王芳修水龙头" not in by_name[health.name]
-    # A jump list leads to each group.
-    assert f'href="#category-{health.code}"' in text and f'id="category-{health.code}"' in text
+    return {g.split("<h2")[1].split(">")[1].split("<")[0].strip(): g for g in groups}
+
+
+def test_the_phone_wall_shows_one_pledge_category_to_a_page(world, client):
+    """A short page on a phone (issue 14: the whole wall was 16,000 px and too heavy): one
+    category at a time, real links to the others with their counts, no script needed."""
+    long_wall(world)
+    health, repairs = category_of(world.street, "health"), category_of(world.street, "repairs")
+    text = client.get(wall_url(world)).text
+    # The first category of the street's order, and only it.
+    assert list(groups_on(text)) == [health.name]
+    assert names_on(text) == {"李明", "王芳"} and "王芳修水龙头" not in text
+    assert f'href="?category={health.code}" aria-current="page"' in text
+    assert f'href="?category={repairs.code}"' in text and "2 人" in text
+    # The other category, by its link: that category's pledges only on each card.
+    text = client.get(wall_url(world), {"category": repairs.code}).text
+    assert list(groups_on(text)) == [repairs.name]
+    assert names_on(text) == {"刘洋", "王芳"}
+    assert "王芳修水龙头" in text and "王芳的承诺" not in text
+    assert f'href="?category={repairs.code}" aria-current="page"' in text
+    # At the foot, a big link on to the next category (the last leads back to the first).
+    assert f'href="?category={health.code}">下一类：{health.name}' in text
+    # An unknown category shows the first; a search looks through every category.
+    assert list(groups_on(client.get(wall_url(world), {"category": "nope"}).text)) == [health.name]
+    found = client.get(wall_url(world), {"q": "wangfang"}).text
+    assert list(groups_on(found)) == [health.name, repairs.name]
+    assert "王芳修水龙头" in found and "王芳的承诺" in found
+
+
+def test_every_pledge_of_the_wall_is_one_category_link_away(world, client):
+    """Nothing is hidden: the category pages together hold every pledge of the printed wall,
+    and the street of a shared slug is kept in the links."""
+    long_wall(world)
+    start = client.get(wall_url(world)).text
+    links = re.findall(r'<a href="\?(category=[\w-]+)"', start.split("category-links")[1])
+    on_pages = set()
+    for link in links:
+        page = client.get(f"{wall_url(world)}?{link}").text
+        on_pages |= set(re.findall(r'<span class="pledge-title">(.*?)</span>', page))
+    printed = client.get(reverse("pledges:wall_print", args=[world.community.slug])).text
+    assert on_pages == set(re.findall(r'<span class="pledge-title">(.*?)</span>', printed))
+    assert len(on_pages) == 4
+    assert 'href="?category=health&amp;street=jianghai"' in (
+        client.get(wall_url(world), {"street": "jianghai"}).text
+    )
+
+
+def test_the_a4_wall_keeps_one_card_per_member(world, client):
+    long_wall(world)
     # The A4 print keeps one card per member, with all their pledges, in name order.
     printed = client.get(reverse("pledges:wall_print", args=[world.community.slug])).text
     assert printed.count('class="member-card"') == 3 and 'class="wall-group"' not in printed

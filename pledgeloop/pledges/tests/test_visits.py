@@ -143,12 +143,12 @@ def test_follow_up_lists_pledges_and_members_falling_behind(world, member, clien
     url = reverse("pledges:follow_up", args=[world.community.pk])
     page = client_for(world.community_admin).get(url)
     assert page.status_code == 200
-    per_pledge = page.text.split('class="list pledges-behind"', 1)[1].split("</table>", 1)[0]
+    per_pledge = page.text.split("stacked pledges-behind", 1)[1].split("</table>", 1)[0]
     assert behind.title in per_pledge and on_track.title not in per_pledge
-    per_member = page.text.split('class="list members-behind"', 1)[1].split("</table>", 1)[0]
+    per_member = page.text.split("stacked members-behind", 1)[1].split("</table>", 1)[0]
     assert "张三" in per_member and "刘强" not in per_member
     assert "20%" in per_member  # 1 of 5 visits due
-    missed = page.text.split('class="list visits-missed"', 1)[1].split("</table>", 1)[0]
+    missed = page.text.split('class="list stacked visits-missed"', 1)[1].split("</table>", 1)[0]
     assert behind.title in missed
     everyone = client_for(world.community_admin).get(url + "?all=1")
     assert on_track.title in everyone.text
