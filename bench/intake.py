@@ -404,6 +404,9 @@ def measure(args, database: str) -> int:
     server = worker = None
     try:
         run([str(PYTHON), "manage.py", "migrate", "--noinput", "-v", "0"], env)
+        # Pages name their static files through the manifest (as in production, where `make
+        # setup` collects them): without it every page is a 500 (issue 17).
+        run([str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
         fixture = json.loads(
             run(
                 [str(PYTHON), "manage.py", "shell", "-c", FIXTURE],
