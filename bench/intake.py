@@ -37,7 +37,8 @@ depends on what else runs.
 
 The last line per database is the summary, in this exact form (one line):
     intake sqlite: 3000 posted, 3000 stored, 0 lost, 0 errors, 150.2 orders/s,
-    0.061x baseline, p99 120 ms
+    0.061x baseline, p99 120 ms, form GET 0.420x baseline
+(the last figure repeats the form's ratio from its own line)
 preceded by the baseline and the form:
     baseline sqlite: /livez 2450.3 req/s
     form sqlite: GET 540.1 req/s, 0.220x baseline
@@ -529,7 +530,7 @@ def measure(args, database: str) -> int:
     print(
         f"intake {database}: {posted} posted, {len(stored_tokens)} stored, {lost} lost, "
         f"{len(errors)} errors, {rate:.1f} orders/s, {rate / baseline:.3f}x baseline, "
-        f"p99 {p99:.0f} ms",
+        f"p99 {p99:.0f} ms, form GET {form / baseline:.3f}x baseline",
         flush=True,
     )
     failed = lost or errors or baseline_errors or form_errors
