@@ -36,7 +36,7 @@ class Team(models.Model):
     )
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
     name = models.CharField(_("name"), max_length=40)
-    slug = models.SlugField(_("web address name"), max_length=40)
+    slug = models.SlugField(_("web address name"), max_length=40, db_index=False)
     description = models.CharField(_("what the team does"), max_length=300, blank=True)
     skills = models.ManyToManyField(
         Category, blank=True, related_name="teams", verbose_name=_("skills")
@@ -154,12 +154,12 @@ class TeamMembership(models.Model):
                 name="team_leader_is_member",
             ),
             models.UniqueConstraint(
-                fields=["team", "member"],
+                fields=["street", "team", "member"],
                 condition=models.Q(member__isnull=False),
                 name="team_roster_member_once",
             ),
             models.UniqueConstraint(
-                fields=["team", "volunteer"],
+                fields=["street", "team", "volunteer"],
                 condition=models.Q(volunteer__isnull=False),
                 name="team_roster_volunteer_once",
             ),
@@ -224,7 +224,7 @@ class Event(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=80)
-    slug = models.SlugField(_("web address name"), max_length=60)
+    slug = models.SlugField(_("web address name"), max_length=60, db_index=False)
     team = models.ForeignKey(
         Team,
         on_delete=models.SET_NULL,
@@ -321,8 +321,12 @@ class QueueTicket(models.Model):
         verbose_name_plural = _("queue numbers")
         ordering = ["booth", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["booth", "number"], name="ticket_number_unique"),
-            models.UniqueConstraint(fields=["booth", "client_key"], name="ticket_one_per_client"),
+            models.UniqueConstraint(
+                fields=["street", "booth", "number"], name="ticket_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["street", "booth", "client_key"], name="ticket_one_per_client"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -342,7 +346,7 @@ class Project(models.Model):
         verbose_name=_("community"),
     )
     title = models.CharField(_("title"), max_length=80)
-    slug = models.SlugField(_("web address name"), max_length=60)
+    slug = models.SlugField(_("web address name"), max_length=60, db_index=False)
     lead = models.ForeignKey(
         Member, on_delete=models.PROTECT, related_name="projects_led", verbose_name=_("lead")
     )
