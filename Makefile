@@ -52,6 +52,7 @@ test: setup
 bench: setup
 	$(PY) bench/dispatch.py
 	$(PY) bench/stats.py --quick
+	$(PY) bench/pages.py --quick
 	$(PY) bench/intake.py
 	$(PY) bench/faults.py
 	$(PY) bench/lighthouse.py

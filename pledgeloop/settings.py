@@ -136,6 +136,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+# The benchmarks' Server-Timing header (app time, queries): off unless SERVER_TIMING=1.
+if env_bool("SERVER_TIMING", False):
+    MIDDLEWARE.insert(0, "pledgeloop.lib.timing.ServerTimingMiddleware")
 
 ROOT_URLCONF = "pledgeloop.urls"
 WSGI_APPLICATION = "pledgeloop.wsgi.application"
@@ -166,6 +169,11 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # No JIT compilation: a page's query that the planner guesses to be costly (the
+    # showcase's, the annual review's) spent 7 of its 13 s compiling at city scale (issue 17,
+    # bench/pages.py); pages run short queries, where JIT only costs. POSTGRES_JIT=1 allows it.
+    if not env_bool("POSTGRES_JIT", False):
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 else:
     DATABASES = {
         "default": {

@@ -201,3 +201,64 @@ class IndicatorsOut(Schema):
     period_start: dt.date
     period_end: dt.date = Field(description="The first day after the period")
     figures: list[FigureOut]
+
+
+class PositionOut(Schema):
+    """阵地: a place of the street's 15-minute service circle."""
+
+    id: int
+    site_id: int
+    community: str = Field(description="The community's slug")
+    kind: str = Field(description="The site's kind (centre, compound, building, …)")
+    name: str
+    address: str
+    latitude: float
+    longitude: float
+    opening_hours: str = Field(description="In words, e.g. “Mon–Fri 9:00–17:00”")
+    services: list[str] = Field(description="Category codes offered there (GET /categories)")
+    services_note: str = Field(description="Other services, in words")
+
+
+class DispatchIn(Schema):
+    """To whom the order is offered: a member (by their code) or a team (by its id)."""
+
+    member: str = Field("", max_length=16, description="A member's code (their public page)")
+    team: int | None = Field(None, ge=1, le=2**63 - 1, description="A team's id")
+    respond_hours: Literal[1, 2, 4, 8, 24, 48] = Field(
+        4, description="How long they have to accept or decline"
+    )
+
+
+class RecategoriseIn(Schema):
+    category: str = Field(max_length=30, description="A category code (GET /categories)")
+
+
+class FinishIn(Schema):
+    """The member page's finish form: the same rules and messages."""
+
+    hours: float = Field(description="Hours served, 0.25 to 24, in quarter hours")
+    note: str = Field("", description="What was done (at most 500 characters)")
+    started_at: dt.datetime | None = Field(
+        None, description="When the service began; empty: the hours are counted back from now"
+    )
+
+
+class HandBackIn(Schema):
+    reason: str = Field("", max_length=300)
+    transfer: bool = Field(
+        False, description="Ask the community to transfer it (转派) rather than hand it back"
+    )
+
+
+class OpenOrderOut(Schema):
+    """An order on the needs list a member may claim: the need and the place, not the
+    person."""
+
+    id: int
+    community: str
+    category: str
+    description: str
+    site_id: int | None
+    walking_minutes: int | None = Field(description="From the member's home, when both known")
+    created_at: dt.datetime
+    finish_by: dt.datetime | None

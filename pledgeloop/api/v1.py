@@ -8,7 +8,7 @@ with source = API and the token named in the order's history. Errors have one sh
 (schemas.ErrorOut), their message in the caller's language (Accept-Language).
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -22,8 +22,11 @@ from ninja.security import HttpBearer
 
 from pledgeloop.lib.masking import mask_name, mask_phone
 from pledgeloop.lib.params import parse_period
+from pledgeloop.orders import access as order_access
+from pledgeloop.orders import selectors as order_selectors
 from pledgeloop.orders import services as order_services
-from pledgeloop.orders.models import Order, OrderError, OrderEvent
+from pledgeloop.orders.member_forms import FinishForm
+from pledgeloop.orders.models import Dispatch, Order, OrderError, OrderEvent
 from pledgeloop.orgs.models import Category, Community, Site
 from pledgeloop.people.models import Member
 from pledgeloop.pledges import selectors as pledge_selectors
@@ -34,6 +37,9 @@ from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.review_links import record_id_from_token
 from pledgeloop.stats import indicators, periods, rollups
 from pledgeloop.stats.scope import Scope as StatsScope
+from pledgeloop.teams import circle
+from pledgeloop.teams import services as team_services
+from pledgeloop.teams.models import Team
 
 from . import access, schemas
 from .filing import external_key, order_file
@@ -213,6 +219,33 @@ def sites(request, community: str = Query("", max_length=50)):
     ]
 
 
+@api.get("/positions", response={200: list[schemas.PositionOut]} | ERRORS, tags=["public"])
+def positions(request, community: str = Query("", max_length=50)):
+    """The street's 15-minute service circle (阵地): where service is offered, when it is
+    open and which services are offered there (active positions only)."""
+    token = _require(request, Scope.READ_PUBLIC)
+    rows = circle.street_positions(token.street)
+    if community:
+        chosen = _community(token, community, street_wide=True)
+        rows = [position for position in rows if position.site.community_id == chosen.pk]
+    return [
+        {
+            "id": position.pk,
+            "site_id": position.site_id,
+            "community": position.site.community.slug,
+            "kind": position.site.kind,
+            "name": position.site.name,
+            "address": position.site.address,
+            "latitude": float(position.site.latitude),
+            "longitude": float(position.site.longitude),
+            "opening_hours": position.opening_hours,
+            "services": sorted(category.code for category in position.services.all()),
+            "services_note": position.services_note,
+        }
+        for position in rows
+    ]
+
+
 def _pledge_out(pledge: Pledge) -> dict:
     return {
         "id": pledge.pk,
@@ -279,9 +312,11 @@ def member_public(request, code: str):
 # --- orders ------------------------------------------------------------------------------
 
 
-def _order_out(order: Order) -> dict:
+def _order_out(order: Order, *, person: bool = True) -> dict:
+    """The order as the API shows it; without `person` (a member who does not hold it, as
+    their page: need to know) the resident's name, number, address and point are left out."""
     member = order.assigned_member
-    return {
+    shown = {
         "id": order.pk,
         "state": order.state,
         "state_label": str(order.get_state_display()),
@@ -314,6 +349,25 @@ def _order_out(order: Order) -> dict:
             for event in order.events.all()
         ],
     }
+    if not person:
+        shown |= {"contact_name": "", "phone_masked": "", "address": ""}
+        shown |= {"latitude": None, "longitude": None}
+    return shown
+
+
+def _token_member(token: ApiToken) -> Member | None:
+    if not token.personal:
+        return None
+    return Member.objects.filter(user=token.user, street_id=token.street_id).first()
+
+
+def _shown(token: ApiToken, order: Order, member: Member | None = None) -> dict:
+    """An order as this token may see it: a member sees the person only while theirs to know
+    (orders.access.member_sees_contact, as on the member's page)."""
+    if not token.personal:
+        return _order_out(order)
+    member = member or _token_member(token)
+    return _order_out(order, person=order_access.member_sees_contact(member, order))
 
 
 def _orders(token: ApiToken):
@@ -420,7 +474,9 @@ def order_list(
         if value:
             rows = rows.filter(**{lookup: _moment(name, value)})
     rows = rows.order_by("-created_at", "-id")
-    return {"count": rows.count(), "items": [_order_out(o) for o in rows[offset : offset + limit]]}
+    member = _token_member(token)
+    page = rows[offset : offset + limit]
+    return {"count": rows.count(), "items": [_shown(token, o, member) for o in page]}
 
 
 def _moment(name: str, value: str):
@@ -441,7 +497,7 @@ def _moment(name: str, value: str):
 @api.get("/orders/{order_id}", response={200: schemas.OrderOut} | ERRORS, tags=["orders"])
 def order_read(request, order_id: int):
     token = _token(request)
-    return _order_out(_order(token, order_id))
+    return _shown(token, _order(token, order_id))
 
 
 def _act(request, order_id: int, scope: str, action):
@@ -452,7 +508,7 @@ def _act(request, order_id: int, scope: str, action):
             action(token, order)
     except OrderError as error:
         raise _refused(error) from None
-    return _order_out(_order(token, order_id))
+    return _shown(token, _order(token, order_id))
 
 
 @api.post(
@@ -498,7 +554,90 @@ def order_cancel(request, order_id: int, data: schemas.ReasonIn):
         order_id,
         scope,
         lambda token, order: order_services.order_cancel(
-            order=order, by=None, reason=data.reason, source=Source.API
+            order=order,
+            by=token.user if scope == Scope.ACT_COMMUNITY else None,
+            reason=data.reason,
+            source=Source.API,
+        ),
+    )
+
+
+@api.post(
+    "/orders/{order_id}/dispatch", response={200: schemas.OrderOut} | WRITE_ERRORS, tags=["orders"]
+)
+def order_dispatch(request, order_id: int, data: schemas.DispatchIn):
+    """派单: offer an order on the needs list to a member (by code) or to a team (by id),
+    who must answer within `respond_hours`, as the console's order page does."""
+    token = _require(request, Scope.ACT_COMMUNITY)
+    if bool(data.member) == (data.team is not None):
+        raise ApiError(
+            422,
+            "invalid",
+            _("Name either a member or a team to send the order to."),
+            [{"field": "body.data.member", "message": _("a member's code, or a team")}],
+        )
+    respond_by = timezone.now() + timedelta(hours=data.respond_hours)
+    if data.member:
+        member = (
+            Member.objects.filter(code=data.member, street_id=token.street_id, active=True)
+            .select_related("user")
+            .first()
+        )
+        if member is None:
+            raise ApiError(
+                422,
+                "invalid",
+                _("No active member “%(code)s” in this street.") % {"code": data.member},
+                [{"field": "body.data.member", "message": _("unknown member")}],
+            )
+
+        def send(token, order):
+            order_services.order_dispatch(
+                order=order, member=member, by=token.user, respond_by=respond_by, source=Source.API
+            )
+
+    else:
+        team = Team.objects.filter(pk=data.team, street_id=token.street_id).first()
+        if team is None:
+            raise ApiError(
+                422,
+                "invalid",
+                _("No team %(id)s in this street.") % {"id": data.team},
+                [{"field": "body.data.team", "message": _("unknown team")}],
+            )
+
+        def send(token, order):
+            team_services.order_dispatch_team(
+                order=order, team=team, by=token.user, respond_by=respond_by, source=Source.API
+            )
+
+    return _act(request, order_id, Scope.ACT_COMMUNITY, send)
+
+
+@api.post(
+    "/orders/{order_id}/recategorise",
+    response={200: schemas.OrderOut} | WRITE_ERRORS,
+    tags=["orders"],
+)
+def order_recategorise(request, order_id: int, data: schemas.RecategoriseIn):
+    """Correct the order's category, whatever its state (its records follow)."""
+    token = _require(request, Scope.ACT_COMMUNITY)
+    category = Category.objects.filter(
+        street_id=token.street_id, code=data.category, active=True
+    ).first()
+    if category is None:
+        raise ApiError(
+            422,
+            "invalid",
+            _("No category “%(code)s”; see GET /categories.") % {"code": data.category[:30]},
+            [{"field": "body.data.category", "message": _("unknown category")}],
+        )
+    return _act(
+        request,
+        order_id,
+        Scope.ACT_COMMUNITY,
+        lambda token, order: order_services.order_recategorise(
+            order=order, category=category, by=token.user, source=Source.API
         ),
     )
 
@@ -553,6 +692,178 @@ def my_order_start(request, order_id: int):
         Scope.OWN_RECORDS,
         lambda token, order: order_services.order_start(
             order=order, member=member, source=Source.API
+        ),
+    )
+
+
+def _member_act(request, order_id: int, action, *, claim: bool = False):
+    """A member's action on an order through orders.services, as at /me/orders/<pk>/: the
+    order is one the member's page opens (claim: any that was on the street's needs list), a
+    refusal is a 409 with the service's message. Not wrapped in a transaction of its own:
+    each service is atomic, and an offer that timed out on the way stays timed out."""
+    token = _require(request, Scope.OWN_RECORDS)
+    member = _member(request)
+    if not 1 <= order_id < 2**63:
+        raise Http404
+    find = order_access.get_order_to_claim if claim else order_access.get_order_for_member
+    order = find(member, order_id)
+    try:
+        with order_services.acting_as(token.label):
+            action(member, order)
+    except OrderError as error:
+        raise _refused(error) from None
+    fresh = (
+        Order.objects.select_related("community", "category", "assigned_member__user")
+        .prefetch_related("events")
+        .get(pk=order.pk)
+    )
+    return _shown(token, fresh, member)
+
+
+@api.get("/me/orders/open", response={200: list[schemas.OpenOrderOut]} | ERRORS, tags=["me"])
+def my_open_orders(request, limit: int = Query(50, ge=1, le=50)):
+    """Orders on the needs list of the member's street, nearest their home first (the page
+    "open needs near me"): the need and the place, not the person."""
+    member = _member(request)
+    return [
+        {
+            "id": item.order.pk,
+            "community": item.order.community.slug,
+            "category": item.order.category.code,
+            "description": item.order.description,
+            "site_id": item.order.site_id,
+            "walking_minutes": None if item.minutes is None else round(item.minutes),
+            "created_at": item.order.created_at,
+            "finish_by": item.order.finish_by,
+        }
+        for item in order_selectors.open_orders_near(member, limit=limit)
+    ]
+
+
+@api.post(
+    "/me/orders/{order_id}/claim", response={200: schemas.OrderOut} | WRITE_ERRORS, tags=["me"]
+)
+def my_order_claim(request, order_id: int):
+    """接单: take an order from the needs list. Many may try at once; exactly one wins, the
+    others get 409 with "another member has already taken this order"."""
+    return _member_act(
+        request,
+        order_id,
+        lambda member, order: order_services.order_claim(
+            order=order, member=member, source=Source.API
+        ),
+        claim=True,
+    )
+
+
+def _offer(member: Member, order: Order) -> Dispatch:
+    offer = (
+        Dispatch.objects.filter(order=order, member=member, team__isnull=True)
+        .order_by("-offered_at", "-id")
+        .first()
+    )
+    if offer is None:
+        raise OrderError(_("This order was not offered to you."))
+    return offer
+
+
+@api.post(
+    "/me/orders/{order_id}/accept", response={200: schemas.OrderOut} | WRITE_ERRORS, tags=["me"]
+)
+def my_offer_accept(request, order_id: int):
+    """Accept the order the community offered to the member (派单)."""
+    return _member_act(
+        request,
+        order_id,
+        lambda member, order: order_services.dispatch_accept(
+            dispatch=_offer(member, order), member=member, source=Source.API
+        ),
+    )
+
+
+@api.post(
+    "/me/orders/{order_id}/decline", response={200: schemas.OrderOut} | WRITE_ERRORS, tags=["me"]
+)
+def my_offer_decline(request, order_id: int, data: schemas.ReasonIn):
+    """Decline the offer, with a reason for the community: the order is on the needs list
+    again."""
+    return _member_act(
+        request,
+        order_id,
+        lambda member, order: order_services.dispatch_decline(
+            dispatch=_offer(member, order), member=member, reason=data.reason, source=Source.API
+        ),
+    )
+
+
+def _finish_form(data: schemas.FinishIn) -> FinishForm:
+    """The member page's finish form, filled from the API's body: the same checks and
+    messages. The start goes in as the page's local date and minute."""
+    started = ""
+    if data.started_at is not None:
+        try:
+            moment = data.started_at
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
+            started = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+        except (OverflowError, ValueError):
+            started = "?"
+    form = FinishForm({"hours": str(data.hours), "note": data.note, "started_at": started})
+    if not form.is_valid():
+        raise ApiError(
+            422,
+            "invalid",
+            _("Some values are missing or not valid; see fields."),
+            [
+                {"field": f"body.data.{name}", "message": str(messages[0])}
+                for name, messages in form.errors.items()
+            ],
+        )
+    return form
+
+
+@api.post(
+    "/me/orders/{order_id}/finish", response={200: schemas.OrderOut} | WRITE_ERRORS, tags=["me"]
+)
+def my_order_finish(request, order_id: int, data: schemas.FinishIn):
+    """Finish the service of an order the member holds: the order is done and a service
+    record (践诺) is written, with the page's rules: hours between 0.25 and 24, never more
+    than the time since the order was taken, no overlap with the member's other records.
+    The page asks no check-in code to finish an order (codes are for service at a place,
+    /checkin/), so neither does the API."""
+    _require(request, Scope.OWN_RECORDS)
+    cleaned = _finish_form(data).cleaned_data
+    return _member_act(
+        request,
+        order_id,
+        lambda member, order: order_services.order_finish(
+            order=order,
+            member=member,
+            hours=cleaned["hours"],
+            note=cleaned["note"],
+            started_at=cleaned["started_at"],
+            source=Source.API,
+        ),
+    )
+
+
+@api.post(
+    "/me/orders/{order_id}/hand-back",
+    response={200: schemas.OrderOut} | WRITE_ERRORS,
+    tags=["me"],
+)
+def my_order_hand_back(request, order_id: int, data: schemas.HandBackIn):
+    """Give the order back (交回), or ask for a transfer (转派), with a reason: it returns
+    to the needs list and the community is told."""
+    return _member_act(
+        request,
+        order_id,
+        lambda member, order: order_services.order_hand_back(
+            order=order,
+            member=member,
+            reason=data.reason,
+            transfer=data.transfer,
+            source=Source.API,
         ),
     )
 

@@ -49,8 +49,9 @@ SEASON = {
     12: 1.05,
 }
 # The most recent March, the month of learning from Lei Feng: this many done orders, every one
-# dispatched by the community (on-order services, DESIGN.md §5: "42 in March").
-LATEST_MARCH_DONE = (41, 41)
+# dispatched by the community (on-order services, DESIGN.md §5: "42 in March"), and three
+# on-order sessions that demo/events.py adds (each one on-order service, stats.definitions).
+LATEST_MARCH_DONE = (38, 38)
 # Share of done orders that the community dispatched; the others were claimed by members.
 DISPATCH_SHARE = 0.72
 # Share of the members serving orders: grows from the first share to the second.

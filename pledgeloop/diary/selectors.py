@@ -7,6 +7,7 @@ from pledgeloop.service.models import ServicePhoto, ServiceRecord
 from pledgeloop.stats import indicators, rollups, selectors
 from pledgeloop.stats.periods import Period
 from pledgeloop.stats.scope import Scope
+from pledgeloop.teams.projects import milestones_done_between
 
 from .models import Article
 
@@ -52,5 +53,15 @@ def period_summary(*, street_id: int, community_id: int | None, period: Period) 
         "categories": categories,
         "highlights": highlights,
         "photos": photos,
+        # Project updates: the milestones of the street's (or community's) projects done
+        # in the period (teams.projects), so residents following a project read of it.
+        "milestones": list(
+            milestones_done_between(
+                street_id=street_id,
+                community_id=community_id,
+                start=period.start,
+                end=period.end,
+            )
+        ),
         "generated_at": timezone.now(),
     }

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from pledgeloop.lib.numbers import format_hours
 from pledgeloop.orgs.models import Community, Street
 from pledgeloop.stats.periods import Period
+from pledgeloop.teams.selectors import event_summary
 
 from .models import Article
 from .selectors import period_summary
@@ -67,6 +68,23 @@ def _draft_text(*, place: str, period: Period, summary: dict) -> str:
             what = record.category.name if record.category else _("Service")
             lines.append(
                 f"- **{day.month}月{day.day}日 · {record.community.name} · {what}**:{record.note}"
+            )
+    if summary["milestones"]:
+        lines += ["", "## " + _("Community projects"), ""]
+        for m in summary["milestones"]:
+            note = f":{m.evidence}" if m.evidence else ""
+            lines.append(
+                "- "
+                + _("**%(date)s · %(project)s**: “%(milestone)s” done")
+                % {
+                    "date": f"{m.done_on.month}月{m.done_on.day}日",
+                    "project": "[{}]({})".format(
+                        m.project.title,
+                        reverse("teams:project", args=[m.project.street.slug, m.project.slug]),
+                    ),
+                    "milestone": m.title,
+                }
+                + note
             )
     if summary["photos"]:
         lines += ["", "## " + _("Photos"), ""]
@@ -138,3 +156,55 @@ def article_withdraw(*, article: Article) -> Article:
     article.state = Article.State.DRAFT
     article.save(update_fields=["state", "updated_at"])
     return article
+
+
+@transaction.atomic
+def article_draft_from_event(*, event, by) -> Article:
+    """A draft article from an event's write-up (teams.Event): what, where, who organised
+    it, its figures from the records (attendance, hours, numbers served at booths,
+    registrations) and the photos whose people agreed to appear."""
+    summary = event_summary(event)
+    start, end = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
+    lines = [
+        _("%(date)s: %(title)s at %(place)s.")
+        % {
+            "date": f"{start.year}年{start.month}月{start.day}日",
+            "title": event.title,
+            "place": event.place.site.name if event.place_id else event.street.name,
+        },
+        "",
+    ]
+    if event.team_id or event.partner:
+        organisers = "、".join(
+            n for n in (event.team.name if event.team_id else "", event.partner) if n
+        )
+        lines += [_("Organised by %(who)s.") % {"who": organisers}, ""]
+    if event.write_up:
+        lines += [event.write_up.strip(), ""]
+    lines += [
+        "## " + _("In figures"),
+        "",
+        "- " + _("Members who served: %(n)s") % {"n": summary["members"]},
+        "- " + _("Volunteers: %(n)s") % {"n": summary["volunteers"]},
+        "- " + _("Service hours: %(n)s") % {"n": format_hours(summary["hours"])},
+    ]
+    if summary["served"]:
+        lines.append("- " + _("Residents served at the booths: %(n)s") % {"n": summary["served"]})
+    if summary["registered"]:
+        lines.append("- " + _("Residents registered: %(n)s") % {"n": summary["registered"]})
+    photos = list(event.photos.filter(consent_confirmed=True))
+    if photos:
+        alt = _("Event photo")
+        lines += ["", "## " + _("Photos"), ""]
+        lines += [f"![{alt}]({reverse('teams:event_photo', args=[p.pk])})" for p in photos]
+    base = slugify(f"{event.street.slug}-event-{event.slug}")[:60]
+    return Article.objects.create(
+        street=event.street,
+        community=event.community,
+        title=event.title,
+        slug=_unique_slug(base),
+        period_start=start.date(),
+        period_end=end.date() + dt.timedelta(days=1),
+        body="\n".join(lines) + "\n",
+        created_by=by,
+    )

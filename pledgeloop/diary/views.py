@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from pledgeloop.lib.params import query_text
 from pledgeloop.orgs.models import Street
 from pledgeloop.stats import periods
+from pledgeloop.teams import access as team_access
 
 from . import access, services
 from .forms import ArticleForm, DraftForm
@@ -111,4 +112,16 @@ def act(request, pk, action):
         messages.success(request, _("Withdrawn: the article is a draft again."))
     else:
         raise Http404
+    return redirect("diary:edit", pk=article.pk)
+
+
+@login_required
+@require_POST
+def draft_from_event(request, event_pk: int):
+    """A draft from an event's write-up, for an admin who manages the event."""
+    if not access.can_write(request.user):
+        raise PermissionDenied
+    event = team_access.get_event_for_admin(request.user, event_pk)
+    article = services.article_draft_from_event(event=event, by=request.user)
+    messages.success(request, _("A draft was written from the records. Edit it, then publish."))
     return redirect("diary:edit", pk=article.pk)

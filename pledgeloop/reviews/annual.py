@@ -150,7 +150,7 @@ def annual_review(communities, year: int, weights: ReviewWeights) -> list[Annual
 
 
 def annual_score_for(member: Member, year: int, weights: ReviewWeights) -> AnnualScore:
-    member = selectors.annual_members([member.community_id], year, member_ids=[member.pk]).get()
+    (member,) = selectors.annual_members([member.community_id], year, member_ids=[member.pk])
     components = components_of(member, weights)
     score = score_of(components, weights)
     return AnnualScore(member, components, score, grade_for(score, weights))

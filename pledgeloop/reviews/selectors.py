@@ -8,26 +8,26 @@ fulfilled ÷ (fulfilled + missed).
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db.models import (
     Avg,
     Count,
     DecimalField,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from pledgeloop.orders.models import Dispatch
 from pledgeloop.people.models import Member, on_roster_q
 from pledgeloop.pledges.models import Pledge, Visit
-from pledgeloop.service.models import ServiceRecord
+from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
 from .models import Assessment, Review
 
@@ -79,17 +79,6 @@ def visits_in(period: Period) -> QuerySet[Visit]:
     )
 
 
-def _count_subquery(qs, member_path: str) -> Subquery:
-    return Subquery(
-        qs.filter(**{member_path: OuterRef("pk")})
-        .order_by()
-        .values(member_path)
-        .annotate(n=Count("pk"))
-        .values("n")[:1],
-        output_field=IntegerField(),
-    )
-
-
 COUNTED_PLEDGE_STATES = (
     Pledge.State.APPROVED,
     Pledge.State.ACTIVE,
@@ -107,15 +96,40 @@ def pledges_in(period: Period) -> QuerySet[Pledge]:
     )
 
 
-def _with_pledges(members: QuerySet[Member], period: Period) -> QuerySet[Member]:
-    visits = visits_in(period)
-    return members.annotate(
-        pledges_count=Coalesce(_count_subquery(pledges_in(period), "member"), 0),
-        visits_due=Coalesce(_count_subquery(visits, "member"), 0),
-        visits_fulfilled=Coalesce(
-            _count_subquery(visits.filter(state=Visit.State.FULFILLED), "member"), 0
-        ),
+def with_pledge_figures(members: list[Member], period: Period) -> list[Member]:
+    """Sets pledges_count, visits_due and visits_fulfilled of the period on each member: two
+    queries, however many members.
+
+    Not annotations on the members' query: next to the service figures, which aggregate over
+    a join, the counting subqueries would land in its GROUP BY and run once per joined row
+    (a member's every participation) instead of once per member: at city scale the showcase
+    ran them 30,000 times for 150 members (issue 17, bench/pages.py).
+    """
+    ids = [member.pk for member in members]
+    if not ids:
+        return members
+    pledges = dict(
+        pledges_in(period)
+        .filter(member_id__in=ids)
+        .order_by()
+        .values("member_id")
+        .annotate(n=Count("pk"))
+        .values_list("member_id", "n")
     )
+    visits = {
+        row["member_id"]: row
+        for row in visits_in(period)
+        .filter(member_id__in=ids)
+        .order_by()
+        .values("member_id")
+        .annotate(due=Count("pk"), fulfilled=Count("pk", filter=Q(state=Visit.State.FULFILLED)))
+    }
+    for member in members:
+        counts = visits.get(member.pk, {})
+        member.pledges_count = pledges.get(member.pk, 0)
+        member.visits_due = counts.get("due", 0)
+        member.visits_fulfilled = counts.get("fulfilled", 0)
+    return members
 
 
 def pledge_titles(members: list[Member], period: Period) -> dict[int, list[str]]:
@@ -166,20 +180,65 @@ def _with_service(members: QuerySet[Member], period: Period) -> QuerySet[Member]
     )
 
 
-def _assessment_mean(kind: str, year: int, quarter: int | None = None) -> Subquery:
-    qs = Assessment.objects.filter(member=OuterRef("pk"), year=year, kind=kind)
-    if quarter:
-        qs = qs.filter(quarter=quarter)
-    return Subquery(qs.order_by().values("member").annotate(mean=Avg("score")).values("mean")[:1])
+def with_assessment_means(members: list[Member], year: int) -> list[Member]:
+    """Sets organisation_mean and self_mean (the year's assessments' mean score, None without
+    any) on each member: one query, for the reason with_pledge_figures gives."""
+    means = {
+        (row["member_id"], row["kind"]): row["mean"]
+        for row in Assessment.objects.filter(member_id__in=[m.pk for m in members], year=year)
+        .order_by()
+        .values("member_id", "kind")
+        .annotate(mean=Avg("score"))
+    }
+    for member in members:
+        member.organisation_mean = means.get((member.pk, Assessment.Kind.ORGANISATION))
+        member.self_mean = means.get((member.pk, Assessment.Kind.SELF))
+    return members
 
 
-def showcase_members(community, year: int, quarter: int) -> QuerySet[Member]:
+@dataclass
+class TeamService:
+    """A member's service with one team in a period: the records of the orders the team's
+    leader accepted and gave to them (team dispatch), already in their hours above."""
+
+    team: str
+    sessions: int = 0
+    hours: Decimal = Decimal(0)
+
+
+def team_service(members, period: Period) -> dict[int, list[TeamService]]:
+    """{member id: [their service per team]}. The team is named through the order's accepted
+    team dispatch (orders.Dispatch.team); one query. The rows are made distinct per (member,
+    team, record) and added up here, because an order accepted twice by the same team (handed
+    back, sent again) would otherwise count its record twice."""
+    rows = (
+        ServiceParticipant.objects.filter(
+            member__in=members,
+            record__started_at__gte=period.start,
+            record__started_at__lt=period.end,
+            record__order__dispatches__team__isnull=False,
+            record__order__dispatches__state=Dispatch.State.ACCEPTED,
+        )
+        .values_list(
+            "member_id", "record__order__dispatches__team__name", "record_id", "record__hours"
+        )
+        .distinct()
+        .order_by("member_id", "record__order__dispatches__team__name")
+    )
+    out: dict[int, dict[str, TeamService]] = {}
+    for member_id, team, _record_id, hours in rows:
+        line = out.setdefault(member_id, {}).setdefault(team, TeamService(team))
+        line.sessions += 1
+        line.hours += hours or 0
+    return {member_id: list(lines.values()) for member_id, lines in out.items()}
+
+
+def showcase_members(community, year: int, quarter: int) -> list[Member]:
     """Active members of a community with the quarter's figures, sorted by pinyin."""
     period = quarter_period(year, quarter)
     members = Member.objects.filter(community=community, active=True).select_related("user")
-    members = _with_service(members, period)
-    members = _with_pledges(members, period)
-    return members.order_by("user__name_pinyin", "pk")
+    members = _with_service(members, period).order_by("user__name_pinyin", "pk")
+    return with_pledge_figures(list(members), period)
 
 
 def showcase_totals(community, year: int, quarter: int) -> dict:
@@ -206,7 +265,7 @@ def members_active_in(period: Period) -> Q:
     return on_roster_q(period.first_day, period.last_day_exclusive) | Q(Exists(serving))
 
 
-def annual_members(communities, year: int, *, member_ids=None) -> QuerySet[Member]:
+def annual_members(communities, year: int, *, member_ids=None) -> list[Member]:
     """The members of the communities active in the year, with every input of the annual
     review (or, with member_ids, those members whatever their roster dates)."""
     period = year_period(year)
@@ -217,12 +276,8 @@ def annual_members(communities, year: int, *, member_ids=None) -> QuerySet[Membe
         members = members.filter(pk__in=member_ids)
     members = members.select_related("user", "community")
     members = _with_service(members, period)
-    members = _with_pledges(members, period)
-    members = members.annotate(
-        organisation_mean=_assessment_mean(Assessment.Kind.ORGANISATION, year),
-        self_mean=_assessment_mean(Assessment.Kind.SELF, year),
-    )
-    return members.order_by("community__name", "user__name_pinyin", "pk")
+    members = list(members.order_by("community__name", "user__name_pinyin", "pk"))
+    return with_assessment_means(with_pledge_figures(members, period), year)
 
 
 def member_year_records(member: Member, year: int) -> QuerySet[ServiceRecord]:

@@ -159,9 +159,12 @@ def showcase(request, community: str, year: int, quarter: int):
     street = query_text(request.GET, "street")
     community = access.get_showcase_community(community, street)
     members = list(selectors.showcase_members(community, year, quarter))
-    titles = selectors.pledge_titles(members, selectors.quarter_period(year, quarter))
+    period = selectors.quarter_period(year, quarter)
+    titles = selectors.pledge_titles(members, period)
+    teams = selectors.team_service(members, period)
     for member in members:
         member.pledge_titles = titles.get(member.pk, [])
+        member.team_service = teams.get(member.pk, [])
     # Those who served in the quarter lead, most hours first; the rest are folded after them.
     served = [m for m in members if m.hours_total or m.visits_fulfilled]
     served.sort(key=lambda m: (-m.hours_total, -m.visits_fulfilled))
@@ -232,6 +235,9 @@ def annual_member(request, street: str, year: int, member_id: int):
             "score": score,
             "components": list(score.component_rows(weights)),
             "records": selectors.member_year_records(member, year),
+            "team_service": selectors.team_service([member], selectors.year_period(year)).get(
+                member.pk, []
+            ),
             "reviews": selectors.member_year_reviews(member, year),
             "visits": selectors.member_year_visits(member, year),
             "assessments": selectors.member_year_assessments(member, year),

@@ -22,6 +22,14 @@ Precisely:
 - resolution rate: orders triaged in the period (triaged_at) that are done now (done_at set)
   ÷ orders triaged in the period — a cohort, so it never exceeds 100 %.
 - on-order services: service records started in the period whose order has a Dispatch.
+  Both kinds of 订单式服务 enter it this way, once each: an individual order dispatched to
+  a member or a team (its record), and an on-order session (teams.Event.order: a place
+  ordered a session, the community dispatched the order to a team, the team held it as an
+  event): only the assigned member's attendance carries the order (teams.events finishes the
+  order with it), the other members' attendance are records of the event without an order,
+  so the session counts as one on-order service however many served. Booth services at a
+  fair (records with no participants, teams.events.queue_ticket_serve) count as services,
+  not as on-order services, and add no hours (the workers' shifts hold the hours).
 - pledge fulfilment: pledge visits (pledges.Visit, by due_on) falling due in the period, up
   to today, that are fulfilled ÷ those visits.
 """

@@ -17,7 +17,7 @@ from pledgeloop.orgs.models import Category, Community
 from pledgeloop.people.models import Member
 from pledgeloop.service.models import ServiceParticipant
 
-from . import indicators, periods, rollups
+from . import indicators, periods, rollups, service_matrix
 from .models import MemberMonth, MonthFigures
 from .periods import Period
 from .scope import Scope
@@ -336,6 +336,25 @@ def dashboard(scope: Scope, period: Period, *, public: bool = False) -> dict:
     }
     if not public:
         tables["members"] = member_table(scope, period)
+    # The service matrix (service_matrix.py): teams and events have no category, so a
+    # category's dashboard leaves them out; projects are as of today, whatever the period.
+    if scope.category_id is None:
+        tables["teams"] = Table(
+            "teams",
+            _("Service teams"),
+            service_matrix.team_headers(),
+            service_matrix.team_rows(scope, period),
+        )
+        tables["events"] = Table(
+            "events",
+            _("Events"),
+            service_matrix.event_headers(),
+            service_matrix.event_rows(scope, period),
+        )
+    project_rows, project_counts = service_matrix.project_rows(scope)
+    tables["projects"] = Table(
+        "projects", _("Community projects"), service_matrix.project_headers(), project_rows
+    )
     cards = [
         {
             **row,
@@ -374,7 +393,13 @@ def dashboard(scope: Scope, period: Period, *, public: bool = False) -> dict:
             if c["name"] in THREE_RATES
         ],
     }
-    return {"cards": cards, "tables": tables, "chart": chart, "trend": trend}
+    return {
+        "cards": cards,
+        "tables": tables,
+        "chart": chart,
+        "trend": trend,
+        "projects": project_counts,
+    }
 
 
 def _shown(value, is_rate) -> str:

@@ -12,6 +12,7 @@ import datetime as dt
 import inspect
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -41,6 +42,10 @@ class Job:
     function: Callable
     every: dt.timedelta
     arg: str | None = "now"  # the function takes now= (a datetime), today= (a date) or nothing
+    # Run in one transaction (all or nothing). False for a job that commits its own steps as
+    # it goes: the webhooks, whose leases and results must be recorded as each delivery is
+    # made, not all at the end (a worker killed mid-job would roll back what it had sent).
+    atomic: bool = True
 
     def __post_init__(self):
         if self.arg not in ARGS:
@@ -93,7 +98,7 @@ JOBS = [
     # stats: keep the indicator rollups warm (pages bring them up to date before reading)
     Job("stats_refresh", rollups_refresh, settings.STATS_REFRESH_MINUTES * MINUTE, arg=None),
     # api: webhook events to subscribers, at every tick (api/webhooks.py: leases, retries)
-    Job("webhooks_send", webhooks_tick, MINUTE),
+    Job("webhooks_send", webhooks_tick, MINUTE, atomic=False),
 ]
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 if len(JOBS_BY_NAME) != len(JOBS):
@@ -128,7 +133,7 @@ def run_due_jobs(*, now: dt.datetime | None = None) -> dict[str, object]:
         if previous is not None and now - previous < job.every - slack:
             continue
         try:
-            with transaction.atomic():
+            with transaction.atomic() if job.atomic else nullcontext():
                 results[job.name] = job_run(job=job, now=now)
         except Exception:
             log.exception("scheduled job %s failed", job.name)

@@ -11,7 +11,7 @@ from django.http import Http404
 from pledgeloop.orders.models import Dispatch
 from pledgeloop.people.models import Member, User
 
-from .models import Team
+from .models import Event, Milestone, Project, Team
 
 
 def teams_administered_by(user: User) -> QuerySet[Team]:
@@ -52,3 +52,48 @@ def get_team_offer_for_leader(member: Member, dispatch_id: int) -> Dispatch:
         )
     except Dispatch.DoesNotExist:
         raise Http404 from None
+
+
+def events_administered_by(user: User) -> QuerySet:
+    """A street admin's events are all of their streets'; a community admin's those of their
+    communities (an event for the whole street is the street admin's)."""
+    if not user.is_authenticated:
+        return Event.objects.none()
+    return Event.objects.filter(
+        Q(street_id__in=user.admin_street_ids()) | Q(community_id__in=user.admin_community_ids())
+    )
+
+
+def projects_administered_by(user: User) -> QuerySet[Project]:
+    """A street admin's projects are all of their streets'; a community admin's those of
+    their communities (a street-wide project is the street admins')."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    return Project.objects.filter(
+        Q(street_id__in=user.admin_street_ids()) | Q(community_id__in=user.admin_community_ids())
+    )
+
+
+def get_event_for_admin(user: User, pk: int) -> Event:
+    try:
+        return (
+            events_administered_by(user)
+            .select_related("street", "community", "team", "place__site", "order")
+            .get(pk=pk)
+        )
+    except Event.DoesNotExist:
+        raise Http404 from None
+
+
+def get_project_for_admin(user: User, pk: int) -> Project:
+    try:
+        return projects_administered_by(user).select_related("street", "community").get(pk=pk)
+    except Project.DoesNotExist:
+        raise Http404 from None
+
+
+def milestone_photo_visible(user: User, milestone: Milestone) -> bool:
+    """Anyone when the photo was cleared for public pages (C12); else the project's admins."""
+    if milestone.photo_public:
+        return True
+    return projects_administered_by(user).filter(pk=milestone.project_id).exists()

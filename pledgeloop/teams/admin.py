@@ -3,12 +3,18 @@ from django.contrib import admin
 from pledgeloop.lib.admin_scope import StreetScopedAdmin
 
 from .models import (
+    Attendance,
     Booth,
     Event,
+    EventPhoto,
+    EventSession,
     Milestone,
     Position,
     Project,
     QueueTicket,
+    Registration,
+    Shift,
+    SignUp,
     Team,
     TeamMembership,
     Volunteer,
@@ -107,3 +113,52 @@ class MilestoneAdmin(StreetScopedAdmin):
     list_filter = ["project__community"]
     search_fields = ["title", "project__title"]
     raw_id_fields = ["project"]
+
+
+@admin.register(EventSession)
+class EventSessionAdmin(StreetScopedAdmin):
+    list_display = ["event", "label", "starts_at", "ends_at", "capacity"]
+    list_filter = ["event__kind", "event__community"]
+    search_fields = ["event__title", "label"]
+    raw_id_fields = ["event"]
+    exclude = ["secret"]
+
+
+@admin.register(Shift)
+class ShiftAdmin(StreetScopedAdmin):
+    list_display = ["session", "booth", "role", "starts_at", "ends_at", "places"]
+    list_filter = ["session__event__kind", "session__event__community"]
+    search_fields = ["session__event__title", "booth__name", "role"]
+    raw_id_fields = ["session", "booth"]
+
+
+@admin.register(SignUp)
+class SignUpAdmin(StreetScopedAdmin):
+    list_display = ["shift", "member", "volunteer", "created_at"]
+    list_filter = ["shift__session__event__community"]
+    search_fields = ["shift__session__event__title", "member__user__name", "volunteer__name"]
+    raw_id_fields = ["shift", "member", "volunteer"]
+
+
+@admin.register(Registration)
+class RegistrationAdmin(StreetScopedAdmin):
+    list_display = ["session", "name", "masked_phone", "created_at"]
+    list_filter = ["session__event__community"]
+    search_fields = ["session__event__title", "name"]
+    raw_id_fields = ["session"]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(StreetScopedAdmin):
+    list_display = ["session", "member", "volunteer", "checked_in_at", "checked_out_at", "hours"]
+    list_filter = ["proof", "session__event__community"]
+    search_fields = ["session__event__title", "member__user__name", "volunteer__name"]
+    raw_id_fields = ["session", "shift", "member", "volunteer", "record", "covered_by"]
+
+
+@admin.register(EventPhoto)
+class EventPhotoAdmin(StreetScopedAdmin):
+    list_display = ["event", "caption", "consent_confirmed", "created_at"]
+    list_filter = ["consent_confirmed", "event__community"]
+    search_fields = ["event__title", "caption"]
+    raw_id_fields = ["event"]

@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.masking import mask_phone
+from pledgeloop.orders.models import Order
 from pledgeloop.orgs.models import Category, Community, Site, Street
 from pledgeloop.people.models import Member, validate_mobile
+from pledgeloop.service.models import ServiceRecord
 
 
 class Team(models.Model):
@@ -247,6 +249,19 @@ class Event(models.Model):
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     audience = models.CharField(_("audience"), max_length=80, blank=True)
     description = models.TextField(_("description"), blank=True)
+    # Residents register on their phone (name, number, consent) up to the capacity.
+    registration = models.BooleanField(_("residents register"), default=False)
+    # An on-order session (订单式服务): the order a place filed, dispatched to a team; the
+    # session is its service, so it counts once among on-order services (stats.definitions).
+    order = models.OneToOneField(
+        Order,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="session_event",
+        verbose_name=_("order of the place"),
+    )
+    write_up = models.TextField(_("write-up"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -315,6 +330,24 @@ class QueueTicket(models.Model):
     )
     taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
     served_at = models.DateTimeField(_("served at"), null=True, blank=True)
+    served_by = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("served by"),
+    )
+    # The service the number received: counted and reviewed like any other (its hours are
+    # the booth shift's, counted by the worker's attendance).
+    record = models.OneToOneField(
+        ServiceRecord,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="queue_ticket",
+        verbose_name=_("service record"),
+    )
 
     class Meta:
         verbose_name = _("queue number")
@@ -331,6 +364,276 @@ class QueueTicket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booth} #{self.number}"
+
+
+class EventSession(models.Model):
+    """One day (or half-day) of an event, with its own capacity and its own check-in code: a
+    six-digit code that changes every few minutes (like a site's screen, service.SiteScreen),
+    shown by the organiser at the event, so a scan proves the person was there then."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("event")
+    )
+    label = models.CharField(_("name"), max_length=40, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("places for residents"), null=True, blank=True)
+    secret = models.CharField(_("check-in secret"), max_length=64)
+
+    class Meta:
+        verbose_name = _("event session")
+        verbose_name_plural = _("event sessions")
+        ordering = ["event", "starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="event_session_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or f"{timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+
+class Shift(models.Model):
+    """A place to serve in a session: at a booth, or in a role (reception, guide, teacher)."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    session = models.ForeignKey(
+        EventSession, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("session")
+    )
+    booth = models.ForeignKey(
+        Booth,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="shifts",
+        verbose_name=_("booth"),
+    )
+    role = models.CharField(_("role"), max_length=40, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    places = models.PositiveSmallIntegerField(_("people needed"), default=2)
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["session", "starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="shift_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(booth__isnull=False) | ~models.Q(role=""),
+                name="shift_booth_or_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.booth.name if self.booth_id else self.role
+
+
+class SignUp(models.Model):
+    """A member (from their phone) or a volunteer (by an admin) signed up for a shift."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    shift = models.ForeignKey(
+        Shift, on_delete=models.CASCADE, related_name="signups", verbose_name=_("shift")
+    )
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="event_signups",
+        verbose_name=_("member"),
+    )
+    volunteer = models.ForeignKey(
+        Volunteer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="event_signups",
+        verbose_name=_("volunteer"),
+    )
+    created_at = models.DateTimeField(_("signed up at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sign-up")
+        verbose_name_plural = _("sign-ups")
+        ordering = ["shift", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(member__isnull=False, volunteer__isnull=True)
+                | models.Q(member__isnull=True, volunteer__isnull=False),
+                name="signup_member_or_volunteer",
+            ),
+            models.UniqueConstraint(
+                fields=["shift", "member"],
+                condition=models.Q(member__isnull=False),
+                name="signup_member_once",
+            ),
+            models.UniqueConstraint(
+                fields=["shift", "volunteer"],
+                condition=models.Q(volunteer__isnull=False),
+                name="signup_volunteer_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shift}: {self.person_name}"
+
+    @property
+    def person_name(self) -> str:
+        return self.member.name if self.member_id else self.volunteer.name
+
+
+class Registration(models.Model):
+    """A resident registered for a session on their phone, without an account: a name, a
+    number and their consent (people.consents, a Consent row of its own)."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    session = models.ForeignKey(
+        EventSession,
+        on_delete=models.CASCADE,
+        related_name="registrations",
+        verbose_name=_("session"),
+    )
+    name = models.CharField(_("name"), max_length=40)
+    phone = models.CharField(_("mobile number"), max_length=11, validators=[validate_mobile])
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["session", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "phone"], name="registration_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session}: {self.name}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class Attendance(models.Model):
+    """到场: a serving member's scans of the session's code (in, then out), or a volunteer's
+    presence marked by an admin. Closing it writes the member's service record of the shift's
+    hours (`record`), unless a record of theirs already covers that time (`covered_by`, e.g.
+    the order they served there): one person's time is counted once. A volunteer's hours stay
+    here (`hours`): they count as service hours, never as a party member's."""
+
+    class Proof(models.TextChoices):
+        CODE = "code", _("The session's changing code")
+        STAFF = "staff", _("Marked by the organiser")
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    session = models.ForeignKey(
+        EventSession,
+        on_delete=models.CASCADE,
+        related_name="attendances",
+        verbose_name=_("session"),
+    )
+    shift = models.ForeignKey(
+        Shift,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attendances",
+        verbose_name=_("shift"),
+    )
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="event_attendances",
+        verbose_name=_("member"),
+    )
+    volunteer = models.ForeignKey(
+        Volunteer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="event_attendances",
+        verbose_name=_("volunteer"),
+    )
+    checked_in_at = models.DateTimeField(_("checked in at"))
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    proof = models.CharField(_("checked in with"), max_length=8, choices=Proof.choices)
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=2, default=0)
+    record = models.OneToOneField(
+        ServiceRecord,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="event_attendance",
+        verbose_name=_("service record"),
+    )
+    covered_by = models.ForeignKey(
+        ServiceRecord,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("already counted by"),
+    )
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["session", "checked_in_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(member__isnull=False, volunteer__isnull=True)
+                | models.Q(member__isnull=True, volunteer__isnull=False),
+                name="attendance_member_or_volunteer",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "member"],
+                condition=models.Q(member__isnull=False),
+                name="attendance_member_once",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "volunteer"],
+                condition=models.Q(volunteer__isnull=False),
+                name="attendance_volunteer_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session}: {self.person_name}"
+
+    @property
+    def person_name(self) -> str:
+        return self.member.name if self.member_id else self.volunteer.name
+
+
+class EventPhoto(models.Model):
+    """A photo of the write-up, re-encoded on upload (lib.photos). Shown publicly only when
+    the organiser confirms everyone recognisable agreed to appear (the consent rules)."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="photos", verbose_name=_("event")
+    )
+    image = models.ImageField(_("photo"), upload_to="events/%Y/%m/")
+    caption = models.CharField(_("caption"), max_length=80, blank=True)
+    consent_confirmed = models.BooleanField(_("everyone shown agreed to appear"), default=False)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("event photo")
+        verbose_name_plural = _("event photos")
+        ordering = ["event", "pk"]
+
+    def __str__(self) -> str:
+        return self.image.name
 
 
 class Project(models.Model):
@@ -362,6 +665,14 @@ class Project(models.Model):
         _("budget (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     description = models.TextField(_("description"), blank=True)
+    # The orders and events that were part of the project (a shed's site survey, its
+    # opening day): listed on the project's page.
+    orders = models.ManyToManyField(
+        "orders.Order", blank=True, related_name="projects", verbose_name=_("linked orders")
+    )
+    events = models.ManyToManyField(
+        Event, blank=True, related_name="projects", verbose_name=_("linked events")
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -377,7 +688,10 @@ class Project(models.Model):
 
 
 class Milestone(models.Model):
-    """One step of a project with its due date; done with a date and evidence (a note)."""
+    """One step of a project with its due date; done with a date and evidence: a note and a
+    photo (cleaned by lib.photos). The photo is public only when whoever marked the
+    milestone done confirmed it shows no one, or only people who agreed to appear (C12);
+    otherwise only the project's admins see it."""
 
     street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
     project = models.ForeignKey(
@@ -387,6 +701,16 @@ class Milestone(models.Model):
     due_on = models.DateField(_("due on"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
     evidence = models.CharField(_("evidence"), max_length=300, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="projects/%Y/%m/", blank=True)
+    photo_public = models.BooleanField(_("photo may be shown publicly"), default=False)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("marked done by"),
+    )
 
     class Meta:
         verbose_name = _("milestone")

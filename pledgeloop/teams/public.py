@@ -9,13 +9,16 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
+from pledgeloop.lib.photos import photo_response
 from pledgeloop.lib.private import private_page
 from pledgeloop.orgs.models import Street
+from pledgeloop.service.review_links import review_link_for
 
-from . import circle, selectors, services
+from . import access, circle, selectors, services
 from . import projects as projects_module
-from .models import Booth, Event, QueueTicket
+from .models import Booth, Event, EventPhoto, Milestone, QueueTicket
 
 
 def _street(slug: str) -> Street:
@@ -112,7 +115,24 @@ def _booths(event: Event) -> list[Booth]:
 
 def event_page(request, street_slug: str, event_slug: str):
     event = _event(street_slug, event_slug)
-    return render(request, "teams/public_event.html", {"event": event, "booths": _booths(event)})
+    return render(
+        request,
+        "teams/public_event.html",
+        {
+            "event": event,
+            "booths": _booths(event),
+            "sessions": event.sessions.all(),
+            # Only photos whose people agreed to appear (the consent rules).
+            "photos": event.photos.filter(consent_confirmed=True),
+            "now": timezone.now(),
+        },
+    )
+
+
+def event_photo(request, photo_id: int):
+    """A write-up photo, shown to anyone only while its consent is confirmed."""
+    photo = get_object_or_404(EventPhoto, pk=photo_id, consent_confirmed=True)
+    return photo_response(photo.image)
 
 
 def event_queues(request, street_slug: str, event_slug: str):
@@ -144,6 +164,7 @@ def booth_queue(request, street_slug: str, event_slug: str, booth_id: int):
             "booth": booth,
             "ticket": ticket,
             "ahead": selectors.place_in_queue(ticket) if ticket else None,
+            "review_link": review_link_for(ticket.record) if ticket and ticket.record_id else "",
             "error": error,
         },
         status=400 if error else 200,
@@ -179,4 +200,33 @@ def project_page(request, street_slug: str, project_slug: str):
     )
     if project is None:
         raise Http404
-    return render(request, "teams/public_project.html", {"street": street, "project": project})
+    return render(
+        request,
+        "teams/public_project.html",
+        {
+            "street": street,
+            "project": project,
+            # What residents may see of an order: its kind, its state and when (no names).
+            "orders": project.orders.select_related("category", "community").order_by("-pk"),
+            "events": project.events.order_by("-starts_at"),
+        },
+    )
+
+
+@require_GET
+def milestone_photo(request, street_slug: str, project_slug: str, milestone_id: int):
+    """A milestone's evidence photo: public when cleared for public pages, else the
+    project's admins only; a 404 for everyone else, whether or not it exists."""
+    milestone = (
+        Milestone.objects.select_related("project")
+        .filter(
+            pk=milestone_id,
+            project__street__slug=street_slug,
+            project__slug=project_slug,
+        )
+        .exclude(photo="")
+        .first()
+    )
+    if milestone is None or not access.milestone_photo_visible(request.user, milestone):
+        raise Http404
+    return photo_response(milestone.photo)

@@ -16,7 +16,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from pledgeloop.orders.models import Dispatch
 from pledgeloop.service.models import ServiceRecord
 
-from .models import QueueTicket, Team, TeamMembership
+from .models import Attendance, QueueTicket, Registration, Team, TeamMembership
 
 
 @dataclass
@@ -135,3 +135,26 @@ def place_in_queue(ticket) -> int:
     return QueueTicket.objects.filter(
         booth_id=ticket.booth_id, state=QueueTicket.State.WAITING, number__lt=ticket.number
     ).count()
+
+
+def event_summary(event) -> dict:
+    """An event's figures from its records: members and volunteers who served, their hours
+    (members' from their attendance records or the records that covered them, volunteers'
+    from their attendance), numbers served at its booths, residents registered."""
+    attendance = list(
+        Attendance.objects.filter(session__event=event).values_list(
+            "member_id", "volunteer_id", "hours"
+        )
+    )
+    return {
+        "members": len({m for m, _v, _h in attendance if m}),
+        "volunteers": len({v for _m, v, _h in attendance if v}),
+        "hours": sum((h for _m, _v, h in attendance), Decimal(0)),
+        "served": QueueTicket.objects.filter(
+            booth__event=event, state=QueueTicket.State.SERVED
+        ).count(),
+        "registered": Registration.objects.filter(session__event=event)
+        .values("phone")
+        .distinct()
+        .count(),
+    }

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from pledgeloop.lib.pinyin import pinyin_keys
 from pledgeloop.notify.services import notify_all
 from pledgeloop.orders import services as order_services
-from pledgeloop.orders.models import Dispatch, Order, OrderError
+from pledgeloop.orders.models import Dispatch, Order, OrderError, OrderEvent
 from pledgeloop.orgs.models import Category, Community, Site, Street
 from pledgeloop.people.models import Member, User
 
@@ -218,7 +218,12 @@ def team_serves(team: Team, community_id: int) -> bool:
 
 
 def order_dispatch_team(
-    *, order: Order, team: Team, by: User, respond_by: datetime | None = None
+    *,
+    order: Order,
+    team: Team,
+    by: User,
+    respond_by: datetime | None = None,
+    source: str = OrderEvent.Source.CONSOLE,
 ) -> Dispatch:
     """派单 to a team: its leaders are told; the first to accept assigns a roster member."""
     if not team.active:
@@ -233,7 +238,7 @@ def order_dispatch_team(
     if not leaders:
         raise OrderError(_("This team has no leader to accept the order; name one first."))
     dispatch = order_services.order_dispatch_to_team(
-        order=order, team=team, by=by, respond_by=respond_by
+        order=order, team=team, by=by, respond_by=respond_by, source=source
     )
     notify_all(
         users=leaders,
@@ -339,13 +344,3 @@ def queue_ticket_take(*, booth: Booth, client_key: str) -> QueueTicket:
     except IntegrityError:
         # The other tap of the same phone committed first: its number is this one's.
         return QueueTicket.objects.get(booth=booth, client_key=client_key)
-
-
-@transaction.atomic
-def queue_ticket_serve(*, ticket: QueueTicket) -> QueueTicket:
-    ticket = QueueTicket.objects.select_for_update().get(pk=ticket.pk)
-    if ticket.state != QueueTicket.State.WAITING:
-        raise TeamError(_("This number has already been called."))
-    ticket.state, ticket.served_at = QueueTicket.State.SERVED, timezone.now()
-    ticket.save(update_fields=["state", "served_at"])
-    return ticket

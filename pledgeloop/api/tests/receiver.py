@@ -1,5 +1,7 @@
 """A webhook receiver on 127.0.0.1 (http.server in a thread): it checks each delivery's
-signature as a subscriber would, and answers with the statuses it is told to (then 200)."""
+signature as a subscriber would, and answers with the statuses it is told to (then 200).
+With `stall_on = n` it holds the n-th request unanswered (its status None) until `release`
+is set, and sets `stalled` when that request has arrived: a sender caught mid-delivery."""
 
 import hashlib
 import hmac
@@ -16,6 +18,11 @@ class Receiver:
         self.answers: list[int] = []  # statuses to answer first, in order
         self.url = ""
         self.server = None
+        self.stall_on: int | None = None
+        self.stalled = threading.Event()
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        self.count = 0
 
     def verified(self, headers, body: bytes) -> bool:
         expected = hmac.new(
@@ -37,15 +44,22 @@ def receiver_start(secret: str = "") -> Receiver:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            status = receiver.answers.pop(0) if receiver.answers else 200
-            receiver.received.append(
-                {
-                    "status": status,
-                    "delivery": self.headers["X-Pledgeloop-Delivery"],
-                    "verified": receiver.verified(self.headers, body),
-                    "payload": json.loads(body),
-                }
-            )
+            with receiver.lock:
+                receiver.count += 1
+                stall = receiver.count == receiver.stall_on
+                status = None if stall else receiver.answers.pop(0) if receiver.answers else 200
+                receiver.received.append(
+                    {
+                        "status": status,
+                        "delivery": self.headers["X-Pledgeloop-Delivery"],
+                        "verified": receiver.verified(self.headers, body),
+                        "payload": json.loads(body),
+                    }
+                )
+            if stall:
+                receiver.stalled.set()
+                receiver.release.wait(timeout=300)
+                return
             self.send_response(status)
             self.end_headers()
 
@@ -60,6 +74,7 @@ def receiver_start(secret: str = "") -> Receiver:
 
 
 def receiver_stop(receiver: Receiver) -> None:
+    receiver.release.set()
     receiver.server.shutdown()
     receiver.server.server_close()
 

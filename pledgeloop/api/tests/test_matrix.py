@@ -9,9 +9,10 @@ import pytest
 
 from pledgeloop.api.models import APPLICATION_SCOPES, Scope
 from pledgeloop.conftest import make_user
+from pledgeloop.orders import services
 from pledgeloop.orders.models import Order
-from pledgeloop.orders.tests.loop import bring_to, new_order
-from pledgeloop.people.models import Member, Role
+from pledgeloop.orders.tests.loop import age, bring_to, new_order
+from pledgeloop.people.models import Member, Role, User
 from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.review_links import review_token_for
 
@@ -20,6 +21,7 @@ from .helpers import bearer, personal_token, token_for
 pytestmark = pytest.mark.django_db
 
 WHERE = ["own", "neighbour", "faraway"]
+MEMBER = Scope.OWN_RECORDS  # the member's actions: personal tokens only
 TOKENS = [*APPLICATION_SCOPES, "personal"]
 
 
@@ -58,15 +60,102 @@ def _setup(world):
     }
     tokens["personal"] = personal_token(world)
     assert faraway_admin
-    return places, orders, records, members, tokens
+    acts = _orders_to_act_on(world, places, members)
+    return places, orders, records, members, tokens, acts
 
 
-def _requests(places, orders, records, members):
+def _orders_to_act_on(world, places, members) -> dict:
+    """For the state actions, in each community: an order on the needs list (to dispatch,
+    to claim), one offered (to accept, to decline) and two taken (to finish, to hand back),
+    offered to or taken by the personal token's member in their own community (张三) and by
+    that community's member elsewhere. Each action has its own order, so that one token's
+    success leaves the next token's try meaningful."""
+    admins = {"own": world.community_admin, "neighbour": world.outsider}
+    Member.objects.update(capacity=20)
+    acts = {}
+    for where, community in places.items():
+        admin = admins.get(where) or User.objects.get(name="桃园书记")
+        holder = Member.objects.get(user=world.member) if where == "own" else members[where]
+
+        def triaged(community=community, admin=admin):
+            return services.order_triage(order=new_order(world, community=community), by=admin)
+
+        def offered(holder=holder, admin=admin):
+            order = triaged()
+            services.order_dispatch(order=order, member=holder, by=admin)
+            return order
+
+        def taken(holder=holder):
+            return services.order_claim(order=triaged(), member=holder)
+
+        acts[where] = {
+            "dispatch": triaged(),
+            "claim": triaged(),
+            "accept": offered(),
+            "decline": offered(),
+            "finish": age(taken()),
+            "hand back": taken(),
+        }
+    return acts
+
+
+def _requests(places, orders, records, members, acts):
     """(resource, where, scope it needs, method, path, body)."""
     out = []
     for where, community in places.items():
         order = orders[where]
+        act = {name: o.pk for name, o in acts[where].items()}
         out += [
+            (
+                "positions",
+                where,
+                Scope.READ_PUBLIC,
+                "get",
+                f"/api/v1/positions?community={community.slug}",
+                None,
+            ),
+            (
+                "dispatch",
+                where,
+                Scope.ACT_COMMUNITY,
+                "post",
+                f"/api/v1/orders/{act['dispatch']}/dispatch",
+                {"member": members[where].code},
+            ),
+            (
+                "recategorise",
+                where,
+                Scope.ACT_COMMUNITY,
+                "post",
+                f"/api/v1/orders/{order.pk}/recategorise",
+                {"category": "environment"},
+            ),
+            ("claim", where, MEMBER, "post", f"/api/v1/me/orders/{act['claim']}/claim", None),
+            ("accept", where, MEMBER, "post", f"/api/v1/me/orders/{act['accept']}/accept", None),
+            (
+                "decline",
+                where,
+                MEMBER,
+                "post",
+                f"/api/v1/me/orders/{act['decline']}/decline",
+                {"reason": "出差"},
+            ),
+            (
+                "finish",
+                where,
+                MEMBER,
+                "post",
+                f"/api/v1/me/orders/{act['finish']}/finish",
+                {"hours": 1, "note": "修好了"},
+            ),
+            (
+                "hand back",
+                where,
+                MEMBER,
+                "post",
+                f"/api/v1/me/orders/{act['hand back']}/hand-back",
+                {"reason": "腰不好"},
+            ),
             (
                 "sites",
                 where,
@@ -151,23 +240,28 @@ def _requests(places, orders, records, members):
         ("categories", "own", Scope.READ_PUBLIC, "get", "/api/v1/categories", None),
         ("communities", "own", Scope.READ_PUBLIC, "get", "/api/v1/communities", None),
         ("own records", "own", Scope.OWN_RECORDS, "get", "/api/v1/me/records", None),
+        ("open needs", "own", MEMBER, "get", "/api/v1/me/orders/open", None),
     ]
     return out
 
 
 def _public_in_street(resource: str, where: str) -> bool:
-    """Public data reaches the token's whole street, not only its community."""
-    return resource in {"sites", "pledges", "member page"} and where == "neighbour"
+    """Public data reaches the token's whole street, not only its community; so does a
+    member's claim (the member's page lists the street's open needs)."""
+    street_wide = {"sites", "pledges", "member page", "positions", "claim"}
+    return resource in street_wide and where == "neighbour"
 
 
 def test_token_matrix(world, client):
-    places, orders, records, members, tokens = _setup(world)
+    places, orders, records, members, tokens, acts = _setup(world)
     states = {o.pk: o.state for o in Order.objects.all()}
+    own = {orders["own"].pk} | {o.pk for o in acts["own"].values()}
+    own |= {acts["neighbour"]["claim"].pk}  # the member claims it (street-wide)
     failures = []
     for name in TOKENS:
         scope = Scope.OWN_RECORDS if name == "personal" else name
         for resource, where, needs, method, path, body in _requests(
-            places, orders, records, members
+            places, orders, records, members, acts
         ):
             args = {"content_type": "application/json", "data": body} if body else {}
             before = Order.objects.count()
@@ -187,9 +281,20 @@ def test_token_matrix(world, client):
             if ok and where == "faraway":
                 failures.append(f"{name} {resource} {where}: reached another street")
     assert not failures, "\n".join(failures)
-    # Nothing outside the one token allowed to act changed state.
-    for order in Order.objects.exclude(pk=orders["own"].pk).filter(pk__in=states):
-        assert order.state == states[order.pk]
+    # Nothing outside the tokens allowed to act changed state.
+    for order in Order.objects.exclude(pk__in=own).filter(pk__in=states):
+        assert order.state == states[order.pk], order.pk
+    # And what they were allowed to do was done (through the services, source = API).
+    done = {name: Order.objects.get(pk=o.pk).state for name, o in acts["own"].items()}
+    assert done == {
+        "dispatch": "dispatched",
+        "claim": "accepted",
+        "accept": "accepted",
+        "decline": "triaged",
+        "finish": "done",
+        "hand back": "triaged",
+    }
+    assert Order.objects.get(pk=acts["neighbour"]["claim"].pk).state == "accepted"
 
 
 def test_public_listings_of_another_street_are_refused(world, client):

@@ -9,6 +9,7 @@ changed after it; a job added to the schedule without a scenario fails here.
 import datetime as dt
 import io
 import os
+import signal
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -344,8 +345,28 @@ def _(world):
 
 
 def run_worker() -> dict:
-    """Queue a tick and let `manage.py db_worker` run what is ready; the tick's result."""
+    """Queue a tick and let `manage.py db_worker` run what is ready; the tick's result.
+
+    The worker installs its own SIGINT/SIGTERM/SIGQUIT handlers (to stop gracefully); they are
+    put back afterwards, or a later signal to the test process would run the worker's
+    shutdown (a SystemExit) in the middle of another test."""
     reminders_tick.enqueue()
+    handlers = {number: signal.getsignal(number) for number in WORKER_SIGNALS}
+    try:
+        _call_worker()
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    [result] = DBTaskResult.objects.filter(
+        task_path=reminders_tick.module_path, status="SUCCESSFUL"
+    )
+    return result.return_value
+
+
+WORKER_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+
+
+def _call_worker() -> None:
     call_command(
         "db_worker",
         "--batch",
@@ -357,10 +378,6 @@ def run_worker() -> dict:
         stdout=io.StringIO(),
         stderr=io.StringIO(),
     )
-    [result] = DBTaskResult.objects.filter(
-        task_path=reminders_tick.module_path, status="SUCCESSFUL"
-    )
-    return result.return_value
 
 
 def test_every_scheduled_job_has_a_worker_scenario():

@@ -7,9 +7,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from pledgeloop.orders.tests.loop import member_of
 from pledgeloop.orgs.models import Category
-from pledgeloop.teams import services
+from pledgeloop.teams import events, services
 from pledgeloop.teams.models import Booth, Event, QueueTicket
+
+from .helpers import team_with_leaders
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +32,7 @@ def booth(world):
     return Booth.objects.create(
         street=world.street,
         event=event,
+        team=team_with_leaders(world)[0],
         name="家电维修",
         category=Category.objects.get(street=world.street, code="repairs"),
     )
@@ -56,10 +60,12 @@ def test_the_service_gives_the_same_ticket_to_the_same_key(booth):
     assert booth.last_number == 1
 
 
-def test_residents_get_numbers_in_order_and_see_their_place(booth, client, django_user_model):
+def test_residents_get_numbers_in_order_and_see_their_place(booth, client, world):
     for n in range(3):
         services.queue_ticket_take(booth=booth, client_key=f"resident-{n}")
-    services.queue_ticket_serve(ticket=QueueTicket.objects.get(booth=booth, number=1))
+    events.queue_ticket_serve(
+        ticket=QueueTicket.objects.get(booth=booth, number=1), worker=member_of(world)
+    )
     client.get(booth_url(booth))
     client.post(booth_url(booth))
     ticket = QueueTicket.objects.get(booth=booth, number=4)
@@ -75,10 +81,12 @@ def test_a_post_without_the_cookie_is_refused_and_takes_no_number(booth, client)
     assert not QueueTicket.objects.exists()
 
 
-def test_the_event_page_shows_live_queue_lengths(booth, client):
+def test_the_event_page_shows_live_queue_lengths(booth, client, world):
     for n in range(3):
         services.queue_ticket_take(booth=booth, client_key=f"resident-{n}")
-    services.queue_ticket_serve(ticket=QueueTicket.objects.get(booth=booth, number=1))
+    events.queue_ticket_serve(
+        ticket=QueueTicket.objects.get(booth=booth, number=1), worker=member_of(world)
+    )
     event = booth.event
     page = client.get(reverse("teams:event", args=[event.street.slug, event.slug]))
     body = page.content.decode()
@@ -91,8 +99,8 @@ def test_the_event_page_shows_live_queue_lengths(booth, client):
     assert "红色便民集市" in listing
 
 
-def test_a_number_is_called_once(booth):
+def test_a_number_is_called_once(booth, world):
     ticket = services.queue_ticket_take(booth=booth, client_key="x")
-    services.queue_ticket_serve(ticket=ticket)
+    events.queue_ticket_serve(ticket=ticket, worker=member_of(world))
     with pytest.raises(services.TeamError):
-        services.queue_ticket_serve(ticket=ticket)
+        events.queue_ticket_serve(ticket=ticket, worker=member_of(world))

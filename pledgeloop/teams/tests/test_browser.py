@@ -1,18 +1,22 @@
 """In real Chromium: a resident takes a number at a booth on a 360 px phone (a double tap
 gives one number); an admin dispatches an order to a team at a desktop and its leader
-assigns it on a phone."""
+assigns it on a phone; a member signs up for a booth shift and checks in by the session's
+code on a phone; an admin marks a project's milestone done at a desktop and a resident's phone
+shows the board's new progress."""
 
 import datetime as dt
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from pledgeloop.conftest import DESKTOP, PHONE
 from pledgeloop.orders.models import Order
 from pledgeloop.orders.tests.loop import member_of, triaged_order
 from pledgeloop.orgs.models import Category
 from pledgeloop.pledges.tests.test_browser import sign_in
-from pledgeloop.teams.models import Booth, Event, QueueTicket
+from pledgeloop.teams import events, projects
+from pledgeloop.teams.models import Attendance, Booth, Event, Milestone, QueueTicket, SignUp
 
 from .helpers import team_with_leaders
 
@@ -80,4 +84,105 @@ def test_admin_dispatches_to_a_team_and_the_leader_assigns_it(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["viewport"]["width"], f"my teams page is {width}px wide"
     page.screenshot(path=str(screenshot_dir / "teams-leader-assigns-phone.png"), full_page=True)
+    phone.close()
+
+
+def test_a_member_signs_up_for_a_booth_shift_and_checks_in_on_a_phone(
+    world, live_server, browser, screenshot_dir
+):
+    start = timezone.now() - dt.timedelta(minutes=10)
+    event = events.event_create(
+        street=world.street,
+        community=world.community,
+        kind=Event.Kind.FAIR,
+        title="红色便民集市",
+        slug="market",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=4),
+    )
+    booth = events.booth_add(
+        event=event,
+        name="法律咨询",
+        category=Category.objects.get(street=world.street, code="legal"),
+    )
+    session = event.sessions.get()
+    shift = events.shift_add(
+        session=session, booth=booth, starts_at=start, ends_at=start + dt.timedelta(hours=2)
+    )
+    member = member_of(world)
+    phone = browser.new_context(locale="zh-CN", **PHONE)
+    page = phone.new_page()
+    sign_in(page, live_server.url, world.member)
+    page.goto(f"{live_server.url}/me/events/")
+    page.click(f"[data-shift='{shift.pk}'] [data-signup]")
+    page.wait_for_selector("[data-checkin-link]")
+    assert SignUp.objects.filter(shift=shift, member=member).exists()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"my events page is {width}px wide"
+    page.screenshot(path=str(screenshot_dir / "events-shift-signup-phone.png"), full_page=True)
+    page.click("[data-checkin-link]")
+    page.fill("input[name=code]", events.session_code(session=session))
+    page.click("[data-scan]")
+    page.wait_for_selector("[data-attendance=in]")
+    attendance = Attendance.objects.get(session=session, member=member)
+    assert attendance.shift == shift and attendance.checked_out_at is None
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"check-in page is {width}px wide"
+    page.screenshot(path=str(screenshot_dir / "events-checkin-phone.png"), full_page=True)
+    phone.close()
+
+
+def test_the_project_board_shows_a_milestone_just_completed(
+    world, live_server, browser, screenshot_dir, tmp_path
+):
+    project = projects.project_create(
+        street=world.street,
+        community=world.community,
+        title="电动车充电雨棚",
+        lead=member_of(world),
+    )
+    today = timezone.localdate()
+    first = projects.milestone_add(
+        project=project, title="选址论证", due_on=today - dt.timedelta(days=20)
+    )
+    projects.milestone_complete(
+        milestone=first, done_on=today - dt.timedelta(days=21), evidence="确定两处选址"
+    )
+    shed = projects.milestone_add(
+        project=project, title="雨棚建成", due_on=today + dt.timedelta(days=5)
+    )
+    photo = tmp_path / "shed.png"
+    Image.new("RGB", (800, 600), "steelblue").save(photo, "PNG")
+
+    desk = browser.new_context(locale="zh-CN", **DESKTOP)
+    page = desk.new_page()
+    sign_in(page, live_server.url, world.community_admin)
+    page.goto(f"{live_server.url}/console/teams/projects/{project.pk}/")
+    row = page.locator(f"[data-milestone='{shed.pk}']")
+    row.locator("[data-mark-done]").click()
+    row.locator("textarea[name=evidence]").fill("雨棚建成,可停60辆")
+    row.locator("input[name=photo]").set_input_files(str(photo))
+    row.locator("input[name=photo_public]").check()
+    with page.expect_navigation():
+        row.locator("button[type=submit].primary").click()
+    assert Milestone.objects.get(pk=shed.pk).done_on == today, page.inner_text("main")
+    page.screenshot(path=str(screenshot_dir / "teams-milestone-done-desktop.png"), full_page=True)
+    desk.close()
+
+    phone = browser.new_context(locale="zh-CN", **PHONE)
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/projects/{world.street.slug}/")
+    card = page.locator(f"[data-project='{project.slug}'] [data-progress]")
+    assert card.get_attribute("data-progress") == "100"
+    assert card.get_attribute("data-status") == "done"
+    page.click(f"[data-project='{project.slug}'] h2 a")
+    page.wait_for_load_state()
+    assert "雨棚建成,可停60辆" in page.inner_text("body")
+    # The photo is shown (cleared for public pages) and loads: it has a width once decoded.
+    image = page.locator(".milestone-photo")
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('.milestone-photo').naturalWidth > 0")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"project page is {width}px wide"
+    page.screenshot(path=str(screenshot_dir / "teams-project-board-phone.png"), full_page=True)
     phone.close()

@@ -1,0 +1,376 @@
+"""The console's event pages (under /console/teams/events/): events an admin manages, a new
+event, one event with its sessions, booths, shifts, volunteers' sign-ups, attendance and
+write-up; the session's check-in screen; a place's session order taken by staff, and the
+session planned for an order a team accepted. An event outside the admin's scope is a 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pledgeloop.lib.photos import photo_clean
+from pledgeloop.lib.qr import qr_svg
+from pledgeloop.orders import access as order_access
+from pledgeloop.orders.models import Order
+from pledgeloop.orgs.models import Category, Street
+from pledgeloop.people import access as people_access
+
+from . import access, events
+from .event_forms import (
+    BoothForm,
+    EventEditForm,
+    EventForm,
+    OnOrderEventForm,
+    PhotoForm,
+    SessionForm,
+    ShiftForm,
+    StaffPlaceOrderForm,
+    VolunteerSignupForm,
+)
+from .models import Attendance, EventPhoto, EventSession, Position, Shift, Team, Volunteer
+from .services import TeamError
+
+
+def _require_admin(user) -> None:
+    if not people_access.is_admin(user):
+        raise PermissionDenied
+
+
+def _scope(user):
+    communities = people_access.communities_administered(user)
+    street_ids = {c.street_id for c in communities} | set(user.admin_street_ids())
+    return communities, street_ids
+
+
+def _event_form(request, data=None) -> EventForm:
+    communities, street_ids = _scope(request.user)
+    return EventForm(
+        data,
+        communities=communities,
+        teams=access.teams_administered_by(request.user).filter(active=True),
+        places=Position.objects.filter(street_id__in=street_ids, active=True).select_related(
+            "site"
+        ),
+    )
+
+
+@login_required
+def event_list(request):
+    _require_admin(request.user)
+    rows = (
+        access.events_administered_by(request.user)
+        .select_related("community", "team", "place__site")
+        .annotate(
+            session_count=Count("sessions", distinct=True),
+            booth_count=Count("booths", distinct=True),
+        )
+        .order_by("-starts_at")[:200]
+    )
+    return render(request, "teams/console_events.html", {"events": rows})
+
+
+@login_required
+def event_new(request):
+    _require_admin(request.user)
+    form = _event_form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        community = data["community"]
+        if community is None and not request.user.admin_street_ids():
+            form.add_error("community", _("Choose one of your communities."))
+        else:
+            street = (
+                community.street
+                if community
+                else Street.objects.filter(pk__in=request.user.admin_street_ids()).first()
+            )
+            try:
+                event = events.event_create(
+                    street=street,
+                    community=community,
+                    kind=data["kind"],
+                    title=data["title"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    team=data["team"],
+                    partner=data["partner"],
+                    place=data["place"],
+                    capacity=data["capacity"],
+                    audience=data["audience"],
+                    description=data["description"],
+                    registration=data["registration"],
+                )
+            except TeamError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Event created."))
+                return redirect("console:teams:event", event.pk)
+    return render(
+        request,
+        "teams/console_event_form.html",
+        {"form": form, "title": _("New event")},
+        status=400 if form.errors else 200,
+    )
+
+
+def _detail_context(request, event, **forms):
+    sessions = list(
+        event.sessions.annotate(registered=Count("registrations")).prefetch_related(
+            "shifts__booth", "shifts__signups__member__user", "shifts__signups__volunteer"
+        )
+    )
+    attendance = (
+        Attendance.objects.filter(session__event=event)
+        .select_related("member__user", "volunteer", "shift__booth", "record", "covered_by")
+        .order_by("session__starts_at", "checked_in_at")
+    )
+    booths = list(event.booths.select_related("category", "team"))
+    volunteers = Volunteer.objects.filter(street_id=event.street_id).order_by("name")
+    categories = Category.objects.filter(street_id=event.street_id, active=True)
+    teams = Team.objects.filter(street_id=event.street_id, active=True)
+    shifts = [s for session in sessions for s in session.shifts.all()]
+    return {
+        "event": event,
+        "sessions": sessions,
+        "booths": booths,
+        "attendance": attendance,
+        "photos": event.photos.all(),
+        "edit_form": forms.get("edit_form")
+        or EventEditForm(
+            initial={
+                f: getattr(event, f)
+                for f in (
+                    "title",
+                    "partner",
+                    "audience",
+                    "capacity",
+                    "registration",
+                    "description",
+                    "write_up",
+                )
+            }
+        ),
+        "session_form": forms.get("session_form") or SessionForm(),
+        "booth_form": forms.get("booth_form") or BoothForm(categories=categories, teams=teams),
+        "shift_form": forms.get("shift_form")
+        or ShiftForm(sessions=event.sessions.all(), booths=event.booths.all()),
+        "volunteer_form": forms.get("volunteer_form")
+        or VolunteerSignupForm(
+            shifts=_shifts(event),
+            volunteers=volunteers,
+        ),
+        "photo_form": forms.get("photo_form") or PhotoForm(),
+        "shift_count": len(shifts),
+    }
+
+
+def _shifts(event):
+    return Shift.objects.filter(session__event=event).select_related("booth", "session")
+
+
+def _detail(request, event, *, status=200, **forms):
+    return render(
+        request, "teams/console_event.html", _detail_context(request, event, **forms), status=status
+    )
+
+
+@login_required
+def event_detail(request, pk: int):
+    _require_admin(request.user)
+    event = access.get_event_for_admin(request.user, pk)
+    if request.method == "POST":
+        form = EventEditForm(request.POST)
+        if not form.is_valid():
+            return _detail(request, event, status=400, edit_form=form)
+        try:
+            events.event_update(event=event, **form.cleaned_data)
+        except TeamError as error:
+            form.add_error(None, str(error))
+            return _detail(request, event, status=400, edit_form=form)
+        messages.success(request, _("Saved."))
+        return redirect("console:teams:event", event.pk)
+    return _detail(request, event)
+
+
+@login_required
+@require_POST
+def event_part_add(request, pk: int, part: str):
+    """Add a session, a booth, a shift or a volunteer's sign-up to the event."""
+    _require_admin(request.user)
+    event = access.get_event_for_admin(request.user, pk)
+    categories = Category.objects.filter(street_id=event.street_id, active=True)
+    teams = Team.objects.filter(street_id=event.street_id, active=True)
+    if part == "session":
+        form, key = SessionForm(request.POST), "session_form"
+    elif part == "booth":
+        form, key = BoothForm(request.POST, categories=categories, teams=teams), "booth_form"
+    elif part == "shift":
+        form = ShiftForm(request.POST, sessions=event.sessions.all(), booths=event.booths.all())
+        key = "shift_form"
+    elif part == "volunteer":
+        form = VolunteerSignupForm(
+            request.POST,
+            shifts=_shifts(event),
+            volunteers=Volunteer.objects.filter(street_id=event.street_id),
+        )
+        key = "volunteer_form"
+    elif part == "photo":
+        form, key = PhotoForm(request.POST, request.FILES), "photo_form"
+    else:
+        raise PermissionDenied
+    if not form.is_valid():
+        return _detail(request, event, status=400, **{key: form})
+    data = form.cleaned_data
+    try:
+        if part == "session":
+            events.session_add(
+                event=event,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                label=data["label"],
+                capacity=data["capacity"],
+            )
+        elif part == "booth":
+            events.booth_add(
+                event=event, name=data["name"], category=data["category"], team=data["team"]
+            )
+        elif part == "shift":
+            events.shift_add(
+                session=data["session"],
+                booth=data["booth"],
+                role=data["role"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                places=data["places"],
+            )
+        elif part == "volunteer":
+            events.shift_signup_volunteer(shift=data["shift"], volunteer=data["volunteer"])
+        else:
+            EventPhoto.objects.create(
+                street_id=event.street_id,
+                event=event,
+                image=photo_clean(data["image"]),
+                caption=data["caption"],
+                consent_confirmed=data["consent_confirmed"],
+            )
+    except (TeamError, ValidationError) as error:
+        form.add_error(None, "; ".join(getattr(error, "messages", [str(error)])))
+        return _detail(request, event, status=400, **{key: form})
+    messages.success(request, _("Saved."))
+    return redirect("console:teams:event", event.pk)
+
+
+@login_required
+@require_POST
+def attendance_volunteer(request, pk: int, session_id: int, volunteer_id: int):
+    """Mark a volunteer who signed up present for their shift (they have no phone scan)."""
+    _require_admin(request.user)
+    event = access.get_event_for_admin(request.user, pk)
+    session = get_object_or_404(EventSession, pk=session_id, event=event)
+    volunteer = get_object_or_404(Volunteer, pk=volunteer_id, street_id=event.street_id)
+    try:
+        events.attendance_mark_volunteer(session=session, volunteer=volunteer)
+    except TeamError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("console:teams:event", event.pk)
+
+
+@login_required
+def session_screen(request, pk: int, session_id: int):
+    """The session's check-in screen: the changing code and its QR, for members to scan."""
+    _require_admin(request.user)
+    event = access.get_event_for_admin(request.user, pk)
+    session = get_object_or_404(EventSession, pk=session_id, event=event)
+    code = events.session_code(session=session)
+    url = request.build_absolute_uri(
+        reverse("teams:session_checkin", args=[event.street.slug, event.slug, session.pk])
+        + f"?code={code}"
+    )
+    return render(
+        request,
+        "teams/console_session_screen.html",
+        {"event": event, "session": session, "code": code, "qr": qr_svg(url, scale=8)},
+    )
+
+
+@login_required
+def place_order_new(request):
+    """Staff take a place's order for a session (by phone or in person)."""
+    _require_admin(request.user)
+    communities, street_ids = _scope(request.user)
+    positions = Position.objects.filter(site__community__in=communities, active=True)
+    form = StaffPlaceOrderForm(
+        request.POST or None,
+        positions=positions.select_related("site"),
+        categories=Category.objects.filter(street_id__in=street_ids, active=True),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = events.session_order_submit(
+                position=data["position"],
+                category=data["category"],
+                contact_name=data["contact_name"],
+                phone=data["phone"],
+                description=data["description"],
+                consent=data["consent"],
+                window_start=data["window_start"],
+                channel=Order.Channel.PHONE,
+                by=request.user,
+            )
+        except TeamError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Order #%(n)s filed: triage it and dispatch it to a team.") % {"n": order.pk},
+            )
+            return redirect("console:order_detail", order.pk)
+    place_links = [
+        (
+            p,
+            reverse(
+                "teams:place_order", args=[p.site.street.slug, p.pk, events.place_order_key(p)]
+            ),
+        )
+        for p in positions.select_related("site__street")[:100]
+    ]
+    return render(
+        request,
+        "teams/console_place_order.html",
+        {"form": form, "place_links": place_links},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def on_order_event_new(request, order_pk: int):
+    """Plan the session of an order a team's leader accepted: an event at the place."""
+    _require_admin(request.user)
+    order = order_access.get_order_for_admin(request.user, order_pk)
+    form = OnOrderEventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            event = events.on_order_event_create(
+                order=order,
+                title=data["title"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+            )
+        except TeamError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("console:teams:event", event.pk)
+    return render(
+        request,
+        "teams/console_event_form.html",
+        {"form": form, "title": _("Session for order #%(n)s") % {"n": order.pk}},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,429 @@
+"""Events: sign-ups, attendance by the session's changing code (service records, counted
+once), booth services as reviewed records, residents' registration (capacity, double tap),
+on-order sessions counted once, and the console's scope."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from pledgeloop.diary.models import Article
+from pledgeloop.orders import services as order_services
+from pledgeloop.orders.models import Order
+from pledgeloop.orders.tests.loop import age, member_of, new_member
+from pledgeloop.orgs.models import Category, Site
+from pledgeloop.orgs.services import site_create
+from pledgeloop.people.models import Consent
+from pledgeloop.reviews.models import Review
+from pledgeloop.service import services as service_services
+from pledgeloop.service.models import ServiceRecord
+from pledgeloop.stats import definitions
+from pledgeloop.stats.periods import Period
+from pledgeloop.stats.scope import Scope
+from pledgeloop.teams import events, services
+from pledgeloop.teams.models import Attendance, Event, EventPhoto, QueueTicket, Registration
+
+from .helpers import team_with_leaders
+
+pytestmark = pytest.mark.django_db
+
+
+def hours_ago(h: float) -> dt.datetime:
+    return timezone.now() - dt.timedelta(hours=h)
+
+
+def photo_file():
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "JPEG")
+    return ContentFile(buffer.getvalue(), name="fair.jpg")
+
+
+def around_today() -> Period:
+    today = timezone.localdate()
+    return Period(today - dt.timedelta(days=1), today + dt.timedelta(days=1))
+
+
+def repairs(world) -> Category:
+    return Category.objects.get(street=world.street, code="repairs")
+
+
+@pytest.fixture
+def fair(world):
+    """A fair that began four hours ago, with a repair booth and a 3-hour shift there."""
+    event = events.event_create(
+        street=world.street,
+        community=world.community,
+        kind=Event.Kind.FAIR,
+        title="红色便民集市",
+        starts_at=hours_ago(4),
+        ends_at=hours_ago(0.5),
+    )
+    booth = events.booth_add(event=event, name="家电维修", category=repairs(world))
+    session = event.sessions.get()
+    shift = events.shift_add(
+        session=session, booth=booth, starts_at=hours_ago(4), ends_at=hours_ago(1)
+    )
+    return event, session, booth, shift
+
+
+def scan(session, member, at):
+    return events.attendance_scan(
+        session=session,
+        member=member,
+        code=events.session_code(session=session, at=at),
+        now=at,
+    )
+
+
+def test_attendance_by_the_code_becomes_a_verified_record_of_the_shift(world, fair):
+    _event, session, _booth, shift = fair
+    member = member_of(world)
+    with pytest.raises(services.TeamError):  # not signed up yet
+        scan(session, member, hours_ago(4))
+    with pytest.raises(services.TeamError):  # too late to sign up for a shift that is over
+        events.shift_signup(shift=shift, member=member)
+    # (the sign-up made before the fair)
+    shift.signups.create(street=world.street, member=member)
+    scan(session, member, hours_ago(4.2))  # arrived early
+    attendance = scan(session, member, hours_ago(0.6))  # left after the shift's end
+    record = attendance.record
+    assert attendance.hours == Decimal("3.00")  # the shift's 3 h, not the 3.6 h stay
+    assert record.verification == ServiceRecord.Verification.VERIFIED
+    assert record.evidence == ServiceRecord.Evidence.SITE_SCREEN
+    assert list(record.members.all()) == [member] and record.category == repairs(world)
+    period = around_today()
+    assert definitions.service_hours(Scope(street_id=world.street.pk), period) == Decimal("3.00")
+    with pytest.raises(services.TeamError):
+        scan(session, member, hours_ago(0.55))  # a third scan changes nothing
+
+
+def test_a_wrong_or_old_code_is_refused(world, fair):
+    _event, session, _booth, shift = fair
+    member = member_of(world)
+    shift.signups.create(street=world.street, member=member)
+    with pytest.raises(services.TeamError):
+        events.attendance_scan(session=session, member=member, code="000000", now=hours_ago(4))
+    stale = events.session_code(session=session, at=hours_ago(3))
+    with pytest.raises(services.TeamError):
+        events.attendance_scan(session=session, member=member, code=stale, now=hours_ago(2))
+    assert not Attendance.objects.exists()
+
+
+def test_attendance_covered_by_an_orders_record_is_not_counted_twice(world, fair):
+    _event, session, _booth, shift = fair
+    member = member_of(world)
+    shift.signups.create(street=world.street, member=member)
+    # The member served an order at the fair during their shift: its record counts the time.
+    order_record = service_services.service_record_create(
+        members=[member],
+        started_at=hours_ago(3.5),
+        ended_at=hours_ago(2.5),
+        hours=Decimal("1"),
+        by=world.community_admin,
+    )
+    before = ServiceRecord.objects.count()
+    scan(session, member, hours_ago(4))
+    attendance = scan(session, member, hours_ago(1))
+    assert attendance.record is None and attendance.covered_by == order_record
+    assert ServiceRecord.objects.count() == before
+    period = around_today()
+    assert definitions.service_hours(Scope(street_id=world.street.pk), period) == Decimal("1")
+
+
+def test_a_volunteers_hours_stay_off_the_party_member_figures(world, fair):
+    _event, session, _booth, shift = fair
+    volunteer = services.volunteer_register(
+        street=world.street,
+        community=world.community,
+        name="外卖小哥",
+        phone="13512345678",
+        consent=True,
+        source="console",
+    )
+    shift.signups.create(street=world.street, volunteer=volunteer)
+    attendance = events.attendance_mark_volunteer(session=session, volunteer=volunteer)
+    assert attendance.hours == Decimal("3.00") and attendance.record is None
+    period = around_today()
+    assert definitions.participants(Scope(street_id=world.street.pk), period) == 0
+
+
+def test_serving_a_number_makes_a_record_the_resident_can_review(world, fair, client):
+    _event, _session, booth, shift = fair
+    worker = member_of(world)
+    shift.signups.create(street=world.street, member=worker)
+    url = reverse("teams:booth", args=[world.street.slug, booth.event.slug, booth.pk])
+    client.get(url)
+    client.post(url)
+    ticket = QueueTicket.objects.get(booth=booth)
+    QueueTicket.objects.filter(pk=ticket.pk).update(taken_at=hours_ago(2))
+    outsider = new_member(world, "13600009999", "路人")
+    with pytest.raises(services.TeamError):
+        events.queue_ticket_serve(ticket=ticket, worker=outsider)
+    served = events.queue_ticket_serve(ticket=ticket, worker=worker)
+    record = served.record
+    assert record.category == repairs(world) and record.community == world.community
+    assert not record.members.exists()  # the worker's hours are their shift's
+    page = client.get(url).content.decode()
+    link = service_services.review_link_for(record)
+    assert link in page
+    review_page = client.get(link)
+    assert review_page.status_code == 200
+    answer = client.post(link, {"rating": "5", "hours_right": "yes", "comment": "修好了"})
+    assert answer.status_code in (200, 302)
+    assert Review.objects.filter(record=record, rating=5).exists()
+
+
+@pytest.fixture
+def course(world):
+    event = events.event_create(
+        street=world.street,
+        community=world.community,
+        kind=Event.Kind.COURSE,
+        title="残疾人就业技能培训",
+        starts_at=timezone.now() + dt.timedelta(days=1),
+        ends_at=timezone.now() + dt.timedelta(days=1, hours=3),
+        capacity=2,
+        registration=True,
+    )
+    return event.sessions.get()
+
+
+def register_url(session):
+    event = session.event
+    return reverse("teams:session_register", args=[event.street.slug, event.slug, session.pk])
+
+
+def test_registration_double_tap_gives_one_and_capacity_is_kept(world, course, client):
+    data = {"name": "李明", "phone": "13611112222", "consent": "on"}
+    first = client.post(register_url(course), data)
+    again = client.post(register_url(course), data)
+    assert first.status_code == again.status_code == 200
+    assert "data-registered" in again.content.decode()
+    assert Registration.objects.filter(session=course).count() == 1
+    assert Consent.objects.filter(phone="13611112222", purpose="data_use").exists()
+    client.post(register_url(course), {"name": "王芳", "phone": "13611113333", "consent": "on"})
+    full = client.post(
+        register_url(course), {"name": "赵强", "phone": "13611114444", "consent": "on"}
+    )
+    assert full.status_code == 400 and "满" in full.content.decode()
+    assert Registration.objects.filter(session=course).count() == 2
+
+
+def test_registration_without_consent_stores_nothing(world, course, client):
+    refused = client.post(register_url(course), {"name": "李明", "phone": "13611112222"})
+    assert refused.status_code == 400
+    assert not Registration.objects.exists() and not Consent.objects.filter(phone="13611112222")
+
+
+def test_an_on_order_session_counts_as_one_on_order_service(world):
+    team, heads = team_with_leaders(world)
+    school = site_create(
+        community=world.community,
+        kind=Site.Kind.SCHOOL,
+        name="外国语学校",
+        latitude=Decimal("31.9"),
+        longitude=Decimal("120.9"),
+    )
+    position = services.position_create(site=school)
+    order = events.session_order_submit(
+        position=position,
+        category=Category.objects.get(street=world.street, code="skills"),
+        contact_name="刘老师",
+        phone="13622223333",
+        description="给学生讲一堂垃圾分类课",
+        consent=True,
+    )
+    order = order_services.order_triage(order=order, by=world.community_admin)
+    dispatch = services.order_dispatch_team(order=order, team=team, by=world.community_admin)
+    services.team_dispatch_take(dispatch=dispatch, leader=heads[0], assignee=heads[0])
+    order = age(Order.objects.get(pk=order.pk), hours=6)
+    event = events.on_order_event_create(
+        order=order, title="垃圾分类进校园", starts_at=hours_ago(4), ends_at=hours_ago(1)
+    )
+    session = event.sessions.get()
+    shift = session.shifts.get()
+    helper = member_of(world)
+    shift.signups.create(street=world.street, member=helper)
+    for person in (heads[0], helper):
+        scan(session, person, hours_ago(4.1))
+        scan(session, person, hours_ago(0.9))
+    order.refresh_from_db()
+    assert order.state == Order.State.DONE
+    records = ServiceRecord.objects.filter(event_attendance__session=session)
+    assert records.count() == 2 and records.filter(order=order).count() == 1
+    period = around_today()
+    scope = Scope(street_id=world.street.pk)
+    assert definitions.on_order_services(scope, period) == 1
+    assert definitions.service_hours(scope, period) == Decimal("6")
+
+
+def test_place_order_link_needs_its_key(world, client):
+    school = site_create(
+        community=world.community,
+        kind=Site.Kind.SCHOOL,
+        name="外国语学校",
+        latitude=Decimal("31.9"),
+        longitude=Decimal("120.9"),
+    )
+    position = services.position_create(site=school)
+    good = reverse(
+        "teams:place_order", args=[world.street.slug, position.pk, events.place_order_key(position)]
+    )
+    assert client.get(good).status_code == 200
+    bad = reverse("teams:place_order", args=[world.street.slug, position.pk, "guess"])
+    assert client.get(bad).status_code == 404
+
+
+def test_another_communitys_admin_cannot_see_or_change_the_event(world, fair, client_for):
+    event, session, _booth, _shift = fair
+    client = client_for(world.outsider)
+    assert client.get(reverse("console:teams:event", args=[event.pk])).status_code == 404
+    post = client.post(
+        reverse("console:teams:event_add", args=[event.pk, "session"]),
+        {"starts_at": "2026-03-05T09:00", "ends_at": "2026-03-05T12:00"},
+    )
+    assert post.status_code == 404
+    screen = reverse("console:teams:session_screen", args=[event.pk, session.pk])
+    assert client.get(screen).status_code == 404
+    own = client_for(world.community_admin)
+    assert own.get(reverse("console:teams:event", args=[event.pk])).status_code == 200
+    page = own.get(screen).content.decode()
+    assert events.session_code(session=session) in page
+
+
+def test_a_write_up_becomes_a_diary_draft_with_only_consented_photos(world, fair, client_for):
+    event, session, _booth, shift = fair
+    member = member_of(world)
+    shift.signups.create(street=world.street, member=member)
+    scan(session, member, hours_ago(4.1))
+    scan(session, member, hours_ago(0.9))
+    events.event_update(event=event, write_up="八个摊位前排起长队。")
+    shown = EventPhoto.objects.create(
+        street=world.street, event=event, image=photo_file(), consent_confirmed=True
+    )
+    hidden = EventPhoto.objects.create(street=world.street, event=event, image=photo_file())
+    outsider = client_for(world.outsider)
+    url = reverse("diary:from_event", args=[event.pk])
+    assert outsider.post(url).status_code == 404
+    admin = client_for(world.community_admin)
+    assert admin.post(url).status_code == 302
+    article = Article.objects.get(street=world.street, title="红色便民集市")
+    assert article.state == Article.State.DRAFT
+    assert "八个摊位前排起长队。" in article.body and "3" in article.body
+    assert reverse("teams:event_photo", args=[shown.pk]) in article.body
+    assert reverse("teams:event_photo", args=[hidden.pk]) not in article.body
+    assert admin.get(reverse("teams:event_photo", args=[hidden.pk])).status_code == 404
+
+
+def test_an_admin_builds_an_event_in_the_console(world, client_for):
+    admin = client_for(world.community_admin)
+    assert admin.get(reverse("console:teams:events")).status_code == 200
+    bad = admin.post(
+        reverse("console:teams:event_new"),
+        {
+            "community": world.community.pk,
+            "kind": "course",
+            "title": "技能培训",
+            "starts_at": "2027-03-17T09:00",
+            "ends_at": "2027-03-17T08:00",
+        },
+    )
+    assert bad.status_code == 400 and not Event.objects.exists()
+    made = admin.post(
+        reverse("console:teams:event_new"),
+        {
+            "community": world.community.pk,
+            "kind": "course",
+            "title": "技能培训",
+            "starts_at": "2027-03-17T09:00",
+            "ends_at": "2027-03-17T12:00",
+            "capacity": "35",
+            "registration": "on",
+        },
+    )
+    event = Event.objects.get()
+    assert made.status_code == 302 and event.sessions.count() == 1
+    add = reverse("console:teams:event_add", args=[event.pk, "session"])
+    admin.post(
+        add, {"label": "第2天", "starts_at": "2027-03-18T09:00", "ends_at": "2027-03-18T12:00"}
+    )
+    assert event.sessions.count() == 2
+    event.refresh_from_db()
+    assert timezone.localtime(event.ends_at).day == 18
+    session = event.sessions.order_by("starts_at").first()
+    shift = reverse("console:teams:event_add", args=[event.pk, "shift"])
+    admin.post(
+        shift,
+        {
+            "session": session.pk,
+            "role": "助教",
+            "starts_at": "2027-03-17T09:00",
+            "ends_at": "2027-03-17T12:00",
+            "places": "2",
+        },
+    )
+    assert session.shifts.count() == 1
+    page = admin.get(reverse("console:teams:event", args=[event.pk])).content.decode()
+    assert "助教" in page and "第2天" in page
+    assert admin.get(reverse("console:teams:place_order")).status_code == 200
+    member = client_for(world.member)
+    mine = member.get(reverse("teams:my_events")).content.decode()
+    assert f'data-shift="{session.shifts.get().pk}"' in mine
+
+
+def test_a_place_orders_by_its_qr_and_the_console_plans_the_teams_session(
+    world, client, client_for
+):
+    team, heads = team_with_leaders(world)
+    mall = site_create(
+        community=world.community,
+        kind=Site.Kind.MALL,
+        name="奥特莱斯",
+        latitude=Decimal("31.9"),
+        longitude=Decimal("120.9"),
+    )
+    position = services.position_create(site=mall)
+    url = reverse(
+        "teams:place_order", args=[world.street.slug, position.pk, events.place_order_key(position)]
+    )
+    sent = client.post(
+        url,
+        {
+            "category": Category.objects.get(street=world.street, code="legal").pk,
+            "description": "周末给商户做反诈宣传",
+            "contact_name": "商场办公室",
+            "phone": "13633334444",
+            "consent": "on",
+        },
+    )
+    assert sent.status_code == 200 and "data-ordered" in sent.content.decode()
+    order = Order.objects.get(site=mall)
+    assert order.channel == Order.Channel.QR and order.state == Order.State.SUBMITTED
+    order = order_services.order_triage(order=order, by=world.community_admin)
+    dispatch = services.order_dispatch_team(order=order, team=team, by=world.community_admin)
+    services.team_dispatch_take(dispatch=dispatch, leader=heads[0], assignee=heads[1])
+    admin = client_for(world.community_admin)
+    detail = admin.get(reverse("console:order_detail", args=[order.pk])).content.decode()
+    assert "data-plan-session" in detail
+    plan = reverse("console:teams:on_order_event", args=[order.pk])
+    later = timezone.localtime() + dt.timedelta(days=2)
+    made = admin.post(
+        plan,
+        {
+            "title": "商场反诈宣传",
+            "starts_at": later.strftime("%Y-%m-%dT14:00"),
+            "ends_at": later.strftime("%Y-%m-%dT16:00"),
+        },
+    )
+    event = Event.objects.get(order=order)
+    assert made.status_code == 302 and event.place == position and event.team == team
+    assert event.sessions.get().shifts.get().signups.get().member == heads[1]
+    again = admin.post(
+        plan, {"title": "x", "starts_at": "2027-01-01T09:00", "ends_at": "2027-01-01T10:00"}
+    )
+    assert again.status_code == 400 and Event.objects.filter(order=order).count() == 1

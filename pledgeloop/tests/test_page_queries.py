@@ -1,0 +1,319 @@
+"""Each page's query count does not grow with the data (issue 17).
+
+The pages that bench/pages.py measures at city scale are asked here in a small street, and
+again after it holds four times the members, pledges and visits, orders, dispatches, service
+records, reviews, teams and events. Each page must run exactly the same number of queries
+at both sizes, and that number is pinned: a page that starts asking once per row (an N+1)
+or gains a query shows up here with its name, on SQLite and on PostgreSQL alike.
+
+Each count is taken on the second request of a page, so that what a process loads once and
+keeps (the street's categories, the desk's revision) does not count.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from pledgeloop.api.tokens import api_token_create
+from pledgeloop.orders.models import Dispatch, Order
+from pledgeloop.orgs.models import Category
+from pledgeloop.people.models import Member, User
+from pledgeloop.pledges.models import Pledge, Visit
+from pledgeloop.reviews.models import Review
+from pledgeloop.service.models import ServiceParticipant, ServiceRecord
+from pledgeloop.stats.rollups import rollups_refresh
+from pledgeloop.teams.models import Event, Team, TeamMembership
+
+HOME = (Decimal("31.956200"), Decimal("120.941800"))
+
+# What each page costs in queries, at any size. A change here is a change in how a page
+# reads the database: say why in the commit.
+PINNED = {
+    "form": 1,
+    "needs": 13,
+    "needs-category": 12,
+    "order": 16,
+    "member-home": 10,
+    "nearby": 6,
+    "wall": 4,
+    "member-page": 4,
+    "showcase": 7,
+    "dashboard": 45,
+    "dashboard-community": 42,
+    "public-figures": 34,
+    "annual": 18,
+    "api-orders": 6,
+}
+
+
+class Grower:
+    """Adds rows to the world's street in batches (bulk_create: the pages are under test,
+    not the services that write). Each batch adds, in 星港湾 and 腾飞, members with a
+    pledge and its visits, a team each, events, open orders with a point, done orders with
+    their dispatch, record, participants and review, and records of pledged visits."""
+
+    def __init__(self, world):
+        self.world = world
+        self.batch = 0
+        self.now = timezone.now()
+        self.teams = {}
+        categories = list(Category.objects.filter(street=world.street).order_by("pk"))
+        self.categories = categories
+
+    def at(self, n: int) -> dt.datetime:
+        """Moments spread over the last 400 days (this year, last year, last quarter)."""
+        return self.now - dt.timedelta(days=(n * 37) % 400, hours=n % 9)
+
+    def grow(self, batches: int) -> None:
+        for _ in range(batches):
+            self.batch += 1
+            for community in (self.world.community, self.world.neighbour):
+                self._batch(community)
+        rollups_refresh()
+
+    def _batch(self, community) -> None:
+        world, b = self.world, self.batch
+        street = world.street
+        tag = f"{community.pk}{b:03d}"
+        users = User.objects.bulk_create(
+            User(phone=f"137{tag}{n:02d}"[:11].ljust(11, "0"), name=f"队员{tag}{n}", password="!")
+            for n in range(6)
+        )
+        members = Member.objects.bulk_create(
+            Member(
+                user=user,
+                street=street,
+                community=community,
+                kind=Member.Kind.VOLUNTEER,
+                home_latitude=HOME[0] + Decimal(n) / 1000,
+                home_longitude=HOME[1],
+                code=f"q{tag}{n}",
+            )
+            for n, user in enumerate(users)
+        )
+        today = timezone.localdate()
+        pledges = Pledge.objects.bulk_create(
+            Pledge(
+                street=street,
+                community=community,
+                member=member,
+                category=self.categories[n % 6],
+                title="每周陪老人聊天",
+                beneficiary_kind=Pledge.Beneficiary.GROUP,
+                beneficiary_name="独居老人",
+                rrule="FREQ=WEEKLY",
+                starts_on=today - dt.timedelta(days=35),
+                ends_on=today + dt.timedelta(days=200),
+                target_visits=30,
+                public=True,
+                state=Pledge.State.ACTIVE,
+                approved_at=self.now - dt.timedelta(days=40),
+            )
+            for n, member in enumerate(members)
+        )
+        visits = []
+        for pledge in pledges:
+            for week in range(-4, 3):
+                when = self.now + dt.timedelta(days=7 * week)
+                past = week < 0
+                visits.append(
+                    Visit(
+                        street=street,
+                        pledge=pledge,
+                        member=pledge.member,
+                        scheduled_at=when,
+                        due_on=timezone.localdate(when),
+                        state=Visit.State.FULFILLED if past else Visit.State.DUE,
+                        fulfilled_at=when if past else None,
+                    )
+                )
+        visits = Visit.objects.bulk_create(visits)
+        team = self.teams.get(community.pk)
+        if team is None:
+            team = self.teams[community.pk] = Team.objects.create(
+                street=street,
+                community=community,
+                scope=Team.Scope.COMMUNITY,
+                name=f"{community.name}志愿服务队",
+                slug=f"team-{community.slug}",
+            )
+        TeamMembership.objects.bulk_create(
+            TeamMembership(street=street, team=team, member=member, is_leader=False)
+            for member in members
+        )
+        Event.objects.bulk_create(
+            Event(
+                street=street,
+                community=community,
+                kind=Event.Kind.ACTIVITY,
+                title=f"邻里节{tag}{n}",
+                slug=f"event-{tag}-{n}",
+                team=team,
+                starts_at=self.at(b * 10 + n),
+                ends_at=self.at(b * 10 + n) + dt.timedelta(hours=2),
+            )
+            for n in range(2)
+        )
+        orders = []
+        for n in range(10):
+            filed = self.at(b * 100 + n)
+            done = n % 2 == 0
+            orders.append(
+                Order(
+                    street=street,
+                    community=community,
+                    category=self.categories[n % 6],
+                    description="楼道灯不亮了",
+                    phone="13812345678",
+                    state=Order.State.DONE if done else Order.State.TRIAGED,
+                    assigned_member=members[n % 6] if done else None,
+                    latitude=None if done else HOME[0] + Decimal(n) / 1000,
+                    longitude=None if done else HOME[1],
+                    created_at=filed,
+                    updated_at=filed,
+                    triaged_at=filed + dt.timedelta(hours=1),
+                    respond_by=filed + dt.timedelta(hours=25),
+                    accepted_at=filed + dt.timedelta(hours=3) if done else None,
+                    done_at=filed + dt.timedelta(days=1) if done else None,
+                )
+            )
+        orders = Order.objects.bulk_create(orders)
+        done_orders = [o for o in orders if o.state == Order.State.DONE]
+        Dispatch.objects.bulk_create(
+            Dispatch(
+                street=street,
+                order=order,
+                member=order.assigned_member,
+                offered_at=order.triaged_at,
+                respond_by=order.respond_by,
+                state=Dispatch.State.ACCEPTED,
+            )
+            for order in done_orders
+        )
+        records = []
+        for n, order in enumerate(done_orders):
+            records.append((order, None, order.done_at - dt.timedelta(hours=2), n))
+        for n, visit in enumerate(v for v in visits if v.state == Visit.State.FULFILLED):
+            records.append((None, visit, visit.scheduled_at, n))
+        made = ServiceRecord.objects.bulk_create(
+            ServiceRecord(
+                street=street,
+                community=community,
+                category=self.categories[n % 6],
+                order=order,
+                visit=visit,
+                started_at=started,
+                ended_at=started + dt.timedelta(hours=2),
+                hours=Decimal("2"),
+            )
+            for order, visit, started, n in records
+        )
+        ServiceParticipant.objects.bulk_create(
+            ServiceParticipant(
+                street=street,
+                record=record,
+                member=(order.assigned_member if order else visit.member),
+            )
+            for record, (order, visit, _, _) in zip(made, records, strict=True)
+        )
+        Review.objects.bulk_create(
+            Review(
+                street=street,
+                community=community,
+                record=record,
+                order=record.order,
+                rating=5 - n % 3,
+                created_at=record.ended_at + dt.timedelta(hours=5),
+            )
+            for n, record in enumerate(made)
+            if n % 3 == 0
+        )
+
+
+def last_quarter(today: dt.date) -> str:
+    quarter = (today.month - 1) // 3
+    return f"{today.year}q{quarter}" if quarter else f"{today.year - 1}q4"
+
+
+@pytest.fixture
+def pages(world):
+    """(name, client, path, headers) for each page bench/pages.py measures."""
+    grower = Grower(world)
+    grower.grow(1)
+    member = Member.objects.get(user=world.member)
+    member.home_latitude, member.home_longitude = HOME
+    member.save(update_fields=["home_latitude", "home_longitude"])
+    Pledge.objects.create(
+        street=world.street,
+        community=world.community,
+        member=member,
+        category=grower.categories[0],
+        title="每周为独居老人测血压",
+        beneficiary_kind=Pledge.Beneficiary.GROUP,
+        beneficiary_name="独居老人",
+        rrule="FREQ=WEEKLY",
+        starts_on=timezone.localdate() - dt.timedelta(days=28),
+        ends_on=timezone.localdate() + dt.timedelta(days=300),
+        target_visits=40,
+        public=True,
+        state=Pledge.State.ACTIVE,
+    )
+    admin, mine, anyone = Client(), Client(), Client()
+    admin.force_login(world.street_admin)
+    mine.force_login(world.member)
+    _, token = api_token_create(
+        by=world.street_admin,
+        street=world.street,
+        community=None,
+        application="query counts",
+        scopes=["act_community"],
+    )
+    order = Order.objects.filter(community=world.community, state=Order.State.TRIAGED).first()
+    category = grower.categories[2]
+    today = timezone.localdate()
+    street, community = world.street.slug, world.community.slug
+    listed = [
+        ("form", anyone, f"/order/new/{street}/{community}/", {}),
+        ("needs", admin, "/console/needs/", {}),
+        ("needs-category", admin, f"/console/needs/?category={category.pk}&page=50", {}),
+        ("order", admin, f"/console/orders/{order.pk}/", {}),
+        ("member-home", mine, "/me/", {}),
+        ("nearby", mine, "/me/orders/nearby/", {}),
+        ("wall", anyone, f"/wall/{community}/", {}),
+        ("member-page", anyone, f"/m/{member.code}/", {}),
+        ("showcase", anyone, f"/showcase/{community}/{last_quarter(today)}/", {}),
+        ("dashboard", admin, "/console/stats/", {}),
+        ("dashboard-community", admin, f"/console/stats/?community={world.community.pk}", {}),
+        ("public-figures", anyone, f"/stats/{street}/", {}),
+        ("annual", admin, f"/annual/{street}/{today.year - 1}/", {}),
+        ("api-orders", anyone, "/api/v1/orders", {"HTTP_AUTHORIZATION": f"Bearer {token}"}),
+    ]
+    return grower, listed
+
+
+def query_counts(listed) -> dict[str, int]:
+    counts = {}
+    for name, client, path, headers in listed:
+        first = client.get(path, **headers)
+        assert first.status_code == 200, (name, path, first.status_code)
+        with CaptureQueriesContext(connection) as queries:
+            again = client.get(path, **headers)
+        assert again.status_code == 200, (name, path, again.status_code)
+        counts[name] = len(queries)
+    return counts
+
+
+def test_each_page_runs_the_same_queries_with_four_times_the_data(pages):
+    grower, listed = pages
+    small = query_counts(listed)
+    orders_before = Order.objects.count()
+    grower.grow(3)
+    assert Order.objects.count() == 4 * orders_before
+    large = query_counts(listed)
+    assert small == large, f"queries grew with the data: {small} -> {large}"
+    assert large == PINNED, f"query counts now: {large}"
