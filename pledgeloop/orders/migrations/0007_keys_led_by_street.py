@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
         ("orders", "0006_dispatch_to_team"),
         ("orgs", "0004_keys_led_by_street"),
         ("people", "0005_keys_led_by_street"),
-        ("teams", "0005_keys_led_by_street"),
+        ("teams", "0007_keys_led_by_street"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

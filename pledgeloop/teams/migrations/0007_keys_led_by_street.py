@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("orgs", "0004_keys_led_by_street"),
         ("people", "0005_keys_led_by_street"),
-        ("teams", "0004_projects_and_milestones"),
+        ("teams", "0006_project_links_and_milestone_evidence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
