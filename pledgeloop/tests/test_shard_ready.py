@@ -78,6 +78,9 @@ ONE_PER_PARENT = {
     ("service.SiteScreen", "site"): "one check-in screen per site",
     ("reviews.Review", "record"): "one review per service record",
     ("teams.Position", "site"): "a site is at most one position",
+    ("teams.Event", "order"): "the on-order session a place's order became",
+    ("teams.QueueTicket", "record"): "the service record a queue number received",
+    ("teams.Attendance", "record"): "the service record an attendance wrote",
     ("api.ApiOrder", "order"): "the order filed through the API (its primary key)",
 }
 
