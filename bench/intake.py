@@ -37,7 +37,8 @@ depends on what else runs.
 
 The last line per database is the summary, in this exact form (one line):
     intake sqlite: 3000 posted, 3000 stored, 0 lost, 0 errors, 150.2 orders/s,
-    0.061x baseline, p99 120 ms
+    0.061x baseline, p99 120 ms, form GET 0.420x baseline
+(the last figure repeats the form's ratio from its own line)
 preceded by the baseline and the form:
     baseline sqlite: /livez 2450.3 req/s
     form sqlite: GET 540.1 req/s, 0.220x baseline
@@ -404,6 +405,9 @@ def measure(args, database: str) -> int:
     server = worker = None
     try:
         run([str(PYTHON), "manage.py", "migrate", "--noinput", "-v", "0"], env)
+        # Pages name their static files through the manifest (as in production, where `make
+        # setup` collects them): without it every page is a 500 (issue 17).
+        run([str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
         fixture = json.loads(
             run(
                 [str(PYTHON), "manage.py", "shell", "-c", FIXTURE],
@@ -526,7 +530,7 @@ def measure(args, database: str) -> int:
     print(
         f"intake {database}: {posted} posted, {len(stored_tokens)} stored, {lost} lost, "
         f"{len(errors)} errors, {rate:.1f} orders/s, {rate / baseline:.3f}x baseline, "
-        f"p99 {p99:.0f} ms",
+        f"p99 {p99:.0f} ms, form GET {form / baseline:.3f}x baseline",
         flush=True,
     )
     failed = lost or errors or baseline_errors or form_errors

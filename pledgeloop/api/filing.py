@@ -23,6 +23,7 @@ def order_file(*, token: ApiToken, key: str = "", media_url: str = "", **fields)
     ApiOrder.objects.get_or_create(
         order=order,
         defaults={
+            "street_id": order.street_id,
             "token": token,
             "public_token": secrets.token_urlsafe(16),
             "media_url": media_url[:500],

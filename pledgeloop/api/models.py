@@ -53,8 +53,10 @@ class ApiToken(models.Model):
     )
     personal = models.BooleanField(_("personal"), default=False)
     scopes = models.JSONField(_("scopes"), default=list)
-    prefix = models.CharField(_("starts with"), max_length=16, db_index=True)
-    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("starts with"), max_length=16)
+    # Unique with the street (apitoken_digest_unique: Citus needs the street in every unique
+    # key), and indexed alone: a request's Authorization header names no street.
+    digest = models.CharField(max_length=64, db_index=True, editable=False)
     created_at = models.DateTimeField(_("made at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -77,6 +79,9 @@ class ApiToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["street", "digest"], name="apitoken_digest_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application} ({self.prefix}…)"
@@ -101,10 +106,15 @@ class ApiOrder(models.Model):
     order = models.OneToOneField(
         "orders.Order", on_delete=models.CASCADE, related_name="api_filing", primary_key=True
     )
+    # The order's street (the shard key: docs/ARCHITECTURE.md, "Sharding by street").
+    street = models.ForeignKey(
+        "orgs.Street", on_delete=models.CASCADE, related_name="+", verbose_name=_("street")
+    )
     token = models.ForeignKey(
         ApiToken, on_delete=models.PROTECT, related_name="orders", verbose_name=_("token")
     )
-    public_token = models.CharField(max_length=40, unique=True)
+    # Random; unique with the street, indexed alone for Open311 clients, who name none.
+    public_token = models.CharField(max_length=40, db_index=True)
     # Where the client says the media (a photo) is; never fetched by the server.
     media_url = models.URLField(_("media URL"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -112,6 +122,11 @@ class ApiOrder(models.Model):
     class Meta:
         verbose_name = _("order filed through the API")
         verbose_name_plural = _("orders filed through the API")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "public_token"], name="apiorder_public_token_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.order_id} · {self.token_id}"
@@ -121,6 +136,10 @@ class WebhookSubscription(models.Model):
     """A subscriber (a hotline system, say) told of state changes of the orders its token
     filed, by signed POSTs to `url`."""
 
+    # The token's street (the shard key: docs/ARCHITECTURE.md, "Sharding by street").
+    street = models.ForeignKey(
+        "orgs.Street", on_delete=models.CASCADE, related_name="+", verbose_name=_("street")
+    )
     token = models.ForeignKey(
         ApiToken, on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("token")
     )
@@ -155,6 +174,8 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered", _("delivered")
         FAILED = "failed", _("failed")
 
+    # The subscription's street (the shard key: docs/ARCHITECTURE.md, "Sharding by street").
+    street = models.ForeignKey("orgs.Street", on_delete=models.CASCADE, related_name="+")
     subscription = models.ForeignKey(
         WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
     )
@@ -179,7 +200,7 @@ class WebhookDelivery(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["subscription", "event"], name="webhook_delivery_once_per_event"
+                fields=["street", "subscription", "event"], name="webhook_delivery_once_per_event"
             ),
         ]
 
@@ -195,6 +216,10 @@ class WechatPublication(models.Model):
         PUBLISHED = "published", _("published")
         FAILED = "failed", _("failed")
 
+    # The article's street (the shard key: docs/ARCHITECTURE.md, "Sharding by street").
+    street = models.ForeignKey(
+        "orgs.Street", on_delete=models.CASCADE, related_name="+", verbose_name=_("street")
+    )
     article = models.ForeignKey(
         "diary.Article", on_delete=models.CASCADE, related_name="+", verbose_name=_("article")
     )

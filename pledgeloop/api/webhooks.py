@@ -50,7 +50,11 @@ def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
 @transaction.atomic
 def webhook_create(*, token: ApiToken, url: str, by: User | None) -> WebhookSubscription:
     return WebhookSubscription.objects.create(
-        token=token, url=url, secret=secrets.token_urlsafe(32), created_by=by
+        street_id=token.street_id,
+        token=token,
+        url=url,
+        secret=secrets.token_urlsafe(32),
+        created_by=by,
     )
 
 
@@ -104,6 +108,7 @@ def webhook_events_collect() -> int:
         )
         rows = [
             WebhookDelivery(
+                street_id=subscription.street_id,
                 subscription=subscription,
                 order_id=event.order_id,
                 event=event,

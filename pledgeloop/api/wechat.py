@@ -190,7 +190,7 @@ def wechat_publish(*, article: Article, by: User, base_url: str) -> WechatPublic
     if article.state != Article.State.PUBLISHED:
         raise WechatError(_("Publish the article on the diary first."))
     wechat = client()
-    record = WechatPublication(article=article, by=by)
+    record = WechatPublication(street_id=article.street_id, article=article, by=by)
     try:
         content, photos = _content(article, wechat, base_url)
         cover = wechat.call(

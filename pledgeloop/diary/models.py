@@ -22,13 +22,14 @@ class Article(models.Model):
         verbose_name=_("community"),
     )
     title = models.CharField(_("title"), max_length=120)
-    slug = models.SlugField(_("address"), max_length=80, unique=True)
+    # Unique with the street (article_slug_unique: Citus needs the street in every unique
+    # key), and city-wide too by services._unique_slug (it starts with the street's slug);
+    # indexed alone for /diary/<slug>/, which names no street.
+    slug = models.SlugField(_("address"), max_length=80)
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("until (excluded)"))
     body = models.TextField(_("text (Markdown)"), max_length=50_000)
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.DRAFT, db_index=True
-    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -44,8 +45,9 @@ class Article(models.Model):
         verbose_name = _("diary article")
         verbose_name_plural = _("diary articles")
         ordering = ["-published_at", "-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "published_at"], name="diary_published")]
+        indexes = [models.Index(fields=["street", "state", "published_at"], name="diary_published")]
         constraints = [
+            models.UniqueConstraint(fields=["street", "slug"], name="article_slug_unique"),
             models.CheckConstraint(
                 condition=models.Q(period_end__gt=models.F("period_start")),
                 name="diary_period_ordered",

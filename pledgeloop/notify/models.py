@@ -49,7 +49,7 @@ class Notification(models.Model):
     params = models.JSONField(_("text parameters"), default=dict, blank=True)
     # Idempotency: a scheduled job that runs twice must not notify twice.
     dedupe_key = models.CharField(max_length=120, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     # --- the outbox ---
@@ -74,6 +74,7 @@ class Notification(models.Model):
             models.Index(
                 fields=["id"], condition=models.Q(state="waiting"), name="notification_outbox"
             ),
+            models.Index(fields=["street", "-created_at"], name="notification_street_created"),
             models.Index(
                 fields=["street", "state"],
                 condition=models.Q(state="failed"),
@@ -82,7 +83,7 @@ class Notification(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "dedupe_key"],
+                fields=["street", "user", "dedupe_key"],
                 condition=~models.Q(dedupe_key=""),
                 name="notification_dedupe",
             ),
@@ -118,6 +119,10 @@ class Delivery(models.Model):
     # Outcomes after which this channel is not tried again.
     FINAL = frozenset({Status.ACCEPTED, Status.LOGGED, Status.SKIPPED, Status.FAILED})
 
+    # The notification's street (the shard key: docs/ARCHITECTURE.md, "Sharding by street").
+    street = models.ForeignKey(
+        "orgs.Street", on_delete=models.CASCADE, related_name="+", verbose_name=_("street")
+    )
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, related_name="deliveries"
     )
@@ -138,7 +143,7 @@ class Delivery(models.Model):
         ordering = ["-at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["notification", "channel"], name="delivery_one_per_channel"
+                fields=["street", "notification", "channel"], name="delivery_one_per_channel"
             ),
         ]
 

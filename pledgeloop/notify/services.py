@@ -259,7 +259,12 @@ def _mark_sending(notification, channel: str, delivery: Delivery | None) -> Deli
     now = timezone.now()
     if delivery is None:
         return Delivery.objects.create(
-            notification=notification, channel=channel, status=Status.SENDING, attempts=1, at=now
+            street_id=notification.street_id,
+            notification=notification,
+            channel=channel,
+            status=Status.SENDING,
+            attempts=1,
+            at=now,
         )
     delivery.status, delivery.attempts, delivery.at = Status.SENDING, delivery.attempts + 1, now
     delivery.save(update_fields=["status", "attempts", "at"])

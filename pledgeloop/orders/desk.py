@@ -40,6 +40,7 @@ class IntakeDesk:
     categories: dict[int, Category]  # the street's active categories, in their order
     sites: dict[int, Site]  # the community's compounds and buildings (no service centre)
     admins: tuple[User, ...]  # who hears of a new order: its community's and street's admins
+    revision: str = ""  # the DeskRevision token it was built under ("" before any change)
 
     @property
     def street(self) -> Street:
@@ -72,7 +73,7 @@ def intake_desk(street_slug: str, community_slug: str) -> IntakeDesk | None:
     cached = _desks.get(key)
     if cached is not None and cached[0] == token and cached[1] > time.monotonic():
         return cached[2]
-    desk = _build(street_slug, community_slug)
+    desk = _build(street_slug, community_slug, token)
     with _lock:
         _desks[key] = (token, time.monotonic() + DESK_TTL, desk)
     return desk
@@ -84,7 +85,7 @@ def desks_forget() -> None:
         _desks.clear()
 
 
-def _build(street_slug: str, community_slug: str) -> IntakeDesk | None:
+def _build(street_slug: str, community_slug: str, token: str = "") -> IntakeDesk | None:
     community = (
         Community.objects.select_related("street")
         .filter(street__slug=street_slug, slug=community_slug)
@@ -101,6 +102,7 @@ def _build(street_slug: str, community_slug: str) -> IntakeDesk | None:
         categories={c.pk: c for c in categories},
         sites={s.pk: s for s in sites},
         admins=tuple(community_admins(community)),
+        revision=token,
     )
 
 

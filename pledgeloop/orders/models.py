@@ -117,7 +117,7 @@ class Order(models.Model):
         verbose_name=_("member asked for"),
     )
     state = models.CharField(
-        _("state"), max_length=12, choices=State.choices, default=State.SUBMITTED, db_index=True
+        _("state"), max_length=12, choices=State.choices, default=State.SUBMITTED
     )
     assigned_member = models.ForeignKey(
         Member,
@@ -127,8 +127,10 @@ class Order(models.Model):
         related_name="assigned_orders",
         verbose_name=_("assigned member"),
     )
+    # Random; unique with the street (order_tracking_token_unique: Citus needs the street in
+    # every unique key), and indexed alone for /track/<token>/, whose link names no street.
     tracking_token = models.CharField(
-        max_length=40, unique=True, default=new_tracking_token, editable=False
+        max_length=40, db_index=True, default=new_tracking_token, editable=False
     )
     # The resident's form, once: the intake page's random key, so that sending the same form
     # again (the answer was lost: the connection dropped) finds this order instead of filing
@@ -143,12 +145,12 @@ class Order(models.Model):
         related_name="+",
         verbose_name=_("filed by"),
     )
-    created_at = models.DateTimeField(_("filed at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now)
     triaged_at = models.DateTimeField(_("accepted onto the needs list at"), null=True, blank=True)
     respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
     finish_by = models.DateTimeField(_("finish by"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("taken at"), null=True, blank=True)
-    done_at = models.DateTimeField(_("done at"), null=True, blank=True, db_index=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -156,8 +158,10 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["community", "state"], name="order_community_state"),
+            models.Index(fields=["street", "community", "state"], name="order_community_state"),
             models.Index(fields=["street", "state"], name="order_street_state"),
+            models.Index(fields=["street", "-created_at"], name="order_street_created"),
+            models.Index(fields=["street", "done_at"], name="order_street_done"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -172,7 +176,10 @@ class Order(models.Model):
                 name="order_taken_has_member",
             ),
             models.UniqueConstraint(
-                fields=["submission_key"],
+                fields=["street", "tracking_token"], name="order_tracking_token_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["street", "submission_key"],
                 condition=~models.Q(submission_key=""),
                 name="order_submitted_once",
             ),
@@ -305,7 +312,7 @@ class OrderEvent(models.Model):
     by_label = models.CharField(_("by (as shown)"), max_length=60, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     source = models.CharField(_("from where"), max_length=10, choices=Source.choices)
-    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
     # Only on a re-categorisation (action "recategorise"): the category before and after.
     from_category = models.ForeignKey(
         Category,
@@ -328,6 +335,7 @@ class OrderEvent(models.Model):
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["street", "at"], name="orderevent_street_at")]
 
     def __str__(self) -> str:
         return f"#{self.order_id} {self.from_state or '∅'} → {self.to_state} ({self.action})"
@@ -400,7 +408,7 @@ class Dispatch(models.Model):
         ordering = ["-offered_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["order"],
+                fields=["street", "order"],
                 condition=models.Q(state="offered"),
                 name="dispatch_one_open_offer",
             ),

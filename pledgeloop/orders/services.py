@@ -384,7 +384,9 @@ def order_submit(
 
 def _submitted_as(key: str, community: Community, phone: str) -> Order | None:
     """The order this intake form already filed (same community and number), if any."""
-    return Order.objects.filter(submission_key=key, community=community, phone=phone).first()
+    return Order.objects.filter(
+        street_id=community.street_id, submission_key=key, community=community, phone=phone
+    ).first()
 
 
 # --- triage ----------------------------------------------------------------------------

@@ -49,7 +49,8 @@ class Community(models.Model):
         Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street")
     )
     name = models.CharField(_("name"), max_length=60)
-    slug = models.SlugField(_("slug"))
+    # Looked up with its street: community_slug_unique (street, slug) is the index.
+    slug = models.SlugField(_("slug"), db_index=False)
 
     class Meta:
         verbose_name = _("community")
@@ -78,7 +79,9 @@ class Grid(models.Model):
         verbose_name_plural = _("grids")
         ordering = ["community", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["community", "name"], name="grid_name_unique"),
+            models.UniqueConstraint(
+                fields=["street", "community", "name"], name="grid_name_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -146,7 +149,7 @@ class Category(models.Model):
     street = models.ForeignKey(
         Street, on_delete=models.CASCADE, related_name="categories", verbose_name=_("street")
     )
-    code = models.SlugField(_("code"), max_length=30)
+    code = models.SlugField(_("code"), max_length=30, db_index=False)  # category_code_unique
     name = models.CharField(_("name"), max_length=30)
     icon = models.CharField(
         _("icon"), max_length=8, blank=True, help_text=_("An emoji shown on large buttons.")

@@ -132,12 +132,12 @@ class RoleGrant(models.Model):
         verbose_name_plural = _("roles")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "street"],
+                fields=["street", "user", "role"],
                 condition=models.Q(community__isnull=True),
                 name="rolegrant_unique_street_scope",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "community"],
+                fields=["street", "user", "role", "community"],
                 condition=models.Q(community__isnull=False),
                 name="rolegrant_unique_community_scope",
             ),
@@ -212,8 +212,10 @@ class Member(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(50)],
     )
     public_contact = models.BooleanField(_("show my phone on my public page"), default=False)
+    # Random; unique with the street (member_code_unique: Citus needs the street in every
+    # unique key), and indexed alone for /m/<code>/, whose link names no street.
     code = models.CharField(
-        _("public code"), max_length=16, unique=True, default=new_member_code, editable=False
+        _("public code"), max_length=16, db_index=True, default=new_member_code, editable=False
     )
     active = models.BooleanField(_("active"), default=True)
     # The roster over time, so that a period's figures divide by the members of that period
@@ -236,6 +238,7 @@ class Member(models.Model):
         verbose_name_plural = _("members")
         ordering = ["user__name_pinyin"]
         constraints = [
+            models.UniqueConstraint(fields=["street", "code"], name="member_code_unique"),
             models.CheckConstraint(
                 condition=models.Q(capacity__lte=50), name="member_capacity_range"
             ),
@@ -337,8 +340,8 @@ class Resident(models.Model):
         verbose_name=_("user"),
     )
     name = models.CharField(_("name"), max_length=40)
-    name_pinyin = models.CharField(max_length=160, blank=True, db_index=True, editable=False)
-    name_initials = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    name_pinyin = models.CharField(max_length=160, blank=True, editable=False)
+    name_initials = models.CharField(max_length=40, blank=True, editable=False)
     phone = models.CharField(_("mobile number"), max_length=11, validators=[validate_mobile])
     address = models.CharField(_("address"), max_length=200)
     site = models.ForeignKey(
@@ -360,9 +363,13 @@ class Resident(models.Model):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         ordering = ["name_pinyin"]
+        indexes = [
+            models.Index(fields=["street", "name_pinyin"], name="resident_street_pinyin"),
+            models.Index(fields=["street", "name_initials"], name="resident_street_initials"),
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["community", "name", "phone"], name="resident_unique_person"
+                fields=["street", "community", "name", "phone"], name="resident_unique_person"
             ),
         ]
 
@@ -457,7 +464,7 @@ class PhoneView(models.Model):
     )
     subject_name = models.CharField(_("whose number"), max_length=40, blank=True)
     subject_phone = models.CharField(_("number (masked)"), max_length=11, blank=True)
-    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now, db_index=True)
+    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now)
     context = models.CharField(_("why"), max_length=80, blank=True)
     page = models.CharField(_("page"), max_length=200, blank=True)
 
@@ -465,6 +472,7 @@ class PhoneView(models.Model):
         verbose_name = _("phone number view")
         verbose_name_plural = _("phone number views")
         ordering = ["-viewed_at", "-id"]
+        indexes = [models.Index(fields=["street", "-viewed_at"], name="phoneview_street_viewed")]
 
     def __str__(self) -> str:
         whose = self.subject_name or self.subject_phone

@@ -163,8 +163,8 @@ class Pledge(models.Model):
         verbose_name_plural = gettext_lazy("pledges")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["community", "state"]),
-            models.Index(fields=["member", "state"]),
+            models.Index(fields=["street", "community", "state"], name="pledge_community_state"),
+            models.Index(fields=["street", "member", "state"], name="pledge_member_state"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -180,7 +180,7 @@ class Pledge(models.Model):
             ),
             # Two members cannot both hold a claimed need.
             models.UniqueConstraint(
-                fields=["need"],
+                fields=["street", "need"],
                 condition=models.Q(
                     need__isnull=False,
                     state__in=["draft", "submitted", "returned", "approved", "active"],
@@ -400,13 +400,13 @@ class Visit(models.Model):
         verbose_name_plural = gettext_lazy("visits")
         ordering = ["scheduled_at", "id"]
         indexes = [
-            models.Index(fields=["member", "due_on"]),
-            models.Index(fields=["state", "due_on"]),
+            models.Index(fields=["street", "member", "due_on"], name="visit_member_due"),
+            models.Index(fields=["street", "state", "due_on"], name="visit_state_due"),
         ]
         constraints = [
             # Generating visits twice must not double them.
             models.UniqueConstraint(
-                fields=["pledge", "scheduled_at"], name="visit_once_per_moment"
+                fields=["street", "pledge", "scheduled_at"], name="visit_once_per_moment"
             ),
             models.CheckConstraint(
                 condition=~models.Q(state="fulfilled") | models.Q(fulfilled_at__isnull=False),

@@ -81,7 +81,7 @@ class DeletionRequest(models.Model):
         ordering = ["due_by", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["community", "phone"],
+                fields=["street", "community", "phone"],
                 condition=models.Q(completed_at__isnull=True),
                 name="deletion_request_open_once",
             ),

@@ -42,7 +42,7 @@ class Review(models.Model):
     rating = models.PositiveSmallIntegerField(_("rating"), choices=Rating.choices)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     solved = models.BooleanField(_("was it solved?"), null=True, blank=True)
-    created_at = models.DateTimeField(_("reviewed at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("reviewed at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("review")
@@ -114,7 +114,8 @@ class Assessment(models.Model):
         ordering = ["-year", "-quarter"]
         constraints = [
             models.UniqueConstraint(
-                fields=["member", "year", "quarter", "kind"], name="assessment_once_per_quarter"
+                fields=["street", "member", "year", "quarter", "kind"],
+                name="assessment_once_per_quarter",
             ),
             models.CheckConstraint(
                 condition=models.Q(quarter__gte=1) & models.Q(quarter__lte=4),

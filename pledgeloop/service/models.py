@@ -168,7 +168,7 @@ class ServiceParticipant(models.Model):
         verbose_name_plural = _("participants")
         constraints = [
             models.UniqueConstraint(
-                fields=["record", "member"], name="participant_once_per_record"
+                fields=["street", "record", "member"], name="participant_once_per_record"
             ),
         ]
 
@@ -264,7 +264,7 @@ class CheckIn(models.Model):
                 name="checkin_out_after_in",
             ),
             models.UniqueConstraint(
-                fields=["member"],
+                fields=["street", "member"],
                 condition=models.Q(checked_out_at__isnull=True),
                 name="checkin_one_open_per_member",
             ),
@@ -299,7 +299,9 @@ class SiteScreen(models.Model):
         verbose_name=_("building or compound"),
     )
     secret = models.CharField(_("secret"), max_length=64)
-    key = models.CharField(_("screen link key"), max_length=64, unique=True)
+    # Random; unique with the street (sitescreen_key_unique), indexed alone for the screen's
+    # link, which names no street.
+    key = models.CharField(_("screen link key"), max_length=64, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -312,6 +314,9 @@ class SiteScreen(models.Model):
     class Meta:
         verbose_name = _("check-in screen")
         verbose_name_plural = _("check-in screens")
+        constraints = [
+            models.UniqueConstraint(fields=["street", "key"], name="sitescreen_key_unique"),
+        ]
 
     def __str__(self) -> str:
         return str(self.site)

@@ -47,7 +47,7 @@ class DayFigures(models.Model):
         verbose_name_plural = _("daily figures")
         indexes = [
             models.Index(fields=["street", "day"], name="stats_day_street_day"),
-            models.Index(fields=["community", "day"], name="stats_day_community_day"),
+            models.Index(fields=["street", "community", "day"], name="stats_day_community_day"),
         ]
 
     def __str__(self) -> str:
@@ -78,8 +78,8 @@ class MonthFigures(models.Model):
         verbose_name = _("monthly figures")
         verbose_name_plural = _("monthly figures")
         indexes = [
+            # The city's months read every street's rows: a multi-shard query on Citus.
             models.Index(fields=["street", "month"], name="stats_month_street_month"),
-            models.Index(fields=["month"], name="stats_month_month"),
         ]
 
     def __str__(self) -> str:
@@ -99,7 +99,9 @@ class MemberMonth(models.Model):
         verbose_name_plural = _("members' months")
         indexes = [models.Index(fields=["street", "month", "member"], name="stats_mm_street")]
         constraints = [
-            models.UniqueConstraint(fields=["member", "month"], name="stats_mm_unique"),
+            # With the street, like MemberYear: a member who moved may serve in two streets
+            # within a month, and the rollups run street by street.
+            models.UniqueConstraint(fields=["street", "member", "month"], name="stats_mm_unique"),
         ]
 
     def __str__(self) -> str:
@@ -123,7 +125,7 @@ class MemberYear(models.Model):
         constraints = [
             # The street is in the key: rollups are refreshed street by street, and a member
             # who moved may have served in two streets within one year.
-            models.UniqueConstraint(fields=["member", "year", "street"], name="stats_my_unique"),
+            models.UniqueConstraint(fields=["street", "member", "year"], name="stats_my_unique"),
             models.CheckConstraint(
                 condition=models.Q(months__gt=0, months__lt=4096), name="stats_my_months"
             ),

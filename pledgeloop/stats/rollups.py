@@ -229,7 +229,8 @@ def _member_month_sql(street_ids, months) -> tuple[str, list]:
 
 def _member_year_sql(street_ids, years: list[int] | None, members=None) -> tuple[str, list]:
     """MemberYear from MemberMonth (after those are up to date): a bit per month served.
-    A member has one MemberMonth row per month, so the SUM of the months' bits is their OR.
+    A member has one MemberMonth row per street and month, so the SUM of the months' bits is
+    their OR.
     `members`, when given, limits it to those members."""
     if connection.vendor == "postgresql":
         year_sql = "CAST(EXTRACT(YEAR FROM month) AS integer)"

@@ -38,7 +38,7 @@ class Team(models.Model):
     )
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
     name = models.CharField(_("name"), max_length=40)
-    slug = models.SlugField(_("web address name"), max_length=40)
+    slug = models.SlugField(_("web address name"), max_length=40, db_index=False)
     description = models.CharField(_("what the team does"), max_length=300, blank=True)
     skills = models.ManyToManyField(
         Category, blank=True, related_name="teams", verbose_name=_("skills")
@@ -156,12 +156,12 @@ class TeamMembership(models.Model):
                 name="team_leader_is_member",
             ),
             models.UniqueConstraint(
-                fields=["team", "member"],
+                fields=["street", "team", "member"],
                 condition=models.Q(member__isnull=False),
                 name="team_roster_member_once",
             ),
             models.UniqueConstraint(
-                fields=["team", "volunteer"],
+                fields=["street", "team", "volunteer"],
                 condition=models.Q(volunteer__isnull=False),
                 name="team_roster_volunteer_once",
             ),
@@ -226,7 +226,7 @@ class Event(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=80)
-    slug = models.SlugField(_("web address name"), max_length=60)
+    slug = models.SlugField(_("web address name"), max_length=60, db_index=False)
     team = models.ForeignKey(
         Team,
         on_delete=models.SET_NULL,
@@ -354,8 +354,12 @@ class QueueTicket(models.Model):
         verbose_name_plural = _("queue numbers")
         ordering = ["booth", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["booth", "number"], name="ticket_number_unique"),
-            models.UniqueConstraint(fields=["booth", "client_key"], name="ticket_one_per_client"),
+            models.UniqueConstraint(
+                fields=["street", "booth", "number"], name="ticket_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["street", "booth", "client_key"], name="ticket_one_per_client"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -467,12 +471,12 @@ class SignUp(models.Model):
                 name="signup_member_or_volunteer",
             ),
             models.UniqueConstraint(
-                fields=["shift", "member"],
+                fields=["street", "shift", "member"],
                 condition=models.Q(member__isnull=False),
                 name="signup_member_once",
             ),
             models.UniqueConstraint(
-                fields=["shift", "volunteer"],
+                fields=["street", "shift", "volunteer"],
                 condition=models.Q(volunteer__isnull=False),
                 name="signup_volunteer_once",
             ),
@@ -506,7 +510,9 @@ class Registration(models.Model):
         verbose_name_plural = _("registrations")
         ordering = ["session", "created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "phone"], name="registration_once"),
+            models.UniqueConstraint(
+                fields=["street", "session", "phone"], name="registration_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -591,12 +597,12 @@ class Attendance(models.Model):
                 name="attendance_member_or_volunteer",
             ),
             models.UniqueConstraint(
-                fields=["session", "member"],
+                fields=["street", "session", "member"],
                 condition=models.Q(member__isnull=False),
                 name="attendance_member_once",
             ),
             models.UniqueConstraint(
-                fields=["session", "volunteer"],
+                fields=["street", "session", "volunteer"],
                 condition=models.Q(volunteer__isnull=False),
                 name="attendance_volunteer_once",
             ),
@@ -645,7 +651,7 @@ class Project(models.Model):
         verbose_name=_("community"),
     )
     title = models.CharField(_("title"), max_length=80)
-    slug = models.SlugField(_("web address name"), max_length=60)
+    slug = models.SlugField(_("web address name"), max_length=60, db_index=False)
     lead = models.ForeignKey(
         Member, on_delete=models.PROTECT, related_name="projects_led", verbose_name=_("lead")
     )
@@ -663,11 +669,22 @@ class Project(models.Model):
     description = models.TextField(_("description"), blank=True)
     # The orders and events that were part of the project (a shed's site survey, its
     # opening day): listed on the project's page.
+    # The links are rows of their own with the street (ProjectOrder, ProjectEvent), like
+    # every tenant table (docs/ARCHITECTURE.md, "Sharding by street"); teams.projects makes
+    # them, after checking that the order or event is of the project's street.
     orders = models.ManyToManyField(
-        "orders.Order", blank=True, related_name="projects", verbose_name=_("linked orders")
+        "orders.Order",
+        through="ProjectOrder",
+        blank=True,
+        related_name="projects",
+        verbose_name=_("linked orders"),
     )
     events = models.ManyToManyField(
-        Event, blank=True, related_name="projects", verbose_name=_("linked events")
+        Event,
+        through="ProjectEvent",
+        blank=True,
+        related_name="projects",
+        verbose_name=_("linked events"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -715,3 +732,51 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ProjectOrder(models.Model):
+    """An order linked to a project (Project.orders): both of the link's street."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="order_links", verbose_name=_("project")
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="+", verbose_name=_("order")
+    )
+
+    class Meta:
+        verbose_name = _("project's linked order")
+        verbose_name_plural = _("projects' linked orders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "project", "order"], name="project_order_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.order}"
+
+
+class ProjectEvent(models.Model):
+    """An event linked to a project (Project.events): both of the link's street."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="event_links", verbose_name=_("project")
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="+", verbose_name=_("event")
+    )
+
+    class Meta:
+        verbose_name = _("project's linked event")
+        verbose_name_plural = _("projects' linked events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "project", "event"], name="project_event_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.event}"

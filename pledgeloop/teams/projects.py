@@ -183,14 +183,14 @@ def project_order_link(*, project: Project, order: Order) -> None:
         raise ProjectError(_("This order belongs to another street."))
     if project.community_id and order.community_id != project.community_id:
         raise ProjectError(_("This order belongs to another community."))
-    project.orders.add(order)
+    project.orders.add(order, through_defaults={"street_id": project.street_id})
 
 
 @transaction.atomic
 def project_event_link(*, project: Project, event: Event) -> None:
     if event.street_id != project.street_id:
         raise ProjectError(_("This event belongs to another street."))
-    project.events.add(event)
+    project.events.add(event, through_defaults={"street_id": project.street_id})
 
 
 @transaction.atomic

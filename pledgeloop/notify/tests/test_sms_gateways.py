@@ -130,7 +130,13 @@ def test_an_unanswered_text_the_gateway_has_is_not_sent_again(world, gateway):
     key = f"pl{notification.pk}"
     phone = "13812345678" if gateway.vendor == "alibaba" else "+8613812345678"
     gateway.take(phone, key, TEMPLATES[gateway.vendor], None)
-    Delivery.objects.create(notification=notification, channel="sms", status="sending", attempts=1)
+    Delivery.objects.create(
+        street_id=notification.street_id,
+        notification=notification,
+        channel="sms",
+        status="sending",
+        attempts=1,
+    )
     notifications_send()
     delivery = Delivery.objects.get(notification=notification)
     assert delivery.status == Delivery.Status.ACCEPTED
@@ -142,7 +148,13 @@ def test_an_unanswered_text_the_gateway_has_is_not_sent_again(world, gateway):
 
 def test_an_unanswered_text_the_gateway_does_not_have_is_sent(world, gateway):
     notification = filed_text(world)
-    Delivery.objects.create(notification=notification, channel="sms", status="sending", attempts=1)
+    Delivery.objects.create(
+        street_id=notification.street_id,
+        notification=notification,
+        channel="sms",
+        status="sending",
+        attempts=1,
+    )
     notifications_send()
     assert Delivery.objects.get(notification=notification).status == "accepted"
     assert gateway.counts[f"pl{notification.pk}"] == 1

@@ -10,7 +10,9 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +27,7 @@ from pledgeloop.people.notices import NOTICES, current_notice, notice_for
 from pledgeloop.service.review_links import review_link_expired, review_link_for
 
 from .. import throttle
-from ..desk import IntakeDesk, intake_desk
+from ..desk import DESK_TTL, IntakeDesk, intake_desk
 from ..forms import HONEYPOT, CancelForm, IntakeForm, ReopenForm, requested_member
 from ..models import Order, OrderError, OrderEvent
 from ..qr import VIA_QR
@@ -155,6 +157,7 @@ def _submit(form: IntakeForm, ip: str | None, desk: IntakeDesk) -> Order:
 
 def _intake_page(request, form: IntakeForm, community: Community, site, status: int = 200):
     member = requested_member(form.chosen("member"), community)
+    notice = current_notice()
     return _render(
         request,
         "new.html",
@@ -163,14 +166,33 @@ def _intake_page(request, form: IntakeForm, community: Community, site, status: 
             "community": community,
             "site": site,
             "member_name": mask_name(member.name) if member else "",
-            "map": community_map(form.site_groups),
+            # Drawn only when the fields are not in the cache.
+            "map": SimpleLazyObject(lambda: community_map(form.site_groups)),
             # A file input cannot be filled in again: say so when a photo was sent.
             "photo_again": bool(request.FILES.get("photo")),
-            "notice": current_notice(),
+            "notice": notice,
             "retention_days": community.street.retention_days,
+            "fields_cache_key": fields_cache_key(form, notice.version),
+            "fields_cache_seconds": DESK_TTL,
         },
         status=status,
     )
+
+
+def fields_cache_key(form: IntakeForm, notice_version: str) -> str:
+    """The key of the form's fields drawn blank (_intake_fields.html), or "" to draw them.
+
+    Only a blank form (a GET) is cached: what it shows is the desk's (categories, buildings,
+    the street's retention), the place a QR code chose, the language and the privacy notice,
+    all in the key; the desk's revision changes with any of the desk's data, in every
+    process. The per-visitor parts of the page (CSRF token, submission key, member, elder
+    mode) are outside the fragment. A form sent back with errors shows the visitor's own
+    values, so it is always drawn.
+    """
+    if form.is_bound or not form.desk.revision:
+        return ""
+    parts = [form.desk.revision, form.community.pk, get_language(), form.chosen_site]
+    return ":".join(map(str, [*parts, notice_version]))
 
 
 def community_map(groups) -> dict | None:

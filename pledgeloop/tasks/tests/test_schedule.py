@@ -329,7 +329,9 @@ def _(world):
     webhook_create(token=token, url=receiver.url, by=world.community_admin)
     receiver.secret = token.webhooks.get().secret
     order = new_order(world)
-    ApiOrder.objects.create(order=order, token=token, public_token="scenario")
+    ApiOrder.objects.create(
+        street_id=order.street_id, order=order, token=token, public_token="scenario"
+    )
 
     def check():
         try:

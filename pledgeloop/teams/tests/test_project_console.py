@@ -179,6 +179,8 @@ def test_orders_and_events_are_linked_and_listed_without_names(world, client_for
     link = reverse("console:teams:project_link", args=[project.pk, "event"])
     assert admin.post(link, {"event": event.pk}).status_code == 302
     assert list(project.orders.all()) == [order] and list(project.events.all()) == [event]
+    # Each link is a row with the street (Sharding by street, docs/ARCHITECTURE.md).
+    assert project.order_links.get().street == project.event_links.get().street == world.street
     page = client.get(reverse("teams:project", args=[world.street.slug, project.slug]))
     body = page.content.decode()
     assert f'data-linked-order="{order.pk}"' in body and "雨棚启用仪式" in body
