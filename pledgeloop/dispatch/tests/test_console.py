@@ -2,12 +2,14 @@
 
 import datetime as dt
 import logging
+from decimal import Decimal
 
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from pledgeloop.dispatch.selectors import PICKER_LIMIT
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders import services
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
@@ -488,3 +490,41 @@ def test_the_desk_counts_open_waiting_and_overdue_orders_per_community(world, cl
         "星港湾": 2,
         "腾飞": 1,
     }
+
+
+def test_the_picker_offers_the_nearest_members_and_a_search_finds_the_others(world, client_for):
+    """A street holds thousands of members: the picker lists the first PICKER_LIMIT in its
+    order (the nearest, here), and a GET search by name or member code finds anyone else,
+    who can then be sent the order."""
+    order = triaged_order(world, latitude=HOME[0], longitude=HOME[1])
+    for i in range(PICKER_LIMIT + 5):
+        new_member(
+            world,
+            f"139000003{i:02d}",
+            f"队员{i:02d}",
+            home_latitude=HOME[0] + Decimal("0.0001") * (i + 1),
+            home_longitude=HOME[1],
+        )
+    far = new_member(
+        world,
+        "13900000399",
+        "远方",
+        home_latitude=HOME[0] + Decimal("0.05"),
+        home_longitude=HOME[1],
+    )
+    client = client_for(world.community_admin)
+    url = reverse("console:order_detail", args=[order.pk])
+    page = client.get(url)
+    shown = page.context["candidates_first"] + page.context["candidates_more"]
+    assert len(shown) == PICKER_LIMIT
+    assert [c.member.name for c in shown[:3]] == ["队员00", "队员01", "队员02"]
+    assert f'value="{far.pk}"' not in page.text
+    for search in ("远方", far.code, far.code.upper()):
+        found = client.get(url, {"q": search})
+        assert [c.member for c in found.context["candidates_first"]] == [far], search
+        assert f'value="{far.pk}"' in found.text
+    nobody = client.get(url, {"q": "没有这个人"})
+    assert nobody.context["candidates_first"] == []
+    response = client.post(action_url(order, "dispatch"), {"member": far.pk, "hours": 4})
+    assert response.status_code == 302
+    assert Dispatch.objects.get(order=order).member == far
