@@ -158,6 +158,12 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["community", "state"], name="order_community_state"),
             models.Index(fields=["street", "state"], name="order_street_state"),
+            # Nearby needs (selectors.open_orders_near): the needs list's points in a box.
+            models.Index(
+                fields=["street", "latitude", "longitude"],
+                condition=models.Q(state="triaged"),
+                name="order_triaged_street_point",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

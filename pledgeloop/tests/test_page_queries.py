@@ -39,7 +39,7 @@ PINNED = {
     "needs-category": 12,
     "order": 16,
     "member-home": 10,
-    "nearby": 6,
+    "nearby": 7,  # the needs within 2 km, then the whole street when fewer than 50 are
     "wall": 4,
     "member-page": 4,
     "showcase": 7,
