@@ -14,7 +14,7 @@ from functools import reduce
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -163,6 +163,16 @@ class Order(models.Model):
                 fields=["street", "latitude", "longitude"],
                 condition=models.Q(state="triaged"),
                 name="order_triaged_street_point",
+            ),
+            # The needs list's default view: a street's open orders, the newest first.
+            models.Index(
+                F("street"),
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=models.Q(
+                    state__in=["submitted", "triaged", "dispatched", "accepted", "in_service"]
+                ),
+                name="order_open_street_newest",
             ),
         ]
         constraints = [

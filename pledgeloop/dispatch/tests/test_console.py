@@ -152,16 +152,17 @@ def test_the_needs_list_costs_the_same_queries_for_few_or_many_orders(
     client = client_for(world.street_admin)
     new_order(world)
     client.get(NEEDS)  # warm the session
-    # session, user, roles, the admin's communities (three times: nav, scope, filters),
-    # categories, state counts, overdue count, page count, the page, unread notifications
-    with django_assert_num_queries(13):
+    # session, user, roles, the admin's communities (twice: nav, filters; the scope is the
+    # street), categories, state counts, overdue count, page count, the page, unread
+    # notifications
+    with django_assert_num_queries(12):
         client.get(NEEDS)
     for index in range(12):
         triaged_order(world, community=world.neighbour if index % 2 else world.community)
     services.order_claim(
         order=Order.objects.filter(state="triaged").first(), member=member_of(world)
     )
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         page = client.get(NEEDS)
     assert rows(page).count("<tr") == 13
 
