@@ -174,6 +174,10 @@ class Order(models.Model):
                 ),
                 name="order_open_street_newest",
             ),
+            # The API's order list: a street's orders, the newest first.
+            models.Index(
+                F("street"), F("created_at").desc(), F("id").desc(), name="order_street_newest"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
