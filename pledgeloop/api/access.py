@@ -117,7 +117,11 @@ def orders_for_token(token: ApiToken) -> QuerySet[Order]:
             Q(assigned_member=member) | Q(pk__in=offered), street_id=token.street_id
         )
     if token.has_scope(Scope.ACT_COMMUNITY):
-        return Order.objects.filter(community__in=token_communities(token))
+        # By street, the key the orders' indexes lead with (order_street_newest gives the
+        # list's newest first); a community's token by its community within it.
+        if token.community_id is not None:
+            return Order.objects.filter(street_id=token.street_id, community_id=token.community_id)
+        return Order.objects.filter(street_id=token.street_id)
     if token.has_scope(Scope.FILE_ORDERS):
         return Order.objects.filter(api_filing__token=token)
     return Order.objects.none()

@@ -46,7 +46,7 @@ from .forms import (
     RejectForm,
     StaffIntakeForm,
 )
-from .selectors import dispatch_candidates
+from .selectors import PICKER_LIMIT, dispatch_candidates
 from .suggestions import candidates_for_order
 
 PAGE_SIZE = 50
@@ -229,7 +229,12 @@ def _detail_context(request, order: Order, **extra) -> dict:
         "reviews": order.reviews.select_related("record").order_by("created_at", "id"),
     }
     if context["can_dispatch"]:
-        candidates = dispatch_candidates(order)
+        # A street holds thousands of members: the picker offers the first PICKER_LIMIT in
+        # its order, and a search (GET, by name or member code) finds anyone else.
+        search = request.GET.get("q", "").strip()[:50]
+        candidates = dispatch_candidates(order, search=search)
+        context["search"] = search
+        context["picker_limit"] = PICKER_LIMIT
         context["candidates_first"] = candidates[:PICKER_FIRST]
         context["candidates_more"] = candidates[PICKER_FIRST:]
         context["dispatch_form"] = DispatchForm(member_ids=[c.member.pk for c in candidates])

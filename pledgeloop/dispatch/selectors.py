@@ -2,12 +2,26 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 
-from pledgeloop.lib.geo import walking_minutes
+from pledgeloop.lib.geo import squared_degrees, walking_minutes
 from pledgeloop.orders.models import Order
 from pledgeloop.orders.selectors import member_load_subquery
 from pledgeloop.people.models import Member
+
+# How many members the picker offers at most: a street holds thousands, and an admin picks
+# among the nearest few (or searches for anyone else by name or member code).
+PICKER_LIMIT = 30
 
 
 @dataclass
@@ -36,18 +50,49 @@ class Candidate:
         )
 
 
-def dispatch_candidates(order: Order) -> list[Candidate]:
+def dispatch_candidates(
+    order: Order, *, search: str = "", limit: int | None = PICKER_LIMIT
+) -> list[Candidate]:
     """Active members of the order's street: its community first, skill match, spare capacity,
-    then walking minutes from their home point (DESIGN.md §6 distances). One query."""
+    then walking minutes from their home point (DESIGN.md §6 distances); the first ``limit``
+    of them (None: all), only those whose name, name's pinyin or member code holds ``search``
+    when given. One query, ordered and cut in the database."""
     skill = Member.skills.through.objects.filter(
         member_id=OuterRef("pk"), category_id=order.category_id
     )
     members = (
         Member.objects.filter(street_id=order.street_id, active=True)
         .select_related("user", "community")
-        .annotate(skilled=Exists(skill), load=member_load_subquery())
+        .annotate(
+            skilled=Exists(skill),
+            load=member_load_subquery(),
+            same_community=Case(
+                When(community_id=order.community_id, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .annotate(full=ExpressionWrapper(Q(load__gte=F("capacity")), output_field=BooleanField()))
     )
+    search = search.strip()
+    if search:
+        members = members.filter(
+            Q(user__name__icontains=search)
+            | Q(user__name_pinyin__icontains=search)
+            | Q(code__iexact=search)
+        )
     point = (order.latitude, order.longitude)
+    order_by = [F("same_community").desc(), F("skilled").desc(), F("full").asc()]
+    if None not in point:
+        members = members.annotate(
+            distance=squared_degrees(
+                "home_latitude", "home_longitude", float(point[0]), float(point[1])
+            )
+        )
+        order_by.append(F("distance").asc(nulls_last=True))
+    members = members.order_by(*order_by, "user__name_pinyin", "pk")
+    if limit is not None:
+        members = members[:limit]
     candidates = []
     for member in members:
         minutes = None
@@ -61,7 +106,7 @@ def dispatch_candidates(order: Order) -> list[Candidate]:
         candidates.append(
             Candidate(
                 member=member,
-                same_community=member.community_id == order.community_id,
+                same_community=member.same_community,
                 skilled=member.skilled,
                 load=member.load,
                 minutes=minutes,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from pledgeloop.lib.geo import box_around
 from pledgeloop.orders import access
 from pledgeloop.orders.models import Order
 from pledgeloop.orders.selectors import member_load_subquery
@@ -133,12 +134,18 @@ def triaged_orders(user, community_id: int | None = None) -> list[Order]:
     )
 
 
-def candidate_members(street_ids) -> list[Member]:
+def candidate_members(
+    street_ids, *, near: tuple[float, float, float] | None = None
+) -> list[Member]:
     """Active members of these streets, each with ``load`` (orders.selectors'
-    member_load_subquery) and ``skill_ids``; two queries in all."""
+    member_load_subquery) and ``skill_ids``; two queries in all. ``near`` (latitude,
+    longitude, km) keeps those whose home point lies in the box around that point."""
+    members = Member.objects.filter(street_id__in=list(street_ids), active=True)
+    if near is not None:
+        lats, lngs = box_around(*near)
+        members = members.filter(home_latitude__range=lats, home_longitude__range=lngs)
     members = list(
-        Member.objects.filter(street_id__in=list(street_ids), active=True)
-        .select_related("user", "community")
+        members.select_related("user", "community")
         .annotate(load=member_load_subquery())
         .order_by("pk")
     )
@@ -274,7 +281,14 @@ def candidates_for_order(
     item = to_engine_order(order)
     if item is None:
         return []
-    members = candidate_members([order.street_id])
+    # Only members within walking range can be feasible: those are read (a box around the
+    # order's point, a little wider than the range), and the whole street only when fewer
+    # than ``limit`` live in it, so that the infeasible ones still fill the list.
+    members = candidate_members(
+        [order.street_id], near=(item.lat, item.lng, config.max_walk_km * 1.05)
+    )
+    if len(members) < limit:
+        members = candidate_members([order.street_id])
     plain = to_engine_members(members, last_served([order.resident_id]))
     by_pk = {m.pk: m for m in members}
     return [

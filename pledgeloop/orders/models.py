@@ -14,7 +14,7 @@ from functools import reduce
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -162,6 +162,26 @@ class Order(models.Model):
             models.Index(fields=["street", "state"], name="order_street_state"),
             models.Index(fields=["street", "-created_at"], name="order_street_created"),
             models.Index(fields=["street", "done_at"], name="order_street_done"),
+            # Nearby needs (selectors.open_orders_near): the needs list's points in a box.
+            models.Index(
+                fields=["street", "latitude", "longitude"],
+                condition=models.Q(state="triaged"),
+                name="order_triaged_street_point",
+            ),
+            # The needs list's default view: a street's open orders, the newest first.
+            models.Index(
+                F("street"),
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=models.Q(
+                    state__in=["submitted", "triaged", "dispatched", "accepted", "in_service"]
+                ),
+                name="order_open_street_newest",
+            ),
+            # The API's order list: a street's orders, the newest first.
+            models.Index(
+                F("street"), F("created_at").desc(), F("id").desc(), name="order_street_newest"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

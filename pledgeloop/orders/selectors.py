@@ -8,7 +8,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from pledgeloop.lib.geo import walking_minutes
+from pledgeloop.lib.geo import box_around, degrees_for_km, squared_degrees, walking_minutes
 from pledgeloop.people.models import Member
 
 from .models import Dispatch, Order
@@ -79,7 +79,9 @@ def needs_list(
 
 
 def state_counts(qs: QuerySet[Order], now: datetime | None = None) -> dict:
-    counts = dict(qs.values_list("state").annotate(n=Count("id")).order_by())
+    # COUNT(*), not of the id: the (street, state) index then answers alone (an index-only
+    # scan), without reading the street's orders themselves.
+    counts = dict(qs.values_list("state").annotate(n=Count("*")).order_by())
     counts["overdue"] = qs.filter(Order.overdue_q(now)).count()
     return counts
 
@@ -90,34 +92,46 @@ class NearbyOrder:
     minutes: float | None
 
 
-def open_orders_near(member: Member, *, limit: int = 50) -> list[NearbyOrder]:
-    """Orders on the needs list in the member's street, nearest first by walking time.
+# Nearby orders are first looked for within this distance of the member's home (an index on
+# the needs list's points finds them); the whole street is ordered only when fewer lie in it.
+NEARBY_KM = 2.0
 
-    Orders without a point sort after those with one; ties go to the older order.
+
+def open_orders_near(member: Member, *, limit: int = 50) -> list[NearbyOrder]:
+    """Orders on the needs list in the member's street, nearest first by walking time: the
+    first ``limit``, ordered and cut in the database.
+
+    Orders without a point sort after those with one; ties go to the older order. Without
+    a home point, the oldest first.
     """
-    orders = list(
-        Order.objects.filter(street_id=member.street_id, state=Order.State.TRIAGED)
-        .select_related("category", "community", "site")
-        .order_by("created_at")[:500]
+    open_orders = Order.objects.filter(
+        street_id=member.street_id, state=Order.State.TRIAGED
+    ).select_related("category", "community", "site")
+    home = (member.home_latitude, member.home_longitude)
+    if None in home:
+        orders = list(open_orders.order_by("created_at", "pk")[:limit])
+        return [NearbyOrder(order, None) for order in orders]
+    lat, lng = float(home[0]), float(home[1])
+    by_distance = open_orders.annotate(
+        distance=squared_degrees("latitude", "longitude", lat, lng)
+    ).order_by(F("distance").asc(nulls_last=True), "created_at", "pk")
+    # Those in the box around home that lie within NEARBY_KM are nearer than any outside
+    # it: when there are ``limit`` of them, they are the answer.
+    lats, lngs = box_around(lat, lng, NEARBY_KM)
+    inside = by_distance.filter(
+        latitude__range=lats, longitude__range=lngs, distance__lte=degrees_for_km(NEARBY_KM)
     )
+    orders = list(inside[:limit])
+    if len(orders) < limit:
+        orders = list(by_distance[:limit])
     results = []
     for order in orders:
         minutes = None
-        if None not in (
-            order.latitude,
-            order.longitude,
-            member.home_latitude,
-            member.home_longitude,
-        ):
-            minutes = walking_minutes(
-                float(member.home_latitude),
-                float(member.home_longitude),
-                float(order.latitude),
-                float(order.longitude),
-            )
+        if order.latitude is not None and order.longitude is not None:
+            minutes = walking_minutes(lat, lng, float(order.latitude), float(order.longitude))
         results.append(NearbyOrder(order, minutes))
     results.sort(key=lambda r: (r.minutes is None, r.minutes or 0, r.order.created_at))
-    return results[:limit]
+    return results
 
 
 def offers_for(member: Member) -> QuerySet[Dispatch]:

@@ -237,6 +237,14 @@ class Member(models.Model):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ["user__name_pinyin"]
+        indexes = [
+            # The dispatch suggestions (members within walking range of an order, in a box).
+            models.Index(
+                fields=["street", "home_latitude", "home_longitude"],
+                condition=models.Q(active=True),
+                name="member_active_street_home",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["street", "code"], name="member_code_unique"),
             models.CheckConstraint(

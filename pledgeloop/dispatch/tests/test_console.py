@@ -2,12 +2,14 @@
 
 import datetime as dt
 import logging
+from decimal import Decimal
 
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from pledgeloop.dispatch.selectors import PICKER_LIMIT
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders import services
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
@@ -150,16 +152,17 @@ def test_the_needs_list_costs_the_same_queries_for_few_or_many_orders(
     client = client_for(world.street_admin)
     new_order(world)
     client.get(NEEDS)  # warm the session
-    # session, user, roles, the admin's communities (three times: nav, scope, filters),
-    # categories, state counts, overdue count, page count, the page, unread notifications
-    with django_assert_num_queries(13):
+    # session, user, roles, the admin's communities (twice: nav, filters; the scope is the
+    # street), categories, state counts, overdue count, page count, the page, unread
+    # notifications
+    with django_assert_num_queries(12):
         client.get(NEEDS)
     for index in range(12):
         triaged_order(world, community=world.neighbour if index % 2 else world.community)
     services.order_claim(
         order=Order.objects.filter(state="triaged").first(), member=member_of(world)
     )
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         page = client.get(NEEDS)
     assert rows(page).count("<tr") == 13
 
@@ -488,3 +491,41 @@ def test_the_desk_counts_open_waiting_and_overdue_orders_per_community(world, cl
         "星港湾": 2,
         "腾飞": 1,
     }
+
+
+def test_the_picker_offers_the_nearest_members_and_a_search_finds_the_others(world, client_for):
+    """A street holds thousands of members: the picker lists the first PICKER_LIMIT in its
+    order (the nearest, here), and a GET search by name or member code finds anyone else,
+    who can then be sent the order."""
+    order = triaged_order(world, latitude=HOME[0], longitude=HOME[1])
+    for i in range(PICKER_LIMIT + 5):
+        new_member(
+            world,
+            f"139000003{i:02d}",
+            f"队员{i:02d}",
+            home_latitude=HOME[0] + Decimal("0.0001") * (i + 1),
+            home_longitude=HOME[1],
+        )
+    far = new_member(
+        world,
+        "13900000399",
+        "远方",
+        home_latitude=HOME[0] + Decimal("0.05"),
+        home_longitude=HOME[1],
+    )
+    client = client_for(world.community_admin)
+    url = reverse("console:order_detail", args=[order.pk])
+    page = client.get(url)
+    shown = page.context["candidates_first"] + page.context["candidates_more"]
+    assert len(shown) == PICKER_LIMIT
+    assert [c.member.name for c in shown[:3]] == ["队员00", "队员01", "队员02"]
+    assert f'value="{far.pk}"' not in page.text
+    for search in ("远方", far.code, far.code.upper()):
+        found = client.get(url, {"q": search})
+        assert [c.member for c in found.context["candidates_first"]] == [far], search
+        assert f'value="{far.pk}"' in found.text
+    nobody = client.get(url, {"q": "没有这个人"})
+    assert nobody.context["candidates_first"] == []
+    response = client.post(action_url(order, "dispatch"), {"member": far.pk, "hours": 4})
+    assert response.status_code == 302
+    assert Dispatch.objects.get(order=order).member == far

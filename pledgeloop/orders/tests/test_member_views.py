@@ -182,6 +182,35 @@ def test_nearby_lists_open_orders_nearest_first(world, client_for):
     assert "min" in text or "分钟" in text
 
 
+def test_nearby_orders_by_distance_in_the_whole_street(world, client_for):
+    """The nearest 50 of the street's needs: those within 2 km when there are 50 of them,
+    else the nearest anywhere in the street, whatever their age; those without a point last,
+    the oldest first."""
+    member = member_of(world)
+    member.home_latitude, member.home_longitude = HOME
+    member.save()
+    nowhere = triaged_order(world, latitude=None, longitude=None)
+    far = [  # about 4.4 km away, older than the near ones
+        triaged_order(world, latitude=HOME[0] + Decimal("0.04"), longitude=HOME[1])
+        for _ in range(3)
+    ]
+    near = [
+        triaged_order(world, latitude=HOME[0] + Decimal("0.0002") * (i + 1), longitude=HOME[1])
+        for i in range(48)
+    ]
+    listed = [item.order for item in client_for(world.member).get(NEARBY).context["nearby"]]
+    assert listed == [*near, *far[:2]]
+    Order.objects.filter(pk=near[-1].pk).update(latitude=None, longitude=None)
+    listed = [item.order for item in client_for(world.member).get(NEARBY).context["nearby"]]
+    assert listed == [*near[:-1], *far, nowhere][:50]
+    more = [
+        triaged_order(world, latitude=HOME[0] - Decimal("0.0001"), longitude=HOME[1])
+        for _ in range(3)
+    ]
+    listed = [item.order for item in client_for(world.member).get(NEARBY).context["nearby"]]
+    assert listed == [*more, *near[:-1]]
+
+
 def test_claim_from_nearby(world, client_for):
     order = triaged_order(world)
     response = client_for(world.member).post(order_url(order, "claim"))
