@@ -11,6 +11,8 @@ from .models import (
     Milestone,
     Position,
     Project,
+    ProjectEvent,
+    ProjectOrder,
     QueueTicket,
     Registration,
     Shift,
@@ -113,6 +115,22 @@ class MilestoneAdmin(StreetScopedAdmin):
     list_filter = ["project__community"]
     search_fields = ["title", "project__title"]
     raw_id_fields = ["project"]
+
+
+@admin.register(ProjectOrder)
+class ProjectOrderAdmin(StreetScopedAdmin):
+    list_display = ["project", "order"]
+    list_filter = ["project__community"]
+    search_fields = ["project__title", "order__description"]
+    raw_id_fields = ["project", "order"]
+
+
+@admin.register(ProjectEvent)
+class ProjectEventAdmin(StreetScopedAdmin):
+    list_display = ["project", "event"]
+    list_filter = ["project__community"]
+    search_fields = ["project__title", "event__title"]
+    raw_id_fields = ["project", "event"]
 
 
 @admin.register(EventSession)

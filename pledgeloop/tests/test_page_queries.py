@@ -42,10 +42,10 @@ PINNED = {
     "nearby": 7,  # the needs within 2 km, then the whole street when fewer than 50 are
     "wall": 4,
     "member-page": 4,
-    "showcase": 7,
-    "dashboard": 45,
-    "dashboard-community": 42,
-    "public-figures": 34,
+    "showcase": 8,  # one for the team lines (reviews.selectors.team_service)
+    "dashboard": 50,  # five for the service matrix: teams, events, projects (stats.service_matrix)
+    "dashboard-community": 47,
+    "public-figures": 39,
     "annual": 18,
     "api-orders": 6,
 }
