@@ -5,7 +5,9 @@ indicators count); it loses its contact name, number, address, point, descriptio
 tracking link and the free text of its events, its service records and its reviews (any of
 which may name the person), and the photos of its service. A resident record keeps its row
 (so that records served and counted still point somewhere) and its building; it loses name,
-number, address, point and account. Nothing is deleted that a figure counts.
+number, address, point and account. An event registration and a non-member volunteer
+(teams) keep their rows (registrations and volunteers' hours are counted), without name and
+number. Nothing is deleted that a figure counts.
 
 Used by the retention job (orders closed longer than the street's retention period) and by a
 completed deletion request (everything of one number in one community).
@@ -25,6 +27,7 @@ from pledgeloop.orgs.models import Community, Street
 from pledgeloop.people.models import Consent, Member, Resident, Role
 from pledgeloop.reviews.models import Review
 from pledgeloop.service.models import ServicePhoto, ServiceRecord
+from pledgeloop.teams.models import Registration, Volunteer
 
 from .models import OneTimeCode
 
@@ -130,8 +133,9 @@ def closed_orders_anonymise(*, now: dt.datetime | None = None) -> int:
 def person_anonymise(*, phone: str, community: Community, now: dt.datetime | None = None) -> dict:
     """Everything held about this number in this community, made anonymous: its orders (they
     keep their state and times), its resident records and the services to them, its consents,
-    its texts; its account when it holds nothing but a resident role; a member's profile
-    (member_anonymise). Returns what was done, counted."""
+    its texts; its event registrations and its volunteer profile (events and volunteers of
+    this community, or street-wide ones of its street); its account when it holds nothing but
+    a resident role; a member's profile (member_anonymise). Returns what was done, counted."""
     now = now or timezone.now()
     residents = list(Resident.objects.filter(community=community, phone=phone))
     resident_ids = [r.pk for r in residents]
@@ -166,11 +170,32 @@ def person_anonymise(*, phone: str, community: Community, now: dt.datetime | Non
     Notification.objects.filter(phone=phone, community=community).update(phone="")
     IntakeAttempt.objects.filter(phone=phone).delete()
     OneTimeCode.objects.filter(phone=phone).delete()
+    done["registrations"] = _rename(
+        Registration.objects.filter(street_id=community.street_id, phone=phone).filter(
+            Q(session__event__community=community) | Q(session__event__community__isnull=True)
+        )
+    )
+    done["volunteers"] = _rename(
+        Volunteer.objects.filter(street_id=community.street_id, phone=phone).filter(
+            Q(community=community) | Q(community__isnull=True)
+        )
+    )
     member = Member.objects.filter(user__phone=phone, community=community).first()
     if member is not None:
         member_anonymise(member=member, today=timezone.localdate(now))
     done["members"] = int(member is not None)
     return done
+
+
+def _rename(rows) -> int:
+    """Name and number gone from these rows (Registration, Volunteer), which stay: "#<id>"
+    for both, unique in its street and never a mobile number."""
+    count = 0
+    for row in rows:
+        row.name = row.phone = f"#{row.pk}"
+        row.save(update_fields=["name", "phone"])
+        count += 1
+    return count
 
 
 def member_anonymise(*, member: Member, today: dt.date) -> None:

@@ -2,8 +2,10 @@
 
 The person is a mobile number proved by a one-time code (or the number of the signed-in
 account): resident records with it, orders given with it or for its records (with their
-history), the reviews given on them, the consents, and, for a member, their own profile,
-pledges and services. One structure feeds the page, the JSON and the Excel file.
+history), the reviews given on them, the consents, the event registrations made with it, the
+volunteer profile of the number (teams.Volunteer: a non-member volunteer) with its teams and
+event hours, and, for a member, their own profile, pledges and services. One structure feeds
+the page, the JSON and the Excel file.
 """
 
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from pledgeloop.people.models import Consent, Member, Resident, User
 from pledgeloop.pledges.models import Pledge
 from pledgeloop.reviews.models import Review
 from pledgeloop.service.models import ServiceParticipant
+from pledgeloop.teams.models import Attendance, Registration, Volunteer
 
 from .models import DeletionRequest
 
@@ -79,7 +82,87 @@ def person_communities(phone: str, user: User | None = None) -> set[int]:
     ids |= set(person_orders(phone).values_list("community_id", flat=True))
     if user is not None and hasattr(user, "member"):
         ids.add(user.member.community_id)
+    ids |= set(
+        Registration.objects.filter(phone=phone, session__event__community__isnull=False)
+        .values_list("session__event__community_id", flat=True)
+        .distinct()
+    )
+    ids |= set(
+        Volunteer.objects.filter(phone=phone, community__isnull=False).values_list(
+            "community_id", flat=True
+        )
+    )
     return ids
+
+
+def _event_sections(phone: str) -> list[Section]:
+    """Registrations for events (no account needed) and a non-member volunteer's profile,
+    teams and event hours, by this number."""
+    registrations = Section(
+        "event_registrations",
+        _("Event registrations"),
+        [
+            ("event", _("Event")),
+            ("session_starts_at", _("Session starts at")),
+            ("name", _("Name")),
+            ("registered_at", _("Registered at")),
+        ],
+    )
+    for r in Registration.objects.filter(phone=phone).select_related("session__event"):
+        registrations.rows.append(
+            {
+                "event": r.session.event.title,
+                "session_starts_at": _when(r.session.starts_at),
+                "name": r.name,
+                "registered_at": _when(r.created_at),
+            }
+        )
+    volunteers = Section(
+        "volunteer",
+        _("Volunteer profile"),
+        [
+            ("name", _("Name")),
+            ("street", _("Street")),
+            ("community", _("Community")),
+            ("teams", _("Teams")),
+            ("consent_at", _("Agreed at")),
+            ("consent_source", _("Agreed through")),
+        ],
+    )
+    found = list(
+        Volunteer.objects.filter(phone=phone)
+        .select_related("street", "community")
+        .prefetch_related("team_memberships__team")
+    )
+    for v in found:
+        volunteers.rows.append(
+            {
+                "name": v.name,
+                "street": v.street.name,
+                "community": v.community.name if v.community_id else "",
+                "teams": "、".join(m.team.name for m in v.team_memberships.all()),
+                "consent_at": _when(v.consent_at),
+                "consent_source": v.consent_source,
+            }
+        )
+    hours = Section(
+        "volunteer_hours",
+        _("My event hours as a volunteer"),
+        [
+            ("event", _("Event")),
+            ("session_starts_at", _("Session starts at")),
+            ("hours", _("Hours")),
+        ],
+    )
+    for a in Attendance.objects.filter(volunteer__in=found).select_related("session__event"):
+        hours.rows.append(
+            {
+                "event": a.session.event.title,
+                "session_starts_at": _when(a.session.starts_at),
+                "hours": str(a.hours),
+            }
+        )
+    return [registrations, volunteers, hours]
 
 
 def person_data(*, phone: str, user: User | None = None) -> list[Section]:
@@ -211,7 +294,7 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
                 "withdrawn_at": _when(c.withdrawn_at),
             }
         )
-    sections = [residents, order_section, history, reviews, consents]
+    sections = [residents, order_section, history, reviews, consents, *_event_sections(phone)]
     member = getattr(user, "member", None) if user is not None else None
     if isinstance(member, Member):
         sections += _member_sections(member)

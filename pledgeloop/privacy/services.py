@@ -115,7 +115,8 @@ def deletion_complete(*, request: DeletionRequest, by: User) -> DeletionRequest:
     request.phone = ""
     request.summary = (
         _(
-            "%(orders)s orders, %(residents)s resident records, %(members)s member profiles, "
+            "%(orders)s orders, %(residents)s resident records, %(registrations)s event "
+            "registrations, %(volunteers)s volunteer profiles, %(members)s member profiles, "
             "%(accounts)s accounts made anonymous"
         )
         % done

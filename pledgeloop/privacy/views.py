@@ -22,6 +22,7 @@ from pledgeloop.lib.spreadsheets import xlsx_response
 from pledgeloop.orders.models import Order
 from pledgeloop.people.consents import consent_give, consents_withdraw, subject_q
 from pledgeloop.people.models import Consent, Resident
+from pledgeloop.teams.models import Registration, Volunteer
 
 from .codes import CodeError, code_check, code_request
 from .exports import data_json, data_xlsx
@@ -46,8 +47,11 @@ def person_street_id(phone: str) -> int | None:
     resident = Resident.objects.filter(phone=phone).order_by("-id").first()
     if resident is not None:
         return resident.street_id
-    order = Order.objects.filter(phone=phone).order_by("-id").first()
-    return order.street_id if order is not None else None
+    for model in (Order, Registration, Volunteer):
+        row = model.objects.filter(phone=phone).order_by("-id").first()
+        if row is not None:
+            return row.street_id
+    return None
 
 
 def my_phone(request) -> str | None:

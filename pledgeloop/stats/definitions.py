@@ -13,7 +13,14 @@ Precisely:
   divides by the members of that period, not by today's roster.
 - problems solved: orders of the scope whose done_at falls in the period.
 - service hours: volunteer hours, Σ over records started in the period of hours × the
-  record's participants (ServiceRecord.hours is the hours *each* member served).
+  record's participants (ServiceRecord.hours is the hours *each* member served), plus the
+  hours of non-member volunteers at events (teams.Attendance with a volunteer: they make no
+  service record, so nothing is counted twice), by the local day their session starts
+  (EventSession.starts_at), the attendance's street and the event's community. A street-wide
+  event (Event.community empty) counts in its street's figure only, in no community's (its
+  volunteers served the whole street); events have no category, so a category's figure leaves
+  volunteers' hours out. Volunteers are not party members: they never enter participation,
+  members' hours, rankings, the showcase or the annual review (those read ServiceParticipant).
 - satisfaction rate: reviews written in the period (created_at) that are satisfied (rated 4
   or 5: Review.SATISFIED_MIN) ÷ all of them.
 - response rate: orders first dispatched in the period (their earliest Dispatch.offered_at)
@@ -45,6 +52,7 @@ from pledgeloop.people.models import Member, on_roster_q
 from pledgeloop.pledges.models import Visit
 from pledgeloop.reviews.models import Review
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
+from pledgeloop.teams.models import Attendance
 
 from .periods import Period
 from .scope import Scope
@@ -120,6 +128,22 @@ def service_hours(scope: Scope, period: Period) -> Decimal:
             category="record__category_id",
         ),
     ).aggregate(total=Sum("record__hours"))["total"]
+    return (total or Decimal("0")) + volunteer_event_hours(scope, period)
+
+
+def volunteer_event_hours(scope: Scope, period: Period) -> Decimal:
+    """Non-member volunteers' event hours (teams.Attendance.hours) in sessions starting in
+    the period; a street-wide event (no community) only in its street's figure, and none
+    with a category filter (events have no category)."""
+    if scope.category_id is not None:
+        return Decimal("0")
+    start, end = period.bounds
+    total = Attendance.objects.filter(
+        volunteer__isnull=False,
+        session__starts_at__gte=start,
+        session__starts_at__lt=end,
+        **scope.filters(community="session__event__community_id", category=None),
+    ).aggregate(total=Sum("hours"))["total"]
     return total or Decimal("0")
 
 

@@ -5,7 +5,8 @@ can be thrown away and rebuilt at any time (`manage.py stats_refresh --full`). T
 stay the truth; stats/definitions.py computes the same figures from them directly, and a
 test holds the two to identical results.
 
-- DayFigures: one row per (street, community, category, local day) with additive counts.
+- DayFigures: one row per (street, community, category, local day) with additive counts
+  (no community: a street-wide event's volunteer hours, in the street's figure only).
 - MonthFigures: the same summed by local month, for whole-month periods.
 - MemberMonth: one row per (member, local month) with the member's records and hours, for
   the ranking and the member pages.
@@ -20,7 +21,10 @@ from django.utils.translation import gettext_lazy as _
 
 class DayFigures(models.Model):
     street = models.ForeignKey("orgs.Street", on_delete=models.CASCADE, related_name="+")
-    community = models.ForeignKey("orgs.Community", on_delete=models.CASCADE, related_name="+")
+    # Empty for a street-wide event's volunteer hours (definitions.service_hours).
+    community = models.ForeignKey(
+        "orgs.Community", on_delete=models.CASCADE, null=True, related_name="+"
+    )
     category = models.ForeignKey(
         "orgs.Category", on_delete=models.CASCADE, null=True, related_name="+"
     )
@@ -28,7 +32,8 @@ class DayFigures(models.Model):
     # Service records started that day, and those that fulfil a dispatched order.
     records = models.PositiveIntegerField(default=0)
     on_order_records = models.PositiveIntegerField(default=0)
-    # Volunteer hours: Σ record hours × participants of the record.
+    # Volunteer hours: Σ record hours × participants of the record, plus non-member
+    # volunteers' event hours (teams.Attendance).
     hours = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     # Orders that reached done that day (done_at).
     orders_done = models.PositiveIntegerField(default=0)
@@ -58,7 +63,10 @@ class MonthFigures(models.Model):
     """DayFigures summed by local month: what whole-month periods (most of them) read."""
 
     street = models.ForeignKey("orgs.Street", on_delete=models.CASCADE, related_name="+")
-    community = models.ForeignKey("orgs.Community", on_delete=models.CASCADE, related_name="+")
+    # Empty for a street-wide event's volunteer hours (definitions.service_hours).
+    community = models.ForeignKey(
+        "orgs.Community", on_delete=models.CASCADE, null=True, related_name="+"
+    )
     category = models.ForeignKey(
         "orgs.Category", on_delete=models.CASCADE, null=True, related_name="+"
     )

@@ -23,6 +23,7 @@ from django.utils import timezone
 from pledgeloop.orders.models import Dispatch, Order
 from pledgeloop.reviews.models import Review
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
+from pledgeloop.teams.models import Attendance, Event, EventSession
 
 from .models import DayFigures, DirtyDay, MemberMonth, MemberYear, MonthFigures, RollupState
 
@@ -37,6 +38,7 @@ SOURCES = {
     "order": Order,
     "dispatch": Dispatch,
     "review": Review,
+    "attendance": Attendance,
 }
 
 COLUMNS = [
@@ -105,7 +107,7 @@ def _street_filter(column: str, street_ids: list[int] | None) -> tuple[str, list
 
 
 def _day_figures_sql(street_ids, days) -> tuple[str, list]:
-    """INSERT … SELECT for DayFigures: six sources, UNION ALL, one GROUP BY."""
+    """INSERT … SELECT for DayFigures: seven sources, UNION ALL, one GROUP BY."""
     rec, par, order, disp, rev = (
         _t(ServiceRecord),
         _t(ServiceParticipant),
@@ -113,6 +115,7 @@ def _day_figures_sql(street_ids, days) -> tuple[str, list]:
         _t(Dispatch),
         _t(Review),
     )
+    att, sess, event = _t(Attendance), _t(EventSession), _t(Event)
     parts, params = [], []
 
     def add(sql_template: str, day_column: str, street_column: str, from_params=()):
@@ -142,6 +145,16 @@ def _day_figures_sql(street_ids, days) -> tuple[str, list]:
         "GROUP BY r.street_id, r.community_id, r.category_id, 4",
         "r.started_at",
         "r.street_id",
+    )
+    # Non-member volunteers' event hours (definitions.service_hours): by the day their session
+    # starts, the event's community (none for a street-wide event), no category.
+    add(
+        f"SELECT a.street_id, e.community_id, NULL AS category_id, {{day}} AS day, "
+        f"{_select({'hours': 'SUM(a.hours)'})} "
+        f"FROM {att} a JOIN {sess} s ON s.id = a.session_id JOIN {event} e ON e.id = s.event_id "
+        "{where} AND a.volunteer_id IS NOT NULL GROUP BY a.street_id, e.community_id, 4",
+        "s.starts_at",
+        "a.street_id",
     )
     add(
         f"SELECT o.street_id, o.community_id, o.category_id, {{day}} AS day, "
@@ -343,6 +356,9 @@ def _new_rows_days(marks: dict[str, int], now_marks: dict[str, int]) -> set[tupl
         out.add((street, local_day(at)))
     for street, at in new("review").values_list("street_id", "created_at"):
         out.add((street, local_day(at)))
+    volunteers = new("attendance").filter(volunteer__isnull=False)
+    for street, at in volunteers.values_list("street_id", "session__starts_at"):
+        out.add((street, local_day(at)))
     for street, *stamps in new("order").values_list("street_id", "triaged_at", "done_at"):
         out.update((street, local_day(at)) for at in stamps if at)
     order_ids = new("dispatch").values_list("order_id", flat=True)
@@ -394,6 +410,6 @@ def needs_refresh() -> bool:
 
 
 def ensure_fresh() -> None:
-    """Called before reading rollups: cheap when nothing changed (six indexed queries)."""
+    """Called before reading rollups: cheap when nothing changed (eight indexed queries)."""
     if needs_refresh():
         rollups_refresh()

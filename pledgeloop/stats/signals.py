@@ -12,6 +12,7 @@ from django.db.models import signals
 from pledgeloop.orders.models import Dispatch, Order
 from pledgeloop.reviews.models import Review
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
+from pledgeloop.teams.models import Attendance, EventSession
 
 from .models import DirtyDay
 from .rollups import local_day
@@ -75,6 +76,15 @@ def on_review_change(sender, instance, **kwargs):
     mark(instance.street_id, instance.created_at)
 
 
+def on_volunteer_attendance_change(sender, instance, **kwargs):
+    """A volunteer's event hours count on the day their session starts (before a delete, while
+    the session is still there)."""
+    if instance.volunteer_id is None:
+        return
+    starts = EventSession.objects.filter(pk=instance.session_id).values_list("starts_at", flat=True)
+    mark(instance.street_id, *starts)
+
+
 HANDLERS = [
     (ServiceRecord, before_record_change, on_record_change),
     (ServiceParticipant, None, on_participant_change),
@@ -91,3 +101,10 @@ def connect() -> None:
             signals.pre_save.connect(before, sender=model, dispatch_uid=uid + ":pre")
         signals.post_save.connect(after, sender=model, dispatch_uid=uid + ":post")
         signals.post_delete.connect(after, sender=model, dispatch_uid=uid + ":del")
+    uid = f"stats:{Attendance._meta.label}"
+    signals.post_save.connect(
+        on_volunteer_attendance_change, sender=Attendance, dispatch_uid=uid + ":post"
+    )
+    signals.pre_delete.connect(
+        on_volunteer_attendance_change, sender=Attendance, dispatch_uid=uid + ":del"
+    )

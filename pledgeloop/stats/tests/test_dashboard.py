@@ -98,3 +98,14 @@ def test_exports_are_titled_and_named_for_the_scope_exported(figures, client_for
     filename = unquote(narrowed["Content-Disposition"].split("''", 1)[1])
     title = openpyxl.load_workbook(io.BytesIO(narrowed.content)).active["A1"].value
     assert figures.b.name in title and figures.b.name in filename
+
+
+def test_service_hours_say_they_include_volunteers_event_hours(figures, client_for, client):
+    pages = [
+        client_for(figures.world.street_admin).get(URL, {"period": "2026-03"}),
+        client.get(reverse("stats:public", args=["jianghai"])),
+    ]
+    for response in pages:
+        body = response.content.decode()
+        card = body.split('data-name="service_hours"', 1)[1].split("</section>", 1)[0]
+        assert "志愿者" in card and "活动" in card

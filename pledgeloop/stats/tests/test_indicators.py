@@ -12,8 +12,10 @@ from pledgeloop.people.models import Member
 from pledgeloop.pledges.models import Pledge, Visit
 from pledgeloop.service.models import ServiceRecord
 from pledgeloop.stats import definitions, indicators, periods, rollups, selectors
-from pledgeloop.stats.models import MemberYear
+from pledgeloop.stats.models import MemberMonth, MemberYear
 from pledgeloop.stats.scope import Scope
+from pledgeloop.teams import events as team_events
+from pledgeloop.teams.models import Event, EventSession, Shift, SignUp, Volunteer
 
 from .conftest import at
 
@@ -254,9 +256,81 @@ def test_pledge_fulfilment_without_visits_due_is_no_data(kind, pledge_visits, st
     assert fulfilment(kind, street, APRIL, dt.date(2026, 3, 20)) is None
 
 
-def test_rollups_match_the_plain_definitions_for_every_scope_and_period(figures):
-    rollups.ensure_fresh()
+def volunteer_attended(world, community, starts, hours, phone="13700000001"):
+    """A non-member volunteer marked present (teams.events) for a shift of `hours` at an event
+    of `community` (None: street-wide) whose session starts at `starts`."""
+    volunteer, _new = Volunteer.objects.get_or_create(
+        street=world.street,
+        phone=phone,
+        defaults={"name": "志愿者" + phone[-2:], "consent_at": starts, "consent_source": "paper"},
+    )
+    event = Event.objects.create(
+        street=world.street,
+        community=community,
+        kind=Event.Kind.ACTIVITY,
+        title="活动",
+        slug=f"event-{Event.objects.count() + 1}",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=float(hours)),
+    )
+    session = EventSession.objects.create(
+        street=world.street,
+        event=event,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        secret="s",
+    )
+    shift = Shift.objects.create(
+        street=world.street,
+        session=session,
+        role="引导",
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+    )
+    SignUp.objects.create(street=world.street, shift=shift, volunteer=volunteer)
+    return team_events.attendance_mark_volunteer(session=session, volunteer=volunteer)
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTATIONS)
+def test_volunteers_hours_count_as_service_hours_but_not_as_members(kind, figures, street, here):
+    """A non-member volunteer's event hours raise the street's and the event's community's
+    service hours, and nothing a party member is measured by."""
     w = figures.world
+    before = figures_for(kind, street, MARCH)
+    there = Scope(street_id=w.street.pk, community_id=w.neighbour.pk)
+    before_there = figures_for(kind, there, MARCH)
+    rollups.ensure_fresh()
+    member_months = sorted(MemberMonth.objects.values_list("member_id", "month", "hours"))
+    member_years = sorted(MemberYear.objects.values_list("member_id", "year", "months"))
+    volunteer_attended(w, w.community, at(2026, 3, 8, 9), 2)  # 星港湾's event
+    volunteer_attended(w, None, at(2026, 3, 9, 9), 3)  # street-wide: the street's only
+
+    after = figures_for(kind, street, MARCH)
+    assert after["service_hours"] == before["service_hours"] + 5 == Decimal("16.5")
+    assert figures_for(kind, here, MARCH)["service_hours"] == Decimal("7.5")  # 5.5 + 2
+    assert figures_for(kind, there, MARCH)["service_hours"] == before_there["service_hours"]
+    # Events have no category: a category's hours stay the members' records'.
+    category = Scope(street_id=w.street.pk, category_id=figures.a.pk)
+    assert figures_for(kind, category, MARCH)["service_hours"] == Decimal("10")
+    # Not a party member's figure: participation, services, on-order services unchanged.
+    for name in ("participation_rate", "service_records", "on_order_services"):
+        assert after[name] == before[name], name
+    assert definitions.participants(street, MARCH) == 4
+    assert definitions.active_members(street, MARCH) == 6
+    rollups.ensure_fresh()
+    assert sorted(MemberMonth.objects.values_list("member_id", "month", "hours")) == member_months
+    assert sorted(MemberYear.objects.values_list("member_id", "year", "months")) == member_years
+    ranking = selectors.member_table(street, MARCH)
+    assert sum(Decimal(str(row[3])) for row in ranking.rows) == before["service_hours"]
+
+
+def test_rollups_match_the_plain_definitions_for_every_scope_and_period(figures):
+    w = figures.world
+    # Volunteers' event hours: a community's event, a street-wide one, one in April.
+    volunteer_attended(w, w.community, at(2026, 3, 8, 9), 2)
+    volunteer_attended(w, None, at(2026, 3, 31, 23, 30), 1.5, phone="13700000002")
+    volunteer_attended(w, w.neighbour, at(2026, 4, 1, 0, 15), 1)
+    rollups.ensure_fresh()
     scopes = [
         Scope(street_id=w.street.pk),
         Scope(street_id=w.street.pk, community_id=w.community.pk),
