@@ -28,6 +28,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.test.utils import isolate_apps
 
 # Citus reference tables: copied to every node, joinable with any street's rows.
@@ -114,6 +115,18 @@ def _leads(fields) -> bool:
     return bool(fields) and fields[0].lstrip("-") == "street"
 
 
+def _index_leads(index) -> bool:
+    """An index of field names, or of expressions (F("street"), F("created_at").desc()),
+    whose first column is the street."""
+    if index.fields:
+        return _leads(index.fields)
+    if not index.expressions:
+        return False
+    first = index.expressions[0]
+    first = getattr(first, "expression", first)  # an OrderBy (.desc()) wraps its F
+    return isinstance(first, F) and first.name == "street"
+
+
 def shard_problems(model) -> list[str]:
     """What keeps this model's table from being distributed by street (empty: nothing)."""
     label = model._meta.label
@@ -142,8 +155,9 @@ def shard_problems(model) -> list[str]:
         if isinstance(constraint, models.UniqueConstraint) and not _leads(constraint.fields):
             problems.append(f"{label}: unique constraint {constraint.name} not led by street")
     for index in model._meta.indexes:
-        if not _leads(index.fields) and (label, index.name) not in STREETLESS_INDEXES:
-            problems.append(f"{label}: index {index.name} {index.fields} not led by street")
+        if not _index_leads(index) and (label, index.name) not in STREETLESS_INDEXES:
+            shown = index.fields or [str(e) for e in index.expressions]
+            problems.append(f"{label}: index {index.name} {shown} not led by street")
     return problems
 
 
@@ -222,6 +236,8 @@ def test_uniques_and_indexes_not_led_by_street_are_caught():
             indexes = [
                 models.Index(fields=["community", "day"], name="note_day"),
                 models.Index(fields=["street", "day"], name="note_fine_day"),
+                models.Index(F("day").desc(), F("street"), name="note_day_expr"),
+                models.Index(F("street"), F("day").desc(), name="note_fine_expr"),
             ]
 
     problems = "\n".join(shard_problems(Note))
@@ -230,6 +246,7 @@ def test_uniques_and_indexes_not_led_by_street_are_caught():
     assert "unique_together ('kind', 'street')" in problems
     assert "note_title" in problems and "note_fine" not in problems
     assert "note_day" in problems and "note_fine_day" not in problems
+    assert "note_day_expr" in problems and "note_fine_expr" not in problems
 
 
 @isolate_apps("pledgeloop.orgs")
