@@ -43,9 +43,11 @@ PINNED = {
     "wall": 4,
     "member-page": 4,
     "showcase": 8,  # one for the team lines (reviews.selectors.team_service)
-    "dashboard": 50,  # five for the service matrix: teams, events, projects (stats.service_matrix)
-    "dashboard-community": 47,
-    "public-figures": 39,
+    # five for the service matrix (teams, events, projects: stats.service_matrix), and one for
+    # the rollups' freshness check over volunteers' attendance (stats.rollups)
+    "dashboard": 51,
+    "dashboard-community": 48,
+    "public-figures": 40,
     "annual": 18,
     "api-orders": 6,
 }
