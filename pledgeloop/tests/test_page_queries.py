@@ -62,6 +62,7 @@ class Grower:
     def __init__(self, world):
         self.world = world
         self.batch = 0
+        self.serial = 0  # phone numbers: one each, whatever the ids (PostgreSQL's keep growing)
         self.now = timezone.now()
         self.teams = {}
         categories = list(Category.objects.filter(street=world.street).order_by("pk"))
@@ -82,9 +83,9 @@ class Grower:
         world, b = self.world, self.batch
         street = world.street
         tag = f"{community.pk}{b:03d}"
+        first, self.serial = self.serial, self.serial + 6
         users = User.objects.bulk_create(
-            User(phone=f"137{tag}{n:02d}"[:11].ljust(11, "0"), name=f"队员{tag}{n}", password="!")
-            for n in range(6)
+            User(phone=f"1376{first + n:07d}", name=f"队员{tag}{n}", password="!") for n in range(6)
         )
         members = Member.objects.bulk_create(
             Member(
