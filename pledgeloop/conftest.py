@@ -82,6 +82,30 @@ def for_postgres(item) -> bool:
 SHARED_SCOPES = {"module", "class", "package"}
 
 
+def shares(fixturedef) -> bool:
+    """A fixture of ours that a module (or class) builds once for all its tests. Plugins'
+    fixtures (baseid "") do not count: pytest-django's autouse `_django_setup_unittest` is
+    class-scoped in every module and would keep every module on one worker."""
+    return fixturedef.scope in SHARED_SCOPES and fixturedef.baseid != ""
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    """On an xdist worker under --dist loadgroup: stop if the kept-together tests lost their
+    group (xdist groups by a suffix it adds to the node id, which pytest 9.2 ignores,
+    pytest-xdist#1386): the run would build each shared fixture once per worker, silently."""
+    config = session.config
+    if not (hasattr(config, "workerinput") and config.getvalue("loadgroup")):
+        return
+    lost = [i.nodeid for i in session.items if i.get_closest_marker("xdist_group")]
+    lost = [nodeid for nodeid in lost if "@" not in nodeid]
+    if lost:
+        raise pytest.UsageError(
+            f"pytest-xdist --dist loadgroup does not group {lost[0]} (and {len(lost) - 1} "
+            "more): this pytest and pytest-xdist no longer work together, see pyproject.toml"
+        )
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     # `make test` runs pytest-xdist with --dist loadgroup: tests go to whichever worker is
@@ -96,7 +120,7 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             module = item.nodeid.split("::")[0]
             fixturedefs = item._fixtureinfo.name2fixturedefs.values()
-            if any(defs[-1].scope in SHARED_SCOPES for defs in fixturedefs):
+            if any(shares(defs[-1]) for defs in fixturedefs):
                 item.add_marker(pytest.mark.xdist_group(module))
                 together[module] = together.get(module, False) or uses_database(item)
         items[:] = sorted(
