@@ -294,14 +294,12 @@ def member_table(scope: Scope, period: Period, limit: int = 20) -> Table:
             .annotate(hours=Sum("hours"), records=Sum("records"))
         )
     top = list(rows.order_by("-hours", "-records", "member_id")[:limit])
-    names = dict(
-        Member.objects.filter(pk__in=[r["member_id"] for r in top]).values_list("pk", "user__name")
+    named = Member.objects.filter(pk__in=[r["member_id"] for r in top]).values_list(
+        "pk", "user__name", "community__name"
     )
-    communities = dict(
-        Member.objects.filter(pk__in=[r["member_id"] for r in top]).values_list(
-            "pk", "community__name"
-        )
-    )
+    names, communities = {}, {}
+    for pk, name, community in named:
+        names[pk], communities[pk] = name, community
     table = Table(
         "members",
         _("Member ranking"),

@@ -46,9 +46,10 @@ PINNED = {
     # five for the service matrix (teams, events, projects: stats.service_matrix), and one for
     # the rollups' freshness check over volunteers' attendance (stats.rollups); the headline
     # once (not again for its table), participation in one query a period, the community
-    # table's members in one query each for every community (not two per community)
-    "dashboard": 39,
-    "dashboard-community": 38,
+    # table's members in one query each for every community (not two per community), the
+    # ranking's names and communities in one query
+    "dashboard": 38,
+    "dashboard-community": 37,
     "public-figures": 28,
     # the members' service figures in a query of their own (reviews.selectors
     # .with_service_figures: the period filters the join instead of the aggregates)
