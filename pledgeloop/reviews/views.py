@@ -203,7 +203,10 @@ def annual(request, street: str, year: int):
     # reversed once, not in every row (issue 17).
     labels = [str(COMPONENT_LABELS[key]) for key in ReviewWeights.COMPONENTS]
     members_url = reverse("reviews:annual", args=[street.slug, year]) + "member/"
-    rows = [(s, f"{members_url}{s.member.pk}/", list(zip(labels, s.percents))) for s in scores]
+    rows = [
+        (s, f"{members_url}{s.member.pk}/", list(zip(labels, s.percents, strict=True)))
+        for s in scores
+    ]
     return render(
         request,
         "reviews/annual.html",

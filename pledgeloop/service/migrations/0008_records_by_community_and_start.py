@@ -5,19 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0010_order_street_newest_index'),
-        ('orgs', '0004_keys_led_by_street'),
-        ('people', '0006_member_active_street_home_index'),
-        ('pledges', '0003_keys_led_by_street'),
-        ('service', '0007_keys_led_by_street'),
+        ("orders", "0010_order_street_newest_index"),
+        ("orgs", "0004_keys_led_by_street"),
+        ("people", "0006_member_active_street_home_index"),
+        ("pledges", "0003_keys_led_by_street"),
+        ("service", "0007_keys_led_by_street"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='servicerecord',
-            index=models.Index(fields=['street', 'community', 'started_at'], name='service_community_started'),
+            model_name="servicerecord",
+            index=models.Index(
+                fields=["street", "community", "started_at"], name="service_community_started"
+            ),
         ),
     ]
