@@ -32,7 +32,12 @@ class PledgeError(Exception):
 class PledgeQuerySet(models.QuerySet):
     def on_wall(self):
         """Approved public pledges: the only ones the wall and member pages show."""
-        return self.filter(public=True, state__in=Pledge.WALL_STATES, member__active=True)
+        return self.on_wall_of_active_members().filter(member__active=True)
+
+    def on_wall_of_active_members(self):
+        """on_wall() for pledges whose member the query already holds to be active (a prefetch
+        or subquery of active members): without the join to every member (issue 17)."""
+        return self.filter(public=True, state__in=Pledge.WALL_STATES)
 
 
 class Pledge(models.Model):

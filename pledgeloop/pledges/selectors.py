@@ -13,12 +13,14 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
+    Subquery,
     Sum,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from pledgeloop.lib.pinyin import pinyin_search_q
@@ -34,14 +36,27 @@ BEHIND_BELOW = 0.8
 RECENT_DAYS = 60
 
 
+def _visit_count(today: dt.date | None = None, **conditions) -> Coalesce:
+    """The number of the pledge's (OuterRef) visits that meet the conditions: a subquery."""
+    visits = Visit.objects.filter(pledge=OuterRef("pk"), **conditions)
+    if today is not None:
+        visits = visits.filter(due_on__lte=today)
+    count = visits.order_by().values("pledge").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(count, output_field=IntegerField()), 0)
+
+
 def with_visit_counts(pledges: QuerySet[Pledge], today: dt.date) -> QuerySet[Pledge]:
-    """Annotate each pledge with its visit counts, in the same query."""
-    fulfilled = Q(visits__state=Visit.State.FULFILLED)
+    """Annotate each pledge with its visit counts, in the same query.
+
+    Subqueries by pledge (the visits' pledge index), not counts over a join: those would
+    group by every other annotation (the beneficiary's consent, itself a subquery) and run it
+    once per visit instead of once per pledge (issue 17)."""
+    fulfilled = Visit.State.FULFILLED
     return pledges.annotate(
-        visits_due=Count("visits", filter=Q(visits__due_on__lte=today)),
-        visits_fulfilled=Count("visits", filter=fulfilled & Q(visits__due_on__lte=today)),
-        visits_fulfilled_total=Count("visits", filter=fulfilled),
-        visits_missed=Count("visits", filter=Q(visits__state=Visit.State.MISSED)),
+        visits_due=_visit_count(today),
+        visits_fulfilled=_visit_count(today, state=fulfilled),
+        visits_fulfilled_total=_visit_count(state=fulfilled),
+        visits_missed=_visit_count(state=Visit.State.MISSED),
     )
 
 
@@ -85,9 +100,11 @@ class Figures:
 
 
 def _public_pledges(today: dt.date) -> QuerySet[Pledge]:
+    """The wall's pledges, with their figures, of members already known to be active (the
+    callers' members are: Member.active in their own query)."""
     return with_visit_counts(
         _with_public_beneficiary(
-            Pledge.objects.on_wall().select_related(
+            Pledge.objects.on_wall_of_active_members().select_related(
                 "category", "beneficiary_resident", "beneficiary_site"
             )
         ),
@@ -115,7 +132,7 @@ def wall_members(
     Two queries however many members: the members, then their annotated pledges.
     """
     today = today or timezone.localdate()
-    has_pledge = Pledge.objects.on_wall().filter(member=OuterRef("pk"))
+    has_pledge = Pledge.objects.on_wall_of_active_members().filter(member=OuterRef("pk"))
     members = list(
         Member.objects.filter(community=community, active=True)
         .filter(Exists(has_pledge))
@@ -178,7 +195,7 @@ def member_public(member: Member, today: dt.date | None = None, upcoming: int = 
     """What the member page shows: public pledges, figures and the next visits (排班表),
     approved pledges that have not started yet included, from their rule."""
     today = today or timezone.localdate()
-    pledges = list(_public_pledges(today).filter(member=member))
+    pledges = list(_public_pledges(today).filter(member=member, member__active=True))
     next_visits: list = list(
         Visit.objects.filter(
             member=member,

@@ -146,38 +146,63 @@ def pledge_titles(members: list[Member], period: Period) -> dict[int, list[str]]
 # --- hours, ratings, assessments ------------------------------------------------------------
 
 
-def _in_period(period: Period) -> Q:
-    return Q(
-        participations__record__started_at__gte=period.start,
-        participations__record__started_at__lt=period.end,
-    )
+SERVICE_FIGURES = {
+    "hours_total": Decimal(0),
+    "hours_verified": Decimal(0),
+    "hours_recorded": Decimal(0),
+    "hours_self": Decimal(0),
+    "records_count": 0,
+    "ratings_count": 0,
+    "ratings_average": None,
+    "ratings_satisfied": 0,
+}
 
 
-def _hours(period: Period, verification: str | None = None):
-    condition = _in_period(period)
-    if verification:
-        condition &= Q(participations__record__verification=verification)
-    return Coalesce(Sum("participations__record__hours", filter=condition), ZERO_HOURS)
+def _hours(verification: str | None = None):
+    condition = Q(record__verification=verification) if verification else None
+    return Coalesce(Sum("record__hours", filter=condition), ZERO_HOURS)
 
 
-def _with_service(members: QuerySet[Member], period: Period) -> QuerySet[Member]:
-    """Hours and ratings through the one join member → participation → record → review,
-    which has one row per (member, record): sums and counts are not multiplied."""
-    in_period = _in_period(period)
-    reviewed = in_period & Q(participations__record__review__isnull=False)
-    return members.annotate(
-        hours_total=_hours(period),
-        hours_verified=_hours(period, ServiceRecord.Verification.VERIFIED),
-        hours_recorded=_hours(period, ServiceRecord.Verification.RECORDED),
-        hours_self=_hours(period, ServiceRecord.Verification.SELF),
-        records_count=Count("participations", filter=in_period),
-        ratings_count=Count("participations__record__review", filter=reviewed),
-        ratings_average=Avg("participations__record__review__rating", filter=reviewed),
-        ratings_satisfied=Count(
-            "participations__record__review",
-            filter=reviewed & Review.satisfied_q("participations__record__review__"),
-        ),
-    )
+def with_service_figures(members: list[Member], period: Period) -> list[Member]:
+    """Sets each member's hours (all, verified, recorded by staff, self-logged), records and
+    ratings of the period: one query, however many members.
+
+    One aggregate over the period's participations of these members (participation → record
+    → review has one row per (member, record), so nothing is multiplied), grouped by member.
+    Not annotations on the members' query: there the period's condition could only filter
+    the aggregates, so the join read every participation the members ever had (issue 17).
+    """
+    ids = [member.pk for member in members]
+    rows = {}
+    if ids:
+        reviewed = Q(record__review__isnull=False)
+        rows = {
+            row["member_id"]: row
+            for row in ServiceParticipant.objects.filter(
+                member_id__in=ids,
+                record__started_at__gte=period.start,
+                record__started_at__lt=period.end,
+            )
+            .order_by()
+            .values("member_id")
+            .annotate(
+                hours_total=_hours(),
+                hours_verified=_hours(ServiceRecord.Verification.VERIFIED),
+                hours_recorded=_hours(ServiceRecord.Verification.RECORDED),
+                hours_self=_hours(ServiceRecord.Verification.SELF),
+                records_count=Count("pk"),
+                ratings_count=Count("record__review"),
+                ratings_average=Avg("record__review__rating", filter=reviewed),
+                ratings_satisfied=Count(
+                    "record__review", filter=reviewed & Review.satisfied_q("record__review__")
+                ),
+            )
+        }
+    for member in members:
+        row = rows.get(member.pk, SERVICE_FIGURES)
+        for name in SERVICE_FIGURES:
+            setattr(member, name, row[name])
+    return members
 
 
 def with_assessment_means(members: list[Member], year: int) -> list[Member]:
@@ -237,21 +262,27 @@ def showcase_members(community, year: int, quarter: int) -> list[Member]:
     """Active members of a community with the quarter's figures, sorted by pinyin."""
     period = quarter_period(year, quarter)
     members = Member.objects.filter(community=community, active=True).select_related("user")
-    members = _with_service(members, period).order_by("user__name_pinyin", "pk")
-    return with_pledge_figures(list(members), period)
+    members = list(members.order_by("user__name_pinyin", "pk"))
+    return with_pledge_figures(with_service_figures(members, period), period)
 
 
 def showcase_totals(community, year: int, quarter: int) -> dict:
-    """The community's totals for the quarter (the showcase's headline figures)."""
+    """The community's totals for the quarter (the showcase's headline figures): its records
+    started in the quarter and their reviews, in one query (the records by the street's
+    community index, each one's review by its record)."""
     period = quarter_period(year, quarter)
     records = ServiceRecord.objects.filter(
-        community=community, started_at__gte=period.start, started_at__lt=period.end
+        street_id=community.street_id,
+        community=community,
+        started_at__gte=period.start,
+        started_at__lt=period.end,
     )
-    reviews = Review.objects.filter(record__in=records)
-    totals = reviews.aggregate(
-        count=Count("pk"), average=Avg("rating"), satisfied=Count("pk", filter=Review.satisfied_q())
+    totals = records.aggregate(
+        records=Count("pk"),
+        count=Count("review"),
+        average=Avg("review__rating"),
+        satisfied=Count("review", filter=Review.satisfied_q("review__")),
     )
-    totals["records"] = records.count()
     totals["satisfaction"] = totals["satisfied"] / totals["count"] if totals["count"] else None
     return totals
 
@@ -275,9 +306,9 @@ def annual_members(communities, year: int, *, member_ids=None) -> list[Member]:
     else:
         members = members.filter(pk__in=member_ids)
     members = members.select_related("user", "community")
-    members = _with_service(members, period)
     members = list(members.order_by("community__name", "user__name_pinyin", "pk"))
-    return with_assessment_means(with_pledge_figures(members, period), year)
+    members = with_pledge_figures(with_service_figures(members, period), period)
+    return with_assessment_means(members, year)
 
 
 def member_year_records(member: Member, year: int) -> QuerySet[ServiceRecord]:

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from pledgeloop.orgs.scope import scope_name
 from pledgeloop.service.review_links import review_link_expired
 
 from . import access, exports, selectors
-from .annual import annual_review, annual_score_for
+from .annual import COMPONENT_LABELS, annual_review, annual_score_for
 from .forms import AssessmentForm, OrganisationAssessmentForm, ReviewForm, ReviewWeightsForm
 from .models import Assessment, Review, ReviewWeights
 from .services import (
@@ -198,6 +199,14 @@ def annual(request, street: str, year: int):
     street, communities = _annual_scope(request, street, year)
     weights = ReviewWeights.for_street(street)
     scores = annual_review(communities, year, weights)
+    # A row per member (5,000 in a street): the labels translated and the link's start
+    # reversed once, not in every row (issue 17).
+    labels = [str(COMPONENT_LABELS[key]) for key in ReviewWeights.COMPONENTS]
+    members_url = reverse("reviews:annual", args=[street.slug, year]) + "member/"
+    rows = [
+        (s, f"{members_url}{s.member.pk}/", list(zip(labels, s.percents, strict=True)))
+        for s in scores
+    ]
     return render(
         request,
         "reviews/annual.html",
@@ -207,6 +216,7 @@ def annual(request, street: str, year: int):
             "year": year,
             "weights": weights,
             "scores": scores,
+            "rows": rows,
             "communities": access.annual_communities_for(request.user, street),
             "chosen": str(query_id(request.GET, "community") or ""),
             "may_edit_weights": street.pk in request.user.admin_street_ids(),

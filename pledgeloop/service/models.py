@@ -118,7 +118,13 @@ class ServiceRecord(models.Model):
         verbose_name = _("service record")
         verbose_name_plural = _("service records")
         ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["street", "started_at"], name="service_street_started")]
+        indexes = [
+            models.Index(fields=["street", "started_at"], name="service_street_started"),
+            # A community's records of a period (the showcase's totals, issue 17).
+            models.Index(
+                fields=["street", "community", "started_at"], name="service_community_started"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ended_at__gte=models.F("started_at")),

@@ -106,6 +106,39 @@ def participation_rate(scope: Scope, period: Period) -> float | None:
     return ratio(participants(scope, period), active_members(scope, period))
 
 
+def active_members_by_community(scope: Scope, period: Period) -> dict[int, int]:
+    """active_members of each community of the scope, in one query: {community id: n}."""
+    serving = Exists(served_in(period, member=OuterRef("pk")))
+    rows = (
+        Member.objects.filter(**scope.filters(category=None))
+        .filter(on_roster_q(period.start, period.end) | Q(serving))
+        .order_by()
+        .values("community_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["community_id"]: row["n"] for row in rows}
+
+
+def participants_by_community(scope: Scope, period: Period) -> dict[int, int]:
+    """participants of each community of the scope, in one query: {community id: n}."""
+    records = {}
+    if scope.category_id is not None:
+        records["record__category_id"] = scope.category_id
+    rows = (
+        served_in(period)
+        .filter(
+            **records,
+            **scope.filters(
+                street="member__street_id", community="member__community_id", category=None
+            ),
+        )
+        .order_by()
+        .values("member__community_id")
+        .annotate(n=Count("member_id", distinct=True))
+    )
+    return {row["member__community_id"]: row["n"] for row in rows}
+
+
 def _records(scope: Scope, period: Period):
     start, end = period.bounds
     return ServiceRecord.objects.filter(

@@ -12,7 +12,7 @@ Callers refresh the rollups first (rollups.ensure_fresh), as selectors.py does.
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
 from pledgeloop.people.models import Member, on_roster_q
 
@@ -91,8 +91,40 @@ def active_members(scope: Scope, period: Period) -> int:
     return members.filter(on_roster_q(period.start, period.end) | Q(_served(period))).count()
 
 
+def _count_by_community(members) -> dict[int, int]:
+    rows = members.order_by().values("community_id").annotate(n=Count("pk"))
+    return {row["community_id"]: row["n"] for row in rows}
+
+
+def participants_by_community(scope: Scope, period: Period) -> dict[int, int]:
+    """participants() of every community of the scope in one query: {community id: n}."""
+    if scope.category_id is not None or not period.is_month_aligned:
+        return definitions.participants_by_community(scope, period)
+    members = Member.objects.filter(**scope.filters(category=None))
+    return _count_by_community(members.filter(_served(period)))
+
+
+def active_members_by_community(scope: Scope, period: Period) -> dict[int, int]:
+    """active_members() of every community of the scope in one query: {community id: n}."""
+    if not period.is_month_aligned:
+        return definitions.active_members_by_community(scope, period)
+    members = Member.objects.filter(**scope.filters(category=None))
+    return _count_by_community(
+        members.filter(on_roster_q(period.start, period.end) | Q(_served(period)))
+    )
+
+
 def participation_rate(scope: Scope, period: Period) -> float | None:
-    return ratio(participants(scope, period), active_members(scope, period))
+    """participants ÷ active_members; for whole months without a category both counts come
+    from one query over the scope's members."""
+    if scope.category_id is not None or not period.is_month_aligned:
+        return ratio(participants(scope, period), active_members(scope, period))
+    served = Q(_served(period))
+    counts = Member.objects.filter(**scope.filters(category=None)).aggregate(
+        served=Count("pk", filter=served),
+        active=Count("pk", filter=on_roster_q(period.start, period.end) | served),
+    )
+    return ratio(counts["served"], counts["active"])
 
 
 def headline(scope: Scope, period: Period) -> dict:

@@ -64,8 +64,8 @@ def number(value):
     return value
 
 
-def headline_table(scope: Scope, period: Period) -> Table:
-    rows = indicators.headline_with_change(scope, period)
+def headline_table(rows: list[dict]) -> Table:
+    """The headline figures of indicators.headline_with_change, as a table."""
     table = Table(
         "headline",
         _("Headline figures"),
@@ -235,10 +235,12 @@ def community_table(scope: Scope, period: Period) -> Table:
         )
         .order_by()
     }
+    # One query each for every community (of the period's members, not of today's roster).
+    served_by = indicators.participants_by_community(scope, period)
+    active_by = indicators.active_members_by_community(scope, period)
     for community in communities:
-        one = Scope(scope.street_id, community.pk, scope.category_id)
-        served = indicators.participants(one, period)
-        active = indicators.active_members(one, period)  # of the period, not of today
+        served = served_by.get(community.pk, 0)
+        active = active_by.get(community.pk, 0)
         row = sums.get(community.pk, {})
         table.rows.append(
             [
@@ -292,14 +294,12 @@ def member_table(scope: Scope, period: Period, limit: int = 20) -> Table:
             .annotate(hours=Sum("hours"), records=Sum("records"))
         )
     top = list(rows.order_by("-hours", "-records", "member_id")[:limit])
-    names = dict(
-        Member.objects.filter(pk__in=[r["member_id"] for r in top]).values_list("pk", "user__name")
+    named = Member.objects.filter(pk__in=[r["member_id"] for r in top]).values_list(
+        "pk", "user__name", "community__name"
     )
-    communities = dict(
-        Member.objects.filter(pk__in=[r["member_id"] for r in top]).values_list(
-            "pk", "community__name"
-        )
-    )
+    names, communities = {}, {}
+    for pk, name, community in named:
+        names[pk], communities[pk] = name, community
     table = Table(
         "members",
         _("Member ranking"),
@@ -329,7 +329,7 @@ def dashboard(scope: Scope, period: Period, *, public: bool = False) -> dict:
         )
     headline = indicators.headline_with_change(scope, period)
     tables = {
-        "headline": headline_table(scope, period),
+        "headline": headline_table(headline),
         "monthly": monthly_table(scope, trend),
         "categories": category_table(scope, period),
         "communities": community_table(scope, period),

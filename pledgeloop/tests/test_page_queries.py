@@ -44,11 +44,16 @@ PINNED = {
     "member-page": 4,
     "showcase": 8,  # one for the team lines (reviews.selectors.team_service)
     # five for the service matrix (teams, events, projects: stats.service_matrix), and one for
-    # the rollups' freshness check over volunteers' attendance (stats.rollups)
-    "dashboard": 51,
-    "dashboard-community": 48,
-    "public-figures": 40,
-    "annual": 18,
+    # the rollups' freshness check over volunteers' attendance (stats.rollups); the headline
+    # once (not again for its table), participation in one query a period, the community
+    # table's members in one query each for every community (not two per community), the
+    # ranking's names and communities in one query
+    "dashboard": 38,
+    "dashboard-community": 37,
+    "public-figures": 28,
+    # the members' service figures in a query of their own (reviews.selectors
+    # .with_service_figures: the period filters the join instead of the aggregates)
+    "annual": 19,
     "api-orders": 6,
 }
 
