@@ -29,6 +29,9 @@ STATUS_LABELS = {
     "late": gettext_lazy("Behind schedule"),
     "on_track": gettext_lazy("On track"),
 }
+# The tag's tint (pledgeloop.css): red is for what needs someone's attention, so a finished
+# project reads calm and one behind schedule amber.
+STATUS_TAGS = {"done": "calm", "late": "warn", "on_track": "plain"}
 
 
 @dataclass
@@ -52,6 +55,10 @@ class Progress:
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def status_tag(self) -> str:
+        return STATUS_TAGS[self.status]
 
 
 def project_progress(milestones, today: dt.date | None = None) -> Progress:

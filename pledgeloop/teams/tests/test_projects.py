@@ -65,13 +65,16 @@ def test_a_project_without_milestones_is_at_zero_and_on_track(world):
 def test_completing_a_milestone_moves_the_board(world, client):
     project = make_project(world, "充电雨棚", "shed", [("立项", -30, True), ("施工", 3, False)])
     url = reverse("teams:projects", args=[world.street.slug])
-    assert 'data-progress="50"' in client.get(url).content.decode()
+    body = client.get(url).content.decode()
+    assert 'data-progress="50"' in body and '<span class="tag plain">' in body
     milestone = project.milestones.get(title="施工")
     projects.milestone_complete(
         milestone=milestone, done_on=timezone.localdate(), evidence="雨棚已建成"
     )
     body = client.get(url).content.decode()
     assert 'data-progress="100"' in body and 'data-status="done"' in body
+    # a finished project reads calm, not in the red of what needs attention
+    assert '<span class="tag calm">' in body and '<span class="tag">' not in body
     page = client.get(reverse("teams:project", args=[world.street.slug, "shed"]))
     assert "雨棚已建成" in page.content.decode()
 
