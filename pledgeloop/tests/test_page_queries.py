@@ -33,22 +33,24 @@ HOME = (Decimal("31.956200"), Decimal("120.941800"))
 
 # What each page costs in queries, at any size. A change here is a change in how a page
 # reads the database: say why in the commit.
+# (An admin's communities are read once a request, whoever asks: the console pages and the
+# figures pages they lead to each ran that query two or three times.)
 PINNED = {
     "form": 1,
-    "needs": 12,
-    "needs-category": 11,
-    "order": 15,
-    "member-home": 10,
+    "needs": 10,
+    "needs-category": 9,
+    "order": 13,  # the category correction's choices read once, not twice
+    "member-home": 9,  # the member and their community in one query
     "nearby": 7,  # the needs within 2 km, then the whole street when fewer than 50 are
     "wall": 4,
     "member-page": 4,
     "showcase": 8,  # one for the team lines (reviews.selectors.team_service)
     # five for the service matrix (teams, events, projects: stats.service_matrix), and one for
     # the rollups' freshness check over volunteers' attendance (stats.rollups)
-    "dashboard": 51,
-    "dashboard-community": 48,
+    "dashboard": 50,
+    "dashboard-community": 47,
     "public-figures": 40,
-    "annual": 18,
+    "annual": 16,
     "api-orders": 6,
 }
 
