@@ -39,7 +39,10 @@ PINNED = {
     "form": 1,
     "needs": 10,
     "needs-category": 9,
-    "order": 13,  # the category correction's choices read once, not twice
+    # the category correction's choices read once, not twice; the picker's second query (the
+    # rest of the street) runs only when the order's community has fewer than 30 active
+    # members, as in the test's world
+    "order": 14,
     "member-home": 9,  # the member and their community in one query
     "nearby": 7,  # the needs within 2 km, then the whole street when fewer than 50 are
     "wall": 4,
