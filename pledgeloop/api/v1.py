@@ -319,7 +319,7 @@ def _order_out(order: Order, *, person: bool = True) -> dict:
     shown = {
         "id": order.pk,
         "state": order.state,
-        "state_label": str(order.get_state_display()),
+        "state_label": str(order.state_label),
         "community": order.community.slug,
         "category": order.category.code,
         "description": order.description,

@@ -109,7 +109,13 @@ def needs_list(request):
         listed = listed.filter(state=filters["state"])
     if filters["overdue"]:
         listed = listed.filter(Order.overdue_q(now))
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(listed, PAGE_SIZE)
+    # The counts above already hold how many the list has (no second count of the same
+    # orders), except for an overdue filter on one state.
+    listed_count = _listed_count(filters, counts)
+    if listed_count is not None:
+        paginator.count = listed_count
+    page = paginator.get_page(request.GET.get("page"))
     chips = [
         {
             "state": state,
@@ -136,6 +142,19 @@ def needs_list(request):
         "next": request.get_full_path(),
     }
     return render(request, "console/orders/needs.html", context)
+
+
+def _listed_count(filters: dict, counts: dict) -> int | None:
+    """How many orders the list shows, from the state counts (which follow every other
+    filter); None when they cannot say (overdue orders of one state)."""
+    if filters["overdue"]:
+        # Every overdue order is open (Order.DEADLINES run in open states only).
+        return counts["overdue"] if filters["state"] == OPEN else None
+    if filters["state"] == OPEN:
+        return sum(counts.get(s, 0) for s in Order.OPEN_STATES)
+    if filters["state"] == ALL:
+        return sum(counts.get(s, 0) for s in Order.State.values)
+    return counts.get(filters["state"], 0)
 
 
 def _query(filters: dict) -> dict:
@@ -235,6 +254,8 @@ def _detail_context(request, order: Order, **extra) -> dict:
         candidates = dispatch_candidates(order, search=search)
         context["search"] = search
         context["picker_limit"] = PICKER_LIMIT
+        context["candidates"] = candidates
+        context["picker_first"] = PICKER_FIRST
         context["candidates_first"] = candidates[:PICKER_FIRST]
         context["candidates_more"] = candidates[PICKER_FIRST:]
         context["dispatch_form"] = DispatchForm(member_ids=[c.member.pk for c in candidates])

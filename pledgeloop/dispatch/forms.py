@@ -217,6 +217,11 @@ class RecategoriseForm(forms.Form):
 
     def __init__(self, *args, order: Order, **kw):
         super().__init__(*args, **kw)
-        self.fields["category"].queryset = Category.objects.filter(
-            street_id=order.street_id, active=True
-        ).exclude(pk=order.category_id)
+        field = self.fields["category"]
+        field.queryset = Category.objects.filter(street_id=order.street_id, active=True).exclude(
+            pk=order.category_id
+        )
+        # The list read once: a select of a queryset reads it again for every look at its
+        # options (whether to mark it required, then each option). Choosing still checks
+        # the choice against the queryset.
+        field.choices = [(c.pk, field.label_from_instance(c)) for c in field.queryset]

@@ -56,7 +56,8 @@ def dispatch_candidates(
     """Active members of the order's street: its community first, skill match, spare capacity,
     then walking minutes from their home point (DESIGN.md §6 distances); the first ``limit``
     of them (None: all), only those whose name, name's pinyin or member code holds ``search``
-    when given. One query, ordered and cut in the database."""
+    when given. Ordered and cut in the database: one query when the order's community
+    fills the list, a second for the rest of the street when it does not."""
     skill = Member.skills.through.objects.filter(
         member_id=OuterRef("pk"), category_id=order.category_id
     )
@@ -91,10 +92,20 @@ def dispatch_candidates(
         )
         order_by.append(F("distance").asc(nulls_last=True))
     members = members.order_by(*order_by, "user__name_pinyin", "pk")
+    # The order's community comes first: its members are ranked on their own, and the rest
+    # of the street only when they do not fill the list, so that the picker ranks a
+    # community's members (some 200) rather than a whole street's (thousands).
+    ranked = members.filter(community_id=order.community_id)
     if limit is not None:
-        members = members[:limit]
+        ranked = ranked[:limit]
+    found = list(ranked)
+    if limit is None or len(found) < limit:
+        others = members.exclude(community_id=order.community_id)
+        if limit is not None:
+            others = others[: limit - len(found)]
+        found += list(others)
     candidates = []
-    for member in members:
+    for member in found:
         minutes = None
         if None not in (*point, member.home_latitude, member.home_longitude):
             minutes = walking_minutes(

@@ -182,6 +182,23 @@ class Order(models.Model):
             models.Index(
                 F("street"), F("created_at").desc(), F("id").desc(), name="order_street_newest"
             ),
+            # The needs list's counts under a category filter: an index-only scan.
+            models.Index(
+                fields=["street", "category", "state"], name="order_street_category_state"
+            ),
+            # Overdue counts (selectors.overdue_count): a street's waiting orders with both
+            # deadlines, and its taken orders by member (a member's load: selectors.
+            # member_load_subquery) with the finish deadline; each read index-only.
+            models.Index(
+                fields=["street", "respond_by", "finish_by"],
+                condition=models.Q(state__in=["dispatched", "submitted", "triaged"]),
+                name="order_waiting_street_deadlines",
+            ),
+            models.Index(
+                fields=["street", "assigned_member", "finish_by"],
+                condition=models.Q(state__in=["accepted", "in_service"]),
+                name="order_taken_street_member",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -248,6 +265,17 @@ class Order(models.Model):
         ("finish", OPEN_STATES, "finish_by"),
     )
 
+    # The labels of the state and the channel, for lists that show them on every row:
+    # get_state_display() rebuilds and hashes the whole choice list (translating each label)
+    # on every call; these look the value up in the list built once.
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNEL_LABELS.get(self.channel, self.channel)
+
     def can_transition_to(self, state: str) -> bool:
         return state in self.TRANSITIONS[self.state]
 
@@ -303,6 +331,10 @@ class Order(models.Model):
     @property
     def overdue(self) -> bool:
         return self.is_overdue()
+
+
+STATE_LABELS = dict(Order.State.choices)
+CHANNEL_LABELS = dict(Order.Channel.choices)
 
 
 class OrderEvent(models.Model):
@@ -426,6 +458,14 @@ class Dispatch(models.Model):
         verbose_name = _("dispatch")
         verbose_name_plural = _("dispatches")
         ordering = ["-offered_at", "-id"]
+        indexes = [
+            # A member's offers waiting for an answer (their load, their home's agenda).
+            models.Index(
+                fields=["street", "member"],
+                condition=models.Q(state="offered"),
+                name="dispatch_offered_street_member",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["street", "order"],

@@ -22,22 +22,31 @@ def _count(qs: QuerySet) -> Coalesce:
     return Coalesce(Subquery(qs.values("n"), output_field=IntegerField()), Value(0))
 
 
-def member_load_subquery(member_ref=None) -> Coalesce:
+def member_load_subquery() -> Coalesce:
     """The load as an expression, to annotate a Member queryset with
-    (``.annotate(load=member_load_subquery())``); ``member_ref`` is the member's id in the
-    outer query (the Member row's pk by default)."""
-    member_ref = member_ref if member_ref is not None else OuterRef("pk")
+    (``.annotate(load=member_load_subquery())``).
+
+    Asked by the member's street as well as the member (a member holds and is offered only
+    their own street's orders): each count is then an index-only probe of a street-led
+    partial index (order_taken_street_member, dispatch_offered_street_member), not a read of
+    every order the member ever held, once per member of a street the picker sorts."""
     taken = (
-        Order.objects.filter(assigned_member=member_ref, state__in=list(Order.TAKEN))
+        Order.objects.filter(
+            street_id=OuterRef("street_id"),
+            assigned_member=OuterRef("pk"),
+            state__in=sorted(Order.TAKEN),
+        )
         .order_by()
         .values("assigned_member")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
     offered = (
-        Dispatch.objects.filter(member=member_ref, state=Dispatch.State.OFFERED)
+        Dispatch.objects.filter(
+            street_id=OuterRef("street_id"), member=OuterRef("pk"), state=Dispatch.State.OFFERED
+        )
         .order_by()
         .values("member")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
     return _count(taken) + _count(offered)
 
@@ -82,8 +91,29 @@ def state_counts(qs: QuerySet[Order], now: datetime | None = None) -> dict:
     # COUNT(*), not of the id: the (street, state) index then answers alone (an index-only
     # scan), without reading the street's orders themselves.
     counts = dict(qs.values_list("state").annotate(n=Count("*")).order_by())
-    counts["overdue"] = qs.filter(Order.overdue_q(now)).count()
+    counts["overdue"] = overdue_count(qs, now)
     return counts
+
+
+def overdue_count(qs: QuerySet[Order], now: datetime | None = None) -> int:
+    """How many of these orders are overdue (Order.overdue_q), in one query that reads
+    indexes only: the waiting orders past either deadline, plus the taken orders past their
+    finish deadline (two disjoint sets), each from its own street-led partial index
+    (order_waiting_street_deadlines, order_taken_street_member) rather than the street's
+    every order, which Order.overdue_q's one OR made PostgreSQL read. The two halves are
+    Order.DEADLINES spelled out (OPEN_STATES = WAITING + TAKEN); orders/tests/
+    test_selectors.py holds them to overdue_q's answer."""
+    now = now or timezone.now()
+    waiting = qs.filter(
+        Q(respond_by__lt=now) | Q(finish_by__lt=now), state__in=sorted(Order.WAITING)
+    )
+    taken = qs.filter(finish_by__lt=now, state__in=sorted(Order.TAKEN))
+    return (
+        waiting.order_by()
+        .values("street_id")
+        .union(taken.order_by().values("street_id"), all=True)
+        .count()
+    )
 
 
 @dataclass
@@ -104,9 +134,10 @@ def open_orders_near(member: Member, *, limit: int = 50) -> list[NearbyOrder]:
     Orders without a point sort after those with one; ties go to the older order. Without
     a home point, the oldest first.
     """
+    # The site with its compound: the list names both (Site.__str__).
     open_orders = Order.objects.filter(
         street_id=member.street_id, state=Order.State.TRIAGED
-    ).select_related("category", "community", "site")
+    ).select_related("category", "community", "site__parent")
     home = (member.home_latitude, member.home_longitude)
     if None in home:
         orders = list(open_orders.order_by("created_at", "pk")[:limit])
@@ -136,7 +167,9 @@ def open_orders_near(member: Member, *, limit: int = 50) -> list[NearbyOrder]:
 
 def offers_for(member: Member) -> QuerySet[Dispatch]:
     return (
-        Dispatch.objects.filter(member=member, state=Dispatch.State.OFFERED)
+        Dispatch.objects.filter(
+            street_id=member.street_id, member=member, state=Dispatch.State.OFFERED
+        )
         .select_related("order__category", "order__community")
         .order_by("respond_by")
     )
@@ -144,7 +177,9 @@ def offers_for(member: Member) -> QuerySet[Dispatch]:
 
 def orders_held_by(member: Member) -> QuerySet[Order]:
     return (
-        Order.objects.filter(assigned_member=member, state__in=list(Order.TAKEN))
+        Order.objects.filter(
+            street_id=member.street_id, assigned_member=member, state__in=sorted(Order.TAKEN)
+        )
         .select_related("category", "community")
         .order_by(F("finish_by").asc(nulls_last=True))
     )

@@ -101,13 +101,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         return {g.street_id for g in self.grants if g.role == Role.STREET_ADMIN}
 
     def admin_community_ids(self) -> set[int]:
-        """Communities this user administers: directly, or through a street they run."""
-        direct = {g.community_id for g in self.grants if g.role == Role.COMMUNITY_ADMIN}
+        """Communities this user administers: directly, or through a street they run.
+
+        Read once per user object (a request's; the view, its access checks and the
+        navigation all ask), as long as the grants it was read from are those held."""
+        grants = self.grants
+        cached = self.__dict__.get("_admin_community_ids")
+        if cached is not None and cached[0] is grants:
+            return set(cached[1])
+        direct = {g.community_id for g in grants if g.role == Role.COMMUNITY_ADMIN}
         streets = self.admin_street_ids()
         if streets:
             direct |= set(
                 Community.objects.filter(street_id__in=streets).values_list("id", flat=True)
             )
+        self.__dict__["_admin_community_ids"] = (grants, frozenset(direct))
         return direct
 
     def member_community_ids(self) -> set[int]:

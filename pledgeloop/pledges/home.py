@@ -9,15 +9,19 @@ from django.utils import timezone
 
 from pledgeloop.orders import selectors as order_selectors
 from pledgeloop.people import views as people_views
+from pledgeloop.people.models import Member
 
 from .selectors import visits_loggable_by
 
 
 @login_required
 def member_home(request):
-    member = getattr(request.user, "member", None)
+    # The member with their community (the page names it), read once: people's view below
+    # finds it on the user.
+    member = Member.objects.select_related("community").filter(user=request.user).first()
     if member is None:
         raise PermissionDenied
+    request.user.member = member
     today = timezone.localdate()
     due = list(visits_loggable_by(member))
     agenda = {

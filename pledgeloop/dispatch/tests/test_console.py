@@ -5,7 +5,6 @@ import logging
 from decimal import Decimal
 
 import pytest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -13,6 +12,7 @@ from pledgeloop.dispatch.selectors import PICKER_LIMIT
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders import services
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
+from pledgeloop.orders.templatetags.order_tags import order_deadline
 from pledgeloop.orders.tests.loop import (
     HOME,
     bring_to,
@@ -152,19 +152,41 @@ def test_the_needs_list_costs_the_same_queries_for_few_or_many_orders(
     client = client_for(world.street_admin)
     new_order(world)
     client.get(NEEDS)  # warm the session
-    # session, user, roles, the admin's communities (twice: nav, filters; the scope is the
-    # street), categories, state counts, overdue count, page count, the page, unread
-    # notifications
-    with django_assert_num_queries(12):
+    # session, user, roles, the admin's communities (their ids, once for the filters and
+    # the nav, and the rows; the scope is the street), categories, state counts, overdue
+    # count, the page, unread notifications (the page count comes from the state counts)
+    with django_assert_num_queries(10):
         client.get(NEEDS)
     for index in range(12):
         triaged_order(world, community=world.neighbour if index % 2 else world.community)
     services.order_claim(
         order=Order.objects.filter(state="triaged").first(), member=member_of(world)
     )
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         page = client.get(NEEDS)
     assert rows(page).count("<tr") == 13
+
+
+@pytest.mark.parametrize("state", ["open", "all", *Order.State.values])
+@pytest.mark.parametrize("overdue", [False, True])
+def test_the_needs_lists_order_count_is_the_lists_own(world, client_for, state, overdue):
+    """The pager's count comes from the state counts where they can say it: the same number
+    as counting the listed orders themselves, for every state and the overdue filter."""
+    late = timezone.now() - dt.timedelta(days=30)
+    for target in (Order.State.SUBMITTED, Order.State.TRIAGED, Order.State.ACCEPTED):
+        bring_to(world, target)
+        Order.objects.filter(pk=bring_to(world, target).pk).update(respond_by=late, finish_by=late)
+    bring_to(world, Order.State.DONE)
+    query = {"state": state, **({"overdue": "on"} if overdue else {})}
+    page = client_for(world.street_admin).get(NEEDS, query).context["page"]
+    listed = Order.objects.filter(street=world.street)
+    if state == "open":
+        listed = listed.filter(state__in=Order.OPEN_STATES)
+    elif state != "all":
+        listed = listed.filter(state=state)
+    if overdue:
+        listed = listed.filter(Order.overdue_q())
+    assert page.paginator.count == listed.count()
 
 
 # --- triage --------------------------------------------------------------------------------
@@ -347,7 +369,7 @@ def test_the_deadline_shown_follows_the_waiting_and_taken_states(state):
     soon = timezone.now()
     order = Order(state=state, respond_by=soon, finish_by=soon, done_at=soon)
     with translation.override("en"):
-        text = render_to_string("console/orders/_deadline.html", {"order": order})
+        text = order_deadline(order)
     assert ("respond by" in text) == (state in Order.WAITING)
     assert ("finish by" in text) == (state in Order.TAKEN)
 

@@ -44,6 +44,19 @@ def test_member_picker_puts_the_community_and_skills_first(world):
     assert first.load == 0
 
 
+def test_the_picker_fills_its_list_from_the_rest_of_the_street_after_the_community(world):
+    """The order's community is ranked on its own first; the rest of the street fills the
+    list only as far as the community leaves room, in the same order as one ranking would."""
+    order = triaged_order(world)
+    new_member(world, "13900000205", "邻社区", community=world.neighbour)
+    every = dispatch_candidates(order, limit=None)
+    here = sum(1 for c in every if c.same_community)
+    assert here and every[here].member.name == "邻社区"
+    assert dispatch_candidates(order, limit=here + 1) == every[: here + 1]
+    assert all(c.same_community for c in dispatch_candidates(order, limit=here))
+    assert dispatch_candidates(order, limit=1) == every[:1]
+
+
 def test_member_picker_shows_load_and_capacity(world):
     busy = new_member(world, "13900000201", "忙人", capacity=1)
     order = triaged_order(world)

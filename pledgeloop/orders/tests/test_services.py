@@ -249,6 +249,8 @@ def test_overdue_is_one_rule_in_python_and_in_sql_in_every_state(world):
     by_model = {o.pk for o in orders if o.is_overdue(now)}
     in_db = set(Order.objects.filter(Order.overdue_q(now)).values_list("pk", flat=True))
     assert by_model == in_db
+    # The needs list's count (two index-only halves) says the same number.
+    assert selectors.overdue_count(Order.objects.exclude(pk=like.pk), now) == len(by_model)
     late = {
         (o.state, o.respond_by == past, o.finish_by == past) for o in orders if o.pk in by_model
     }
