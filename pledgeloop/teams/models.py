@@ -20,6 +20,29 @@ from pledgeloop.people.models import Member, validate_mobile
 from pledgeloop.service.models import ServiceRecord
 
 
+def member_or_volunteer_once(prefix: str, *, within: str) -> list[models.BaseConstraint]:
+    """A row of a roster, a shift's sign-ups or a session's attendance names a member or a
+    volunteer (never both, never neither), and each person once `within` its team, shift or
+    session (street first, as every unique key: tests/test_shard_ready.py)."""
+    return [
+        models.CheckConstraint(
+            condition=models.Q(member__isnull=False, volunteer__isnull=True)
+            | models.Q(member__isnull=True, volunteer__isnull=False),
+            name=f"{prefix}_member_or_volunteer",
+        ),
+        models.UniqueConstraint(
+            fields=["street", within, "member"],
+            condition=models.Q(member__isnull=False),
+            name=f"{prefix}_member_once",
+        ),
+        models.UniqueConstraint(
+            fields=["street", within, "volunteer"],
+            condition=models.Q(volunteer__isnull=False),
+            name=f"{prefix}_volunteer_once",
+        ),
+    ]
+
+
 class Team(models.Model):
     class Scope(models.TextChoices):
         COMMUNITY = "community", _("Community team")
@@ -146,24 +169,10 @@ class TeamMembership(models.Model):
         verbose_name_plural = _("team roster")
         ordering = ["team", "-is_leader", "joined_at", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(member__isnull=False, volunteer__isnull=True)
-                | models.Q(member__isnull=True, volunteer__isnull=False),
-                name="team_roster_member_or_volunteer",
-            ),
+            *member_or_volunteer_once("team_roster", within="team"),
             models.CheckConstraint(
                 condition=models.Q(is_leader=False) | models.Q(member__isnull=False),
                 name="team_leader_is_member",
-            ),
-            models.UniqueConstraint(
-                fields=["street", "team", "member"],
-                condition=models.Q(member__isnull=False),
-                name="team_roster_member_once",
-            ),
-            models.UniqueConstraint(
-                fields=["street", "team", "volunteer"],
-                condition=models.Q(volunteer__isnull=False),
-                name="team_roster_volunteer_once",
             ),
         ]
 
@@ -465,21 +474,7 @@ class SignUp(models.Model):
         verbose_name_plural = _("sign-ups")
         ordering = ["shift", "created_at", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(member__isnull=False, volunteer__isnull=True)
-                | models.Q(member__isnull=True, volunteer__isnull=False),
-                name="signup_member_or_volunteer",
-            ),
-            models.UniqueConstraint(
-                fields=["street", "shift", "member"],
-                condition=models.Q(member__isnull=False),
-                name="signup_member_once",
-            ),
-            models.UniqueConstraint(
-                fields=["street", "shift", "volunteer"],
-                condition=models.Q(volunteer__isnull=False),
-                name="signup_volunteer_once",
-            ),
+            *member_or_volunteer_once("signup", within="shift"),
         ]
 
     def __str__(self) -> str:
@@ -591,21 +586,7 @@ class Attendance(models.Model):
         verbose_name_plural = _("attendance")
         ordering = ["session", "checked_in_at", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(member__isnull=False, volunteer__isnull=True)
-                | models.Q(member__isnull=True, volunteer__isnull=False),
-                name="attendance_member_or_volunteer",
-            ),
-            models.UniqueConstraint(
-                fields=["street", "session", "member"],
-                condition=models.Q(member__isnull=False),
-                name="attendance_member_once",
-            ),
-            models.UniqueConstraint(
-                fields=["street", "session", "volunteer"],
-                condition=models.Q(volunteer__isnull=False),
-                name="attendance_volunteer_once",
-            ),
+            *member_or_volunteer_once("attendance", within="session"),
         ]
 
     def __str__(self) -> str:
