@@ -105,7 +105,13 @@ def main(argv: list[str]) -> int:
         run([f"{bindir}/pg_ctl", "-D", datadir, "-l", log, "-o", options, "-w", "start"])
         started = True
         print(f"Throwaway PostgreSQL ({bindir}) on 127.0.0.1:{port}")
-        env = dict(os.environ, DATABASE_URL=f"postgres://postgres@127.0.0.1:{port}/postgres")
+        # PG_BINDIR: the client tools of the same version (pg_dump keeps the migrated test
+        # template between runs, pledgeloop/testing_database.py).
+        env = dict(
+            os.environ,
+            DATABASE_URL=f"postgres://postgres@127.0.0.1:{port}/postgres",
+            PG_BINDIR=bindir,
+        )
         return subprocess.run(argv, env=env).returncode
     finally:
         if started:

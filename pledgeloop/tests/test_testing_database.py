@@ -5,6 +5,7 @@ import hashlib
 from types import SimpleNamespace
 
 import django
+import pytest
 
 from pledgeloop import testing_database
 
@@ -46,3 +47,17 @@ def test_the_key_covers_the_projects_migrations():
 
 def _key_of_nothing():
     return hashlib.sha256(django.get_version().encode()).hexdigest()[:16]
+
+
+@pytest.mark.django_db
+def test_this_runs_template_is_kept_for_the_next(request):
+    """Under xdist the set-up has kept the migrated template for the next run: the SQLite file,
+    or on PostgreSQL a pg_dump archive (unless the client tools are missing)."""
+    workerinput = getattr(request.config, "workerinput", None)
+    if workerinput is None or testing_database.TEMPLATE not in workerinput:
+        pytest.skip("the template is made and kept only under pytest-xdist")
+    kept = testing_database._kept_template()
+    if kept is None:
+        pytest.skip("no PostgreSQL client tools here to keep the template with")
+    assert kept.exists(), f"{kept} was not kept"
+    assert kept.stat().st_size > 0
