@@ -19,8 +19,10 @@ migrated template (custom format), restored by `pg_restore` into an empty templa
 Where the PostgreSQL client tools are missing (or refuse the server's version) the run
 migrates, as before.
 
-Without xdist, or with pytest-django's --reuse-db, --create-db or --nomigrations, the test
-database is set up as pytest-django does it.
+Without xdist (`-p no:xdist`, a targeted run) the process is its own only worker: it restores
+or migrates the template, works on a copy and removes both at the end. With pytest-django's
+--reuse-db, --create-db or --nomigrations the test database is set up as pytest-django does
+it.
 
 pledgeloop/conftest.py imports the fixture and the hooks, so that they take precedence over
 pytest-django's.
@@ -72,13 +74,18 @@ def pytest_sessionfinish(session) -> None:
     if hasattr(config, "workerinput") or not hasattr(config, "_pledgeloop_template"):
         return
     template, lock = config._pledgeloop_template
+    with config.stash[blocking_manager_key].unblock():
+        _remove_template(template, lock)
+
+
+def _remove_template(template: str, lock: str) -> None:
+    """Drop this run's template database (if it was built) and its lock file."""
     lock_path = Path(lock)
     if lock_path.exists() and lock_path.read_text() == BUILT:
         connection = connections["default"]
         original = connection.settings_dict["NAME"]
         connection.settings_dict["NAME"] = template
-        with config.stash[blocking_manager_key].unblock():
-            connection.creation.destroy_test_db(old_database_name=original, verbosity=0)
+        connection.creation.destroy_test_db(old_database_name=original, verbosity=0)
     lock_path.unlink(missing_ok=True)
 
 
@@ -222,10 +229,15 @@ def django_db_setup(
     django_db_modify_db_settings,
 ):
     workerinput = getattr(request.config, "workerinput", None)
+    alone = workerinput is None
+    if alone:
+        # Without xdist (one process, `-p no:xdist`) the run is its own only worker: the
+        # kept template saves it the migrations too.
+        lock = Path(tempfile.gettempdir()) / f"pledgeloop-db-template-{os.getpid()}.lock"
+        workerinput = {TEMPLATE: template_name(), LOCK: str(lock), "workerid": "alone"}
     aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
     cloned = (
-        workerinput is not None
-        and TEMPLATE in workerinput
+        TEMPLATE in workerinput
         and django_db_use_migrations
         and not django_db_keepdb
         and not django_db_createdb
@@ -256,4 +268,7 @@ def django_db_setup(
             connection._test_serialized_contents = connection.creation.serialize_db_to_string()
     yield
     with django_db_blocker.unblock():
-        connections["default"].creation.destroy_test_db(old_database_name=original, verbosity=0)
+        creation = connections["default"].creation
+        creation.destroy_test_db(old_database_name=original, verbosity=0)
+        if alone:  # no controller to remove the template: this process made it
+            _remove_template(workerinput[TEMPLATE], workerinput[LOCK])

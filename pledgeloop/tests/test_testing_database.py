@@ -51,11 +51,11 @@ def _key_of_nothing():
 
 @pytest.mark.django_db
 def test_this_runs_template_is_kept_for_the_next(request):
-    """Under xdist the set-up has kept the migrated template for the next run: the SQLite file,
-    or on PostgreSQL a pg_dump archive (unless the client tools are missing)."""
-    workerinput = getattr(request.config, "workerinput", None)
-    if workerinput is None or testing_database.TEMPLATE not in workerinput:
-        pytest.skip("the template is made and kept only under pytest-xdist")
+    """The set-up has kept the migrated template for the next run: the SQLite file, or on
+    PostgreSQL a pg_dump archive (unless the client tools are missing)."""
+    options = ("reuse_db", "create_db", "nomigrations")
+    if any(request.config.getoption(option) for option in options):
+        pytest.skip("pytest-django sets the database up itself with --reuse-db and the like")
     kept = testing_database._kept_template()
     if kept is None:
         pytest.skip("no PostgreSQL client tools here to keep the template with")
