@@ -2,6 +2,7 @@
 never stale after a write of any kind, never another visitor's copy or CSRF token."""
 
 import datetime as dt
+import gzip
 import re
 from decimal import Decimal
 
@@ -151,6 +152,27 @@ def test_each_visitor_gets_their_own_csrf_token_from_the_cache(world, member):
     assert switched.status_code == 302
     # ... and the page in English is not the Chinese copy.
     assert 'lang="en"' in ask(second, path)[0]
+
+
+def test_a_cached_page_compressed_is_the_same_page_with_the_visitors_token(world, member):
+    make_pledge(member, title="每周为独居老人测血压")
+    path = pages(world, member)["wall"]
+    plain = Client()
+    drawn = plain.get(path, HTTP_ACCEPT_ENCODING="gzip")  # compressed by GZipMiddleware
+    assert drawn["Content-Encoding"] == "gzip"
+    phone = Client(enforce_csrf_checks=True)
+    with CaptureQueriesContext(connection) as queries:
+        cached = phone.get(path, HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert len(queries) == 1
+    assert cached["Content-Encoding"] == "gzip" and "Accept-Encoding" in cached["Vary"]
+    assert int(cached["Content-Length"]) == len(cached.content)
+    text = gzip.decompress(cached.content).decode()
+    assert without_tokens(text) == without_tokens(gzip.decompress(drawn.content).decode())
+    [token] = set(TOKEN.findall(text))
+    switched = phone.post(
+        "/i18n/setlang/", {"language": "en", "next": path, "csrfmiddlewaretoken": token}
+    )
+    assert switched.status_code == 302
 
 
 def test_a_new_day_is_a_new_page(world, member, client):
