@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.utils import translation
 
 from pledgeloop.orgs.models import Community, Street
@@ -167,6 +168,16 @@ def _fresh_intake_desks():
     desks_forget()
     yield
     desks_forget()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """Each test's database starts over, street versions with it (a rolled-back test leaves
+    version numbers that the next test's streets reuse), so no cached page may outlive it."""
+    cache = caches[settings.PUBLIC_PAGE_CACHE]
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @dataclass

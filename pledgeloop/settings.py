@@ -225,6 +225,16 @@ SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 SESSION_IDLE_MINUTES_MEMBERS = env_int("SESSION_IDLE_MINUTES_MEMBERS", 7 * 24 * 60)
 SESSION_COOKIE_HTTPONLY = True
 
+# --- the public pages' cache (orgs/pagecache.py, issue 17) --------------------------------
+# The anonymous public pages (the wall, member pages, the showcase, the public figures) are
+# cached under their streets' data versions, which the database bumps on every write to what
+# they show (orgs/versions.py), so a cached page is never stale; entries also expire after
+# PUBLIC_PAGE_CACHE_SECONDS whatever happens (0: no cache). In PUBLIC_PAGE_CACHE, an alias of
+# CACHES: Django's default, the local-memory cache of each worker process (CACHES is not
+# configured; a miss costs one render per worker).
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600, minimum=0)
+PUBLIC_PAGE_CACHE = env_str("PUBLIC_PAGE_CACHE", "default")
+
 # --- need to know and retention (issue 13; the privacy notice states these figures) --------
 # A member sees the name, address and number of an order's resident while they hold it and
 # for this many days after they finished it (orders/access.member_sees_contact); never for

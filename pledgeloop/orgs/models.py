@@ -188,3 +188,28 @@ DEFAULT_CATEGORIES = [
     ("health", "健康义诊", "🩺", 24, 7),
     ("repairs", "便民维修", "🔧", 24, 3),
 ]
+
+
+class StreetVersion(models.Model):
+    """The street's data version: bumped by the database itself (triggers, orgs/versions.py)
+    on every write to a table the public pages show, so that a page cached under it
+    (orgs/pagecache.py) is never served after its street's data changed.
+
+    Not a foreign key in the database (db_constraint=False): a trigger bumps the street of a
+    row being deleted together with its street, and a street's last version row is harmless.
+    """
+
+    street = models.OneToOneField(
+        Street,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="data_version",
+    )
+    n = models.BigIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("street data version")
+
+    def __str__(self) -> str:
+        return f"{self.street_id}: {self.n}"

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from pledgeloop.lib.params import query_text
 from pledgeloop.lib.qr import qr_png, qr_svg
 from pledgeloop.orgs.models import Community
+from pledgeloop.orgs.pagecache import public_page, street_versions_by
 from pledgeloop.people.models import Member
 
 from . import qr, selectors
@@ -76,10 +77,18 @@ def _wall(request, slug: str, print_layout: bool):
     return render(request, "pledges/wall.html", context)
 
 
+# The streets a page's data comes from (orgs/pagecache.py): of a wall, every street with a
+# community of that slug (the page lists them to choose from when there are several).
+_community_streets = street_versions_by(Community, "slug")
+_member_streets = street_versions_by(Member, "code")
+
+
+@public_page(lambda request, slug: _community_streets(slug))
 def wall(request, slug: str):
     return _wall(request, slug, print_layout=False)
 
 
+@public_page(lambda request, slug: _community_streets(slug))
 def wall_print(request, slug: str):
     """The A4 layout: several large cards per page, for the notice board."""
     return _wall(request, slug, print_layout=True)
@@ -108,6 +117,7 @@ def _public_member(code: str) -> Member:
     )
 
 
+@public_page(lambda request, code: _member_streets(code))
 def member_page(request, code: str):
     """The QR target: pledges, the next visits (排班表), figures, and a way to ask for help."""
     member = _public_member(code)

@@ -8,14 +8,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.params import query_id, query_text
 from pledgeloop.lib.private import private_page
 from pledgeloop.lib.spreadsheets import xlsx_response
-from pledgeloop.orgs.models import Street
+from pledgeloop.orgs.models import Community, Street
+from pledgeloop.orgs.pagecache import public_page, street_versions_by
 from pledgeloop.orgs.scope import scope_name
 from pledgeloop.service.review_links import review_link_expired
 
@@ -155,6 +156,11 @@ def assessment_organisation(request, community_id: int, year: int, quarter: int)
 # --- quarterly showcase (public) ----------------------------------------------------------------
 
 
+_community_streets = street_versions_by(Community, "slug")
+_street_version = street_versions_by(Street, "id")
+
+
+@public_page(lambda request, community, **_: _community_streets(community))
 def showcase(request, community: str, year: int, quarter: int):
     _check_year(year)
     street = query_text(request.GET, "street")
@@ -198,14 +204,29 @@ def _annual_scope(request, street: str, year: int):
 def annual(request, street: str, year: int):
     street, communities = _annual_scope(request, street, year)
     weights = ReviewWeights.for_street(street)
-    scores = annual_review(communities, year, weights)
-    # A row per member (5,000 in a street): the labels translated and the link's start
-    # reversed once, not in every row (issue 17).
-    labels = [str(COMPONENT_LABELS[key]) for key in ReviewWeights.COMPONENTS]
-    members_url = reverse("reviews:annual", args=[street.slug, year]) + "member/"
-    rows = [
-        (s, f"{members_url}{s.member.pk}/", list(zip(labels, s.percents, strict=True)))
-        for s in scores
+    communities = list(communities)
+
+    def rows():
+        # A row per member (5,000 in a street): the labels translated and the link's start
+        # reversed once, not in every row (issue 17).
+        labels = [str(COMPONENT_LABELS[key]) for key in ReviewWeights.COMPONENTS]
+        members_url = reverse("reviews:annual", args=[street.slug, year]) + "member/"
+        return [
+            (s, f"{members_url}{s.member.pk}/", list(zip(labels, s.percents, strict=True)))
+            for s in annual_review(communities, year, weights)
+        ]
+
+    # The rows are the page's cost (every member's year): the template caches them, computed
+    # only on a miss (`rows` is called there), under what they depend on: the communities
+    # shown, the year, the language, today (the current year's visits due) and the street's
+    # data version, which every write to what they show bumps (orgs/versions.py).
+    rows_key = [
+        street.pk,
+        year,
+        "-".join(str(pk) for pk in sorted(c.pk for c in communities)),
+        translation.get_language(),
+        timezone.localdate().isoformat(),
+        _street_version(street.pk),
     ]
     return render(
         request,
@@ -215,8 +236,10 @@ def annual(request, street: str, year: int):
             "scope": scope_name(communities),
             "year": year,
             "weights": weights,
-            "scores": scores,
             "rows": rows,
+            "rows_key": rows_key,
+            "rows_seconds": settings.PUBLIC_PAGE_CACHE_SECONDS,
+            "rows_cache": settings.PUBLIC_PAGE_CACHE,
             "communities": access.annual_communities_for(request.user, street),
             "chosen": str(query_id(request.GET, "community") or ""),
             "may_edit_weights": street.pk in request.user.admin_street_ids(),

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from pledgeloop.lib.params import query_id, query_text
 from pledgeloop.orgs.models import Category, Street
+from pledgeloop.orgs.pagecache import public_page, street_versions_by
 
 from . import access, exports, periods, selectors
 from .scope import Scope
@@ -75,6 +76,10 @@ def dashboard(request):
     return render(request, template, context)
 
 
+_street_versions = street_versions_by(Street, "slug")
+
+
+@public_page(lambda request, slug: _street_versions(slug))
 def public(request, slug):
     street = get_object_or_404(Street, slug=slug)
     period = periods.last_12_months()

@@ -145,10 +145,13 @@ def test_a_wall_of_60_members_takes_a_bounded_number_of_queries(
             beneficiary_resident=world.resident_here,
         )
     jobs.generate_visits()
-    # The community, the members, their pledges with visit counts, the teams' card: four.
-    with django_assert_num_queries(4):
+    # The streets' data versions (the key of the public pages' cache, orgs/pagecache.py), the
+    # community, the members, their pledges with visit counts, the teams' card: five.
+    with django_assert_num_queries(5):
         page = client.get(wall_url(world))
     assert page.text.count('class="member-card"') == 60
+    with django_assert_num_queries(1):  # asked again: from the cache
+        assert client.get(wall_url(world)).text.count('class="member-card"') == 60
 
 
 # --- the member page -----------------------------------------------------------------------
