@@ -19,7 +19,7 @@ figures counting what this step wrote. Teams are looked up by name or web addres
 The events, their sessions and orders are made as they go; the rows of what happened at them
 (booths, shifts, sign-ups, records with their participants, attendance, queue tickets and
 reviews) are collected in the order they happened and written at the end of the step with
-one bulk_create per table (Rows), so each table gets them in that order.
+one insert per table (Rows, demo/rows.py), so each table gets them in that order.
 """
 
 import datetime as dt
@@ -51,6 +51,7 @@ from pledgeloop.teams.models import (
 )
 
 from .people import CONSENT_VERSION
+from .rows import insert
 from .service import march_of
 
 S = Order.State
@@ -146,7 +147,7 @@ class Rows:
 
     def write(self) -> None:
         for model in self.MODELS:
-            model.objects.bulk_create(self.rows[model], batch_size=500)
+            insert(self.rows[model], batch_size=500)
 
 
 def _team(ctx, name: str, slug: str, community) -> Team:
@@ -496,7 +497,7 @@ def on_order_session(ctx, busy: Busy, rows: Rows, spec, day: dt.date) -> Event:
         accepted_at=filed + 5 * H,
         done_at=end,
     )
-    OrderEvent.objects.bulk_create(
+    insert(
         OrderEvent(
             street=ctx.street,
             order=order,
@@ -598,7 +599,7 @@ def course(ctx, busy: Busy, rows: Rows, year: int) -> Event:
     registrants = [
         (rng.choice(RESIDENT_NAMES) + rng.choice(GIVEN), ctx.phone()) for _n in range(32)
     ]
-    Consent.objects.bulk_create(
+    insert(
         Consent(
             street=ctx.street,
             phone=phone,
@@ -612,7 +613,7 @@ def course(ctx, busy: Busy, rows: Rows, year: int) -> Event:
     for number, day in enumerate(days, start=1):
         start, end = ctx.moment(day, 9), ctx.moment(day, 12)
         session = _session(event, start, end, label=f"第{number}天", capacity=35)
-        Registration.objects.bulk_create(
+        insert(
             Registration(
                 street=ctx.street,
                 session=session,
