@@ -181,7 +181,7 @@ class StagedStreet:
         # PostgreSQL they are deferred to the commit, and Django checks the pending ones at
         # the end of every test (SET CONSTRAINTS ALL IMMEDIATE, in the test's savepoint): the
         # savepoint's rollback un-fires them, so each test re-checked every row of the
-        # street (about 2 s a test). Checked here, they are done with.
+        # street (a second or two a test). Checked here, they are done with.
         connection.check_constraints()
         if connection.vendor == "postgresql":
             # The street is built inside this module's transaction, where autovacuum never
