@@ -23,6 +23,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from pledgeloop.demo.people import CONSENT_VERSION
+from pledgeloop.demo.rows import insert
 from pledgeloop.diary.models import Article
 from pledgeloop.diary.services import article_draft, article_publish, week_of
 from pledgeloop.people.models import Consent, Role, RoleGrant
@@ -123,7 +124,7 @@ def public_consents(ctx) -> set[int]:
                 withdrawn_at=withdrawn,
             )
         )
-    Consent.objects.bulk_create(rows)
+    insert(rows)
     return standing
 
 
@@ -165,7 +166,7 @@ def add_photos(ctx, consenting: set[int]) -> None:
                 name = default_storage.save(name, ContentFile(content))
             photo.image.name = name
             photos.append(photo)
-    ServicePhoto.objects.bulk_create(photos)
+    insert(photos)
 
 
 def picture(rng, n: int) -> bytes:

@@ -15,10 +15,16 @@ figure of on-order services (demo/orders.py, LATEST_MARCH_DONE).
 Runs after the orders step and before the service step, which tops up to the report's
 figures counting what this step wrote. Teams are looked up by name or web address first
 (demo/teams.py may have made them) and made here only when missing.
+
+The events, their sessions and orders are made as they go; the rows of what happened at them
+(booths, shifts, sign-ups, records with their participants, attendance, queue tickets and
+reviews) are collected in the order they happened and written at the end of the step with
+one insert per table (Rows, demo/rows.py), so each table gets them in that order.
 """
 
 import datetime as dt
 import secrets
+from collections import defaultdict
 from decimal import Decimal
 
 import pyotp
@@ -45,6 +51,7 @@ from pledgeloop.teams.models import (
 )
 
 from .people import CONSENT_VERSION
+from .rows import insert
 from .service import march_of
 
 S = Order.State
@@ -97,15 +104,50 @@ GIVEN = ["建国", "秀英", "桂兰", "志强", "海燕", "春梅", "国华", "
 
 
 class Busy:
-    """Whose time is taken: one member's service never overlaps (service_record_create)."""
+    """Whose time is taken: one member's service never overlaps (service_record_create).
+
+    The members' records from earlier steps are read once; the records this step adds are
+    added as they are made (they are written at the end of the step)."""
 
     def __init__(self, street):
         self.street = street
+        self.spans: dict[int, list] = defaultdict(list)
+        for member_id, started, ended in ServiceParticipant.objects.filter(
+            member__street=street
+        ).values_list("member_id", "record__started_at", "record__ended_at"):
+            self.spans[member_id].append((started, ended))
 
     def free(self, member_id: int, start: dt.datetime, end: dt.datetime) -> bool:
-        return not ServiceParticipant.objects.filter(
-            member_id=member_id, record__started_at__lt=end, record__ended_at__gt=start
-        ).exists()
+        return not any(s < end and e > start for s, e in self.spans[member_id])
+
+    def take(self, member_id: int, start: dt.datetime, end: dt.datetime) -> None:
+        self.spans[member_id].append((start, end))
+
+
+class Rows:
+    """What happened at the events, in the order it happened, written by write()."""
+
+    MODELS = [
+        Booth,
+        Shift,
+        SignUp,
+        ServiceRecord,
+        ServiceParticipant,
+        Attendance,
+        QueueTicket,
+        Review,
+    ]  # in an order where each row's foreign keys are written before it
+
+    def __init__(self):
+        self.rows: dict[type, list] = {model: [] for model in self.MODELS}
+
+    def add(self, row):
+        self.rows[type(row)].append(row)
+        return row
+
+    def write(self) -> None:
+        for model in self.MODELS:
+            insert(self.rows[model], batch_size=500)
 
 
 def _team(ctx, name: str, slug: str, community) -> Team:
@@ -178,13 +220,15 @@ def _session(event: Event, start: dt.datetime, end: dt.datetime, **fields) -> Ev
     )
 
 
-def _attend(ctx, session, shift, member, start, end, category, *, order=None) -> ServiceRecord:
+def _attend(
+    ctx, rows: Rows, busy: Busy, session, shift, member, start, end, category, *, order=None
+) -> ServiceRecord:
     """A member's scans in and out (a few minutes around the shift) and their record."""
     rng = ctx.rng
     hours = Decimal((end - start).total_seconds() / 3600).quantize(Decimal("0.25"))
-    record = ServiceRecord.objects.create(
+    record = ServiceRecord(
         street=ctx.street,
-        community=order.community if order else member.community,
+        community_id=order.community_id if order else member.community_id,
         category=category,
         order=order,
         beneficiary=order.resident if order else None,
@@ -200,20 +244,24 @@ def _attend(ctx, session, shift, member, start, end, category, *, order=None) ->
             ServiceRecord.Verification.SELF if order else ServiceRecord.Verification.VERIFIED
         ),
         evidence="" if order else ServiceRecord.Evidence.SITE_SCREEN,
-        created_by=member.user,
+        created_by_id=member.user_id,
         created_at=end,
     )
-    ServiceParticipant.objects.create(street=ctx.street, record=record, member=member)
-    Attendance.objects.create(
-        street=ctx.street,
-        session=session,
-        shift=shift,
-        member=member,
-        checked_in_at=start - dt.timedelta(minutes=rng.randint(3, 20)),
-        checked_out_at=end + dt.timedelta(minutes=rng.randint(1, 15)),
-        proof=Attendance.Proof.CODE,
-        hours=hours,
-        record=record,
+    rows.add(record)
+    rows.add(ServiceParticipant(street=ctx.street, record=record, member=member))
+    busy.take(member.pk, start, end)
+    rows.add(
+        Attendance(
+            street=ctx.street,
+            session=session,
+            shift=shift,
+            member=member,
+            checked_in_at=start - dt.timedelta(minutes=rng.randint(3, 20)),
+            checked_out_at=end + dt.timedelta(minutes=rng.randint(1, 15)),
+            proof=Attendance.Proof.CODE,
+            hours=hours,
+            record=record,
+        )
     )
     return record
 
@@ -231,7 +279,7 @@ def _free_members(ctx, busy: Busy, pool, start, end, count: int) -> list[Member]
 # --- the fair -------------------------------------------------------------------------------
 
 
-def fair(ctx, busy: Busy, year: int) -> Event:
+def fair(ctx, busy: Busy, rows: Rows, year: int) -> Event:
     home = ctx.communities["xinggangwan"]
     day = dt.date(year, 3, 5)
     start, end = ctx.moment(day, 8, 30), ctx.moment(day, 11, 30)
@@ -285,44 +333,57 @@ def fair(ctx, busy: Busy, year: int) -> Event:
             )
     for index, (name, code) in enumerate(BOOTHS):
         category = ctx.categories[code]
-        booth = Booth.objects.create(
-            street=ctx.street, event=event, name=name, category=category, team=team
+        booth = rows.add(
+            Booth(street=ctx.street, event=event, name=name, category=category, team=team)
         )
-        shift = Shift.objects.create(
-            street=ctx.street, session=session, booth=booth, starts_at=start, ends_at=end, places=2
+        shift = rows.add(
+            Shift(
+                street=ctx.street,
+                session=session,
+                booth=booth,
+                starts_at=start,
+                ends_at=end,
+                places=2,
+            )
         )
         crew = workers[index::8][:2] or workers[:1]
         for member in crew:
-            SignUp.objects.create(
-                street=ctx.street, shift=shift, member=member, created_at=start - 3 * 24 * H
+            rows.add(
+                SignUp(street=ctx.street, shift=shift, member=member, created_at=start - 3 * 24 * H)
             )
-            _attend(ctx, session, shift, member, start, end, category)
+            _attend(ctx, rows, busy, session, shift, member, start, end, category)
         if index < len(volunteers):
             volunteer = volunteers[index]
-            SignUp.objects.create(
-                street=ctx.street, shift=shift, volunteer=volunteer, created_at=start - 3 * 24 * H
+            rows.add(
+                SignUp(
+                    street=ctx.street,
+                    shift=shift,
+                    volunteer=volunteer,
+                    created_at=start - 3 * 24 * H,
+                )
             )
-            Attendance.objects.create(
-                street=ctx.street,
-                session=session,
-                shift=shift,
-                volunteer=volunteer,
-                checked_in_at=start,
-                checked_out_at=end,
-                proof=Attendance.Proof.STAFF,
-                hours=Decimal("3"),
+            rows.add(
+                Attendance(
+                    street=ctx.street,
+                    session=session,
+                    shift=shift,
+                    volunteer=volunteer,
+                    checked_in_at=start,
+                    checked_out_at=end,
+                    proof=Attendance.Proof.STAFF,
+                    hours=Decimal("3"),
+                )
             )
-        _queue(ctx, booth, crew, start, end)
+        _queue(ctx, rows, booth, crew, start, end)
     return event
 
 
-def _queue(ctx, booth: Booth, crew: list[Member], start, end) -> None:
+def _queue(ctx, rows: Rows, booth: Booth, crew: list[Member], start, end) -> None:
     """Residents took numbers through the morning; most were served, a few gave up."""
     rng = ctx.rng
     count = rng.randint(8, 18)
     taken = sorted(start + dt.timedelta(minutes=rng.randint(0, 150)) for _n in range(count))
     free_at = start
-    reviews = []
     for number, at in enumerate(taken, start=1):
         ticket = QueueTicket(
             street=ctx.street,
@@ -333,36 +394,37 @@ def _queue(ctx, booth: Booth, crew: list[Member], start, end) -> None:
         )
         if rng.random() < 0.08 or not crew:
             ticket.state = QueueTicket.State.LEFT
-            ticket.save()
+            rows.add(ticket)
             continue
         begun = max(at, free_at)
         served = min(begun + dt.timedelta(minutes=rng.randint(5, 15)), end)
         free_at = served
         worker = rng.choice(crew)
-        record = ServiceRecord.objects.create(
+        record = ServiceRecord(
             street=ctx.street,
-            community=booth.event.community,
+            community_id=booth.event.community_id,
             category=booth.category,
             started_at=min(at, served - dt.timedelta(minutes=15)),
             ended_at=served,
             hours=Decimal("0.25"),
             note=f"“{booth.event.title}”{booth.name}摊位，{number}号",
             verification=ServiceRecord.Verification.RECORDED,
-            created_by=worker.user,
+            created_by_id=worker.user_id,
             created_at=served,
         )
+        rows.add(record)
         ticket.state, ticket.served_at, ticket.served_by, ticket.record = (
             QueueTicket.State.SERVED,
             served,
             worker,
             record,
         )
-        ticket.save()
+        rows.add(ticket)
         if rng.random() < 0.45:  # rated through the ticket page's review link
-            reviews.append(
+            rows.add(
                 Review(
                     street=ctx.street,
-                    community=booth.event.community,
+                    community_id=booth.event.community_id,
                     record=record,
                     rating=rng.choice([5, 5, 5, 5, 4]),
                     comment=rng.choice(["很方便", "服务热情", "排队不久就轮到了", ""]),
@@ -371,8 +433,6 @@ def _queue(ctx, booth: Booth, crew: list[Member], start, end) -> None:
                 )
             )
     booth.last_number = count
-    booth.save(update_fields=["last_number"])
-    Review.objects.bulk_create(reviews)
 
 
 # --- on-order sessions ----------------------------------------------------------------------
@@ -383,7 +443,7 @@ def _admin_of(ctx, community):
     return grant.user
 
 
-def on_order_session(ctx, busy: Busy, spec, day: dt.date) -> Event:
+def on_order_session(ctx, busy: Busy, rows: Rows, spec, day: dt.date) -> Event:
     rng = ctx.rng
     place_name, kind, slug, code, (team_name, team_slug), title, description = spec
     community = ctx.communities[slug]
@@ -437,7 +497,7 @@ def on_order_session(ctx, busy: Busy, spec, day: dt.date) -> Event:
         accepted_at=filed + 5 * H,
         done_at=end,
     )
-    OrderEvent.objects.bulk_create(
+    insert(
         OrderEvent(
             street=ctx.street,
             order=order,
@@ -479,20 +539,22 @@ def on_order_session(ctx, busy: Busy, spec, day: dt.date) -> Event:
         created_at=filed + 6 * H,
     )
     session = _session(event, start, end)
-    shift = Shift.objects.create(
-        street=ctx.street,
-        session=session,
-        role="订单服务队",
-        starts_at=start,
-        ends_at=end,
-        places=len(crew),
+    shift = rows.add(
+        Shift(
+            street=ctx.street,
+            session=session,
+            role="订单服务队",
+            starts_at=start,
+            ends_at=end,
+            places=len(crew),
+        )
     )
     for member in crew:
-        SignUp.objects.create(
-            street=ctx.street, shift=shift, member=member, created_at=filed + 6 * H
-        )
+        rows.add(SignUp(street=ctx.street, shift=shift, member=member, created_at=filed + 6 * H))
         _attend(
             ctx,
+            rows,
+            busy,
             session,
             shift,
             member,
@@ -507,7 +569,7 @@ def on_order_session(ctx, busy: Busy, spec, day: dt.date) -> Event:
 # --- the course ------------------------------------------------------------------------------
 
 
-def course(ctx, busy: Busy, year: int) -> Event:
+def course(ctx, busy: Busy, rows: Rows, year: int) -> Event:
     rng = ctx.rng
     home = ctx.communities["tengfei"]
     days = [dt.date(year, 3, 17) + dt.timedelta(days=d) for d in range(3)]
@@ -537,7 +599,7 @@ def course(ctx, busy: Busy, year: int) -> Event:
     registrants = [
         (rng.choice(RESIDENT_NAMES) + rng.choice(GIVEN), ctx.phone()) for _n in range(32)
     ]
-    Consent.objects.bulk_create(
+    insert(
         Consent(
             street=ctx.street,
             phone=phone,
@@ -551,7 +613,7 @@ def course(ctx, busy: Busy, year: int) -> Event:
     for number, day in enumerate(days, start=1):
         start, end = ctx.moment(day, 9), ctx.moment(day, 12)
         session = _session(event, start, end, label=f"第{number}天", capacity=35)
-        Registration.objects.bulk_create(
+        insert(
             Registration(
                 street=ctx.street,
                 session=session,
@@ -561,21 +623,29 @@ def course(ctx, busy: Busy, year: int) -> Event:
             )
             for name, phone in registrants
         )
-        shift = Shift.objects.create(
-            street=ctx.street, session=session, role="助教", starts_at=start, ends_at=end, places=2
+        shift = rows.add(
+            Shift(
+                street=ctx.street,
+                session=session,
+                role="助教",
+                starts_at=start,
+                ends_at=end,
+                places=2,
+            )
         )
         for member in _free_members(ctx, busy, pool, start, end, 2):
-            SignUp.objects.create(
-                street=ctx.street, shift=shift, member=member, created_at=first - 5 * 24 * H
+            rows.add(
+                SignUp(street=ctx.street, shift=shift, member=member, created_at=first - 5 * 24 * H)
             )
-            _attend(ctx, session, shift, member, start, end, ctx.categories["skills"])
+            _attend(ctx, rows, busy, session, shift, member, start, end, ctx.categories["skills"])
     return event
 
 
 def build(ctx) -> None:
-    busy = Busy(ctx.street)
+    busy, rows = Busy(ctx.street), Rows()
     year, _earlier = march_of(ctx.today)
-    fair(ctx, busy, year)
+    fair(ctx, busy, rows, year)
     for spec, day in zip(SESSIONS, (12, 20, 26), strict=True):
-        on_order_session(ctx, busy, spec, dt.date(year, 3, day))
-    course(ctx, busy, year)
+        on_order_session(ctx, busy, rows, spec, dt.date(year, 3, day))
+    course(ctx, busy, rows, year)
+    rows.write()

@@ -7,7 +7,7 @@ hours in the latest twelve months than in the twelve before), March (学雷锋�
 about thirty orders are open now, some overdue, with offers waiting for the demo member.
 
 Finished orders stay `done`: the reviews step decides which were reviewed. Everything is
-written with bulk_create; randomness comes from ctx.rng only.
+written in bulk (demo/rows.py); randomness comes from ctx.rng only.
 """
 
 import datetime as dt
@@ -25,6 +25,7 @@ from pledgeloop.people.models import Consent, Member, Role, RoleGrant
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
 from .people import CONSENT_VERSION
+from .rows import insert
 
 S = Order.State
 SRC = OrderEvent.Source
@@ -693,7 +694,7 @@ class DemoOrders:
                 order.assigned_member = None
             orders.append(order)
         # Each order's consent, under the notice in force when the demo history began.
-        consents = Consent.objects.bulk_create(
+        consents = insert(
             [
                 Consent(
                     street=ctx.street,
@@ -710,7 +711,7 @@ class DemoOrders:
         )
         for order, consent in zip(orders, consents, strict=True):
             order.consent = consent
-        Order.objects.bulk_create(orders, batch_size=500)
+        insert(orders, batch_size=500)
         for story in self.stories:
             order, filed = story.order, story.order.created_at
             previous = ""
@@ -769,10 +770,10 @@ class DemoOrders:
                     )
                 )
                 participants.append(member)
-        OrderEvent.objects.bulk_create(events, batch_size=1000)
-        Dispatch.objects.bulk_create(dispatches, batch_size=1000)
-        ServiceRecord.objects.bulk_create(records, batch_size=500)
-        ServiceParticipant.objects.bulk_create(
+        insert(events, batch_size=1000)
+        insert(dispatches, batch_size=1000)
+        insert(records, batch_size=500)
+        insert(
             (
                 ServiceParticipant(street=ctx.street, record=record, member=member)
                 for record, member in zip(records, participants, strict=True)
@@ -815,7 +816,7 @@ class DemoOrders:
                         created_at=order.created_at,
                     )
                 )
-        Notification.objects.bulk_create(notes)
+        insert(notes)
 
 
 def build(ctx) -> None:

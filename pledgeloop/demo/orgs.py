@@ -5,6 +5,8 @@ from decimal import Decimal
 from pledgeloop.orgs.models import Category, Grid, Site
 from pledgeloop.orgs.services import community_create, street_create
 
+from .rows import insert
+
 # (name, slug, centre latitude, centre longitude): around Nantong, about 31.95°N 120.95°E
 COMMUNITIES = [
     ("星港湾", "xinggangwan", 31.9562, 120.9418),
@@ -93,5 +95,5 @@ def build(ctx) -> None:
                 )
                 for n in range(1, rng.randint(5, 9))
             ]
-            sites.extend(Site.objects.bulk_create(buildings))
+            sites.extend(insert(buildings))
         ctx.sites[slug] = sites

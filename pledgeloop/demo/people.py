@@ -10,6 +10,8 @@ from pledgeloop.lib.pinyin import pinyin_keys
 from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Consent, Member, Resident, Role, RoleGrant, User
 
+from .rows import insert
+
 MEMBER_COUNT = 185
 RESIDENTS_PER_COMMUNITY = (340, 420)
 # Members per community, roughly as the seed report spreads them.
@@ -75,8 +77,8 @@ def build(ctx) -> None:
     # The demo logins: one per role, all in 星港湾.
     street_admin = user("13900000001", "江海街道管理员")
     community_admin = user("13900000002", "星港湾社区书记")
-    User.objects.bulk_create([street_admin, community_admin])
-    RoleGrant.objects.bulk_create(
+    insert([street_admin, community_admin])
+    insert(
         [
             RoleGrant(user=street_admin, role=Role.STREET_ADMIN, street=street),
             RoleGrant(
@@ -131,16 +133,16 @@ def build(ctx) -> None:
             )
         )
         skills.append(rng.sample(categories, rng.randint(1, 3)))
-    User.objects.bulk_create(users)
+    insert(users)
     for u, m in zip(users, members, strict=True):
         m.user = u
-    Member.objects.bulk_create(members)
-    RoleGrant.objects.bulk_create(
+    insert(members)
+    insert(
         RoleGrant(user=m.user, role=Role.MEMBER, street=street, community=m.community)
         for m in members
     )
     through = Member.skills.through
-    through.objects.bulk_create(
+    insert(
         through(member_id=m.pk, category_id=c.pk)
         for m, cs in zip(members, skills, strict=True)
         for c in cs
@@ -181,8 +183,8 @@ def build(ctx) -> None:
     residents[0].user = resident_user
     residents[0].name, residents[0].phone = "王秀兰", "13900000004"
     residents[0].name_pinyin, residents[0].name_initials = pinyin_keys("王秀兰")
-    Resident.objects.bulk_create(residents)
-    Consent.objects.bulk_create(
+    insert(residents)
+    insert(
         Consent(
             street=street,
             resident=r,

@@ -15,6 +15,8 @@ from pledgeloop.people.models import Role, RoleGrant
 from pledgeloop.pledges import recurrence
 from pledgeloop.pledges.models import Pledge, PledgeEvent, Visit, visit_grace_days
 
+from .rows import insert
+
 # (category code, wording, rule, beneficiary kind, group name)
 IDEAS = [
     ("elderly-children", "每月为老年党员送学上门", "FREQ=MONTHLY;BYDAY=2SA", "group", "老年党员"),
@@ -80,7 +82,7 @@ class _History:
         self.visits.append(visits)
 
     def save(self) -> None:
-        Pledge.objects.bulk_create(self.pledges)
+        insert(self.pledges)
         events, visits = [], []
         for pledge, changes, planned in zip(self.pledges, self.events, self.visits, strict=True):
             for from_state, to_state, at, by, comment in changes:
@@ -98,8 +100,8 @@ class _History:
             for visit in planned:
                 visit.pledge = pledge
                 visits.append(visit)
-        PledgeEvent.objects.bulk_create(events, batch_size=2000)
-        Visit.objects.bulk_create(visits, batch_size=2000)
+        insert(events, batch_size=2000)
+        insert(visits, batch_size=2000)
 
 
 SERVING_NOW = 0.30

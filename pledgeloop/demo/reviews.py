@@ -18,6 +18,8 @@ from pledgeloop.people.models import Role, RoleGrant
 from pledgeloop.reviews.models import Assessment, Review
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
+from .rows import insert
+
 SATISFACTION = 0.98
 REVIEWED_SHARE = 0.7
 PRAISE = [
@@ -76,7 +78,7 @@ def build(ctx) -> None:
                 created_at=min(ended_at + dt.timedelta(hours=rng.randint(2, 60)), now),
             )
         )
-    Review.objects.bulk_create(reviews, batch_size=1000)
+    insert(reviews, batch_size=1000)
     _orders_reviewed(ctx, reviews)
     disputed = _hours_disputed(ctx, reviews, unhappy={chosen[i][0] for i in unhappy})
     # The others said the date and hours shown were right: the review is their evidence
@@ -116,7 +118,7 @@ def _orders_reviewed(ctx, reviews) -> None:
             "pk", flat=True
         )
     )
-    OrderEvent.objects.bulk_create(
+    insert(
         OrderEvent(
             street=ctx.street,
             order_id=pk,
@@ -188,4 +190,4 @@ def _assessments(ctx) -> None:
                     by_id=reviewer,
                 )
             )
-    Assessment.objects.bulk_create(assessments, batch_size=1000)
+    insert(assessments, batch_size=1000)

@@ -30,6 +30,8 @@ from pledgeloop.people.models import Member, Resident
 from pledgeloop.pledges.models import Pledge, PledgeEvent, Visit, visit_grace_days
 from pledgeloop.service.models import CheckIn, ServiceParticipant, ServiceRecord, SiteScreen
 
+from .rows import insert
+
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 PARTICIPATION = {"earlier": 0.40, "latest": 0.60}
@@ -112,7 +114,7 @@ def _existing(ctx, tally: Tally) -> dict[int, list]:
 
 
 class Writer:
-    """Collects records and participants, then writes them with bulk_create."""
+    """Collects records and participants, then writes them in bulk (demo/rows.py)."""
 
     def __init__(self, ctx, tally: Tally, busy: dict[int, list]):
         self.ctx, self.tally, self.busy = ctx, tally, busy
@@ -205,8 +207,8 @@ class Writer:
         )
 
     def save(self) -> None:
-        ServiceRecord.objects.bulk_create(self.records, batch_size=500)
-        ServiceParticipant.objects.bulk_create(
+        insert(self.records, batch_size=500)
+        insert(
             (
                 ServiceParticipant(street_id=r.street_id, record_id=r.pk, member_id=m.pk)
                 for r, m in zip(self.records, self.members, strict=True)
@@ -218,13 +220,13 @@ class Writer:
             if checkin is not None:
                 checkin.record_id = record.pk
                 checkins.append(checkin)
-        CheckIn.objects.bulk_create(checkins, batch_size=1000)
+        insert(checkins, batch_size=1000)
         self.screens()
 
     def screens(self) -> None:
         """Each community centre has its check-in screen (drawn secrets: deterministic)."""
         rng = self.ctx.rng
-        SiteScreen.objects.bulk_create(
+        insert(
             SiteScreen(
                 street_id=site.street_id,
                 site=site,

@@ -177,6 +177,12 @@ class StagedStreet:
             if end == len(STEPS):
                 demo_finish()
         self.built = end
+        # Check the street's foreign keys here, once, in the module's transaction. On
+        # PostgreSQL they are deferred to the commit, and Django checks the pending ones at
+        # the end of every test (SET CONSTRAINTS ALL IMMEDIATE, in the test's savepoint): the
+        # savepoint's rollback un-fires them, so each test re-checked every row of the
+        # street (a second or two a test). Checked here, they are done with.
+        connection.check_constraints()
         if connection.vendor == "postgresql":
             # The street is built inside this module's transaction, where autovacuum never
             # sees it: without fresh statistics the planner takes the tables for empty and
