@@ -125,11 +125,11 @@ def test_an_intake_post_with_a_warm_desk_makes_few_queries(
     data = order_data(world, phone="13811112222")
     # The token and the resident match; then in the transaction (a savepoint inside the test's
     # own) the attempt counted under the limits, the consent row (which notice version was
-    # agreed), the order, its event and the admins' notifications and the resident's text.
-    # The community, categories, sites and admins come
-    # from memory. On PostgreSQL the limits first take two advisory locks (the number, then
-    # the address) so that simultaneous submissions cannot pass the per-phone limit.
-    locks = 2 if connection.vendor == "postgresql" else 0
-    with django_assert_num_queries(10 + locks):
+    # agreed), the order, its event, and the admins' notifications with the resident's text
+    # (one INSERT). The community, categories, sites and admins come from memory. On
+    # PostgreSQL the limits first take two advisory locks (the number, then the address; one
+    # statement) so that simultaneous submissions cannot pass the per-phone limit.
+    locks = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(9 + locks):
         response = client.post(intake_url(world), data)
     assert response.status_code == 302
