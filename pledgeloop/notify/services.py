@@ -299,7 +299,7 @@ def _mark_sending(notification, channel: str, delivery: Delivery | None) -> Deli
     """Committed before the message is handed over, so a death after it leaves a trace."""
     now = timezone.now()
     if delivery is None:
-        return Delivery.objects.create(
+        delivery = Delivery(
             street_id=notification.street_id,
             notification=notification,
             channel=channel,
@@ -307,6 +307,8 @@ def _mark_sending(notification, channel: str, delivery: Delivery | None) -> Deli
             attempts=1,
             at=now,
         )
+        insert([delivery])  # one a message (lib/inserts.py); nothing listens to its saves
+        return delivery
     delivery.status, delivery.attempts, delivery.at = Status.SENDING, delivery.attempts + 1, now
     delivery.save(update_fields=["status", "attempts", "at"])
     return delivery
