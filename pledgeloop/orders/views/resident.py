@@ -30,7 +30,7 @@ from pledgeloop.people.notices import NOTICES, current_notice, notice_for
 from pledgeloop.service.review_links import review_link_expired, review_link_for
 
 from .. import throttle
-from ..desk import DESK_TTL, IntakeDesk, intake_desk
+from ..desk import DESK_TTL, IntakeDesk, intake_desk, intake_desk_at
 from ..forms import HONEYPOT, CancelForm, IntakeForm, ReopenForm, requested_member
 from ..models import Order, OrderError, OrderEvent
 from ..qr import VIA_QR
@@ -61,10 +61,10 @@ def order_new(request, street: str | None = None, community: str | None = None):
 
 def order_new_at_site(request, site_id: int):
     """/order/site/<id>/: the QR code on a building or compound; the place is filled in."""
-    site = Site.objects.select_related("community__street").filter(pk=site_id).first()
-    if site is None:
+    found = intake_desk_at(site_id)
+    if found is None:
         return _not_found(request, place=True)
-    desk = intake_desk(site.community.street.slug, site.community.slug)
+    desk, site = found
     return _intake(request, desk, site=site)
 
 
