@@ -4,11 +4,15 @@
                                             granian 2 workers × 1 thread
     python bench/intake.py --db sqlite --seconds 5 --clients 16 --server gunicorn --threads 4
 
-Each database is measured against its own baseline: the same server and clients first ask
-a no-database Django view (/livez: the whole middleware stack, no query) for the same time,
-then open the resident's form (GET), then file orders (POST). Throughputs are printed as
-ratios against that baseline, since on a shared machine an absolute figure moves by a
-quarter from run to run while the ratio holds.
+Each database is measured against its own baseline: the same server and clients ask a
+no-database Django view (/livez: the whole middleware stack, no query) for the same time as
+they open the resident's form (GET) and as they file orders (POST). Throughputs are printed
+as ratios against that baseline, since on a shared machine an absolute figure moves by a
+quarter from run to run while the ratio holds. The three phases take turns in slices
+(`--rounds`, 4: baseline, form, orders, then again), so that a change in the machine's load
+meets all three alike; before each turn the tasks worker empties the outbox, so that sending
+the last orders' texts never slows the baseline or the form down (that CPU counts with the
+orders').
 
 A fresh database (SQLite in a temporary folder, PLEDGELOOP_VAR_DIR; PostgreSQL in a
 throwaway cluster from scripts/with-throwaway-postgres.py), migrated, with a small
@@ -229,8 +233,9 @@ class Getter(threading.Thread):
         conn.close()
 
 
-def requests_per_second(port: int, path: str, clients: int, seconds: float) -> tuple[float, int]:
-    """GETs answered a second by the server, and the failures, from `clients` phones."""
+def requests_answered(port: int, path: str, clients: int, seconds: float) -> tuple[int, float, int]:
+    """GETs answered by the server from `clients` phones for `seconds`: how many, in how long,
+    and the failures."""
     start_line = threading.Barrier(clients + 1)
     getters = [Getter(port, path, seconds, start_line) for _ in range(clients)]
     for getter in getters:
@@ -240,7 +245,7 @@ def requests_per_second(port: int, path: str, clients: int, seconds: float) -> t
     for getter in getters:
         getter.join(timeout=seconds + 60)
     elapsed = time.perf_counter() - started
-    return sum(g.answered for g in getters) / elapsed, sum(len(g.errors) for g in getters)
+    return sum(g.answered for g in getters), elapsed, sum(len(g.errors) for g in getters)
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -358,6 +363,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=20.0, help="per phase")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="turns the phases take, seconds/rounds each"
+    )
     parser.add_argument("--clients", type=int, default=8)
     # Two single-threaded workers (one per core) did best here: with threads, writers queue on
     # SQLite's single write lock inside each worker as well, and the lock's waits cost more.
@@ -374,7 +382,7 @@ def main() -> int:
         failed |= measure(args, "sqlite")
     if args.db in ("postgresql", "both"):
         me = [str(PYTHON), str(Path(__file__).resolve()), "--child", "--db", "postgresql"]
-        for name in ("seconds", "clients", "workers", "threads", "server"):
+        for name in ("seconds", "rounds", "clients", "workers", "threads", "server"):
             me += [f"--{name}", str(getattr(args, name))]
         if args.keep:
             me.append("--keep")
@@ -440,48 +448,65 @@ def measure(args, database: str) -> int:
         wait_until_up(port, server)
         print(
             f"{database}: {args.server} {args.workers} workers × {args.threads} threads on "
-            f"127.0.0.1:{port}, {args.clients} clients, {args.seconds:g} s per phase",
+            f"127.0.0.1:{port}, {args.clients} clients, {args.seconds:g} s per phase "
+            f"in {args.rounds} turns",
             flush=True,
         )
         warm_up(port, fixture["path"], args.workers * 4)
         warm_up(port, "/livez", args.workers * 4)
-        baseline, baseline_errors = requests_per_second(port, "/livez", args.clients, args.seconds)
+        workers = [server.pid, *children(server.pid), worker.pid]
+        # The three phases take turns in short slices (--rounds), so that on a shared machine
+        # the baseline, the form and the orders meet the same load; before each turn the
+        # worker has emptied the outbox (its CPU for it counts with the orders'), so that it
+        # never slows the baseline or the form down.
+        slice_seconds = args.seconds / args.rounds
+        answered = {"baseline": [0, 0.0, 0], "form": [0, 0.0, 0]}  # answers, seconds, errors
+        clients: list[Client] = []
+        server_cpu = client_cpu = elapsed = 0.0
+        for turn in range(args.rounds):
+            for phase, path in (("baseline", "/livez"), ("form", fixture["path"])):
+                count, seconds, errors = requests_answered(port, path, args.clients, slice_seconds)
+                for i, value in enumerate((count, seconds, errors)):
+                    answered[phase][i] += value
+            start_line = threading.Barrier(args.clients + 1)
+            these = [
+                Client(port, fixture, slice_seconds, start_line, turn * 1000 + seed)
+                for seed in range(args.clients)
+            ]
+            for client in these:
+                client.start()
+            start_line.wait(timeout=60)
+            cpu_before = cpu_seconds(workers)
+            client_before = time.process_time()
+            started = time.perf_counter()
+            for client in these:
+                client.join(timeout=slice_seconds + 60)
+            elapsed += time.perf_counter() - started
+            client_cpu += time.process_time() - client_before
+            clients += these
+            # The orders of the last seconds are still in the outbox: the worker's CPU while
+            # it empties it belongs to them too.
+            worker_before = cpu_seconds([worker.pid])
+            server_cpu += cpu_seconds(workers) - cpu_before
+            counts = json.loads(
+                run(
+                    [str(PYTHON), "manage.py", "shell", "-c", COUNTS],
+                    env,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            server_cpu += cpu_seconds([worker.pid]) - worker_before
+        baseline = answered["baseline"][0] / answered["baseline"][1]
+        form = answered["form"][0] / answered["form"][1]
+        baseline_errors, form_errors = answered["baseline"][2], answered["form"][2]
         print(f"baseline {database}: /livez {baseline:.1f} req/s", flush=True)
-        form, form_errors = requests_per_second(port, fixture["path"], args.clients, args.seconds)
         print(
             f"form {database}: GET {form:.1f} req/s, {form / baseline:.3f}x baseline",
             flush=True,
         )
-        workers = [server.pid, *children(server.pid), worker.pid]
-        start_line = threading.Barrier(args.clients + 1)
-        clients = [
-            Client(port, fixture, args.seconds, start_line, seed) for seed in range(args.clients)
-        ]
-        for client in clients:
-            client.start()
-        start_line.wait(timeout=60)
-        server_cpu = cpu_seconds(workers)
-        client_cpu = time.process_time()
-        started = time.perf_counter()
-        for client in clients:
-            client.join(timeout=args.seconds + 60)
-        elapsed = time.perf_counter() - started
-        server_cpu = cpu_seconds(workers) - server_cpu
-        client_cpu = time.process_time() - client_cpu
-        # The orders of the last seconds are still in the outbox: the worker's CPU while it
-        # empties it belongs to them too.
-        worker_cpu = cpu_seconds([worker.pid])
-        counts = json.loads(
-            run(
-                [str(PYTHON), "manage.py", "shell", "-c", COUNTS],
-                env,
-                capture_output=True,
-                text=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        server_cpu += cpu_seconds([worker.pid]) - worker_cpu
     finally:
         for process in (server, worker):
             if process is not None:

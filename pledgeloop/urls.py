@@ -11,6 +11,10 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("livez", views.livez, name="livez"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Early: the resident's intake form and order are the busiest public pages, and Django
+    # tries the patterns in order (none of the apps below serves order/, track/, me/orders/,
+    # me/offers/, me/patrol/ or photos/).
+    path("", include("pledgeloop.orders.urls")),
     path("admin/", admin.site.urls),
     path("", include("pledgeloop.stats.urls")),
     path("", include("pledgeloop.diary.urls")),
@@ -24,7 +28,6 @@ urlpatterns = [
     path("", include("pledgeloop.people.urls")),
     # /my/ (the person's own data) and the password reset by SMS code
     path("", include("pledgeloop.privacy.urls")),
-    path("", include("pledgeloop.orders.urls")),
     path("", include("pledgeloop.service.urls")),
     path("", include("pledgeloop.reviews.urls")),
     path("", include("pledgeloop.teams.urls")),

@@ -33,6 +33,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from pledgeloop.lib.inserts import insert
+
 from .kinds import TEXTS
 from .links import short_links_make
 from .models import Delivery, Notification
@@ -113,20 +115,59 @@ def notify_all(
 ) -> list[Notification]:
     """The same notification for each of these users (a community's admins), in one INSERT.
     No dedupe key: for events, not reminders."""
-    return Notification.objects.bulk_create(
+    return notify_together(
         [
-            Notification(
-                street_id=street_id,
-                community_id=community_id,
+            notification_new(
                 user=user,
                 kind=kind,
-                title=title[:120],
+                title=title,
+                street_id=street_id,
+                community_id=community_id,
                 body=body,
                 url=url,
             )
             for user in users
         ]
     )
+
+
+def notification_new(
+    *,
+    kind: str,
+    title: str,
+    street_id: int,
+    user=None,
+    user_id: int | None = None,
+    community_id: int | None = None,
+    phone: str = "",
+    body: str = "",
+    url: str = "",
+    params: dict | None = None,
+) -> Notification:
+    """One notification of an event, not yet written: `notify_together` writes an event's
+    notifications (an order's to its admins and to the resident) in one statement."""
+    if user is not None:
+        user_id = user.pk
+    if user_id is None and not phone:
+        raise ValueError("a notification needs a user or a phone number")
+    return Notification(
+        street_id=street_id,
+        community_id=community_id,
+        user_id=user_id,
+        phone=phone,
+        kind=kind,
+        title=title[:120],
+        body=body,
+        url=url,
+        params=params or {},
+    )
+
+
+def notify_together(notifications: list[Notification]) -> list[Notification]:
+    """Put these notifications (`notification_new`, no dedupe keys) in the outbox with one
+    INSERT, in the caller's transaction. Notifications send no model signals."""
+    insert(notifications)
+    return notifications
 
 
 # --- the outbox ----------------------------------------------------------------------------
@@ -258,7 +299,7 @@ def _mark_sending(notification, channel: str, delivery: Delivery | None) -> Deli
     """Committed before the message is handed over, so a death after it leaves a trace."""
     now = timezone.now()
     if delivery is None:
-        return Delivery.objects.create(
+        delivery = Delivery(
             street_id=notification.street_id,
             notification=notification,
             channel=channel,
@@ -266,6 +307,8 @@ def _mark_sending(notification, channel: str, delivery: Delivery | None) -> Deli
             attempts=1,
             at=now,
         )
+        insert([delivery])  # one a message (lib/inserts.py); nothing listens to its saves
+        return delivery
     delivery.status, delivery.attempts, delivery.at = Status.SENDING, delivery.attempts + 1, now
     delivery.save(update_fields=["status", "attempts", "at"])
     return delivery

@@ -31,6 +31,7 @@ from .services import community_admins
 DESK_TTL = 300.0
 
 _desks: dict[tuple[str, str], tuple[str, float, IntakeDesk | None]] = {}
+_places: dict[int, tuple[str, float, Site]] = {}  # a QR code's place, by its id
 _lock = threading.Lock()
 
 
@@ -68,8 +69,33 @@ def desk_changed() -> None:
 
 def intake_desk(street_slug: str, community_slug: str) -> IntakeDesk | None:
     """The desk of this community, or None when there is no such community."""
+    # The token is read before building: a change meanwhile makes the next request rebuild.
+    return _desk(street_slug, community_slug, revision())
+
+
+def intake_desk_at(site_id: int) -> tuple[IntakeDesk, Site] | None:
+    """The desk of a place's community and the place (a building's, a compound's or a
+    service centre's QR code, /order/site/<id>/), or None when there is no such place.
+
+    Kept like the desks, under the same revision (any change to a Site replaces it), so a
+    QR code's page also costs the one query. Only places that exist are kept: a made-up id
+    costs its query each time and takes no memory."""
+    token = revision()
+    cached = _places.get(site_id)
+    if cached is not None and cached[0] == token and cached[1] > time.monotonic():
+        site = cached[2]
+    else:
+        site = Site.objects.select_related("community__street").filter(pk=site_id).first()
+        if site is None:
+            return None
+        with _lock:
+            _places[site_id] = (token, time.monotonic() + DESK_TTL, site)
+    desk = _desk(site.community.street.slug, site.community.slug, token)
+    return (desk, site) if desk is not None else None
+
+
+def _desk(street_slug: str, community_slug: str, token: str) -> IntakeDesk | None:
     key = (street_slug, community_slug)
-    token = revision()  # read before building: a change meanwhile makes the next one rebuild
     cached = _desks.get(key)
     if cached is not None and cached[0] == token and cached[1] > time.monotonic():
         return cached[2]
@@ -83,6 +109,7 @@ def desks_forget() -> None:
     """Drop this process's desks (tests start clean with it)."""
     with _lock:
         _desks.clear()
+        _places.clear()
 
 
 def _build(street_slug: str, community_slug: str, token: str = "") -> IntakeDesk | None:

@@ -500,13 +500,19 @@ class Dispatch(models.Model):
 class IntakeAttempt(models.Model):
     """Anonymous intake throttle: one row per accepted submission, by IP and by phone."""
 
-    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
-    phone = models.CharField(max_length=11, db_index=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    phone = models.CharField(max_length=11)
+    at = models.DateTimeField(default=timezone.now, db_index=True)  # the daily prune
 
     class Meta:
         verbose_name = _("intake attempt")
         verbose_name_plural = _("intake attempts")
+        # The limits count an address's attempts in the last hour and a number's in the last
+        # day (throttle.py) from these alone, without reading the rows.
+        indexes = [
+            models.Index(fields=["ip", "at"], name="orders_intake_ip_at"),
+            models.Index(fields=["phone", "at"], name="orders_intake_phone_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ip} {self.at:%Y-%m-%d %H:%M}"

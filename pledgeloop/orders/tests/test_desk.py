@@ -1,19 +1,22 @@
 """The intake desk: a community's reference data kept in memory, never stale across a change."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
 
 from pledgeloop.conftest import make_user
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders import desk as desk_module
-from pledgeloop.orders.desk import desk_changed, intake_desk, revision
+from pledgeloop.orders.desk import desk_changed, intake_desk, intake_desk_at, revision
 from pledgeloop.orders.models import DeskRevision, Order
 from pledgeloop.orgs.models import Category, Site
 from pledgeloop.people.models import Role
 
-from .test_intake import intake_url, order_data
+from .test_intake import intake_url, make_sites, order_data
 
 pytestmark = pytest.mark.django_db
 
@@ -125,11 +128,33 @@ def test_an_intake_post_with_a_warm_desk_makes_few_queries(
     data = order_data(world, phone="13811112222")
     # The token and the resident match; then in the transaction (a savepoint inside the test's
     # own) the attempt counted under the limits, the consent row (which notice version was
-    # agreed), the order, its event and the admins' notifications and the resident's text.
-    # The community, categories, sites and admins come
-    # from memory. On PostgreSQL the limits first take two advisory locks (the number, then
-    # the address) so that simultaneous submissions cannot pass the per-phone limit.
-    locks = 2 if connection.vendor == "postgresql" else 0
-    with django_assert_num_queries(10 + locks):
+    # agreed), the order, its event, and the admins' notifications with the resident's text
+    # (one INSERT). The community, categories, sites and admins come from memory. On
+    # PostgreSQL the limits first take two advisory locks (the number, then the address; one
+    # statement) so that simultaneous submissions cannot pass the per-phone limit.
+    locks = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(9 + locks):
         response = client.post(intake_url(world), data)
     assert response.status_code == 302
+
+
+def test_a_qr_codes_place_is_kept_with_the_desk(world, django_assert_num_queries):
+    sites = make_sites(world)
+    url = reverse("orders:new_at_site", args=[sites["b2"].pk])
+    assert Client().get(url).status_code == 200
+    with django_assert_num_queries(1):  # the revision: the place and its desk from memory
+        found = intake_desk_at(sites["b2"].pk)
+    assert found == (desk_of(world), sites["b2"])
+    with django_assert_num_queries(1):  # and the page from the cache
+        page = Client().get(url)
+    assert re.search(rf'value="{sites["b2"].pk}"[^>]*selected', page.content.decode())
+
+    # A change to the place is seen at the next request; a place gone is a plain 404.
+    sites["b2"].name = "2号楼"
+    sites["b2"].save()
+    assert "阳光花园 2号楼" in Client().get(url).content.decode()
+    sites["b2"].delete()
+    gone = Client().get(url)
+    assert gone.status_code == 404 and "没有找到这个社区" in gone.content.decode()
+    # A made-up place is not kept.
+    assert intake_desk_at(999_999) is None and 999_999 not in desk_module._places

@@ -3,11 +3,14 @@ tracking page behind an unguessable token. Views are thin: forms check, services
 """
 
 import math
+import secrets
 from itertools import groupby
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -27,7 +30,7 @@ from pledgeloop.people.notices import NOTICES, current_notice, notice_for
 from pledgeloop.service.review_links import review_link_expired, review_link_for
 
 from .. import throttle
-from ..desk import DESK_TTL, IntakeDesk, intake_desk
+from ..desk import DESK_TTL, IntakeDesk, intake_desk, intake_desk_at
 from ..forms import HONEYPOT, CancelForm, IntakeForm, ReopenForm, requested_member
 from ..models import Order, OrderError, OrderEvent
 from ..qr import VIA_QR
@@ -58,10 +61,10 @@ def order_new(request, street: str | None = None, community: str | None = None):
 
 def order_new_at_site(request, site_id: int):
     """/order/site/<id>/: the QR code on a building or compound; the place is filled in."""
-    site = Site.objects.select_related("community__street").filter(pk=site_id).first()
-    if site is None:
+    found = intake_desk_at(site_id)
+    if found is None:
         return _not_found(request, place=True)
-    desk = intake_desk(site.community.street.slug, site.community.slug)
+    desk, site = found
     return _intake(request, desk, site=site)
 
 
@@ -98,8 +101,7 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None):
     if site is not None and site.kind != Site.Kind.CENTRE:
         initial["site"] = site.pk
     if request.method != "POST":
-        form = IntakeForm(desk, initial=initial)
-        return _intake_page(request, form, community, site)
+        return _blank_page(request, desk, site, initial)
 
     ip = client_ip(request)
     if request.POST.get(HONEYPOT, "").strip():
@@ -155,13 +157,14 @@ def _submit(form: IntakeForm, ip: str | None, desk: IntakeDesk) -> Order:
     return order_submit(**form.submit_kwargs(), channel=channel, admit=admit, admins=desk.admins)
 
 
-def _intake_page(request, form: IntakeForm, community: Community, site, status: int = 200):
+def _intake_page(request, form: IntakeForm, community: Community, site, status: int = 200, **extra):
     member = requested_member(form.chosen("member"), community)
     notice = current_notice()
     return _render(
         request,
         "new.html",
         {
+            **extra,
             "form": form,
             "community": community,
             "site": site,
@@ -177,6 +180,60 @@ def _intake_page(request, form: IntakeForm, community: Community, site, status: 
         },
         status=status,
     )
+
+
+# Stand-ins for the two values of a blank form's page that are each visitor's own (the CSRF
+# token and the form's submission key) while it is drawn once for the page cache below.
+# Random per process, and of the tokens' own alphabet: no text of the page can contain them.
+CSRF_HOLE = secrets.token_hex(24)
+KEY_HOLE = secrets.token_hex(20)
+
+
+def _blank_page(request, desk: IntakeDesk, site: Site | None, initial: dict):
+    """The blank form (a GET), drawn once per page and kept in Django's cache (issue 17).
+
+    A resident opening the page from a QR code gets it as every other visitor of the same
+    page got it, with their own CSRF token (and cookie) and a new submission key put in its
+    two holes. Pages with anything of one visitor's are drawn as before: see
+    `blank_page_key`."""
+    key = blank_page_key(request, desk, site, initial)
+    if not key:
+        return _intake_page(request, IntakeForm(desk, initial=initial), desk.community, site)
+    page = cache.get(key)
+    if page is None:
+        form = IntakeForm(desk, initial={**initial, "submission": KEY_HOLE})
+        drawn = _intake_page(request, form, desk.community, site, csrf_token=CSRF_HOLE)
+        page = drawn.content.decode(drawn.charset)
+        cache.set(key, page, DESK_TTL)
+    # get_token also has the CSRF middleware set the visitor's cookie, as {% csrf_token %} does.
+    page = page.replace(CSRF_HOLE, get_token(request))
+    return HttpResponse(page.replace(KEY_HOLE, secrets.token_urlsafe(16)))
+
+
+def blank_page_key(request, desk: IntakeDesk, site: Site | None, initial: dict) -> str:
+    """The cache key of this blank form's whole page, or "" when it must be drawn.
+
+    The page is the same for every anonymous visitor of one address (the community's, or a
+    building's QR code, with or without `?via=qr`), language and elder mode, under one desk
+    revision (its categories, buildings, admins, street) and privacy notice: all in the key.
+    It is drawn for a signed-in user (the top bar is theirs), when a message waits to be
+    shown, for a member asked for by name (`?member=`), and for any other query string,
+    whose values the page would repeat."""
+    if not desk.revision or set(request.GET) - {"via"} or initial["via"] not in ("", VIA_QR):
+        return ""
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        return ""
+    parts = [
+        "intake-page",
+        desk.revision,
+        desk.community.pk,
+        site.pk if site is not None else "",
+        request.get_full_path(),
+        get_language(),
+        int(request.COOKIES.get(ELDER_COOKIE) == "1"),
+        current_notice().version,
+    ]
+    return ":".join(map(str, parts))
 
 
 def fields_cache_key(form: IntakeForm, notice_version: str) -> str:

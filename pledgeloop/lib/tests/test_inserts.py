@@ -1,0 +1,72 @@
+"""lib.inserts.insert writes what bulk_create writes, with the statement built once."""
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from pledgeloop.lib.inserts import insert
+from pledgeloop.notify.models import Notification
+from pledgeloop.orders.models import Order
+from pledgeloop.orgs.models import Category
+
+
+def new_order(world, now=None, **changes) -> Order:
+    now = now or timezone.now()
+    values = {
+        "street_id": world.street.pk,
+        "community": world.community,
+        "category": Category.objects.filter(street=world.street).first(),
+        "description": "厨房水龙头漏水",
+        "address": "3幢201室",
+        "phone": "13812345678",
+        "consent_at": now,
+        "created_at": now,
+        "respond_by": now,
+        "finish_by": now,
+    }
+    return Order(**{**values, **changes})
+
+
+def stored(obj) -> dict:
+    row = type(obj).objects.filter(pk=obj.pk).values().get()
+    return {k: v for k, v in row.items() if k not in {"id", "tracking_token", "updated_at"}}
+
+
+def test_insert_writes_the_same_row_as_bulk_create(world):
+    now = timezone.now()
+    mine, theirs = new_order(world, now), new_order(world, now)
+    insert([mine])
+    Order.objects.bulk_create([theirs])
+    assert mine.pk and not mine._state.adding and mine._state.db == "default"
+    assert stored(mine) == stored(theirs)
+    row = Order.objects.get(pk=mine.pk)
+    # Defaults (the tracking token), auto_now (updated_at) and the instance's own values.
+    assert row.tracking_token == mine.tracking_token and len(row.tracking_token) >= 24
+    assert row.updated_at == mine.updated_at is not None
+    assert row.community == world.community and row.state == Order.State.SUBMITTED
+
+
+def test_several_rows_in_one_statement_each_get_their_key(world, django_assert_num_queries):
+    rows = [
+        Notification(street_id=world.street.pk, user=user, kind="order_new", title=f"新订单 {n}")
+        for n, user in enumerate([world.community_admin, world.street_admin, world.member])
+    ]
+    with django_assert_num_queries(1):
+        insert(rows)
+    assert [n.pk for n in rows] == sorted(n.pk for n in rows)
+    for notification in rows:
+        stored_one = Notification.objects.get(pk=notification.pk)
+        assert (stored_one.user_id, stored_one.title) == (notification.user_id, notification.title)
+        assert stored_one.state == Notification.State.WAITING and stored_one.params == {}
+
+
+def test_insert_refuses_saved_or_mixed_instances_and_keeps_constraints(world):
+    order = new_order(world)
+    insert([order])
+    with pytest.raises(ValueError):
+        insert([order])
+    with pytest.raises(ValueError):
+        insert([new_order(world), Notification(street_id=world.street.pk, kind="x", title="x")])
+    twin = new_order(world, tracking_token=order.tracking_token)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert([twin])
