@@ -23,9 +23,9 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from pledgeloop.demo.people import CONSENT_VERSION
-from pledgeloop.demo.rows import insert
 from pledgeloop.diary.models import Article
 from pledgeloop.diary.services import article_draft, article_publish, week_of
+from pledgeloop.lib.inserts import insert
 from pledgeloop.people.models import Consent, Role, RoleGrant
 from pledgeloop.service.models import ServicePhoto, ServiceRecord
 from pledgeloop.stats.periods import add_months, month

@@ -19,7 +19,7 @@ figures counting what this step wrote. Teams are looked up by name or web addres
 The events, their sessions and orders are made as they go; the rows of what happened at them
 (booths, shifts, sign-ups, records with their participants, attendance, queue tickets and
 reviews) are collected in the order they happened and written at the end of the step with
-one insert per table (Rows, demo/rows.py), so each table gets them in that order.
+one insert per table (Rows, lib/inserts.py), so each table gets them in that order.
 """
 
 import datetime as dt
@@ -30,6 +30,7 @@ from decimal import Decimal
 import pyotp
 from django.db.models import Q
 
+from pledgeloop.lib.inserts import insert
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
 from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Consent, Member, RoleGrant
@@ -51,7 +52,6 @@ from pledgeloop.teams.models import (
 )
 
 from .people import CONSENT_VERSION
-from .rows import insert
 from .service import march_of
 
 S = Order.State

@@ -7,7 +7,7 @@ hours in the latest twelve months than in the twelve before), March (学雷锋�
 about thirty orders are open now, some overdue, with offers waiting for the demo member.
 
 Finished orders stay `done`: the reviews step decides which were reviewed. Everything is
-written in bulk (demo/rows.py); randomness comes from ctx.rng only.
+written in bulk (lib/inserts.py); randomness comes from ctx.rng only.
 """
 
 import datetime as dt
@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.inserts import insert
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
 from pledgeloop.orgs.models import Site
@@ -25,7 +26,6 @@ from pledgeloop.people.models import Consent, Member, Role, RoleGrant
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
 from .people import CONSENT_VERSION
-from .rows import insert
 
 S = Order.State
 SRC = OrderEvent.Source

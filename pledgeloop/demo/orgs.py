@@ -2,10 +2,9 @@
 
 from decimal import Decimal
 
+from pledgeloop.lib.inserts import insert
 from pledgeloop.orgs.models import Category, Grid, Site
 from pledgeloop.orgs.services import community_create, street_create
-
-from .rows import insert
 
 # (name, slug, centre latitude, centre longitude): around Nantong, about 31.95°N 120.95°E
 COMMUNITIES = [

@@ -6,11 +6,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
+from pledgeloop.lib.inserts import insert
 from pledgeloop.lib.pinyin import pinyin_keys
 from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Consent, Member, Resident, Role, RoleGrant, User
-
-from .rows import insert
 
 MEMBER_COUNT = 185
 RESIDENTS_PER_COMMUNITY = (340, 420)

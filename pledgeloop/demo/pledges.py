@@ -10,12 +10,11 @@ import math
 
 from django.utils import timezone
 
+from pledgeloop.lib.inserts import insert
 from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Role, RoleGrant
 from pledgeloop.pledges import recurrence
 from pledgeloop.pledges.models import Pledge, PledgeEvent, Visit, visit_grace_days
-
-from .rows import insert
 
 # (category code, wording, rule, beneficiary kind, group name)
 IDEAS = [

@@ -13,12 +13,11 @@ from collections import defaultdict
 from django.db.models import Sum
 from django.utils import timezone
 
+from pledgeloop.lib.inserts import insert
 from pledgeloop.orders.models import Order, OrderEvent
 from pledgeloop.people.models import Role, RoleGrant
 from pledgeloop.reviews.models import Assessment, Review
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
-
-from .rows import insert
 
 SATISFACTION = 0.98
 REVIEWED_SHARE = 0.7

@@ -25,12 +25,11 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from pledgeloop.lib.inserts import insert
 from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Member, Resident
 from pledgeloop.pledges.models import Pledge, PledgeEvent, Visit, visit_grace_days
 from pledgeloop.service.models import CheckIn, ServiceParticipant, ServiceRecord, SiteScreen
-
-from .rows import insert
 
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
@@ -114,7 +113,7 @@ def _existing(ctx, tally: Tally) -> dict[int, list]:
 
 
 class Writer:
-    """Collects records and participants, then writes them in bulk (demo/rows.py)."""
+    """Collects records and participants, then writes them in bulk (lib/inserts.py)."""
 
     def __init__(self, ctx, tally: Tally, busy: dict[int, list]):
         self.ctx, self.tally, self.busy = ctx, tally, busy

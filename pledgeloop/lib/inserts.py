@@ -1,61 +1,104 @@
-"""INSERT new model instances without building the query each time, for the hottest writes.
+"""INSERT new model instances without the ORM's per-value work, for the hottest writes.
 
-Filing an order writes four rows in one transaction (intake, bench/intake.py), and Django's
-query building (the INSERT compiler, per field and per row) cost more CPU than SQLite took
-to store them. `insert` writes exactly what `bulk_create` would, each field's `pre_save`
-(auto_now, defaults already on the instance) and database value (`get_db_prep_save`), with
-the statement's text built once per model, database and row count. Like `bulk_create` it
-sends no model signals: use it only where none is needed (the callers say why).
+Filing an order writes a handful of rows in one transaction (intake, bench/intake.py) and the
+demo some 30,000 generated rows; in both, QuerySet.bulk_create spent more CPU in the ORM (for
+every value of every row: is it an expression, its placeholder, the parameter list flattened
+again) than the database took to store them. `insert` writes exactly what `bulk_create`
+would: each field's own `pre_save` (auto_now, defaults already on the instance) and database
+value (`get_db_prep_save`), one `INSERT … RETURNING` per batch, and sets the rows' ids from it
+as bulk_create does. The text of a small statement is kept per model, database and row count.
+
+For plain rows: new instances (no id yet) of one concrete model with a database-numbered id,
+no database defaults, no expressions as values. Other models, or a database that cannot
+return ids from a bulk insert, go to bulk_create itself. Like bulk_create it sends no model
+signals: callers say why none is needed.
 """
 
 from __future__ import annotations
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models import AutoField, Model
 
-_statements: dict[tuple[str, str, int], tuple[str, list]] = {}
+MAX_PARAMS = 30000  # SQLite allows 32,766 parameters a statement, PostgreSQL 65,535
+# Statements of up to this many rows are kept once built (intake's few rows, every request).
+KEPT_ROWS = 16
+
+_fields: dict[str, list] = {}
+_statements: dict[tuple[str, str, int], str] = {}
 
 
-def _statement(model: type[Model], alias: str, rows: int) -> tuple[str, list]:
-    key = (model._meta.label, alias, rows)
-    found = _statements.get(key)
+def _plain(model: type[Model]) -> bool:
+    opts = model._meta
+    return (
+        isinstance(opts.pk, AutoField)
+        and not opts.all_parents
+        and not opts.order_with_respect_to
+        and not any(f.has_db_default() for f in opts.concrete_fields)
+    )
+
+
+def _written_fields(model: type[Model]) -> list:
+    found = _fields.get(model._meta.label)
     if found is None:
-        connection = connections[alias]
-        opts = model._meta
-        fields = [f for f in opts.concrete_fields if not isinstance(f, AutoField)]
-        if any(f.generated or f.has_db_default() for f in fields):
-            raise ValueError(f"{opts.label}: insert() writes no generated or database defaults")
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in fields)
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        sql = (
-            f"INSERT INTO {quote(opts.db_table)} ({columns}) "  # noqa: S608 (names only)
-            f"VALUES {', '.join([one] * rows)} RETURNING {quote(opts.pk.column)}"
-        )
-        found = _statements[key] = (sql, fields)
+        found = _fields[model._meta.label] = [
+            f
+            for f in model._meta.concrete_fields
+            if not f.generated and not isinstance(f, AutoField)
+        ]
     return found
 
 
-def insert(objs: list[Model], *, using: str = "default") -> None:
-    """INSERT these new instances of one model in one statement and set their primary keys
-    (numbered by the database: the instances' pk must be unset)."""
+def _statement(model: type[Model], connection, fields: list, rows: int) -> str:
+    key = (model._meta.label, connection.alias, rows)
+    sql = _statements.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        opts = model._meta
+        columns = ", ".join(quote(f.column) for f in fields)
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        # Built from the model's table and column names only; the values go as parameters.
+        sql = (
+            f"INSERT INTO {quote(opts.db_table)} ({columns}) "  # noqa: S608
+            f"VALUES {', '.join([one] * rows)} RETURNING {quote(opts.pk.column)}"
+        )
+        if rows <= KEPT_ROWS:
+            _statements[key] = sql
+    return sql
+
+
+def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:
+    """Model.objects.bulk_create(objs): the same rows, values and ids; returns the objs."""
+    objs = list(objs)
     if not objs:
-        return
+        return objs
     model = type(objs[0])
-    if not isinstance(model._meta.pk, AutoField):
-        raise ValueError("insert() writes models whose primary key the database numbers")
-    connection = connections[using]
-    sql, fields = _statement(model, using, len(objs))
-    params = []
-    for obj in objs:
-        if type(obj) is not model or obj.pk is not None:
-            raise ValueError("insert() takes new instances of one model")
-        obj._prepare_related_fields_for_save(operation_name="insert")
-        params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+    if any(type(obj) is not model or obj.pk is not None for obj in objs):
+        raise ValueError("insert() takes new instances of one model")
+    alias = using or router.db_for_write(model)
+    connection = connections[alias]
+    if not connection.features.can_return_rows_from_bulk_insert or not _plain(model):
+        return model.objects.using(alias).bulk_create(objs, batch_size=batch_size)
+    fields = _written_fields(model)
+    size = max(1, min(batch_size, MAX_PARAMS // max(1, len(fields))))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        pks = [row[0] for row in cursor.fetchall()]
-    for obj, pk in zip(objs, pks, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = using
+        for start in range(0, len(objs), size):
+            batch = objs[start : start + size]
+            params = []
+            for obj in batch:
+                obj._prepare_related_fields_for_save(operation_name="bulk_create")
+                for field in fields:
+                    value = field.pre_save(obj, True)
+                    if hasattr(value, "resolve_expression"):
+                        raise ValueError(f"insert() takes plain values, not {value!r}")
+                    params.append(field.get_db_prep_save(value, connection=connection))
+            cursor.execute(_statement(model, connection, fields, len(batch)), params)
+            # The ids in the order of the rows: a database-numbered id grows row by row
+            # (RETURNING may list them in any order, SQLite says).
+            ids = sorted(row[0] for row in cursor.fetchall())
+            if len(ids) != len(batch):
+                raise AssertionError(f"{model.__name__}: {len(ids)} ids for {len(batch)} rows")
+            for obj, pk in zip(batch, ids, strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = alias
+    return objs
