@@ -80,18 +80,18 @@ def notify(
             community_id = grant.community_id
     if street_id is None:
         return None
-    notification = Notification(
-        street_id=street_id,
-        community_id=community_id,
-        user_id=user_id,
-        phone=phone,
+    notification = notification_new(
         kind=kind,
-        title=title[:120],
+        title=title,
+        street_id=street_id,
+        user_id=user_id,
+        community_id=community_id,
+        phone=phone,
         body=body,
         url=url,
-        params=params or {},
-        dedupe_key=dedupe_key,
+        params=params,
     )
+    notification.dedupe_key = dedupe_key
     if not dedupe_key:
         notification.save()
         return notification
