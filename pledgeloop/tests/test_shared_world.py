@@ -1,0 +1,35 @@
+"""The world is built once per worker and shared (conftest.py, SharedWorld): each test still
+starts from the same rows and objects, and a test that does not ask for it sees none of it.
+
+The three tests run in this order when the module runs alone (`-p no:xdist`); under xdist
+each still checks its own part."""
+
+from django.db import connection
+
+from pledgeloop.conftest import SharedWorld
+from pledgeloop.orders.models import Order
+from pledgeloop.orgs.models import Street
+from pledgeloop.people.models import User
+
+
+def test_a_test_writes_and_changes_the_worlds_objects(world):
+    assert connection.atomic_blocks[0] is SharedWorld.atomic  # the test runs inside the world
+    assert world.member is not SharedWorld.world.member  # a copy of the objects
+    world.member.name = "改过的名字"
+    world.member.save(update_fields=["name"])
+    world.street.name = "改过的街道"  # changed in memory only
+    Street.objects.create(name="多出来的街道", slug="extra")
+
+
+def test_the_next_test_starts_from_the_same_world(world):
+    assert world.street.name == "江海街道"
+    assert User.objects.get(pk=world.member.pk).name == world.member.name == "张三"
+    assert not Street.objects.filter(slug="extra").exists()
+    assert set(Street.objects.values_list("slug", flat=True)) == {"jianghai", "heping"}
+    assert not Order.objects.exists()
+
+
+def test_a_test_without_the_world_sees_an_empty_database(db):
+    assert SharedWorld.atomic is None
+    assert not Street.objects.exists()
+    assert not User.objects.exists()
