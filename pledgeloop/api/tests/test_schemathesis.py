@@ -20,11 +20,20 @@ from pledgeloop.api.tokens import api_token_create
 from pledgeloop.orders.models import Order
 from pledgeloop.orders.tests.loop import bring_to, new_order
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
-# The examples and fuzzing phases only, a bounded number each: the coverage phase would send
-# hundreds of boundary values per operation, too slow for every `make test`.
-schema.config.phases.coverage.enabled = False
-schema.config.phases.stateful.enabled = False
+
+@pytest.fixture
+def api_schema(same_connection):
+    """The document as the application serves it, fetched when the test runs (not when every
+    pytest worker collects this module: building it is seconds of CPU)."""
+    loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    # The examples and fuzzing phases only, a bounded number each: the coverage phase would
+    # send hundreds of boundary values per operation, too slow for every `make test`.
+    loaded.config.phases.coverage.enabled = False
+    loaded.config.phases.stateful.enabled = False
+    return loaded
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
 
 CHECKS = [
     not_a_server_error,

@@ -5,9 +5,11 @@ reviews by token, indicators."""
 import datetime as dt
 from decimal import Decimal
 
+import ninja.main
 import pytest
 
 from pledgeloop.api.models import ApiOrder, Scope
+from pledgeloop.api.v1 import api
 from pledgeloop.orders import services
 from pledgeloop.orders.models import Order, OrderEvent
 from pledgeloop.orders.tests.loop import age, bring_to, member_of, new_order
@@ -43,6 +45,25 @@ def test_the_openapi_document_and_docs_are_served(client):
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert "/static/ninja/swagger-ui-bundle.js" in docs.content.decode()  # not a CDN
+
+
+def test_the_openapi_document_is_built_once_per_language(client, monkeypatch):
+    built = []
+    monkeypatch.setattr(api, "_documents", {})
+    monkeypatch.setattr(ninja.main, "get_schema", _counting(ninja.main.get_schema, built))
+    first = client.get("/api/v1/openapi.json").content
+    assert client.get("/api/v1/openapi.json").content == first
+    assert len(built) == 1
+    client.get("/api/v1/openapi.json", headers={"accept-language": "en"})
+    assert len(built) == 2
+
+
+def _counting(function, calls: list):
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return function(*args, **kwargs)
+
+    return counted
 
 
 def test_a_hotline_files_an_order_with_consent_and_channel(world, client):
