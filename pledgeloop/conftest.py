@@ -275,30 +275,37 @@ def world_build() -> World:
 # once per worker inside an outer transaction that stays open, and each test's own atomic
 # block (pytest-django's TestCase) becomes a savepoint inside it: the test's writes are
 # rolled back, the world's rows stay. Each test gets a deep copy of the world's objects, so
-# that what one test changes on them in memory does not reach the next.
+# that what one test changes on them in memory does not reach the next. A module's own data
+# on top of the world (the hand-computed street of the indicator tests) is shared the same
+# way when its fixture is made with @shared_fixture.
 #
-# Only the tests that ask for `world` see it: before any other test (one that needs an empty
-# database, a transactional or live-server test that commits and then empties every table, a
-# module with a database fixture of its own, such as the demo street) the outer transaction
-# is rolled back, and the next test that asks for the world builds it again. Tests run module
+# Only the tests that ask for exactly what is built see it: before any other test (one that
+# needs an empty database; a transactional or live-server test, which commits and then empties
+# every table; a module with a database fixture of its own, such as the demo street; a test
+# that asks for the world without the module data built on it) the outer transaction is
+# rolled back, and the next test that shares builds what it asks for again. Tests run module
 # by module, so that happens a few times per worker, not per test.
 
 
 class SharedWorld:
-    """The open outer transaction of this worker and the world built in it."""
+    """The open outer transaction of this worker and what was built in it, by fixture name."""
 
     atomic = None
-    world: World | None = None
+    built: dict = {}
+    builders: dict = {"world": lambda world: world_build()}  # name → build(world)
 
     @classmethod
-    def enter(cls, blocker) -> None:
+    def enter(cls, blocker, needed: set[str]) -> None:
         with blocker.unblock():
-            atomic = transaction.atomic()
-            atomic._from_testcase = True  # as TestCase's: durable blocks may nest in it
-            atomic.__enter__()
-            cls.atomic = atomic
-            cls.world = world_build()
-            # The deferred foreign-key checks of the world's rows, once: the tests' own
+            if cls.atomic is None:
+                atomic = transaction.atomic()
+                atomic._from_testcase = True  # as TestCase's: durable blocks may nest in it
+                atomic.__enter__()
+                cls.atomic, cls.built = atomic, {}
+            for name, build in cls.builders.items():
+                if name in needed and name not in cls.built:
+                    cls.built[name] = build(cls.built.get("world"))
+            # The deferred foreign-key checks of the rows just made, once: the tests' own
             # checks run in their savepoints and would otherwise repeat them.
             connection.check_constraints()
 
@@ -306,28 +313,52 @@ class SharedWorld:
     def leave(cls, blocker) -> None:
         if cls.atomic is None:
             return
-        atomic, cls.atomic, cls.world = cls.atomic, None, None
+        atomic, cls.atomic, cls.built = cls.atomic, None, {}
         with blocker.unblock():
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
 
 
-def shares_world(item) -> bool:
-    """Whether the test runs inside the worker's shared world: it asks for the world, rolls
-    back its own writes, and its module builds no database fixture of its own."""
+def shared_fixture(build):
+    """A fixture made on top of the world, built once per worker in the shared world for the
+    tests that share it (and for each test otherwise). `build(world)` makes its rows."""
+    name = build.__name__
+    SharedWorld.builders[name] = build
+
+    def fixture(world, _shared_copy):
+        return _shared_copy[name] if _shared_copy is not None else build(world)
+
+    fixture.shared_build = build
+    return pytest.fixture(fixture, name=name)
+
+
+def shared_needs(item) -> set[str] | None:
+    """The shared fixtures a test asks for (the world among them), or None when it cannot run
+    in the shared world: it does not ask for the world, it commits, or its module builds a
+    database fixture of its own."""
     names = set(getattr(item, "fixturenames", ()))
     marker = item.get_closest_marker("django_db")
     transactional = bool(
         {"transactional_db", "live_server", "django_db_reset_sequences"} & names
         or (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
     )
-    return "world" in names and not transactional and not item.get_closest_marker("xdist_group")
+    if "world" not in names or transactional or item.get_closest_marker("xdist_group"):
+        return None
+    definitions = item._fixtureinfo.name2fixturedefs
+    return {"world"} | {
+        name
+        for name in names & SharedWorld.builders.keys()
+        if getattr(definitions[name][-1].func, "shared_build", None) is not None
+    }
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    """Before any fixture of a test that must not see the world: roll the world back."""
-    if SharedWorld.atomic is not None and not shares_world(item):
+    """Before any fixture of a test: roll back what it must not see."""
+    if SharedWorld.atomic is None:
+        return
+    needed = shared_needs(item)
+    if needed is None or not SharedWorld.built.keys() <= needed:
         SharedWorld.leave(item.config.stash[blocking_manager_key])
 
 
@@ -341,8 +372,9 @@ def _shared_world(request, django_db_blocker):
 
 @pytest.fixture
 def _enter_shared_world(request, _shared_world, django_db_blocker):
-    if shares_world(request.node) and _shared_world.atomic is None:
-        _shared_world.enter(django_db_blocker)
+    needed = shared_needs(request.node)
+    if needed is not None and not needed <= _shared_world.built.keys():
+        _shared_world.enter(django_db_blocker, needed)
 
 
 @pytest.fixture
@@ -353,10 +385,15 @@ def _django_db_helper(_enter_shared_world, _django_db_helper):
 
 
 @pytest.fixture
-def world(db) -> World:
-    if SharedWorld.world is not None:
-        return copy.deepcopy(SharedWorld.world)
-    return world_build()
+def _shared_copy(db):
+    """This test's deep copy of what the shared world holds (one copy, so that a module's
+    data and the world it was built on still point at each other), or None."""
+    return copy.deepcopy(SharedWorld.built) if SharedWorld.atomic is not None else None
+
+
+@pytest.fixture
+def world(_shared_copy) -> World:
+    return _shared_copy["world"] if _shared_copy is not None else world_build()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 from pypdf import PdfReader
 
+from pledgeloop.conftest import shared_fixture
 from pledgeloop.orgs.services import community_create
 from pledgeloop.people.models import Role, RoleGrant
 from pledgeloop.reviews.annual import annual_review
@@ -35,7 +36,7 @@ def assess(member, quarter, kind, score, year=2025):
     )
 
 
-@pytest.fixture
+@shared_fixture
 def year_2025(world):
     """Three members of 星港湾 and their 2025 (plus a little 2024, which must not count).
 
@@ -266,7 +267,7 @@ def test_exports_are_refused_outside_the_scope(world, year_2025, client_for):
     assert client_for(world.street_admin).get(bad).status_code == 404
 
 
-@pytest.fixture
+@shared_fixture
 def half_way(world):
     """Three members whose figures end on a 5 in the second decimal of a percentage, where
     rounding half up and rounding half to even part ways (56.25 → 56.3, not 56.2).

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from pledgeloop.conftest import shared_fixture
 from pledgeloop.orders import services as order_services
 from pledgeloop.orders.tests.loop import age, member_of, triaged_order
 from pledgeloop.reviews import selectors
@@ -33,7 +34,7 @@ def serve_for_team(world, team, leader, hours, n):
     )
 
 
-@pytest.fixture
+@shared_fixture
 def served(world):
     """张三 served the 星港湾 team twice (1.5 h + 2 h) and 红骑士 once (1 h), and once alone
     (0.5 h, no team)."""

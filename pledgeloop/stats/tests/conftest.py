@@ -29,10 +29,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pytest
 from django.utils import timezone
 
-from pledgeloop.conftest import make_user
+from pledgeloop.conftest import make_user, shared_fixture
 from pledgeloop.orders.models import Dispatch, Order
 from pledgeloop.orgs.models import Category
 from pledgeloop.people.models import Member, Role
@@ -104,7 +103,7 @@ def _offer(order, member, offered, state=Dispatch.State.ACCEPTED):
     )
 
 
-@pytest.fixture
+@shared_fixture
 def figures(world) -> Figures:
     here, there = world.community, world.neighbour
     a = Category.objects.get(street=world.street, code="elderly-children")

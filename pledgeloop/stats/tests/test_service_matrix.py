@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from pledgeloop.conftest import shared_fixture
 from pledgeloop.orders import services as order_services
 from pledgeloop.orders.tests.loop import age, member_of, triaged_order
 from pledgeloop.orgs.models import Category
@@ -19,7 +20,7 @@ from pledgeloop.teams.tests.helpers import team_with_leaders
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
+@shared_fixture
 def matrix(world):
     """A team serving two orders (1.5 h each, rated 5 and 3, one registered resident); an
     order served alone (not the team's); a fair with two booths and three numbers, two
