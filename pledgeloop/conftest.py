@@ -110,26 +110,39 @@ def pytest_collection_finish(session):
         )
 
 
+# Tests that run for seconds each (besides the browser tests, which all do): handed out before
+# the other database tests, so that the workers end together rather than one of them
+# finishing a walk alone at the end.
+HEAVY_MODULES = {
+    "pledgeloop/tests/test_hostile_input.py",
+    "pledgeloop/api/tests/test_webhook_worker_kill.py",
+    "pledgeloop/demo/tests/test_demo.py",
+    "pledgeloop/tests/test_page_queries.py",
+}
+
+
+def _schedule_key(item) -> bool:
+    """Heavy tests before the others."""
+    module = item.nodeid.split("::")[0]
+    return not (module in HEAVY_MODULES or item.get_closest_marker("browser") is not None)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     # `make test` runs pytest-xdist with --dist loadgroup: tests go to whichever worker is
     # free, one by one, except that a module with a module-scoped (or class-scoped) fixture is
     # kept together on one worker, so that the fixture is built once, not once per worker.
-    # The tests that need no database go first: while the first worker to need the database
-    # migrates it (pledgeloop/testing_database.py), the other ones run those instead of
-    # waiting. The order is otherwise kept (sorted() is stable), within each module too, and a
+    # The heavy tests are handed out first (HEAVY_MODULES, browser tests), so that the light
+    # ones even out the end. pytest-django then groups the tests (those in a transaction,
+    # those that commit, those without a database), keeping this order within each group;
+    # sorted() is stable, so the order is otherwise kept, within each module too, and a
     # kept-together module is not split (its fixture would be built twice).
     if config.pluginmanager.hasplugin("xdist"):
-        together = {}
         for item in items:
-            module = item.nodeid.split("::")[0]
             fixturedefs = item._fixtureinfo.name2fixturedefs.values()
             if any(shares(defs[-1]) for defs in fixturedefs):
-                item.add_marker(pytest.mark.xdist_group(module))
-                together[module] = together.get(module, False) or uses_database(item)
-        items[:] = sorted(
-            items, key=lambda item: together.get(item.nodeid.split("::")[0], uses_database(item))
-        )
+                item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+        items[:] = sorted(items, key=_schedule_key)
     if not config.getoption("database_tests_only"):
         return
     keep = [item for item in items if for_postgres(item)]
