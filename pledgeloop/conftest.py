@@ -328,12 +328,12 @@ def browser(chromium):
 class ContextPool:
     """Browser contexts (each with its one page) kept for the whole run, by their options.
 
-    Opening a page is most of what a browser test costs Chromium (about a second of CPU for a
-    new context and its page, against a quarter of one for a page load), so a context is
-    opened once per set of options and handed to one test after another, wiped in between:
-    its page taken back to about:blank (which ends its scripts and timers), the site's local
-    and session storage and the cookies cleared, media emulation and viewport put back, the
-    test's event handlers removed."""
+    A new context and its page cost Chromium about a second of CPU (a page load, a quarter of
+    one), and most tests opened one or more, so a context is opened once per set of options
+    and handed to one test after another, wiped in between: its page taken back to
+    about:blank (which ends its scripts and timers), the site's local and session storage and
+    the cookies cleared, media emulation and viewport put back, the test's event handlers
+    removed."""
 
     def __init__(self, chromium):
         self.chromium = chromium
