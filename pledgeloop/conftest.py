@@ -1,6 +1,8 @@
 """Shared fixtures: a small world of two streets and named users per role (STYLE.md)."""
 
 import copy
+import gc
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -421,7 +423,7 @@ def client_for(client):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     """Debian's Chromium driven by Playwright; skipped with a notice where it is missing."""
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         message = (
@@ -447,8 +449,149 @@ def browser():
                 "--disable-dev-shm-usage",
             ],
         )
-        yield chromium
+        # The live server's threads and Playwright's client make garbage by the page: the
+        # collector's full passes would go through every object of the run each time (a third
+        # of this process's CPU); what exists by now (Django, the test modules) lives on.
+        gc.freeze()
+        pool = ContextPool(chromium)
+        yield pool
+        pool.close()
         chromium.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """What a browser test drives: `browser.new_context(**options)` and that context's
+    `new_page()`, as with Playwright's Browser, but from `chromium`'s pool of contexts: a
+    context and its page are kept for the next test with the same options (docs/ARCHITECTURE.md
+    "Tests"). Whatever the test left open goes back to the pool when it ends."""
+    lent = LentContexts(chromium)
+    yield lent
+    lent.close()
+
+
+class ContextPool:
+    """Browser contexts (each with its one page) kept for the whole run, by their options.
+
+    A new context and its page cost Chromium about a second of CPU (a page load, a quarter of
+    one), and most tests opened one or more, so a context is opened once per set of options
+    and handed to one test after another, wiped in between: its page taken back to
+    about:blank (which ends its scripts and timers), the site's local and session storage and
+    the cookies cleared, media emulation and viewport put back, the test's event handlers
+    removed."""
+
+    def __init__(self, chromium):
+        self.chromium = chromium
+        self.free: dict[str, list] = {}
+
+    @staticmethod
+    def key(options: dict) -> str:
+        return json.dumps(options, sort_keys=True, default=str)
+
+    def take(self, options: dict):
+        kept = self.free.get(self.key(options))
+        if kept:
+            return kept.pop()
+        context = self.chromium.new_context(**options)
+        return context, context.new_page()
+
+    def give_back(self, options: dict, context, page) -> None:
+        try:
+            if page.url.startswith("http"):
+                # by the page itself, so that about:blank stays in the site's renderer
+                # process (page.goto would start a new one, a third of a second of CPU)
+                with page.expect_navigation(url="about:blank"):
+                    page.evaluate(
+                        "localStorage.clear(); sessionStorage.clear();"
+                        " location.href = 'about:blank'"
+                    )
+            else:
+                page.goto("about:blank")
+            page.emulate_media(media="null")
+            if "viewport" in options and page.viewport_size != options["viewport"]:
+                page.set_viewport_size(options["viewport"])
+            context.clear_cookies()
+        except Exception:  # a page the test left broken (a crash, a dialog) is not reused
+            context.close()
+            return
+        self.free.setdefault(self.key(options), []).append((context, page))
+
+    def close(self) -> None:
+        for kept in self.free.values():
+            for context, _page in kept:
+                context.close()
+        self.free.clear()
+
+
+class LentContexts:
+    """One test's contexts, taken from the pool and given back when closed (or at the end)."""
+
+    def __init__(self, pool: ContextPool):
+        self.pool = pool
+        self.lent: list[LentContext] = []
+
+    def new_context(self, **options):
+        context = LentContext(self.pool, options)
+        self.lent.append(context)
+        return context
+
+    def close(self) -> None:
+        for context in self.lent:
+            context.close()
+
+
+class LentContext:
+    """A pooled context as the test sees it: its first new_page() is the kept page, a further
+    one a page of its own, closed with the context; close() gives the context back."""
+
+    def __init__(self, pool: ContextPool, options: dict):
+        self._pool = pool
+        self._options = options
+        self._context, self._page = pool.take(options)
+        self._lent_page: LentPage | None = None
+        self._extra_pages = []
+        self._closed = False
+
+    def new_page(self):
+        if self._lent_page is None:
+            self._lent_page = LentPage(self._page)
+            return self._lent_page
+        page = self._context.new_page()
+        self._extra_pages.append(page)
+        return page
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for page in self._extra_pages:
+            page.close()
+        if self._lent_page is not None:
+            self._lent_page.forget_handlers()
+        self._pool.give_back(self._options, self._context, self._page)
+
+    def __getattr__(self, name):
+        return getattr(self._context, name)
+
+
+class LentPage:
+    """The kept page, lent to one test: the event handlers it adds are removed afterwards."""
+
+    def __init__(self, page):
+        self._page = page
+        self._handlers = []
+
+    def on(self, event, handler):
+        self._handlers.append((event, handler))
+        return self._page.on(event, handler)
+
+    def forget_handlers(self) -> None:
+        for event, handler in self._handlers:
+            self._page.remove_listener(event, handler)
+        self._handlers.clear()
+
+    def __getattr__(self, name):
+        return getattr(self._page, name)
 
 
 PHONE = {

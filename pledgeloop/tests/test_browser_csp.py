@@ -51,8 +51,11 @@ def test_main_pages_keep_to_the_policy(world, live_server, browser):
             response = page.goto(f"{live_server.url}{path}")
             assert response.status == 200, path
             page.wait_for_load_state("load")
-            # down to the end: the stats pages fetch ECharts and draw as their charts show
+            # every chart into view: the stats pages fetch ECharts and draw as their charts
+            # show; the test goes on once each has drawn (its canvas is there)
+            for chart in page.locator("[data-chart]").all():
+                chart.scroll_into_view_if_needed()
+                chart.locator("canvas").first.wait_for(state="attached", timeout=10_000)
             page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-            page.wait_for_timeout(600)
         context.close()
     assert not problems, problems

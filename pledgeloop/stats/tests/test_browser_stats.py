@@ -51,7 +51,7 @@ def busy_street(figures):
 def signed_in_context(browser, live_server, user, **options):
     client = Client()
     client.force_login(user)
-    context = browser.new_context(locale="zh-CN", **options)
+    context = browser.new_context(locale="zh-CN", reduced_motion="reduce", **options)
     context.add_cookies(
         [
             {
@@ -75,11 +75,12 @@ def canvas_size(page, container: str) -> tuple[int, int]:
 def chart_labels(page) -> dict:
     # charts.js draws a chart (and fetches ECharts) when it comes near the screen
     # (waiting on selectors: wait_for_function's polling evaluates a string, which the
-    # Content Security Policy refuses)
+    # Content Security Policy refuses). The contexts ask for reduced motion: charts.js then
+    # draws each chart whole at once, its texts where they end up after the opening
+    # animation, without a second of frames to render first.
     for chart in page.locator("[data-chart]").all():
         chart.scroll_into_view_if_needed()
         chart.locator("canvas").first.wait_for(state="attached", timeout=10_000)
-    page.wait_for_timeout(1200)  # past ECharts' opening animation
     return page.evaluate(CHART_LABELS)
 
 
@@ -115,7 +116,7 @@ def test_dashboard_draws_every_chart(busy_street, live_server, browser, screensh
 
 
 def test_public_page_reads_well_on_a_phone(busy_street, live_server, browser, screenshot_dir):
-    context = browser.new_context(locale="zh-CN", **PHONE)
+    context = browser.new_context(locale="zh-CN", reduced_motion="reduce", **PHONE)
     page = context.new_page()
     problems = watch(page)
     page.goto(f"{live_server.url}/stats/jianghai/")
