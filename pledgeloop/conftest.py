@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.utils import translation
 
+from pledgeloop import testing_flush
 from pledgeloop.orgs.models import Community, Street
 from pledgeloop.orgs.services import community_create, street_create
 from pledgeloop.people.models import Member, Resident, Role, RoleGrant, User
@@ -136,6 +137,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
+    # A transactional test ends by emptying only the tables it wrote (testing_flush.py).
+    testing_flush.install()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Every test client builds its own middleware chain, and WhiteNoise's middleware indexes
     # all static files (STATIC_ROOT and the finders, some 360) when it is built: about a fifth
