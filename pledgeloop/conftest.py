@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 
+from pledgeloop import testing_flush
 from pledgeloop.orgs.models import Community, Street
 from pledgeloop.orgs.services import community_create, street_create
 from pledgeloop.people.models import Member, Resident, Role, RoleGrant, User
@@ -154,6 +155,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
+    # A transactional test ends by emptying only the tables it wrote (testing_flush.py).
+    testing_flush.install()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Every test client builds its own middleware chain, and WhiteNoise's middleware indexes
     # all static files (STATIC_ROOT and the finders, some 360) when it is built: about a fifth

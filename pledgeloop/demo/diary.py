@@ -138,12 +138,14 @@ def add_photos(ctx, consenting: set[int]) -> None:
     for back in range(12, -1, -1):
         start = add_months(this_month, -back)
         end = add_months(start, 1)
+        # Bounds at local midnight, not started_at__date: the same records, found through the
+        # index instead of converting every record's time (SQLite calls Python for each).
         records = list(
             ServiceRecord.objects.filter(
                 street=ctx.street,
                 beneficiary__isnull=False,
-                started_at__date__gte=start,
-                started_at__date__lt=end,
+                started_at__gte=ctx.moment(start, 0, 0),
+                started_at__lt=ctx.moment(end, 0, 0),
             )
             .order_by("started_at", "id")
             .values_list("id", "beneficiary_id", "started_at")

@@ -3,7 +3,7 @@
 import re
 
 from django.db.models import Q
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 
 def pinyin_keys(name: str) -> tuple[str, str]:
@@ -11,7 +11,9 @@ def pinyin_keys(name: str) -> tuple[str, str]:
     name = (name or "").strip()
     syllables = lazy_pinyin(name, errors="default")
     full = "".join(syllables).lower().replace(" ", "")
-    initials = "".join(s[0] for s in lazy_pinyin(name, style=Style.FIRST_LETTER) if s).lower()
+    # The first letter of each syllable is what Style.FIRST_LETTER gives (the same readings,
+    # the same runs of other characters): one conversion, not two.
+    initials = "".join(s[0] for s in syllables if s).lower()
     return full, initials
 
 

@@ -380,11 +380,15 @@ def rollups_refresh() -> dict:
     """Bring the rollups up to date with the raw tables; returns what it did."""
     state = RollupState.objects.select_for_update().filter(key="all").first()
     now_marks = _marks()
+    dirty_rows = list(DirtyDay.objects.values_list("id", "street_id", "day"))
     if state is None:
         rollups_rebuild()
+        # The rebuild read every day after these were marked: they are done with (a day
+        # marked since stays for the next refresh).
+        if dirty_rows:
+            DirtyDay.objects.filter(id__in=[row[0] for row in dirty_rows]).delete()
         RollupState.objects.create(key="all", refreshed_at=timezone.now(), marks=now_marks)
         return {"rebuilt": "all"}
-    dirty_rows = list(DirtyDay.objects.values_list("id", "street_id", "day"))
     changed: dict[int, set[dt.date]] = defaultdict(set)
     for _id, street, day in dirty_rows:
         changed[street].add(day)

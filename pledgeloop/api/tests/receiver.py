@@ -67,7 +67,10 @@ def receiver_start(secret: str = "") -> Receiver:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # A short poll: shutdown() waits for the loop to look (0.5 s by default).
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    ).start()
     receiver.server = server
     receiver.url = f"http://127.0.0.1:{server.server_port}/hook"
     return receiver

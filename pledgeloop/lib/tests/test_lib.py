@@ -4,6 +4,7 @@ import pytest
 import zxingcpp
 from django.test import RequestFactory
 from PIL import Image
+from pypinyin import Style, lazy_pinyin
 
 from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.geo import haversine_km, walking_minutes
@@ -49,6 +50,16 @@ def test_masks():
 def test_pinyin_keys():
     assert pinyin_keys("张三") == ("zhangsan", "zs")
     assert pinyin_keys("陈建国") == ("chenjianguo", "cjg")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["重庆银行", "长大了", "单于", "A栋3单元", "阳光花园 10幢", "李明abc", "①号楼", "嗯", ""],
+)
+def test_pinyin_initials_are_those_of_the_first_letter_style(name):
+    """The initials come from the full syllables: the same as pypinyin's own initials."""
+    initials = "".join(s[0] for s in lazy_pinyin(name.strip(), style=Style.FIRST_LETTER) if s)
+    assert pinyin_keys(name)[1] == initials.lower()
 
 
 def test_walking_minutes_follow_design_definition():

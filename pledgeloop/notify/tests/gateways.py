@@ -44,7 +44,10 @@ class GatewayStandIn:
         self.counts: Counter = Counter()  # per idempotency key
         self.requests: list[tuple[str, dict, dict]] = []  # (action, params, headers)
         self.server = QuietServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for the loop to look (0.5 s by default, per test).
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def endpoint(self) -> str:

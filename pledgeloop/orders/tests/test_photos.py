@@ -166,6 +166,7 @@ def test_an_order_refused_inside_its_transaction_leaves_no_photo_behind(world, m
         (b"hello, not a photo at all" * 10, "a.jpg", "这个文件不是能用的照片"),
         (image_bytes("JPEG") + b"\0" * PHOTO_MAX_BYTES, "big.jpg", "照片超过5MB"),
     ],
+    ids=["gif", "not-a-photo", "over-5mb"],
 )
 def test_a_bad_photo_is_refused_clearly_and_stores_nothing(
     world, client, media, content, name, message

@@ -12,7 +12,7 @@ from pledgeloop.people.models import Member
 from pledgeloop.pledges.models import Pledge, Visit
 from pledgeloop.service.models import ServiceRecord
 from pledgeloop.stats import definitions, indicators, periods, rollups, selectors
-from pledgeloop.stats.models import MemberMonth, MemberYear
+from pledgeloop.stats.models import DirtyDay, MemberMonth, MemberYear, RollupState
 from pledgeloop.stats.scope import Scope
 from pledgeloop.teams import events as team_events
 from pledgeloop.teams.models import Event, EventSession, Shift, SignUp, Volunteer
@@ -408,6 +408,17 @@ def test_month_bits_split_a_period_by_year():
         2026: 0b000000000111,
     }
     assert indicators.month_bits(periods.year(2025)) == {2025: indicators.ALL_MONTHS}
+
+
+def test_the_first_refresh_rebuilds_and_is_done_with_the_days_marked_before(figures):
+    """The records' saves marked their days; the first refresh rebuilds everything, so it
+    leaves nothing for the next one to redo."""
+    assert DirtyDay.objects.exists() and not RollupState.objects.exists()
+    assert rollups.rollups_refresh() == {"rebuilt": "all"}
+    assert not DirtyDay.objects.exists()
+    assert not rollups.needs_refresh()
+    street = Scope(street_id=figures.world.street.pk)
+    assert indicators.headline(street, MARCH) == definitions.headline(street, MARCH)
 
 
 def test_rollups_follow_new_and_changed_records(figures):

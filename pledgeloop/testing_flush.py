@@ -1,0 +1,66 @@
+"""A cheaper end for transactional tests: empty only the tables a test wrote to.
+
+After each transactional test (`django_db(transaction=True)`, `transactional_db`, the browser
+and worker tests), Django's TransactionTestCase flushes the database: it empties every table
+(one TRUNCATE of all of them on PostgreSQL), then sends post_migrate, whose handlers write
+every content type and permission again, the flush having emptied those tables too. On
+PostgreSQL that is about half a second of database work per test, most of it rewriting the
+same few hundred rows.
+
+Here the end of such a test asks, in one query, which tables hold a row, and empties only
+those; the content types and permissions, which no test writes (they are what the
+migrations' post_migrate made), are left as they are, so post_migrate is not needed. A test
+ends with the same database as before: every other table empty, the content types and
+permissions those of the migrated schema.
+
+Tests that flush a subset of apps, restore a serialized database or reset sequences keep
+Django's own teardown. Installed by pledgeloop/conftest.py, for the test run only.
+"""
+
+from django.core.management.color import no_style
+from django.db import connections
+from django.test import TransactionTestCase
+
+# Written by post_migrate (from the models), never by a test: left in place.
+KEPT = {"django_content_type", "auth_permission"}
+
+_django_fixture_teardown = TransactionTestCase._fixture_teardown
+
+
+def tables_with_rows(connection) -> list[str]:
+    """The project's tables (KEPT aside) that hold at least one row: one query."""
+    tables = sorted(
+        set(connection.introspection.django_table_names(only_existing=True, include_views=False))
+        - KEPT
+    )
+    if not tables:
+        return []
+    quote = connection.ops.quote_name
+    # The names are the models' own tables, quoted: nothing from outside.
+    query = " UNION ALL ".join(
+        f"SELECT {n} WHERE EXISTS (SELECT 1 FROM {quote(table)})"  # noqa: S608
+        for n, table in enumerate(tables)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        return [tables[n] for (n,) in cursor.fetchall()]
+
+
+def _fixture_teardown(self) -> None:
+    if self.available_apps is not None or self.serialized_rollback or self.reset_sequences:
+        _django_fixture_teardown(self)
+        return
+    for db_name in self._databases_names(include_mirrors=False):
+        connection = connections[db_name]
+        written = tables_with_rows(connection)
+        if written:
+            # CASCADE on PostgreSQL: a table may be emptied only with those that refer to it
+            # (empty already, or in the list themselves).
+            statements = connection.ops.sql_flush(
+                no_style(), written, reset_sequences=False, allow_cascade=True
+            )
+            connection.ops.execute_sql_flush(statements)
+
+
+def install() -> None:
+    TransactionTestCase._fixture_teardown = _fixture_teardown
