@@ -117,6 +117,13 @@ def run(args: list, env: dict, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(args, env=env, cwd=ROOT, check=True, **kwargs)
 
 
+def shell_json(script: str, env: dict):
+    """What a `manage.py shell -c` script prints as JSON on its last line."""
+    args = [str(PYTHON), "manage.py", "shell", "-c", script]
+    out = run(args, env, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def multipart(fields: dict) -> tuple[bytes, str]:
     boundary = f"----pledgeloop{uuid.uuid4().hex}"
     parts = []
@@ -416,16 +423,7 @@ def measure(args, database: str) -> int:
         # Pages name their static files through the manifest (as in production, where `make
         # setup` collects them): without it every page is a 500 (issue 17).
         run([str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
-        fixture = json.loads(
-            run(
-                [str(PYTHON), "manage.py", "shell", "-c", FIXTURE],
-                env,
-                capture_output=True,
-                text=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
+        fixture = shell_json(FIXTURE, env)
         # The tasks worker runs beside the server, as with `make run`: it sends the admins'
         # notifications from the outbox, and its CPU counts with the server's.
         run([str(PYTHON), "manage.py", "schedule_reminders"], env, stdout=subprocess.DEVNULL)
@@ -488,16 +486,7 @@ def measure(args, database: str) -> int:
             # it empties it belongs to them too.
             worker_before = cpu_seconds([worker.pid])
             server_cpu += cpu_seconds(workers) - cpu_before
-            counts = json.loads(
-                run(
-                    [str(PYTHON), "manage.py", "shell", "-c", COUNTS],
-                    env,
-                    capture_output=True,
-                    text=True,
-                )
-                .stdout.strip()
-                .splitlines()[-1]
-            )
+            counts = shell_json(COUNTS, env)
             server_cpu += cpu_seconds([worker.pid]) - worker_before
         baseline = answered["baseline"][0] / answered["baseline"][1]
         form = answered["form"][0] / answered["form"][1]
