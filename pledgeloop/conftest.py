@@ -5,6 +5,7 @@ import gc
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,10 +155,21 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+def pytest_unconfigure(config):
+    if hasattr(config, "_pledgeloop_media"):
+        shutil.rmtree(config._pledgeloop_media, ignore_errors=True)
+
+
 def pytest_configure(config):
     # A transactional test ends by emptying only the tables it wrote (testing_flush.py).
     testing_flush.install()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Photos go to a folder of this process's own, never var/media: the orphan-photo job's
+    # test deletes every file there that no test row references (the demo's photos among
+    # them), and make test's two passes run at once.
+    config._pledgeloop_media = settings.MEDIA_ROOT = Path(
+        tempfile.mkdtemp(prefix="pledgeloop-media-")
+    )
     # Every test client builds its own middleware chain, and WhiteNoise's middleware indexes
     # all static files (STATIC_ROOT and the finders, some 360) when it is built: about a fifth
     # of the suite's time. Looking a file up when it is asked for serves the same files; no
