@@ -8,6 +8,12 @@ would: each field's own `pre_save` (auto_now, defaults already on the instance) 
 value (`get_db_prep_save`), one `INSERT … RETURNING` per batch, and sets the rows' ids from it
 as bulk_create does. The text of a small statement is kept per model, database and row count.
 
+On PostgreSQL the statement is numbered ($1, $2, …) and sent through psycopg's RawCursor, its
+values beside it (server-side binding): Django's cursor binds on the client, and psycopg then
+scans the whole text for its %s placeholders with a regular expression before merging the
+quoted values in, about 10 ms of CPU for a thousand rows (a quarter of the demo's build on
+PostgreSQL). The cursor is still Django's wrapper: queries are counted and logged as any other.
+
 For plain rows: new instances (no id yet) of one concrete model with a database-numbered id,
 no database defaults, no expressions as values. Other models, or a database that cannot
 return ids from a bulk insert, go to bulk_create itself. Like bulk_create it sends no model
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 from django.db import connections, router
 from django.db.models import AutoField, Model
+from psycopg import RawCursor
 
 MAX_PARAMS = 30000  # SQLite allows 32,766 parameters a statement, PostgreSQL 65,535
 # Statements of up to this many rows are kept once built (intake's few rows, every request).
@@ -25,6 +32,14 @@ KEPT_ROWS = 16
 
 _fields: dict[str, list] = {}
 _statements: dict[tuple[str, str, int], str] = {}
+
+
+def _numbered(rows: int, columns: int) -> str:
+    """VALUES rows for PostgreSQL's own numbered parameters: ($1, $2), ($3, $4), …"""
+    return ", ".join(
+        "(" + ", ".join(f"${row * columns + column + 1}" for column in range(columns)) + ")"
+        for row in range(rows)
+    )
 
 
 def _plain(model: type[Model]) -> bool:
@@ -55,15 +70,30 @@ def _statement(model: type[Model], connection, fields: list, rows: int) -> str:
         quote = connection.ops.quote_name
         opts = model._meta
         columns = ", ".join(quote(f.column) for f in fields)
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        if connection.vendor == "postgresql":
+            values = _numbered(rows, len(fields))
+        else:
+            values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * rows)
         # Built from the model's table and column names only; the values go as parameters.
         sql = (
             f"INSERT INTO {quote(opts.db_table)} ({columns}) "  # noqa: S608
-            f"VALUES {', '.join([one] * rows)} RETURNING {quote(opts.pk.column)}"
+            f"VALUES {values} RETURNING {quote(opts.pk.column)}"
         )
         if rows <= KEPT_ROWS:
             _statements[key] = sql
     return sql
+
+
+def _cursor(connection):
+    """Django's cursor; on PostgreSQL Django's wrapper around a psycopg RawCursor."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = RawCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)
 
 
 def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:
@@ -80,7 +110,7 @@ def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:
         return model.objects.using(alias).bulk_create(objs, batch_size=batch_size)
     fields = _written_fields(model)
     size = max(1, min(batch_size, MAX_PARAMS // max(1, len(fields))))
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         for start in range(0, len(objs), size):
             batch = objs[start : start + size]
             params = []

@@ -1,5 +1,7 @@
 """lib.inserts.insert writes what bulk_create writes, with the statement built once."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -8,6 +10,7 @@ from pledgeloop.lib.inserts import insert
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders.models import Order
 from pledgeloop.orgs.models import Category
+from pledgeloop.people.models import LoginFailure
 
 
 def new_order(world, now=None, **changes) -> Order:
@@ -70,3 +73,43 @@ def test_insert_refuses_saved_or_mixed_instances_and_keeps_constraints(world):
     twin = new_order(world, tracking_token=order.tracking_token)
     with pytest.raises(IntegrityError), transaction.atomic():
         insert([twin])
+
+
+def test_every_kind_of_value_lands_as_bulk_create_lands_it(world):
+    """Text, Chinese text, JSON, decimals, an address, a time, None: on PostgreSQL insert()
+    sends them as numbered parameters beside the statement, bulk_create binds them into its
+    text; the stored rows must not tell the two apart."""
+    now = timezone.now()
+    orders = [
+        new_order(world, now, latitude=Decimal("31.956201"), longitude=Decimal("120.941800")),
+        new_order(world, now, description="需要陪同就医 'quoted' $1 %s", address=""),
+    ]
+    theirs = [
+        new_order(world, now, latitude=Decimal("31.956201"), longitude=Decimal("120.941800")),
+        new_order(world, now, description="需要陪同就医 'quoted' $1 %s", address=""),
+    ]
+    notes = [
+        Notification(
+            street_id=world.street.pk,
+            user=world.member,
+            kind="k",
+            title="标题",
+            params={"名字": "王秀兰", "n": 3, "nested": [1, None, "x"]},
+        )
+        for _ in range(2)
+    ]
+    failures = [
+        LoginFailure(phone="13900000001", ip=ip, at=now) for ip in ("10.0.0.1", "::1", None)
+    ]
+    twins = [LoginFailure(phone="13900000001", ip=ip, at=now) for ip in ("10.0.0.1", "::1", None)]
+    insert(orders)
+    Order.objects.bulk_create(theirs)
+    insert(notes)
+    insert(failures)
+    LoginFailure.objects.bulk_create(twins)
+    for mine, bulk in zip(orders, theirs, strict=True):
+        assert stored(mine) == stored(bulk)
+    for note in notes:
+        assert Notification.objects.get(pk=note.pk).params == note.params
+    for mine, bulk in zip(failures, twins, strict=True):
+        assert stored(mine) == stored(bulk)
