@@ -202,11 +202,10 @@ def _annual_scope(request, street: str, year: int):
     street_obj = Street.objects.filter(slug=street).first()
     if street_obj is None:
         raise Http404
-    communities = access.annual_communities_for(request.user, street_obj)
+    allowed = access.annual_communities_for(request.user, street_obj)
     chosen = query_id(request.GET, "community")
-    if chosen is not None:
-        communities = communities.filter(pk=chosen)
-    return street_obj, communities
+    shown = allowed if chosen is None else [c for c in allowed if c.pk == chosen]
+    return street_obj, allowed, shown
 
 
 # Rows of the annual review's table a page: a street has 5,000 members (issue 17).
@@ -215,9 +214,8 @@ ANNUAL_PAGE_SIZE = 50
 
 @login_required
 def annual(request, street: str, year: int):
-    street, communities = _annual_scope(request, street, year)
+    street, allowed, communities = _annual_scope(request, street, year)
     weights = ReviewWeights.for_street(street)
-    communities = list(communities)
     # What the summary and the rows depend on: the communities shown, the year, the language,
     # today (the current year's visits due) and the street's data version, which every write
     # to what they show bumps (orgs/versions.py). Both are cached under it.
@@ -277,7 +275,7 @@ def annual(request, street: str, year: int):
             "rows_key": rows_key,
             "rows_seconds": settings.PUBLIC_PAGE_CACHE_SECONDS,
             "rows_cache": settings.PUBLIC_PAGE_CACHE,
-            "communities": access.annual_communities_for(request.user, street),
+            "communities": allowed,
             "chosen": str(query_id(request.GET, "community") or ""),
             "may_edit_weights": street.pk in request.user.admin_street_ids(),
         },
@@ -318,7 +316,7 @@ def annual_member(request, street: str, year: int, member_id: int):
 def annual_export(request, street: str, year: int, fmt: str):
     if fmt not in {"xlsx", "pdf"}:
         raise Http404
-    street, communities = _annual_scope(request, street, year)
+    street, _allowed, communities = _annual_scope(request, street, year)
     weights = ReviewWeights.for_street(street)
     scores = annual_review(communities, year, weights)
     scope = scope_name(communities)
