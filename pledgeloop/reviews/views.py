@@ -235,25 +235,26 @@ def annual(request, street: str, year: int):
     # The headline figures are the whole street's (every member's year: the page's cost,
     # once a data version); the table shows a page of it. On a miss the rows of the page
     # shown are taken from the scores just computed; otherwise only the page's members are
-    # read and scored (`annual_page_scores`), and the paginator's count is the summary's.
+    # read and scored (`annual_page_scores`).
     everyone = None
     summary = cache.get(summary_key)
     if summary is None:
         everyone = annual_review(communities, year, weights)
         summary = AnnualSummary.of(everyone)
         cache.set(summary_key, summary, settings.PUBLIC_PAGE_CACHE_SECONDS)
-    paginator = Paginator(selectors.annual_members_queryset(communities, year), ANNUAL_PAGE_SIZE)
-    paginator.count = summary.members
-    page = paginator.get_page(request.GET.get("page"))
+    # The pages of the summary's members (no COUNT); the members' query is built only when
+    # the page's rows are not cached.
+    page = Paginator(range(summary.members), ANNUAL_PAGE_SIZE).get_page(request.GET.get("page"))
 
     def rows():
         # Called by the template on a miss of the page's rows: the labels translated and the
         # link's start reversed once, not in every row (issue 17).
+        shown = slice(page.start_index() - 1, page.end_index()) if page.object_list else slice(0)
         if everyone is not None:
-            first = (page.number - 1) * ANNUAL_PAGE_SIZE
-            scores = everyone[first : first + ANNUAL_PAGE_SIZE]
+            scores = everyone[shown]
         else:
-            scores = annual_page_scores(list(page.object_list), year, weights)
+            members = list(selectors.annual_members_queryset(communities, year)[shown])
+            scores = annual_page_scores(members, year, weights)
         labels = [str(COMPONENT_LABELS[key]) for key in ReviewWeights.COMPONENTS]
         members_url = reverse("reviews:annual", args=[street.slug, year]) + "member/"
         return [
