@@ -8,7 +8,6 @@
 - Anything else is a 404, so that existence does not leak.
 """
 
-from django.db.models import QuerySet
 from django.http import Http404
 
 from pledgeloop.orgs.models import Community, Street
@@ -55,10 +54,11 @@ def get_street_administered(user: User, slug: str) -> Street:
         raise Http404 from None
 
 
-def annual_communities_for(user: User, street: Street) -> QuerySet[Community]:
-    """The communities of `street` whose annual scores the user may see (none: 404)."""
-    communities = communities_administered(user).filter(street=street)
-    if not communities.exists():
+def annual_communities_for(user: User, street: Street) -> list[Community]:
+    """The communities of `street` whose annual scores the user may see (none: 404), read
+    once (the page's choice of community and its scope come from the same list)."""
+    communities = list(communities_administered(user).filter(street=street))
+    if not communities:
         raise Http404
     return communities
 

@@ -143,15 +143,56 @@ def score_of(components: dict[str, Decimal | None], weights: ReviewWeights) -> D
     return one_decimal(100 * total / weight_sum)
 
 
-def annual_review(communities, year: int, weights: ReviewWeights) -> list[AnnualScore]:
-    """Every member of the communities active in the year, with their score (one query for
-    the inputs)."""
+def annual_scores(members: list[Member], weights: ReviewWeights) -> list[AnnualScore]:
+    """The scores of members annotated by `selectors.with_annual_figures`, in their order."""
     scores = []
-    for member in selectors.annual_members(communities, year):
+    for member in members:
         components = components_of(member, weights)
         score = score_of(components, weights)
         scores.append(AnnualScore(member, components, score, grade_for(score, weights)))
     return scores
+
+
+def annual_review(communities, year: int, weights: ReviewWeights) -> list[AnnualScore]:
+    """Every member of the communities active in the year, with their score (five queries,
+    however many members): the exports, and the page's summary."""
+    return annual_scores(selectors.annual_members(communities, year), weights)
+
+
+def annual_page_scores(members: list[Member], year: int, weights: ReviewWeights):
+    """The scores of a page of the review's members (`selectors.annual_members_queryset`
+    sliced): their figures read for them alone, in four queries."""
+    return annual_scores(selectors.with_annual_figures(members, year), weights)
+
+
+# The grades in the order the summary counts them (the grade labels are compared by identity:
+# `grade_for` returns these very objects).
+GRADE_ORDER = [label for _floor, label in GRADES] + [FAIL, NOT_REVIEWED]
+
+
+@dataclass(frozen=True)
+class AnnualSummary:
+    """The headline figures of a review over all its members (whichever page of the table is
+    shown): plain numbers, kept in the cache; the labels are added when shown."""
+
+    members: int
+    scored: int
+    average: Decimal | None  # the mean of the scores (half up, one decimal), None if none
+    grade_counts: tuple[int, ...]  # in GRADE_ORDER
+
+    @classmethod
+    def of(cls, scores: list[AnnualScore]) -> "AnnualSummary":
+        values = [s.score for s in scores if s.score is not None]
+        counts = [0] * len(GRADE_ORDER)
+        for s in scores:
+            counts[next(i for i, label in enumerate(GRADE_ORDER) if s.grade is label)] += 1
+        average = one_decimal(sum(values, Decimal(0)) / len(values)) if values else None
+        return cls(len(scores), len(values), average, tuple(counts))
+
+    @property
+    def grades(self) -> list[tuple[object, int]]:
+        """(grade label, members) for every grade, in order."""
+        return list(zip(GRADE_ORDER, self.grade_counts, strict=True))
 
 
 def annual_score_for(member: Member, year: int, weights: ReviewWeights) -> AnnualScore:

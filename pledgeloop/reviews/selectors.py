@@ -296,19 +296,36 @@ def members_active_in(period: Period) -> Q:
     return on_roster_q(period.first_day, period.last_day_exclusive) | Q(Exists(serving))
 
 
+def annual_members_queryset(communities, year: int) -> QuerySet[Member]:
+    """The members of the communities active in the year, in the review's order (community,
+    pinyin), without their figures: what the annual review page pages through."""
+    members = Member.objects.filter(community__in=communities)
+    members = members.filter(members_active_in(year_period(year)))
+    return members.select_related("user", "community").order_by(
+        "community__name", "user__name_pinyin", "pk"
+    )
+
+
+def with_annual_figures(members: list[Member], year: int) -> list[Member]:
+    """Sets every input of the annual review on these members (four queries, however many):
+    a page of the review's table, or the whole of it."""
+    period = year_period(year)
+    members = with_pledge_figures(with_service_figures(members, period), period)
+    return with_assessment_means(members, year)
+
+
 def annual_members(communities, year: int, *, member_ids=None) -> list[Member]:
     """The members of the communities active in the year, with every input of the annual
     review (or, with member_ids, those members whatever their roster dates)."""
-    period = year_period(year)
-    members = Member.objects.filter(community__in=communities)
     if member_ids is None:
-        members = members.filter(members_active_in(period))
+        members = annual_members_queryset(communities, year)
     else:
-        members = members.filter(pk__in=member_ids)
-    members = members.select_related("user", "community")
-    members = list(members.order_by("community__name", "user__name_pinyin", "pk"))
-    members = with_pledge_figures(with_service_figures(members, period), period)
-    return with_assessment_means(members, year)
+        members = (
+            Member.objects.filter(community__in=communities, pk__in=member_ids)
+            .select_related("user", "community")
+            .order_by("community__name", "user__name_pinyin", "pk")
+        )
+    return with_annual_figures(list(members), year)
 
 
 def member_year_records(member: Member, year: int) -> QuerySet[ServiceRecord]:

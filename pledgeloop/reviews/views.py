@@ -1,10 +1,13 @@
 """评诺 pages: the resident's review link, assessments, the showcase and the annual review."""
 
+import hashlib
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +24,13 @@ from pledgeloop.orgs.scope import scope_name
 from pledgeloop.service.review_links import review_link_expired
 
 from . import access, exports, selectors
-from .annual import COMPONENT_LABELS, annual_review, annual_score_for
+from .annual import (
+    COMPONENT_LABELS,
+    AnnualSummary,
+    annual_page_scores,
+    annual_review,
+    annual_score_for,
+)
 from .forms import AssessmentForm, OrganisationAssessmentForm, ReviewForm, ReviewWeightsForm
 from .models import Assessment, Review, ReviewWeights
 from .services import (
@@ -193,33 +202,23 @@ def _annual_scope(request, street: str, year: int):
     street_obj = Street.objects.filter(slug=street).first()
     if street_obj is None:
         raise Http404
-    communities = access.annual_communities_for(request.user, street_obj)
+    allowed = access.annual_communities_for(request.user, street_obj)
     chosen = query_id(request.GET, "community")
-    if chosen is not None:
-        communities = communities.filter(pk=chosen)
-    return street_obj, communities
+    shown = allowed if chosen is None else [c for c in allowed if c.pk == chosen]
+    return street_obj, allowed, shown
+
+
+# Rows of the annual review's table a page: a street has 5,000 members (issue 17).
+ANNUAL_PAGE_SIZE = 50
 
 
 @login_required
 def annual(request, street: str, year: int):
-    street, communities = _annual_scope(request, street, year)
+    street, allowed, communities = _annual_scope(request, street, year)
     weights = ReviewWeights.for_street(street)
-    communities = list(communities)
-
-    def rows():
-        # A row per member (5,000 in a street): the labels translated and the link's start
-        # reversed once, not in every row (issue 17).
-        labels = [str(COMPONENT_LABELS[key]) for key in ReviewWeights.COMPONENTS]
-        members_url = reverse("reviews:annual", args=[street.slug, year]) + "member/"
-        return [
-            (s, f"{members_url}{s.member.pk}/", list(zip(labels, s.percents, strict=True)))
-            for s in annual_review(communities, year, weights)
-        ]
-
-    # The rows are the page's cost (every member's year): the template caches them, computed
-    # only on a miss (`rows` is called there), under what they depend on: the communities
-    # shown, the year, the language, today (the current year's visits due) and the street's
-    # data version, which every write to what they show bumps (orgs/versions.py).
+    # What the summary and the rows depend on: the communities shown, the year, the language,
+    # today (the current year's visits due) and the street's data version, which every write
+    # to what they show bumps (orgs/versions.py). Both are cached under it.
     rows_key = [
         street.pk,
         year,
@@ -228,6 +227,41 @@ def annual(request, street: str, year: int):
         timezone.localdate().isoformat(),
         _street_version(street.pk),
     ]
+    cache = caches[settings.PUBLIC_PAGE_CACHE]
+    summary_key = (
+        "pledgeloop.reviews.annual-summary."
+        + hashlib.md5(repr(rows_key).encode(), usedforsecurity=False).hexdigest()
+    )
+    # The headline figures are the whole street's (every member's year: the page's cost,
+    # once a data version); the table shows a page of it. On a miss the rows of the page
+    # shown are taken from the scores just computed; otherwise only the page's members are
+    # read and scored (`annual_page_scores`).
+    everyone = None
+    summary = cache.get(summary_key)
+    if summary is None:
+        everyone = annual_review(communities, year, weights)
+        summary = AnnualSummary.of(everyone)
+        cache.set(summary_key, summary, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    # The pages of the summary's members (no COUNT); the members' query is built only when
+    # the page's rows are not cached.
+    page = Paginator(range(summary.members), ANNUAL_PAGE_SIZE).get_page(request.GET.get("page"))
+
+    def rows():
+        # Called by the template on a miss of the page's rows: the labels translated and the
+        # link's start reversed once, not in every row (issue 17).
+        shown = slice(page.start_index() - 1, page.end_index()) if page.object_list else slice(0)
+        if everyone is not None:
+            scores = everyone[shown]
+        else:
+            members = list(selectors.annual_members_queryset(communities, year)[shown])
+            scores = annual_page_scores(members, year, weights)
+        labels = [str(COMPONENT_LABELS[key]) for key in ReviewWeights.COMPONENTS]
+        members_url = reverse("reviews:annual", args=[street.slug, year]) + "member/"
+        return [
+            (s, f"{members_url}{s.member.pk}/", list(zip(labels, s.percents, strict=True)))
+            for s in scores
+        ]
+
     return render(
         request,
         "reviews/annual.html",
@@ -236,14 +270,15 @@ def annual(request, street: str, year: int):
             "scope": scope_name(communities),
             "year": year,
             "weights": weights,
+            "summary": summary,
+            "page": page,
             "rows": rows,
             "rows_key": rows_key,
             "rows_seconds": settings.PUBLIC_PAGE_CACHE_SECONDS,
             "rows_cache": settings.PUBLIC_PAGE_CACHE,
-            "communities": access.annual_communities_for(request.user, street),
+            "communities": allowed,
             "chosen": str(query_id(request.GET, "community") or ""),
             "may_edit_weights": street.pk in request.user.admin_street_ids(),
-            "query": request.GET.urlencode(),
         },
     )
 
@@ -282,7 +317,7 @@ def annual_member(request, street: str, year: int, member_id: int):
 def annual_export(request, street: str, year: int, fmt: str):
     if fmt not in {"xlsx", "pdf"}:
         raise Http404
-    street, communities = _annual_scope(request, street, year)
+    street, _allowed, communities = _annual_scope(request, street, year)
     weights = ReviewWeights.for_street(street)
     scores = annual_review(communities, year, weights)
     scope = scope_name(communities)

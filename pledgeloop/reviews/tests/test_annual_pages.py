@@ -1,0 +1,176 @@
+"""The annual review's table a page at a time (issue 17: 5,000 members a street), with the
+headline figures of the whole review on every page and the exports still holding everyone."""
+
+import io
+import re
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from pledgeloop.conftest import shared_fixture
+from pledgeloop.reviews.models import Assessment
+from pledgeloop.reviews.views import ANNUAL_PAGE_SIZE
+
+from .conftest import new_member
+
+CROWD = 64  # with 张三 (the world's member, no record in 2025): 65 members, two pages
+URL = reverse("reviews:annual", args=["jianghai", 2025])
+
+
+@shared_fixture
+def crowd(world):
+    """64 members, 10 in 星港湾 (besides 张三) and 54 in 腾飞, each with one organisation
+    assessment in 2025 and nothing else, scored 30 + i for the i-th (0 to 63): their score is
+    that assessment (the only component with evidence). By hand:
+      优秀 (≥ 90): 90–93 → 4; 良好 (≥ 75): 75–89 → 15; 合格 (≥ 60): 60–74 → 15;
+      不合格: 30–59 → 30; 未评议: 张三 → 1; average of the 64 scores = (30 + 93) ÷ 2 = 61.5.
+    """
+    members = []
+    for i in range(CROWD):
+        community = world.community if i < 10 else world.neighbour
+        member = new_member(world, f"1380000{i:04d}", f"队员{i:02d}", community=community)
+        Assessment.objects.create(
+            street_id=member.street_id,
+            member=member,
+            year=2025,
+            quarter=1,
+            kind=Assessment.Kind.ORGANISATION,
+            score=30 + i,
+        )
+        members.append(member)
+    return members
+
+
+def table_rows(html: str) -> list[list[str]]:
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", html, flags=re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in cells]
+        if len(cells) == 9:
+            rows.append(cells)
+    return rows
+
+
+def names(html: str) -> list[str]:
+    return [row[1] for row in table_rows(html)]
+
+
+def headline(html: str) -> list[str]:
+    return re.findall(r'data-figure="[a-z]+">([^<]*)<', html)
+
+
+def exported_names(client, query: str = "") -> list[str]:
+    url = reverse("reviews:annual_export", args=["jianghai", 2025, "xlsx"]) + query
+    response = client.get(url)
+    assert response.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows())
+    return [row[1].value for row in rows[2:-1]]  # the title, the header, …, the totals
+
+
+@pytest.fixture
+def admin(world, client_for):
+    return client_for(world.street_admin)
+
+
+def test_the_table_shows_a_page_of_fifty_and_a_pager(crowd, admin):
+    html = admin.get(URL).content.decode()
+    assert len(table_rows(html)) == ANNUAL_PAGE_SIZE == 50
+    assert "党员 1–50，共 65 人" in html and "第 1 / 2 页" in html
+    assert 'href="?page=2" rel="next"' in html
+    assert 'rel="prev"' not in html
+
+
+def test_page_two_shows_the_next_members_in_the_order_of_the_whole_table(crowd, admin):
+    first = names(admin.get(URL).content.decode())
+    second_html = admin.get(URL, {"page": "2"}).content.decode()
+    second = names(second_html)
+    assert len(second) == 15 and not set(first) & set(second)
+    assert first + second == exported_names(admin)
+    assert 'href="?page=1" rel="prev"' in second_html and 'rel="next"' not in second_html
+
+
+def test_the_headline_figures_are_the_whole_reviews_on_every_page(crowd, admin):
+    # Members, average score, then 优秀, 良好, 合格, 不合格, 未评议: as worked out by hand.
+    expected = ["65", "61.5", "4", "15", "15", "30", "1"]
+    first = admin.get(URL).content.decode()
+    assert headline(first) == expected
+    assert headline(admin.get(URL, {"page": "2"}).content.decode()) == expected
+    # The figures are cached, under the street's data version: a write shows on every page.
+    Assessment.objects.filter(member=crowd[0]).update(score=Decimal(94))  # 30 → 94
+    after = ["65", "62.5", "5", "15", "15", "29", "1"]  # (3936 + 64) ÷ 64 = 62.5
+    assert headline(admin.get(URL, {"page": "2"}).content.decode()) == after
+    assert headline(admin.get(URL).content.decode()) == after
+    grades = re.findall(r'stats-label">([^<]*)<', first)[2:]
+    assert grades == ["优秀", "良好", "合格", "不合格", "未评议"]
+
+
+def test_only_the_shown_members_are_read_for_a_page(crowd, admin):
+    """With the headline figures cached, page 2 reads the figures of its 15 members, not of
+    the 65 (and the same number of queries as for page 1)."""
+    admin.get(URL)
+    with CaptureQueriesContext(connection) as page_two:
+        assert admin.get(URL, {"page": "2"}).status_code == 200
+    figures = [q["sql"] for q in page_two.captured_queries if "reviews_assessment" in q["sql"]]
+    assert len(figures) == 1
+    ids = re.search(r'"member_id" IN \(([^)]*)\)', figures[0]).group(1).split(",")
+    assert len(ids) == 15
+    # The rows of a page are cached too: asked again, no member is read.
+    with CaptureQueriesContext(connection) as again:
+        admin.get(URL, {"page": "2"})
+    assert not [q for q in again.captured_queries if "reviews_assessment" in q["sql"]]
+    assert len(again) < len(page_two)
+
+
+def test_the_community_filter_carries_over_in_the_pager(crowd, admin, world):
+    tengfei = str(world.neighbour.pk)
+    html = admin.get(URL, {"community": tengfei}).content.decode()
+    assert len(table_rows(html)) == 50
+    assert f'href="?community={tengfei}&amp;page=2" rel="next"' in html
+    # 腾飞 alone: its 54 members, scored 40 to 93 → average 66.5.
+    assert headline(html)[:2] == ["54", "66.5"]
+    second = admin.get(URL, {"community": tengfei, "page": "2"}).content.decode()
+    assert {row[0] for row in table_rows(second)} == {"腾飞"}
+    assert len(table_rows(second)) == 4
+    assert headline(second) == headline(html)
+    # The exports hold the whole filtered table, whatever the page: no page in their links.
+    assert f'export.xlsx?community={tengfei}"' in second
+    assert len(exported_names(admin, f"?community={tengfei}&page=2")) == 54
+
+
+def test_the_exports_still_hold_every_member(crowd, admin):
+    html = admin.get(URL, {"page": "2"}).content.decode()
+    assert 'export.xlsx?"' in html  # the page is not passed on
+    exported = exported_names(admin, "?page=2")
+    assert len(exported) == CROWD + 1
+    assert {f"队员{i:02d}" for i in range(CROWD)} | {"张三"} == set(exported)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("0", 2),
+        ("-1", 2),
+        ("3", 2),
+        ("99999999999999999999", 2),
+        ("9" * 5000, 1),  # longer than int() reads
+        ("abc", 1),
+        ("٣", 2),  # an Arabic-Indic 3: int() reads it, and there is no page 3
+        ("\x00", 1),
+        ("1.5", 1),
+        ("", 1),
+        ("2", 2),
+    ],
+)
+def test_a_bad_page_shows_the_first_or_the_last_page(crowd, admin, value, shown):
+    first = names(admin.get(URL).content.decode())
+    response = admin.get(URL, {"page": value})
+    assert response.status_code == 200
+    html = response.content.decode()
+    if shown == 1:
+        assert names(html) == first
+    else:
+        assert len(names(html)) == 15 and not set(names(html)) & set(first)
