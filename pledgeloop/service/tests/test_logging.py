@@ -34,8 +34,10 @@ def neighbour_member(world):
 
 
 def form_data(**extra):
-    today = timezone.localdate()
-    data = {"day": today.isoformat(), "start": "00:00", "hours": "1", "note": "陪同就医"}
+    # Yesterday: a service from that morning has ended by now, at any hour (today's 00:00
+    # plus an hour is still to come between midnight and one o'clock).
+    day = timezone.localdate() - dt.timedelta(days=1)
+    data = {"day": day.isoformat(), "start": "00:00", "hours": "1", "note": "陪同就医"}
     data.update(extra)
     return data
 
