@@ -160,7 +160,6 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["street", "community", "state"], name="order_community_state"),
             models.Index(fields=["street", "state"], name="order_street_state"),
-            models.Index(fields=["street", "-created_at"], name="order_street_created"),
             models.Index(fields=["street", "done_at"], name="order_street_done"),
             # Nearby needs (selectors.open_orders_near): the needs list's points in a box.
             models.Index(
@@ -178,7 +177,8 @@ class Order(models.Model):
                 ),
                 name="order_open_street_newest",
             ),
-            # The API's order list: a street's orders, the newest first.
+            # A street's orders, the newest first (the API's order list, the console's default
+            # order); (street, created_at) alone would be a prefix of it, kept twice.
             models.Index(
                 F("street"), F("created_at").desc(), F("id").desc(), name="order_street_newest"
             ),
