@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0012_intake_attempt_counts_from_indexes'),
+        ("orders", "0012_intake_attempt_counts_from_indexes"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='order',
-            name='order_street_created',
+            model_name="order",
+            name="order_street_created",
         ),
     ]
