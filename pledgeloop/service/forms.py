@@ -31,9 +31,19 @@ class PhotosField(forms.FileField):
         return [photo_clean(f) for f in files]
 
 
+def _an_hour_ago() -> dt.datetime:
+    return timezone.localtime() - dt.timedelta(hours=1)
+
+
+def default_day() -> dt.date:
+    """The day of an hour ago: between midnight and one o'clock that is yesterday, or the
+    form's own defaults (today, at 23:xx) would describe a service still to come."""
+    return _an_hour_ago().date()
+
+
 def default_start() -> dt.time:
     """An hour ago, on the quarter hour: the usual case is logging right after serving."""
-    moment = timezone.localtime() - dt.timedelta(hours=1)
+    moment = _an_hour_ago()
     return dt.time(moment.hour, moment.minute - moment.minute % 15)
 
 
@@ -41,7 +51,7 @@ class ServiceLogForm(forms.Form):
     day = forms.DateField(
         label=_("Date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        initial=timezone.localdate,
+        initial=default_day,
     )
     start = forms.TimeField(
         label=_("Started at"),

@@ -2,9 +2,12 @@
 
 import datetime as dt
 import io
+import zoneinfo
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -196,3 +199,23 @@ def test_console_list_shows_hours_kept_apart(world, client_for, other_member):
         "recorded": Decimal("2"),
         "self": Decimal("1"),
     }
+
+
+def test_the_forms_own_defaults_can_be_sent_just_after_midnight(world, client_for):
+    """At 00:30 an hour ago is yesterday evening: the form offers yesterday at 23:30, not
+    today at 23:30 (a service still to come, which the form would then refuse)."""
+    beijing = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    client = client_for(world.member)
+    with time_machine.travel(dt.datetime(2026, 3, 10, 0, 30, tzinfo=beijing), tick=False):
+        form = client.get(reverse("service:new")).context["form"]
+        day, start = form["day"].value(), form["start"].value()
+        assert (day, start) == (dt.date(2026, 3, 9), dt.time(23, 30))
+        hours = form["hours"].value()
+        response = client.post(
+            reverse("service:new"),
+            {"day": day.isoformat(), "start": start.strftime("%H:%M"), "hours": hours,
+             "note": "夜间陪护"},
+        )  # fmt: skip
+    assert response.status_code == 302
+    record = ServiceRecord.objects.get()
+    assert timezone.localtime(record.started_at) == dt.datetime(2026, 3, 9, 23, 30, tzinfo=beijing)
