@@ -166,7 +166,7 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Photos go to a folder of this process's own, never var/media: the orphan-photo job's
     # test deletes every file there that no test row references (the demo's photos among
-    # them), and make test's two passes run at once.
+    # them).
     config._pledgeloop_media = settings.MEDIA_ROOT = Path(
         tempfile.mkdtemp(prefix="pledgeloop-media-")
     )
