@@ -234,6 +234,11 @@ SESSION_COOKIE_HTTPONLY = True
 # configured; a miss costs one render per worker).
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600, minimum=0)
 PUBLIC_PAGE_CACHE = env_str("PUBLIC_PAGE_CACHE", "default")
+# The busiest signed-in pages (the needs list, an order, the member's home) are cached in the
+# same cache for their viewer alone, under the same versions and the viewer's roles, name and
+# unread count (orgs/pagecache.signed_in_page): never behind a write, and at most this many
+# seconds behind the clock for what they say of time ("overdue", "in two hours"); 0: off.
+SIGNED_IN_PAGE_CACHE_SECONDS = env_int("SIGNED_IN_PAGE_CACHE_SECONDS", 60, minimum=0)
 
 # --- need to know and retention (issue 13; the privacy notice states these figures) --------
 # A member sees the name, address and number of an order's resident while they hold it and

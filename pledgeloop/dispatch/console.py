@@ -27,10 +27,12 @@ from django.views.decorators.http import require_POST
 
 from pledgeloop.lib.params import query_id, query_ids
 from pledgeloop.lib.qr import qr_svg
+from pledgeloop.notify.viewer import viewer
 from pledgeloop.orders import access, selectors, services
 from pledgeloop.orders.models import Order, OrderError, OrderEvent
 from pledgeloop.orders.qr import intake_url_for_community, intake_url_for_site
 from pledgeloop.orgs.models import Category, Site
+from pledgeloop.orgs.pagecache import signed_in_page
 from pledgeloop.people import access as people_access
 from pledgeloop.people.models import Member
 from pledgeloop.people.services import phone_view_record
@@ -84,6 +86,7 @@ def _require_admin(user) -> None:
 
 
 @login_required
+@signed_in_page(viewer)
 def needs_list(request):
     _require_admin(request.user)
     communities = list(people_access.communities_administered(request.user).order_by("slug"))
@@ -265,6 +268,7 @@ def _detail_context(request, order: Order, **extra) -> dict:
 
 
 @login_required
+@signed_in_page(viewer)
 def order_detail(request, pk: int):
     order = access.get_order_for_admin(request.user, pk)
     return render(request, "console/orders/detail.html", _detail_context(request, order))

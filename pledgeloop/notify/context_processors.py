@@ -1,11 +1,7 @@
-from .models import Notification
+from .viewer import unread_count
 
 
 def inbox(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    return {
-        "unread_count": lambda: Notification.objects.filter(
-            user=request.user, read_at__isnull=True
-        ).count()
-    }
+    return {"unread_count": lambda: unread_count(request)}

@@ -46,7 +46,7 @@ from django.utils.http import split_directive_names
 
 from .versions import street_versions_by
 
-__all__ = ["public_page", "street_versions_by"]
+__all__ = ["public_page", "signed_in_page", "street_versions_by"]
 
 KEY_PREFIX = "pledgeloop.pagecache.v1"
 # Anything shaped like a masked CSRF token (64 letters and digits, wherever the page put it:
@@ -67,8 +67,9 @@ def _may_use_cache(request) -> bool:
     return len(messages.get_messages(request)) == 0
 
 
-def _key(request, versions) -> str:
+def _key(request, versions, viewer=()) -> str:
     parts = [
+        *viewer,
         request.build_absolute_uri(),
         translation.get_language() or "",
         timezone.get_current_timezone_name(),
@@ -79,7 +80,10 @@ def _key(request, versions) -> str:
     return f"{KEY_PREFIX}.{digest}"
 
 
-def _storable(request, response) -> bool:
+def _storable(request, response, session_before=None) -> bool:
+    """Whether `response` is the same for anyone the key stands for. `session_before`: the
+    session as the view found it, for a signed-in page (whose session the middleware may have
+    written before the view ran: only a change by the view itself counts)."""
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
     if response.has_header("Content-Encoding"):
@@ -91,7 +95,10 @@ def _storable(request, response) -> bool:
     ):
         return False
     session = getattr(request, "session", None)
-    if session is not None and session.modified:
+    if session_before is not None:
+        if dict(session.items()) != session_before:
+            return False
+    elif session is not None and session.modified:
         return False
     storage = getattr(request, "_messages", None)
     if storage is not None and storage.added_new:
@@ -169,6 +176,53 @@ def public_page(versions):
                 return _answer(request, stored)
             response = view(request, *args, **kwargs)
             if _storable(request, response):
+                cache.set(key, _stored(request, response), seconds)
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def signed_in_page(viewer):
+    """Cache a signed-in person's page for them alone, under their streets' data versions.
+
+    `viewer(request, *args, **kwargs)`: ``(versions, parts)``, the (street id, version) pairs
+    of every street whose data the page may show and strings for whatever
+    else the page shows of its viewer that no street version follows (their roles, their
+    name, their unread messages); None: the page is not cached. The key also holds the
+    user's id, so that nobody is ever served another person's copy, and the entry lives
+    SIGNED_IN_PAGE_CACHE_SECONDS at most (a minute by default): pages that say "overdue" or
+    "in two hours" are at most that much behind the clock, never behind a write.
+
+    The decorator goes under the view's access checks (login_required first); a page that
+    refuses the viewer answers something other than 200 and is not stored. Not for a page
+    whose GET writes anything (an audit row) or reads the session beyond who is signed in.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            seconds = settings.SIGNED_IN_PAGE_CACHE_SECONDS
+            if (
+                not seconds
+                or request.method != "GET"
+                or not request.user.is_authenticated
+                or len(messages.get_messages(request))
+            ):
+                return view(request, *args, **kwargs)
+            found = viewer(request, *args, **kwargs)
+            if found is None:
+                return view(request, *args, **kwargs)
+            versions, parts = found
+            cache = caches[settings.PUBLIC_PAGE_CACHE]
+            key = _key(request, versions, (f"user:{request.user.pk}", *parts))
+            stored = cache.get(key)
+            if stored is not None:
+                return _answer(request, stored)
+            session_before = dict(request.session.items())
+            response = view(request, *args, **kwargs)
+            if _storable(request, response, session_before):
                 cache.set(key, _stored(request, response), seconds)
             return response
 

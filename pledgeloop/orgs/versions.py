@@ -235,6 +235,88 @@ class StreetVersionUserTrigger(Operation):
         return f"Street version trigger on {self.user}'s shown fields"
 
 
+class StreetVersionLinkTrigger(Operation):
+    """A row added to or taken from a link table (a many-to-many's, with no street of its
+    own) bumps the street of the row it links: `link` the model label ("people.Member_skills"),
+    `field` its key to a model with a street ("member")."""
+
+    reversible = True
+
+    def __init__(self, link: str, field: str):
+        self.link, self.field = link, field
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.link, self.field], {})
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def _tables(self, state) -> tuple[str, str, str]:
+        """The link table, its column to the linked row, and that row's table."""
+        link = state.apps.get_model(self.link)
+        key = link._meta.get_field(self.field)
+        return link._meta.db_table, key.column, key.related_model._meta.db_table
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        vendor = schema_editor.connection.vendor
+        table, column, parent = self._tables(to_state)
+        for sql in _drop(vendor, table):
+            schema_editor.execute(sql)
+        if vendor == "postgresql":
+            function = f"{FUNCTION}_{table}"
+            streets = (
+                "SELECT DISTINCT p.street_id, 1 FROM {rows} AS r "
+                f'JOIN "{parent}" AS p ON p.id = r."{column}" ORDER BY 1'
+            )
+            updated = (
+                f'SELECT DISTINCT p.street_id, 1 FROM (SELECT "{column}" AS k FROM sv_new UNION '
+                f'SELECT "{column}" FROM sv_old) AS r JOIN "{parent}" AS p ON p.id = r.k ORDER BY 1'
+            )
+            schema_editor.execute(f"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    {_UPSERT}{streets.format(rows="sv_new")}{_ON_CONFLICT};
+  ELSIF TG_OP = 'UPDATE' THEN
+    {_UPSERT}{updated}{_ON_CONFLICT};
+  ELSIF TG_OP = 'DELETE' THEN
+    {_UPSERT}{streets.format(rows="sv_old")}{_ON_CONFLICT};
+  ELSE
+    UPDATE {TABLE} SET n = n + 1;
+  END IF;
+  RETURN NULL;
+END $$""")
+            statements = _pg_triggers(table, function)
+        elif vendor == "sqlite":
+
+            def bump(row: str) -> str:
+                return (
+                    f'INSERT INTO {TABLE} (street_id, n) SELECT street_id, 1 FROM "{parent}" '
+                    f'WHERE id = {row}."{column}" ON CONFLICT (street_id) DO UPDATE SET n = n + 1;'
+                )
+
+            statements = [
+                f'CREATE TRIGGER "{table}_sv_insert" AFTER INSERT ON "{table}" FOR EACH ROW '
+                f"BEGIN {bump('NEW')} END",
+                f'CREATE TRIGGER "{table}_sv_update" AFTER UPDATE ON "{table}" FOR EACH ROW '
+                f"BEGIN {bump('NEW')} {bump('OLD')} END",
+                f'CREATE TRIGGER "{table}_sv_delete" AFTER DELETE ON "{table}" FOR EACH ROW '
+                f"BEGIN {bump('OLD')} END",
+            ]
+        else:
+            raise NotImplementedError(f"street version triggers on {vendor}")
+        for sql in statements:
+            schema_editor.execute(sql)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        table, _column, _parent = self._tables(from_state)
+        for sql in _drop(schema_editor.connection.vendor, table):
+            schema_editor.execute(sql)
+
+    def describe(self):
+        return f"Street version triggers on {self.link}, by its {self.field}"
+
+
 def tables_with_triggers(connection) -> dict[str, set[str]]:
     """Each table's street version triggers, as the database has them (for the tests)."""
     with connection.cursor() as cursor:

@@ -7,7 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from pledgeloop.notify.viewer import viewer
 from pledgeloop.orders import selectors as order_selectors
+from pledgeloop.orgs.pagecache import signed_in_page
 from pledgeloop.people import views as people_views
 from pledgeloop.people.models import Member
 
@@ -15,6 +17,7 @@ from .selectors import visits_loggable_by
 
 
 @login_required
+@signed_in_page(viewer)
 def member_home(request):
     # The member with their community (the page names it), read once: people's view below
     # finds it on the user.

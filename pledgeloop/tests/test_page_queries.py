@@ -9,7 +9,8 @@ or gains a query shows up here with its name, on SQLite and on PostgreSQL alike.
 Each count is taken on the second request of a page, so that what a process loads once and
 keeps (the street's categories, the desk's revision) does not count, with the public pages'
 cache emptied first (a render); the third request's count is pinned too (CACHED): a page
-answered from that cache (orgs/pagecache.py) runs its street-version query and nothing else.
+answered from that cache (orgs/pagecache.py) runs its street-version query and nothing else,
+a signed-in page the queries that say who is asking.
 """
 
 import datetime as dt
@@ -76,9 +77,15 @@ PINNED = {
 # The same pages answered again with nothing written in between: the anonymous public pages
 # from the cache (the street versions' query alone), the annual review's member rows from
 # its fragment cache and its headline figures from the cache (the members' figures not read:
-# reviews.views.annual); the other pages are not cached.
+# reviews.views.annual); the needs list, an order and the member's home from their viewer's
+# copy (orgs/pagecache.signed_in_page): the session, the user, and one query for the
+# viewer's roles, streets' versions and unread count (notify/viewer.py).
 CACHED = {
     **PINNED,
+    "needs": 3,
+    "needs-category": 3,
+    "order": 3,
+    "member-home": 3,
     "wall": 1,
     "member-page": 1,
     "showcase": 1,

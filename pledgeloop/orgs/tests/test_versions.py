@@ -33,7 +33,6 @@ NOT_SHOWN = {
     "diary.Article": "the service diary's pages are not cached",
     "notify.Delivery": "the messages' outbox",
     "notify.Notification": "the in-app inbox (also the outbox)",
-    "orders.OrderEvent": "the order's audit trail (the order's own row bumps)",
     "people.PhoneView": "the access log of whole numbers",
     "people.RoleGrant": "roles; the cached pages are anonymous, the annual rows keyed by scope",
     "pledges.PledgeEvent": "the pledge's audit trail (the pledge's own row bumps)",
@@ -147,6 +146,17 @@ def test_a_user_bumps_their_members_streets_only_when_a_shown_field_changes(worl
 
 
 def test_logs_and_outboxes_bump_nothing(world, member):
+    before = version(world.street)
+    Notification.objects.create(street=world.street, user=world.member, kind="t", title="提醒")
+    PhoneView.objects.create(
+        street=world.street, viewer=world.community_admin, resident=world.resident_here
+    )
+    assert version(world.street) == before
+
+
+def test_an_order_event_bumps_its_street(world):
+    """An order's history shows on the order page, cached for its admins
+    (pagecache.signed_in_page): a note written without touching the order row bumps too."""
     order = Order.objects.create(
         street=world.street,
         community=world.community,
@@ -154,15 +164,25 @@ def test_logs_and_outboxes_bump_nothing(world, member):
         description="楼道灯坏了",
         phone="13812345678",
     )
-    before = version(world.street)
+    before, before_there = version(world.street), version(world.other_street)
     OrderEvent.objects.create(
         street=world.street, order=order, to_state=order.state, action="note", source="system"
     )
-    Notification.objects.create(street=world.street, user=world.member, kind="t", title="提醒")
-    PhoneView.objects.create(
-        street=world.street, viewer=world.community_admin, resident=world.resident_here
-    )
-    assert version(world.street) == before
+    assert version(world.street) > before
+    assert version(world.other_street) == before_there
+
+
+def test_a_members_skills_bump_their_street_when_added_or_taken(world, member):
+    """Member skills live in a link table without a street of their own (people.Member_skills):
+    its trigger bumps the member's street, whoever writes it (an import sets only skills)."""
+    category = Category.objects.filter(street=world.street).first()
+    before, before_there = version(world.street), version(world.other_street)
+    member.skills.add(category)
+    added = version(world.street)
+    assert added > before
+    member.skills.remove(category)
+    assert version(world.street) > added
+    assert version(world.other_street) == before_there
 
 
 def test_a_new_street_starts_with_its_version_row():
