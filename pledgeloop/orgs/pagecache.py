@@ -41,7 +41,7 @@ from django.middleware.csp import get_nonce
 from django.middleware.csrf import CSRF_TOKEN_LENGTH, _unmask_cipher_token, get_token
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone, translation
-from django.utils.cache import has_vary_header, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.http import split_directive_names
 
 from .versions import street_versions_by
@@ -49,6 +49,8 @@ from .versions import street_versions_by
 __all__ = ["public_page", "signed_in_page", "street_versions_by"]
 
 KEY_PREFIX = "pledgeloop.pagecache.v1"
+# The request headers a stored page may vary by (the key or the answer follows them).
+KEYED_HEADERS = {"cookie", "accept-language", "accept-encoding"}
 # Anything shaped like a masked CSRF token (64 letters and digits, wherever the page put it:
 # the form's hidden field or not): the visitor's own ones are taken out before storing.
 _TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{%d}(?![A-Za-z0-9])" % CSRF_TOKEN_LENGTH)
@@ -88,7 +90,11 @@ def _storable(request, response, session_before=None) -> bool:
         return False
     if response.has_header("Content-Encoding"):
         return False
-    if has_vary_header(response, "*"):
+    # A response that differs by a request header the key does not hold (HX-Request, say) is
+    # not stored: the key holds the user (Cookie) and the language, and an answer is
+    # compressed or not as each request accepts.
+    varies = {h.strip().lower() for h in response.get("Vary", "").split(",") if h.strip()}
+    if varies - KEYED_HEADERS:
         return False
     if {"private", "no-store", "no-cache"} & set(
         split_directive_names(response.get("Cache-Control", ""))

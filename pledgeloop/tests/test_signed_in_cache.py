@@ -12,8 +12,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.messages.storage import default_storage
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import caches
 from django.db import connection
+from django.http import HttpResponse
 from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -21,8 +24,10 @@ from django.utils import timezone
 
 from pledgeloop.conftest import make_user
 from pledgeloop.notify.services import notify
+from pledgeloop.notify.viewer import viewer
 from pledgeloop.orders import services as order_services
 from pledgeloop.orders.tests.loop import age, member_of, new_order
+from pledgeloop.orgs.pagecache import signed_in_page
 from pledgeloop.orgs.versions import tables_with_triggers
 from pledgeloop.people.models import Role, RoleGrant
 
@@ -198,3 +203,22 @@ def test_no_cache_when_turned_off(world, orders, settings):
     client = signed_in(world.community_admin)
     ask(client, "/console/needs/")
     assert ask(client, "/console/needs/")[1] > 3
+
+
+@pytest.mark.parametrize("vary, stored", [("HX-Request", False), ("Cookie, Accept-Language", True)])
+def test_a_page_that_varies_by_a_header_outside_the_key_is_not_stored(rf, world, vary, stored):
+    drawn = []
+
+    @signed_in_page(viewer)
+    def page(request):
+        drawn.append(request)
+        response = HttpResponse("<p>名单</p>")
+        response["Vary"] = vary
+        return response
+
+    for _ in range(2):
+        request = rf.get("/console/x/")
+        request.user, request.session = world.community_admin, SessionStore()
+        request._messages = default_storage(request)
+        assert page(request).content == "<p>名单</p>".encode()
+    assert len(drawn) == (1 if stored else 2)
