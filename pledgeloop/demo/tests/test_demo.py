@@ -205,12 +205,18 @@ class StagedStreet:
 def reference(django_db_setup, django_db_blocker) -> dict:
     """Fingerprints taken in the empty database before the shared street is built, each
     build rolled back: all that demo_load makes for SEED at NOW, and the people and sites
-    that another seed's first steps (the ones that make people and sites) make."""
+    that another seed's first steps (the ones that make people and sites) make.
+
+    The whole load is compared on SQLite only: the step-by-step build below runs the same
+    steps as demo_load on either engine, and on PostgreSQL the second build of the street was
+    a sixth of the PostgreSQL pass's time. The tests below read the street on both."""
+    loaded = None
     with django_db_blocker.unblock(), at_now():
-        with transaction.atomic():
-            demo_load(seed=SEED, today=TODAY)
-            loaded = whole_street()
-            transaction.set_rollback(True)
+        if connection.vendor != "postgresql":
+            with transaction.atomic():
+                demo_load(seed=SEED, today=TODAY)
+                loaded = whole_street()
+                transaction.set_rollback(True)
         with transaction.atomic():
             demo_steps(context(SEED + 1), through(PEOPLE))
             other_people = people_and_sites()
@@ -440,13 +446,19 @@ def test_the_orders_step_draws_from_its_seed(ordered, other_seeds_orders):
 # --- the whole street -----------------------------------------------------------------------
 
 
-def test_same_seed_gives_the_same_street_and_another_seed_does_not(demo, reference):
-    """demo_load in an empty database and this module's step-by-step build, both for SEED,
-    make the same street (so the tests here read what demo_load makes); another seed makes
-    other people and sites (and other orders: test_the_orders_step_draws_from_its_seed)."""
-    assert whole_street() == reference["loaded"]
+def test_another_seed_makes_other_people_and_sites(demo, reference):
+    """Another seed makes other people and sites (and other orders:
+    test_the_orders_step_draws_from_its_seed)."""
     assert people_and_sites() != reference["other_people"]
     assert reference["other_people"][0] and reference["other_people"][1]
+
+
+def test_same_seed_gives_the_same_street(demo, reference):
+    """demo_load in an empty database and this module's step-by-step build, both for SEED,
+    make the same street: the tests here read what demo_load makes."""
+    if reference["loaded"] is None:
+        pytest.skip("compared in the SQLite run (the reference fixture says why)")
+    assert whole_street() == reference["loaded"]
 
 
 def test_demo_street_has_the_shape_design_asks_for(demo):
