@@ -197,7 +197,9 @@ def add_city_life(sizes: dict) -> None:
     epoch = f"DATE '{stats_bench.EPOCH}'"
     # Every second member of each community has a pledge (member i is the (i / C)-th of
     # community 1 + i % C; inactive members, i % 20 = 0, have none): pledge i is member i's.
-    pledged = lambda i: f"WHERE (({i}) / {C}) % 2 = 0 AND ({i}) % 20 <> 0"  # noqa: E731
+    # The odd ones: at full scale (C = 450) street 1's even ones are exactly its inactive
+    # members (i = 450q + 20k, so i % 20 = 0 when q is even), and it had no pledge at all.
+    pledged = lambda i: f"WHERE (({i}) / {C}) % 2 = 1 AND ({i}) % 20 <> 0"  # noqa: E731
     with transaction.atomic():
         community = f"(1 + (i % {C}))"
         insert(
