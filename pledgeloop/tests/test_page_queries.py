@@ -58,9 +58,11 @@ PINNED = {
     # the rollups' freshness check over volunteers' attendance (stats.rollups); the headline
     # once (not again for its table), participation in one query a period, the community
     # table's members in one query each for every community (not two per community), the
-    # ranking's names and communities in one query
+    # ranking's names and communities in one query; the street's data version, which keys
+    # the figures' cache (stats/figures_cache.py: see CACHED), and the street of the admin's
+    # grant instead of a query of its own
     "dashboard": 37,
-    "dashboard-community": 36,
+    "dashboard-community": 37,
     "public-figures": 29,
     # the members' service figures in a query of their own (reviews.selectors
     # .with_service_figures: the period filters the join instead of the aggregates)
@@ -76,9 +78,14 @@ PINNED = {
 # The same pages answered again with nothing written in between: the anonymous public pages
 # from the cache (the street versions' query alone), the annual review's member rows from
 # its fragment cache and its headline figures from the cache (the members' figures not read:
-# reviews.views.annual); the other pages are not cached.
+# reviews.views.annual); the dashboard's categories, figures and their rendering from the
+# figures' cache (the session, the user, the roles, the admin's communities twice, the street's
+# data version, the unread notifications: stats/figures_cache.py); the other pages are not
+# cached.
 CACHED = {
     **PINNED,
+    "dashboard": 7,
+    "dashboard-community": 7,
     "wall": 1,
     "member-page": 1,
     "showcase": 1,
