@@ -90,7 +90,8 @@ CACHED = {
     "member-page": 1,
     "showcase": 1,
     "public-figures": 1,
-    "annual": 10,
+    # the weights and the scope's name kept with the headline figures (reviews.views.annual)
+    "annual": 8,
 }
 
 
