@@ -7,6 +7,7 @@ written out, the claim button, the link to the order); the addresses are built f
 prefix reversed once, the words translated once.
 """
 
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
@@ -49,6 +50,12 @@ def _around(url: str) -> tuple[str, str]:
     return before, after
 
 
+def _truncated(text: str) -> str:
+    """|truncatechars:80 (Truncator.chars): the text in NFC, cut when longer than 80."""
+    normal = unicodedata.normalize("NFC", text)
+    return normal if len(normal) <= 80 else Truncator(text).chars(80)
+
+
 @register.simple_tag(takes_context=True)
 def nearby_cards(context, nearby) -> SafeString:
     """The cards of `nearby` (orders.selectors.NearbyOrder), nearest first. Every text is
@@ -61,6 +68,7 @@ def nearby_cards(context, nearby) -> SafeString:
     walk = _("%(m)s min walk")
     icons: dict[str, str] = {}
     walks: dict[int, str] = {}
+    states: dict[tuple[str, bool], str] = {}
     cards = []
     for item in nearby:
         order = item.order
@@ -68,6 +76,11 @@ def nearby_cards(context, nearby) -> SafeString:
         icon = icons.get(category.icon)
         if icon is None:
             icon = icons[category.icon] = icon_svg(icon_for_emoji(category.icon))
+        # order_state shows the state and whether it is overdue, nothing else of the order.
+        shown = (order.state, order.overdue)
+        state = states.get(shown)
+        if state is None:
+            state = states[shown] = order_state(order)
         minutes = ""
         if item.minutes is not None:
             # |floatformat:0 of the minutes is that of them rounded half up (as it rounds):
@@ -83,8 +96,8 @@ def nearby_cards(context, nearby) -> SafeString:
                 url=f"{detail[0]}{order.pk}{detail[1]}",
                 icon=icon,
                 category=escape(category.name),
-                state=order_state(order),
-                text=escape(Truncator(order.description).chars(80)),
+                state=state,
+                text=escape(_truncated(order.description)),
                 community=escape(order.community.name),
                 site=f" · {escape(str(order.site))}" if order.site else "",
                 walk=minutes,

@@ -73,7 +73,9 @@ def nearby(world) -> list[NearbyOrder]:
         description="<b>\"漏水\" & '急'</b> " + "厨房水龙头漏水，请帮忙修一下。" * 8,
     )
     at_compound = triaged_order(world, site=compound, code="elderly-children")
-    nowhere = triaged_order(world, community=world.neighbour, description="楼道灯坏了 <script>")
+    nowhere = triaged_order(
+        world, community=world.neighbour, description="楼道灯坏了 <script> Cafe\u0301"
+    )
     Order.objects.filter(pk=at_compound.pk).update(
         respond_by=timezone.now() - dt.timedelta(hours=1)
     )
@@ -106,4 +108,5 @@ def test_the_cards_are_the_template_s(world, nearby, language):
     assert "&lt;b&gt;&quot;漏水&quot; &amp; &#x27;急&#x27;&lt;/b&gt;" in written
     assert "&lt;script&gt;" in written and "<script>" not in written
     assert "阳光花园 3幢" in written
+    assert "Caf\u00e9" in written  # in NFC, as |truncatechars gives it
     assert written.count('class="overdue-tag"') == 1
