@@ -126,4 +126,5 @@ class DashboardFigures:
             )
 
         parts = ("html", *self._data_parts(), template_name, sorted(context.items()))
+        # The template autoescapes: what it rendered is safe, from the cache as when rendered.
         return mark_safe(self._get_or_compute(self._key(*parts), render))  # noqa: S308
