@@ -134,34 +134,43 @@ def open_orders_near(member: Member, *, limit: int = 50) -> list[NearbyOrder]:
     Orders without a point sort after those with one; ties go to the older order. Without
     a home point, the oldest first.
     """
+    open_orders = Order.objects.filter(street_id=member.street_id, state=Order.State.TRIAGED)
     # The site with its compound: the list names both (Site.__str__).
-    open_orders = Order.objects.filter(
-        street_id=member.street_id, state=Order.State.TRIAGED
-    ).select_related("category", "community", "site__parent")
+    related = ("category", "community", "site__parent")
     home = (member.home_latitude, member.home_longitude)
     if None in home:
-        orders = list(open_orders.order_by("created_at", "pk")[:limit])
+        orders = list(open_orders.select_related(*related).order_by("created_at", "pk")[:limit])
         return [NearbyOrder(order, None) for order in orders]
     lat, lng = float(home[0]), float(home[1])
-    by_distance = open_orders.annotate(
-        distance=squared_degrees("latitude", "longitude", lat, lng)
-    ).order_by(F("distance").asc(nulls_last=True), "created_at", "pk")
+    distance = squared_degrees("latitude", "longitude", lat, lng)
+    nearest_first = (F("distance").asc(nulls_last=True), "created_at", "pk")
+
+    def first(candidates) -> list[Order]:
+        # The first `limit` chosen among the orders' own rows, then only those read whole
+        # with their category, community and site, in any order (sorted below): joined
+        # before the cut, every candidate was (the box's hundreds of orders, issue 17).
+        chosen = candidates.order_by(*nearest_first).values("pk")[:limit]
+        return list(Order.objects.filter(pk__in=chosen).select_related(*related))
+
     # Those in the box around home that lie within NEARBY_KM are nearer than any outside
     # it: when there are ``limit`` of them, they are the answer.
     lats, lngs = box_around(lat, lng, NEARBY_KM)
+    by_distance = open_orders.alias(distance=distance)
     inside = by_distance.filter(
         latitude__range=lats, longitude__range=lngs, distance__lte=degrees_for_km(NEARBY_KM)
     )
-    orders = list(inside[:limit])
+    orders = first(inside)
     if len(orders) < limit:
-        orders = list(by_distance[:limit])
+        orders = first(by_distance)
     results = []
     for order in orders:
         minutes = None
         if order.latitude is not None and order.longitude is not None:
             minutes = walking_minutes(lat, lng, float(order.latitude), float(order.longitude))
         results.append(NearbyOrder(order, minutes))
-    results.sort(key=lambda r: (r.minutes is None, r.minutes or 0, r.order.created_at))
+    # Nearest first as the database chose them (the same distance, or none: the older, then
+    # the first filed).
+    results.sort(key=lambda r: (r.minutes is None, r.minutes or 0, r.order.created_at, r.order.pk))
     return results
 
 

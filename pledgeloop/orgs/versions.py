@@ -4,7 +4,8 @@
 Every write to a table that the cached public pages show bumps the version of the street of
 each row it touched: triggers, created by the migration operations below, so that no writer
 can forget it (services, QuerySet.update, bulk_create, jobs, the demo and bench generators,
-raw SQL). orgs/pagecache.py keys its cached pages by these versions.
+raw SQL). orgs/pagecache.py keys its cached pages by these versions (the public pages, and
+the signed-in pages for their viewer), stats/figures_cache.py the dashboard's figures.
 
 - PostgreSQL: statement-level AFTER INSERT / UPDATE / DELETE triggers with transition tables,
   so a statement bumps each street it touched once however many rows it wrote (a bulk load

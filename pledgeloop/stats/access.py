@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from pledgeloop.orgs.models import Community, Street
-from pledgeloop.people.models import User
+from pledgeloop.people.models import Role, User
 
 
 @dataclass
@@ -41,7 +41,13 @@ def dashboard_scope_for(user: User, *, community_id: int | None = None) -> Dashb
             raise Http404
     if chosen is None and not street_ids:
         chosen = communities[0]  # a community admin sees their own community only
-    street = chosen.street if chosen else Street.objects.get(pk=min(street_ids))
+    if chosen:
+        street = chosen.street
+    else:  # the street of the admin's grant (read with it), not read again
+        first = min(street_ids)
+        street = next(
+            g.street for g in user.grants if g.role == Role.STREET_ADMIN and g.street_id == first
+        )
     return DashboardScope(
         street=street,
         community=chosen,

@@ -4,12 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from pledgeloop.lib.params import query_id, query_text
-from pledgeloop.orgs.models import Category, Street
+from pledgeloop.orgs.models import Street
 from pledgeloop.orgs.pagecache import public_page, street_versions_by
 
 from . import access, exports, periods, selectors
+from .figures_cache import DashboardFigures
 from .scope import Scope
 
 
@@ -41,7 +43,9 @@ def dashboard(request):
     )
     period_key = query_text(request.GET, "period", max_length=10) or "12m"
     period = periods.parse(period_key)
-    categories = list(Category.objects.filter(street=allowed.street))
+    # The street's categories and the figures: once per street data version (figures_cache).
+    figures = DashboardFigures(Scope(allowed.street.pk), period)
+    categories = figures.categories()
     category_id = query_id(request.GET, "category")
     category = next((c for c in categories if c.pk == category_id), None)
     scope = Scope(
@@ -49,16 +53,17 @@ def dashboard(request):
         allowed.community.pk if allowed.community else None,
         category.pk if category else None,
     )
-    data = selectors.dashboard(scope, period)
+    figures = figures.for_scope(scope)
     place = allowed.community.name if allowed.community else allowed.street.name
     export = request.GET.get("export")
     if export in {"xlsx", "csv"}:
-        table = data["tables"].get(request.GET.get("table", "headline"))
+        table = figures.data()["tables"].get(request.GET.get("table", "headline"))
         if table is None:
             raise Http404
         # The file says what it holds: the community or street, and the category filter.
         scope_label = f"{place} · {category.name}" if category else place
         return exports.table_response(table, kind=export, place=scope_label, period_key=period.key)
+    query = _query_without(request.GET, "screen", "export", "table")
     context = {
         "allowed": allowed,
         "place": place,
@@ -67,13 +72,16 @@ def dashboard(request):
         "period_choices": _period_choices(timezone.localdate()),
         "categories": categories,
         "category": category,
-        "data": data,
-        "chart": data["chart"],
-        "query": _query_without(request.GET, "screen", "export", "table"),
+        # Read only where the page shows them: the dashboard's cards, charts and tables come
+        # rendered from the cache (`figures`), the wall display renders them.
+        "data": SimpleLazyObject(figures.data),
+        "query": query,
         "back_query": _query_without(request.GET, "screen"),
     }
-    template = "stats/screen.html" if request.GET.get("screen") == "1" else "stats/dashboard.html"
-    return render(request, template, context)
+    if request.GET.get("screen") == "1":
+        return render(request, "stats/screen.html", context)
+    context["figures"] = figures.html("stats/_dashboard_figures.html", query=query)
+    return render(request, "stats/dashboard.html", context)
 
 
 _street_versions = street_versions_by(Street, "slug")

@@ -59,9 +59,11 @@ PINNED = {
     # the rollups' freshness check over volunteers' attendance (stats.rollups); the headline
     # once (not again for its table), participation in one query a period, the community
     # table's members in one query each for every community (not two per community), the
-    # ranking's names and communities in one query
+    # ranking's names and communities in one query; the street's data version, which keys
+    # the figures' cache (stats/figures_cache.py: see CACHED), and the street of the admin's
+    # grant instead of a query of its own
     "dashboard": 37,
-    "dashboard-community": 36,
+    "dashboard-community": 37,
     "public-figures": 29,
     # the members' service figures in a query of their own (reviews.selectors
     # .with_service_figures: the period filters the join instead of the aggregates)
@@ -77,20 +79,26 @@ PINNED = {
 # The same pages answered again with nothing written in between: the anonymous public pages
 # from the cache (the street versions' query alone), the annual review's member rows from
 # its fragment cache and its headline figures from the cache (the members' figures not read:
-# reviews.views.annual); the needs list, an order and the member's home from their viewer's
-# copy (orgs/pagecache.signed_in_page): the session, the user, and one query for the
-# viewer's roles, streets' versions and unread count (notify/viewer.py).
+# reviews.views.annual); the dashboard's categories, figures and their rendering from the
+# figures' cache (the session, the user, the roles, the admin's communities twice, the street's
+# data version, the unread notifications: stats/figures_cache.py); the needs list, an order
+# and the member's home from their viewer's copy (orgs/pagecache.signed_in_page): the
+# session, the user, and one query for the viewer's roles, streets' versions and unread count
+# (notify/viewer.py); the other pages are not cached.
 CACHED = {
     **PINNED,
     "needs": 3,
     "needs-category": 3,
     "order": 3,
     "member-home": 3,
+    "dashboard": 7,
+    "dashboard-community": 7,
     "wall": 1,
     "member-page": 1,
     "showcase": 1,
     "public-figures": 1,
-    "annual": 10,
+    # the weights and the scope's name kept with the headline figures (reviews.views.annual)
+    "annual": 8,
 }
 
 

@@ -21,7 +21,8 @@ from pledgeloop.pledges.tests.conftest import make_member, make_pledge
 pytestmark = pytest.mark.django_db
 
 # Tables with a street that no cached page shows (orgs/pagecache.py: the wall, member pages,
-# the showcase, the public figures, the annual review's rows), and why: writing to them
+# the showcase, the public figures, the needs list, an order, the member's home; the annual
+# review's rows; the dashboard's figures, stats/figures_cache.py), and why: writing to them
 # bumps nothing, so that the hot writes of logs and outboxes do not empty the cache.
 NOT_SHOWN = {
     "api.ApiOrder": "another system's order reference; the order itself bumps",

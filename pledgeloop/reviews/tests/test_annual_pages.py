@@ -174,3 +174,35 @@ def test_a_bad_page_shows_the_first_or_the_last_page(crowd, admin, value, shown)
         assert names(html) == first
     else:
         assert len(names(html)) == 15 and not set(names(html)) & set(first)
+
+
+def test_new_weights_show_at_once_on_every_page(crowd, admin):
+    """The weights are kept with the headline figures and their rendering (reviews.views
+    .annual, issue 17): a change of them shows on the next page asked, whichever."""
+    before = admin.get(URL).content.decode()
+    assert headline(before)[-2:] == ["30", "1"]  # 张三, with no record: 未评议
+    admin.post(
+        reverse("reviews:weights", args=["jianghai"]),
+        {
+            "pledge_fulfilment": 40,
+            "hours": 30,
+            "resident_ratings": 10,
+            "organisation": 10,
+            "self_assessment": 10,
+            "target_hours": 12,
+            "no_evidence_grade": "unsatisfactory",
+        },
+    )
+    for page in ("1", "2"):
+        after = admin.get(URL, {"page": page}).content.decode()
+        assert headline(after)[-2:] == ["31", "0"], page  # 张三 now 不合格
+        assert "40%" in after and "30%" in after
+
+
+def test_a_community_admin_never_gets_the_street_s_review(crowd, admin, world, client_for):
+    street_html = admin.get(URL).content.decode()
+    assert headline(street_html)[0] == "65"
+    mine = client_for(world.community_admin).get(URL).content.decode()
+    assert headline(mine)[:2] == ["11", "34.5"]  # 张三 and the ten scored 30 to 39
+    assert "星港湾" in re.search(r"<h1>(.*?)</h1>", mine).group(1)
+    assert "江海街道" in re.search(r"<h1>(.*?)</h1>", street_html).group(1)
