@@ -18,8 +18,9 @@ from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.params import query_id, query_text
 from pledgeloop.lib.private import private_page
 from pledgeloop.lib.spreadsheets import xlsx_response
+from pledgeloop.notify.viewer import viewer
 from pledgeloop.orgs.models import Community, Street
-from pledgeloop.orgs.pagecache import public_page, street_versions_by
+from pledgeloop.orgs.pagecache import public_page, signed_in_page, street_versions_by
 from pledgeloop.orgs.scope import scope_name
 from pledgeloop.service.review_links import review_link_expired
 
@@ -213,6 +214,7 @@ ANNUAL_PAGE_SIZE = 50
 
 
 @login_required
+@signed_in_page(viewer)
 def annual(request, street: str, year: int):
     street, allowed, communities = _annual_scope(request, street, year)
     # What the summary and the rows depend on: the communities shown, the year, the language,

@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from pledgeloop.lib.params import query_id, query_text
+from pledgeloop.notify.viewer import viewer
 from pledgeloop.orgs.models import Street
-from pledgeloop.orgs.pagecache import public_page, street_versions_by
+from pledgeloop.orgs.pagecache import public_page, signed_in_page, street_versions_by
 
 from . import access, exports, periods, selectors
 from .figures_cache import DashboardFigures
@@ -37,6 +38,7 @@ def _query_without(params, *names) -> str:
 
 
 @login_required
+@signed_in_page(viewer)
 def dashboard(request):
     allowed = access.dashboard_scope_for(
         request.user, community_id=query_id(request.GET, "community")

@@ -79,26 +79,26 @@ PINNED = {
 # The same pages answered again with nothing written in between: the anonymous public pages
 # from the cache (the street versions' query alone), the annual review's member rows from
 # its fragment cache and its headline figures from the cache (the members' figures not read:
-# reviews.views.annual); the dashboard's categories, figures and their rendering from the
-# figures' cache (the session, the user, the roles, the admin's communities twice, the street's
-# data version, the unread notifications: stats/figures_cache.py); the needs list, an order
-# and the member's home from their viewer's copy (orgs/pagecache.signed_in_page): the
-# session, the user, and one query for the viewer's roles, streets' versions and unread count
-# (notify/viewer.py); the other pages are not cached.
+# reviews.views.annual); the signed-in pages from their viewer's copy (orgs/pagecache
+# .signed_in_page): the session, the user, and one query for the viewer's roles, streets'
+# versions and unread count (notify/viewer.py). Under that copy the dashboard's figures and
+# the annual review's summary and rows have caches of their own, shared by every viewer of a
+# scope (stats/figures_cache.py, reviews.views.annual): a copy's miss is cheaper for them.
+SIGNED_IN = 3
 CACHED = {
     **PINNED,
-    "needs": 3,
-    "needs-category": 3,
-    "order": 3,
-    "member-home": 3,
-    "dashboard": 7,
-    "dashboard-community": 7,
+    "needs": SIGNED_IN,
+    "needs-category": SIGNED_IN,
+    "order": SIGNED_IN,
+    "member-home": SIGNED_IN,
+    "nearby": SIGNED_IN,
+    "dashboard": SIGNED_IN,
+    "dashboard-community": SIGNED_IN,
+    "annual": SIGNED_IN,
     "wall": 1,
     "member-page": 1,
     "showcase": 1,
     "public-figures": 1,
-    # the weights and the scope's name kept with the headline figures (reviews.views.annual)
-    "annual": 8,
 }
 
 

@@ -20,7 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pledgeloop.lib.numbers import format_hours
+from pledgeloop.notify.viewer import viewer
 from pledgeloop.orgs.models import Category, Site
+from pledgeloop.orgs.pagecache import signed_in_page
 from pledgeloop.people.models import Member
 from pledgeloop.people.services import phone_view_record
 
@@ -56,6 +58,7 @@ def member_orders(request):
 
 
 @login_required
+@signed_in_page(viewer)
 def member_nearby(request):
     member = _member(request)
     context = {
