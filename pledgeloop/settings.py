@@ -202,6 +202,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = ["pledgeloop.people.auth.PhoneBackend"]
+# Django's database sessions, read with a statement written once (people/sessions.py).
+SESSION_ENGINE = "pledgeloop.people.sessions"
 LOGIN_URL = "people:login"
 LOGIN_REDIRECT_URL = "people:home"
 LOGOUT_REDIRECT_URL = "people:login"

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.masking import normalise_phone
+from pledgeloop.lib.rows import RowReader
 
 from .models import LoginFailure, User
 
@@ -117,11 +118,23 @@ def login_failures_clear(*, phone: str, ip: str | None) -> None:
     LoginFailure.objects.filter(phone=normalise_phone(phone)[:32], **pair).delete()
 
 
+_users = RowReader(User, "id")
+
+
 class PhoneBackend(ModelBackend):
     """ModelBackend keyed by the normalised phone, refusing locked pairs and addresses.
 
     It records every failure, so the Django admin's login is covered by the same lockout.
+    The signed-in user of each request is read with a statement written once (lib/rows.py).
     """
+
+    def get_user(self, user_id):
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        user = _users.get(pk) if 0 < pk < 2**63 else None
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def authenticate(self, request, username=None, password=None, phone=None, **kwargs):
         phone = normalise_phone(phone or username or "")
