@@ -25,6 +25,11 @@ is taken out before storing and each answer from the cache gets the visitor's ow
 
 The cache is Django's default cache (settings.CACHES; the local-memory cache of each worker
 process unless configured): entries are small, and a miss only costs the render.
+
+`signed_in_page(viewer)` keeps the busiest signed-in pages (the needs list, an order, the
+member's home and nearby needs, the dashboard, the annual review) in the same cache for their
+viewer alone, by the same rules and the same versions: see its docstring and
+tests/test_signed_in_cache.py.
 """
 
 import functools
