@@ -111,15 +111,19 @@ def token_admit(*, token: ApiToken, now: dt.datetime | None = None) -> bool:
     One conditional UPDATE: exact across processes, and nothing is read first."""
     now = now or timezone.now()
     window = now.replace(second=0, microsecond=0)
-    counted = ApiToken.objects.filter(
+    this_minute = ApiToken.objects.filter(
         pk=token.pk, rate_window=window, rate_count__lt=F("rate_limit")
-    ).update(rate_count=F("rate_count") + 1, last_used_at=now)
-    if counted:
+    )
+    if this_minute.update(rate_count=F("rate_count") + 1, last_used_at=now):
         return True
-    # A new minute starts at 1 (unless another request of this minute got there first).
+    # A new minute starts at 1.
     started = (
         ApiToken.objects.filter(pk=token.pk)
         .exclude(rate_window=window)
         .update(rate_window=window, rate_count=1, last_used_at=now)
     )
-    return bool(started)
+    if started:
+        return True
+    # Another request of this minute started it between the two updates above: this one is
+    # counted in it like any other (refused only if that fills the minute's limit).
+    return bool(this_minute.update(rate_count=F("rate_count") + 1, last_used_at=now))

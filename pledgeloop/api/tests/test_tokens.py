@@ -1,13 +1,16 @@
 """API tokens: made by admins in the console (shown once, stored hashed), revoked, scoped,
 rate-limited; personal tokens made by members for their own records."""
 
+import datetime as dt
 import hashlib
 
 import pytest
+from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from pledgeloop.api.models import ApiToken
-from pledgeloop.api.tokens import api_token_create, token_find
+from pledgeloop.api.tokens import api_token_create, token_admit, token_find
 
 from .helpers import bearer, personal_token, token_for
 
@@ -138,3 +141,27 @@ def test_residents_cannot_make_personal_tokens(world, client_for):
 def test_personal_token_text_is_not_an_application_token(world, client):
     text = personal_token(world)
     assert client.get("/api/v1/orders", **bearer(text)).status_code == 200
+
+
+def test_a_request_racing_another_into_a_new_minute_is_counted_not_refused(world, monkeypatch):
+    """Two requests of one token open a new minute at once: the other one starts the minute
+    between this one's two updates. This one is counted in that minute, not refused (429)."""
+    text = token_for(world.community_admin, world.street, world.community, rate_limit=100)
+    token = token_find(text)
+    now = timezone.now()
+    window = now.replace(second=0, microsecond=0)
+    ApiToken.objects.filter(pk=token.pk).update(rate_window=window - dt.timedelta(minutes=1))
+    real_update = QuerySet.update
+    raced = []
+
+    def update(queryset, **values):
+        done = real_update(queryset, **values)
+        if not raced and queryset.model is ApiToken and "rate_count" in values:
+            raced.append(True)  # the other request starts the new minute now
+            real_update(ApiToken.objects.filter(pk=token.pk), rate_window=window, rate_count=1)
+        return done
+
+    monkeypatch.setattr(QuerySet, "update", update)
+    assert token_admit(token=token, now=now)
+    assert raced
+    assert ApiToken.objects.get(pk=token.pk).rate_count == 2
