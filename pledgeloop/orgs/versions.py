@@ -49,6 +49,12 @@ def _pg_function(name: str, column: str) -> str:
             f"SELECT {column} FROM sv_old) AS touched WHERE s IS NOT NULL ORDER BY 1"
         ),
     }
+    return _pg_bump_function(name, touched)
+
+
+def _pg_bump_function(name: str, touched: dict[str, str]) -> str:
+    """A statement-level trigger function bumping the streets that `touched[TG_OP]` selects
+    (as `street_id, 1` rows from the transition tables), every street on TRUNCATE."""
     return f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -265,28 +271,17 @@ class StreetVersionLinkTrigger(Operation):
             schema_editor.execute(sql)
         if vendor == "postgresql":
             function = f"{FUNCTION}_{table}"
-            streets = (
+            linked = (
                 "SELECT DISTINCT p.street_id, 1 FROM {rows} AS r "
                 f'JOIN "{parent}" AS p ON p.id = r."{column}" ORDER BY 1'
             )
-            updated = (
-                f'SELECT DISTINCT p.street_id, 1 FROM (SELECT "{column}" AS k FROM sv_new UNION '
-                f'SELECT "{column}" FROM sv_old) AS r JOIN "{parent}" AS p ON p.id = r.k ORDER BY 1'
-            )
-            schema_editor.execute(f"""
-CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    {_UPSERT}{streets.format(rows="sv_new")}{_ON_CONFLICT};
-  ELSIF TG_OP = 'UPDATE' THEN
-    {_UPSERT}{updated}{_ON_CONFLICT};
-  ELSIF TG_OP = 'DELETE' THEN
-    {_UPSERT}{streets.format(rows="sv_old")}{_ON_CONFLICT};
-  ELSE
-    UPDATE {TABLE} SET n = n + 1;
-  END IF;
-  RETURN NULL;
-END $$""")
+            rows_of_both = f'(SELECT "{column}" FROM sv_new UNION SELECT "{column}" FROM sv_old)'
+            touched = {
+                "INSERT": linked.format(rows="sv_new"),
+                "UPDATE": linked.format(rows=rows_of_both),
+                "DELETE": linked.format(rows="sv_old"),
+            }
+            schema_editor.execute(_pg_bump_function(function, touched))
             statements = _pg_triggers(table, function)
         elif vendor == "sqlite":
 
