@@ -163,6 +163,20 @@ def _answer(request, stored: dict) -> HttpResponse:
     return response
 
 
+def _served(request, key, seconds, view, args, kwargs, *, signed_in=False):
+    """The answer stored under `key`, or the view's, stored there if it may be (for a
+    signed-in page, only if the view left the session as it found it)."""
+    cache = caches[settings.PUBLIC_PAGE_CACHE]
+    stored = cache.get(key)
+    if stored is not None:
+        return _answer(request, stored)
+    session_before = dict(request.session.items()) if signed_in else None
+    response = view(request, *args, **kwargs)
+    if _storable(request, response, session_before):
+        cache.set(key, _stored(request, response), seconds)
+    return response
+
+
 def public_page(versions):
     """Cache an anonymous public page under its streets' data versions.
 
@@ -180,15 +194,7 @@ def public_page(versions):
             found = versions(request, *args, **kwargs)
             if not found:
                 return view(request, *args, **kwargs)
-            cache = caches[settings.PUBLIC_PAGE_CACHE]
-            key = _key(request, found)
-            stored = cache.get(key)
-            if stored is not None:
-                return _answer(request, stored)
-            response = view(request, *args, **kwargs)
-            if _storable(request, response):
-                cache.set(key, _stored(request, response), seconds)
-            return response
+            return _served(request, _key(request, found), seconds, view, args, kwargs)
 
         return wrapped
 
@@ -226,16 +232,8 @@ def signed_in_page(viewer):
             if found is None:
                 return view(request, *args, **kwargs)
             versions, parts = found
-            cache = caches[settings.PUBLIC_PAGE_CACHE]
             key = _key(request, versions, (f"user:{request.user.pk}", *parts))
-            stored = cache.get(key)
-            if stored is not None:
-                return _answer(request, stored)
-            session_before = dict(request.session.items())
-            response = view(request, *args, **kwargs)
-            if _storable(request, response, session_before):
-                cache.set(key, _stored(request, response), seconds)
-            return response
+            return _served(request, key, seconds, view, args, kwargs, signed_in=True)
 
         return wrapped
 
