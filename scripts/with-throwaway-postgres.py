@@ -9,6 +9,10 @@ terminal), which stops the command too. `initdb` refuses to run as root, so as r
 cluster runs as the `postgres` system user (through `runuser`). Where no PostgreSQL server
 binaries exist the run is skipped with a notice, unless REQUIRE_POSTGRES=1, which makes it
 fail.
+
+PLEDGELOOP_PG_KEEP=<folder> keeps the cluster instead (a benchmark's city, generated once:
+bench/pages.py --keep): it is made in that folder the first time, started from it afterwards,
+and stopped cleanly, not deleted, at the end.
 """
 
 import glob
@@ -69,7 +73,12 @@ def main(argv: list[str]) -> int:
 
     as_root = os.geteuid() == 0
     prefix: list[str] = []
-    workdir = tempfile.mkdtemp(prefix="pledgeloop-pg-")
+    keep = os.environ.get("PLEDGELOOP_PG_KEEP")
+    if keep:
+        workdir = os.path.abspath(keep)
+        os.makedirs(workdir, exist_ok=True)
+    else:
+        workdir = tempfile.mkdtemp(prefix="pledgeloop-pg-")
     if as_root:
         owner = pwd.getpwnam("postgres")
         os.chown(workdir, owner.pw_uid, owner.pw_gid)
@@ -84,20 +93,21 @@ def main(argv: list[str]) -> int:
 
     started = False
     try:
-        run(
-            [
-                f"{bindir}/initdb",
-                "-D",
-                datadir,
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-                "--no-sync",
-            ]
-        )
+        if not (keep and os.path.exists(os.path.join(datadir, "PG_VERSION"))):
+            run(
+                [
+                    f"{bindir}/initdb",
+                    "-D",
+                    datadir,
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ]
+            )
         options = (
             f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -116,12 +126,15 @@ def main(argv: list[str]) -> int:
     finally:
         if started:
             subprocess.run(
-                prefix + [f"{bindir}/pg_ctl", "-D", datadir, "-m", "immediate", "stop"],
+                prefix
+                + [f"{bindir}/pg_ctl", "-D", datadir, "-m", "fast" if keep else "immediate"]
+                + ["stop"],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
             time.sleep(0.2)
-        shutil.rmtree(workdir, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
