@@ -201,7 +201,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"
-AUTHENTICATION_BACKENDS = ["pledgeloop.people.auth.PhoneBackend"]
+# Sign-in by mobile number with its lockout (people/auth.py PhoneBackend); each request's user
+# is read with their roles, their streets' versions and their unread count in one statement
+# (notify/viewer.py), what the signed-in pages' cache keys them by.
+AUTHENTICATION_BACKENDS = ["pledgeloop.notify.viewer.ViewerBackend"]
 # Django's database sessions, read with a statement written once (people/sessions.py).
 SESSION_ENGINE = "pledgeloop.people.sessions"
 LOGIN_URL = "people:login"

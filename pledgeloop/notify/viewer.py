@@ -8,28 +8,42 @@ see), their name (the top bar) and how many unread messages they have (the inbox
     def needs_list(request): ...
 
 The streets are those of their roles: the needs list and an order page show an admin's
-streets' orders, the member's home their own street's offers and visits. Roles, versions and
-the unread count come in one query with its SQL written once: on a cache hit it is the page's
-only query besides the session and the user, and the ORM's compiling of three queries cost
-more than the answer from the cache.
+streets' orders, the member's home their own street's offers and visits.
+
+`ViewerBackend` (settings.AUTHENTICATION_BACKENDS) reads the signed-in user of each request
+together with their roles, their streets' versions and their unread count, in one statement
+written once: on a cache hit the page then runs two queries, the session and this one (the
+ORM's compiling of these reads cost more than the answer from the cache, and each statement
+is a round trip). `viewer` reads the same with a statement of its own for a user loaded
+otherwise (force_login in a test, a user made in the request).
 """
 
 from django.db import connections, router
 
+from pledgeloop.lib.rows import RowReader
 from pledgeloop.orgs.models import StreetVersion
-from pledgeloop.people.models import RoleGrant
+from pledgeloop.people.auth import PhoneBackend
+from pledgeloop.people.models import RoleGrant, User
 
 from .models import Notification
 
 _grant, _version, _note = RoleGrant._meta, StreetVersion._meta, Notification._meta
-_SQL = (
-    f'SELECT g."{_grant.get_field("role").column}", g."{_grant.get_field("street").column}", '
+_user = User._meta
+# The viewer's columns: each role with its scope and its street's version, and the unread
+# count, for the user whose id is the parameter (g: their grants, v: the versions).
+_VIEWER_COLUMNS = (
+    f'g."{_grant.get_field("role").column}", g."{_grant.get_field("street").column}", '
     f'g."{_grant.get_field("community").column}", v."{_version.get_field("n").column}", '
     f'(SELECT COUNT(*) FROM "{_note.db_table}" AS m '
     f'WHERE m."{_note.get_field("user").column}" = %s '
-    f'AND m."{_note.get_field("read_at").column}" IS NULL) '
-    f'FROM "{_grant.db_table}" AS g LEFT JOIN "{_version.db_table}" AS v '
-    f'ON v."{_version.pk.column}" = g."{_grant.get_field("street").column}" '
+    f'AND m."{_note.get_field("read_at").column}" IS NULL)'
+)
+_VERSIONS = (
+    f'LEFT JOIN "{_version.db_table}" AS v '
+    f'ON v."{_version.pk.column}" = g."{_grant.get_field("street").column}"'
+)
+_SQL = (
+    f'SELECT {_VIEWER_COLUMNS} FROM "{_grant.db_table}" AS g {_VERSIONS} '
     f'WHERE g."{_grant.get_field("user").column}" = %s'
 )
 
@@ -47,9 +61,11 @@ def viewer(request, *args, **kwargs):
     """(versions of the viewer's streets, what else the page shows of them); None for a
     viewer who holds no role (their pages are refusals, never stored anyway)."""
     user = request.user
-    with connections[router.db_for_read(RoleGrant)].cursor() as cursor:
-        cursor.execute(_SQL, [user.pk, user.pk])
-        rows = cursor.fetchall()
+    rows = getattr(user, "_viewer_rows", None)  # read with the user (ViewerBackend)
+    if rows is None:
+        with connections[router.db_for_read(RoleGrant)].cursor() as cursor:
+            cursor.execute(_SQL, [user.pk, user.pk])
+            rows = cursor.fetchall()
     if not rows:
         return None
     request._pledgeloop_unread = rows[0][4]
@@ -61,3 +77,47 @@ def viewer(request, *args, **kwargs):
         f"unread:{rows[0][4]}",
     )
     return versions, parts
+
+
+class ViewerBackend(PhoneBackend):
+    """PhoneBackend (sign-in by number, the lockout) whose user of each request comes with
+    what `viewer` reads of them, in the same statement."""
+
+    _users = RowReader(User, "id")
+    _sql: dict[str, str] = {}
+
+    @classmethod
+    def _statement(cls, connection) -> str:
+        sql = cls._sql.get(connection.vendor)
+        if sql is None:
+            pk = f'u."{_user.pk.column}"'
+            sql = cls._sql[connection.vendor] = (
+                f"SELECT {cls._users.columns(connection, 'u')}, "
+                f"{_VIEWER_COLUMNS.replace('= %s', f'= {pk}', 1)} "
+                f'FROM "{_user.db_table}" AS u LEFT JOIN "{_grant.db_table}" AS g '
+                f'ON g."{_grant.get_field("user").column}" = {pk} {_VERSIONS} '
+                f"WHERE {pk} = %s"
+            )
+        return sql
+
+    def get_user(self, user_id):
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        if not 0 < pk < 2**63:
+            return None
+        alias = router.db_for_read(User)
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(self._statement(connection), [pk])
+            rows = cursor.fetchall()
+        if not rows:
+            return None
+        user = self._users.instance(rows[0], alias)
+        if not self.user_can_authenticate(user):
+            return None
+        width = len(self._users.fields)
+        # One row per role (a user without one: a single row of NULLs there).
+        user._viewer_rows = [row[width:] for row in rows if row[width] is not None]
+        return user

@@ -39,17 +39,19 @@ HOME = (Decimal("31.956200"), Decimal("120.941800"))
 # What each page costs in queries, at any size. A change here is a change in how a page
 # reads the database: say why in the commit.
 # (An admin's communities are read once a request, whoever asks: the console pages and the
-# figures pages they lead to each ran that query two or three times.)
+# figures pages they lead to each ran that query two or three times.) The signed-in pages'
+# user comes with their roles, streets' versions and unread count (notify/viewer
+# .ViewerBackend), which the viewer's page cache reads: one query fewer each.
 PINNED = {
     "form": 1,
-    "needs": 10,
-    "needs-category": 9,
+    "needs": 9,
+    "needs-category": 8,
     # the category correction's choices read once, not twice; the picker's second query (the
     # rest of the street) runs only when the order's community has fewer than 30 active
     # members, as in the test's world
-    "order": 14,
-    "member-home": 9,  # the member and their community in one query
-    "nearby": 7,  # the needs within 2 km, then the whole street when fewer than 50 are
+    "order": 13,
+    "member-home": 8,  # the member and their community in one query
+    "nearby": 6,  # the needs within 2 km, then the whole street when fewer than 50 are
     # the anonymous public pages (wall, member page, showcase, public figures): one more, their
     # streets' data versions, which key their cache (orgs/pagecache.py)
     "wall": 5,
@@ -62,8 +64,8 @@ PINNED = {
     # ranking's names and communities in one query; the street's data version, which keys
     # the figures' cache (stats/figures_cache.py: see CACHED), and the street of the admin's
     # grant instead of a query of its own
-    "dashboard": 37,
-    "dashboard-community": 37,
+    "dashboard": 36,
+    "dashboard-community": 36,
     "public-figures": 29,
     # the members' service figures in a query of their own (reviews.selectors
     # .with_service_figures: the period filters the join instead of the aggregates)
@@ -72,7 +74,7 @@ PINNED = {
     # read once for the scope, the choice of community and the title (no `exists()` first,
     # not again for the choice: -3); the headline figures and a page of 50 rows from the
     # members' figures (reviews.views.annual: the same five queries as all the rows were)
-    "annual": 15,
+    "annual": 14,
     "api-orders": 6,
 }
 
@@ -80,11 +82,12 @@ PINNED = {
 # from the cache (the street versions' query alone), the annual review's member rows from
 # its fragment cache and its headline figures from the cache (the members' figures not read:
 # reviews.views.annual); the signed-in pages from their viewer's copy (orgs/pagecache
-# .signed_in_page): the session, the user, and one query for the viewer's roles, streets'
-# versions and unread count (notify/viewer.py). Under that copy the dashboard's figures and
-# the annual review's summary and rows have caches of their own, shared by every viewer of a
-# scope (stats/figures_cache.py, reviews.views.annual): a copy's miss is cheaper for them.
-SIGNED_IN = 3
+# .signed_in_page): the session, and the user read with their roles, streets' versions and
+# unread count in one query (notify/viewer.ViewerBackend). Under that copy the dashboard's
+# figures and the annual review's summary and rows have caches of their own, shared by every
+# viewer of a scope (stats/figures_cache.py, reviews.views.annual): a copy's miss is cheaper
+# for them.
+SIGNED_IN = 2
 CACHED = {
     **PINNED,
     "needs": SIGNED_IN,
