@@ -159,6 +159,14 @@ def annual_review(communities, year: int, weights: ReviewWeights) -> list[Annual
     return annual_scores(selectors.annual_members(communities, year), weights)
 
 
+def annual_summary(communities, year: int, weights: ReviewWeights) -> "AnnualSummary":
+    """The headline figures of the review: every member's score, as `annual_review` computes
+    it, from the members' ids and figures alone (five queries, however many members; no
+    member's row built: the page's cold render at city scale, issue 17)."""
+    members = selectors.with_annual_figures(selectors.annual_member_ids(communities, year), year)
+    return AnnualSummary.of(annual_scores(members, weights))
+
+
 def annual_page_scores(members: list[Member], year: int, weights: ReviewWeights):
     """The scores of a page of the review's members (`selectors.annual_members_queryset`
     sliced): their figures read for them alone, in four queries."""

@@ -27,10 +27,10 @@ from pledgeloop.service.review_links import review_link_expired
 from . import access, exports, selectors, shared
 from .annual import (
     COMPONENT_LABELS,
-    AnnualSummary,
     annual_page_scores,
     annual_review,
     annual_score_for,
+    annual_summary,
 )
 from .forms import AssessmentForm, OrganisationAssessmentForm, ReviewForm, ReviewWeightsForm
 from .models import Assessment, Review, ReviewWeights
@@ -234,23 +234,19 @@ def annual(request, street: str, year: int):
         "pledgeloop.reviews.annual-summary.v2."
         + hashlib.md5(repr(rows_key).encode(), usedforsecurity=False).hexdigest()
     )
-    # The headline figures are the whole street's (every member's year: the page's cost,
-    # once a data version); the table shows a page of it. On a miss the rows of the page
-    # shown are taken from the scores just computed; otherwise only the page's members are
-    # read and scored (`annual_page_scores`). The weights and the scope's name are read
-    # after the version, kept with the summary (issue 17: two queries fewer on a hit).
-    # Behind this worker's cache, the figures another worker stored (reviews/shared.py):
-    # one computation a data version serves every worker process.
-    everyone = None
+    # The headline figures are the whole street's (every member's year, from their ids and
+    # figures alone: the page's cost, once a data version); the table shows a page of it,
+    # whose members alone are read and scored (`annual_page_scores`). The weights and the
+    # scope's name are read after the version, kept with the summary (issue 17: two queries
+    # fewer on a hit). Behind this worker's cache, the figures another worker stored
+    # (reviews/shared.py): one computation a data version serves every worker process.
     head = cache.get(summary_key)
     if head is None:
 
         def compute():
-            nonlocal everyone
             weights = ReviewWeights.for_street(street)
-            everyone = annual_review(communities, year, weights)
             return {
-                "summary": AnnualSummary.of(everyone),
+                "summary": annual_summary(communities, year, weights),
                 "weights": weights,
                 "scope": scope_name(communities),
             }
@@ -266,11 +262,8 @@ def annual(request, street: str, year: int):
         # Called by the template on a miss of the page's rows: the labels translated and the
         # link's start reversed once, not in every row (issue 17).
         shown = slice(page.start_index() - 1, page.end_index()) if page.object_list else slice(0)
-        if everyone is not None:
-            scores = everyone[shown]
-        else:
-            members = list(selectors.annual_members_queryset(communities, year)[shown])
-            scores = annual_page_scores(members, year, weights)
+        members = list(selectors.annual_members_queryset(communities, year)[shown])
+        scores = annual_page_scores(members, year, weights)
         labels = [str(COMPONENT_LABELS[key]) for key in ReviewWeights.COMPONENTS]
         members_url = reverse("reviews:annual", args=[street.slug, year]) + "member/"
         return [
