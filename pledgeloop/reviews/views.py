@@ -27,6 +27,7 @@ from pledgeloop.service.review_links import review_link_expired
 from . import access, exports, selectors, shared
 from .annual import (
     COMPONENT_LABELS,
+    annual_figures,
     annual_page_scores,
     annual_review,
     annual_score_for,
@@ -236,17 +237,21 @@ def annual(request, street: str, year: int):
     )
     # The headline figures are the whole street's (every member's year, from their ids and
     # figures alone: the page's cost, once a data version); the table shows a page of it,
-    # whose members alone are read and scored (`annual_page_scores`). The weights and the
-    # scope's name are read after the version, kept with the summary (issue 17: two queries
-    # fewer on a hit). Behind this worker's cache, the figures another worker stored
+    # whose members alone are read and scored (`annual_page_scores`), their figures taken
+    # from the whole year's when this request computed them. The weights and the scope's
+    # name are read after the version, kept with the summary (issue 17: two queries fewer on
+    # a hit). Behind this worker's cache, the figures another worker stored
     # (reviews/shared.py): one computation a data version serves every worker process.
+    figures = None  # every member's inputs, when computed here: the page's rows are in them
     head = cache.get(summary_key)
     if head is None:
 
         def compute():
+            nonlocal figures
             weights = ReviewWeights.for_street(street)
+            figures = annual_figures(communities, year)
             return {
-                "summary": annual_summary(communities, year, weights),
+                "summary": annual_summary(communities, year, weights, figures),
                 "weights": weights,
                 "scope": scope_name(communities),
             }
@@ -263,7 +268,7 @@ def annual(request, street: str, year: int):
         # link's start reversed once, not in every row (issue 17).
         shown = slice(page.start_index() - 1, page.end_index()) if page.object_list else slice(0)
         members = list(selectors.annual_members_queryset(communities, year)[shown])
-        scores = annual_page_scores(members, year, weights)
+        scores = annual_page_scores(members, year, weights, figures)
         labels = [str(COMPONENT_LABELS[key]) for key in ReviewWeights.COMPONENTS]
         members_url = reverse("reviews:annual", args=[street.slug, year]) + "member/"
         return [

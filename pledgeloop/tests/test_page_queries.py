@@ -105,13 +105,14 @@ CACHED = {
 }
 
 
-# The annual review rendered with the workers' stored figures emptied too: the page above and
-# the whole year's figures (the weights, the members' ids, their four figures, the scope's
-# name: reviews.annual.annual_summary), then the store's look-up, its clean-up and the storing
-# in a transaction (reviews/shared.py; a savepoint and its release inside the test's own); on
-# PostgreSQL also the advisory lock and the look-up again under it.
+# The annual review rendered with the workers' stored figures emptied too: the page above,
+# but the whole year's figures instead of the page's four (the weights, the members' ids,
+# their four figures, the scope's name: reviews.annual.annual_figures; the page's rows taken
+# from them), then the store's look-up, its clean-up and the storing in a transaction
+# (reviews/shared.py; a savepoint and its release inside the test's own); on PostgreSQL also
+# the advisory lock and the look-up again under it.
 def annual_render() -> int:
-    return 25 + (2 if connection.vendor == "postgresql" else 0)
+    return 21 + (2 if connection.vendor == "postgresql" else 0)
 
 
 class Grower:
