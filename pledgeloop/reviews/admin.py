@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from pledgeloop.lib.admin_scope import StreetScopedAdmin
 
-from .models import Assessment, Review, ReviewWeights
+from .models import Assessment, Review, ReviewWeights, SharedAnnualSummary
 
 
 @admin.register(Review)
@@ -37,3 +37,19 @@ class ReviewWeightsAdmin(StreetScopedAdmin):
     ]
     list_filter = ["street"]
     search_fields = ["street__name", "street__slug"]
+
+
+@admin.register(SharedAnnualSummary)
+class SharedAnnualSummaryAdmin(admin.ModelAdmin):
+    """Derived figures (reviews/shared.py): read and delete only (deleting one is harmless: the
+    next worker that misses computes it again)."""
+
+    list_display = ["key", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["key"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

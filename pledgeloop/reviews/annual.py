@@ -159,10 +159,31 @@ def annual_review(communities, year: int, weights: ReviewWeights) -> list[Annual
     return annual_scores(selectors.annual_members(communities, year), weights)
 
 
-def annual_page_scores(members: list[Member], year: int, weights: ReviewWeights):
+def annual_figures(communities, year: int) -> dict[int, object]:
+    """Every input of every member of the review, by member id, from their ids alone (five
+    queries, however many members; no member's row built: the page's cold render at city
+    scale, issue 17)."""
+    members = selectors.with_annual_figures(selectors.annual_member_ids(communities, year), year)
+    return {member.pk: member for member in members}
+
+
+def annual_summary(communities, year: int, weights: ReviewWeights, figures=None):
+    """The headline figures of the review: every member's score, as `annual_review` computes
+    it, from `annual_figures` (read here when not given)."""
+    if figures is None:
+        figures = annual_figures(communities, year)
+    return AnnualSummary.of(annual_scores(list(figures.values()), weights))
+
+
+def annual_page_scores(members: list[Member], year: int, weights: ReviewWeights, figures=None):
     """The scores of a page of the review's members (`selectors.annual_members_queryset`
-    sliced): their figures read for them alone, in four queries."""
-    return annual_scores(selectors.with_annual_figures(members, year), weights)
+    sliced): their inputs taken from `figures` (`annual_figures`, just read for the summary)
+    when it holds them all, else read for them alone, in four queries."""
+    if figures is not None and all(member.pk in figures for member in members):
+        members = selectors.with_figures_of(members, figures)
+    else:
+        members = selectors.with_annual_figures(members, year)
+    return annual_scores(members, weights)
 
 
 # The grades in the order the summary counts them (the grade labels are compared by identity:

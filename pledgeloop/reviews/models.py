@@ -235,3 +235,24 @@ class ReviewWeights(models.Model):
     @property
     def total(self) -> int:
         return sum(getattr(self, c) for c in self.COMPONENTS)
+
+
+class SharedAnnualSummary(models.Model):
+    """The headline figures of an annual review, kept in the database so that one worker
+    process's computation serves every other (reviews/shared.py; issue 17).
+
+    Keyed by the summary's cache key, which holds the street's data version: a write to
+    anything the figures read gives a new key, so a row is never read after a write. Rows
+    older than PUBLIC_PAGE_CACHE_SECONDS are neither read nor kept (deleted on the next
+    store). Plain numbers and the scope's name only: no member is named here."""
+
+    key = models.CharField(max_length=100, unique=True)
+    figures = models.JSONField()
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("shared annual review summary")
+        verbose_name_plural = _("shared annual review summaries")
+
+    def __str__(self) -> str:
+        return self.key

@@ -24,13 +24,14 @@ from pledgeloop.orgs.pagecache import public_page, signed_in_page, street_versio
 from pledgeloop.orgs.scope import scope_name
 from pledgeloop.service.review_links import review_link_expired
 
-from . import access, exports, selectors
+from . import access, exports, selectors, shared
 from .annual import (
     COMPONENT_LABELS,
-    AnnualSummary,
+    annual_figures,
     annual_page_scores,
     annual_review,
     annual_score_for,
+    annual_summary,
 )
 from .forms import AssessmentForm, OrganisationAssessmentForm, ReviewForm, ReviewWeightsForm
 from .models import Assessment, Review, ReviewWeights
@@ -234,21 +235,28 @@ def annual(request, street: str, year: int):
         "pledgeloop.reviews.annual-summary.v2."
         + hashlib.md5(repr(rows_key).encode(), usedforsecurity=False).hexdigest()
     )
-    # The headline figures are the whole street's (every member's year: the page's cost,
-    # once a data version); the table shows a page of it. On a miss the rows of the page
-    # shown are taken from the scores just computed; otherwise only the page's members are
-    # read and scored (`annual_page_scores`). The weights and the scope's name are read
-    # after the version, kept with the summary (issue 17: two queries fewer on a hit).
-    everyone = None
+    # The headline figures are the whole street's (every member's year, from their ids and
+    # figures alone: the page's cost, once a data version); the table shows a page of it,
+    # whose members alone are read and scored (`annual_page_scores`), their figures taken
+    # from the whole year's when this request computed them. The weights and the scope's
+    # name are read after the version, kept with the summary (issue 17: two queries fewer on
+    # a hit). Behind this worker's cache, the figures another worker stored
+    # (reviews/shared.py): one computation a data version serves every worker process.
+    figures = None  # every member's inputs, when computed here: the page's rows are in them
     head = cache.get(summary_key)
     if head is None:
-        weights = ReviewWeights.for_street(street)
-        everyone = annual_review(communities, year, weights)
-        head = {
-            "summary": AnnualSummary.of(everyone),
-            "weights": weights,
-            "scope": scope_name(communities),
-        }
+
+        def compute():
+            nonlocal figures
+            weights = ReviewWeights.for_street(street)
+            figures = annual_figures(communities, year)
+            return {
+                "summary": annual_summary(communities, year, weights, figures),
+                "weights": weights,
+                "scope": scope_name(communities),
+            }
+
+        head = shared.summary_for(summary_key, compute, seconds=settings.PUBLIC_PAGE_CACHE_SECONDS)
         cache.set(summary_key, head, settings.PUBLIC_PAGE_CACHE_SECONDS)
     summary, weights = head["summary"], head["weights"]
     # The pages of the summary's members (no COUNT); the members' query is built only when
@@ -259,11 +267,8 @@ def annual(request, street: str, year: int):
         # Called by the template on a miss of the page's rows: the labels translated and the
         # link's start reversed once, not in every row (issue 17).
         shown = slice(page.start_index() - 1, page.end_index()) if page.object_list else slice(0)
-        if everyone is not None:
-            scores = everyone[shown]
-        else:
-            members = list(selectors.annual_members_queryset(communities, year)[shown])
-            scores = annual_page_scores(members, year, weights)
+        members = list(selectors.annual_members_queryset(communities, year)[shown])
+        scores = annual_page_scores(members, year, weights, figures)
         labels = [str(COMPONENT_LABELS[key]) for key in ReviewWeights.COMPONENTS]
         members_url = reverse("reviews:annual", args=[street.slug, year]) + "member/"
         return [

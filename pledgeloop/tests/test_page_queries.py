@@ -29,7 +29,7 @@ from pledgeloop.orders.models import Dispatch, Order
 from pledgeloop.orgs.models import Category
 from pledgeloop.people.models import Member, User
 from pledgeloop.pledges.models import Pledge, Visit
-from pledgeloop.reviews.models import Review
+from pledgeloop.reviews.models import Review, SharedAnnualSummary
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 from pledgeloop.stats.rollups import rollups_refresh
 from pledgeloop.teams.models import Event, Team, TeamMembership
@@ -73,8 +73,11 @@ PINNED = {
     # the communities read once into a list instead of as a subquery; the admin's communities
     # read once for the scope, the choice of community and the title (no `exists()` first,
     # not again for the choice: -3); the headline figures and a page of 50 rows from the
-    # members' figures (reviews.views.annual: the same five queries as all the rows were)
-    "annual": 14,
+    # members' figures (reviews.views.annual: the same five queries as all the rows were);
+    # on a worker whose cache is empty the headline figures are those another worker stored
+    # (reviews/shared.py: one query instead of the whole year's six), the rows the page's
+    # (its members and their four figures' queries); the whole render: annual_render()
+    "annual": 13,
     "api-orders": 6,
 }
 
@@ -103,6 +106,16 @@ CACHED = {
     "showcase": 1,
     "public-figures": 1,
 }
+
+
+# The annual review rendered with the workers' stored figures emptied too: the page above,
+# but the whole year's figures instead of the page's four (the weights, the members' ids,
+# their four figures, the scope's name: reviews.annual.annual_figures; the page's rows taken
+# from them), then the store's look-up, its clean-up and the storing in a transaction
+# (reviews/shared.py; a savepoint and its release inside the test's own); on PostgreSQL also
+# the advisory lock and the look-up again under it.
+def annual_render() -> int:
+    return 20 + (2 if connection.vendor == "postgresql" else 0)
 
 
 class Grower:
@@ -362,6 +375,12 @@ def query_counts(listed) -> tuple[dict[str, int], dict[str, int]]:
             again = client.get(path, **headers)
         assert again.status_code == 200, (name, path, again.status_code)
         counts[name] = len(queries)
+        if name == "annual":
+            caches[settings.PUBLIC_PAGE_CACHE].clear()
+            SharedAnnualSummary.objects.all().delete()
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(path, **headers).status_code == 200
+            counts["annual-render"] = len(queries)
         with CaptureQueriesContext(connection) as queries:
             third = client.get(path, **headers)
         assert third.status_code == 200, (name, path, third.status_code)
@@ -377,5 +396,5 @@ def test_each_page_runs_the_same_queries_with_four_times_the_data(pages):
     assert Order.objects.count() == 4 * orders_before
     large, large_cached = query_counts(listed)
     assert small == large, f"queries grew with the data: {small} -> {large}"
-    assert large == PINNED, f"query counts now: {large}"
+    assert large == {**PINNED, "annual-render": annual_render()}, f"query counts now: {large}"
     assert small_cached == large_cached == CACHED, f"cached: {small_cached}, {large_cached}"

@@ -56,6 +56,8 @@ LOCAL = {
     "notify.ShortLink": "/t/<code>/ resolves a code from an SMS, which carries no street",
     "pledgeloop_tasks.JobRun": "the scheduler's last runs, city-wide jobs",
     "django_tasks_database.DBTaskResult": "the task queue of the workers",
+    "reviews.SharedAnnualSummary": "the annual review's summary kept for the worker processes "
+    "(reviews/shared.py), looked up by its cache key: plain numbers, never joined",
 }
 
 # Tenant tables' many-to-many join tables Django makes itself (no model of ours to give a

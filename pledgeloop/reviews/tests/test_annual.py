@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from pledgeloop.conftest import shared_fixture
 from pledgeloop.orgs.services import community_create
 from pledgeloop.people.models import Role, RoleGrant
-from pledgeloop.reviews.annual import annual_review
+from pledgeloop.reviews.annual import AnnualSummary, annual_review, annual_summary
 from pledgeloop.reviews.models import Assessment, ReviewWeights
 from pledgeloop.service.models import ServiceRecord
 
@@ -109,6 +109,21 @@ def test_annual_scores_match_the_hand_computed_values(world, year_2025):
     # 王五: (20×(2/24) + 25×0.6) ÷ 45 = (1.66667 + 15) ÷ 45 = 37.037… → 37.0, 不合格
     assert scores["王五"].score == Decimal("37.0")
     assert str(scores["王五"].grade) == "不合格"
+
+
+def test_the_headline_figures_from_ids_alone_are_those_of_every_member_s_score(world, year_2025):
+    """The page's summary (annual_summary: ids and figures, no member's row) is the summary of
+    the scores annual_review computes for the same members, with no evidence or with some,
+    for the street and for one community."""
+    new_member(world, "13900000203", "孙七")  # nothing at all: 未评议
+    weights = ReviewWeights.for_street(world.street)
+    summaries = []
+    for communities in ([world.community], [world.community, world.neighbour]):
+        expected = AnnualSummary.of(annual_review(communities, 2025, weights))
+        assert annual_summary(communities, 2025, weights) == expected
+        summaries.append(expected)
+    # 张三 71.0 (合格), 李梅 93.2 (优秀), 王五 37.0 (不合格), 孙七 未评议: (71 + 93.2 + 37) ÷ 3
+    assert summaries[0] == AnnualSummary(4, 3, Decimal("67.1"), (1, 0, 1, 1, 1))
 
 
 def test_a_member_with_no_evidence_at_all_is_not_reviewed_rather_than_failed(world, year_2025):

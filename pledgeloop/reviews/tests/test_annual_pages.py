@@ -1,18 +1,22 @@
 """The annual review's table a page at a time (issue 17: 5,000 members a street), with the
 headline figures of the whole review on every page and the exports still holding everyone."""
 
+import datetime as dt
 import io
 import re
 from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from pledgeloop.conftest import shared_fixture
-from pledgeloop.reviews.models import Assessment
+from pledgeloop.reviews.models import Assessment, SharedAnnualSummary
 from pledgeloop.reviews.views import ANNUAL_PAGE_SIZE
 
 from .conftest import new_member
@@ -206,3 +210,100 @@ def test_a_community_admin_never_gets_the_street_s_review(crowd, admin, world, c
     assert headline(mine)[:2] == ["11", "34.5"]  # 张三 and the ten scored 30 to 39
     assert "星港湾" in re.search(r"<h1>(.*?)</h1>", mine).group(1)
     assert "江海街道" in re.search(r"<h1>(.*?)</h1>", street_html).group(1)
+
+
+# --- the headline figures computed once for every worker process (issue 17, reviews/shared.py):
+# another worker (here: this one with its own cache emptied) reads the stored figures instead
+# of reading the whole street's year again, and never after a write.
+
+EXPECTED = ["65", "61.5", "4", "15", "15", "30", "1"]  # test_annual_pages.crowd, by hand
+
+
+def another_worker():
+    """A worker process that has not served the page: its own cache is empty."""
+    caches[settings.PUBLIC_PAGE_CACHE].clear()
+
+
+def members_read(queries) -> list[int]:
+    """How many members each read of the assessments (a figure query) was for."""
+    found = [q["sql"] for q in queries.captured_queries if "reviews_assessment" in q["sql"]]
+    return [len(re.search(r'"member_id" IN \(([^)]*)\)', sql).group(1).split(",")) for sql in found]
+
+
+def test_another_worker_reads_the_stored_figures_instead_of_the_whole_year(crowd, admin):
+    with CaptureQueriesContext(connection) as first:
+        rendered = admin.get(URL).content.decode()
+    assert headline(rendered) == EXPECTED
+    assert members_read(first) == [65]  # the whole review, computed once, the page's rows in it
+    assert SharedAnnualSummary.objects.count() == 1
+    another_worker()
+    with CaptureQueriesContext(connection) as second:
+        html = admin.get(URL).content.decode()
+    assert headline(html) == EXPECTED
+    assert members_read(second) == [50]  # the page's rows only
+    # The rows read for the page alone are those taken from the whole year's figures.
+    assert table_rows(html) == table_rows(rendered) and len(table_rows(html)) == 50
+    # The weights came back with the figures: the rows are scored and described alike.
+    assert "承诺履行 30% · 服务时长 20% · 群众评价 25% · 组织评价 15% · 自我评价 10%" in html
+    assert "没有任何记录的党员评为未评议" in html
+
+
+def test_a_write_is_never_answered_from_the_stored_figures(crowd, admin):
+    assert headline(admin.get(URL).content.decode()) == EXPECTED
+    Assessment.objects.filter(member=crowd[0]).update(score=Decimal(94))  # 30 → 94
+    another_worker()
+    assert headline(admin.get(URL).content.decode()) == ["65", "62.5", "5", "15", "15", "29", "1"]
+
+
+def test_new_weights_reach_every_worker(crowd, admin):
+    admin.get(URL)
+    admin.post(
+        reverse("reviews:weights", args=["jianghai"]),
+        {
+            "pledge_fulfilment": 40,
+            "hours": 30,
+            "resident_ratings": 10,
+            "organisation": 10,
+            "self_assessment": 10,
+            "target_hours": 12,
+            "no_evidence_grade": "unsatisfactory",
+        },
+    )
+    another_worker()
+    after = admin.get(URL).content.decode()
+    assert headline(after)[-2:] == ["31", "0"]  # 张三, with no record, now 不合格
+    assert "40%" in after
+
+
+def test_figures_older_than_the_cache_s_seconds_are_neither_read_nor_kept(crowd, admin):
+    admin.get(URL)
+    stale = timezone.now() - dt.timedelta(seconds=settings.PUBLIC_PAGE_CACHE_SECONDS + 1)
+    row = SharedAnnualSummary.objects.get()
+    # What an old row could say (it cannot be behind a write: the key holds the version).
+    figures = row.figures
+    figures["summary"][0] = 999
+    SharedAnnualSummary.objects.filter(pk=row.pk).update(figures=figures, created_at=stale)
+    another_worker()
+    with CaptureQueriesContext(connection) as queries:
+        assert headline(admin.get(URL).content.decode()) == EXPECTED
+    assert members_read(queries) == [65]
+    assert list(SharedAnnualSummary.objects.values_list("created_at", flat=True)) != [stale]
+    assert SharedAnnualSummary.objects.count() == 1
+
+
+def test_without_a_cache_nothing_is_stored(crowd, admin, settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    assert headline(admin.get(URL).content.decode()) == EXPECTED
+    assert not SharedAnnualSummary.objects.exists()
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_workers_missing_together_wait_for_one_computation(crowd, admin):
+    """On PostgreSQL the miss takes an advisory lock on the key and looks again under it."""
+    another_worker()
+    with CaptureQueriesContext(connection) as queries:
+        admin.get(URL)
+    sql = [q["sql"] for q in queries.captured_queries]
+    lock = next(i for i, s in enumerate(sql) if "pg_advisory_xact_lock" in s)
+    looks = [i for i, s in enumerate(sql) if "reviews_sharedannualsummary" in s and "SELECT" in s]
+    assert looks[0] < lock < looks[1]
