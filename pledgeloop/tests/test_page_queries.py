@@ -73,7 +73,9 @@ PINNED = {
     # not again for the choice: -3); the headline figures and a page of 50 rows from the
     # members' figures (reviews.views.annual: the same five queries as all the rows were)
     "annual": 15,
-    "api-orders": 6,
+    # the token with its maker's roles and its street's data version in one query
+    # (api/tokens.token_find), its rate limit's count, the orders' count, page and history
+    "api-orders": 5,
 }
 
 # The same pages answered again with nothing written in between: the anonymous public pages
@@ -99,6 +101,8 @@ CACHED = {
     "member-page": 1,
     "showcase": 1,
     "public-figures": 1,
+    # the token's kept answer (api/answers.py): the token and its count, nothing else
+    "api-orders": 2,
 }
 
 
