@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+from .api.v1 import api
 from .notify.views import short_link
 
 urlpatterns = [
@@ -15,6 +16,10 @@ urlpatterns = [
     # tries the patterns in order (none of the apps below serves order/, track/, me/orders/,
     # me/offers/, me/patrol/ or photos/).
     path("", include("pledgeloop.orders.urls")),
+    # Other systems' JSON API (OpenAPI at /api/v1/openapi.json). Early too: clients poll its
+    # order list, whose answer from the cache (api/answers.py) spent a fifth of its time
+    # trying the hundred-odd patterns of the apps below first.
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("pledgeloop.stats.urls")),
     path("", include("pledgeloop.diary.urls")),
@@ -31,7 +36,7 @@ urlpatterns = [
     path("", include("pledgeloop.service.urls")),
     path("", include("pledgeloop.reviews.urls")),
     path("", include("pledgeloop.teams.urls")),
-    # Other systems: /api/v1/ (JSON, OpenAPI) and /open311/v2/ (GeoReport v2)
+    # Other systems: /open311/v2/ (GeoReport v2), a member's personal API tokens
     path("", include("pledgeloop.api.urls")),
 ]
 # No route serves MEDIA_ROOT, with DEBUG on or off: photos go through /photos/<kind>/<id>/,

@@ -1,10 +1,9 @@
 from django.urls import path
 
 from . import console, open311
-from .v1 import api
 
+# /api/v1/ (v1.api) is mounted by the root URLconf itself, early (pledgeloop/urls.py).
 urlpatterns = [
-    path("api/v1/", api.urls),
     # A member's personal tokens (their own orders and service records)
     path("me/tokens/", console.personal_tokens, name="api_personal_tokens"),
     path("me/tokens/<int:pk>/revoke/", console.token_revoke, name="api_personal_token_revoke"),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Status
+from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -42,7 +43,7 @@ from pledgeloop.teams import circle
 from pledgeloop.teams import services as team_services
 from pledgeloop.teams.models import Team
 
-from . import access, schemas
+from . import access, answers, schemas
 from .filing import external_key, order_file
 from .models import ApiToken, Scope
 from .tokens import token_admit, token_find
@@ -459,6 +460,7 @@ def _decimal(value: float | None) -> Decimal | None:
 
 
 @api.get("/orders", response={200: schemas.OrderPage} | ERRORS, tags=["orders"])
+@decorate_view(answers.keep)
 def order_list(
     request,
     state: str = Query("", max_length=20),
@@ -477,6 +479,10 @@ def order_list(
         token.personal or token.has_scope(Scope.ACT_COMMUNITY) or token.has_scope(Scope.FILE_ORDERS)
     ):
         _require(request, Scope.ACT_COMMUNITY)
+    # The token's copy of this answer, under its street's data version (answers.py).
+    kept = answers.kept(request, token)
+    if kept is not None:
+        return kept
     rows = _orders(token)
     if state:
         rows = rows.filter(state=state)

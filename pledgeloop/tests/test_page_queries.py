@@ -78,7 +78,9 @@ PINNED = {
     # (reviews/shared.py: one query instead of the whole year's six), the rows the page's
     # (its members and their four figures' queries); the whole render: annual_render()
     "annual": 13,
-    "api-orders": 6,
+    # the token with its maker's roles and its street's data version in one query
+    # (api/tokens.token_find), its rate limit's count, the orders' count, page and history
+    "api-orders": 5,
 }
 
 # The same pages answered again with nothing written in between: the anonymous public pages
@@ -105,6 +107,8 @@ CACHED = {
     "member-page": 1,
     "showcase": 1,
     "public-figures": 1,
+    # the token's kept answer (api/answers.py): the token and its count, nothing else
+    "api-orders": 2,
 }
 
 
