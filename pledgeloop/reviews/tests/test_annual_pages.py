@@ -180,11 +180,8 @@ def test_a_bad_page_shows_the_first_or_the_last_page(crowd, admin, value, shown)
         assert len(names(html)) == 15 and not set(names(html)) & set(first)
 
 
-def test_new_weights_show_at_once_on_every_page(crowd, admin):
-    """The weights are kept with the headline figures and their rendering (reviews.views
-    .annual, issue 17): a change of them shows on the next page asked, whichever."""
-    before = admin.get(URL).content.decode()
-    assert headline(before)[-2:] == ["30", "1"]  # 张三, with no record: 未评议
+def _change_weights(admin):
+    """The street's weights changed through their page: pledges 40, hours 30, the rest 10."""
     admin.post(
         reverse("reviews:weights", args=["jianghai"]),
         {
@@ -197,6 +194,14 @@ def test_new_weights_show_at_once_on_every_page(crowd, admin):
             "no_evidence_grade": "unsatisfactory",
         },
     )
+
+
+def test_new_weights_show_at_once_on_every_page(crowd, admin):
+    """The weights are kept with the headline figures and their rendering (reviews.views
+    .annual, issue 17): a change of them shows on the next page asked, whichever."""
+    before = admin.get(URL).content.decode()
+    assert headline(before)[-2:] == ["30", "1"]  # 张三, with no record: 未评议
+    _change_weights(admin)
     for page in ("1", "2"):
         after = admin.get(URL, {"page": page}).content.decode()
         assert headline(after)[-2:] == ["31", "0"], page  # 张三 now 不合格
@@ -257,18 +262,7 @@ def test_a_write_is_never_answered_from_the_stored_figures(crowd, admin):
 
 def test_new_weights_reach_every_worker(crowd, admin):
     admin.get(URL)
-    admin.post(
-        reverse("reviews:weights", args=["jianghai"]),
-        {
-            "pledge_fulfilment": 40,
-            "hours": 30,
-            "resident_ratings": 10,
-            "organisation": 10,
-            "self_assessment": 10,
-            "target_hours": 12,
-            "no_evidence_grade": "unsatisfactory",
-        },
-    )
+    _change_weights(admin)
     another_worker()
     after = admin.get(URL).content.decode()
     assert headline(after)[-2:] == ["31", "0"]  # 张三, with no record, now 不合格
