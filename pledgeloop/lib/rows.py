@@ -74,14 +74,11 @@ class RowReader:
             values.append(value)
         return self.model.from_db(alias, self.attnames, values)
 
-    def key_value(self, key, connection):
-        return self.key.get_db_prep_value(key, connection)
-
     def get(self, key, *params) -> Model | None:
         alias = router.db_for_read(self.model)
         connection = connections[alias]
         sql, _converters = self._prepared_for(connection)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.key_value(key, connection), *params])
+            cursor.execute(sql, [self.key.get_db_prep_value(key, connection), *params])
             row = cursor.fetchone()
         return None if row is None else self.instance(row, alias)

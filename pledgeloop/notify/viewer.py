@@ -20,7 +20,6 @@ otherwise (force_login in a test, a user made in the request).
 
 from django.db import connections, router
 
-from pledgeloop.lib.rows import RowReader
 from pledgeloop.orgs.models import StreetVersion
 from pledgeloop.people.auth import PhoneBackend
 from pledgeloop.people.models import RoleGrant, User
@@ -29,21 +28,26 @@ from .models import Notification
 
 _grant, _version, _note = RoleGrant._meta, StreetVersion._meta, Notification._meta
 _user = User._meta
-# The viewer's columns: each role with its scope and its street's version, and the unread
-# count, for the user whose id is the parameter (g: their grants, v: the versions).
-_VIEWER_COLUMNS = (
-    f'g."{_grant.get_field("role").column}", g."{_grant.get_field("street").column}", '
-    f'g."{_grant.get_field("community").column}", v."{_version.get_field("n").column}", '
-    f'(SELECT COUNT(*) FROM "{_note.db_table}" AS m '
-    f'WHERE m."{_note.get_field("user").column}" = %s '
-    f'AND m."{_note.get_field("read_at").column}" IS NULL)'
-)
+
+
+def _viewer_columns(user: str) -> str:
+    """The viewer's columns: each role with its scope and its street's version, and the
+    unread count of the user whose id is the SQL `user` (g: their grants, v: the versions)."""
+    return (
+        f'g."{_grant.get_field("role").column}", g."{_grant.get_field("street").column}", '
+        f'g."{_grant.get_field("community").column}", v."{_version.get_field("n").column}", '
+        f'(SELECT COUNT(*) FROM "{_note.db_table}" AS m '
+        f'WHERE m."{_note.get_field("user").column}" = {user} '
+        f'AND m."{_note.get_field("read_at").column}" IS NULL)'
+    )
+
+
 _VERSIONS = (
     f'LEFT JOIN "{_version.db_table}" AS v '
     f'ON v."{_version.pk.column}" = g."{_grant.get_field("street").column}"'
 )
 _SQL = (
-    f'SELECT {_VIEWER_COLUMNS} FROM "{_grant.db_table}" AS g {_VERSIONS} '
+    f'SELECT {_viewer_columns("%s")} FROM "{_grant.db_table}" AS g {_VERSIONS} '
     f'WHERE g."{_grant.get_field("user").column}" = %s'
 )
 
@@ -83,7 +87,6 @@ class ViewerBackend(PhoneBackend):
     """PhoneBackend (sign-in by number, the lockout) whose user of each request comes with
     what `viewer` reads of them, in the same statement."""
 
-    _users = RowReader(User, "id")
     _sql: dict[str, str] = {}
 
     @classmethod
@@ -92,21 +95,15 @@ class ViewerBackend(PhoneBackend):
         if sql is None:
             pk = f'u."{_user.pk.column}"'
             sql = cls._sql[connection.vendor] = (
-                f"SELECT {cls._users.columns(connection, 'u')}, "
-                f"{_VIEWER_COLUMNS.replace('= %s', f'= {pk}', 1)} "
+                f"SELECT {cls.users.columns(connection, 'u')}, "
+                f"{_viewer_columns(pk)} "
                 f'FROM "{_user.db_table}" AS u LEFT JOIN "{_grant.db_table}" AS g '
                 f'ON g."{_grant.get_field("user").column}" = {pk} {_VERSIONS} '
                 f"WHERE {pk} = %s"
             )
         return sql
 
-    def get_user(self, user_id):
-        try:
-            pk = int(user_id)
-        except (TypeError, ValueError):
-            return None
-        if not 0 < pk < 2**63:
-            return None
+    def user_by_id(self, pk: int) -> User | None:
         alias = router.db_for_read(User)
         connection = connections[alias]
         with connection.cursor() as cursor:
@@ -114,10 +111,8 @@ class ViewerBackend(PhoneBackend):
             rows = cursor.fetchall()
         if not rows:
             return None
-        user = self._users.instance(rows[0], alias)
-        if not self.user_can_authenticate(user):
-            return None
-        width = len(self._users.fields)
+        user = self.users.instance(rows[0], alias)
+        width = len(self.users.fields)
         # One row per role (a user without one: a single row of NULLs there).
         user._viewer_rows = [row[width:] for row in rows if row[width] is not None]
         return user

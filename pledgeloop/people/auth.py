@@ -118,9 +118,6 @@ def login_failures_clear(*, phone: str, ip: str | None) -> None:
     LoginFailure.objects.filter(phone=normalise_phone(phone)[:32], **pair).delete()
 
 
-_users = RowReader(User, "id")
-
-
 class PhoneBackend(ModelBackend):
     """ModelBackend keyed by the normalised phone, refusing locked pairs and addresses.
 
@@ -128,13 +125,19 @@ class PhoneBackend(ModelBackend):
     The signed-in user of each request is read with a statement written once (lib/rows.py).
     """
 
+    users = RowReader(User, "id")
+
     def get_user(self, user_id):
         try:
             pk = int(user_id)
         except (TypeError, ValueError):
             return None
-        user = _users.get(pk) if 0 < pk < 2**63 else None
+        user = self.user_by_id(pk) if 0 < pk < 2**63 else None
         return user if user is not None and self.user_can_authenticate(user) else None
+
+    def user_by_id(self, pk: int) -> User | None:
+        """The user row of this id, or None (a subclass may read more with it)."""
+        return self.users.get(pk)
 
     def authenticate(self, request, username=None, password=None, phone=None, **kwargs):
         phone = normalise_phone(phone or username or "")
