@@ -29,22 +29,20 @@ most that much behind the clock); 0 turns the cache off.
 
 What is kept is the body ninja rendered (its response schema's validation and its JSON
 renderer) and its headers, taken by `keep` around the operation after ninja made it: an
-answer from the cache is, byte for byte, what ninja would have answered. It is kept
-gzip-compressed as well, once, and answered so to a client that accepts it (the API's
-answers carry nothing of the caller's own, so nothing is to be padded against BREACH).
+answer from the cache is, byte for byte, what ninja would have answered. It is kept and
+answered as orgs/pagecache keeps and answers a page (`stored`, `answer`: compressed once,
+gzip to a client that accepts it) under the same rules of what may be kept (`storable`).
 """
 
 import functools
-import gzip
 import hashlib
 
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
-from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone, translation
-from django.utils.cache import patch_vary_headers
 
+from pledgeloop.orgs import pagecache
 from pledgeloop.orgs.models import Street
 from pledgeloop.orgs.versions import street_versions_by
 
@@ -91,7 +89,7 @@ def kept(request, token: ApiToken) -> HttpResponse | None:
     if stored is None:
         setattr(request, _PENDING, key)
         return None
-    return _answer(request, stored)
+    return pagecache.answer(request, stored)
 
 
 def keep(run):
@@ -102,40 +100,10 @@ def keep(run):
     def wrapped(request, *args, **kwargs):
         response = run(request, *args, **kwargs)
         key = request.__dict__.pop(_PENDING, None)
-        if key is not None and _storable(response):
-            content = response.content
-            stored = {
-                "content": content,
-                "gzipped": gzip.compress(content, compresslevel=6, mtime=0),
-                "headers": list(response.items()),
-            }
+        if key is not None and pagecache.storable(request, response):
             caches[settings.PUBLIC_PAGE_CACHE].set(
-                key, stored, settings.SIGNED_IN_PAGE_CACHE_SECONDS
+                key, pagecache.stored(request, response), settings.SIGNED_IN_PAGE_CACHE_SECONDS
             )
         return response
 
     return wrapped
-
-
-def _storable(response) -> bool:
-    return (
-        response.status_code == 200
-        and not response.streaming
-        and not response.cookies
-        and not response.has_header("Content-Encoding")
-    )
-
-
-def _answer(request, stored: dict) -> HttpResponse:
-    response = HttpResponse(stored["content"])
-    for name, value in stored["headers"]:
-        response[name] = value
-    # As GZipMiddleware does (it leaves answers shorter than 200 bytes alone).
-    if len(stored["content"]) < 200:
-        return response
-    patch_vary_headers(response, ("Accept-Encoding",))
-    if re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
-        response.content = stored["gzipped"]
-        response["Content-Length"] = str(len(response.content))
-        response["Content-Encoding"] = "gzip"  # GZipMiddleware leaves it as it is
-    return response

@@ -51,7 +51,7 @@ from django.utils.http import split_directive_names
 
 from .versions import street_versions_by
 
-__all__ = ["public_page", "signed_in_page", "street_versions_by"]
+__all__ = ["answer", "public_page", "signed_in_page", "storable", "stored", "street_versions_by"]
 
 KEY_PREFIX = "pledgeloop.pagecache.v1"
 # The request headers a stored page may vary by (the key or the answer follows them).
@@ -87,7 +87,7 @@ def _key(request, versions, viewer=()) -> str:
     return f"{KEY_PREFIX}.{digest}"
 
 
-def _storable(request, response, session_before=None) -> bool:
+def storable(request, response, session_before=None) -> bool:
     """Whether `response` is the same for anyone the key stands for. `session_before`: the
     session as the view found it, for a signed-in page (whose session the middleware may have
     written before the view ran: only a change by the view itself counts)."""
@@ -124,7 +124,9 @@ def _deflated(data: bytes) -> bytes:
     return deflate.compress(data) + deflate.flush(zlib.Z_FULL_FLUSH)
 
 
-def _stored(request, response) -> dict:
+def stored(request, response) -> dict:
+    """What the cache keeps of `response`: its body in pieces around the visitor's CSRF
+    token, each piece deflated once, and its headers (`answer` makes a response of it)."""
     content = response.content
     secret = request.META.get("CSRF_COOKIE")  # set once the render asked for a token
     if secret:
@@ -146,16 +148,20 @@ def _stored(request, response) -> dict:
     }
 
 
-def _answer(request, stored: dict) -> HttpResponse:
-    parts = stored["parts"]
+def answer(request, kept: dict) -> HttpResponse:
+    """The response `stored` kept, with this visitor's CSRF token, gzip-compressed if they
+    accept it (and it is not shorter than 200 bytes, which GZipMiddleware leaves alone)."""
+    parts = kept["parts"]
     token = get_token(request).encode() if len(parts) > 1 else b""
     content = token.join(parts)
     response = HttpResponse(content)
-    for name, value in stored["headers"]:
+    for name, value in kept["headers"]:
         response[name] = value
+    if len(content) < 200:
+        return response
     patch_vary_headers(response, ("Accept-Encoding",))
     if re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
-        deflated = _deflated(token).join(stored["deflated"]) + _LAST_BLOCK
+        deflated = _deflated(token).join(kept["deflated"]) + _LAST_BLOCK
         size = struct.pack("<II", zlib.crc32(content), len(content) & 0xFFFFFFFF)
         response.content = _GZIP_HEADER + deflated + size
         response["Content-Length"] = str(len(response.content))
@@ -167,13 +173,13 @@ def _served(request, key, seconds, view, args, kwargs, *, signed_in=False):
     """The answer stored under `key`, or the view's, stored there if it may be (for a
     signed-in page, only if the view left the session as it found it)."""
     cache = caches[settings.PUBLIC_PAGE_CACHE]
-    stored = cache.get(key)
-    if stored is not None:
-        return _answer(request, stored)
+    found = cache.get(key)
+    if found is not None:
+        return answer(request, found)
     session_before = dict(request.session.items()) if signed_in else None
     response = view(request, *args, **kwargs)
-    if _storable(request, response, session_before):
-        cache.set(key, _stored(request, response), seconds)
+    if storable(request, response, session_before):
+        cache.set(key, stored(request, response), seconds)
     return response
 
 
