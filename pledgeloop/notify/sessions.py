@@ -17,6 +17,7 @@ otherwise, a column out of step) hands nobody over: the user is read by their ow
 from django.db import connections, router
 from django.utils import timezone
 
+from pledgeloop.people.models import User
 from pledgeloop.people.sessions import SessionStore as RowSessionStore
 from pledgeloop.people.sessions import session_user_id
 
@@ -46,8 +47,8 @@ class SessionStore(RowSessionStore):
             sql = cls._sql[connection.vendor] = (
                 f"SELECT {session.columns(connection, 's')}, {user_columns} "
                 f"FROM {quote(meta.db_table)} AS s "
-                f'LEFT JOIN "{ViewerBackend.users.model._meta.db_table}" AS u '
-                f'ON u."{ViewerBackend.users.model._meta.pk.column}" = {column("user_id")} '
+                f'LEFT JOIN "{User._meta.db_table}" AS u '
+                f'ON u."{User._meta.pk.column}" = {column("user_id")} '
                 f"{joins} "
                 f"WHERE {column('session_key')} = %s AND {column('expire_date')} > %s"
             )
