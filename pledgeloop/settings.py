@@ -203,10 +203,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
 # Sign-in by mobile number with its lockout (people/auth.py PhoneBackend); each request's user
 # is read with their roles, their streets' versions and their unread count in one statement
-# (notify/viewer.py), what the signed-in pages' cache keys them by.
+# (notify/viewer.py), what the signed-in pages' cache keys them by: the session's own, below.
 AUTHENTICATION_BACKENDS = ["pledgeloop.notify.viewer.ViewerBackend"]
-# Django's database sessions, read with a statement written once (people/sessions.py).
-SESSION_ENGINE = "pledgeloop.people.sessions"
+# Database sessions in people.Session, each row naming the user its data signs in; read with
+# that user, their roles, streets' versions and unread count in one statement
+# (notify/sessions.py; people/sessions.py without the user).
+SESSION_ENGINE = "pledgeloop.notify.sessions"
 LOGIN_URL = "people:login"
 LOGIN_REDIRECT_URL = "people:home"
 LOGOUT_REDIRECT_URL = "people:login"

@@ -9,9 +9,9 @@ each field's own converters: SQLite's datetimes made aware, booleans, JSON), the
 instance with `Model.from_db`, as a queryset would. Extra conditions are plain SQL with
 parameters, written by the caller from its model's column names.
 
-A caller that reads more in the same statement (notify/auth.py: the user with their roles)
-writes its own SQL around `columns()` and builds the instance from the first values of each
-row with `instance()`.
+A caller that reads more in the same statement (notify/viewer.py: the user with their roles;
+notify/sessions.py: the session with that user) writes its own SQL around `columns()` and
+builds each instance from its values of a row with `instance()`.
 """
 
 from __future__ import annotations

@@ -10,13 +10,17 @@ see), their name (the top bar) and how many unread messages they have (the inbox
 The streets are those of their roles: the needs list and an order page show an admin's
 streets' orders, the member's home their own street's offers and visits.
 
-`ViewerBackend` (settings.AUTHENTICATION_BACKENDS) reads the signed-in user of each request
-together with their roles, their streets' versions and their unread count, in one statement
-written once: on a cache hit the page then runs two queries, the session and this one (the
-ORM's compiling of these reads cost more than the answer from the cache, and each statement
-is a round trip). `viewer` reads the same with a statement of its own for a user loaded
-otherwise (force_login in a test, a user made in the request).
+`ViewerBackend` (settings.AUTHENTICATION_BACKENDS) has the signed-in user of each request
+together with their roles, their streets' versions and their unread count, read in the same
+statement as the session (notify/sessions.py, settings.SESSION_ENGINE): on a cache hit the
+page then runs one query (the ORM's compiling of these reads cost more than the answer from
+the cache, and each statement is a round trip, half a cached answer's time on PostgreSQL).
+Without a user handed over by the session store it reads them in one statement of its own.
+`viewer` reads the same with a statement of its own for a user loaded otherwise (a user made
+in the request, or given to a view by a test).
 """
+
+from contextvars import ContextVar
 
 from django.db import connections, router
 
@@ -83,9 +87,35 @@ def viewer(request, *args, **kwargs):
     return versions, parts
 
 
+# The user read with this request's session (notify/sessions.py), waiting for ViewerBackend
+# .get_user: set by each session load (None unless the session's data signs in the user its
+# row names), taken once. A context variable: each thread, and each asyncio task, has its own.
+_session_user: ContextVar[User | None] = ContextVar("pledgeloop_session_user", default=None)
+
+
+def session_user_hand_over(user: User | None) -> None:
+    """The session store's user for this request's sign-in check (None: nothing handed)."""
+    _session_user.set(user)
+
+
+def user_select(connection) -> tuple[str, str]:
+    """The select list of the user `u` with their viewer's columns, and the joins that bring
+    the columns (one row per role; a user without one: a single row of NULLs there)."""
+    pk = f'u."{_user.pk.column}"'
+    columns = f"{ViewerBackend.users.columns(connection, 'u')}, {_viewer_columns(pk)}"
+    joins = (
+        f'LEFT JOIN "{_grant.db_table}" AS g '
+        f'ON g."{_grant.get_field("user").column}" = {pk} {_VERSIONS}'
+    )
+    return columns, joins
+
+
 class ViewerBackend(PhoneBackend):
     """PhoneBackend (sign-in by number, the lockout) whose user of each request comes with
-    what `viewer` reads of them, in the same statement."""
+    what `viewer` reads of them, in the same statement: the session's own, when the session
+    store handed its user over (notify/sessions.py), else one of its own. Django's
+    `auth.get_user` checks the user it gets from here as any other (the backend named in the
+    session, the session's password hash; PhoneBackend.get_user refuses an inactive one)."""
 
     _sql: dict[str, str] = {}
 
@@ -93,26 +123,30 @@ class ViewerBackend(PhoneBackend):
     def _statement(cls, connection) -> str:
         sql = cls._sql.get(connection.vendor)
         if sql is None:
-            pk = f'u."{_user.pk.column}"'
+            columns, joins = user_select(connection)
             sql = cls._sql[connection.vendor] = (
-                f"SELECT {cls.users.columns(connection, 'u')}, "
-                f"{_viewer_columns(pk)} "
-                f'FROM "{_user.db_table}" AS u LEFT JOIN "{_grant.db_table}" AS g '
-                f'ON g."{_grant.get_field("user").column}" = {pk} {_VERSIONS} '
-                f"WHERE {pk} = %s"
+                f'SELECT {columns} FROM "{_user.db_table}" AS u {joins} '
+                f'WHERE u."{_user.pk.column}" = %s'
             )
         return sql
 
+    @classmethod
+    def user_from_rows(cls, rows: list, alias: str) -> User:
+        """The user, with their viewer's rows, from rows that begin with `user_select`'s."""
+        user = cls.users.instance(rows[0], alias)
+        width = len(cls.users.fields)
+        user._viewer_rows = [row[width:] for row in rows if row[width] is not None]
+        return user
+
     def user_by_id(self, pk: int) -> User | None:
+        handed = _session_user.get()
+        if handed is not None:
+            _session_user.set(None)
+            if handed.pk == pk:
+                return handed
         alias = router.db_for_read(User)
         connection = connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(self._statement(connection), [pk])
             rows = cursor.fetchall()
-        if not rows:
-            return None
-        user = self.users.instance(rows[0], alias)
-        width = len(self.users.fields)
-        # One row per role (a user without one: a single row of NULLs there).
-        user._viewer_rows = [row[width:] for row in rows if row[width] is not None]
-        return user
+        return self.user_from_rows(rows, alias) if rows else None

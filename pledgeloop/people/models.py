@@ -3,9 +3,12 @@
 import datetime as dt
 import secrets
 from functools import cached_property
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -509,3 +512,18 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class Session(AbstractBaseSession):
+    """A browser's session (settings.SESSION_ENGINE's store writes it), with the id of the user
+    signed in to it, or NULL: what the signed data says (`_auth_user_id`), written with it on
+    every save, so that the session's read can bring its user in the same statement
+    (notify/sessions.py). Not a foreign key: the data decides, the column only finds the row
+    to read with it, and a user deleted leaves their sessions signing in nobody."""
+
+    user_id = models.BigIntegerField(_("signed-in user"), null=True, blank=True)
+
+    @classmethod
+    def get_session_store_class(cls):
+        """The store that writes these rows (to decode one: `get_decoded()`)."""
+        return import_module(settings.SESSION_ENGINE).SessionStore

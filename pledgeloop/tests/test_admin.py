@@ -9,8 +9,9 @@ from pledgeloop.people.models import User
 
 OUR_APPS = {c.label for c in apps.get_app_configs() if c.name.startswith("pledgeloop.")}
 # Join tables and throwaway counters carry no information of their own (the street's data
-# version: a counter the database bumps, orgs/versions.py).
-EXEMPT = {"service.serviceparticipant", "orgs.streetversion"}
+# version: a counter the database bumps, orgs/versions.py); a session's key is a sign-in,
+# shown to nobody (people.Session, as Django's own sessions have no admin).
+EXEMPT = {"service.serviceparticipant", "orgs.streetversion", "people.session"}
 
 
 def our_models():

@@ -41,17 +41,18 @@ HOME = (Decimal("31.956200"), Decimal("120.941800"))
 # (An admin's communities are read once a request, whoever asks: the console pages and the
 # figures pages they lead to each ran that query two or three times.) The signed-in pages'
 # user comes with their roles, streets' versions and unread count (notify/viewer
-# .ViewerBackend), which the viewer's page cache reads: one query fewer each.
+# .ViewerBackend), which the viewer's page cache reads: one query fewer each; and all that
+# comes in the session's own query (notify/sessions.py): one fewer again.
 PINNED = {
     "form": 1,
-    "needs": 9,
-    "needs-category": 8,
+    "needs": 8,
+    "needs-category": 7,
     # the category correction's choices read once, not twice; the picker's second query (the
     # rest of the street) runs only when the order's community has fewer than 30 active
     # members, as in the test's world
-    "order": 13,
-    "member-home": 8,  # the member and their community in one query
-    "nearby": 6,  # the needs within 2 km, then the whole street when fewer than 50 are
+    "order": 12,
+    "member-home": 7,  # the member and their community in one query
+    "nearby": 5,  # the needs within 2 km, then the whole street when fewer than 50 are
     # the anonymous public pages (wall, member page, showcase, public figures): one more, their
     # streets' data versions, which key their cache (orgs/pagecache.py)
     "wall": 5,
@@ -64,8 +65,8 @@ PINNED = {
     # ranking's names and communities in one query; the street's data version, which keys
     # the figures' cache (stats/figures_cache.py: see CACHED), and the street of the admin's
     # grant instead of a query of its own
-    "dashboard": 36,
-    "dashboard-community": 36,
+    "dashboard": 35,
+    "dashboard-community": 35,
     "public-figures": 29,
     # the members' service figures in a query of their own (reviews.selectors
     # .with_service_figures: the period filters the join instead of the aggregates)
@@ -77,7 +78,7 @@ PINNED = {
     # on a worker whose cache is empty the headline figures are those another worker stored
     # (reviews/shared.py: one query instead of the whole year's six), the rows the page's
     # (its members and their four figures' queries); the whole render: annual_render()
-    "annual": 13,
+    "annual": 12,
     # the token with its maker's roles and its street's data version in one query
     # (api/tokens.token_find), its rate limit's count, the orders' count, page and history
     "api-orders": 5,
@@ -87,12 +88,12 @@ PINNED = {
 # from the cache (the street versions' query alone), the annual review's member rows from
 # its fragment cache and its headline figures from the cache (the members' figures not read:
 # reviews.views.annual); the signed-in pages from their viewer's copy (orgs/pagecache
-# .signed_in_page): the session, and the user read with their roles, streets' versions and
-# unread count in one query (notify/viewer.ViewerBackend). Under that copy the dashboard's
-# figures and the annual review's summary and rows have caches of their own, shared by every
-# viewer of a scope (stats/figures_cache.py, reviews.views.annual): a copy's miss is cheaper
-# for them.
-SIGNED_IN = 2
+# .signed_in_page): the session read with its user, their roles, streets' versions and
+# unread count in one query (notify/sessions.py, notify/viewer.ViewerBackend). Under that
+# copy the dashboard's figures and the annual review's summary and rows have caches of their
+# own, shared by every viewer of a scope (stats/figures_cache.py, reviews.views.annual): a
+# copy's miss is cheaper for them.
+SIGNED_IN = 1
 CACHED = {
     **PINNED,
     "needs": SIGNED_IN,
@@ -119,7 +120,7 @@ CACHED = {
 # (reviews/shared.py; a savepoint and its release inside the test's own); on PostgreSQL also
 # the advisory lock and the look-up again under it.
 def annual_render() -> int:
-    return 20 + (2 if connection.vendor == "postgresql" else 0)
+    return 19 + (2 if connection.vendor == "postgresql" else 0)
 
 
 class Grower:

@@ -48,7 +48,9 @@ REFERENCE = {
 
 # Citus local tables: kept on the coordinator only, never joined with a street's rows.
 LOCAL = {
-    "sessions.Session": "a browser's session, looked up by its key before any street is known",
+    "people.Session": "a browser's session, looked up by its key before any street is known "
+    "(its read joins the user and their grants: notify/sessions.py, see ARCHITECTURE)",
+    "sessions.Session": "Django's own sessions' table, no longer read (people.Session is)",
     "admin.LogEntry": "Django admin's log, superusers only",
     "people.LoginFailure": "sign-in lockout by phone number, before any street is known",
     "orders.IntakeAttempt": "intake limits by client address and phone, city-wide by design",

@@ -15,7 +15,9 @@ from pledgeloop.orders.tests.loop import category, new_member, new_order, triage
 
 pytestmark = pytest.mark.django_db
 SUGGEST = reverse("console:dispatch:suggest")
-QUERIES = 9  # session, user, grants, communities, admin scope, orders, members, skills, continuity
+# the session with its user (notify/sessions.py), grants, communities, admin scope, orders,
+# members, skills, continuity
+QUERIES = 8
 
 
 def point(lat: str) -> dict:

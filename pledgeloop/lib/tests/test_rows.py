@@ -3,12 +3,11 @@
 import datetime as dt
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
 from pledgeloop.lib.rows import RowReader
-from pledgeloop.people.models import Member, User
+from pledgeloop.people.models import Member, Session, User
 
 pytestmark = pytest.mark.django_db
 

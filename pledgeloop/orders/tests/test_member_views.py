@@ -150,15 +150,15 @@ def test_my_orders_costs_the_same_queries_for_few_or_many(
     member.save()
     dispatched_order(world)
     client.get(MY_ORDERS)
-    # session, user, member, offers, held, done, unread notifications, the user's role
-    # grants (for the member menu)
-    with django_assert_num_queries(8):
+    # the session with its user (notify/sessions.py), member, offers, held, done, unread
+    # notifications, the user's role grants (for the member menu)
+    with django_assert_num_queries(7):
         client.get(MY_ORDERS)
     for _ in range(3):
         dispatched_order(world)
         services.order_claim(order=triaged_order(world), member=member)
     bring_to(world, Order.State.DONE)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         page = client.get(MY_ORDERS)
     assert len(page.context["offers"]) == 4 and len(page.context["held"]) == 3
 
