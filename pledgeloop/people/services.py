@@ -16,7 +16,7 @@ from django.utils import timezone
 from pledgeloop.lib.masking import mask_phone
 
 from .auth import lockout_lookback
-from .models import LoginFailure, PhoneView, Resident, User
+from .models import LoginFailure, PhoneView, Resident, Session, User
 
 
 def _row(*, viewer, street_id, community_id, resident, name, phone, context, page, at):
@@ -101,4 +101,12 @@ def login_failures_prune(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     keep = max(dt.timedelta(days=settings.LOGIN_FAILURE_RETENTION_DAYS), lockout_lookback())
     deleted, _rows = LoginFailure.objects.filter(at__lt=now - keep).delete()
+    return deleted
+
+
+def sessions_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete the sessions past their expiry (idempotent; the daily scheduled job, Django's
+    `clearsessions` for people.Session): an expired session signs nobody in, and its row
+    still names who was signed in to it."""
+    deleted, _rows = Session.objects.filter(expire_date__lt=now or timezone.now()).delete()
     return deleted

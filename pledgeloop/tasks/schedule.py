@@ -22,7 +22,7 @@ from django.utils import timezone
 from pledgeloop.api.webhooks import webhooks_tick
 from pledgeloop.orders import jobs as order_jobs
 from pledgeloop.orders.throttle import intake_attempts_prune
-from pledgeloop.people.services import login_failures_prune
+from pledgeloop.people.services import login_failures_prune, sessions_prune
 from pledgeloop.pledges import jobs as pledge_jobs
 from pledgeloop.privacy.anonymise import closed_orders_anonymise
 from pledgeloop.privacy.codes import codes_prune
@@ -79,6 +79,8 @@ JOBS = [
     # people: failed sign-ins older than LOGIN_FAILURE_RETENTION_DAYS (never one a lock in
     # force still reads: people/services.py)
     Job("login_failures_prune", login_failures_prune, DAY),
+    # people: sessions past their expiry (people.Session; nothing else deletes them)
+    Job("sessions_prune", sessions_prune, DAY),
     # photo files a server killed mid-intake left without a row (after a grace period)
     Job("remove_orphan_photos", order_jobs.remove_orphan_photos, DAY),
     # personal data: closed orders made anonymous after the street's retention period, and

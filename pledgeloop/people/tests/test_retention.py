@@ -1,5 +1,6 @@
 """Retention of sign-in failures (issue 13, deliverable 4): rows older than
-LOGIN_FAILURE_RETENTION_DAYS are deleted, never one that can still shape a lock in force."""
+LOGIN_FAILURE_RETENTION_DAYS are deleted, never one that can still shape a lock in force.
+Sessions past their expiry are deleted too."""
 
 import datetime as dt
 import io
@@ -9,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from pledgeloop.people.auth import login_locked_until
-from pledgeloop.people.models import LoginFailure
-from pledgeloop.people.services import login_failures_prune
+from pledgeloop.people.models import LoginFailure, Session
+from pledgeloop.people.services import login_failures_prune, sessions_prune
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +50,19 @@ def test_the_management_command_prunes(settings):
     call_command("login_failures_prune", stdout=out)
     assert not LoginFailure.objects.exists()
     assert "1" in out.getvalue()
+
+
+def test_expired_sessions_are_pruned_and_running_ones_kept(client, world):
+    client.force_login(world.member)  # a real session, through the store
+    running = Session.objects.get()
+    assert running.user_id == world.member.pk
+    Session.objects.create(
+        session_key="e" * 32,
+        session_data=running.session_data,
+        expire_date=timezone.now() - dt.timedelta(seconds=1),
+        user_id=world.member.pk,
+    )
+    assert sessions_prune() == 1
+    assert list(Session.objects.values_list("pk", flat=True)) == [running.pk]
+    assert sessions_prune() == 0  # idempotent
+    assert client.get("/me/").status_code == 200  # still signed in

@@ -30,7 +30,7 @@ from pledgeloop.notify.models import Notification
 from pledgeloop.orders.models import Dispatch, IntakeAttempt, Order, OrderEvent
 from pledgeloop.orders.tests.loop import bring_to, dispatched_order, new_order, triaged_order
 from pledgeloop.orgs.models import Category
-from pledgeloop.people.models import LoginFailure
+from pledgeloop.people.models import LoginFailure, Session
 from pledgeloop.pledges.models import Pledge, Visit
 from pledgeloop.privacy.models import OneTimeCode
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
@@ -142,6 +142,23 @@ def _(world):
 
     def check():
         assert list(LoginFailure.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+    return check
+
+
+@scenario("sessions_prune")
+def _(world):
+    # A session past its expiry goes; one still running stays.
+    def session(key: str, expires: dt.datetime) -> Session:
+        return Session.objects.create(
+            session_key=key, session_data="", expire_date=expires, user_id=world.member.pk
+        )
+
+    session("expired" + "x" * 25, _now() - dt.timedelta(minutes=1))
+    running = session("running" + "x" * 25, _now() + DAY)
+
+    def check():
+        assert list(Session.objects.values_list("pk", flat=True)) == [running.pk]
 
     return check
 
