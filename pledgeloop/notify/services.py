@@ -7,7 +7,9 @@ Delivery is at least once, with each outcome recorded as it happened:
    its worker id and a lease (NOTIFY_LEASE_SECONDS) on them. Rows under another worker's
    live lease are not touched; a lease that ran out (the worker died) is anyone's to take.
 2. Outside any transaction, each notification goes to each sender. Before a message is
-   handed over, its Delivery row says "sending"; right after, it holds the real outcome.
+   handed over, its Delivery row says "sending"; after it, the row holds the real outcome,
+   committed before the next message is handed over (with the next one's "sending", in one
+   transaction: `Unrecorded`), so a dying worker leaves at most its one message in flight.
    A row still "sending" when the next attempt comes means the last one ended without an
    answer: the gateway is asked first (senders' `look_up`, by the message's idempotency
    key) and the message is sent again only if the gateway has no record of it. A channel
@@ -26,6 +28,9 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -233,24 +238,63 @@ def notifications_send(
     margin = 2 * settings.SMS["TIMEOUT_SECONDS"] + 5
     stop_at = time.monotonic() + settings.NOTIFY_LEASE_SECONDS - margin
     handled = 0
-    for notification in batch:
-        if time.monotonic() > stop_at:
-            break
-        _deliver(notification, senders, worker=worker, stop_at=stop_at)
-        handled += 1
-    if handled < len(batch):
-        # Out of lease time: let the rest go at once rather than when the lease runs out.
-        Notification.objects.filter(
-            pk__in=[n.pk for n in batch[handled:]], claimed_by=worker
-        ).update(lease_until=None, claimed_by="")
+    unrecorded = Unrecorded()
+    try:
+        for notification in batch:
+            if time.monotonic() > stop_at:
+                break
+            _deliver(notification, senders, worker=worker, stop_at=stop_at, unrecorded=unrecorded)
+            handled += 1
+    except Exception:
+        # Not the next message's fault (the database refused its row): the outcomes already
+        # known are still recorded. A worker that dies records nothing more, as ever.
+        unrecorded.commit()
+        raise
+    rest = [n.pk for n in batch[handled:]]
+    with unrecorded.committing():
+        if rest:
+            # Out of lease time: let the rest go at once rather than when the lease runs out.
+            Notification.objects.filter(pk__in=rest, claimed_by=worker).update(
+                lease_until=None, claimed_by=""
+            )
     return handled
 
 
-def _deliver(notification: Notification, senders, *, worker: str, stop_at: float) -> None:
+class Unrecorded:
+    """What a worker learnt and has not committed yet: the outcome of the message it last
+    handed over and its notification's new state. They are committed in the transaction that
+    marks the next message "sending" (`committing`), before that message is handed over, so
+    that every message still has its outcome recorded before the next one goes out, with one
+    write transaction a message instead of two (on SQLite each takes the database's one write
+    lock, which the web workers filing orders wait for)."""
+
+    def __init__(self) -> None:
+        self.writes: list[Callable[[], object]] = []
+
+    def add(self, write: Callable[[], object]) -> None:
+        self.writes.append(write)
+
+    @contextmanager
+    def committing(self) -> Iterator[None]:
+        """A transaction that first writes what is waiting, then what the block writes."""
+        with transaction.atomic():
+            for write in self.writes:
+                write()
+            yield
+        self.writes.clear()
+
+    def commit(self) -> None:
+        if self.writes:
+            with self.committing():
+                pass
+
+
+def _deliver(
+    notification: Notification, senders, *, worker: str, stop_at: float, unrecorded: Unrecorded
+) -> None:
+    """Hand the notification to each sender that has not reached a final outcome; its
+    outcomes and new state are left in `unrecorded` for the next commit."""
     deliveries = {d.channel: d for d in notification.deliveries.all()}
-    # An outcome is recorded as soon as the next channel is about to be tried; the last one
-    # with the notification's new state, in one transaction (one commit fewer a message).
-    unrecorded: tuple[Delivery, Outcome] | None = None
     key = idempotency_key(notification)
     for sender in senders:
         delivery = deliveries.get(sender.channel)
@@ -258,7 +302,9 @@ def _deliver(notification: Notification, senders, *, worker: str, stop_at: float
             continue
         outcome = None
         if delivery is not None and delivery.status == Status.SENDING:
-            # The last attempt ended without an answer: does the gateway have it?
+            # The last attempt ended without an answer: does the gateway have it? (What is
+            # known already is committed first: asking may take a sender's time-out.)
+            unrecorded.commit()
             outcome = _look_up(sender, notification, key, since=delivery.at)
             if outcome is False:
                 deliveries[sender.channel] = delivery
@@ -266,17 +312,12 @@ def _deliver(notification: Notification, senders, *, worker: str, stop_at: float
         if outcome is None:
             if not sender.address_for(notification):
                 continue  # nothing to send it to (a user without email): nothing to record
-            if unrecorded:
-                _record(*unrecorded)
-                unrecorded = None
-            delivery = _mark_sending(notification, sender.channel, delivery)
+            with unrecorded.committing():
+                delivery = _mark_sending(notification, sender.channel, delivery)
             outcome = _send(sender, notification, key)
         deliveries[sender.channel] = delivery
-        unrecorded = (delivery, outcome)
-    with transaction.atomic():
-        if unrecorded:
-            _record(*unrecorded)
-        _finish(notification, list(deliveries.values()), worker=worker)
+        unrecorded.add(partial(_record, delivery, outcome))
+    unrecorded.add(partial(_finish, notification, list(deliveries.values()), worker=worker))
 
 
 def _look_up(sender, notification, key, *, since) -> Outcome | None | bool:
