@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from pledgeloop.lib.inserts import insert
+from pledgeloop.lib.updates import update_row
 
 from .kinds import TEXTS
 from .links import short_links_make
@@ -364,40 +365,42 @@ def _send(sender, notification, key) -> Outcome:
         return Outcome(Status.SENDING, "", f"{type(error).__name__}: {error}"[:300])
 
 
+# The two writes of every message sent are written by lib/updates.py (the ORM built each
+# anew, ten times the database's time for it); nothing listens to the saves of either model.
 def _record(delivery: Delivery, outcome: Outcome) -> Delivery:
     delivery.status = outcome.status
     delivery.address = outcome.address or delivery.address
     delivery.detail = outcome.detail[:300]
     delivery.gateway_id = outcome.gateway_id[:80]
     delivery.at = timezone.now()
-    delivery.save(update_fields=["status", "address", "detail", "gateway_id", "at"])
+    update_row(delivery, ["status", "address", "detail", "gateway_id", "at"])
     return delivery
 
 
 def _finish(notification: Notification, deliveries: list[Delivery], *, worker: str) -> None:
-    """Close the notification, or put it off for a retry, if this worker still holds it."""
+    """Close the notification, or put it off for a retry, if this worker still holds it.
+    (Written from a row of its own, so that writing it again gives the same row.)"""
     now = timezone.now()
-    mine = Notification.objects.filter(pk=notification.pk, claimed_by=worker)
     pending = [d for d in deliveries if d.status not in Delivery.FINAL]
     failed = [d for d in deliveries if d.status == Status.FAILED]
-    done = {"claimed_by": "", "lease_until": None}
+    row = Notification(pk=notification.pk, claimed_by="", lease_until=None)
+    done = ["claimed_by", "lease_until", "last_error"]
+    mine = {"claimed_by": worker}
     if not pending:
-        state = State.FAILED if failed else State.DONE
-        error = "; ".join(f"{d.channel}: {d.detail}" for d in failed)[:300]
-        mine.update(state=state, handled_at=now, last_error=error, **done)
+        row.state, row.handled_at = State.FAILED if failed else State.DONE, now
+        row.last_error = "; ".join(f"{d.channel}: {d.detail}" for d in failed)[:300]
+        update_row(row, ["state", "handled_at", *done], where=mine)
         return
-    attempts = notification.attempts + 1
-    error = "; ".join(f"{d.channel}: {d.detail}" for d in pending)[:300]
-    if attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+    row.attempts = notification.attempts + 1
+    row.last_error = "; ".join(f"{d.channel}: {d.detail}" for d in pending)[:300]
+    if row.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        row.state, row.handled_at = State.FAILED, now
         with transaction.atomic():
             Delivery.objects.filter(pk__in=[d.pk for d in pending]).update(status=Status.FAILED)
-            mine.update(
-                state=State.FAILED, handled_at=now, attempts=attempts, last_error=error, **done
-            )
+            update_row(row, ["state", "handled_at", "attempts", *done], where=mine)
         return
-    mine.update(
-        attempts=attempts, next_attempt_at=now + retry_pause(attempts), last_error=error, **done
-    )
+    row.next_attempt_at = now + retry_pause(row.attempts)
+    update_row(row, ["attempts", "next_attempt_at", *done], where=mine)
 
 
 @transaction.atomic
