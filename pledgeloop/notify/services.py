@@ -252,12 +252,14 @@ def notifications_send(
         unrecorded.commit()
         raise
     rest = [n.pk for n in batch[handled:]]
+    if not rest:
+        unrecorded.commit()
+        return handled
     with unrecorded.committing():
-        if rest:
-            # Out of lease time: let the rest go at once rather than when the lease runs out.
-            Notification.objects.filter(pk__in=rest, claimed_by=worker).update(
-                lease_until=None, claimed_by=""
-            )
+        # Out of lease time: let the rest go at once rather than when the lease runs out.
+        Notification.objects.filter(pk__in=rest, claimed_by=worker).update(
+            lease_until=None, claimed_by=""
+        )
     return handled
 
 
