@@ -31,6 +31,7 @@ MAX_PARAMS = 30000  # SQLite allows 32,766 parameters a statement, PostgreSQL 65
 KEPT_ROWS = 16
 
 _fields: dict[str, list] = {}
+_plain_models: dict[str, bool] = {}
 _statements: dict[tuple[str, str, int], str] = {}
 
 
@@ -43,13 +44,18 @@ def _numbered(rows: int, columns: int) -> str:
 
 
 def _plain(model: type[Model]) -> bool:
-    opts = model._meta
-    return (
-        isinstance(opts.pk, AutoField)
-        and not opts.all_parents
-        and not opts.order_with_respect_to
-        and not any(f.has_db_default() for f in opts.concrete_fields)
-    )
+    """Whether `insert` writes this model's rows itself (else bulk_create does); known once
+    per model, as its fields do not change while the program runs."""
+    found = _plain_models.get(model._meta.label)
+    if found is None:
+        opts = model._meta
+        found = _plain_models[opts.label] = (
+            isinstance(opts.pk, AutoField)
+            and not opts.all_parents
+            and not opts.order_with_respect_to
+            and not any(f.has_db_default() for f in opts.concrete_fields)
+        )
+    return found
 
 
 def _written_fields(model: type[Model]) -> list:

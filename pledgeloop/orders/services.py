@@ -28,7 +28,7 @@ from pledgeloop.lib.transitions import Transitions
 from pledgeloop.notify.models import Notification
 from pledgeloop.notify.services import notification_new, notify, notify_together
 from pledgeloop.orgs.models import Category, Community, Site
-from pledgeloop.people.consents import consent_give
+from pledgeloop.people.consents import consent_new, consents_give
 from pledgeloop.people.models import Consent, Member, Resident, Role, RoleGrant, User
 from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.review_links import review_link_for
@@ -320,8 +320,54 @@ def order_submit(
     )
     if admins is None:
         admins = community_admins(community)
+    # Every row is built before the transaction, which on SQLite holds the database's one
+    # write lock: inside it only the ids of the rows written first are filled in.
+    source_label = f"order:{channel}"
+    consents = [
+        consent_new(
+            street_id=order.street_id,
+            purpose=purpose,
+            source=source_label,
+            phone=phone,
+            resident_id=resident_id,
+            at=now,
+        )
+        for purpose in (
+            [Consent.Purpose.DATA_USE, Consent.Purpose.PUBLIC]
+            if public_consent
+            else [Consent.Purpose.DATA_USE]
+        )
+    ]
+    order.consent = consents[0]
+    event = OrderEvent(
+        street_id=order.street_id,
+        order=order,
+        from_state="",
+        to_state=State.SUBMITTED,
+        action="submit",
+        by=by,
+        by_label=_acting_label.get() or (by.name if by else _("Resident")),
+        source=source,
+        at=now,
+    )
     title = _("New order in %(c)s: %(cat)s") % {"c": community.name, "cat": category.name}
-    by_label = _acting_label.get() or (by.name if by else _("Resident"))
+    notices = [
+        notification_new(
+            user=admin,
+            kind="order_new",
+            street_id=order.street_id,
+            url="",  # the order's page, once the order has its id
+            title=title,
+            body=description[:120],
+        )
+        for admin in admins
+    ]
+    with translation.override(settings.LANGUAGE_CODE):
+        filed = _("Your request #%(n)s is registered. Follow it (or cancel it) here:")
+        resident_text = _resident_text(
+            order, kind="order_filed", title=filed, params={}, user_id=resident_user_id
+        )
+    notices.append(resident_text)
     if photo is not None:
         # Written before the transaction (file I/O), and removed again if the order is not.
         order.photo.save(photo.name, photo, save=False)
@@ -329,66 +375,18 @@ def order_submit(
         with transaction.atomic():
             if admit is not None:
                 admit()
-            order.consent = consent_give(
-                street_id=order.street_id,
-                purpose=Consent.Purpose.DATA_USE,
-                source=f"order:{channel}",
-                phone=phone,
-                resident_id=resident_id,
-                at=now,
-            )
-            if public_consent:
-                consent_give(
-                    street_id=order.street_id,
-                    purpose=Consent.Purpose.PUBLIC,
-                    source=f"order:{channel}",
-                    phone=phone,
-                    resident_id=resident_id,
-                    at=now,
-                )
+            consents_give(consents)
             # Written without the ORM's query building (lib/inserts.py; intake's hottest
             # path), so without save()'s signals: the stats' receivers skip a new order (it
             # has no triage or done day yet), and nothing else listens to orders or events.
             insert([order])
-            insert(
-                [
-                    OrderEvent(
-                        street_id=order.street_id,
-                        order=order,
-                        from_state="",
-                        to_state=State.SUBMITTED,
-                        action="submit",
-                        by=by,
-                        by_label=by_label,
-                        source=source,
-                        at=now,
-                    )
-                ]
-            )
-            # The admins' notifications and the resident's text: one INSERT.
+            insert([event])
             url = reverse("console:order_detail", args=[order.pk])
-            notices = [
-                notification_new(
-                    user=admin,
-                    kind="order_new",
-                    street_id=order.street_id,
-                    url=url,
-                    title=title,
-                    body=description[:120],
-                )
-                for admin in admins
-            ]
-            with translation.override(settings.LANGUAGE_CODE):
-                notices.append(
-                    _resident_text(
-                        order,
-                        kind="order_filed",
-                        title=_("Your request #%(n)s is registered. Follow it (or cancel it) here:")
-                        % {"n": order.pk},
-                        params={},
-                        user_id=resident_user_id,
-                    )
-                )
+            for notice in notices[:-1]:
+                notice.url = url
+            resident_text.title = (filed % {"n": order.pk})[:120]
+            resident_text.params["order"] = str(order.pk)
+            # The admins' notifications and the resident's text: one INSERT.
             notify_together(notices)
     except BaseException as error:
         if order.photo:

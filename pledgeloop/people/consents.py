@@ -30,13 +30,41 @@ def consent_give(
 ) -> Consent:
     """Record one agreement, under the current notice unless the caller knows which one was
     read (a migrated order). The subject is the phone number, the resident record, or both."""
+    consent = consent_new(
+        street_id=street_id,
+        purpose=purpose,
+        source=source,
+        phone=phone,
+        resident=resident,
+        resident_id=resident_id,
+        notice_version=notice_version,
+        at=at,
+    )
+    consents_give([consent])
+    return consent
+
+
+def consent_new(
+    *,
+    street_id: int,
+    purpose: str,
+    source: str,
+    phone: str = "",
+    resident: Resident | None = None,
+    resident_id: int | None = None,
+    notice_version: str | None = None,
+    at=None,
+) -> Consent:
+    """One agreement as `consent_give` records it, not yet written: `consents_give` writes
+    it (intake builds its order's before the order's write transaction, which on SQLite
+    holds the database's one write lock)."""
     if resident is not None and not phone:
         phone = resident.phone
     if resident is not None:
         resident_id = resident.pk
     if not phone and resident_id is None:
         raise ValueError("a consent needs a subject: a phone number or a resident")
-    consent = Consent(
+    return Consent(
         street_id=street_id,
         resident_id=resident_id,
         phone=phone,
@@ -45,8 +73,12 @@ def consent_give(
         source=source[:40],
         given_at=at or timezone.now(),
     )
-    insert([consent])  # one a filed order (lib/inserts.py); nothing listens to consents' saves
-    return consent
+
+
+def consents_give(consents: list[Consent]) -> list[Consent]:
+    """Write these agreements (`consent_new`) with one INSERT; nothing listens to consents'
+    saves (lib/inserts.py). An order's: one or two."""
+    return insert(consents)
 
 
 def subject_q(phone: str) -> Q:

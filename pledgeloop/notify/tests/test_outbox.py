@@ -6,6 +6,8 @@ import logging
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -241,3 +243,46 @@ def test_the_console_page_takes_a_fixed_number_of_queries(
         page = client.get(reverse("console:notifications"))
     assert page.text.count("data-notification=") == 12
     assert "138****0011" in page.text and "13811110011" not in page.text
+
+
+class WatchedGateway(Gateway):
+    """A gateway that notes what the database says of every message as it takes one."""
+
+    statuses: list[list[str]] = []
+
+    def send(self, notification, *, key):
+        WatchedGateway.statuses.append(
+            list(Delivery.objects.order_by("pk").values_list("status", flat=True))
+        )
+        return super().send(notification, key=key)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_message_takes_one_write_transaction_and_its_outcome_is_committed_before_the_next(
+    world, settings
+):
+    """The outcome of a message and the "sending" of the next are one commit (on SQLite each
+    commit waits for the database's one write lock, with the web workers filing orders)."""
+    settings.NOTIFY_SENDERS = ["pledgeloop.notify.tests.test_outbox.WatchedGateway"]
+    WatchedGateway.statuses = []
+    made = queue(world, 4)
+    outside = []
+
+    def no_write_outside_a_transaction(execute, sql, params, many, context):
+        write = sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        if write and not connection.in_atomic_block:
+            outside.append(sql)
+        return execute(sql, params, many, context)
+
+    with (
+        CaptureQueriesContext(connection) as queries,
+        connection.execute_wrapper(no_write_outside_a_transaction),
+    ):
+        assert notifications_send() == len(made)
+    commits = [q for q in queries.captured_queries if q["sql"] == "COMMIT"]
+    # The claim, one a message (its "sending" with the last one's outcome), the last outcome.
+    assert len(commits) == 1 + len(made) + 1
+    assert not outside
+    # Each message went out with every earlier one's outcome already committed.
+    assert WatchedGateway.statuses == [["accepted"] * n + ["sending"] for n in range(len(made))]
+    assert set(Notification.objects.values_list("state", flat=True)) == {"done"}

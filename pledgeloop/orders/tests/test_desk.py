@@ -14,7 +14,7 @@ from pledgeloop.orders import desk as desk_module
 from pledgeloop.orders.desk import desk_changed, intake_desk, intake_desk_at, revision
 from pledgeloop.orders.models import DeskRevision, Order
 from pledgeloop.orgs.models import Category, Site
-from pledgeloop.people.models import Role
+from pledgeloop.people.models import Consent, Role
 
 from .test_intake import intake_url, make_sites, order_data
 
@@ -121,21 +121,28 @@ def test_a_new_admin_hears_of_the_next_order(world, client):
     assert told == {world.street_admin.pk, world.community_admin.pk, deputy.pk}
 
 
+@pytest.mark.parametrize("public", ["", "1"])
 def test_an_intake_post_with_a_warm_desk_makes_few_queries(
-    world, client, django_assert_num_queries
+    world, client, django_assert_num_queries, public
 ):
     client.get(intake_url(world))
-    data = order_data(world, phone="13811112222")
+    data = {**order_data(world, phone="13811112222"), "public": public}
     # The token and the resident match; then in the transaction (a savepoint inside the test's
-    # own) the attempt counted under the limits, the consent row (which notice version was
-    # agreed), the order, its event, and the admins' notifications with the resident's text
-    # (one INSERT). The community, categories, sites and admins come from memory. On
-    # PostgreSQL the limits first take two advisory locks (the number, then the address; one
-    # statement) so that simultaneous submissions cannot pass the per-phone limit.
+    # own) the attempt counted under the limits, the consent rows (which notice version was
+    # agreed; with the separate consent to appear publicly, both in one INSERT), the order,
+    # its event, and the admins' notifications with the resident's text (one INSERT). The
+    # community, categories, sites and admins come from memory. On PostgreSQL the limits
+    # first take two advisory locks (the number, then the address; one statement) so that
+    # simultaneous submissions cannot pass the per-phone limit.
     locks = 1 if connection.vendor == "postgresql" else 0
     with django_assert_num_queries(9 + locks):
         response = client.post(intake_url(world), data)
     assert response.status_code == 302
+    order = Order.objects.get()
+    given = Consent.objects.filter(phone="13811112222").order_by("pk")
+    purposes = ["data_use", "public"] if public else ["data_use"]
+    assert [c.purpose for c in given] == purposes
+    assert order.consent == given[0] and order.consent.given_at == order.created_at
 
 
 def test_a_qr_codes_place_is_kept_with_the_desk(world, django_assert_num_queries):
