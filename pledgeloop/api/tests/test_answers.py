@@ -22,7 +22,7 @@ from pledgeloop.api.models import ApiToken, Scope
 from pledgeloop.api.tokens import api_token_revoke, token_find
 from pledgeloop.orders import services as order_services
 from pledgeloop.orders.models import Order
-from pledgeloop.orders.tests.loop import member_of, new_order
+from pledgeloop.orders.tests.loop import dispatched_order, member_of, new_order, triaged_order
 from pledgeloop.orgs.models import Community
 from pledgeloop.orgs.versions import tables_with_triggers
 from pledgeloop.people.models import Role, RoleGrant, User
@@ -58,11 +58,8 @@ def orders(world):
     neighbouring community."""
     member = member_of(world)
     waiting = new_order(world)
-    offered = new_order(world, description="需要陪同就医")
-    order_services.order_triage(order=offered, by=world.community_admin)
-    order_services.order_dispatch(order=offered, member=member, by=world.community_admin)
-    held = new_order(world, description="帮忙买菜")
-    order_services.order_triage(order=held, by=world.community_admin)
+    offered, _offer = dispatched_order(world, member, description="需要陪同就医")
+    held = triaged_order(world, description="帮忙买菜")
     held = order_services.order_claim(order=held, member=member)
     there = new_order(world, community=world.neighbour, description="腾飞的灯坏了")
     return {"waiting": waiting, "offered": offered, "held": held, "there": there}
