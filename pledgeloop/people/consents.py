@@ -17,29 +17,11 @@ from .notices import current_notice
 Purpose = Consent.Purpose
 
 
-def consent_give(
-    *,
-    street_id: int,
-    purpose: str,
-    source: str,
-    phone: str = "",
-    resident: Resident | None = None,
-    resident_id: int | None = None,
-    notice_version: str | None = None,
-    at=None,
-) -> Consent:
-    """Record one agreement, under the current notice unless the caller knows which one was
-    read (a migrated order). The subject is the phone number, the resident record, or both."""
-    consent = consent_new(
-        street_id=street_id,
-        purpose=purpose,
-        source=source,
-        phone=phone,
-        resident=resident,
-        resident_id=resident_id,
-        notice_version=notice_version,
-        at=at,
-    )
+def consent_give(**fields) -> Consent:
+    """Record one agreement (`consent_new`'s keyword arguments), under the current notice
+    unless the caller knows which one was read (a migrated order). The subject is the phone
+    number, the resident record, or both."""
+    consent = consent_new(**fields)
     consents_give([consent])
     return consent
 
