@@ -22,6 +22,8 @@ signals: callers say why none is needed.
 
 from __future__ import annotations
 
+import functools
+
 from django.db import connections, router
 from django.db.models import AutoField, Model
 from psycopg import RawCursor
@@ -31,7 +33,6 @@ MAX_PARAMS = 30000  # SQLite allows 32,766 parameters a statement, PostgreSQL 65
 KEPT_ROWS = 16
 
 _fields: dict[str, list] = {}
-_plain_models: dict[str, bool] = {}
 _statements: dict[tuple[str, str, int], str] = {}
 
 
@@ -43,19 +44,17 @@ def _numbered(rows: int, columns: int) -> str:
     )
 
 
+@functools.cache
 def _plain(model: type[Model]) -> bool:
     """Whether `insert` writes this model's rows itself (else bulk_create does); known once
     per model, as its fields do not change while the program runs."""
-    found = _plain_models.get(model._meta.label)
-    if found is None:
-        opts = model._meta
-        found = _plain_models[opts.label] = (
-            isinstance(opts.pk, AutoField)
-            and not opts.all_parents
-            and not opts.order_with_respect_to
-            and not any(f.has_db_default() for f in opts.concrete_fields)
-        )
-    return found
+    opts = model._meta
+    return (
+        isinstance(opts.pk, AutoField)
+        and not opts.all_parents
+        and not opts.order_with_respect_to
+        and not any(f.has_db_default() for f in opts.concrete_fields)
+    )
 
 
 def _written_fields(model: type[Model]) -> list:
