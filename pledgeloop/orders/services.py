@@ -364,10 +364,6 @@ def order_submit(
     ]
     with translation.override(settings.LANGUAGE_CODE):
         filed = _("Your request #%(n)s is registered. Follow it (or cancel it) here:")
-        resident_text = _resident_text(
-            order, kind="order_filed", title=filed, params={}, user_id=resident_user_id
-        )
-    notices.append(resident_text)
     if photo is not None:
         # Written before the transaction (file I/O), and removed again if the order is not.
         order.photo.save(photo.name, photo, save=False)
@@ -382,12 +378,17 @@ def order_submit(
             insert([order])
             insert([event])
             url = reverse("console:order_detail", args=[order.pk])
-            for notice in notices[:-1]:
+            for notice in notices:
                 notice.url = url
-            resident_text.title = (filed % {"n": order.pk})[:120]
-            resident_text.params["order"] = str(order.pk)
+            resident_text = _resident_text(
+                order,
+                kind="order_filed",
+                title=filed % {"n": order.pk},
+                params={},
+                user_id=resident_user_id,
+            )
             # The admins' notifications and the resident's text: one INSERT.
-            notify_together(notices)
+            notify_together([*notices, resident_text])
     except BaseException as error:
         if order.photo:
             order.photo.delete(save=False)
