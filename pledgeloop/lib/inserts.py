@@ -18,6 +18,10 @@ For plain rows: new instances (no id yet) of one concrete model with a database-
 no database defaults, no expressions as values. Other models, or a database that cannot
 return ids from a bulk insert, go to bulk_create itself. Like bulk_create it sends no model
 signals: callers say why none is needed.
+
+`upsert` is bulk_create(update_conflicts=True) for the same plain rows, new or written
+before: a row whose unique fields match one already stored updates that one instead, in the
+same single statement (so it is atomic without a transaction of its own).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import functools
 
 from django.db import connections, router
 from django.db.models import AutoField, Model
+from django.db.models.constants import OnConflict
 from psycopg import RawCursor
 
 MAX_PARAMS = 30000  # SQLite allows 32,766 parameters a statement, PostgreSQL 65,535
@@ -33,7 +38,7 @@ MAX_PARAMS = 30000  # SQLite allows 32,766 parameters a statement, PostgreSQL 65
 KEPT_ROWS = 16
 
 _fields: dict[str, list] = {}
-_statements: dict[tuple[str, str, int], str] = {}
+_statements: dict[tuple, str] = {}
 
 
 def _numbered(rows: int, columns: int) -> str:
@@ -68,8 +73,12 @@ def _written_fields(model: type[Model]) -> list:
     return found
 
 
-def _statement(model: type[Model], connection, fields: list, rows: int) -> str:
-    key = (model._meta.label, connection.alias, rows)
+def _statement(
+    model: type[Model], connection, fields: list, rows: int, conflict: tuple = ()
+) -> str:
+    """The INSERT of `rows` rows; with `conflict` (unique fields, fields to update) an upsert
+    that returns nothing."""
+    key = (model._meta.label, connection.alias, rows, conflict)
     sql = _statements.get(key)
     if sql is None:
         quote = connection.ops.quote_name
@@ -80,10 +89,13 @@ def _statement(model: type[Model], connection, fields: list, rows: int) -> str:
         else:
             values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * rows)
         # Built from the model's table and column names only; the values go as parameters.
-        sql = (
-            f"INSERT INTO {quote(opts.db_table)} ({columns}) "  # noqa: S608
-            f"VALUES {values} RETURNING {quote(opts.pk.column)}"
-        )
+        sql = f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES {values}"  # noqa: S608
+        if conflict:
+            unique, updated = ([opts.get_field(f).column for f in names] for names in conflict)
+            ops = connection.ops
+            sql += " " + ops.on_conflict_suffix_sql(fields, OnConflict.UPDATE, updated, unique)
+        else:
+            sql += f" RETURNING {quote(opts.pk.column)}"
         if rows <= KEPT_ROWS:
             _statements[key] = sql
     return sql
@@ -99,6 +111,20 @@ def _cursor(connection):
     if connection.queries_logged:
         return connection.make_debug_cursor(raw)
     return connection.make_cursor(raw)
+
+
+def _params(objs: list, fields: list, connection) -> list:
+    """The rows' values as the database takes them, row after row."""
+    params = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        adding = obj.pk is None
+        for field in fields:
+            value = field.pre_save(obj, adding)
+            if hasattr(value, "resolve_expression"):
+                raise ValueError(f"insert() takes plain values, not {value!r}")
+            params.append(field.get_db_prep_save(value, connection=connection))
+    return params
 
 
 def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:
@@ -118,14 +144,7 @@ def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:
     with _cursor(connection) as cursor:
         for start in range(0, len(objs), size):
             batch = objs[start : start + size]
-            params = []
-            for obj in batch:
-                obj._prepare_related_fields_for_save(operation_name="bulk_create")
-                for field in fields:
-                    value = field.pre_save(obj, True)
-                    if hasattr(value, "resolve_expression"):
-                        raise ValueError(f"insert() takes plain values, not {value!r}")
-                    params.append(field.get_db_prep_save(value, connection=connection))
+            params = _params(batch, fields, connection)
             cursor.execute(_statement(model, connection, fields, len(batch)), params)
             # The ids in the order of the rows: a database-numbered id grows row by row
             # (RETURNING may list them in any order, SQLite says).
@@ -137,3 +156,35 @@ def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:
                 obj._state.adding = False
                 obj._state.db = alias
     return objs
+
+
+def upsert(
+    objs,
+    *,
+    unique_fields: tuple[str, ...],
+    update_fields: tuple[str, ...],
+    using: str | None = None,
+) -> None:
+    """Model.objects.bulk_create(objs, update_conflicts=True, unique_fields=…,
+    update_fields=…) for plain rows of one model, new or written before (their ids are not
+    written: a stored row is found by its unique fields), in one statement. The ids of new
+    rows are not read back: their pk stays as it was."""
+    objs = list(objs)
+    if not objs:
+        return
+    model = type(objs[0])
+    if any(type(obj) is not model for obj in objs):
+        raise ValueError("upsert() takes instances of one model")
+    alias = using or router.db_for_write(model)
+    connection = connections[alias]
+    if not _plain(model):
+        raise ValueError(f"upsert() takes plain rows, not {model.__name__}'s")
+    fields = _written_fields(model)
+    if len(objs) * len(fields) > MAX_PARAMS:
+        raise ValueError(f"upsert() writes at most {MAX_PARAMS // len(fields)} rows at once")
+    conflict = (tuple(unique_fields), tuple(update_fields))
+    with _cursor(connection) as cursor:
+        cursor.execute(
+            _statement(model, connection, fields, len(objs), conflict),
+            _params(objs, fields, connection),
+        )

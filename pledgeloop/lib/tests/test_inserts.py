@@ -6,8 +6,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from pledgeloop.lib.inserts import insert
-from pledgeloop.notify.models import Notification
+from pledgeloop.lib.inserts import insert, upsert
+from pledgeloop.notify.models import Delivery, Notification
 from pledgeloop.orders.models import Order
 from pledgeloop.orgs.models import Category
 from pledgeloop.people.models import LoginFailure
@@ -113,3 +113,48 @@ def test_every_kind_of_value_lands_as_bulk_create_lands_it(world):
         assert Notification.objects.get(pk=note.pk).params == note.params
     for mine, bulk in zip(failures, twins, strict=True):
         assert stored(mine) == stored(bulk)
+
+
+def test_upsert_writes_new_rows_and_updates_stored_ones_by_their_unique_fields(
+    world, django_assert_num_queries
+):
+    notifications = insert(
+        [Notification(street_id=world.street.pk, phone="13811112222", kind="x", title=str(n))
+         for n in range(2)]
+    )  # fmt: skip
+    stored_one = Delivery.objects.create(
+        street_id=world.street.pk, notification=notifications[0], channel="sms", attempts=1
+    )
+    now = timezone.now()
+    again = Delivery(
+        street_id=world.street.pk,
+        notification_id=notifications[0].pk,
+        channel="sms",
+        address="138****2222",
+        status=Delivery.Status.ACCEPTED,
+        attempts=1,
+        at=now,
+    )
+    new = Delivery(
+        street_id=world.street.pk,
+        notification_id=notifications[1].pk,
+        channel="sms",
+        status=Delivery.Status.SENDING,
+        attempts=1,
+        at=now,
+    )
+    key, written = ("street", "notification", "channel"), ("address", "status", "at")
+    with django_assert_num_queries(1):
+        upsert([again, new], unique_fields=key, update_fields=written)
+    assert new.pk is None  # not read back
+    rows = {d.notification_id: d for d in Delivery.objects.all()}
+    assert len(rows) == 2 and rows[notifications[0].pk].pk == stored_one.pk
+    assert (rows[notifications[0].pk].status, rows[notifications[0].pk].address) == (
+        "accepted",
+        "138****2222",
+    )
+    assert (rows[notifications[1].pk].status, rows[notifications[1].pk].at) == ("sending", now)
+    # Only the fields named are updated on a stored row.
+    again.channel, again.detail = "sms", "not written"
+    upsert([again], unique_fields=key, update_fields=written)
+    assert Delivery.objects.get(pk=stored_one.pk).detail == ""
