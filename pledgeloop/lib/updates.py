@@ -1,11 +1,13 @@
 """UPDATE one row by its key without the ORM's query building, for the hottest writes.
 
-The outbox's worker writes two rows for every message it sends (the delivery's outcome, the
+The outbox's worker wrote two rows for every message it sent (the delivery's outcome, the
 notification's new state); built by the ORM (`save(update_fields=…)`, `filter(…).update(…)`)
 each cost about 0.3 ms of CPU, ten times what the database took to run it (bench/intake.py:
-two messages an order). `update_row` writes what `save(update_fields=fields)` would: each
-field's own `pre_save` (auto_now) and database value (`get_db_prep_save`), in a statement
-built once per model, database, fields and condition. `where` adds conditions on other
+two messages an order). It now writes a notification's own row only to put it off or fail
+it (the deliveries go by lib/inserts.upsert, the "done" ones together). `update_row`
+writes what `save(update_fields=fields)` would: each field's own `pre_save` (auto_now) and
+database value (`get_db_prep_save`), in a statement built once per model, database, fields
+and condition. `where` adds conditions on other
 columns (the worker's lease: only while it still holds the notification), so the row may
 be left alone; the number of rows updated says so.
 

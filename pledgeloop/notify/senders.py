@@ -6,13 +6,17 @@ settings.NOTIFY_SENDERS lists dotted paths of classes with
     channel: str
     address_for(notification) -> str          "": nothing to send it to (nothing is recorded)
     send(notification, *, key) -> Outcome
+    skips(notification) -> Outcome | None                           (optional)
     look_up(notification, *, key, since) -> Outcome | None          (optional)
 
 `key` is the message's idempotency key (settings.NOTIFY_KEY_PREFIX + the notification's id),
 passed to the gateway where it carries one. `look_up` asks the gateway whether a message
 with that key was accepted since `since`; the outbox calls it before sending again a message
 whose last attempt ended without a known outcome (the worker died, or the call timed out),
-so a retry does not text anyone twice where the gateway can tell.
+so a retry does not text anyone twice where the gateway can tell. `skips` gives the outcome
+of a message the sender will not hand over (a gateway's kind without a template: "skipped"),
+or None; the outbox asks it first and records that outcome without marking the message
+"sending" or taking a write of its own (send() still answers the same for it).
 
 A sender returns its real outcome: the logging sender's is "logged, not sent", never
 "accepted".

@@ -9,15 +9,19 @@ Delivery is at least once, with each outcome recorded as it happened:
 2. Outside any transaction, each notification goes to each sender. Before a message is
    handed over, its Delivery row says "sending"; after it, the row holds the real outcome,
    committed before the next message is handed over (with the next one's "sending", in one
-   transaction: `Unrecorded`), so a dying worker leaves at most its one message in flight.
+   statement: `Unrecorded`), so a dying worker leaves at most its one message in flight. An
+   outcome known without handing anything over (a sender's `skips`: no template for the
+   kind) needs no "sending" and goes with the next write.
    A row still "sending" when the next attempt comes means the last one ended without an
    answer: the gateway is asked first (senders' `look_up`, by the message's idempotency
    key) and the message is sent again only if the gateway has no record of it. A channel
    that reached a final outcome (accepted, logged, skipped, failed) is never tried again.
 3. A notification whose every channel is final leaves the outbox ("done", or "failed" when
-   one failed for good). One with a channel to retry waits NOTIFY_RETRY_SECONDS × 2ⁿ⁻¹
-   (at most NOTIFY_RETRY_MAX_SECONDS) after its n-th attempt, and fails for good, with the
-   reason, after NOTIFY_MAX_ATTEMPTS: the console lists it for the community's admins.
+   one failed for good): "done" ones together at the batch's end (a worker that died before
+   leaves them to the next, which finds their channels final and sends nothing). One with a
+   channel to retry waits NOTIFY_RETRY_SECONDS × 2ⁿ⁻¹ (at most NOTIFY_RETRY_MAX_SECONDS)
+   after its n-th attempt, and fails for good, with the reason, after NOTIFY_MAX_ATTEMPTS:
+   the console lists it for the community's admins.
 
 A worker stops taking messages from its batch when its lease has less than two sender
 time-outs left, and lets the rest go, so nothing is ever sent under a lease that ran out.
@@ -28,8 +32,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
@@ -38,7 +41,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from pledgeloop.lib.inserts import insert
+from pledgeloop.lib.inserts import insert, upsert
 from pledgeloop.lib.updates import update_row
 
 from .kinds import TEXTS
@@ -198,7 +201,8 @@ def outbox_waiting(now: dt.datetime):
 
 
 def notifications_claim(*, worker: str, limit: int, now: dt.datetime) -> list[Notification]:
-    """Lease up to `limit` due notifications, oldest first, to this worker."""
+    """Lease up to `limit` due notifications, oldest first, to this worker. Each comes with
+    `known`, its deliveries of earlier attempts by channel (most have none)."""
     with transaction.atomic():
         ids = list(
             outbox_waiting(now)
@@ -214,12 +218,15 @@ def notifications_claim(*, worker: str, limit: int, now: dt.datetime) -> list[No
     batch = list(
         Notification.objects.filter(pk__in=ids, claimed_by=worker)
         .select_related("user")
-        .prefetch_related("deliveries")
         .order_by("pk")
     )
+    known: dict[int, dict[str, Delivery]] = {}
+    for delivery in Delivery.objects.filter(notification_id__in=[n.pk for n in batch]):
+        known.setdefault(delivery.notification_id, {})[delivery.channel] = delivery
     # The texts' short links, for the whole batch in a few queries (senders.short_code).
     codes = short_links_make(paths=[n.url for n in batch if n.kind in TEXTS and n.url])
     for notification in batch:
+        notification.known = known.get(notification.pk, {})
         notification.short_code = codes.get(notification.url, "")
     return batch
 
@@ -239,12 +246,12 @@ def notifications_send(
     margin = 2 * settings.SMS["TIMEOUT_SECONDS"] + 5
     stop_at = time.monotonic() + settings.NOTIFY_LEASE_SECONDS - margin
     handled = 0
-    unrecorded = Unrecorded()
+    unrecorded = Unrecorded(worker)
     try:
         for notification in batch:
             if time.monotonic() > stop_at:
                 break
-            _deliver(notification, senders, worker=worker, stop_at=stop_at, unrecorded=unrecorded)
+            _deliver(notification, senders, unrecorded=unrecorded)
             handled += 1
     except Exception:
         # Not the next message's fault (the database refused its row): the outcomes already
@@ -252,52 +259,87 @@ def notifications_send(
         unrecorded.commit()
         raise
     rest = [n.pk for n in batch[handled:]]
-    if not rest:
-        unrecorded.commit()
-        return handled
-    with unrecorded.committing():
+    release = None
+    if rest:
         # Out of lease time: let the rest go at once rather than when the lease runs out.
-        Notification.objects.filter(pk__in=rest, claimed_by=worker).update(
-            lease_until=None, claimed_by=""
+        release = partial(
+            Notification.objects.filter(pk__in=rest, claimed_by=worker).update,
+            lease_until=None,
+            claimed_by="",
         )
+    unrecorded.commit(then=release)
     return handled
 
 
+# A delivery row is found by its notification and channel (one a channel: the constraint
+# delivery_one_per_channel), so its outcome and its "sending" are written alike, new or not.
+DELIVERY_KEY = ("street", "notification", "channel")
+DELIVERY_WRITTEN = ("address", "status", "detail", "gateway_id", "attempts", "at")
+
+
 class Unrecorded:
-    """What a worker learnt and has not committed yet: the outcome of the message it last
-    handed over and its notification's new state. They are committed in the transaction that
-    marks the next message "sending" (`committing`), before that message is handed over, so
-    that every message still has its outcome recorded before the next one goes out, with one
-    write transaction a message instead of two (on SQLite each takes the database's one write
-    lock, which the web workers filing orders wait for)."""
+    """What a worker learnt and has not written yet: the outcomes of the messages it handed
+    over (or decided without handing anything over: a skip), and the notifications it is done
+    with.
 
-    def __init__(self) -> None:
-        self.writes: list[Callable[[], object]] = []
+    The outcomes go with the next message's "sending", all in one statement (an upsert of
+    their delivery rows, `sending`), before that message is handed over: every message still
+    has its outcome recorded before the next one goes out, with one write a message, and no
+    transaction around it (on SQLite each takes the database's one write lock, which the web
+    workers filing orders wait for). The rest waits for `commit`: at the end of the batch,
+    before a gateway look-up, on an error. A notification left "waiting" by a worker that
+    died with its channels all final is closed by the next worker to claim it, which sends
+    nothing for it.
+    """
 
-    def add(self, write: Callable[[], object]) -> None:
-        self.writes.append(write)
+    def __init__(self, worker: str) -> None:
+        self.worker = worker
+        self.deliveries: dict[tuple[int, str], Delivery] = {}
+        self.done: list[int] = []  # notifications whose channels all ended without a failure
+        self.writes: list[Callable[[], object]] = []  # the others' new state (retry, failed)
 
-    @contextmanager
-    def committing(self) -> Iterator[None]:
-        """A transaction that first writes what is waiting, then what the block writes."""
+    def add(self, delivery: Delivery) -> None:
+        self.deliveries[delivery.notification_id, delivery.channel] = delivery
+
+    def sending(self, delivery: Delivery) -> None:
+        """Write `delivery` ("sending") with the outcomes known so far, in one statement."""
+        if self.writes:
+            self.commit(then=partial(upsert, [delivery], **_DELIVERY_UPSERT))
+            return
+        upsert([*self.deliveries.values(), delivery], **_DELIVERY_UPSERT)
+        self.deliveries.clear()
+
+    def commit(self, *, then: Callable[[], object] | None = None) -> None:
+        """Write all that is waiting, then what `then` writes, in one transaction."""
+        if not (self.deliveries or self.done or self.writes or then):
+            return
         with transaction.atomic():
+            if self.deliveries:
+                upsert(list(self.deliveries.values()), **_DELIVERY_UPSERT)
             for write in self.writes:
                 write()
-            yield
+            if self.done:
+                Notification.objects.filter(pk__in=self.done, claimed_by=self.worker).update(
+                    state=State.DONE,
+                    handled_at=timezone.now(),
+                    claimed_by="",
+                    lease_until=None,
+                    last_error="",
+                )
+            if then:
+                then()
+        self.deliveries.clear()
+        self.done.clear()
         self.writes.clear()
 
-    def commit(self) -> None:
-        if self.writes:
-            with self.committing():
-                pass
+
+_DELIVERY_UPSERT = {"unique_fields": DELIVERY_KEY, "update_fields": DELIVERY_WRITTEN}
 
 
-def _deliver(
-    notification: Notification, senders, *, worker: str, stop_at: float, unrecorded: Unrecorded
-) -> None:
+def _deliver(notification: Notification, senders, *, unrecorded: Unrecorded) -> None:
     """Hand the notification to each sender that has not reached a final outcome; its
-    outcomes and new state are left in `unrecorded` for the next commit."""
-    deliveries = {d.channel: d for d in notification.deliveries.all()}
+    outcomes and new state are left in `unrecorded`."""
+    deliveries = dict(notification.known)
     key = idempotency_key(notification)
     for sender in senders:
         delivery = deliveries.get(sender.channel)
@@ -310,17 +352,28 @@ def _deliver(
             unrecorded.commit()
             outcome = _look_up(sender, notification, key, since=delivery.at)
             if outcome is False:
-                deliveries[sender.channel] = delivery
                 continue  # cannot tell now: try again later, without sending
         if outcome is None:
             if not sender.address_for(notification):
                 continue  # nothing to send it to (a user without email): nothing to record
-            with unrecorded.committing():
-                delivery = _mark_sending(notification, sender.channel, delivery)
+            skips = getattr(sender, "skips", None)
+            # Refused before anything is handed over (no template for the kind): no
+            # "sending" needed, the outcome goes with the next write.
+            outcome = skips(notification) if skips else None
+        if outcome is None:
+            delivery = _sending(notification, sender.channel, delivery)
+            unrecorded.sending(delivery)
             outcome = _send(sender, notification, key)
+        delivery = delivery or Delivery(
+            street_id=notification.street_id,
+            notification_id=notification.pk,
+            channel=sender.channel,
+            attempts=0,
+        )
+        _record(delivery, outcome)
         deliveries[sender.channel] = delivery
-        unrecorded.add(partial(_record, delivery, outcome))
-    unrecorded.add(partial(_finish, notification, list(deliveries.values()), worker=worker))
+        unrecorded.add(delivery)
+    _finish(notification, list(deliveries.values()), unrecorded=unrecorded)
 
 
 def _look_up(sender, notification, key, *, since) -> Outcome | None | bool:
@@ -339,22 +392,20 @@ def _look_up(sender, notification, key, *, since) -> Outcome | None | bool:
         return False
 
 
-def _mark_sending(notification, channel: str, delivery: Delivery | None) -> Delivery:
-    """Committed before the message is handed over, so a death after it leaves a trace."""
+def _sending(notification, channel: str, delivery: Delivery | None) -> Delivery:
+    """The delivery row as it is written before the message is handed over, so that a death
+    after it leaves a trace."""
     now = timezone.now()
     if delivery is None:
-        delivery = Delivery(
+        return Delivery(
             street_id=notification.street_id,
-            notification=notification,
+            notification_id=notification.pk,
             channel=channel,
             status=Status.SENDING,
             attempts=1,
             at=now,
         )
-        insert([delivery])  # one a message (lib/inserts.py); nothing listens to its saves
-        return delivery
     delivery.status, delivery.attempts, delivery.at = Status.SENDING, delivery.attempts + 1, now
-    delivery.save(update_fields=["status", "attempts", "at"])
     return delivery
 
 
@@ -367,29 +418,37 @@ def _send(sender, notification, key) -> Outcome:
         return Outcome(Status.SENDING, "", f"{type(error).__name__}: {error}"[:300])
 
 
-# The two writes of every message sent are written by lib/updates.py (the ORM built each
-# anew, ten times the database's time for it); nothing listens to the saves of either model.
-def _record(delivery: Delivery, outcome: Outcome) -> Delivery:
+def _record(delivery: Delivery, outcome: Outcome) -> None:
     delivery.status = outcome.status
     delivery.address = outcome.address or delivery.address
     delivery.detail = outcome.detail[:300]
     delivery.gateway_id = outcome.gateway_id[:80]
     delivery.at = timezone.now()
-    update_row(delivery, ["status", "address", "detail", "gateway_id", "at"])
-    return delivery
 
 
-def _finish(notification: Notification, deliveries: list[Delivery], *, worker: str) -> None:
-    """Close the notification, or put it off for a retry, if this worker still holds it.
-    (Written from a row of its own, so that writing it again gives the same row.)"""
-    now = timezone.now()
+def _finish(notification: Notification, deliveries: list[Delivery], *, unrecorded) -> None:
+    """Close the notification, or put it off for a retry: with the batch's end when every
+    channel ended well, else with the next write."""
     pending = [d for d in deliveries if d.status not in Delivery.FINAL]
+    if not pending and not any(d.status == Status.FAILED for d in deliveries):
+        unrecorded.done.append(notification.pk)
+        return
+    unrecorded.writes.append(
+        partial(_close, notification, deliveries, pending, worker=unrecorded.worker)
+    )
+
+
+# Written by lib/updates.py (the ORM built each statement anew); nothing listens to saves.
+def _close(notification, deliveries, pending, *, worker: str) -> None:
+    """A notification with a failed channel, or one to retry, if this worker still holds
+    it. (Written from a row of its own, so that writing it again gives the same row.)"""
+    now = timezone.now()
     failed = [d for d in deliveries if d.status == Status.FAILED]
     row = Notification(pk=notification.pk, claimed_by="", lease_until=None)
     done = ["claimed_by", "lease_until", "last_error"]
     mine = {"claimed_by": worker}
     if not pending:
-        row.state, row.handled_at = State.FAILED if failed else State.DONE, now
+        row.state, row.handled_at = State.FAILED, now
         row.last_error = "; ".join(f"{d.channel}: {d.detail}" for d in failed)[:300]
         update_row(row, ["state", "handled_at", *done], where=mine)
         return
@@ -397,9 +456,10 @@ def _finish(notification: Notification, deliveries: list[Delivery], *, worker: s
     row.last_error = "; ".join(f"{d.channel}: {d.detail}" for d in pending)[:300]
     if row.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
         row.state, row.handled_at = State.FAILED, now
-        with transaction.atomic():
-            Delivery.objects.filter(pk__in=[d.pk for d in pending]).update(status=Status.FAILED)
-            update_row(row, ["state", "handled_at", "attempts", *done], where=mine)
+        Delivery.objects.filter(
+            notification_id=notification.pk, channel__in=[d.channel for d in pending]
+        ).update(status=Status.FAILED)
+        update_row(row, ["state", "handled_at", "attempts", *done], where=mine)
         return
     row.next_attempt_at = now + retry_pause(row.attempts)
     update_row(row, ["attempts", "next_attempt_at", *done], where=mine)

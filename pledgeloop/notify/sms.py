@@ -74,16 +74,22 @@ class GatewaySmsSender:
     def address_for(self, notification) -> str:
         return notification.address_phone
 
+    def skips(self, notification) -> Outcome | None:
+        """ "Skipped" for a kind without a template: known before anything is sent."""
+        if notification.kind in TEXTS and self.templates.get(notification.kind):
+            return None
+        return Outcome(
+            Status.SKIPPED,
+            mask_phone(notification.address_phone),
+            f"no SMS template for “{notification.kind}” (SMS_TEMPLATES)",
+        )
+
     def send(self, notification, *, key):
+        if skipped := self.skips(notification):
+            return skipped
         phone = notification.address_phone
         address = mask_phone(phone)
-        template = self.templates.get(notification.kind)
-        if not template or notification.kind not in TEXTS:
-            return Outcome(
-                Status.SKIPPED,
-                address,
-                f"no SMS template for “{notification.kind}” (SMS_TEMPLATES)",
-            )
+        template = self.templates[notification.kind]
         try:
             params = text_params(notification)
         except KeyError as missing:

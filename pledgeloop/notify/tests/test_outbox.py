@@ -112,10 +112,15 @@ def test_a_message_the_gateway_took_before_the_worker_died_is_not_sent_again(wor
         notifications_send()
     in_flight = Delivery.objects.get(notification=made[1])
     assert in_flight.status == "sending"  # written before it was handed over
+    first = Notification.objects.get(pk=made[0].pk)
+    # The first went out before the death, its outcome recorded; the notification is closed
+    # with its batch's end, which never came: the next worker closes it, sending nothing.
+    assert Delivery.objects.get(notification=made[0]).status == "accepted"
+    assert first.state == "waiting"
     with time_machine.travel(after_the_lease(settings)):
-        # the first went out before the death: the second and the third are left
-        assert notifications_send(worker="worker-2") == 2
+        assert notifications_send(worker="worker-2") == 3
     assert Gateway.received == [f"pl{n.pk}" for n in made]  # none twice
+    assert set(Notification.objects.values_list("state", flat=True)) == {"done"}
     in_flight.refresh_from_db()
     assert in_flight.status == "accepted" and in_flight.detail == "found at the gateway"
 
@@ -258,31 +263,35 @@ class WatchedGateway(Gateway):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_each_message_takes_one_write_transaction_and_its_outcome_is_committed_before_the_next(
+def test_each_message_takes_one_write_statement_and_its_outcome_is_committed_before_the_next(
     world, settings
 ):
-    """The outcome of a message and the "sending" of the next are one commit (on SQLite each
-    commit waits for the database's one write lock, with the web workers filing orders)."""
+    """The outcome of a message and the "sending" of the next are one statement, which the
+    database commits as it runs (on SQLite each write waits for the database's one write lock,
+    with the web workers filing orders); the notifications are closed with the batch's end."""
     settings.NOTIFY_SENDERS = ["pledgeloop.notify.tests.test_outbox.WatchedGateway"]
     WatchedGateway.statuses = []
     made = queue(world, 4)
-    outside = []
+    alone = []
 
-    def no_write_outside_a_transaction(execute, sql, params, many, context):
+    def writes_outside_a_transaction(execute, sql, params, many, context):
         write = sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
         if write and not connection.in_atomic_block:
-            outside.append(sql)
+            alone.append(sql)
         return execute(sql, params, many, context)
 
     with (
         CaptureQueriesContext(connection) as queries,
-        connection.execute_wrapper(no_write_outside_a_transaction),
+        connection.execute_wrapper(writes_outside_a_transaction),
     ):
         assert notifications_send() == len(made)
     commits = [q for q in queries.captured_queries if q["sql"] == "COMMIT"]
-    # The claim, one a message (its "sending" with the last one's outcome), the last outcome.
-    assert len(commits) == 1 + len(made) + 1
-    assert not outside
+    # The claim and the batch's end (the last outcome, the notifications closed) are
+    # transactions; each message is one statement of its own: an upsert of its "sending"
+    # with the outcome before it.
+    assert len(commits) == 2
+    assert len(alone) == len(made)
+    assert all(sql.startswith("INSERT") and "ON CONFLICT" in sql for sql in alone)
     # Each message went out with every earlier one's outcome already committed.
     assert WatchedGateway.statuses == [["accepted"] * n + ["sending"] for n in range(len(made))]
     assert set(Notification.objects.values_list("state", flat=True)) == {"done"}

@@ -5,6 +5,8 @@ import json
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from pledgeloop.notify.checks import senders_configured
@@ -167,6 +169,23 @@ def test_a_kind_without_a_template_is_not_sent_and_says_why(world, gateway):
     delivery = Delivery.objects.get()
     assert delivery.status == Delivery.Status.SKIPPED
     assert "no SMS template for “dispatch”" in delivery.detail
+    assert not gateway.requests
+
+
+def test_texts_without_a_template_are_skipped_without_a_write_each(world, gateway):
+    """Known before anything is sent: no "sending" first, and the skips are recorded with the
+    batch's end (the outbox's next write), not one write each."""
+    for n in range(3):
+        notify(user=world.member, kind="dispatch", title=f"新的派单{n}")
+    with CaptureQueriesContext(connection) as queries:
+        assert notifications_send() == 3
+    writes = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))
+    ]
+    # The claim; the three skips in one statement; the three notifications closed.
+    assert len(writes) == 3 and "ON CONFLICT" in writes[1]
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SKIPPED}
+    assert set(Notification.objects.values_list("state", flat=True)) == {"done"}
     assert not gateway.requests
 
 
