@@ -103,14 +103,27 @@ class EmailSender:
 
 class LoggingSmsSender:
     """Writes the text it would send to the log: nothing reaches the phone. Its outcome says
-    so ("logged, not sent"); configure SMS_PROVIDER for real texts."""
+    so ("logged, not sent"); configure SMS_PROVIDER for real texts. Like a gateway it sends
+    only the kinds that can go out by SMS (kinds.TEXTS): the others are "skipped", as a
+    gateway skips them for want of a template, so the log shows what residents would get."""
 
     channel = "sms"
 
     def address_for(self, notification) -> str:
         return notification.address_phone
 
+    def skips(self, notification) -> Outcome | None:
+        if notification.kind in TEXTS:
+            return None
+        return Outcome(
+            Status.SKIPPED,
+            mask_phone(notification.address_phone),
+            f"no SMS text for “{notification.kind}” (notify/kinds.py)",
+        )
+
     def send(self, notification, *, key):
+        if skipped := self.skips(notification):
+            return skipped
         phone = notification.address_phone
         text = " ".join(part for part in (notification.title, link_for_text(notification)) if part)
         sms_log.info(

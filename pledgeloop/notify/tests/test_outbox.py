@@ -138,13 +138,33 @@ def test_without_a_look_up_the_unanswered_message_is_sent_again(world, settings)
 
 
 def test_the_logging_sender_says_logged_not_sent_and_never_accepted(world, caplog):
-    notify(user=world.member, kind="dispatch", title="新的派单", url="/me/")
+    notify(user=world.member, kind="order_filed", title="您的需求已登记", url="/me/")
     with caplog.at_level(logging.INFO, logger="pledgeloop.notify.sms"):
         notifications_send()
     delivery = Delivery.objects.get(channel="sms")
     assert delivery.status == Delivery.Status.LOGGED != Delivery.Status.ACCEPTED
     assert delivery.get_status_display() == "记录在日志，未发送"
     assert "NOT sent" in caplog.text and "139****0103" in caplog.text
+
+
+def test_the_logging_sender_skips_what_is_no_text_as_a_gateway_does(world, caplog):
+    """Only the kinds in notify/kinds.py can go out by SMS: a gateway has no template for the
+    others, and the log shows no text that no resident would get. Skipped without a "sending"
+    of its own: the only writes are the claim and the batch's end."""
+    notify(user=world.member, kind="dispatch", title="新的派单", url="/me/")
+    with (
+        caplog.at_level(logging.INFO, logger="pledgeloop.notify.sms"),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        assert notifications_send() == 1
+    delivery = Delivery.objects.get(channel="sms")
+    assert delivery.status == Delivery.Status.SKIPPED and delivery.address == "139****0103"
+    assert "“dispatch”" in delivery.detail and "NOT sent" not in caplog.text
+    writes = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))
+    ]
+    assert len(writes) == 3  # the claim; the skip; the notification closed
+    assert Notification.objects.get().state == "done"
 
 
 def test_a_failing_send_is_retried_with_a_doubling_pause_then_marked_failed(
