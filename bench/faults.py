@@ -475,6 +475,9 @@ def main() -> int:
     env.pop("DATABASE_URL", None)  # this benchmark is about the embedded SQLite
     try:
         run([str(PYTHON), "manage.py", "migrate", "--noinput", "-v", "0"], env)
+        # Pages name their static files through the manifest (as in production, where `make
+        # setup` collects them): without it the form is a 500 and part 2 files nothing.
+        run([str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
         fixture = json.loads(shell(FIXTURE, env))
         print(f"database {var_dir}", flush=True)
         first = notifications_under_kills(env, database, args.notifications, args.drain)
