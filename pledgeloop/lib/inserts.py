@@ -114,13 +114,14 @@ def _cursor(connection):
 
 
 def _params(objs: list, fields: list, connection) -> list:
-    """The rows' values as the database takes them, row after row."""
+    """The rows' values as the database takes them, row after row: as Django's INSERT
+    computes them (`pre_save` as adding; for a stored row, `upsert` writes only the fields
+    it names)."""
     params = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        adding = obj.pk is None
         for field in fields:
-            value = field.pre_save(obj, adding)
+            value = field.pre_save(obj, True)
             if hasattr(value, "resolve_expression"):
                 raise ValueError(f"insert() takes plain values, not {value!r}")
             params.append(field.get_db_prep_save(value, connection=connection))
