@@ -203,22 +203,36 @@ def _tell_resident_taken(order: Order, member: Member) -> None:
 # --- intake ----------------------------------------------------------------------------
 
 
-def _resident_of(community_id: int, phone: str) -> tuple[int, int | None] | None:
-    """The community's resident with this number (the oldest record), to link the order to,
-    and their account's id if they have one.
+def _intake_read(
+    key: str, community: Community, phone: str
+) -> tuple[int | None, int | None, int | None]:
+    """Intake's one read before its transaction: the id of the order this form already filed
+    (same street, key, community and number; none when `key` is ""), and the community's
+    resident with this number (the oldest record), to link the order to, with their
+    account's id if they have one.
 
-    Hand-written: intake's one per-order read, where the ORM's query building cost more than
-    the query (bench/intake.py). Only the table name goes into the text.
+    Hand-written and one statement: intake's per-order read, where the ORM's query building
+    cost more than the queries (bench/intake.py). Only table names go into the text.
     """
-    table = connection.ops.quote_name(Resident._meta.db_table)
+    quote = connection.ops.quote_name
+    orders, residents = quote(Order._meta.db_table), quote(Resident._meta.db_table)
+    if key:
+        earlier = (
+            f"(SELECT id FROM {orders} WHERE street_id = %s AND submission_key = %s "  # noqa: S608
+            "AND community_id = %s AND phone = %s ORDER BY id LIMIT 1)"
+        )
+        params = [community.street_id, key, community.pk, phone]
+    else:
+        earlier, params = "NULL", []
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, user_id FROM {table} "  # noqa: S608
-            "WHERE community_id = %s AND phone = %s ORDER BY id LIMIT 1",
-            [community_id, phone],
+            f"SELECT {earlier}, r.id, r.user_id FROM (SELECT 1 AS one) AS one "  # noqa: S608
+            f"LEFT JOIN (SELECT id, user_id FROM {residents} WHERE community_id = %s "
+            "AND phone = %s ORDER BY id LIMIT 1) AS r ON 1 = 1",
+            [*params, community.pk, phone],
         )
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
+        earlier_id, resident_id, user_id = cursor.fetchone()
+    return earlier_id, resident_id, user_id
 
 
 def order_submit(
@@ -286,9 +300,9 @@ def order_submit(
         requested_member = None
     if site is not None and latitude is None:
         latitude, longitude = site.latitude, site.longitude
-    if submission_key and (earlier := _submitted_as(submission_key, community, phone)):
-        return earlier
-    resident_id, resident_user_id = _resident_of(community.pk, phone) or (None, None)
+    earlier_id, resident_id, resident_user_id = _intake_read(submission_key, community, phone)
+    if earlier_id is not None:
+        return Order.objects.get(pk=earlier_id)
     now = timezone.now()
     # The service-level clock starts when the resident files the order (DESIGN.md §3).
     respond_by = now + timedelta(hours=category.respond_hours)

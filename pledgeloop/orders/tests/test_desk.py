@@ -122,12 +122,14 @@ def test_a_new_admin_hears_of_the_next_order(world, client):
 
 
 @pytest.mark.parametrize("public", ["", "1"])
+@pytest.mark.parametrize("submission", ["", "Kx7_-" * 5])
 def test_an_intake_post_with_a_warm_desk_makes_few_queries(
-    world, client, django_assert_num_queries, public
+    world, client, django_assert_num_queries, public, submission
 ):
     client.get(intake_url(world))
-    data = {**order_data(world, phone="13811112222"), "public": public}
-    # The token and the resident match; then in the transaction (a savepoint inside the test's
+    data = {**order_data(world, phone="13811112222"), "public": public, "submission": submission}
+    # The token; the order this form's key already filed and the resident match (one
+    # statement, with or without the key); then in the transaction (a savepoint inside the test's
     # own) the attempt counted under the limits, the consent rows (which notice version was
     # agreed; with the separate consent to appear publicly, both in one INSERT), the order,
     # its event, and the admins' notifications with the resident's text (one INSERT). The
