@@ -18,6 +18,10 @@ For plain rows: new instances (no id yet) of one concrete model with a database-
 no database defaults, no expressions as values. Other models, or a database that cannot
 return ids from a bulk insert, go to bulk_create itself. Like bulk_create it sends no model
 signals: callers say why none is needed.
+
+`number_ahead` and `insert_together` write rows of several models in one statement where the
+database lets ids be asked of its sequences first (PostgreSQL): intake's street-versioned
+rows, whose triggers hold the street's version row locked until commit (orgs/versions.py).
 """
 
 from __future__ import annotations
@@ -36,10 +40,11 @@ _fields: dict[str, list] = {}
 _statements: dict[tuple[str, str, int], str] = {}
 
 
-def _numbered(rows: int, columns: int) -> str:
-    """VALUES rows for PostgreSQL's own numbered parameters: ($1, $2), ($3, $4), …"""
+def _numbered(rows: int, columns: int, start: int = 0) -> str:
+    """VALUES rows for PostgreSQL's own numbered parameters: ($1, $2), ($3, $4), … (after
+    the first `start` parameters)."""
     return ", ".join(
-        "(" + ", ".join(f"${row * columns + column + 1}" for column in range(columns)) + ")"
+        "(" + ", ".join(f"${start + row * columns + column + 1}" for column in range(columns)) + ")"
         for row in range(rows)
     )
 
@@ -101,6 +106,16 @@ def _cursor(connection):
     return connection.make_cursor(raw)
 
 
+def _add_values(obj: Model, fields: list, connection, params: list) -> None:
+    """The row's database values, as bulk_create computes them, added to `params`."""
+    obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    for field in fields:
+        value = field.pre_save(obj, True)
+        if hasattr(value, "resolve_expression"):
+            raise ValueError(f"insert() takes plain values, not {value!r}")
+        params.append(field.get_db_prep_save(value, connection=connection))
+
+
 def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:
     """Model.objects.bulk_create(objs): the same rows, values and ids; returns the objs."""
     objs = list(objs)
@@ -120,12 +135,7 @@ def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:
             batch = objs[start : start + size]
             params = []
             for obj in batch:
-                obj._prepare_related_fields_for_save(operation_name="bulk_create")
-                for field in fields:
-                    value = field.pre_save(obj, True)
-                    if hasattr(value, "resolve_expression"):
-                        raise ValueError(f"insert() takes plain values, not {value!r}")
-                    params.append(field.get_db_prep_save(value, connection=connection))
+                _add_values(obj, fields, connection, params)
             cursor.execute(_statement(model, connection, fields, len(batch)), params)
             # The ids in the order of the rows: a database-numbered id grows row by row
             # (RETURNING may list them in any order, SQLite says).
@@ -137,3 +147,97 @@ def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:
                 obj._state.adding = False
                 obj._state.db = alias
     return objs
+
+
+# --- several models' rows in one statement ---------------------------------------------
+
+
+def number_ahead(objs, *, using: str | None = None) -> bool:
+    """Give these new rows (of plain models, as `insert` takes) their ids now, before they
+    are written, where the database numbers ids from sequences that can be asked ahead:
+    PostgreSQL, one statement for them all. Returns False, and does nothing, elsewhere
+    (SQLite numbers a row as it stores it). Rows numbered ahead are written by
+    `insert_together`; an id not used (the transaction rolled back) is a gap, as any."""
+    objs = list(objs)
+    if not objs:
+        return False
+    connection = connections[using or router.db_for_write(type(objs[0]))]
+    if connection.vendor != "postgresql":
+        return False
+    models: dict[type[Model], list[Model]] = {}
+    for obj in objs:
+        if obj.pk is not None or not _plain(type(obj)):
+            raise ValueError("number_ahead() takes new instances of plain models")
+        models.setdefault(type(obj), []).append(obj)
+    # One array of new ids a model; only table and column names, quoted, go in as values.
+    sql = "SELECT " + ", ".join(  # noqa: S608 (no value in the text)
+        ["ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"]
+        * len(models)
+    )
+    params = []
+    for model, rows in models.items():
+        params += [
+            connection.ops.quote_name(model._meta.db_table),
+            model._meta.pk.column,
+            len(rows),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        numbers = cursor.fetchone()
+    for rows, ids in zip(models.values(), numbers, strict=True):
+        for obj, pk in zip(rows, sorted(ids), strict=True):
+            obj.pk = pk
+    return True
+
+
+def insert_together(groups, *, using: str | None = None) -> None:
+    """Write several models' new rows, a group of one model's rows at a time, in this order.
+
+    Rows numbered ahead (`number_ahead`, PostgreSQL) go in one statement: each group but the
+    last an INSERT in its WITH, the last its own INSERT (foreign keys between the groups are
+    checked at the statement's end, or at commit, as Django makes them deferrable), so the
+    rows cost one round trip and their AFTER STATEMENT triggers all run at its end. Rows
+    without ids (none numbered ahead) go group by group through `insert`, each group's ids
+    known before the next is written. Values are what `insert` writes."""
+    groups = [list(group) for group in groups if group]
+    if not groups:
+        return
+    numbered = [obj.pk is not None for group in groups for obj in group]
+    if not any(numbered):
+        for group in groups:
+            insert(group, using=using)
+        return
+    if not all(numbered):
+        raise ValueError("insert_together() takes rows all numbered ahead, or none")
+    alias = using or router.db_for_write(type(groups[0][0]))
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        raise ValueError("insert_together() writes rows with ids only on PostgreSQL")
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    for group in groups:
+        model = type(group[0])
+        if any(type(obj) is not model or not obj._state.adding for obj in group):
+            raise ValueError("insert_together() takes groups of new instances of one model")
+        fields = [model._meta.pk, *_written_fields(model)]
+        start = len(params)
+        for obj in group:
+            _add_values(obj, fields, connection, params)
+        columns = ", ".join(quote(f.column) for f in fields)
+        # Built from the models' table and column names only; the values go as parameters.
+        parts.append(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
+            f"VALUES {_numbered(len(group), len(fields), start)}"
+        )
+    *first, last = parts
+    sql = (
+        "WITH " + ", ".join(f"w{n} AS ({part})" for n, part in enumerate(first)) + " " + last
+        if first
+        else last
+    )
+    with _cursor(connection) as cursor:
+        cursor.execute(sql, params)
+    for group in groups:
+        for obj in group:
+            obj._state.adding = False
+            obj._state.db = alias

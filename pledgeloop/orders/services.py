@@ -21,14 +21,14 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from pledgeloop.lib.inserts import insert
+from pledgeloop.lib.inserts import insert_together, number_ahead
 from pledgeloop.lib.masking import is_mainland_mobile, mask_name, normalise_phone
 from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.transitions import Transitions
 from pledgeloop.notify.models import Notification
 from pledgeloop.notify.services import notification_new, notify, notify_together
 from pledgeloop.orgs.models import Category, Community, Site
-from pledgeloop.people.consents import consent_new, consents_give
+from pledgeloop.people.consents import consent_new
 from pledgeloop.people.models import Consent, Member, Resident, Role, RoleGrant, User
 from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.review_links import review_link_for
@@ -385,24 +385,37 @@ def order_submit(
         with transaction.atomic():
             if admit is not None:
                 admit()
-            consents_give(consents)
-            # Written without the ORM's query building (lib/inserts.py; intake's hottest
-            # path), so without save()'s signals: the stats' receivers skip a new order (it
-            # has no triage or done day yet), and nothing else listens to orders or events.
-            insert([order])
-            insert([event])
-            url = reverse("console:order_detail", args=[order.pk])
-            for notice in notices:
-                notice.url = url
-            resident_text = _resident_text(
-                order,
-                kind="order_filed",
-                title=filed % {"n": order.pk},
-                params={},
-                user_id=resident_user_id,
-            )
-            # The admins' notifications and the resident's text: one INSERT.
-            notify_together([*notices, resident_text])
+
+            def tell() -> None:
+                """The admins' notifications and the resident's text (one INSERT), once the
+                order has its id."""
+                url = reverse("console:order_detail", args=[order.pk])
+                for notice in notices:
+                    notice.url = url
+                resident_text = _resident_text(
+                    order,
+                    kind="order_filed",
+                    title=filed % {"n": order.pk},
+                    params={},
+                    user_id=resident_user_id,
+                )
+                notify_together([*notices, resident_text])
+
+            # The consents (what consents_give writes), the order and its event, written
+            # without the ORM's query building (lib/inserts.py; intake's hottest path), so
+            # without save()'s signals: the stats' receivers skip a new order (it has no
+            # triage or done day yet), and nothing else listens to orders, events or consents.
+            # These are the street-versioned rows: their triggers lock the street's version
+            # row until commit (orgs/versions.py), and every order of the street waits for it.
+            # Where their ids can be known ahead (PostgreSQL) they go last, in one statement,
+            # so that the lock is held for that statement and the commit only.
+            rows = [consents, [order], [event]]
+            if number_ahead([*consents, order, event]):
+                tell()
+                insert_together(rows)
+            else:
+                insert_together(rows)
+                tell()
     except BaseException as error:
         if order.photo:
             order.photo.delete(save=False)
