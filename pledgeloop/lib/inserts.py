@@ -38,7 +38,6 @@ KEPT_ROWS = 16
 
 _fields: dict[str, list] = {}
 _statements: dict[tuple[str, str, int], str] = {}
-_nulls: dict[tuple[object, str], bool] = {}
 
 
 def _numbered(rows: int, columns: int, start: int = 0) -> str:
@@ -107,6 +106,9 @@ def _cursor(connection):
     return connection.make_cursor(raw)
 
 
+_nulls: dict[tuple[object, str], bool] = {}
+
+
 def _none_is_null(field, connection) -> bool:
     """Whether the field writes None as NULL, as nearly every field does: its database value
     of None, known once per field and database (a row's None values then skip the field's
@@ -118,17 +120,21 @@ def _none_is_null(field, connection) -> bool:
     return known
 
 
-def _add_values(obj: Model, fields: list, connection, params: list) -> None:
-    """The row's database values, as bulk_create computes them, added to `params`."""
-    obj._prepare_related_fields_for_save(operation_name="bulk_create")
-    for field in fields:
-        value = field.pre_save(obj, True)
-        if value is None and _none_is_null(field, connection):
-            params.append(None)
-            continue
-        if hasattr(value, "resolve_expression"):
-            raise ValueError(f"insert() takes plain values, not {value!r}")
-        params.append(field.get_db_prep_save(value, connection=connection))
+def _params(objs: list, fields: list, connection) -> list:
+    """The rows' values as the database takes them, row after row: as Django's INSERT
+    computes them (`pre_save` as adding), for rows numbered ahead too."""
+    params = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        for field in fields:
+            value = field.pre_save(obj, True)
+            if value is None and _none_is_null(field, connection):
+                params.append(None)
+                continue
+            if hasattr(value, "resolve_expression"):
+                raise ValueError(f"insert() takes plain values, not {value!r}")
+            params.append(field.get_db_prep_save(value, connection=connection))
+    return params
 
 
 def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:
@@ -148,9 +154,7 @@ def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:
     with _cursor(connection) as cursor:
         for start in range(0, len(objs), size):
             batch = objs[start : start + size]
-            params = []
-            for obj in batch:
-                _add_values(obj, fields, connection, params)
+            params = _params(batch, fields, connection)
             cursor.execute(_statement(model, connection, fields, len(batch)), params)
             # The ids in the order of the rows: a database-numbered id grows row by row
             # (RETURNING may list them in any order, SQLite says).
@@ -236,8 +240,7 @@ def insert_together(groups, *, using: str | None = None) -> None:
             raise ValueError("insert_together() takes groups of new instances of one model")
         fields = [model._meta.pk, *_written_fields(model)]
         start = len(params)
-        for obj in group:
-            _add_values(obj, fields, connection, params)
+        params += _params(group, fields, connection)
         columns = ", ".join(quote(f.column) for f in fields)
         # Built from the models' table and column names only; the values go as parameters.
         parts.append(
