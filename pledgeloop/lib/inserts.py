@@ -22,6 +22,10 @@ signals: callers say why none is needed.
 `upsert` is bulk_create(update_conflicts=True) for the same plain rows, new or written
 before: a row whose unique fields match one already stored updates that one instead, in the
 same single statement (so it is atomic without a transaction of its own).
+
+`number_ahead` and `insert_together` write rows of several models in one statement where the
+database lets ids be asked of its sequences first (PostgreSQL): intake's street-versioned
+rows, whose triggers hold the street's version row locked until commit (orgs/versions.py).
 """
 
 from __future__ import annotations
@@ -41,10 +45,11 @@ _fields: dict[str, list] = {}
 _statements: dict[tuple, str] = {}
 
 
-def _numbered(rows: int, columns: int) -> str:
-    """VALUES rows for PostgreSQL's own numbered parameters: ($1, $2), ($3, $4), …"""
+def _numbered(rows: int, columns: int, start: int = 0) -> str:
+    """VALUES rows for PostgreSQL's own numbered parameters: ($1, $2), ($3, $4), … (after
+    the first `start` parameters)."""
     return ", ".join(
-        "(" + ", ".join(f"${row * columns + column + 1}" for column in range(columns)) + ")"
+        "(" + ", ".join(f"${start + row * columns + column + 1}" for column in range(columns)) + ")"
         for row in range(rows)
     )
 
@@ -113,15 +118,32 @@ def _cursor(connection):
     return connection.make_cursor(raw)
 
 
+_nulls: dict[tuple[object, str], bool] = {}
+
+
+def _none_is_null(field, connection) -> bool:
+    """Whether the field writes None as NULL, as nearly every field does: its database value
+    of None, known once per field and database (a row's None values then skip the field's
+    conversions, a third of an order's values)."""
+    key = (field, connection.vendor)
+    known = _nulls.get(key)
+    if known is None:
+        known = _nulls[key] = field.get_db_prep_save(None, connection=connection) is None
+    return known
+
+
 def _params(objs: list, fields: list, connection) -> list:
     """The rows' values as the database takes them, row after row: as Django's INSERT
-    computes them (`pre_save` as adding; for a stored row, `upsert` writes only the fields
-    it names)."""
+    computes them (`pre_save` as adding, for rows numbered ahead too; for a stored row,
+    `upsert` writes only the fields it names)."""
     params = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
         for field in fields:
             value = field.pre_save(obj, True)
+            if value is None and _none_is_null(field, connection):
+                params.append(None)
+                continue
             if hasattr(value, "resolve_expression"):
                 raise ValueError(f"insert() takes plain values, not {value!r}")
             params.append(field.get_db_prep_save(value, connection=connection))
@@ -189,3 +211,96 @@ def upsert(
             _statement(model, connection, fields, len(objs), conflict),
             _params(objs, fields, connection),
         )
+
+
+# --- several models' rows in one statement ---------------------------------------------
+
+
+def number_ahead(objs, *, using: str | None = None) -> bool:
+    """Give these new rows (of plain models, as `insert` takes) their ids now, before they
+    are written, where the database numbers ids from sequences that can be asked ahead:
+    PostgreSQL, one statement for them all. Returns False, and does nothing, elsewhere
+    (SQLite numbers a row as it stores it). Rows numbered ahead are written by
+    `insert_together`; an id not used (the transaction rolled back) is a gap, as any."""
+    objs = list(objs)
+    if not objs:
+        return False
+    connection = connections[using or router.db_for_write(type(objs[0]))]
+    if connection.vendor != "postgresql":
+        return False
+    models: dict[type[Model], list[Model]] = {}
+    for obj in objs:
+        if obj.pk is not None or not _plain(type(obj)):
+            raise ValueError("number_ahead() takes new instances of plain models")
+        models.setdefault(type(obj), []).append(obj)
+    # One array of new ids a model; only table and column names, quoted, go in as values.
+    sql = "SELECT " + ", ".join(  # noqa: S608 (no value in the text)
+        ["ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"]
+        * len(models)
+    )
+    params = []
+    for model, rows in models.items():
+        params += [
+            connection.ops.quote_name(model._meta.db_table),
+            model._meta.pk.column,
+            len(rows),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        numbers = cursor.fetchone()
+    for rows, ids in zip(models.values(), numbers, strict=True):
+        for obj, pk in zip(rows, sorted(ids), strict=True):
+            obj.pk = pk
+    return True
+
+
+def insert_together(groups, *, using: str | None = None) -> None:
+    """Write several models' new rows, a group of one model's rows at a time, in this order.
+
+    Rows numbered ahead (`number_ahead`, PostgreSQL) go in one statement: each group but the
+    last an INSERT in its WITH, the last its own INSERT (foreign keys between the groups are
+    checked at the statement's end, or at commit, as Django makes them deferrable), so the
+    rows cost one round trip and their AFTER STATEMENT triggers all run at its end. Rows
+    without ids (none numbered ahead) go group by group through `insert`, each group's ids
+    known before the next is written. Values are what `insert` writes."""
+    groups = [list(group) for group in groups if group]
+    if not groups:
+        return
+    numbered = [obj.pk is not None for group in groups for obj in group]
+    if not any(numbered):
+        for group in groups:
+            insert(group, using=using)
+        return
+    if not all(numbered):
+        raise ValueError("insert_together() takes rows all numbered ahead, or none")
+    alias = using or router.db_for_write(type(groups[0][0]))
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        raise ValueError("insert_together() writes rows with ids only on PostgreSQL")
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    for group in groups:
+        model = type(group[0])
+        if any(type(obj) is not model or not obj._state.adding for obj in group):
+            raise ValueError("insert_together() takes groups of new instances of one model")
+        fields = [model._meta.pk, *_written_fields(model)]
+        start = len(params)
+        params += _params(group, fields, connection)
+        columns = ", ".join(quote(f.column) for f in fields)
+        # Built from the models' table and column names only; the values go as parameters.
+        parts.append(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
+            f"VALUES {_numbered(len(group), len(fields), start)}"
+        )
+    *first, last = parts
+    sql = (
+        "WITH " + ", ".join(f"w{n} AS ({part})" for n, part in enumerate(first)) + " " + last
+        if first
+        else last
+    )
+    with _cursor(connection) as cursor:
+        cursor.execute(sql, params)
+    for group in groups:
+        for obj in group:
+            obj._state.adding = False
+            obj._state.db = alias

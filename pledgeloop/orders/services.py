@@ -21,14 +21,14 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from pledgeloop.lib.inserts import insert
+from pledgeloop.lib.inserts import insert_together, number_ahead
 from pledgeloop.lib.masking import is_mainland_mobile, mask_name, normalise_phone
 from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.transitions import Transitions
 from pledgeloop.notify.models import Notification
 from pledgeloop.notify.services import notification_new, notify, notify_together
 from pledgeloop.orgs.models import Category, Community, Site
-from pledgeloop.people.consents import consent_new, consents_give
+from pledgeloop.people.consents import consent_new
 from pledgeloop.people.models import Consent, Member, Resident, Role, RoleGrant, User
 from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.review_links import review_link_for
@@ -203,22 +203,36 @@ def _tell_resident_taken(order: Order, member: Member) -> None:
 # --- intake ----------------------------------------------------------------------------
 
 
-def _resident_of(community_id: int, phone: str) -> tuple[int, int | None] | None:
-    """The community's resident with this number (the oldest record), to link the order to,
-    and their account's id if they have one.
+def _intake_read(
+    key: str, community: Community, phone: str
+) -> tuple[int | None, int | None, int | None]:
+    """Intake's one read before its transaction: the id of the order this form already filed
+    (same street, key, community and number; none when `key` is ""), and the community's
+    resident with this number (the oldest record), to link the order to, with their
+    account's id if they have one.
 
-    Hand-written: intake's one per-order read, where the ORM's query building cost more than
-    the query (bench/intake.py). Only the table name goes into the text.
+    Hand-written and one statement: intake's per-order read, where the ORM's query building
+    cost more than the queries (bench/intake.py). Only table names go into the text.
     """
-    table = connection.ops.quote_name(Resident._meta.db_table)
+    quote = connection.ops.quote_name
+    orders, residents = quote(Order._meta.db_table), quote(Resident._meta.db_table)
+    if key:
+        earlier = (
+            f"(SELECT id FROM {orders} WHERE street_id = %s AND submission_key = %s "  # noqa: S608
+            "AND community_id = %s AND phone = %s ORDER BY id LIMIT 1)"
+        )
+        params = [community.street_id, key, community.pk, phone]
+    else:
+        earlier, params = "NULL", []
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, user_id FROM {table} "  # noqa: S608
-            "WHERE community_id = %s AND phone = %s ORDER BY id LIMIT 1",
-            [community_id, phone],
+            f"SELECT {earlier}, r.id, r.user_id FROM (SELECT 1 AS one) AS one "  # noqa: S608
+            f"LEFT JOIN (SELECT id, user_id FROM {residents} WHERE community_id = %s "
+            "AND phone = %s ORDER BY id LIMIT 1) AS r ON 1 = 1",
+            [*params, community.pk, phone],
         )
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
+        earlier_id, resident_id, user_id = cursor.fetchone()
+    return earlier_id, resident_id, user_id
 
 
 def order_submit(
@@ -286,9 +300,9 @@ def order_submit(
         requested_member = None
     if site is not None and latitude is None:
         latitude, longitude = site.latitude, site.longitude
-    if submission_key and (earlier := _submitted_as(submission_key, community, phone)):
-        return earlier
-    resident_id, resident_user_id = _resident_of(community.pk, phone) or (None, None)
+    earlier_id, resident_id, resident_user_id = _intake_read(submission_key, community, phone)
+    if earlier_id is not None:
+        return Order.objects.get(pk=earlier_id)
     now = timezone.now()
     # The service-level clock starts when the resident files the order (DESIGN.md §3).
     respond_by = now + timedelta(hours=category.respond_hours)
@@ -371,24 +385,37 @@ def order_submit(
         with transaction.atomic():
             if admit is not None:
                 admit()
-            consents_give(consents)
-            # Written without the ORM's query building (lib/inserts.py; intake's hottest
-            # path), so without save()'s signals: the stats' receivers skip a new order (it
-            # has no triage or done day yet), and nothing else listens to orders or events.
-            insert([order])
-            insert([event])
-            url = reverse("console:order_detail", args=[order.pk])
-            for notice in notices:
-                notice.url = url
-            resident_text = _resident_text(
-                order,
-                kind="order_filed",
-                title=filed % {"n": order.pk},
-                params={},
-                user_id=resident_user_id,
-            )
-            # The admins' notifications and the resident's text: one INSERT.
-            notify_together([*notices, resident_text])
+
+            def tell() -> None:
+                """The admins' notifications and the resident's text (one INSERT), once the
+                order has its id."""
+                url = reverse("console:order_detail", args=[order.pk])
+                for notice in notices:
+                    notice.url = url
+                resident_text = _resident_text(
+                    order,
+                    kind="order_filed",
+                    title=filed % {"n": order.pk},
+                    params={},
+                    user_id=resident_user_id,
+                )
+                notify_together([*notices, resident_text])
+
+            # The consents (what consents_give writes), the order and its event, written
+            # without the ORM's query building (lib/inserts.py; intake's hottest path), so
+            # without save()'s signals: the stats' receivers skip a new order (it has no
+            # triage or done day yet), and nothing else listens to orders, events or consents.
+            # These are the street-versioned rows: their triggers lock the street's version
+            # row until commit (orgs/versions.py), and every order of the street waits for it.
+            # Where their ids can be known ahead (PostgreSQL) they go last, in one statement,
+            # so that the lock is held for that statement and the commit only.
+            rows = [consents, [order], [event]]
+            if number_ahead([*consents, order, event]):
+                tell()
+                insert_together(rows)
+            else:
+                insert_together(rows)
+                tell()
     except BaseException as error:
         if order.photo:
             order.photo.delete(save=False)
