@@ -25,14 +25,15 @@ granian measured 9–15 % more orders a second than gunicorn's sync workers in p
 here (keep-alive, and HTTP parsed in Rust); threads within a worker measured worse for both.
 Each client thread opens the form once (CSRF cookie and token), then posts orders (multipart,
 as a browser does) with random mobile numbers until the time is up, without following the
-redirect. Each client is one resident's phone with an address of its own: the server runs as
-in the README's production setting, behind one reverse proxy (PROXY_HOPS=1), and each
-client's requests carry the X-Forwarded-For that nginx would add, so the intake limits count each
-phone's attempts apart (from one address, 127.0.0.1, the per-address count grew with every
-order of the run, which no street's residents do). The limits themselves are raised out of
-reach, and still checked and counted on every order. Afterwards the
-orders in the database are counted and matched against the tracking tokens the server handed
-out:
+redirect. Each order carries a submission key of its own, as every form page a browser opens
+hands out a new one (the duplicate check runs on each order, as for a resident). Each client
+is one resident's phone with an address of its own: the server runs as in the README's
+production setting, behind one reverse proxy (PROXY_HOPS=1), and each client's requests carry
+the X-Forwarded-For that nginx would add, so the intake limits count each phone's attempts
+apart (from one address, 127.0.0.1, the per-address count grew with every order of the run,
+which no street's residents do). The limits themselves are raised out of reach, and still
+checked and counted on every order. Afterwards the orders in the database are counted and
+matched against the tracking tokens the server handed out:
 
     posted   POSTs answered
     stored   orders in the database
@@ -196,6 +197,8 @@ class Client(threading.Thread):
                 "website": "",
                 "member": "",
                 "via": "qr",
+                # The form's own key (orders/forms.py), new for each page a resident opens.
+                "submission": secrets.token_urlsafe(16),
                 "latitude": "",
                 "longitude": "",
             }
