@@ -78,19 +78,27 @@ def _written_fields(model: type[Model]) -> list:
     return found
 
 
+@functools.cache
+def _numbered_ahead_fields(model: type[Model]) -> list:
+    """The fields written for rows numbered ahead: the pk first, then `_written_fields`."""
+    return [model._meta.pk, *_written_fields(model)]
+
+
 def _statement(
-    model: type[Model], connection, fields: list, rows: int, conflict: tuple = ()
+    model: type[Model], connection, fields: list, rows: int, conflict: tuple = (), start: int = 0
 ) -> str:
-    """The INSERT of `rows` rows; with `conflict` (unique fields, fields to update) an upsert
-    that returns nothing."""
-    key = (model._meta.label, connection.alias, rows, conflict)
+    """The INSERT of `rows` rows, returning their ids; with `conflict` (unique fields, fields
+    to update) an upsert that returns nothing; with the ids written (`fields` led by the pk:
+    rows numbered ahead) an INSERT that returns nothing, its parameters numbered after the
+    first `start` (PostgreSQL: one of several in a statement, `insert_together`)."""
+    key = (model._meta.label, connection.alias, rows, conflict, start, len(fields))
     sql = _statements.get(key)
     if sql is None:
         quote = connection.ops.quote_name
         opts = model._meta
         columns = ", ".join(quote(f.column) for f in fields)
         if connection.vendor == "postgresql":
-            values = _numbered(rows, len(fields))
+            values = _numbered(rows, len(fields), start)
         else:
             values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * rows)
         # Built from the model's table and column names only; the values go as parameters.
@@ -99,7 +107,7 @@ def _statement(
             unique, updated = ([opts.get_field(f).column for f in names] for names in conflict)
             ops = connection.ops
             sql += " " + ops.on_conflict_suffix_sql(fields, OnConflict.UPDATE, updated, unique)
-        else:
+        elif fields[0] is not opts.pk:
             sql += f" RETURNING {quote(opts.pk.column)}"
         if rows <= KEPT_ROWS:
             _statements[key] = sql
@@ -277,21 +285,14 @@ def insert_together(groups, *, using: str | None = None) -> None:
     connection = connections[alias]
     if connection.vendor != "postgresql":
         raise ValueError("insert_together() writes rows with ids only on PostgreSQL")
-    quote = connection.ops.quote_name
     parts, params = [], []
     for group in groups:
         model = type(group[0])
         if any(type(obj) is not model or not obj._state.adding for obj in group):
             raise ValueError("insert_together() takes groups of new instances of one model")
-        fields = [model._meta.pk, *_written_fields(model)]
-        start = len(params)
+        fields = _numbered_ahead_fields(model)
+        parts.append(_statement(model, connection, fields, len(group), start=len(params)))
         params += _params(group, fields, connection)
-        columns = ", ".join(quote(f.column) for f in fields)
-        # Built from the models' table and column names only; the values go as parameters.
-        parts.append(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
-            f"VALUES {_numbered(len(group), len(fields), start)}"
-        )
     *first, last = parts
     sql = (
         "WITH " + ", ".join(f"w{n} AS ({part})" for n, part in enumerate(first)) + " " + last
