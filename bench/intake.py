@@ -23,10 +23,12 @@ its CPU counts with the server's). granian from the venv (or gunicorn, `--server
 on a free 127.0.0.1 port with the intake limits raised through their environment variables.
 granian measured 9–15 % more orders a second than gunicorn's sync workers in paired runs
 here (keep-alive, and HTTP parsed in Rust); threads within a worker measured worse for both.
-Each client thread opens the form once (CSRF cookie and token), then posts orders (multipart,
-as a browser does) with random mobile numbers until the time is up, without following the
-redirect. Each order carries a submission key of its own, as every form page a browser opens
-hands out a new one (the duplicate check runs on each order, as for a resident). Each client
+Each client thread opens the form once (CSRF cookie and token), then posts orders with random
+mobile numbers until the time is up, without following the redirect. The orders carry no
+photo, so they go urlencoded, as the form page's script sends an order without a photo
+(orders/resident.js; multipart only with a photo, or without the script: `--multipart`).
+Each order carries a submission key of its own, as every form page a browser opens hands
+out a new one (the duplicate check runs on each order, as for a resident). Each client
 is one resident's phone with an address of its own: the server runs as in the README's
 production setting, behind one reverse proxy (PROXY_HOPS=1), and each client's requests carry
 the X-Forwarded-For that nginx would add, so the intake limits count each phone's attempts
@@ -75,6 +77,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -131,6 +134,10 @@ def shell_json(script: str, env: dict):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def urlencoded(fields: dict) -> tuple[bytes, str]:
+    return urlencode(fields).encode("ascii"), "application/x-www-form-urlencoded"
+
+
 def multipart(fields: dict) -> tuple[bytes, str]:
     boundary = f"----pledgeloop{uuid.uuid4().hex}"
     parts = []
@@ -149,9 +156,18 @@ def multipart(fields: dict) -> tuple[bytes, str]:
 class Client(threading.Thread):
     """One resident's phone: open the form once, then file orders until the deadline."""
 
-    def __init__(self, port: int, fixture: dict, seconds: float, start: threading.Barrier, seed):
+    def __init__(
+        self,
+        port: int,
+        fixture: dict,
+        seconds: float,
+        start: threading.Barrier,
+        seed,
+        encode=urlencoded,
+    ):
         super().__init__(daemon=True)
         self.port, self.fixture, self.seconds, self.start_line = port, fixture, seconds, start
+        self.encode = encode
         self.deadline = 0.0
         self.rng = random.Random(seed)
         # The phone's own address, as the reverse proxy in front of the app reports it.
@@ -202,7 +218,7 @@ class Client(threading.Thread):
                 "latitude": "",
                 "longitude": "",
             }
-            body, content_type = multipart(fields)
+            body, content_type = self.encode(fields)
             started = time.perf_counter()
             try:
                 conn.request("POST", path, body, {**headers, "Content-Type": content_type})
@@ -394,6 +410,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
+    parser.add_argument(
+        "--multipart",
+        action="store_true",
+        help="post orders multipart, as the form does without its script",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -406,8 +427,9 @@ def main() -> int:
         me = [str(PYTHON), str(Path(__file__).resolve()), "--child", "--db", "postgresql"]
         for name in ("seconds", "rounds", "clients", "workers", "threads", "server"):
             me += [f"--{name}", str(getattr(args, name))]
-        if args.keep:
-            me.append("--keep")
+        for flag in ("keep", "multipart"):
+            if getattr(args, flag):
+                me.append(f"--{flag}")
         wrapper = [str(PYTHON), str(ROOT / "scripts" / "with-throwaway-postgres.py")]
         failed |= subprocess.run(wrapper + me, cwd=ROOT, check=False).returncode
     return 1 if failed else 0
@@ -486,7 +508,14 @@ def measure(args, database: str) -> int:
                     answered[phase][i] += value
             start_line = threading.Barrier(args.clients + 1)
             these = [
-                Client(port, fixture, slice_seconds, start_line, turn * 1000 + seed)
+                Client(
+                    port,
+                    fixture,
+                    slice_seconds,
+                    start_line,
+                    turn * 1000 + seed,
+                    encode=multipart if args.multipart else urlencoded,
+                )
                 for seed in range(args.clients)
             ]
             for client in these:

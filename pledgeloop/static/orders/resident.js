@@ -2,7 +2,8 @@
  *  - 长辈模式 toggled in place (cookie "elder"), so nothing typed is lost;
  *  - "use my location": the phone's position picks the nearest building (never sent);
  *  - the community plan: a tap sets the point and picks the nearest building;
- *  - a large photo is shrunk on the phone before it is sent (weak connections, 5 MB cap).
+ *  - a large photo is shrunk on the phone before it is sent (weak connections, 5 MB cap);
+ *  - an order without a photo is sent as a plain form, not multipart.
  * No outside services, no pop-ups. */
 (function () {
   "use strict";
@@ -127,6 +128,20 @@
           photoNote.hidden = false;
         }
       });
+    });
+  }
+
+  // --- no photo, no multipart -------------------------------------------------------------
+  // The form says multipart/form-data, which a photo needs and which works without this
+  // script. Without a photo the browser sends the same fields urlencoded: fewer bytes on a
+  // weak connection, and a body the server reads for a sixth of the CPU (issue 17). The
+  // browser reads the form's enctype after its submit event, so setting it here is enough.
+  var intake = $("intake");
+  if (intake && photo) {
+    intake.addEventListener("submit", function () {
+      intake.enctype = photo.files && photo.files.length
+        ? "multipart/form-data"
+        : "application/x-www-form-urlencoded";
     });
   }
 })();
