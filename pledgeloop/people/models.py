@@ -385,6 +385,9 @@ class Resident(models.Model):
         indexes = [
             models.Index(fields=["street", "name_pinyin"], name="resident_street_pinyin"),
             models.Index(fields=["street", "name_initials"], name="resident_street_initials"),
+            # Intake's match of an order's number to the community's resident (orders/
+            # services._intake_read), on every order.
+            models.Index(fields=["street", "community", "phone"], name="resident_community_phone"),
         ]
         constraints = [
             models.UniqueConstraint(
