@@ -441,14 +441,10 @@ def order_submit(
 
 
 def _submitted_as(key: str, community: Community, phone: str) -> Order | None:
-    """The order this intake form already filed (same community and number), if any."""
-    return (
-        Order.objects.filter(
-            street_id=community.street_id, submission_key=key, community=community, phone=phone
-        )
-        .exclude(submission_key="")  # the unique index's condition, so that SQLite uses it
-        .first()
-    )
+    """The order this intake form already filed (same community and number), if any, found by
+    `_intake_read`'s statement (through the form keys' index)."""
+    earlier_id = _intake_read(key, community, phone)[0]
+    return None if earlier_id is None else Order.objects.get(pk=earlier_id)
 
 
 # --- triage ----------------------------------------------------------------------------

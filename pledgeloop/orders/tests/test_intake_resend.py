@@ -6,6 +6,7 @@ import re
 import pytest
 
 from pledgeloop.notify.models import Notification
+from pledgeloop.orders import services
 from pledgeloop.orders.models import Order
 
 from .test_intake import intake_url, order_data
@@ -56,3 +57,28 @@ def test_a_form_without_a_key_is_filed_each_time(world, client):
     client.post(intake_url(world), data)
     client.post(intake_url(world), data)
     assert Order.objects.count() == 2
+
+
+def test_a_form_sent_again_while_its_first_sending_is_stored_files_one_order(
+    world, client, monkeypatch
+):
+    """The second sending's read ran before the first committed: its INSERT meets the keys'
+    unique index, and it answers with the order the first one filed."""
+    key = form_key(client, world)
+    data = order_data(world, phone="13811112222", submission=key)
+    client.post(intake_url(world), data)
+    first = Order.objects.get()
+    reads = []
+    real_read = services._intake_read
+
+    def read_before_the_first_committed(*args):
+        found = real_read(*args)
+        reads.append(found[0])
+        return (None, *found[1:]) if len(reads) == 1 else found
+
+    monkeypatch.setattr(services, "_intake_read", read_before_the_first_committed)
+    response = client.post(intake_url(world), data)
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/order/sent/{first.tracking_token}/")
+    assert reads == [first.pk, first.pk]
+    assert Order.objects.count() == 1
