@@ -12,7 +12,9 @@ On PostgreSQL the statement is numbered ($1, $2, …) and sent through psycopg's
 values beside it (server-side binding): Django's cursor binds on the client, and psycopg then
 scans the whole text for its %s placeholders with a regular expression before merging the
 quoted values in, about 10 ms of CPU for a thousand rows (a quarter of the demo's build on
-PostgreSQL). The cursor is still Django's wrapper: queries are counted and logged as any other.
+PostgreSQL). With settings.py's server-side binding psycopg still does so for every statement
+of over 50 values (it keeps only smaller ones converted), intake's among them. The cursor is
+still Django's wrapper: queries are counted and logged as any other, as sent.
 
 For plain rows: new instances (no id yet) of one concrete model with a database-numbered id,
 no database defaults, no expressions as values. Other models, or a database that cannot
@@ -33,6 +35,7 @@ from __future__ import annotations
 import functools
 
 from django.db import connections, router
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import AutoField, Model
 from django.db.models.constants import OnConflict
 from psycopg import RawCursor
@@ -114,6 +117,16 @@ def _statement(
     return sql
 
 
+class _LoggedAsSent(CursorDebugWrapper):
+    """Django's query log around a RawCursor, with each statement as sent ($1, $2, …) and its
+    values beside it. Django's own log writes the values into the text, which, with
+    server-side binding, it does by reading %s placeholders, and a RawCursor's have none."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params):
+            return CursorWrapper.execute(self, sql, params)
+
+
 def _cursor(connection):
     """Django's cursor; on PostgreSQL Django's wrapper around a psycopg RawCursor."""
     if connection.vendor != "postgresql":
@@ -122,7 +135,7 @@ def _cursor(connection):
     connection.validate_thread_sharing()
     raw = RawCursor(connection.connection)
     if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
+        return _LoggedAsSent(raw, connection)
     return connection.make_cursor(raw)
 
 
