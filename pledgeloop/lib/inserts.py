@@ -9,12 +9,13 @@ value (`get_db_prep_save`), one `INSERT … RETURNING` per batch, and sets the r
 as bulk_create does. The text of a small statement is kept per model, database and row count.
 
 On PostgreSQL the statement is numbered ($1, $2, …) and sent through psycopg's RawCursor, its
-values beside it (server-side binding): Django's cursor binds on the client, and psycopg then
-scans the whole text for its %s placeholders with a regular expression before merging the
-quoted values in, about 10 ms of CPU for a thousand rows (a quarter of the demo's build on
-PostgreSQL). With settings.py's server-side binding psycopg still does so for every statement
-of over 50 values (it keeps only smaller ones converted), intake's among them. The cursor is
-still Django's wrapper: queries are counted and logged as any other, as sent.
+values beside it. psycopg's other cursors take %s placeholders and turn the text into numbered
+ones with a regular expression, keeping the result only for statements of at most 50 values.
+Bound on the client (Django's default), that scan and the quoting of each value cost about
+10 ms of CPU for a thousand rows (a quarter of the demo's build on PostgreSQL); with
+settings.py's server-side binding every statement of over 50 values, intake's among them,
+would still pay the scan. The cursor is still Django's wrapper: queries are counted and
+logged as any other, as sent.
 
 For plain rows: new instances (no id yet) of one concrete model with a database-numbered id,
 no database defaults, no expressions as values. Other models, or a database that cannot
