@@ -1,9 +1,16 @@
 #!/bin/sh
-# Browser tests drive Debian's Chromium; Chinese text needs a CJK font or it renders as boxes.
+# Browser tests drive Debian's Chromium (its headless build, chromium-headless-shell, or else the
+# full browser); Chinese text needs a CJK font or it renders as boxes.
 # As root with apt-get available, install what is missing; otherwise say so and let the
-# browser tests skip (or fail, with REQUIRE_BROWSER=1).
+# browser tests skip (or fail, with REQUIRE_BROWSER=1), or run in the full browser.
 need=""
-[ -x /usr/bin/chromium ] || need="$need chromium"
+if [ ! -x /usr/bin/chromium-headless-shell ]; then
+    if [ "$(id -u)" = 0 ] || [ ! -x /usr/bin/chromium ]; then
+        need="$need chromium-headless-shell"
+    else
+        echo "NOTICE: browser tests run in the full chromium (chromium-headless-shell is faster)"
+    fi
+fi
 if command -v fc-list >/dev/null 2>&1; then
     fc-list :lang=zh 2>/dev/null | grep -q . || need="$need fonts-noto-cjk"
 elif [ ! -d /usr/share/fonts/opentype/noto ]; then
