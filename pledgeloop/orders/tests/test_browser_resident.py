@@ -38,6 +38,23 @@ def posted_bodies(page) -> list[str]:
     return kinds
 
 
+def choose_photo(page, name: str) -> None:
+    """As a resident does: a tap on the page's big photo button (the browser's own file
+    control is out of sight), a photo picked in the phone's chooser; the page then names it."""
+    button = page.locator("#photo-button")
+    box = button.bounding_box()
+    assert box["height"] >= 48 and box["width"] >= 250, box
+    assert page.locator("#id_photo").bounding_box()["width"] <= 1  # kept, but out of sight
+    with page.expect_file_chooser() as chooser:
+        button.tap()
+    chooser.value.set_files(
+        files=[{"name": name, "mimeType": "image/jpeg", "buffer": photo_with_gps()}]
+    )
+    expect(page.locator("#photo-chosen")).to_have_text(f"已选好照片：{name}")
+    expect(button).to_have_text("换一张照片")
+    expect(page.locator("#photo-remove")).to_be_visible()
+
+
 def test_resident_files_an_order_with_a_photo_and_follows_it(
     world, live_server, browser, screenshot_dir, settings, tmp_path
 ):
@@ -54,15 +71,18 @@ def test_resident_files_an_order_with_a_photo_and_follows_it(
     sent = posted_bodies(page)
     page.goto(f"{live_server.url}{intake_url(world)}?via=qr")
     assert page.locator("h1").inner_text() == "向星港湾社区点单"
+    expect(page.locator("#photo-button")).to_have_text("拍照或选一张照片")
+    expect(page.locator("#photo-chosen")).to_have_text("还没有选照片。")
+    expect(page.locator("#photo-remove")).to_be_hidden()
     no_sideways_scroll(page)
     page.screenshot(path=str(screenshot_dir / "resident-intake-phone.png"), full_page=True)
 
-    # Category by a large tile, then the description and the phone number.
+    # Category by a large tile, then the description, a photo and the phone number.
     page.locator(".tile", has_text="便民维修").tap()
     page.fill("#id_description", "厨房水龙头漏水，关不紧")
-    page.set_input_files(
-        "#id_photo",
-        files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": photo_with_gps()}],
+    choose_photo(page, "IMG_0001.jpg")
+    page.locator("fieldset.step", has=page.locator("#id_photo")).screenshot(
+        path=str(screenshot_dir / "resident-intake-photo-chosen-phone.png")
     )
     page.fill("#id_phone", "138 1234 5678")
     page.fill("#id_address", "201室")
@@ -77,10 +97,9 @@ def test_resident_files_an_order_with_a_photo_and_follows_it(
         path=str(screenshot_dir / "resident-intake-missing-consent.png"), full_page=True
     )
     assert not Order.objects.exists()
-    page.set_input_files(
-        "#id_photo",
-        files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": photo_with_gps()}],
-    )
+    # A file cannot be kept across the sending: the page says so, and it is chosen again.
+    expect(page.locator("#photo-chosen")).to_have_text("还没有选照片。")
+    choose_photo(page, "IMG_0001.jpg")
 
     # Three taps after the description: my location, the consent tick, send.
     page.locator("#locate").tap()
@@ -171,11 +190,11 @@ def test_an_order_without_a_photo_is_sent_as_a_plain_form(world, live_server, br
     page.fill("#id_phone", "13812345678")
     page.fill("#id_address", "3幢201室")
     # A photo chosen, then taken off again before sending: nothing to upload.
-    page.set_input_files(
-        "#id_photo",
-        files=[{"name": "IMG_0002.jpg", "mimeType": "image/jpeg", "buffer": photo_with_gps()}],
-    )
-    page.set_input_files("#id_photo", files=[])
+    choose_photo(page, "IMG_0002.jpg")
+    page.locator("#photo-remove").tap()
+    expect(page.locator("#photo-chosen")).to_have_text("还没有选照片。")
+    expect(page.locator("#photo-button")).to_have_text("拍照或选一张照片")
+    expect(page.locator("#photo-remove")).to_be_hidden()
     page.locator("#id_consent").tap()
     page.locator("#send").tap()
     page.wait_for_url(f"{live_server.url}/order/sent/**")
@@ -187,4 +206,17 @@ def test_an_order_without_a_photo_is_sent_as_a_plain_form(world, live_server, br
         "3幢201室",
     )
     assert not order.photo
+    context.close()
+
+
+def test_without_the_script_the_browsers_own_photo_control_shows(world, live_server, browser):
+    """The big photo button needs the page's script; without it the form keeps the browser's
+    own file control, in sight, and no button that would do nothing."""
+    make_sites(world)
+    context = browser.new_context(locale="zh-CN", java_script_enabled=False, **PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}{intake_url(world)}")
+    assert page.locator("#id_photo").bounding_box()["width"] >= 250
+    expect(page.locator("#photo-button")).to_be_hidden()
+    expect(page.locator("#photo-chosen")).to_be_hidden()
     context.close()

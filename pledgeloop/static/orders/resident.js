@@ -2,6 +2,7 @@
  *  - 长辈模式 toggled in place (cookie "elder"), so nothing typed is lost;
  *  - "use my location": the phone's position picks the nearest building (never sent);
  *  - the community plan: a tap sets the point and picks the nearest building;
+ *  - the photo: a big button in the page's language, what was chosen, and "remove";
  *  - a large photo is shrunk on the phone before it is sent (weak connections, 5 MB cap);
  *  - an order without a photo is sent as a plain form, not multipart.
  * No outside services, no pop-ups. */
@@ -97,8 +98,43 @@
     });
   }
 
-  // --- photo: shrink a big one on the phone ------------------------------------------------
+  // --- photo: our own button, what was chosen, and a way to take it off ----------------------
   var photo = $("id_photo"), photoNote = $("photo-note");
+  var photoButton = $("photo-button"), photoChosen = $("photo-chosen"), photoRemove = $("photo-remove");
+
+  function photoShow() {
+    var file = photo.files && photo.files[0];
+    if (photoChosen) {
+      photoChosen.textContent = file ? photoChosen.dataset.chosen : photoChosen.dataset.none;
+      photoChosen.classList.toggle("chosen", !!file);
+      if (file) {
+        var name = document.createElement("span");
+        name.className = "photo-name";
+        name.textContent = file.name;
+        photoChosen.appendChild(name);
+      }
+    }
+    if (photoButton) {
+      photoButton.querySelector("span").textContent =
+        file ? photoButton.dataset.other : photoButton.dataset.none;
+    }
+    if (photoRemove) { photoRemove.hidden = !file; }
+  }
+
+  if (photo) {
+    photo.addEventListener("change", photoShow);
+    photoShow();  // a photo the browser kept on "back"
+  }
+  if (photo && photoRemove) {
+    photoRemove.addEventListener("click", function () {
+      photo.value = "";
+      if (photoNote) { photoNote.hidden = true; }
+      photoShow();
+      photo.focus();
+    });
+  }
+
+  // --- photo: shrink a big one on the phone ------------------------------------------------
   var SHRINK_ABOVE = 1500000, LONG_SIDE = 2048;
   if (photo && window.DataTransfer && window.createImageBitmap && HTMLCanvasElement.prototype.toBlob) {
     photo.addEventListener("change", function () {
@@ -119,6 +155,7 @@
           var transfer = new DataTransfer();
           transfer.items.add(new File([blob], name, { type: "image/jpeg" }));
           photo.files = transfer.files;
+          photoShow();
         }, "image/jpeg", 0.85);
       }).catch(function () {
         // Keep the original file; the server checks it and says what is wrong.
