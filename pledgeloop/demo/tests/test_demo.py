@@ -207,16 +207,18 @@ def reference(django_db_setup, django_db_blocker) -> dict:
     build rolled back: all that demo_load makes for SEED at NOW, and the people and sites
     that another seed's first steps (the ones that make people and sites) make.
 
-    The whole load is compared on SQLite only: the step-by-step build below runs the same
-    steps as demo_load on either engine, and on PostgreSQL the second build of the street was
-    a sixth of the PostgreSQL pass's time. The tests below read the street on both."""
-    loaded = None
+    Both are taken on SQLite only: the step-by-step build below runs the same steps as
+    demo_load on either engine, and on PostgreSQL the second build of the street was a sixth
+    of the PostgreSQL pass's time; what a seed draws is Python's, whatever the engine (the
+    other seed's people a further 6 s of that pass). The tests below read the street on
+    both."""
+    if connection.vendor == "postgresql":
+        return {"loaded": None, "other_people": None}
     with django_db_blocker.unblock(), at_now():
-        if connection.vendor != "postgresql":
-            with transaction.atomic():
-                demo_load(seed=SEED, today=TODAY)
-                loaded = whole_street()
-                transaction.set_rollback(True)
+        with transaction.atomic():
+            demo_load(seed=SEED, today=TODAY)
+            loaded = whole_street()
+            transaction.set_rollback(True)
         with transaction.atomic():
             demo_steps(context(SEED + 1), through(PEOPLE))
             other_people = people_and_sites()
@@ -449,6 +451,8 @@ def test_the_orders_step_draws_from_its_seed(ordered, other_seeds_orders):
 def test_another_seed_makes_other_people_and_sites(demo, reference):
     """Another seed makes other people and sites (and other orders:
     test_the_orders_step_draws_from_its_seed)."""
+    if reference["other_people"] is None:
+        pytest.skip("compared in the SQLite run (the reference fixture says why)")
     assert people_and_sites() != reference["other_people"]
     assert reference["other_people"][0] and reference["other_people"][1]
 
