@@ -199,6 +199,8 @@ class Order(models.Model):
                 condition=models.Q(state__in=["accepted", "in_service"]),
                 name="order_taken_street_member",
             ),
+            # /my/: a person's rows found by their number alone, in every street (privacy/).
+            models.Index(fields=["phone"], name="order_phone"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -388,6 +388,8 @@ class Resident(models.Model):
             # Intake's match of an order's number to the community's resident (orders/
             # services._intake_read), on every order.
             models.Index(fields=["street", "community", "phone"], name="resident_community_phone"),
+            # /my/: a person's rows found by their number alone, in every street (privacy/).
+            models.Index(fields=["phone"], name="resident_phone"),
         ]
         constraints = [
             models.UniqueConstraint(

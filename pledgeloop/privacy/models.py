@@ -86,6 +86,8 @@ class DeletionRequest(models.Model):
                 name="deletion_request_open_once",
             ),
         ]
+        # /my/: a person's rows found by their number alone, in every street (privacy/).
+        indexes = [models.Index(fields=["phone"], name="deletionrequest_phone")]
 
     def __str__(self) -> str:
         return f"{self.phone_masked} · {self.community}"

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.orders.models import Order, OrderEvent
-from pledgeloop.people.consents import subject_q
+from pledgeloop.people.consents import residents_of, subject_q
 from pledgeloop.people.models import Consent, Member, Resident, User
 from pledgeloop.pledges.models import Pledge
 from pledgeloop.reviews.models import Review
@@ -68,9 +68,8 @@ def person_residents(phone: str):
 
 
 def person_orders(phone: str):
-    residents = Resident.objects.filter(phone=phone).values("pk")
     return (
-        Order.objects.filter(Q(phone=phone) | Q(resident__in=residents))
+        Order.objects.filter(Q(phone=phone) | Q(resident__in=residents_of(phone)))
         .select_related("community", "category", "consent")
         .order_by("-created_at", "-id")
     )

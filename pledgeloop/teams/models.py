@@ -121,6 +121,8 @@ class Volunteer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["street", "phone"], name="volunteer_phone_unique"),
         ]
+        # /my/: a person's rows found by their number alone, in every street (privacy/).
+        indexes = [models.Index(fields=["phone"], name="volunteer_phone")]
 
     def __str__(self) -> str:
         return self.name
@@ -509,6 +511,8 @@ class Registration(models.Model):
                 fields=["street", "session", "phone"], name="registration_once"
             ),
         ]
+        # /my/: a person's rows found by their number alone, in every street (privacy/).
+        indexes = [models.Index(fields=["phone"], name="registration_phone")]
 
     def __str__(self) -> str:
         return f"{self.session}: {self.name}"

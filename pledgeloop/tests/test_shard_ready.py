@@ -100,6 +100,12 @@ STREETLESS_INDEXES = {
     ("service.SiteScreen", "key"): "a site's check-in screen link",
     ("api.ApiToken", "digest"): "an API key's digest, from the Authorization header",
     ("people.Consent", "phone"): "a person's consents at /my/, by phone number, city-wide",
+    # The rest of a person's rows at /my/, found the same way (privacy/tests/test_lookups.py).
+    ("orders.Order", "order_phone"): "a person's orders at /my/, by phone number, city-wide",
+    ("people.Resident", "resident_phone"): "a person's resident records at /my/, city-wide",
+    ("teams.Registration", "registration_phone"): "a person's event registrations at /my/",
+    ("teams.Volunteer", "volunteer_phone"): "a volunteer's profile at /my/, city-wide",
+    ("privacy.DeletionRequest", "deletionrequest_phone"): "a person's deletion requests at /my/",
     ("api.ApiOrder", "public_token"): "the order id other systems hold",
     # Work queues drained city-wide by one worker: each shard scans its own part.
     ("notify.Notification", "notification_outbox"): "the outbox of unsent messages",
