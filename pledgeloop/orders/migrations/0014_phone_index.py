@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0013_drop_order_street_created'),
-        ('orgs', '0006_versions_of_order_events_and_member_skills'),
-        ('people', '0008_resident_community_phone'),
+        ("orders", "0013_drop_order_street_created"),
+        ("orgs", "0006_versions_of_order_events_and_member_skills"),
+        ("people", "0008_resident_community_phone"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['phone'], name='order_phone'),
+            model_name="order",
+            index=models.Index(fields=["phone"], name="order_phone"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0006_versions_of_order_events_and_member_skills'),
-        ('people', '0008_resident_community_phone'),
+        ("orgs", "0006_versions_of_order_events_and_member_skills"),
+        ("people", "0008_resident_community_phone"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['phone'], name='resident_phone'),
+            model_name="resident",
+            index=models.Index(fields=["phone"], name="resident_phone"),
         ),
     ]

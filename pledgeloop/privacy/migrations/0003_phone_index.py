@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0006_versions_of_order_events_and_member_skills'),
-        ('privacy', '0002_keys_led_by_street'),
+        ("orgs", "0006_versions_of_order_events_and_member_skills"),
+        ("privacy", "0002_keys_led_by_street"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='deletionrequest',
-            index=models.Index(fields=['phone'], name='deletionrequest_phone'),
+            model_name="deletionrequest",
+            index=models.Index(fields=["phone"], name="deletionrequest_phone"),
         ),
     ]

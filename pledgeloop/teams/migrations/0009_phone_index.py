@@ -4,19 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0006_versions_of_order_events_and_member_skills'),
-        ('teams', '0008_event_keys_and_project_links_led_by_street'),
+        ("orgs", "0006_versions_of_order_events_and_member_skills"),
+        ("teams", "0008_event_keys_and_project_links_led_by_street"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='registration',
-            index=models.Index(fields=['phone'], name='registration_phone'),
+            model_name="registration",
+            index=models.Index(fields=["phone"], name="registration_phone"),
         ),
         migrations.AddIndex(
-            model_name='volunteer',
-            index=models.Index(fields=['phone'], name='volunteer_phone'),
+            model_name="volunteer",
+            index=models.Index(fields=["phone"], name="volunteer_phone"),
         ),
     ]
