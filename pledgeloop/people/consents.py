@@ -63,11 +63,13 @@ def consents_give(consents: list[Consent]) -> list[Consent]:
     return insert(consents)
 
 
-def subject_q(phone: str) -> Q:
-    """Consents whose subject is this number: given with it, or by a resident record of it."""
+def subject_q(phone: str, resident_ids: list[int] | None = None) -> Q:
+    """Consents whose subject is this number: given with it, or by a resident record of it
+    (`resident_ids`, the records' ids when the caller has read them already)."""
     if not phone:
         return Q(pk__in=[])
-    return Q(phone=phone) | Q(resident__in=residents_of(phone))
+    ids = residents_of(phone) if resident_ids is None else resident_ids
+    return Q(phone=phone) | Q(resident__in=ids)
 
 
 def residents_of(phone: str) -> list[int]:

@@ -67,9 +67,12 @@ def person_residents(phone: str):
     return Resident.objects.filter(phone=phone).select_related("community", "site")
 
 
-def person_orders(phone: str):
+def person_orders(phone: str, resident_ids: list[int] | None = None):
+    """The orders filed with this number or under one of its resident records
+    (`resident_ids`, when the caller has read them already)."""
+    ids = residents_of(phone) if resident_ids is None else resident_ids
     return (
-        Order.objects.filter(Q(phone=phone) | Q(resident__in=residents_of(phone)))
+        Order.objects.filter(Q(phone=phone) | Q(resident__in=ids))
         .select_related("community", "category", "consent")
         .order_by("-created_at", "-id")
     )
@@ -177,7 +180,9 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
             ("registered_at", _("Registered at")),
         ],
     )
-    for r in person_residents(phone):
+    records = list(person_residents(phone))
+    resident_ids = [r.pk for r in records]
+    for r in records:
         residents.rows.append(
             {
                 "id": r.pk,
@@ -189,7 +194,7 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
                 "registered_at": _when(r.created_at),
             }
         )
-    orders = list(person_orders(phone))
+    orders = list(person_orders(phone, resident_ids))
     order_section = Section(
         "orders",
         _("Requests for help"),
@@ -281,7 +286,7 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
             ("withdrawn_at", _("Withdrawn at")),
         ],
     )
-    for c in Consent.objects.filter(subject_q(phone)).distinct():
+    for c in Consent.objects.filter(subject_q(phone, resident_ids)).distinct():
         consents.rows.append(
             {
                 "id": c.pk,

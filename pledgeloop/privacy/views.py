@@ -20,7 +20,7 @@ from pledgeloop.lib.masking import mask_phone
 from pledgeloop.lib.private import private_page
 from pledgeloop.lib.spreadsheets import xlsx_response
 from pledgeloop.orders.models import Order
-from pledgeloop.people.consents import consent_give, consents_withdraw, subject_q
+from pledgeloop.people.consents import consent_give, consents_withdraw
 from pledgeloop.people.models import Consent, Resident
 from pledgeloop.teams.models import Registration, Volunteer
 
@@ -154,9 +154,11 @@ def my(request, phone: str):
     account = _account(request, phone)
     sections = person_data(phone=phone, user=account)
     by_key = {s.key: s for s in sections}
-    residents = list(person_residents(phone))
+    residents = by_key["residents"].rows
     first = residents[0] if residents else None
-    standing = Consent.objects.filter(subject_q(phone), withdrawn_at__isnull=True)
+    # What the person has agreed to now, read off the consents section (every consent of the
+    # number, withdrawn ones with their date).
+    standing = {r["purpose_code"] for r in by_key["consents"].rows if not r["withdrawn_at"]}
     return _render(
         request,
         "privacy/my.html",
@@ -165,12 +167,12 @@ def my(request, phone: str):
             "sections": sections,
             "residents": residents,
             "consents": by_key["consents"],
-            "appears_publicly": standing.filter(purpose=Consent.Purpose.PUBLIC).exists(),
-            "serves": standing.filter(purpose=Consent.Purpose.DATA_USE).exists(),
+            "appears_publicly": Consent.Purpose.PUBLIC in standing,
+            "serves": Consent.Purpose.DATA_USE in standing,
             "correct_form": CorrectForm(
                 initial={
-                    "name": first.name if first else (account.name if account else ""),
-                    "address": first.address if first else "",
+                    "name": first["name"] if first else (account.name if account else ""),
+                    "address": first["address"] if first else "",
                 }
             ),
             "delete_form": DeleteForm(),

@@ -117,3 +117,22 @@ def test_a_scan_is_seen(db, vendor):
     # The newest such row: an index walked backwards to the first match is a scan too.
     newest = "SELECT id FROM orders_order WHERE description = 'x' ORDER BY id DESC LIMIT 1"
     assert scanned(newest) == {"orders_order"}
+
+
+def test_my_page_asks_the_same_queries_however_much_the_person_holds(world, client, texts):
+    """Each kind of record is read once, with the resident records' ids read first and
+    shared (issue 17: query counts do not grow with data)."""
+    new_order(world)
+    sign_in_by_code(client, texts, PHONE)
+
+    def asked() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/my/").status_code == 200
+        return len(queries.captured_queries)
+
+    few = asked()
+    for _ in range(3):
+        new_order(world)
+    new_order(world, community=world.neighbour)
+    assert asked() == few
+    assert few <= 10, few
