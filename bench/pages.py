@@ -30,8 +30,9 @@ that page ran. The last line:
     pages postgresql: orders 1000000, worst light 0.31x, worst heavy 0.12x, worst p95 48 ms
 
 Targets (issue 17): p95 <= 100 ms; light pages >= 0.30x, heavy (dashboard, showcase,
-annual review, nearby; and /my/, not named by the issue) >= 0.10x. The exit status is not tied to them (figures move with the
-machine's load); a page that answers anything but 200 fails the run.
+annual review, nearby; and /my/, not named by the issue) >= 0.10x. The exit status is not
+tied to them (figures move with the machine's load); a page that answers anything but 200
+fails the run.
 """
 
 from __future__ import annotations
