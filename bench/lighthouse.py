@@ -3,8 +3,9 @@
     python bench/lighthouse.py                          a demo of its own (what `make bench` runs)
     python bench/lighthouse.py --base http://127.0.0.1:8000    the demo `make run` serves
 
-Lighthouse drives Debian's Chromium (CHROME_PATH, /usr/bin/chromium unless set) headless,
-with its default mobile emulation and simulated throttling (a mid-range phone on slow 4G).
+Lighthouse drives Debian's Chromium headless (CHROME_PATH; unless set, the headless build
+chromium-headless-shell that the browser tests use, else /usr/bin/chromium), with its default
+mobile emulation and simulated throttling (a mid-range phone on slow 4G).
 
 Without --base the bench builds a demo of its own in a temporary folder (PLEDGELOOP_VAR_DIR):
 `manage.py demo_prepare` (migrate, the demo street, statistics), `collectstatic` (hashed,
@@ -231,11 +232,16 @@ def main() -> None:
     parser.add_argument("--only", help="audit only the pages whose path contains this")
     parser.add_argument("--verbose", action="store_true", help="list the audits below 90 too")
     args = parser.parse_args()
-    chrome = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+    shell = "/usr/bin/chromium-headless-shell"
+    chrome = os.environ.get("CHROME_PATH") or (
+        shell if os.path.exists(shell) else "/usr/bin/chromium"
+    )
     if not LIGHTHOUSE.exists():
         raise SystemExit("lighthouse: node_modules/.bin/lighthouse is missing (npm ci)")
     if not shutil.which(chrome) and not os.path.exists(chrome):
-        raise SystemExit(f"lighthouse: no Chromium at {chrome} (apt-get install chromium)")
+        raise SystemExit(
+            f"lighthouse: no Chromium at {chrome} (apt-get install chromium-headless-shell)"
+        )
 
     tmp = Path(tempfile.mkdtemp(prefix="pledgeloop-lighthouse-"))
     server = None
