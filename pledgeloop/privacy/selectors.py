@@ -80,8 +80,10 @@ def person_orders(phone: str, resident_ids: list[int] | None = None):
 
 def person_communities(phone: str, user: User | None = None) -> set[int]:
     """The communities holding data of this number: where a deletion request goes."""
-    ids = set(person_residents(phone).values_list("community_id", flat=True))
-    ids |= set(person_orders(phone).values_list("community_id", flat=True))
+    records = list(Resident.objects.filter(phone=phone).values_list("pk", "community_id"))
+    ids = {community_id for _pk, community_id in records}
+    resident_ids = [pk for pk, _community_id in records]
+    ids |= set(person_orders(phone, resident_ids).values_list("community_id", flat=True))
     if user is not None and hasattr(user, "member"):
         ids.add(user.member.community_id)
     ids |= set(
