@@ -3,9 +3,16 @@ after `collectstatic` with the settings' storage (hashed names, Brotli), stays u
 and the static files are cached for good under their hashed names."""
 
 import gzip
+import hashlib
+import importlib.metadata
+import os
 import re
+import shutil
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import Client, override_settings
 
@@ -26,15 +33,44 @@ ASSET = re.compile(r'(?:src|href|data-echarts)="(/static/[^"]+)"')
 OTHER_APPS = ["admin", "django_htmx", "ninja"]
 
 
+def _collected_key() -> str:
+    """What collectstatic's output is made of: every file it collects (name and content) and
+    the versions of the code that names and compresses them."""
+    digest = hashlib.sha256()
+    for package in ("django", "whitenoise", "brotli"):
+        digest.update(f"{package}={importlib.metadata.version(package)};".encode())
+    for finder in finders.get_finders():
+        for path, storage in sorted(finder.list(OTHER_APPS), key=lambda found: found[0]):
+            digest.update(f"{path}\0".encode())
+            digest.update(storage.open(path).read())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="module")
-def collected(tmp_path_factory):
+def collected():
     """collectstatic into a folder of its own, as `make setup` does into var/static (the
-    project's own files)."""
-    root = tmp_path_factory.mktemp("static")
-    with override_settings(STORAGES=PRODUCTION_STORAGES, STATIC_ROOT=root):
-        call_command("collectstatic", interactive=False, verbosity=0, ignore_patterns=OTHER_APPS)
-    assert not any((root / app).exists() for app in OTHER_APPS)
-    return root
+    project's own files). Kept between runs in var/test-static-<key>, the key a hash of what
+    it collected from: Brotli at its highest quality takes 8 s of CPU, so a run whose files
+    are those of the last one reads the last one's output (as the migrated test database is
+    kept, pledgeloop/testing_database.py); any change to a file collects again."""
+    var = Path(settings.VAR_DIR)
+    kept = var / f"test-static-{_collected_key()}"
+    if not kept.is_dir():
+        partial = var / f"{kept.name}.{os.getpid()}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        with override_settings(STORAGES=PRODUCTION_STORAGES, STATIC_ROOT=partial):
+            call_command(
+                "collectstatic", interactive=False, verbosity=0, ignore_patterns=OTHER_APPS
+            )
+        for old in var.glob("test-static-*"):
+            if old != partial:
+                shutil.rmtree(old, ignore_errors=True)
+        try:
+            partial.rename(kept)
+        except OSError:  # another run kept the same files meanwhile
+            shutil.rmtree(partial, ignore_errors=True)
+    assert not any((kept / app).exists() for app in OTHER_APPS)
+    return kept
 
 
 def cold_load(client: Client, url: str) -> tuple[int, dict[str, int]]:
@@ -83,3 +119,15 @@ def test_favicon_ico_leads_to_the_icon(collected):
         assert re.fullmatch(r"/static/favicon\.[0-9a-f]{12}\.svg", response["Location"])
         icon = client.get(response["Location"])
         assert icon.status_code == 200 and icon.headers["Content-Type"].startswith("image/svg")
+
+
+def test_the_kept_collection_follows_the_files(tmp_path):
+    """A file added or changed is collected again, not read from the last run's output."""
+    before = _collected_key()
+    (tmp_path / "extra.css").write_text("a{}")
+    with override_settings(STATICFILES_DIRS=[tmp_path]):
+        added = _collected_key()
+        (tmp_path / "extra.css").write_text("b{}")
+        changed = _collected_key()
+    assert len({before, added, changed}) == 3
+    assert _collected_key() == before
