@@ -5,7 +5,8 @@ The walk resolves the URLconf, fills each pattern's path converters with ids of 
 hostile values: Unicode digits, huge numbers, empty, repeated, very long, bad dates, negative,
 NUL. The bulk forms are posted the same way. A 5xx anywhere fails, naming the request.
 On PostgreSQL the walk repeats only the values the engine itself judges (ENGINE_JUDGED), on
-the pages whose query parameters reach a query (PROBE_VALUE shows up in one).
+the pages whose query parameters reach a query (PROBE_VALUE shows up in one), and puts only
+such values in the paths (ENGINE_JUDGED_PATH).
 
 Django's own admin (`admin/`, staff only) is left to Django's tests.
 """
@@ -111,6 +112,9 @@ HOSTILE_PATH = {
 }
 # Patterns written as regular expressions: their groups, hostile values to put there.
 HOSTILE_REGEX_GROUP = {"community_id": ["٣", "0", HUGE], "kind": ["residents"]}
+# The path values a database judges for itself (a number past bigint, text longer than a
+# column): the PostgreSQL run puts only these in the paths, the SQLite run every value.
+ENGINE_JUDGED_PATH = [HUGE, "x" * 1000, "x" * 300]
 
 
 def _patterns(resolvers=None, prefix="", namespace=""):
@@ -267,6 +271,11 @@ def _paths(name: str, pattern: URLPattern, valid: dict, world) -> list[str]:
         groups = list(pattern.pattern.regex.groupindex)
         arguments = {key: valid.get(name, {}).get(key, "1") for key in groups}
         hostile = {key: HOSTILE_REGEX_GROUP.get(key, []) for key in groups}
+    if connection.vendor == "postgresql":
+        # As with the query's values: on PostgreSQL only those the engine judges itself.
+        hostile = {
+            key: [v for v in values if v in ENGINE_JUDGED_PATH] for key, values in hostile.items()
+        }
     paths = []
     for changed, values in [(None, [None]), *hostile.items()]:
         for value in values:
@@ -442,6 +451,12 @@ def _show(data: dict) -> str:
 def test_the_postgresql_walk_keeps_the_values_the_engine_judges():
     assert ENGINE_JUDGED and set(ENGINE_JUDGED) <= set(HOSTILE_VALUES)
     assert any("\x00" in value for value in ENGINE_JUDGED)
+    path_values = {v for values in HOSTILE_PATH.values() for v in values}
+    path_values |= {v for values in HOSTILE_REGEX_GROUP.values() for v in values}
+    assert set(ENGINE_JUDGED_PATH) <= path_values
+    # every converter that takes a number or text keeps one value the engine judges
+    for converter in ["IntConverter", "StringConverter", "SlugConverter"]:
+        assert set(HOSTILE_PATH[converter]) & set(ENGINE_JUDGED_PATH), converter
 
 
 def test_every_pattern_named_in_the_issue_is_walked(world):
