@@ -8,10 +8,10 @@ PostgreSQL that is about half a second of database work per test, most of it rew
 same few hundred rows.
 
 Here the end of such a test asks, in one query, which tables hold a row, and empties only
-those (a DELETE each: see empty_written_tables); the content types and permissions, which no test writes (they are what the
-migrations' post_migrate made), are left as they are, so post_migrate is not needed. A test
-ends with the same database as before: every other table empty, the content types and
-permissions those of the migrated schema.
+those (a DELETE each: see empty_written_tables); the content types and permissions, which no
+test writes (they are what the migrations' post_migrate made), are left as they are, so
+post_migrate is not needed. A test ends with the same database as before: every other table
+empty, the content types and permissions those of the migrated schema.
 
 Tests that flush a subset of apps, restore a serialized database or reset sequences keep
 Django's own teardown. Installed by pledgeloop/conftest.py, for the test run only.
