@@ -1,14 +1,18 @@
-"""A member claims and finishes an order on a 360 px phone; the admin sees it done."""
+"""A member claims and finishes an order on a 360 px phone; the admin sees it done. A member
+reports a problem found on patrol, with a photo, on a phone."""
 
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from pledgeloop.conftest import DESKTOP, PASSWORD, PHONE
 from pledgeloop.orders.models import Order
+from pledgeloop.orgs.models import Category
 from pledgeloop.service.models import ServiceRecord
 
 from .loop import HOME, age, member_of, triaged_order
+from .test_browser_resident import photo_with_gps
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,3 +96,45 @@ def test_member_claims_and_finishes_and_the_admin_sees_it_done(
     assert "138****5678" in page.inner_text(".phone")
     page.screenshot(path=str(screenshot_dir / "console-order-done-desktop.png"), full_page=True)
     desktop.close()
+
+
+def test_a_member_reports_what_they_found_with_a_photo_on_a_phone(
+    world, live_server, browser, screenshot_dir
+):
+    """The patrol report's photo is one big button in Chinese (the browser's own control out
+    of sight); a photo chosen is named, can be taken off and chosen again, and arrives."""
+    member_of(world)
+    phone = browser.new_context(locale="zh-CN", **PHONE)
+    page = phone.new_page()
+    sign_in(page, live_server.url, world.member)
+    page.goto(f"{live_server.url}/me/patrol/")
+    button = page.locator("#photo-button")
+    expect(button).to_have_text("拍照或选一张照片")
+    expect(page.locator("#photo-chosen")).to_have_text("还没有选照片。")
+    assert page.locator("#id_photo").bounding_box()["width"] <= 1
+    for name in ("IMG_0201.jpg", "IMG_0202.jpg"):
+        with page.expect_file_chooser() as chooser:
+            button.tap()
+        assert not chooser.value.is_multiple()
+        chooser.value.set_files(
+            files=[{"name": name, "mimeType": "image/jpeg", "buffer": photo_with_gps()}]
+        )
+        expect(page.locator("#photo-chosen")).to_have_text(f"已选好照片：{name}")
+        expect(button).to_have_text("换一张照片")
+        if name == "IMG_0201.jpg":
+            page.locator("#photo-remove").tap()
+            expect(page.locator("#photo-chosen")).to_have_text("还没有选照片。")
+            expect(page.locator("#photo-remove")).to_be_hidden()
+    category = Category.objects.filter(street=world.street).first()
+    page.select_option("#id_category", str(category.pk))
+    page.fill("#id_description", "小区门口路灯坏了，晚上很黑")
+    page.select_option("#id_community", str(world.community.pk))
+    page.fill("#id_address", "阳光花园北门")
+    assert_fits(page, PHONE["viewport"]["width"], "the patrol report")
+    page.screenshot(path=str(screenshot_dir / "member-patrol-photo-phone.png"), full_page=True)
+    page.locator("button[type=submit].primary").tap()
+    page.wait_for_url(f"{live_server.url}/me/orders/")
+    expect(page.locator(".messages")).to_contain_text("星港湾")
+    order = Order.objects.get(channel=Order.Channel.PATROL)
+    assert order.photo and order.description == "小区门口路灯坏了，晚上很黑"
+    phone.close()

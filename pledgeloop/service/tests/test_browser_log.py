@@ -1,12 +1,15 @@
-"""A member logs a visit on a 360 px phone, in real Chromium, and the record shows up."""
+"""A member logs a visit with two photos on a 360 px phone, in real Chromium, and the record
+shows up."""
 
 import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from pledgeloop.conftest import PASSWORD, PHONE
-from pledgeloop.service.models import ServiceRecord
+from pledgeloop.orders.tests.test_browser_resident import photo_with_gps
+from pledgeloop.service.models import ServicePhoto, ServiceRecord
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,6 +30,25 @@ def test_member_logs_a_visit_on_a_phone(world, live_server, browser, screenshot_
     page.fill("#id_start", "08:00")
     page.fill("#id_beneficiary_q", "wxl")
     page.fill("#id_note", "上门测血压")
+    # The photos: one big button in Chinese over the browser's own control (out of sight),
+    # then a line naming what was chosen.
+    button = page.locator("#photos-button")
+    expect(button).to_have_text("拍照或选几张照片")
+    expect(page.locator("#photos-remove")).to_be_hidden()
+    assert page.locator("#id_photos").bounding_box()["width"] <= 1
+    with page.expect_file_chooser() as chooser:
+        button.tap()
+    assert chooser.value.is_multiple()
+    chooser.value.set_files(
+        files=[
+            {"name": name, "mimeType": "image/jpeg", "buffer": photo_with_gps()}
+            for name in ("IMG_0101.jpg", "IMG_0102.jpg")
+        ]
+    )
+    expect(page.locator("#photos-chosen")).to_have_text("已选好照片：IMG_0101.jpgIMG_0102.jpg")
+    expect(page.locator("#photos-chosen .photo-name")).to_have_count(2)
+    expect(button).to_have_text("重新选照片")
+    expect(page.locator("#photos-remove")).to_have_text("不用这些照片")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["viewport"]["width"], f"the form is {width}px wide"
     page.screenshot(path=str(screenshot_dir / "service-log-phone.png"), full_page=True)
@@ -39,4 +61,5 @@ def test_member_logs_a_visit_on_a_phone(world, live_server, browser, screenshot_
     page.screenshot(path=str(screenshot_dir / "service-records-phone.png"), full_page=True)
     record = ServiceRecord.objects.get()
     assert record.beneficiary == world.resident_here and record.verification == "self"
+    assert ServicePhoto.objects.filter(record=record).count() == 2
     context.close()

@@ -2,8 +2,8 @@
  *  - 长辈模式 toggled in place (cookie "elder"), so nothing typed is lost;
  *  - "use my location": the phone's position picks the nearest building (never sent);
  *  - the community plan: a tap sets the point and picks the nearest building;
- *  - the photo: a big button in the page's language, what was chosen, and "remove";
- *  - a large photo is shrunk on the phone before it is sent (weak connections, 5 MB cap);
+ *  - a large photo is shrunk on the phone before it is sent (weak connections, 5 MB cap;
+ *    the photo's big button, what was chosen and "remove" are photo-pick.js's);
  *  - an order without a photo is sent as a plain form, not multipart.
  * No outside services, no pop-ups. */
 (function () {
@@ -98,40 +98,10 @@
     });
   }
 
-  // --- photo: our own button, what was chosen, and a way to take it off ----------------------
-  var photo = $("id_photo"), photoNote = $("photo-note");
-  var photoButton = $("photo-button"), photoChosen = $("photo-chosen"), photoRemove = $("photo-remove");
-
-  function photoShow() {
-    var file = photo.files && photo.files[0];
-    if (photoChosen) {
-      photoChosen.textContent = file ? photoChosen.dataset.chosen : photoChosen.dataset.none;
-      photoChosen.classList.toggle("chosen", !!file);
-      if (file) {
-        var name = document.createElement("span");
-        name.className = "photo-name";
-        name.textContent = file.name;
-        photoChosen.appendChild(name);
-      }
-    }
-    if (photoButton) {
-      photoButton.querySelector("span").textContent =
-        file ? photoButton.dataset.other : photoButton.dataset.none;
-    }
-    if (photoRemove) { photoRemove.hidden = !file; }
-  }
-
-  if (photo) {
-    photo.addEventListener("change", photoShow);
-    photoShow();  // a photo the browser kept on "back"
-  }
-  if (photo && photoRemove) {
-    photoRemove.addEventListener("click", function () {
-      photo.value = "";
-      if (photoNote) { photoNote.hidden = true; }
-      photoShow();
-      photo.focus();
-    });
+  // --- photo: the big button and its line are photo-pick.js's; a note of ours goes too -----
+  var photo = $("id_photo"), photoNote = $("photo-note"), photoRemove = $("photo-remove");
+  if (photoRemove && photoNote) {
+    photoRemove.addEventListener("click", function () { photoNote.hidden = true; });
   }
 
   // --- photo: shrink a big one on the phone ------------------------------------------------
@@ -155,7 +125,7 @@
           var transfer = new DataTransfer();
           transfer.items.add(new File([blob], name, { type: "image/jpeg" }));
           photo.files = transfer.files;
-          photoShow();
+          if (window.photoPick) { window.photoPick.show(photo); }
         }, "image/jpeg", 0.85);
       }).catch(function () {
         // Keep the original file; the server checks it and says what is wrong.
