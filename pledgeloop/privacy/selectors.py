@@ -40,8 +40,10 @@ class Section:
         return [[row.get(key) for key, _label in self.fields] for row in self.rows]
 
     def entries(self) -> list[list[tuple[str, object]]]:
-        """Each row as (label, value) pairs, for the page."""
-        return [[(label, row.get(key)) for key, label in self.fields] for row in self.rows]
+        """Each row as (label, value) pairs, for the page (each label translated once, not
+        once per row)."""
+        keys, labels = [key for key, _label in self.fields], self.labels
+        return [list(zip(labels, (row.get(key) for key in keys), strict=True)) for row in self.rows]
 
 
 # Where a consent was given, in words: the part of Consent.source before any ":".
@@ -158,7 +160,12 @@ def _event_sections(phone: str) -> list[Section]:
             ("hours", _("Hours")),
         ],
     )
-    for a in Attendance.objects.filter(volunteer__in=found).select_related("session__event"):
+    attended = (
+        Attendance.objects.filter(volunteer__in=found).select_related("session__event")
+        if found
+        else []
+    )
+    for a in attended:
         hours.rows.append(
             {
                 "event": a.session.event.title,
@@ -182,7 +189,11 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
             ("registered_at", _("Registered at")),
         ],
     )
-    records = list(person_residents(phone))
+    records = list(
+        person_residents(phone).only(
+            "community__name", "name", "phone", "address", "site__name", "created_at"
+        )
+    )
     resident_ids = [r.pk for r in records]
     for r in records:
         residents.rows.append(
@@ -196,7 +207,12 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
                 "registered_at": _when(r.created_at),
             }
         )
-    orders = list(person_orders(phone, resident_ids))
+    orders = list(
+        person_orders(phone, resident_ids).only(
+            *("description", "contact_name", "phone", "address", "state", "created_at"),
+            *("done_at", "community__name", "category__name", "consent__notice_version"),
+        )
+    )
     order_section = Section(
         "orders",
         _("Requests for help"),
@@ -242,7 +258,7 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
             ("reason", _("Reason")),
         ],
     )
-    for e in OrderEvent.objects.filter(order__in=[o.pk for o in orders]).order_by("order", "at"):
+    for e in OrderEvent.objects.filter(order__in=[o.pk for o in orders]).order_by("order_id", "at"):
         history.rows.append(
             {
                 "order": e.order_id,
