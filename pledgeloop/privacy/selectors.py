@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.orders.models import Order, OrderEvent
@@ -39,11 +41,19 @@ class Section:
     def table(self) -> list[list]:
         return [[row.get(key) for key, _label in self.fields] for row in self.rows]
 
-    def entries(self) -> list[list[tuple[str, object]]]:
-        """Each row as (label, value) pairs, for the page (each label translated once, not
-        once per row)."""
+    def facts(self) -> list[SafeString]:
+        """Each row as the page's <dt>label</dt><dd>value</dd> pairs, escaped, "—" for an empty
+        value. Built here rather than by the template's loops: a person's history is a few
+        hundred pairs, each label translated once a section."""
         keys, labels = [key for key, _label in self.fields], self.labels
-        return [list(zip(labels, (row.get(key) for key in keys), strict=True)) for row in self.rows]
+        return [
+            format_html_join(
+                "",
+                "<dt>{}</dt><dd>{}</dd>",
+                zip(labels, (row.get(key) or "—" for key in keys), strict=True),
+            )
+            for row in self.rows
+        ]
 
 
 # Where a consent was given, in words: the part of Consent.source before any ":".

@@ -107,6 +107,16 @@ def test_the_person_sees_everything_held_about_them(world, client, texts):
     assert 'id="order_history"' in html and 'id="consents"' in html
 
 
+def test_what_a_person_typed_is_shown_as_text_and_an_empty_field_as_a_dash(world, client, texts):
+    new_order(world, description="<script>alert(1)</script> 水管 & 阀门", contact_name="")
+    sign_in_by_code(client, texts, PHONE)
+    html = client.get(reverse("privacy:my")).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 水管 &amp; 阀门" in html
+    # the order's empty "how to address you", and its "done at" not yet
+    assert "<dt>称呼</dt><dd>—</dd>" in html and "<dt>完成时间</dt><dd>—</dd>" in html
+
+
 def test_the_downloads_parse_with_real_readers(world, client, texts):
     order = reviewed_order(world)
     sign_in_by_code(client, texts, PHONE)
