@@ -42,7 +42,8 @@ def _collected_key() -> str:
     for finder in finders.get_finders():
         for path, storage in sorted(finder.list(OTHER_APPS), key=lambda found: found[0]):
             digest.update(f"{path}\0".encode())
-            digest.update(storage.open(path).read())
+            with storage.open(path) as found:
+                digest.update(found.read())
     return digest.hexdigest()[:16]
 
 
