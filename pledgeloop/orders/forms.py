@@ -21,7 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
-from pledgeloop.lib.photos import photo_clean, photo_precheck
+from pledgeloop.lib.photos import PHOTO_MAX_BYTES, photo_clean, photo_precheck
 from pledgeloop.orgs.models import Category, Community, Site
 from pledgeloop.people.models import Member
 
@@ -208,7 +208,22 @@ class IntakeForm(forms.Form):
     public = forms.BooleanField(required=False)
     # A plain file input: the form never holds a photo to clear, and ClearableFileInput notes
     # each request's "clear" tick on the widget itself, which these forms share.
-    photo = forms.FileField(label=_("Photo (optional)"), required=False, widget=forms.FileInput)
+    # The size and its message are for the page's script (orders/resident.js), which says so
+    # before sending when a photo it cannot shrink is over the limit.
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        widget=forms.FileInput(
+            attrs={
+                "accept": "image/*",
+                "data-max-bytes": PHOTO_MAX_BYTES,
+                "data-too-big": _(
+                    "The photo is larger than 5 MB. Please choose a smaller photo, or leave it "
+                    "out."
+                ),
+            }
+        ),
+    )
     member = forms.CharField(required=False, max_length=16)
     via = forms.CharField(required=False, max_length=10)
     # This form's own random key: sent again (the first answer was lost), it files nothing
