@@ -218,8 +218,7 @@ class IntakeForm(forms.Form):
                 "accept": "image/*",
                 "data-max-bytes": PHOTO_MAX_BYTES,
                 "data-too-big": _(
-                    "The photo is larger than 5 MB. Please choose a smaller photo, or leave it "
-                    "out."
+                    "The photo is larger than 5 MB. Please choose a smaller photo, or leave it out."
                 ),
             }
         ),
