@@ -10,6 +10,7 @@ the page, the JSON and the Excel file.
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -111,9 +112,34 @@ def person_communities(phone: str, user: User | None = None) -> set[int]:
     return ids
 
 
-def _event_sections(phone: str) -> list[Section]:
+# The tables that hold a number only for the few who did that (registered for an event,
+# volunteered without being a member, asked for a deletion): /my/ asks once which of them
+# hold this number before reading any (`_held_in`).
+RARE = (Registration, Volunteer, DeletionRequest)
+
+
+def _held_in(phone: str) -> set[type]:
+    """Which of the RARE tables hold rows with this number.
+
+    One hand-written statement of three EXISTS, each read through the table's phone index,
+    instead of the three ORM queries: for most people all three are empty, and building those
+    queries cost more than the rest of the page's reads (bench/pages.py, /my/). Only table and
+    column names, from the models, go into the text."""
+    quote = connection.ops.quote_name
+    parts = [
+        f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} "  # noqa: S608 (names only)
+        f"WHERE {quote(model._meta.get_field('phone').column)} = %s)"
+        for model in RARE
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", [phone] * len(RARE))
+        found = cursor.fetchone()
+    return {model for model, held in zip(RARE, found, strict=True) if held}
+
+
+def _event_sections(phone: str, held: set[type]) -> list[Section]:
     """Registrations for events (no account needed) and a non-member volunteer's profile,
-    teams and event hours, by this number."""
+    teams and event hours, by this number (`held`: which RARE tables hold it)."""
     registrations = Section(
         "event_registrations",
         _("Event registrations"),
@@ -124,7 +150,12 @@ def _event_sections(phone: str) -> list[Section]:
             ("registered_at", _("Registered at")),
         ],
     )
-    for r in Registration.objects.filter(phone=phone).select_related("session__event"):
+    registered = (
+        Registration.objects.filter(phone=phone).select_related("session__event")
+        if Registration in held
+        else []
+    )
+    for r in registered:
         registrations.rows.append(
             {
                 "event": r.session.event.title,
@@ -145,10 +176,14 @@ def _event_sections(phone: str) -> list[Section]:
             ("consent_source", _("Agreed through")),
         ],
     )
-    found = list(
-        Volunteer.objects.filter(phone=phone)
-        .select_related("street", "community")
-        .prefetch_related("team_memberships__team")
+    found = (
+        list(
+            Volunteer.objects.filter(phone=phone)
+            .select_related("street", "community")
+            .prefetch_related("team_memberships__team")
+        )
+        if Volunteer in held
+        else []
     )
     for v in found:
         volunteers.rows.append(
@@ -217,10 +252,13 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
                 "registered_at": _when(r.created_at),
             }
         )
+    # Rows of values, not Order objects: the page shows them and nothing else, and the ORM's
+    # objects with their three related ones cost as much again (bench/pages.py, /my/).
     orders = list(
-        person_orders(phone, resident_ids).only(
-            *("description", "contact_name", "phone", "address", "state", "created_at"),
+        person_orders(phone, resident_ids).values_list(
+            *("pk", "description", "contact_name", "phone", "address", "state", "created_at"),
             *("done_at", "community__name", "category__name", "consent__notice_version"),
+            named=True,
         )
     )
     order_section = Section(
@@ -244,16 +282,16 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
         order_section.rows.append(
             {
                 "number": o.pk,
-                "community": o.community.name,
-                "category": o.category.name,
+                "community": o.community__name,
+                "category": o.category__name,
                 "description": o.description,
                 "contact_name": o.contact_name,
                 "phone": o.phone,
                 "address": o.address,
-                "state": str(o.get_state_display()),
+                "state": str(Order.State(o.state).label),
                 "filed_at": _when(o.created_at),
                 "done_at": _when(o.done_at),
-                "notice_version": o.consent.notice_version if o.consent_id else "",
+                "notice_version": o.consent__notice_version or "",
             }
         )
     history = Section(
@@ -290,10 +328,11 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
             ("at", _("Reviewed at")),
         ],
     )
-    resident_ids = [row["id"] for row in residents.rows]
+    # No DISTINCT here or for the consents: a review has one service record (the only join),
+    # and each row is found once whichever side of the OR matches it.
     for v in Review.objects.filter(
         Q(order__in=[o.pk for o in orders]) | Q(record__beneficiary__in=resident_ids)
-    ).distinct():
+    ):
         reviews.rows.append(
             {
                 "order": v.order_id,
@@ -314,7 +353,7 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
             ("withdrawn_at", _("Withdrawn at")),
         ],
     )
-    for c in Consent.objects.filter(subject_q(phone, resident_ids)).distinct():
+    for c in Consent.objects.filter(subject_q(phone, resident_ids)):
         consents.rows.append(
             {
                 "id": c.pk,
@@ -326,7 +365,9 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
                 "withdrawn_at": _when(c.withdrawn_at),
             }
         )
-    sections = [residents, order_section, history, reviews, consents, *_event_sections(phone)]
+    held = _held_in(phone)
+    sections = [residents, order_section, history, reviews, consents]
+    sections += _event_sections(phone, held)
     member = getattr(user, "member", None) if user is not None else None
     if isinstance(member, Member):
         sections += _member_sections(member)
@@ -340,7 +381,12 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
             ("completed_at", _("Completed at")),
         ],
     )
-    for d in DeletionRequest.objects.filter(phone=phone).select_related("community"):
+    asked = (
+        DeletionRequest.objects.filter(phone=phone).select_related("community")
+        if DeletionRequest in held
+        else []
+    )
+    for d in asked:
         requests.rows.append(
             {
                 "community": d.community.name,

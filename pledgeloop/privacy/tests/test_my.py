@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import time_machine
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -115,6 +117,29 @@ def test_what_a_person_typed_is_shown_as_text_and_an_empty_field_as_a_dash(world
     assert "&lt;script&gt;alert(1)&lt;/script&gt; 水管 &amp; 阀门" in html
     # the order's empty "how to address you", and its "done at" not yet
     assert "<dt>称呼</dt><dd>—</dd>" in html and "<dt>完成时间</dt><dd>—</dd>" in html
+
+
+def test_tables_that_hold_few_people_are_read_only_when_they_hold_this_number(world, client, texts):
+    """Event registrations, volunteer profiles and deletion requests: one statement asks
+    whether any holds the number, and only those that do are read."""
+    new_order(world)
+    sign_in_by_code(client, texts, PHONE)
+    rare = ("teams_registration", "teams_volunteer", "privacy_deletionrequest")
+
+    def reads() -> tuple[dict[str, int], str]:
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(reverse("privacy:my")).content.decode()
+        found = {t: sum(f'FROM "{t}"' in q["sql"] for q in queries.captured_queries) for t in rare}
+        return found, html
+
+    found, html = reads()
+    assert found == dict.fromkeys(rare, 1)  # the one statement of three EXISTS
+    assert 'id="deletion_requests"' not in html
+
+    client.post(reverse("privacy:delete"), {"confirm": "1"})
+    found, html = reads()
+    assert found["privacy_deletionrequest"] == 2 and found["teams_registration"] == 1
+    assert 'id="deletion_requests"' in html and "您的申请正在办理" in html
 
 
 def test_the_downloads_parse_with_real_readers(world, client, texts):
