@@ -79,7 +79,7 @@ VISITS_PER_PLEDGE = 20
 TEAM_SIZE = 20
 EVENTS_PER_COMMUNITY = 4
 # /my/ is not among issue 17's pages; it is heavy here: a person's records of every kind,
-# looked up in every street by number, private (never cached), 9 queries.
+# looked up in every street by number, private (never cached), 7 queries.
 HEAVY = {"dashboard", "showcase", "annual", "nearby", "my-data"}
 
 
