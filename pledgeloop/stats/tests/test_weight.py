@@ -119,6 +119,7 @@ def test_favicon_ico_leads_to_the_icon(collected):
         assert response.status_code == 302
         assert re.fullmatch(r"/static/favicon\.[0-9a-f]{12}\.svg", response["Location"])
         icon = client.get(response["Location"])
+        icon.close()  # WhiteNoise answers with the open file
         assert icon.status_code == 200 and icon.headers["Content-Type"].startswith("image/svg")
 
 
