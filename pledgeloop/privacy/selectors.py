@@ -8,12 +8,14 @@ event hours, and, for a member, their own profile, pledges and services. One str
 the page, the JSON and the Excel file.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.formats import date_format
+from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +59,18 @@ class Section:
         ]
 
 
+class Moment(str):
+    """A date or time as the downloads hold it (ISO 8601; a time in local time with its
+    offset, to the minute). A page shows it as people read dates, 2026年9月5日 14:30 in
+    Chinese (DESIGN.md §10): templates and format_html take a value's __html__."""
+
+    value: dt.date
+
+    def __html__(self) -> str:
+        with_time = isinstance(self.value, dt.datetime)
+        return escape(date_format(self.value, "DATETIME_FORMAT" if with_time else "DATE_FORMAT"))
+
+
 # Where a consent was given, in words: the part of Consent.source before any ":".
 GIVEN_THROUGH = {
     "order": _("A request for help"),
@@ -71,9 +85,22 @@ def given_through(source: str) -> str:
     return str(GIVEN_THROUGH.get(kind, kind))
 
 
-def _when(value) -> str:
+def _when(value: dt.datetime | None) -> str:
     """Local time with its offset (Beijing: +08:00), to the minute."""
-    return timezone.localtime(value).isoformat(timespec="minutes") if value else ""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    moment = Moment(local.isoformat(timespec="minutes"))
+    moment.value = local
+    return moment
+
+
+def _day(value: dt.date | None) -> str:
+    if not value:
+        return ""
+    moment = Moment(value.isoformat())
+    moment.value = value
+    return moment
 
 
 def person_residents(phone: str):
@@ -425,12 +452,12 @@ def _member_sections(member: Member) -> list[Section]:
             "email": user.email,
             "community": member.community.name,
             "kind": str(member.get_kind_display()),
-            "party_join_date": member.party_join_date.isoformat() if member.party_join_date else "",
+            "party_join_date": _day(member.party_join_date),
             "skills": "、".join(c.name for c in member.skills.all()),
             "availability": str(member.availability or ""),
             "public_contact": _("yes") if member.public_contact else _("no"),
-            "joined_on": member.joined_on.isoformat() if member.joined_on else "",
-            "left_on": member.left_on.isoformat() if member.left_on else "",
+            "joined_on": _day(member.joined_on),
+            "left_on": _day(member.left_on),
         }
     )
     pledges = Section(
@@ -448,8 +475,8 @@ def _member_sections(member: Member) -> list[Section]:
             {
                 "title": p.title,
                 "state": str(p.get_state_display()),
-                "starts_on": p.starts_on.isoformat(),
-                "ends_on": p.ends_on.isoformat(),
+                "starts_on": _day(p.starts_on),
+                "ends_on": _day(p.ends_on),
             }
         )
     services = Section(

@@ -119,6 +119,20 @@ def test_what_a_person_typed_is_shown_as_text_and_an_empty_field_as_a_dash(world
     assert "<dt>称呼</dt><dd>—</dd>" in html and "<dt>完成时间</dt><dd>—</dd>" in html
 
 
+def test_the_page_shows_dates_as_people_read_them_and_the_download_keeps_iso(world, client, texts):
+    order = new_order(world)
+    sign_in_by_code(client, texts, PHONE)
+    client.post(reverse("privacy:delete"), {"confirm": "1"})
+    html = client.get(reverse("privacy:my")).content.decode()
+    filed = timezone.localtime(order.created_at)
+    due = timezone.localtime(DeletionRequest.objects.get().due_by)
+    assert f"<dd>{filed.year}年{filed.month}月{filed.day}日 {filed:%H:%M}</dd>" in html
+    assert f"将在{due.year}年{due.month}月{due.day}日 {due:%H:%M}前办结" in html
+    assert filed.isoformat(timespec="minutes") not in html
+    data = json.loads(client.get(reverse("privacy:export_json")).content)
+    assert data["orders"][0]["filed_at"] == filed.isoformat(timespec="minutes")
+
+
 def test_tables_that_hold_few_people_are_read_only_when_they_hold_this_number(world, client, texts):
     """Event registrations, volunteer profiles and deletion requests: one statement asks
     whether any holds the number, and only those that do are read."""
@@ -244,7 +258,7 @@ def test_a_resident_exports_then_deletes_and_the_indicators_stay_equal(
 def test_members_see_export_and_correct_their_own_data(world, client_for):
     client = client_for(world.member)
     html = client.get(reverse("privacy:my")).content.decode()
-    assert "张三" in html and "1985-07-01" in html
+    assert "张三" in html and "1985年7月1日" in html
     data = json.loads(client.get(reverse("privacy:export_json")).content)
     assert data["member"][0]["phone"] == world.member.phone
     client.post(reverse("privacy:correct"), {"name": "张叁"})
