@@ -66,6 +66,19 @@ class Moment(str):
 
     value: dt.date
 
+    @classmethod
+    def of(cls, value: dt.date | None) -> str:
+        """The value's Moment; "" for none."""
+        if not value:
+            return ""
+        if isinstance(value, dt.datetime):
+            value = timezone.localtime(value)
+            moment = cls(value.isoformat(timespec="minutes"))
+        else:
+            moment = cls(value.isoformat())
+        moment.value = value
+        return moment
+
     def __html__(self) -> str:
         with_time = isinstance(self.value, dt.datetime)
         return escape(date_format(self.value, "DATETIME_FORMAT" if with_time else "DATE_FORMAT"))
@@ -85,22 +98,9 @@ def given_through(source: str) -> str:
     return str(GIVEN_THROUGH.get(kind, kind))
 
 
-def _when(value: dt.datetime | None) -> str:
-    """Local time with its offset (Beijing: +08:00), to the minute."""
-    if not value:
-        return ""
-    local = timezone.localtime(value)
-    moment = Moment(local.isoformat(timespec="minutes"))
-    moment.value = local
-    return moment
-
-
-def _day(value: dt.date | None) -> str:
-    if not value:
-        return ""
-    moment = Moment(value.isoformat())
-    moment.value = value
-    return moment
+def _when(value: dt.date | None) -> str:
+    """A time in local time with its offset (Beijing: +08:00), to the minute, or a day."""
+    return Moment.of(value)
 
 
 def person_residents(phone: str):
@@ -452,12 +452,12 @@ def _member_sections(member: Member) -> list[Section]:
             "email": user.email,
             "community": member.community.name,
             "kind": str(member.get_kind_display()),
-            "party_join_date": _day(member.party_join_date),
+            "party_join_date": _when(member.party_join_date),
             "skills": "、".join(c.name for c in member.skills.all()),
             "availability": str(member.availability or ""),
             "public_contact": _("yes") if member.public_contact else _("no"),
-            "joined_on": _day(member.joined_on),
-            "left_on": _day(member.left_on),
+            "joined_on": _when(member.joined_on),
+            "left_on": _when(member.left_on),
         }
     )
     pledges = Section(
@@ -475,8 +475,8 @@ def _member_sections(member: Member) -> list[Section]:
             {
                 "title": p.title,
                 "state": str(p.get_state_display()),
-                "starts_on": _day(p.starts_on),
-                "ends_on": _day(p.ends_on),
+                "starts_on": _when(p.starts_on),
+                "ends_on": _when(p.ends_on),
             }
         )
     services = Section(
