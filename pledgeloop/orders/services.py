@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from pledgeloop.lib.inserts import insert_together, number_ahead
 from pledgeloop.lib.masking import is_mainland_mobile, mask_name, normalise_phone
+from pledgeloop.lib.moments import format_moment
 from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.transitions import Transitions
 from pledgeloop.notify.models import Notification
@@ -934,12 +935,12 @@ def _service_start(
         if started_at < taken:
             raise OrderError(
                 _("The service cannot start before you took the order (%(taken)s).")
-                % {"taken": _local(taken)}
+                % {"taken": format_moment(taken)}
             )
         if started_at + length > now:
             raise OrderError(
                 _("%(hours)s h from %(start)s would end after now: check the start and the hours.")
-                % {"hours": _hours(hours), "start": _local(started_at)}
+                % {"hours": _hours(hours), "start": format_moment(started_at)}
             )
         return started_at
     pressed = (
@@ -951,10 +952,6 @@ def _service_start(
     if pressed is not None and pressed + length <= now:
         return pressed
     return now - length
-
-
-def _local(moment: datetime) -> str:
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def _hours(hours: Decimal) -> str:
@@ -993,7 +990,7 @@ def order_finish(
                 "most %(available)s h can be recorded, not %(hours)s."
             )
             % {
-                "taken": _local(order.accepted_at or now),
+                "taken": format_moment(order.accepted_at or now),
                 "available": _hours(available),
                 "hours": _hours(hours),
             }

@@ -19,6 +19,7 @@ from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from pledgeloop.lib.moments import format_moment
 from pledgeloop.orders.models import Order, OrderEvent
 from pledgeloop.people.consents import residents_of, subject_q
 from pledgeloop.people.models import Consent, Member, Resident, User
@@ -80,8 +81,9 @@ class Moment(str):
         return moment
 
     def __html__(self) -> str:
-        with_time = isinstance(self.value, dt.datetime)
-        return escape(date_format(self.value, "DATETIME_FORMAT" if with_time else "DATE_FORMAT"))
+        if isinstance(self.value, dt.datetime):
+            return escape(format_moment(self.value))
+        return escape(date_format(self.value, "DATE_FORMAT"))
 
 
 # Where a consent was given, in words: the part of Consent.source before any ":".

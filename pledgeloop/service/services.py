@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.moments import format_moment
 from pledgeloop.lib.numbers import format_hours
 from pledgeloop.notify.services import notify
 from pledgeloop.orgs.models import Site
@@ -54,10 +55,6 @@ def hours_between(start: dt.datetime, end: dt.datetime) -> Decimal:
     return min(int(seconds // 900) * QUARTER_HOUR, checkin_max_hours())
 
 
-def _clock(moment: dt.datetime) -> str:
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
-
-
 def _hours_text(hours: Decimal) -> str:
     return format_hours(hours)
 
@@ -69,7 +66,7 @@ def _check_span(
     if ended_at > now + CLOCK_SLACK:
         raise ServiceError(
             _("Service that has not ended yet cannot be logged: it would end at %(end)s.")
-            % {"end": _clock(ended_at)}
+            % {"end": format_moment(ended_at)}
         )
     if Decimal(hours) * 3600 > Decimal((ended_at - started_at).total_seconds()):
         raise ServiceError(
@@ -81,12 +78,12 @@ def _check_span(
     if started_at < order.created_at:
         raise ServiceError(
             _("The service cannot start before the order was filed (%(filed)s).")
-            % {"filed": _clock(order.created_at)}
+            % {"filed": format_moment(order.created_at)}
         )
     if order.accepted_at and started_at < order.accepted_at:
         raise ServiceError(
             _("The service cannot start before the order was taken (%(taken)s).")
-            % {"taken": _clock(order.accepted_at)}
+            % {"taken": format_moment(order.accepted_at)}
         )
 
 
@@ -124,8 +121,8 @@ def _check_members_free(
             )
             % {
                 "name": names[clash.member_id],
-                "start": _clock(clash.record.started_at),
-                "end": _clock(clash.record.ended_at),
+                "start": format_moment(clash.record.started_at),
+                "end": format_moment(clash.record.ended_at),
             }
         )
     open_checkins = CheckIn.objects.filter(
@@ -140,7 +137,11 @@ def _check_members_free(
                 "%(name)s has been checked in at %(place)s since %(at)s: check out there first, "
                 "then log other service."
             )
-            % {"name": names[busy.member_id], "place": busy.place, "at": _clock(busy.checked_in_at)}
+            % {
+                "name": names[busy.member_id],
+                "place": busy.place,
+                "at": format_moment(busy.checked_in_at),
+            }
         )
     day = timezone.localtime(started_at).date()
     tz = timezone.get_current_timezone()
@@ -436,8 +437,8 @@ def service_record_settle(*, record: ServiceRecord, by, hours: Decimal) -> Servi
         raise ServiceError(
             _("The service lasted from %(start)s to %(end)s: at most %(most)s h.")
             % {
-                "start": _clock(record.started_at),
-                "end": _clock(record.ended_at),
+                "start": format_moment(record.started_at),
+                "end": format_moment(record.ended_at),
                 "most": _hours_text(int(span / QUARTER_HOUR) * QUARTER_HOUR),
             }
         )
