@@ -1,5 +1,6 @@
 """The person's copy of their data (PIPL art. 45): JSON for machines, Excel for people."""
 
+import datetime as dt
 import io
 import json
 
@@ -8,7 +9,11 @@ from django.utils import timezone
 
 from pledgeloop.lib.spreadsheets import escape_cell
 
-from .selectors import Section
+from .selectors import Moment, Section
+
+# How the copy for people shows a time and a day (a real Excel date either way).
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
+DAY_FORMAT = "yyyy-mm-dd"
 
 
 def data_json(sections: list[Section], *, phone: str) -> bytes:
@@ -24,15 +29,25 @@ def data_json(sections: list[Section], *, phone: str) -> bytes:
 
 
 def data_xlsx(sections: list[Section]) -> bytes:
-    """One worksheet per section: its title, the column labels, the rows."""
+    """One worksheet per section: its title, the column labels, the rows. Times and days are
+    Excel dates (a time in local time, to the minute), which sort and filter as such."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     bold = book.add_format({"bold": True})
+    time_format = book.add_format({"num_format": TIME_FORMAT})
+    day_format = book.add_format({"num_format": DAY_FORMAT})
     for section in sections:
         sheet = book.add_worksheet(str(section.title)[:31])
         sheet.write_row(0, 0, section.labels, bold)
         for index, row in enumerate(section.table(), start=1):
             for col, value in enumerate(row):
+                if isinstance(value, Moment):
+                    if isinstance(value.value, dt.datetime):
+                        at = value.value.replace(second=0, microsecond=0, tzinfo=None)
+                        sheet.write_datetime(index, col, at, time_format)
+                    else:
+                        sheet.write_datetime(index, col, value.value, day_format)
+                    continue
                 value = escape_cell(value)
                 if value is None or value == "":
                     sheet.write_blank(index, col, None)

@@ -61,9 +61,10 @@ class Section:
 
 
 class Moment(str):
-    """A date or time as the downloads hold it (ISO 8601; a time in local time with its
-    offset, to the minute). A page shows it as people read dates, 2026年9月5日 14:30 in
-    Chinese (DESIGN.md §10): templates and format_html take a value's __html__."""
+    """A date or time: as text, ISO 8601 for the JSON download (a time in local time with
+    its offset, to the minute); the Excel download writes `value` as an Excel date
+    (exports.data_xlsx). A page shows it as people read dates, 2026年9月5日 14:30 in Chinese
+    (DESIGN.md §10): templates and format_html take a value's __html__."""
 
     value: dt.date
 

@@ -133,6 +133,30 @@ def test_the_page_shows_dates_as_people_read_them_and_the_download_keeps_iso(wor
     assert data["orders"][0]["filed_at"] == filed.isoformat(timespec="minutes")
 
 
+def test_the_excel_copy_holds_dates_and_times_that_excel_reads_as_such(world, client, texts):
+    """Excel is the copy for people: a time is a real date-time cell (local, to the minute,
+    shown as 2026-09-05 14:30), a day a real date cell, not ISO text with its offset."""
+    order = new_order(world)
+    sign_in_by_code(client, texts, PHONE)
+    book = load_workbook(io.BytesIO(client.get(reverse("privacy:export_xlsx")).content))
+    data = json.loads(client.get(reverse("privacy:export_json")).content)
+    orders = book.worksheets[[s["key"] for s in _sections(data)].index("orders")]
+    header = [c.value for c in orders[1]]
+    cell = orders.cell(row=2, column=header.index("提交时间") + 1)
+    filed = timezone.localtime(order.created_at).replace(second=0, microsecond=0, tzinfo=None)
+    assert cell.is_date and cell.value == filed
+    assert cell.number_format == "yyyy-mm-dd hh:mm"
+    consents = book.worksheets[[s["key"] for s in _sections(data)].index("consents")]
+    header = [c.value for c in consents[1]]
+    given = consents.cell(row=2, column=header.index("同意时间") + 1)
+    assert given.is_date and given.number_format == "yyyy-mm-dd hh:mm"
+
+
+def _sections(data: dict) -> list[dict]:
+    """The downloads' sections in order (the JSON's keys after phone and generated_at)."""
+    return [{"key": k} for k in data if k not in ("phone", "generated_at")]
+
+
 def test_tables_that_hold_few_people_are_read_only_when_they_hold_this_number(world, client, texts):
     """Event registrations, volunteer profiles and deletion requests: one statement asks
     whether any holds the number, and only those that do are read."""
