@@ -1081,7 +1081,9 @@ def order_hand_back(
 def order_reopen(
     *, order: Order, reason: str, by: User | None = None, source: str = Source.WEB
 ) -> Order:
-    """The resident says a done order is not solved: back on the needs list, reason kept."""
+    """The resident says a done order is not solved: back on the needs list, reason kept.
+    It is new work: its category's times to respond and to finish count again from now (with
+    the old ones it showed as overdue at once, and the expiry job soon closed it)."""
     reason = _require_reason(reason, _("reopening the order"))
     order = _locked(order)
     if order.state not in {State.DONE, State.REVIEWED}:
@@ -1089,6 +1091,9 @@ def order_reopen(
     was_with = order.assigned_member
     order.assigned_member = None
     order.done_at = None
+    now = timezone.now()
+    order.respond_by = now + timedelta(hours=order.category.respond_hours)
+    order.finish_by = now + timedelta(days=order.category.finish_days)
     _move(
         order,
         State.TRIAGED,
@@ -1097,7 +1102,7 @@ def order_reopen(
         by_label=by.name if by else _("Resident"),
         source=source,
         reason=reason,
-        fields=["assigned_member", "done_at"],
+        fields=["assigned_member", "done_at", "respond_by", "finish_by"],
     )
     for admin in community_admins(order.community):
         notify(

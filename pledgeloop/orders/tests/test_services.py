@@ -9,6 +9,7 @@ import io
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -395,6 +396,24 @@ def test_hand_back_and_reopen_return_the_order_with_history_intact(world):
         "reopen",
     ]  # fmt: skip
     assert order.events.get(action="reopen").reason == "还是漏水"
+
+
+def test_a_reopened_order_gets_its_deadlines_again_from_the_reopening(world):
+    """Not solved: the order is new work, with its category's time to respond and to finish
+    counted from now. With the old ones it showed as overdue at once (已经超过约定时间) and
+    the expiry job closed it as 已超时 a few days later."""
+    member = member_of(world)
+    order = bring_to(world, S.ACCEPTED)
+    later = timezone.now() + dt.timedelta(days=30)
+    with time_machine.travel(later, tick=False):
+        order, _ = services.order_finish(order=age(order), member=member, hours=Decimal(1))
+        order = services.order_reopen(order=order, reason="还是漏水")
+        order.refresh_from_db()
+        category = order.category
+        assert order.respond_by == later + dt.timedelta(hours=category.respond_hours)
+        assert order.finish_by == later + dt.timedelta(days=category.finish_days)
+        assert not Order.objects.filter(jobs.orders_to_expire(later), pk=order.pk).exists()
+        assert jobs.expire_orders(now=later + dt.timedelta(days=1)) == 0
 
 
 def test_submit_refuses_bad_input_and_stores_nothing(world):
