@@ -40,8 +40,9 @@ def review_submit(
 ) -> Review:
     """A resident's review of one service, through its signed link.
 
-    "Not solved" reopens a done order (the comment is the reason); otherwise a done order is
-    marked reviewed. The page shows the service's date and hours: when the resident says they
+    "Not solved" reopens a done order (the comment is the reason); a service without an order
+    has nothing to reopen, so the community's admins are told instead. Otherwise a done order
+    is marked reviewed. The page shows the service's date and hours: when the resident says they
     are right (`hours_right`), the review confirms them (`service_record_confirm_by_review`:
     they become verified, the review named as evidence); when they say the hours are wrong,
     the record is flagged for the community admins instead; "not sure" does neither.
@@ -76,12 +77,27 @@ def review_submit(
             )
         elif solved is not False and order.state == Order.State.DONE:
             order_services.order_mark_reviewed(order=order, source=source)
+    elif solved is False:  # no order to reopen (a pledge's visit, an event): the admins hear
+        _tell_admins_not_solved(record, review.comment)
     if hours_right is False:
         service_record_flag_by_review(record=record, reason=review.comment)
         _tell_admins_hours_disputed(record)
     elif hours_right and solved is not False:  # the beneficiary confirms the hours
         service_record_confirm_by_review(record=record)
     return review
+
+
+def _tell_admins_not_solved(record: ServiceRecord, comment: str) -> None:
+    day = timezone.localtime(record.started_at).strftime("%Y-%m-%d %H:%M")
+    for admin in order_services.community_admins(record.community):
+        notify(
+            user=admin,
+            kind="review_not_solved",
+            street_id=record.street_id,
+            url=reverse("service:record", args=[record.pk]),
+            title=_("A resident says a service did not solve the problem"),
+            body=comment or day,
+        )
 
 
 def _tell_admins_hours_disputed(record: ServiceRecord) -> None:

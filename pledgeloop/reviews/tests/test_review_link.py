@@ -152,9 +152,21 @@ def test_a_token_for_one_record_cannot_review_another(client, world, done_order)
 
 def test_a_review_of_a_record_without_order_is_kept(client, world):
     rec = record(world.member.member, at(2025, 5, 1), "2")
-    client.post(review_link_for(rec), {"rating": "3", "solved": "no", "comment": "一般"})
+    page = client.post(review_link_for(rec), {"rating": "3", "solved": "no", "comment": "一般"})
     saved = Review.objects.get(record=rec)
     assert saved.order_id is None and saved.solved is False
+    # No order to reopen: the community's admins are told, and the page promises only that.
+    told = Notification.objects.get(user=world.community_admin, kind="review_not_solved")
+    assert told.body == "一般" and told.url == reverse("service:record", args=[rec.pk])
+    text = page.content.decode()
+    assert "社区已收到您的反馈" in text and "重新受理" not in text
+
+
+def test_not_solved_on_an_order_says_the_community_takes_it_again(client, done_order):
+    _order, rec = done_order
+    page = client.post(review_link_for(rec), {"rating": "2", "solved": "no", "comment": "漏水"})
+    assert "社区已重新受理您的需求" in page.content.decode()
+    assert not Notification.objects.filter(kind="review_not_solved").exists()
 
 
 def test_a_review_that_confirms_the_hours_verifies_them_and_names_the_review(client, world):
