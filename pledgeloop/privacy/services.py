@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from pledgeloop.lib.masking import mask_phone
 from pledgeloop.notify.services import notify_all
+from pledgeloop.orders.models import Order
 from pledgeloop.orgs.models import Community
 from pledgeloop.people.models import Resident, Role, RoleGrant, User
 
@@ -24,8 +25,10 @@ class RightsError(Exception):
 
 @transaction.atomic
 def person_correct(*, phone: str, name: str, address: str, user: User | None = None) -> int:
-    """Correct the name and address on every resident record of the number (and, for a
-    signed-in member, the account's name). Returns how many records changed."""
+    """Correct the name and address on every resident record of the number, the name given
+    on its orders (their 称呼: for someone who only asked by QR code, the one place the name
+    is held; an order's address is where that service was, and stays), and, for a signed-in
+    member, the account's name. Returns how many records changed."""
     name, address = name.strip(), address.strip()
     if not 1 <= len(name) <= 40:
         raise RightsError(_("Give your name (at most 40 characters)."))
@@ -46,6 +49,9 @@ def person_correct(*, phone: str, name: str, address: str, user: User | None = N
         resident.name, resident.address = name, new_address
         resident.save()
         changed += 1
+    changed += (
+        Order.objects.filter(phone=phone).exclude(contact_name=name).update(contact_name=name)
+    )
     if user is not None and user.is_authenticated and user.phone == phone and user.name != name:
         user.name = name
         user.save(update_fields=["name", "name_pinyin", "name_initials"])

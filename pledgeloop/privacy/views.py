@@ -205,7 +205,7 @@ def correct(request, phone: str):
         messages.error(request, _("Give your name (at most 40 characters)."))
         return redirect("privacy:my")
     try:
-        person_correct(
+        changed = person_correct(
             phone=phone,
             name=form.cleaned_data["name"],
             address=form.cleaned_data["address"],
@@ -214,7 +214,10 @@ def correct(request, phone: str):
     except RightsError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("Your details are corrected."))
+        if changed:
+            messages.success(request, _("Your details are corrected."))
+        else:
+            messages.info(request, _("Nothing to correct: what you entered is what we hold."))
     return redirect("privacy:my")
 
 

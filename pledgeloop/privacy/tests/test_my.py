@@ -210,6 +210,24 @@ def test_the_person_corrects_name_and_address(world, client, texts):
     assert Resident.objects.get(pk=resident.pk).name == "王秀英"  # refused, nothing changed
 
 
+def test_a_number_known_only_by_its_orders_has_the_name_on_them_corrected(world, client, texts):
+    """Someone who only ever asked by QR code has no resident record: the name they gave is
+    the 称呼 on their orders, and that is what a correction corrects. A correction that
+    changes nothing says so rather than "corrected"."""
+    stranger = "13955556666"
+    order = new_order(world, phone=stranger, contact_name="")
+    other = new_order(world)  # another number's order keeps its name
+    sign_in_by_code(client, texts, stranger)
+    page = client.post(reverse("privacy:correct"), {"name": "李桂英", "address": ""}, follow=True)
+    assert "您的信息已更正" in page.content.decode()
+    assert Order.objects.get(pk=order.pk).contact_name == "李桂英"
+    assert Order.objects.get(pk=other.pk).contact_name == "王阿姨"
+    assert not Resident.objects.filter(phone=stranger).exists()
+    page = client.post(reverse("privacy:correct"), {"name": "李桂英", "address": ""}, follow=True)
+    text = page.content.decode()
+    assert "没有需要更正的地方" in text and "您的信息已更正" not in text
+
+
 def test_the_pages_are_private_and_need_a_code_each_time_after_a_while(world, client, texts):
     new_order(world)
     sign_in_by_code(client, texts, PHONE)
