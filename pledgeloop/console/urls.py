@@ -12,6 +12,7 @@ app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
     path("street/", views.street_home, name="street_home"),
+    path("communities/<int:pk>/phone/", views.community_phone, name="community_phone"),
     # The needs list and order handling (the dispatch app's console.py)
     path("needs/", orders.needs_list, name="needs"),
     path("needs/bulk/", orders.needs_bulk, name="needs_bulk"),

@@ -3,14 +3,18 @@
 Later capabilities (needs list, dispatch, pledges) hang their pages off these.
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from pledgeloop.orders.selectors import community_order_counts
 from pledgeloop.orgs.models import Community, Street
+from pledgeloop.orgs.services import community_phone_set
 from pledgeloop.people import access
 from pledgeloop.people.models import Role
 
@@ -60,3 +64,30 @@ def street_home(request):
         "console/street_home.html",
         {"streets": streets, "communities": communities, "totals": totals, **_period_context()},
     )
+
+
+@login_required
+@require_POST
+def community_phone(request, pk: int):
+    """The number residents are given to call, set by an admin of the community."""
+    if pk not in request.user.admin_community_ids():
+        raise PermissionDenied
+    community = get_object_or_404(Community, pk=pk)
+    try:
+        community_phone_set(community=community, phone=request.POST.get("phone", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if community.phone:
+            messages.success(
+                request,
+                _("Residents of %(community)s are now given %(phone)s to call.")
+                % {"community": community.name, "phone": community.phone},
+            )
+        else:
+            messages.success(
+                request,
+                _("Residents of %(community)s are given no number now.")
+                % {"community": community.name},
+            )
+    return redirect("console:home")

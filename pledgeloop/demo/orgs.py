@@ -47,8 +47,10 @@ def build(ctx) -> None:
     street = street_create(name="江海街道", slug="jianghai")
     ctx.street = street
     ctx.categories = {c.code: c for c in Category.objects.filter(street=street)}
-    for name, slug, lat, lng in COMMUNITIES:
-        community = community_create(street=street, name=name, slug=slug)
+    for index, (name, slug, lat, lng) in enumerate(COMMUNITIES, start=1):
+        # Each office's number, made up and without the seed (0513: the demo's city)
+        phone = f"0513-8350 {1000 + index}"
+        community = community_create(street=street, name=name, slug=slug, phone=phone)
         ctx.communities[slug] = community
         grids = [
             Grid.objects.create(street=street, community=community, name=g)

@@ -7,12 +7,15 @@ sharded by street (DESIGN.md §9) and every query can be scoped by it.
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 LATITUDE = [MinValueValidator(Decimal(-90)), MaxValueValidator(Decimal(90))]
 LONGITUDE = [MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))]
+# A number residents can dial: digits, with dashes or spaces between groups (0513-8350 1001,
+# 13812345678, 12345); the same rule in the database (community_phone_dialable).
+DIALABLE = r"^[0-9]+([- ][0-9]+)*$"
 
 
 class Street(models.Model):
@@ -51,6 +54,17 @@ class Community(models.Model):
     name = models.CharField(_("name"), max_length=60)
     # Looked up with its street: community_slug_unique (street, slug) is the index.
     slug = models.SlugField(_("slug"), db_index=False)
+    # The office's public number, not a person's: the resident pages that say "call your
+    # community" give it, and the intake form offers it to whoever would rather not type.
+    phone = models.CharField(
+        _("phone for residents"),
+        max_length=20,
+        blank=True,
+        validators=[
+            RegexValidator(DIALABLE, _("Enter digits, with dashes or spaces between groups."))
+        ],
+        help_text=_("The community office's number, shown to residents (e.g. 0513-8350 1001)."),
+    )
 
     class Meta:
         verbose_name = _("community")
@@ -59,6 +73,10 @@ class Community(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["street", "slug"], name="community_slug_unique"),
             models.UniqueConstraint(fields=["street", "name"], name="community_name_unique"),
+            models.CheckConstraint(
+                condition=models.Q(phone="") | models.Q(phone__regex=DIALABLE),
+                name="community_phone_dialable",
+            ),
         ]
 
     def __str__(self) -> str:

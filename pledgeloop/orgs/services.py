@@ -22,8 +22,17 @@ def street_create(*, name: str, slug: str) -> Street:
     return street
 
 
-def community_create(*, street: Street, name: str, slug: str) -> Community:
-    return Community.objects.create(street=street, name=name, slug=slug)
+def community_create(*, street: Street, name: str, slug: str, phone: str = "") -> Community:
+    return Community.objects.create(street=street, name=name, slug=slug, phone=phone)
+
+
+def community_phone_set(*, community: Community, phone: str) -> Community:
+    """The number residents are given to call ("" for none). A number that is not dialable
+    raises ValidationError with the field's message and changes nothing."""
+    community.phone = " ".join(phone.split())
+    community.full_clean(exclude=["street", "name", "slug"], validate_constraints=False)
+    community.save(update_fields=["phone"])
+    return community
 
 
 def site_create(

@@ -91,8 +91,10 @@ def test_resident_and_anonymous_cannot_list_residents(world, client, client_for)
     assert client.get(reverse("people:residents")).status_code == 302  # to sign-in
     page = client_for(world.resident).get(reverse("people:residents"))
     assert page.status_code == 404
-    assert "李四" not in page.text
-    assert "王秀兰" not in page.text
+    # Below the top bar (which names whoever is signed in: 王秀兰 herself), no resident.
+    below = page.text.split("</header>", 1)[1]
+    assert "李四" not in below
+    assert "王秀兰" not in below
 
 
 def test_outsider_admin_cannot_see_our_members(world, client_for):
