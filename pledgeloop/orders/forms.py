@@ -439,6 +439,11 @@ class CancelForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # A cancelled order cannot be taken back: one shaky tap must not end it.
+    confirm = forms.BooleanField(
+        label=_("Yes, I no longer need this help"),
+        error_messages={"required": _("Tick the box to confirm, then tap the button again.")},
+    )
 
 
 class ReopenForm(forms.Form):

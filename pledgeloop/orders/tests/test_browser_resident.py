@@ -143,8 +143,15 @@ def test_resident_files_an_order_with_a_photo_and_follows_it(
     no_sideways_scroll(page)
     page.screenshot(path=str(screenshot_dir / "resident-track-elder-phone.png"), full_page=True)
 
-    # Cancel, with a reason.
+    # Cancel, with a reason: a tap without the tick asks for it and keeps what was typed.
     page.fill("#id_cancel_reason", "邻居帮忙修好了")
+    with page.expect_navigation():
+        page.locator("#cancel-form button").tap()
+    assert "请勾选确认" in page.locator("#cancel-form").inner_text()
+    assert page.locator("#id_cancel_reason").input_value() == "邻居帮忙修好了"
+    order.refresh_from_db()
+    assert order.state != Order.State.CANCELLED
+    page.locator("#id_cancel_confirm").tap()
     with page.expect_navigation():
         page.locator("#cancel-form button").tap()
     assert page.locator("#state").inner_text() == "已取消"

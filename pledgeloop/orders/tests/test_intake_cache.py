@@ -187,7 +187,10 @@ def test_a_visitors_own_page_is_drawn_for_them(world):
 
     # A message waiting for the visitor is shown once, on a drawn page.
     phone = Client()
-    phone.post(reverse("orders:track_cancel", args=[filed(world, phone).tracking_token]))
+    phone.post(
+        reverse("orders:track_cancel", args=[filed(world, phone).tracking_token]),
+        {"confirm": "on"},
+    )
     told = phone.get(intake_url(world))
     assert drew_page(told) and "已取消" in told.content.decode()
     assert not drew_page(phone.get(intake_url(world)))

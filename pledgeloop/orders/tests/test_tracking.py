@@ -142,7 +142,9 @@ def test_an_unknown_token_is_a_plain_chinese_404(world, client):
 @pytest.mark.parametrize("state", ["submitted", "triaged", "dispatched", "accepted"])
 def test_the_resident_cancels_while_nobody_has_started(world, client, filed, state):
     order = bring_to(filed, state, world)
-    response = client.post(track_url(order, "track_cancel"), {"reason": "儿子回来修好了"})
+    response = client.post(
+        track_url(order, "track_cancel"), {"reason": "儿子回来修好了", "confirm": "on"}
+    )
     assert response.status_code == 302 and response["Location"] == track_url(order)
     order.refresh_from_db()
     assert order.state == Order.State.CANCELLED
@@ -159,9 +161,19 @@ def test_the_resident_cancels_while_nobody_has_started(world, client, filed, sta
 
 
 def test_a_cancel_reason_is_optional(world, client, filed):
-    client.post(track_url(filed, "track_cancel"), {})
+    client.post(track_url(filed, "track_cancel"), {"confirm": "on"})
     filed.refresh_from_db()
     assert filed.state == Order.State.CANCELLED
+
+
+def test_a_cancel_without_the_tick_asks_for_it_and_changes_nothing(world, client, filed):
+    """One shaky tap on 取消这个需求 ended the order, with no way back."""
+    response = client.post(track_url(filed, "track_cancel"), {"reason": "点错了"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "请勾选确认" in html and "点错了" in html  # the reason typed is kept
+    filed.refresh_from_db()
+    assert filed.state == Order.State.SUBMITTED and filed.events.count() == 1
 
 
 @pytest.mark.parametrize("state", ["in_service", "done", "cancelled", "rejected"])
@@ -184,7 +196,7 @@ def test_cancel_needs_a_post(world, client, filed):
 
 def test_a_signed_in_resident_is_recorded_as_the_one_who_cancelled(world, client_for, filed):
     client = client_for(world.resident)
-    client.post(track_url(filed, "track_cancel"), {"reason": ""})
+    client.post(track_url(filed, "track_cancel"), {"reason": "", "confirm": "on"})
     assert OrderEvent.objects.filter(order=filed, action="cancel").get().by == world.resident
 
 

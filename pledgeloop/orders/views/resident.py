@@ -401,11 +401,13 @@ def track_cancel(request, token: str):
     if order is None:
         return _not_found(request)
     form = CancelForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid() and order.is_cancellable:
         return _track_page(request, order, cancel_form=form, status=400)
-    try:
+    try:  # one that can no longer be cancelled is refused in its own words (409)
         order_cancel(
-            order=order, by=_resident_user(request, order), reason=form.cleaned_data["reason"]
+            order=order,
+            by=_resident_user(request, order),
+            reason=form.cleaned_data.get("reason", ""),
         )
     except OrderError as error:
         order.refresh_from_db()
