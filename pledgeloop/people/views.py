@@ -120,7 +120,12 @@ def member_home(request, agenda: dict | None = None):
         raise PermissionDenied
     today = timezone.localdate()
     quarter = f"{today.year}q{(today.month - 1) // 3 + 1}"
-    context = {"member": member, "quarter": quarter, "agenda": agenda}
+    context = {
+        "member": member,
+        "quarter": quarter,
+        "agenda": agenda,
+        "is_admin": access.is_admin(request.user),  # the resident directory is theirs only
+    }
     return render(request, "people/member_home.html", context)
 
 

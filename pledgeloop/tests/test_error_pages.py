@@ -42,3 +42,11 @@ def test_the_crash_page_renders_without_a_request_context_in_the_visitors_langua
     assert 'href="/order/new/"' in text and 'name="viewport"' in text
     with translation.override("en"):
         assert "Something went wrong on our side" in server_error(request).content.decode()
+
+
+def test_a_page_of_another_role_says_so_in_chinese_with_the_way_home(world, client_for):
+    response = client_for(world.member).get("/console/")
+    assert response.status_code == 403
+    text = response.content.decode()
+    assert "您没有权限打开这个页面" in text and "Forbidden" not in text
+    assert "返回我的首页" in text and 'name="viewport"' in text
