@@ -15,6 +15,7 @@ from django.db.models import (
 )
 
 from pledgeloop.lib.geo import squared_degrees, walking_minutes
+from pledgeloop.lib.pinyin import pinyin_search_q
 from pledgeloop.orders.models import Order
 from pledgeloop.orders.selectors import member_load_subquery
 from pledgeloop.people.models import Member
@@ -55,9 +56,10 @@ def dispatch_candidates(
 ) -> list[Candidate]:
     """Active members of the order's street: its community first, skill match, spare capacity,
     then walking minutes from their home point (DESIGN.md §6 distances); the first ``limit``
-    of them (None: all), only those whose name, name's pinyin or member code holds ``search``
-    when given. Ordered and cut in the database: one query when the order's community
-    fills the list, a second for the rest of the street when it does not."""
+    of them (None: all); with ``search``, only those whose name or its pinyin holds it, whose
+    initials start with it ("zs": 张三) or whose member code it is. Ordered and cut in the
+    database: one query when the order's community fills the list, a second for the rest of
+    the street when it does not."""
     skill = Member.skills.through.objects.filter(
         member_id=OuterRef("pk"), category_id=order.category_id
     )
@@ -77,11 +79,7 @@ def dispatch_candidates(
     )
     search = search.strip()
     if search:
-        members = members.filter(
-            Q(user__name__icontains=search)
-            | Q(user__name_pinyin__icontains=search)
-            | Q(code__iexact=search)
-        )
+        members = members.filter(pinyin_search_q(search, prefix="user__") | Q(code__iexact=search))
     point = (order.latitude, order.longitude)
     order_by = [F("same_community").desc(), F("skilled").desc(), F("full").asc()]
     if None not in point:

@@ -75,3 +75,13 @@ def test_the_picker_and_the_suggestions_count_load_as_the_services_do(world):
     suggested = next(m for m in suggestions.candidate_members([world.street.pk]) if m == busy)
     assert candidate.load == suggested.load == member_load(busy) == 2
     assert not candidate.full
+
+
+@pytest.mark.parametrize("search", ["张三", "zhangsan", "zhang san", "ZS", "zs"])
+def test_the_picker_finds_a_member_by_name_pinyin_or_initials(world, search):
+    """As the members list and the wall do (DESIGN.md §10, "zs" finds 张三): the picker found
+    nobody for initials."""
+    order = triaged_order(world, code="repairs")
+    new_member(world, "13900000205", "李四海")
+    found = [c.member.name for c in dispatch_candidates(order, search=search)]
+    assert found == ["张三"]
