@@ -2,6 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pledgeloop.lib.widgets import DayInput
+
 from .models import Article
 
 
@@ -11,7 +13,7 @@ class DraftForm(forms.Form):
     day = forms.DateField(
         label=_("Any day in it"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DayInput(),
     )
     community = forms.ChoiceField(label=_("For"), required=False)
 

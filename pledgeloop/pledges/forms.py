@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pledgeloop.lib.widgets import DayInput
 from pledgeloop.orgs.models import Category, Site
 from pledgeloop.people.models import Resident
 
@@ -38,8 +39,8 @@ class PledgeForm(forms.ModelForm):
         widgets = {
             "details": forms.Textarea(attrs={"rows": 3}),
             "beneficiary_kind": forms.RadioSelect,
-            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "starts_on": DayInput(),
+            "ends_on": DayInput(),
             "visit_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "target_visits": forms.NumberInput(attrs={"min": 1}),
             "rrule": forms.TextInput(

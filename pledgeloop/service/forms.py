@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.photos import photo_clean
 from pledgeloop.lib.pinyin import pinyin_search_q
+from pledgeloop.lib.widgets import DayInput
 from pledgeloop.orgs.models import Category
 
 MAX_PHOTOS = 6
@@ -50,7 +51,7 @@ def default_start() -> dt.time:
 class ServiceLogForm(forms.Form):
     day = forms.DateField(
         label=_("Date"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DayInput(),
         initial=default_day,
     )
     start = forms.TimeField(
@@ -139,12 +140,8 @@ class StaffServiceLogForm(ServiceLogForm):
 
 class ExportForm(forms.Form):
     community = forms.ModelChoiceField(label=_("Community"), queryset=None, required=False)
-    start = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    end = forms.DateField(
-        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    start = forms.DateField(label=_("From"), widget=DayInput())
+    end = forms.DateField(label=_("To"), widget=DayInput())
 
     def __init__(self, *args, communities, **kwargs):
         super().__init__(*args, **kwargs)

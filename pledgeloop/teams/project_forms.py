@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.photos import photo_clean, photo_precheck
+from pledgeloop.lib.widgets import DayInput
 from pledgeloop.orgs.models import Community
 from pledgeloop.people.models import Member
 
@@ -47,15 +48,13 @@ class ProjectForm(forms.Form):
 
 class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("Milestone"), max_length=80)
-    due_on = forms.DateField(
-        label=_("Due on"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-    )
+    due_on = forms.DateField(label=_("Due on"), widget=DayInput())
 
 
 class MilestoneDoneForm(forms.Form):
     done_on = forms.DateField(
         label=_("Done on"),
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        widget=DayInput(),
         initial=timezone.localdate,
     )
     evidence = forms.CharField(
