@@ -297,6 +297,8 @@ SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl) if _proxy_ssl else None
 # --- i18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# 9月8日, not Django's 09月8日 (pledgeloop/formats/)
+FORMAT_MODULE_PATH = ["pledgeloop.formats"]
 LOCALE_PATHS = [BASE_DIR / "pledgeloop" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

@@ -218,7 +218,7 @@ class Pledge(models.Model):
     def starting_text(self) -> str:
         """When the visits begin, how often and at what time: 12月15日起，每周六 09:30."""
         return _("From %(start)s, %(frequency)s %(time)s") % {
-            "start": formats.date_format(self.starts_on, recurrence.month_day_format()),
+            "start": formats.date_format(self.starts_on, "MONTH_DAY_FORMAT"),
             "frequency": self.frequency_text,
             "time": self.visit_time.strftime("%H:%M"),
         }

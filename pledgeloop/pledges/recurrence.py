@@ -13,7 +13,7 @@ from dateutil import rrule as dateutil_rrule
 from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
 CUSTOM = "custom"
 PRESETS = [
@@ -195,11 +195,6 @@ def occurrences(
 # --- saying a rule in words ---------------------------------------------------------------
 
 
-def month_day_format() -> str:
-    """'F j' (March 1) in English, 'n月j日' in Chinese: Django's own zh format pads the month."""
-    return pgettext("date format: month and day", "F j")
-
-
 def _weekday_names() -> list[str]:
     return [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday")] + [
         _("Saturday"),
@@ -269,7 +264,7 @@ def describe_rule(rule: str, starts_on: dt.date | None = None) -> str:
                 return _("Every month on %(when)s") % {"when": _join(whens)}
             return _("Every %(n)s months on %(when)s") % {"n": interval, "when": _join(whens)}
         if freq == "YEARLY" and not days and "BYMONTHDAY" not in parts and starts_on:
-            when = formats.date_format(starts_on, month_day_format())
+            when = formats.date_format(starts_on, "MONTH_DAY_FORMAT")
             if interval == 1:
                 return _("Every year on %(date)s") % {"date": when}
             return _("Every %(n)s years on %(date)s") % {"n": interval, "date": when}
