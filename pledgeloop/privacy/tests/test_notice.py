@@ -52,3 +52,11 @@ def test_a_streets_own_retention_period_is_stated_from_its_intake(world, client)
     assert "90天" in intake and "?street=jianghai" in intake
     html = client.get(reverse("orders:privacy") + "?street=jianghai").content.decode()
     assert "90" in _figure(html, "retention_days")
+
+
+def test_the_notice_gives_its_date_as_people_read_dates(world, client):
+    """It said "自2026-11-29起施行" (DESIGN.md §10: 2026年11月29日)."""
+    html = client.get(reverse("orders:privacy")).content.decode()
+    day = current_notice().effective
+    assert f"自{day.year}年{day.month}月{day.day}日起施行" in html
+    assert day.isoformat() not in html

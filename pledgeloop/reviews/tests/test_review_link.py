@@ -193,6 +193,7 @@ def test_the_review_page_shows_the_date_and_hours_it_confirms(client, world):
     assert "14:00–16:30" in text
     assert "2.5 小时" in text
     assert "时长不对" in text
+    assert "您的回答就是" in text and "你" not in text  # a resident is addressed as 您
 
 
 def test_hours_wrong_flags_the_record_for_the_admin_instead_of_confirming(

@@ -3,6 +3,7 @@ team's leader gave the member count in their hours (as every record does) and ar
 line per team they served with."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -78,6 +79,8 @@ def test_the_showcase_shows_the_team_lines_and_counts_their_hours(served, client
     assert "<strong>5</strong>" in text
     assert text.count("data-team-service") == 2
     assert "星港湾便民服务队 · 2" in text and "红骑士 · 1" in text
+    # The team's hours as a quantity (3 小时), not the column's name (3 服务时长).
+    assert re.search(r"红骑士 · 1 次 · [\d.]+ 小时</p>", text), text
 
 
 def test_the_annual_review_lists_the_member_team_service(served, client_for):
@@ -92,3 +95,4 @@ def test_the_annual_review_lists_the_member_team_service(served, client_for):
     text = page.content.decode()
     assert page.status_code == 200
     assert text.count("data-team-service") == 2 and "红骑士" in text
+    assert "服务时长</li>" not in text and re.search(r"[\d.]+ 小时</li>", text)
