@@ -171,6 +171,9 @@ def test_resident_files_an_order_and_gets_a_tracking_link(world, client):
     track = reverse("orders:track", args=[order.tracking_token])
     assert f"http://testserver{track}" in html
     assert "<svg" in html and 'class="qr"' in html
+    # The number to quote and the text that brings the link, to the masked number.
+    assert f'<dd id="order-number">{order.pk}</dd>' in html
+    assert "短信发到 138****5678" in html and "13812345678" not in html
 
 
 def test_site_qr_code_fills_in_the_building_and_marks_the_channel(world, client, sites):
