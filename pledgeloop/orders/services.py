@@ -43,6 +43,11 @@ from .models import Dispatch, Order, OrderError, OrderEvent
 from .selectors import member_load
 
 State = Order.State
+OPEN = [str(state) for state in Order.OPEN_STATES]
+# The same request (number, community, category, description) again within this time, while
+# the first is open, is the first one: the browser filled the form in again after "back".
+SAME_ORDER_MINUTES = 30
+PHONE_INDEX = next(index.name for index in Order._meta.indexes if index.fields == ["phone"])
 Source = OrderEvent.Source
 DEFAULT_DISPATCH_RESPONSE = timedelta(hours=4)
 
@@ -205,32 +210,48 @@ def _tell_resident_taken(order: Order, member: Member) -> None:
 
 
 def _intake_read(
-    key: str, community: Community, phone: str
+    key: str, community: Community, phone: str, same: tuple[int, str] | None = None
 ) -> tuple[int | None, int | None, int | None]:
     """Intake's one read before its transaction: the id of the order this form already filed
-    (same street, key, community and number; none when `key` is ""), and the community's
-    resident with this number (the oldest record), to link the order to, with their
-    account's id if they have one.
+    (same street, key, community and number; none when `key` is ""), or else, with `same`
+    (category id, description), the number's open order in this community with that category
+    and description filed in the last SAME_ORDER_MINUTES (the form filled in again by the
+    browser after "back", under a new key); and the community's resident with this number
+    (the oldest record), to link the order to, with their account's id if they have one.
 
     Hand-written and one statement: intake's per-order read, where the ORM's query building
     cost more than the queries (bench/intake.py). Only table names go into the text. Each
     part is found through an index, not by reading the street's orders or the community's
     residents (orders/tests/test_intake_plans.py): the key through the form keys' unique
     index, whose condition (a key is not "") the statement repeats, as SQLite uses a partial
-    index only for a query that states its condition; the resident through their street,
-    community and number.
+    index only for a query that states its condition; the same order through the number's
+    index; the resident through their street, community and number.
     """
     quote = connection.ops.quote_name
     orders, residents = quote(Order._meta.db_table), quote(Resident._meta.db_table)
+    found, params = [], []
     if key:
-        earlier = (
+        found.append(
             f"(SELECT id FROM {orders} WHERE street_id = %s AND submission_key = %s "  # noqa: S608
             "AND NOT (submission_key = '') AND community_id = %s AND phone = %s "
             "ORDER BY id LIMIT 1)"
         )
-        params = [community.street_id, key, community.pk, phone]
-    else:
-        earlier, params = "NULL", []
+        params += [community.street_id, key, community.pk, phone]
+    if same is not None:
+        category_id, description = same
+        since = timezone.now() - timedelta(minutes=SAME_ORDER_MINUTES)
+        # SQLite, planning without statistics, took the street's index (every order of the
+        # street) over the number's: told which one (PostgreSQL chooses by its statistics).
+        by_phone = f" INDEXED BY {quote(PHONE_INDEX)}" if connection.vendor == "sqlite" else ""
+        found.append(
+            f"(SELECT id FROM {orders}{by_phone} WHERE phone = %s AND street_id = %s "  # noqa: S608
+            "AND community_id = %s AND category_id = %s AND description = %s "
+            f"AND created_at >= %s AND state IN ({', '.join(['%s'] * len(OPEN))}) "
+            "ORDER BY id LIMIT 1)"
+        )
+        params += [phone, community.street_id, community.pk, category_id, description]
+        params += [connection.ops.adapt_datetimefield_value(since), *sorted(OPEN)]
+    earlier = f"COALESCE({', '.join(found)}, NULL)" if found else "NULL"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {earlier}, r.id, r.user_id FROM (SELECT 1 AS one) AS one "  # noqa: S608
@@ -266,6 +287,7 @@ def order_submit(
     admit: Callable[[], None] | None = None,
     admins: Sequence[User] | None = None,
     submission_key: str = "",
+    merge_repeats: bool = False,
 ) -> Order:
     """File an order. Nothing is stored unless every check passes.
 
@@ -275,6 +297,11 @@ def order_submit(
     `submission_key` is the intake form's own random key: the same form sent again (its
     first answer was lost, the resident pressed "send" again) returns the order it filed
     instead of filing a second one.
+
+    `merge_repeats` (the resident's form): the same request again, the number's open order in
+    this community with the same category and description filed in the last
+    SAME_ORDER_MINUTES, is that order, whatever its form key (the browser's "back" fills the
+    form in again under a new key; a resident who presses "send" twice means one request).
 
     `admit`, when given, runs first inside the write transaction and may refuse by raising
     an OrderError (the resident page's intake limits, which must see the attempts of
@@ -307,7 +334,10 @@ def order_submit(
         requested_member = None
     if site is not None and latitude is None:
         latitude, longitude = site.latitude, site.longitude
-    earlier_id, resident_id, resident_user_id = _intake_read(submission_key, community, phone)
+    description = description[:1000]
+    earlier_id, resident_id, resident_user_id = _intake_read(
+        submission_key, community, phone, same=(category.pk, description) if merge_repeats else None
+    )
     if earlier_id is not None:
         return Order.objects.get(pk=earlier_id)
     now = timezone.now()
@@ -318,7 +348,7 @@ def order_submit(
         street_id=community.street_id,
         community=community,
         category=category,
-        description=description[:1000],
+        description=description,
         site=site,
         address=address.strip()[:200],
         latitude=latitude,

@@ -364,7 +364,8 @@ def test_the_limit_per_ip_address_refuses_with_a_clear_message(world, client, se
 def test_the_limit_per_phone_number_refuses_with_a_clear_message(world, client, settings):
     settings.INTAKE_LIMIT_PER_PHONE_PER_DAY = 1
     assert client.post(intake_url(world), order_data(world)).status_code == 302
-    response = client.post(intake_url(world), order_data(world), REMOTE_ADDR="10.0.0.7")
+    another = order_data(world, description="楼道灯不亮")  # a new request, not the same again
+    response = client.post(intake_url(world), another, REMOTE_ADDR="10.0.0.7")
     assert response.status_code == 429
     assert "这个手机号今天已经提交了1次" in response.content.decode()
     assert Order.objects.count() == 1

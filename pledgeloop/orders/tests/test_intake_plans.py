@@ -47,7 +47,9 @@ def test_the_intake_read_finds_the_key_and_the_resident_through_their_indexes(wo
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(capture):
-        found = _intake_read("key-1", world.community, "13811110001")
+        found = _intake_read(
+            "key-1", world.community, "13811110001", same=(category.pk, "楼道灯坏了")
+        )
     assert found[0] == filed[1].pk
     [(sql, params)] = statements
     plan = _plan(sql, params)
@@ -55,4 +57,6 @@ def test_the_intake_read_finds_the_key_and_the_resident_through_their_indexes(wo
     assert "USING INDEX resident_community_phone (street_id=? AND community_id=? AND phone=?)" in (
         plan
     ), plan
+    # The same request again (the resident's form): through the number's index.
+    assert "USING INDEX order_phone (phone=?)" in plan, plan
     assert Order.objects.count() == 3

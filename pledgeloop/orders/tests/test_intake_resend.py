@@ -1,9 +1,12 @@
 """A resident whose "sent" page never arrived (the connection dropped after the order was
 stored) presses "send" again: the same form files nothing new and shows the same order."""
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders import services
@@ -37,7 +40,8 @@ def test_each_form_has_its_own_key(world, client):
     assert form_key(client, world) != form_key(client, world)
     first, second = form_key(client, world), form_key(client, world)
     client.post(intake_url(world), order_data(world, phone="13811112222", submission=first))
-    client.post(intake_url(world), order_data(world, phone="13811112222", submission=second))
+    other = order_data(world, phone="13811112222", submission=second, description="楼道灯不亮")
+    client.post(intake_url(world), other)
     assert Order.objects.count() == 2
 
 
@@ -52,11 +56,36 @@ def test_a_used_key_with_other_details_is_refused_clearly(world, client):
     assert Order.objects.count() == 1
 
 
-def test_a_form_without_a_key_is_filed_each_time(world, client):
-    data = order_data(world, phone="13811112222")
-    client.post(intake_url(world), data)
-    client.post(intake_url(world), data)
+def test_a_form_without_a_key_files_each_new_request(world, client):
+    client.post(intake_url(world), order_data(world, phone="13811112222"))
+    client.post(intake_url(world), order_data(world, phone="13811112222", description="灯坏了"))
     assert Order.objects.count() == 2
+
+
+def test_the_same_request_again_under_a_new_key_is_the_first_order(world, client):
+    """After sending, "back" showed the form filled in again under a new key, and sending it
+    filed a second order: the same number, community, category and description while the
+    first is open, within SAME_ORDER_MINUTES, is the first order."""
+    data = order_data(world, phone="13811112222", submission=form_key(client, world))
+    first = client.post(intake_url(world), data)
+    again = client.post(intake_url(world), {**data, "submission": form_key(client, world)})
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    assert (
+        client.post(intake_url(world), {**data, "submission": ""})["Location"]
+        == (first["Location"])
+    )
+    assert Order.objects.count() == 1
+    order = Order.objects.get()
+    # Not once the first is closed, nor after the time, nor for another number.
+    services.order_cancel(order=order, reason="点错了")
+    client.post(intake_url(world), {**data, "submission": form_key(client, world)})
+    assert Order.objects.count() == 2
+    later = timezone.now() + dt.timedelta(minutes=services.SAME_ORDER_MINUTES + 1)
+    with time_machine.travel(later, tick=False):
+        client.post(intake_url(world), {**data, "submission": form_key(client, world)})
+    assert Order.objects.count() == 3
+    client.post(intake_url(world), {**data, "submission": "", "phone": "13811113333"})
+    assert Order.objects.count() == 4
 
 
 def test_a_form_sent_again_while_its_first_sending_is_stored_files_one_order(
@@ -71,8 +100,8 @@ def test_a_form_sent_again_while_its_first_sending_is_stored_files_one_order(
     reads = []
     real_read = services._intake_read
 
-    def read_before_the_first_committed(*args):
-        found = real_read(*args)
+    def read_before_the_first_committed(*args, **kwargs):
+        found = real_read(*args, **kwargs)
         reads.append(found[0])
         return (None, *found[1:]) if len(reads) == 1 else found
 

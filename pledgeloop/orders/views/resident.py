@@ -154,7 +154,13 @@ def _submit(form: IntakeForm, ip: str | None, desk: IntakeDesk) -> Order:
             raise IntakeRefused(refusal)
 
     channel = Order.Channel.QR if form.cleaned_data.get("via") == VIA_QR else Order.Channel.WEB
-    return order_submit(**form.submit_kwargs(), channel=channel, admit=admit, admins=desk.admins)
+    return order_submit(
+        **form.submit_kwargs(),
+        channel=channel,
+        admit=admit,
+        admins=desk.admins,
+        merge_repeats=True,
+    )
 
 
 def _intake_page(request, form: IntakeForm, community: Community, site, status: int = 200, **extra):
