@@ -337,7 +337,9 @@ def annual_export(request, street: str, year: int, fmt: str):
     scope = scope_name(communities)
     title = _("%(scope)s annual review %(year)s") % {"scope": scope, "year": year}
     today = timezone.localdate().strftime("%Y%m%d")
-    filename = f"{scope}-{_('annual review')}-{year}-{today}"
+    # Outside the f-string: makemessages reads no call inside one, so it went untranslated.
+    kind = _("annual review")
+    filename = f"{scope}-{kind}-{year}-{today}"
     if fmt == "xlsx":
         content = exports.annual_xlsx(scores=scores, weights=weights, title=title)
         return xlsx_response(content, f"{filename}.xlsx")

@@ -4,7 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
 from pledgeloop.lib.params import query_id, query_text
 from pledgeloop.notify.viewer import viewer
@@ -17,16 +19,19 @@ from .scope import Scope
 
 
 def _period_choices(today):
+    """(key for the query, period, its name in words: 2026年第 4 季度, 2026年11月)."""
     this_year = today.year
-    choices = [("12m", periods.last_12_months(today))]
+    choices = [("12m", periods.last_12_months(today), _("Last 12 months"))]
     for y in (this_year, this_year - 1):
-        choices.append((str(y), periods.year(y)))
+        choices.append((str(y), periods.year(y), _("Year %(year)s") % {"year": y}))
     for q in range(4, 0, -1):
         if periods.quarter(this_year, q).start <= today:
-            choices.append((f"{this_year}-Q{q}", periods.quarter(this_year, q)))
+            label = _("%(year)s Q%(quarter)s") % {"year": this_year, "quarter": q}
+            choices.append((f"{this_year}-Q{q}", periods.quarter(this_year, q), label))
     for back in range(0, 13):
         start = periods.add_months(today.replace(day=1), -back)
-        choices.append((f"{start:%Y-%m}", periods.month(start.year, start.month)))
+        label = date_format(start, "YEAR_MONTH_FORMAT")
+        choices.append((f"{start:%Y-%m}", periods.month(start.year, start.month), label))
     return choices
 
 

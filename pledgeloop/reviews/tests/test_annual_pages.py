@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import re
 from decimal import Decimal
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -301,3 +302,10 @@ def test_workers_missing_together_wait_for_one_computation(crowd, admin):
     lock = next(i for i, s in enumerate(sql) if "pg_advisory_xact_lock" in s)
     looks = [i for i, s in enumerate(sql) if "reviews_sharedannualsummary" in s and "SELECT" in s]
     assert looks[0] < lock < looks[1]
+
+
+def test_the_exported_file_is_named_in_the_readers_language(crowd, admin):
+    """It was 江海街道-annual review-2025-….xlsx: the word was never translated."""
+    url = reverse("reviews:annual_export", args=["jianghai", 2025, "xlsx"])
+    name = unquote(admin.get(url)["Content-Disposition"].split("''", 1)[1])
+    assert name.startswith("江海街道-年度评议-2025-") and name.endswith(".xlsx")

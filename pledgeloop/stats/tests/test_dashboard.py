@@ -7,6 +7,7 @@ from urllib.parse import unquote
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 URL = "/console/stats/"
 
@@ -21,6 +22,20 @@ def test_street_admin_sees_cards_charts_and_tables(figures, client_for):
     assert "66.7%" in body  # participation: 4 of the 6 members of March 2026
     assert "11.5" in body  # service hours
     assert "张三" in body  # the member ranking names members: admins only
+
+
+def test_the_periods_are_named_in_words(figures, client_for):
+    """The period list read 2026-Q4 and 2026-11, and the hint's dates were Chinese in English."""
+    client = client_for(figures.world.street_admin)
+    body = client.get(URL, {"period": "2026-03"}).content.decode()
+    today = timezone.localdate()
+    assert f">{today.year}年{today.month}月</option>" in body
+    assert f">{today.year} 年第 1 季度</option>" in body and f">{today.year}年</option>" in body
+    assert f">{today:%Y-%m}</option>" not in body and "-Q1</option>" not in body
+    assert "2026年3月1日至2026年3月31日" in body
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    body = client.get(URL, {"period": "2026-03"}).content.decode()
+    assert "From March 1, 2026 to March 31, 2026" in body and "年" not in body.split("<main", 1)[1]
 
 
 def test_community_admin_sees_only_their_community(figures, client_for):
