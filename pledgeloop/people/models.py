@@ -1,6 +1,7 @@
 """Users, roles and scopes, members and residents (DESIGN.md §1, C1, C12)."""
 
 import datetime as dt
+import re
 import secrets
 from functools import cached_property
 from importlib import import_module
@@ -458,6 +459,17 @@ class Consent(models.Model):
         return self.withdrawn_at is None
 
 
+# Why a number was seen, as the writers of PhoneView.context say it (in English, the same in
+# every language), and how the log says it to its reader.
+PHONE_VIEW_REASONS = {
+    "export": _("Residents' Excel export"),
+    "members export": _("Members' Excel export"),
+    "hours export": _("Service hours' Excel export"),
+    "resident detail": _("A resident's page"),
+}
+PHONE_VIEW_ORDER = re.compile(r"order #(\d+)( \(member\))?$")
+
+
 class PhoneView(models.Model):
     """Access log (C12, issue 13): every sight of a whole phone number, by anyone.
 
@@ -501,6 +513,18 @@ class PhoneView(models.Model):
     def __str__(self) -> str:
         whose = self.subject_name or self.subject_phone
         return f"{self.viewer} → {whose} ({self.viewed_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def reason(self) -> str:
+        """`context` in the reader's language: "order #680 (member)" → 工单 #680（党员）."""
+        if self.context in PHONE_VIEW_REASONS:
+            return str(PHONE_VIEW_REASONS[self.context])
+        order = PHONE_VIEW_ORDER.match(self.context)
+        if order and order[2]:
+            return _("Order #%(n)s, by its member") % {"n": order[1]}
+        if order:
+            return _("Order #%(n)s, in the console") % {"n": order[1]}
+        return self.context
 
 
 class LoginFailure(models.Model):

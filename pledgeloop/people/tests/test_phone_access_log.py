@@ -102,3 +102,27 @@ def test_members_and_residents_cannot_read_the_log(world, client, client_for):
     url = reverse("console:phone_views")
     assert client_for(world.member).get(url).status_code in (403, 404)
     assert client_for(world.resident).get(url).status_code in (403, 404)
+
+
+def test_the_log_says_why_in_the_readers_language(world, client_for):
+    """The reasons read "export", "hours export", "order #680 (member)" on a Chinese page."""
+    for context in ["export", "members export", "hours export", "order #680 (member)", "order #7"]:
+        phone_view_record(
+            viewer=world.community_admin,
+            street_id=world.street.pk,
+            community_id=world.community.pk,
+            resident=None,
+            name="钱七",
+            phone="13511112222",
+            context=context,
+        )
+    text = client_for(world.community_admin).get(reverse("console:phone_views")).text
+    for reason in [
+        "导出居民名单（Excel）",
+        "导出党员名单（Excel）",
+        "导出服务时长（Excel）",
+        "工单 #680（接单党员查看）",
+        "工单 #7（工作台查看）",
+    ]:
+        assert reason in text
+    assert "hours export" not in text and "(member)" not in text
