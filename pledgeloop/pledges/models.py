@@ -264,7 +264,7 @@ class Pledge(models.Model):
             add(
                 "ends_on",
                 _("The end date is before the start date. Choose an end on or after %(start)s.")
-                % {"start": self.starts_on.isoformat()},
+                % {"start": formats.date_format(self.starts_on, "DATE_FORMAT")},
             )
         elif dated and (self.ends_on - self.starts_on).days > LONGEST_PLEDGE_DAYS:
             add(

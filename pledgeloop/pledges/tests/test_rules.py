@@ -63,8 +63,12 @@ def test_an_end_before_the_start_is_refused(world, member):
     pledge = pledge_for(world, member, ends_on=START - dt.timedelta(days=1))
     [message] = errors_of(pledge)["ends_on"]
     assert message == (
-        "The end date is before the start date. Choose an end on or after 2026-03-01."
+        "The end date is before the start date. Choose an end on or after March 1, 2026."
     )
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        pledge.full_clean()
+    [message] = refused.value.message_dict["ends_on"]
+    assert message == "结束日期早于开始日期。请选择 2026年3月1日 当天或之后的结束日期。"
 
 
 def test_a_target_of_zero_is_refused(world, member):
