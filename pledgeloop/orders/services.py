@@ -143,13 +143,25 @@ def _require_reason(reason: str, what: str) -> str:
     return reason
 
 
-def _check_member_can_take(member: Member, order: Order, *, counting_offer: bool = False) -> None:
+def _check_member_can_take(
+    member: Member, order: Order, *, counting_offer: bool = False, themselves: bool = False
+) -> None:
+    """Refuse a member who cannot take the order; `themselves`: the member is the one taking it
+    (claiming, accepting an offer), and the refusal speaks to them and says what to do."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if not member.active:
         raise OrderError(_("This member is not active."))
     if member.street_id != order.street_id:
         raise OrderError(_("This member belongs to another street."))
     load = member_load(member) - (1 if counting_offer else 0)
+    if load >= member.capacity and themselves:
+        raise OrderError(
+            _(
+                "You already have %(load)s open orders (offers waiting for your answer "
+                "included), the most you take at once. Finish or answer one of them first."
+            )
+            % {"load": load}
+        )
     if load >= member.capacity:
         raise OrderError(
             _("%(name)s already has %(load)s open orders, the most they take at once.")
@@ -696,7 +708,7 @@ def _dispatch_accept(*, dispatch: Dispatch, member: Member, source: str) -> Orde
     if now > dispatch.respond_by:
         _time_out(dispatch, order, now)
         return None
-    _check_member_can_take(member, order, counting_offer=True)
+    _check_member_can_take(member, order, counting_offer=True, themselves=True)
     dispatch.state, dispatch.responded_at = Dispatch.State.ACCEPTED, now
     dispatch.save(update_fields=["state", "responded_at"])
     order.assigned_member, order.accepted_at = member, now
@@ -914,7 +926,7 @@ def order_claim(*, order: Order, member: Member, source: str = Source.WEB) -> Or
             _("This order is “%(state)s” and cannot be taken.")
             % {"state": order.get_state_display()}
         )
-    _check_member_can_take(member, order)
+    _check_member_can_take(member, order, themselves=True)
     now = timezone.now()
     order.assigned_member, order.accepted_at = member, now
     _move(

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders import jobs, selectors, services
@@ -335,8 +335,13 @@ def test_claims_respect_capacity_too(world):
     member = new_member(world, "13900000201", "李明", capacity=1)
     first, second = triaged_order(world), triaged_order(world)
     services.order_claim(order=first, member=member)
-    with pytest.raises(OrderError):
+    with translation.override("zh-hans"), pytest.raises(OrderError) as refused:
         services.order_claim(order=second, member=member)
+    # Said to the member who is claiming, with what to do (not "李明 手上已有…").
+    assert str(refused.value) == (
+        "您手上已有 1 个订单（含等您答复的派单），已达到可同时承接的上限。"
+        "请先办完或答复其中一个，再接新单。"
+    )
 
 
 def test_dispatch_to_another_streets_member_is_refused(world):
