@@ -107,6 +107,18 @@ def test_the_wall_shows_each_members_card_with_fulfilment_and_qr(world, member, 
     assert "刘强" not in client.get(wall_url(world)).text
 
 
+def test_the_wall_and_a_member_page_lead_on(world, member, client):
+    """The wall had no way to ask for help, and a member page no way back to the wall."""
+    make_pledge(member)
+    wall = client.get(wall_url(world)).text
+    intake = reverse("orders:new_in_community", args=[world.street.slug, world.community.slug])
+    assert f'href="{intake}" data-ask-for-help' in wall
+    page = client.get(reverse("pledges:member_page", args=[member.code])).text
+    assert f'href="{wall_url(world)}" data-back-to-wall' in page and "返回星港湾社区承诺墙" in page
+    printed = client.get(reverse("pledges:wall_print", args=[world.community.slug])).text
+    assert "data-ask-for-help" not in printed  # paper has its QR codes, not buttons
+
+
 def test_the_print_layout_is_the_same_wall_for_a4(world, member, client):
     make_pledge(member)
     page = client.get(reverse("pledges:wall_print", args=[world.community.slug]))
