@@ -99,6 +99,8 @@ class PatrolForm(forms.Form):
         self.fields["community"].queryset = communities
         self.fields["category"].queryset = categories
         self.fields["site"].queryset = sites
+        # The street's compounds: several communities have one of the same name (学田花园).
+        self.fields["site"].label_from_instance = lambda site: f"{site.community.name} · {site}"
 
     def clean_photo(self):
         try:

@@ -414,6 +414,22 @@ def test_a_patrol_report_at_a_compound(world, client_for):
     assert Order.objects.get().site == compound
 
 
+def test_the_patrol_form_names_each_compounds_community(world, client_for):
+    """Several communities have a compound of the same name: the list showed 学田花园 three
+    times, and a member who picked another community's was refused with no way to tell."""
+    for community in (world.community, world.neighbour):
+        Site.objects.create(
+            street=world.street,
+            community=community,
+            kind=Site.Kind.COMPOUND,
+            name="学田花园",
+            latitude=HOME[0],
+            longitude=HOME[1],
+        )
+    html = client_for(world.member).get(PATROL).content.decode()
+    assert ">星港湾 · 学田花园</option>" in html and ">腾飞 · 学田花园</option>" in html
+
+
 @pytest.mark.parametrize(
     "change",
     [
