@@ -1,6 +1,8 @@
 """Excel and CSV output as community workers expect it (DESIGN.md §10).
 
-A title row, a header row, the data, a totals row (合计); cells that start with = + - @
+A title row, a header row (with Excel's filter buttons), the data, a totals row (合计); days,
+times of day and moments are Excel dates (yyyy-mm-dd, hh:mm, yyyy-mm-dd hh:mm in local time),
+which sort and filter as dates; cells that start with = + - @
 are escaped with a leading apostrophe so that no spreadsheet runs them as formulas (C12),
 and `unescape_cell` undoes that on import, so that a value survives a round trip unchanged
 ("=1+2" → "'=1+2" → "=1+2"). A value that itself starts with an apostrophe is escaped too,
@@ -8,12 +10,14 @@ so that undoing never eats a character that was really there.
 """
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
 import xlsxwriter
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,6 +45,33 @@ def unescape_cell(value):
     return value
 
 
+DATE_FORMATS = {dt.datetime: "yyyy-mm-dd hh:mm", dt.date: "yyyy-mm-dd", dt.time: "hh:mm"}
+# Excel refuses a sheet name over 31 characters.
+SHEET_NAME_MAX = 31
+
+
+def sheet_name(title: str) -> str:
+    """The title as a sheet's name: whole up to 31 characters, else the part before its
+    bracket (江海街道星港湾党员名单（…导出·完整手机号）→ 江海街道星港湾党员名单), else cut."""
+    if len(title) <= SHEET_NAME_MAX:
+        return title
+    head = title.split("（")[0].split("(")[0].strip()
+    return (head or title)[:SHEET_NAME_MAX]
+
+
+def _excel_date(value):
+    """A date, time or moment as Excel holds it (naive, local); None for anything else."""
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.replace(tzinfo=None), dt.datetime
+    if isinstance(value, dt.date):
+        return value, dt.date
+    if isinstance(value, dt.time):
+        return value.replace(tzinfo=None), dt.time
+    return None
+
+
 def build_xlsx(
     *,
     title: str,
@@ -51,9 +82,10 @@ def build_xlsx(
     """One worksheet: title row, header row, rows, and an optional totals row."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
-    sheet = book.add_worksheet(title[:31])
+    sheet = book.add_worksheet(sheet_name(title))
     bold = book.add_format({"bold": True})
     title_format = book.add_format({"bold": True, "font_size": 14})
+    date_formats = {kind: book.add_format({"num_format": f}) for kind, f in DATE_FORMATS.items()}
     sheet.merge_range(0, 0, 0, max(len(headers) - 1, 0), title, title_format)
     sheet.write_row(1, 0, list(headers), bold)
     widths = [max(8, len(str(h)) * 2 + 2) for h in headers]
@@ -61,8 +93,12 @@ def build_xlsx(
     for row in rows:
         for col, value in enumerate(row):
             value = escape_cell(value)
+            when = _excel_date(value)
             if value is None:
                 sheet.write_blank(row_index, col, None)
+            elif when is not None:
+                sheet.write_datetime(row_index, col, when[0], date_formats[when[1]])
+                widths[col] = max(widths[col], 17 if when[1] is dt.datetime else 11)
             elif isinstance(value, str):
                 sheet.write_string(row_index, col, value)
                 widths[col] = min(60, max(widths[col], len(value) * 2 + 2))
@@ -77,6 +113,8 @@ def build_xlsx(
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     sheet.freeze_panes(2, 0)
+    if row_index > 2:  # filter buttons on the header, over the data (not the totals)
+        sheet.autofilter(1, 0, row_index - 1, max(len(headers) - 1, 0))
     book.close()
     return buffer.getvalue()
 

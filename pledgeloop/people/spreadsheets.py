@@ -487,7 +487,7 @@ def members_export(*, community: Community, by: User, page: str = "") -> tuple[b
             m.user.name,
             m.user.phone,
             KIND_LABEL[m.kind],
-            m.party_join_date.isoformat() if m.party_join_date else "",
+            m.party_join_date,  # an Excel date; the import reads it back as one
             "、".join(s.name for s in m.skills.all()),
             m.capacity,
             float(m.home_latitude) if m.home_latitude is not None else None,

@@ -77,9 +77,9 @@ def hours_export(
                 part.member.user.name,
                 part.member.user.phone,
                 activity_name(record),
-                began.strftime("%Y-%m-%d"),
-                began.strftime("%H:%M"),
-                ended.strftime("%H:%M"),
+                began.date(),  # Excel dates and times (lib/spreadsheets.build_xlsx)
+                began.time().replace(second=0, microsecond=0),
+                ended.time().replace(second=0, microsecond=0),
                 float(record.hours),
                 labels[record.verification],
                 record.get_evidence_display() if record.evidence else "",

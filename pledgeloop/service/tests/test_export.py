@@ -87,6 +87,11 @@ def test_export_lists_each_volunteer_with_totals_and_escapes_formulas(world, cli
     assert {(r[7], r[8]) for r in data} == {("核验", "服务对象的评价"), ("登记", "")}
     assert any(r[2] == "'=HYPERLINK(1)" for r in data)
     assert rows[-1][0] == "合计" and rows[-1][6] == 3.5
+    # The day and the times are Excel dates, which sort and filter as such (were text).
+    assert all(isinstance(r[3], dt.datetime) and isinstance(r[4], dt.time) for r in data)
+    assert {r[3].date() for r in data} <= {
+        timezone.localdate() - dt.timedelta(days=n) for n in (0, 1, 2)
+    }
 
 
 def test_export_denied_to_members_and_other_communities(world, client_for):
