@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -34,6 +35,8 @@ from .services import RightsError, deletion_request, person_correct
 SESSION_PHONE = "my_phone"
 SESSION_AT = "my_phone_at"
 SESSION_PENDING = "my_pending_phone"
+# /my/?unticked=1#delete: the deletion form came back without its box ticked
+UNTICKED = "unticked"
 
 
 def _render(request, template: str, context: dict):
@@ -179,6 +182,7 @@ def my(request, phone: str):
             "account": account,
             "deletion_days": settings.DELETION_REQUEST_DAYS,
             "open_requests": [r for r in by_key["deletion_requests"].rows if not r["completed_at"]],
+            "delete_unticked": request.GET.get(UNTICKED) == "1",
         },
     )
 
@@ -256,8 +260,9 @@ def consent(request, phone: str):
 def delete(request, phone: str):
     form = DeleteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Tick the box to confirm that you want this."))
-        return redirect("privacy:my")
+        # Said beside the box, where the page opens (#delete): at the page's top it was six
+        # screens above the form on a phone.
+        return redirect(f"{reverse('privacy:my')}?{UNTICKED}=1#delete")
     try:
         made = deletion_request(phone=phone, user=_account(request, phone))
     except RightsError as error:

@@ -228,6 +228,19 @@ def test_a_number_known_only_by_its_orders_has_the_name_on_them_corrected(world,
     assert "没有需要更正的地方" in text and "您的信息已更正" not in text
 
 
+def test_an_unticked_deletion_is_answered_beside_its_box(world, client, texts):
+    """The refusal was at the page's top, six screens above the form on a phone."""
+    new_order(world)
+    sign_in_by_code(client, texts, PHONE)
+    response = client.post(reverse("privacy:delete"), {})
+    assert response["Location"] == reverse("privacy:my") + "?unticked=1#delete"
+    html = client.get(response["Location"]).content.decode()
+    section = html.split('id="delete"', 1)[1]
+    assert 'role="alert" id="delete-unticked">请勾选以确认。' in section
+    assert 'aria-invalid="true"' in section
+    assert not DeletionRequest.objects.exists()
+
+
 def test_the_pages_are_private_and_need_a_code_each_time_after_a_while(world, client, texts):
     new_order(world)
     sign_in_by_code(client, texts, PHONE)
