@@ -89,7 +89,11 @@ def _account(request, phone: str):
 def sign_in(request):
     """Step 1: the number (a code is texted); step 2: the code."""
     pending = request.session.get(SESSION_PENDING)
-    phone_form = PhoneForm(request.POST if "phone" in request.POST else None)
+    # The number waiting for its code stays in its field: "send a new code" with it emptied
+    # answered "this field is required".
+    phone_form = PhoneForm(
+        request.POST if "phone" in request.POST else None, initial={"phone": pending or ""}
+    )
     code_form = CodeForm(request.POST if "code" in request.POST else None)
     if request.method == "POST" and "phone" in request.POST and phone_form.is_valid():
         phone = phone_form.cleaned_data["phone"]

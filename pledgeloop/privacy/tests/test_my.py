@@ -228,6 +228,18 @@ def test_a_number_known_only_by_its_orders_has_the_name_on_them_corrected(world,
     assert "没有需要更正的地方" in text and "您的信息已更正" not in text
 
 
+def test_the_number_waiting_for_its_code_stays_in_its_field(world, client, texts):
+    """After the code was sent the field was empty, and "send a new code" answered that the
+    field is required."""
+    new_order(world)
+    client.post("/my/sign-in/", {"phone": PHONE})
+    html = client.get("/my/sign-in/").content.decode()
+    assert f'value="{PHONE}"' in html
+    resend = client.post("/my/sign-in/", {"phone": PHONE})
+    assert resend.status_code == 302
+    assert OneTimeCode.objects.filter(phone=PHONE).count() == 2
+
+
 def test_an_unticked_deletion_is_answered_beside_its_box(world, client, texts):
     """The refusal was at the page's top, six screens above the form on a phone."""
     new_order(world)
