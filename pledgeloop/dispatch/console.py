@@ -102,6 +102,7 @@ def needs_list(request):
         category=filters["category"],
         community=filters["community"],
         channel=filters["channel"],
+        search=filters["q"],
     )
     now = timezone.now()
     counts = selectors.state_counts(scoped.order_by(), now=now)

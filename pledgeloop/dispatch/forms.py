@@ -26,6 +26,17 @@ class NeedsFilterForm(forms.Form):
         choices=[("", _("Every channel")), *Order.Channel.choices],
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Order number, name, phone's last 4 digits, or words"),
+            }
+        ),
+    )
 
     def __init__(self, *args, communities: list[Community], categories: list[Category], **kw):
         super().__init__(*args, **kw)
@@ -50,6 +61,7 @@ class NeedsFilterForm(forms.Form):
             "community": data.get("community") or None,
             "channel": data.get("channel") or None,
             "overdue": bool(data.get("overdue")),
+            "q": (data.get("q") or "").strip() or None,
         }
 
 

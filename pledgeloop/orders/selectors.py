@@ -73,7 +73,10 @@ def needs_list(
     channel=None,
     overdue: bool = False,
     now: datetime | None = None,
+    search: str | None = None,
 ) -> QuerySet[Order]:
+    if search:
+        qs = qs.filter(needs_search_q(search))
     if category:
         qs = qs.filter(category_id=category)
     if state:
@@ -85,6 +88,27 @@ def needs_list(
     if overdue:
         qs = qs.filter(Order.overdue_q(now))
     return qs.select_related("category", "community", "assigned_member__user")
+
+
+def needs_search_q(text: str) -> Q:
+    """What a desk worker types to find an order: its number (#680 or 680), the phone's last
+    four digits (尾号) or the whole number; else the resident's name or words of the request
+    or its address (a bare number is not looked for in the words: "2" is in most addresses)."""
+    text = text.strip()
+    number = text.removeprefix("#")
+    if number.isascii() and number.isdigit():
+        q = Q(pk=int(number)) if len(number) <= 9 else Q(pk__in=[])  # within the id's range
+        if len(number) == 4:
+            q |= Q(phone__endswith=number)
+        elif len(number) == 11:
+            q |= Q(phone=number)
+        return q
+    return (
+        Q(contact_name__icontains=text)
+        | Q(resident__name__icontains=text)
+        | Q(description__icontains=text)
+        | Q(address__icontains=text)
+    )
 
 
 def state_counts(qs: QuerySet[Order], now: datetime | None = None) -> dict:

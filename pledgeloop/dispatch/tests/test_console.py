@@ -116,6 +116,37 @@ def test_filters_by_category_state_channel_and_overdue(world, client_for):
     assert listed(overdue="on") == {late.pk}
 
 
+def test_the_desk_finds_an_order_by_number_name_phone_tail_or_words(world, client_for):
+    """The needs list had no search: a worker asked about 王阿姨's order could not find it."""
+    wang = new_order(world, contact_name="王阿姨", phone="13811114321")
+    li = triaged_order(
+        world, contact_name="李大爷", phone="13922225678", description="米太重搬不上楼"
+    )
+    other = new_order(world, contact_name="赵奶奶", phone="13633339999", address="幸福里5幢")
+    client = client_for(world.community_admin)
+
+    def found(q):
+        page = client.get(NEEDS, {"q": q})
+        assert page.status_code == 200
+        body = rows(page)
+        return {o.pk for o in (wang, li, other) if f"#{o.pk}<" in body}
+
+    assert found("王阿姨") == {wang.pk}
+    assert found(f"#{li.pk}") == found(str(li.pk)) == {li.pk}
+    assert found("4321") == {wang.pk}  # 尾号
+    assert found("13922225678") == {li.pk}
+    assert found("搬不上楼") == {li.pk} and found("幸福里") == {other.pk}
+    assert found("没有这个人") == set()
+    # The state counts follow the search, so each says what clicking it shows.
+    page = client.get(NEEDS, {"q": "李大爷"})
+    counts = {c["state"]: c["count"] for c in page.context["chips"]}
+    assert counts["triaged"] == 1 and counts["submitted"] == 0
+    assert 'value="李大爷"' in page.text  # the box keeps what was typed
+    # Another community's order is not found by its number either.
+    faraway = new_order(world, community=world.neighbour, contact_name="王阿姨")
+    assert f"#{faraway.pk}<" not in rows(client.get(NEEDS, {"q": str(faraway.pk)}))
+
+
 def test_counts_per_state_and_overdue(world, client_for):
     for _ in range(2):
         new_order(world)
