@@ -172,6 +172,8 @@ def test_a_cancel_without_the_tick_asks_for_it_and_changes_nothing(world, client
     assert response.status_code == 400
     html = response.content.decode()
     assert "请勾选确认" in html and "点错了" in html  # the reason typed is kept
+    # The answer opens at the form (#cancel-form), not at the page's top on a phone.
+    assert f'action="{track_url(filed, "track_cancel")}#cancel-form"' in html
     filed.refresh_from_db()
     assert filed.state == Order.State.SUBMITTED and filed.events.count() == 1
 
