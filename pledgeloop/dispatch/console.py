@@ -350,7 +350,9 @@ def _dispatch(request, order: Order):
     if not form.is_valid():
         return _detail_again(request, order, dispatch_form=form)
     member = Member.objects.select_related("user").get(pk=form.cleaned_data["member"])
-    respond_by = timezone.now() + timedelta(hours=form.cleaned_data["hours"])
+    respond_by = services.reply_deadline(
+        timezone.now(), timedelta(hours=form.cleaned_data["hours"])
+    )
     services.order_dispatch(
         order=order, member=member, by=request.user, respond_by=respond_by, source=Source.CONSOLE
     )

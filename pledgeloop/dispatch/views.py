@@ -89,7 +89,7 @@ def _confirm(request):
         m.pk: m for m in suggestions.candidate_members({o.street_id for o in orders.values()})
     }
     served = suggestions.last_served(o.resident_id for o in orders.values())
-    respond_by = timezone.now() + timedelta(hours=_hours(request))
+    respond_by = services.reply_deadline(timezone.now(), timedelta(hours=_hours(request)))
     pending: dict[int, int] = {}
     done, refused = [], []
     for order_id, member_id in picks:

@@ -10,7 +10,7 @@ says what happened.
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -50,6 +50,18 @@ SAME_ORDER_MINUTES = 30
 PHONE_INDEX = next(index.name for index in Order._meta.indexes if index.fields == ["phone"])
 Source = OrderEvent.Source
 DEFAULT_DISPATCH_RESPONSE = timedelta(hours=4)
+# Nobody is asked to answer an offer at night: a reply due between 22:00 and 07:00 (local) is
+# due at 09:00 instead (dispatched at 22:39 with four hours, it was due at 02:39 and timed out).
+NIGHT_STARTS, NIGHT_ENDS, MORNING_REPLY = time(22, 0), time(7, 0), time(9, 0)
+
+
+def reply_deadline(start: datetime, window: timedelta = DEFAULT_DISPATCH_RESPONSE) -> datetime:
+    """When a member must answer an offer made at `start` with `window` to answer in."""
+    due = timezone.localtime(start + window)
+    if due.time() >= NIGHT_STARTS or due.time() < NIGHT_ENDS:
+        morning = due.date() + timedelta(days=1 if due.time() >= NIGHT_STARTS else 0)
+        due = timezone.make_aware(datetime.combine(morning, MORNING_REPLY))
+    return due
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -641,7 +653,7 @@ def order_dispatch(
         raise OrderError(_("Only an order on the needs list can be dispatched."))
     _check_member_can_take(member, order)
     now = timezone.now()
-    respond_by = respond_by or now + DEFAULT_DISPATCH_RESPONSE
+    respond_by = respond_by or reply_deadline(now)
     if respond_by <= now:
         raise OrderError(_("The response deadline must be in the future."))
     dispatch = Dispatch.objects.create(
@@ -811,7 +823,7 @@ def order_dispatch_to_team(
     if team.street_id != order.street_id:
         raise OrderError(_("This team belongs to another street."))
     now = timezone.now()
-    respond_by = respond_by or now + DEFAULT_DISPATCH_RESPONSE
+    respond_by = respond_by or reply_deadline(now)
     if respond_by <= now:
         raise OrderError(_("The response deadline must be in the future."))
     dispatch = Dispatch.objects.create(

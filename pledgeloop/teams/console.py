@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pledgeloop.orders import access as order_access
+from pledgeloop.orders import services as order_services
 from pledgeloop.orders.models import Order, OrderError
 from pledgeloop.orgs.models import Category, Site, Street
 from pledgeloop.orgs.services import site_create
@@ -246,7 +247,9 @@ def order_dispatch(request, order_pk: int):
     form = TeamDispatchForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         team = next(t for t in teams if t.pk == form.cleaned_data["team"])
-        respond_by = timezone.now() + timedelta(hours=form.cleaned_data["hours"])
+        respond_by = order_services.reply_deadline(
+            timezone.now(), timedelta(hours=form.cleaned_data["hours"])
+        )
         try:
             services.order_dispatch_team(
                 order=order, team=team, by=request.user, respond_by=respond_by

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from pledgeloop.notify.models import Notification
@@ -540,3 +541,38 @@ def test_the_jobs_run_by_hand(world):
     call_command("time_out_dispatches", stdout=out)
     call_command("expire_orders", stdout=out)
     assert "0" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("offered", "hours", "due"),
+    [
+        ("2026-11-30 14:00", 4, "2026-11-30 18:00"),
+        ("2026-11-30 17:30", 4, "2026-11-30 21:30"),
+        ("2026-11-30 22:39", 4, "2026-12-01 09:00"),  # due 02:39: the morning instead
+        ("2026-11-30 21:00", 1, "2026-12-01 09:00"),  # due at 22:00 exactly: night
+        ("2026-12-01 05:00", 1, "2026-12-01 09:00"),
+        ("2026-12-01 06:00", 1, "2026-12-01 07:00"),
+        ("2026-11-30 20:00", 24, "2026-12-01 20:00"),
+    ],
+)
+def test_nobody_is_asked_to_answer_an_offer_at_night(offered, hours, due):
+    def local(text):
+        return timezone.make_aware(dt.datetime.fromisoformat(text))
+
+    window = dt.timedelta(hours=hours)
+    assert services.reply_deadline(local(offered), window) == local(due)
+
+
+def test_an_offer_made_late_in_the_evening_is_due_in_the_morning(world, client_for):
+    order = triaged_order(world)
+    member = member_of(world)
+    evening = timezone.make_aware(dt.datetime(2026, 11, 30, 22, 39))
+    with time_machine.travel(evening, tick=False):
+        client_for(world.community_admin).post(
+            reverse("console:order_action", args=[order.pk, "dispatch"]),
+            {"member": member.pk, "hours": 4},
+        )
+    offer = Dispatch.objects.get(order=order)
+    assert timezone.localtime(offer.respond_by) == timezone.make_aware(
+        dt.datetime(2026, 12, 1, 9, 0)
+    )
