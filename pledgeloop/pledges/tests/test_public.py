@@ -115,6 +115,8 @@ def test_the_wall_and_a_member_page_lead_on(world, member, client):
     assert f'href="{intake}" data-ask-for-help' in wall
     page = client.get(reverse("pledges:member_page", args=[member.code])).text
     assert f'href="{wall_url(world)}" data-back-to-wall' in page and "返回星港湾社区承诺墙" in page
+    # In words a resident reads, not the files' formats (iCalendar, PNG).
+    assert "把排班表加入手机日历" in page and "下载二维码图片" in page
     printed = client.get(reverse("pledges:wall_print", args=[world.community.slug])).text
     assert "data-ask-for-help" not in printed  # paper has its QR codes, not buttons
 

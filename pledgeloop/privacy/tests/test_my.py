@@ -250,6 +250,7 @@ def test_an_unticked_deletion_is_answered_beside_its_box(world, client, texts):
     section = html.split('id="delete"', 1)[1]
     assert 'role="alert" id="delete-unticked">请勾选以确认。' in section
     assert 'aria-invalid="true"' in section
+    assert "下载数据文件（供其他软件读取）" in html and "（JSON）" not in html
     assert not DeletionRequest.objects.exists()
 
 
