@@ -260,9 +260,12 @@ def team_service(members, period: Period) -> dict[int, list[TeamService]]:
 
 
 def showcase_members(community, year: int, quarter: int) -> list[Member]:
-    """Active members of a community with the quarter's figures, sorted by pinyin."""
+    """The community's members of the quarter (on its roster at some time in it, or serving
+    in it: members_active_in, as the annual review and the dashboard count them, not today's
+    roster) with the quarter's figures, sorted by pinyin."""
     period = quarter_period(year, quarter)
-    members = Member.objects.filter(community=community, active=True).select_related("user")
+    members = Member.objects.filter(members_active_in(period), community=community)
+    members = members.select_related("user")
     members = list(members.order_by("user__name_pinyin", "pk"))
     return with_pledge_figures(with_service_figures(members, period), period)
 

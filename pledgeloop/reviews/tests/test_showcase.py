@@ -1,5 +1,7 @@
 """季度亮绩: public, masked, computed from records with aggregate queries."""
 
+import datetime as dt
+
 from django.urls import reverse
 
 from pledgeloop.orgs.services import community_create
@@ -44,6 +46,22 @@ def test_showcase_figures_come_from_the_quarter_records(world, client):
     assert "<strong>7.5</strong>" in text and "67%" in text
     # No resident data on a public page.
     assert world.resident_here.name not in text and "1234" not in text
+
+
+def test_the_showcase_lists_the_quarters_roster_not_todays(world):
+    """It listed today's active members: one who joined after the quarter was counted in it
+    (the showcase said 44 members where the quarter's dashboard said 42), and one who left
+    since, though they served in it, was not."""
+    later = new_member(world, "13900000202", "新来的")
+    later.joined_on = dt.date(2025, 10, 8)
+    later.save()
+    gone = new_member(world, "13900000203", "已调走")
+    record(gone, at(2025, 5, 3), "2", V.VERIFIED)
+    gone.active, gone.left_on = False, dt.date(2025, 9, 1)
+    gone.save()
+    names = {m.name for m in showcase_members(world.community, 2025, 2)}
+    assert "新来的" not in names and "已调走" in names and "张三" in names
+    assert "新来的" in {m.name for m in showcase_members(world.community, 2025, 4)}
 
 
 def test_showcase_is_one_query_for_all_members(world, client, django_assert_max_num_queries):
