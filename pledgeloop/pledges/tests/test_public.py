@@ -100,6 +100,7 @@ def test_the_wall_shows_each_members_card_with_fulfilment_and_qr(world, member, 
     text = page.text
     assert "张三" in text and "退休党员" in text
     assert "80%" in text  # 4 of the 5 visits due so far
+    assert "累计践诺率" in text  # since the pledges began, not the quarter's (the annual review's)
     assert 'viewBox="0 0' in text and 'class="qr"' in text
     assert reverse("pledges:member_page", args=[member.code]) in text
     # Other communities' members stay on their own walls.
