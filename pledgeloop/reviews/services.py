@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pledgeloop.lib.moments import format_moment
 from pledgeloop.lib.numbers import format_hours
 from pledgeloop.notify.services import notify
 from pledgeloop.orders import services as order_services
@@ -88,32 +89,29 @@ def review_submit(
 
 
 def _tell_admins_not_solved(record: ServiceRecord, comment: str) -> None:
-    day = timezone.localtime(record.started_at).strftime("%Y-%m-%d %H:%M")
-    for admin in order_services.community_admins(record.community):
-        notify(
-            user=admin,
-            kind="review_not_solved",
-            street_id=record.street_id,
-            url=reverse("service:record", args=[record.pk]),
-            title=_("A resident says a service did not solve the problem"),
-            body=comment or day,
-        )
+    _tell_admins(
+        record,
+        kind="review_not_solved",
+        title=_("A resident says a service did not solve the problem"),
+        body=comment or format_moment(record.started_at),
+    )
 
 
 def _tell_admins_hours_disputed(record: ServiceRecord) -> None:
+    _tell_admins(
+        record,
+        kind="hours_disputed",
+        title=_("A resident says the hours of a service are wrong"),
+        body=_("%(day)s · %(hours)s h")
+        % {"day": format_moment(record.started_at), "hours": format_hours(record.hours)},
+    )
+
+
+def _tell_admins(record: ServiceRecord, *, kind: str, title: str, body: str) -> None:
+    """The record's community admins, each a notification that leads to the record."""
+    url = reverse("service:record", args=[record.pk])
     for admin in order_services.community_admins(record.community):
-        notify(
-            user=admin,
-            kind="hours_disputed",
-            street_id=record.street_id,
-            url=reverse("service:record", args=[record.pk]),
-            title=_("A resident says the hours of a service are wrong"),
-            body=_("%(day)s · %(hours)s h")
-            % {
-                "day": timezone.localtime(record.started_at).strftime("%Y-%m-%d %H:%M"),
-                "hours": format_hours(record.hours),
-            },
-        )
+        notify(user=admin, kind=kind, street_id=record.street_id, url=url, title=title, body=body)
 
 
 @transaction.atomic
