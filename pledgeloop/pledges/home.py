@@ -12,6 +12,7 @@ from pledgeloop.orders import selectors as order_selectors
 from pledgeloop.orgs.pagecache import signed_in_page
 from pledgeloop.people import views as people_views
 from pledgeloop.people.models import Member
+from pledgeloop.service.services import open_checkin_for
 
 from .selectors import visits_loggable_by
 
@@ -33,8 +34,14 @@ def member_home(request):
         # Earlier visits still open to log: a count and a link, not a list.
         "visits_earlier": sum(1 for v in due if v.due_on < today),
         "held": list(order_selectors.orders_held_by(member)),
+        # Still to check out: scanning the same code again ends the service and records it.
+        "checked_in": open_checkin_for(member),
     }
     agenda["empty"] = not (
-        agenda["offers"] or agenda["visits_today"] or agenda["visits_earlier"] or agenda["held"]
+        agenda["offers"]
+        or agenda["visits_today"]
+        or agenda["visits_earlier"]
+        or agenda["held"]
+        or agenda["checked_in"]
     )
     return people_views.member_home(request, agenda=agenda)

@@ -38,7 +38,6 @@ NOT_SHOWN = {
     "people.RoleGrant": "roles; the cached pages are anonymous, the annual rows keyed by scope",
     "pledges.PledgeEvent": "the pledge's audit trail (the pledge's own row bumps)",
     "privacy.DeletionRequest": "requests; carrying one out writes the shown tables",
-    "service.CheckIn": "a check-in shows nowhere public; the record its check-out writes bumps",
     "service.SiteScreen": "a site screen's secret",
     "stats.DirtyDay": "marks for the rollups' refresh, which bumps through the rollup tables",
 }

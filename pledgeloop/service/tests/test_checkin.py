@@ -72,6 +72,23 @@ def test_printed_site_code_alone_gives_real_but_self_reported_hours(world, clien
     assert checkin.record == record and not checkin.is_open
 
 
+def test_the_members_home_says_they_are_checked_in_until_they_check_out(
+    world, client_for, site
+):
+    """Nothing on /me/ said a member was still checked in: one who forgot to scan again
+    recorded nothing. The home page is cached: the check-in's write must refresh it."""
+    client = client_for(world.member)
+    assert "data-checked-in" not in client.get("/me/").content.decode()
+    client.post(url_for(site), {"action": "in"})
+    home = client.get("/me/").content.decode()
+    checkin = CheckIn.objects.get()
+    assert f'data-checked-in="{checkin.pk}"' in home
+    assert "党群服务站" in home and "请再扫一次同一个二维码签退" in home
+    back_in_time(60)
+    client.post(url_for(site), {"action": "out"})
+    assert "data-checked-in" not in client.get("/me/").content.decode()
+
+
 def test_the_site_screen_code_at_both_scans_verifies_the_hours(world, client_for, site):
     screen = site_screen_issue(site=site, by=world.community_admin)
     client = client_for(world.member)
