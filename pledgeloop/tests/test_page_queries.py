@@ -51,7 +51,9 @@ PINNED = {
     # rest of the street) runs only when the order's community has fewer than 30 active
     # members, as in the test's world
     "order": 12,
-    "member-home": 7,  # the member and their community in one query
+    # the member and their community in one query; one for an open check-in (still to check
+    # out), which the agenda names
+    "member-home": 8,
     "nearby": 5,  # the needs within 2 km, then the whole street when fewer than 50 are
     # the anonymous public pages (wall, member page, showcase, public figures): one more, their
     # streets' data versions, which key their cache (orgs/pagecache.py)
