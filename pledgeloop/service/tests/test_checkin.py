@@ -72,9 +72,7 @@ def test_printed_site_code_alone_gives_real_but_self_reported_hours(world, clien
     assert checkin.record == record and not checkin.is_open
 
 
-def test_the_members_home_says_they_are_checked_in_until_they_check_out(
-    world, client_for, site
-):
+def test_the_members_home_says_they_are_checked_in_until_they_check_out(world, client_for, site):
     """Nothing on /me/ said a member was still checked in: one who forgot to scan again
     recorded nothing. The home page is cached: the check-in's write must refresh it."""
     client = client_for(world.member)
