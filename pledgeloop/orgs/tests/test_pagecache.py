@@ -98,10 +98,15 @@ def test_a_delete_shows_at_once(world, member, client):
 
 
 def test_service_hours_on_the_showcase_follow_a_new_record(world, member, client):
-    path = pages(world, member)["showcase"]
+    # Last quarter's showcase, with a service on its first day: a service on this month's
+    # first day at 09:00 had not ended yet when the test ran early on a month's first day.
+    today = timezone.localdate()
+    quarter = (today.month - 1) // 3 + 1
+    year, quarter = (today.year, quarter - 1) if quarter > 1 else (today.year - 1, 4)
+    path = f"/showcase/{world.community.slug}/{year}q{quarter}/"
     ask(client, path)
-    now = timezone.localtime()
-    record(member, at(now.year, now.month, 1), "2.5", ServiceRecord.Verification.RECORDED)
+    first_month = 3 * (quarter - 1) + 1
+    record(member, at(year, first_month, 1), "2.5", ServiceRecord.Verification.RECORDED)
     text, queries = ask(client, path)
     assert queries > 1 and "2.5" in text
 
