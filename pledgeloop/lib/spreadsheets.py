@@ -59,8 +59,14 @@ def sheet_name(title: str) -> str:
     return (head or title)[:SHEET_NAME_MAX]
 
 
-def _excel_date(value):
-    """A date, time or moment as Excel holds it (naive, local); None for anything else."""
+def date_formats(book) -> dict:
+    """The workbook's cell formats for days, times of day and moments, by their type."""
+    return {kind: book.add_format({"num_format": f}) for kind, f in DATE_FORMATS.items()}
+
+
+def excel_date(value):
+    """A date, time or moment as Excel holds it (naive, local) with its type, to pick its
+    format from `date_formats`; None for anything else."""
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
@@ -85,7 +91,7 @@ def build_xlsx(
     sheet = book.add_worksheet(sheet_name(title))
     bold = book.add_format({"bold": True})
     title_format = book.add_format({"bold": True, "font_size": 14})
-    date_formats = {kind: book.add_format({"num_format": f}) for kind, f in DATE_FORMATS.items()}
+    formats = date_formats(book)
     sheet.merge_range(0, 0, 0, max(len(headers) - 1, 0), title, title_format)
     sheet.write_row(1, 0, list(headers), bold)
     widths = [max(8, len(str(h)) * 2 + 2) for h in headers]
@@ -93,11 +99,11 @@ def build_xlsx(
     for row in rows:
         for col, value in enumerate(row):
             value = escape_cell(value)
-            when = _excel_date(value)
+            when = excel_date(value)
             if value is None:
                 sheet.write_blank(row_index, col, None)
             elif when is not None:
-                sheet.write_datetime(row_index, col, when[0], date_formats[when[1]])
+                sheet.write_datetime(row_index, col, when[0], formats[when[1]])
                 widths[col] = max(widths[col], 17 if when[1] is dt.datetime else 11)
             elif isinstance(value, str):
                 sheet.write_string(row_index, col, value)

@@ -7,13 +7,9 @@ import json
 import xlsxwriter
 from django.utils import timezone
 
-from pledgeloop.lib.spreadsheets import escape_cell
+from pledgeloop.lib.spreadsheets import date_formats, escape_cell, excel_date, sheet_name
 
 from .selectors import Moment, Section
-
-# How the copy for people shows a time and a day (a real Excel date either way).
-TIME_FORMAT = "yyyy-mm-dd hh:mm"
-DAY_FORMAT = "yyyy-mm-dd"
 
 
 def data_json(sections: list[Section], *, phone: str) -> bytes:
@@ -34,19 +30,17 @@ def data_xlsx(sections: list[Section]) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     bold = book.add_format({"bold": True})
-    time_format = book.add_format({"num_format": TIME_FORMAT})
-    day_format = book.add_format({"num_format": DAY_FORMAT})
+    formats = date_formats(book)
     for section in sections:
-        sheet = book.add_worksheet(str(section.title)[:31])
+        sheet = book.add_worksheet(sheet_name(str(section.title)))
         sheet.write_row(0, 0, section.labels, bold)
         for index, row in enumerate(section.table(), start=1):
             for col, value in enumerate(row):
-                if isinstance(value, Moment):
-                    if isinstance(value.value, dt.datetime):
-                        at = value.value.replace(second=0, microsecond=0, tzinfo=None)
-                        sheet.write_datetime(index, col, at, time_format)
-                    else:
-                        sheet.write_datetime(index, col, value.value, day_format)
+                if isinstance(value, Moment):  # to the minute, as the page and the JSON
+                    at, kind = excel_date(value.value)
+                    if kind is dt.datetime:
+                        at = at.replace(second=0, microsecond=0)
+                    sheet.write_datetime(index, col, at, formats[kind])
                     continue
                 value = escape_cell(value)
                 if value is None or value == "":
