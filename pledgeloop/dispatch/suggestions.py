@@ -64,17 +64,22 @@ class Option:
         load = getattr(self.member, "load", None)
         if load is not None:
             words.append(
-                gettext("%(n)s orders in hand, +%(t)s min for load")
+                gettext("%(n)s orders in hand, counted as %(t)s min more walk")
                 % {"n": load, "t": f"{self.terms.load:.1f}"}
             )
         else:
-            words.append(gettext("+%(t)s min for load") % {"t": f"{self.terms.load:.1f}"})
+            words.append(
+                gettext("orders in hand, counted as %(t)s min more walk")
+                % {"t": f"{self.terms.load:.1f}"}
+            )
         if self.terms.continuity:
             words.append(
-                gettext("served this resident before, −%(t)s min")
+                gettext("served this resident before, counted as %(t)s min less")
                 % {"t": f"{self.terms.continuity:.1f}"}
             )
-        words.append(gettext("%(t)s min in all") % {"t": f"{self.terms.total:.1f}"})
+        words.append(
+            gettext("%(t)s min in all, lower comes first") % {"t": f"{self.terms.total:.1f}"}
+        )
         return words
 
 

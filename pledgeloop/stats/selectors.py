@@ -65,18 +65,29 @@ def number(value):
 
 
 def headline_table(rows: list[dict]) -> Table:
-    """The headline figures of indicators.headline_with_change, as a table."""
+    """The headline figures of indicators.headline_with_change, as a table. A rate's change
+    on a year earlier is in percentage points, a count's in percent: two columns, so that
+    no cell mixes the two (a rate's name says it is in %)."""
     table = Table(
         "headline",
         _("Headline figures"),
-        [_("Indicator"), _("This period"), _("A year earlier"), _("Change")],
+        [
+            _("Indicator"),
+            _("This period"),
+            _("A year earlier"),
+            _("Change (%)"),
+            _("Change (points)"),
+        ],
     )
     for row in rows:
+        label = LABELS[row["name"]]
         if row["is_rate"]:
-            values = [percent(row["value"]), percent(row["before"]), percent(row["change"])]
+            label = _("%(indicator)s (%%)") % {"indicator": label}
+            values = [percent(row["value"]), percent(row["before"])]
+            values += [None, percent(row["change"])]
         else:
-            values = [number(row["value"]), number(row["before"]), percent(row["change"])]
-        table.rows.append([str(LABELS[row["name"]]), *values])
+            values = [number(row["value"]), number(row["before"]), percent(row["change"]), None]
+        table.rows.append([str(label), *values])
     return table
 
 

@@ -123,7 +123,10 @@ def test_the_suggested_dispatch_explains_the_cost_in_words(world, client_for):
     assert "代价" not in page.text
     cell = page.text.split('class="alternatives"', 1)[1].split("</td>", 1)[0]
     assert re.search(r"步行约[\d.]+分钟", cell)
-    assert "手上" in cell  # the load, said as the orders in hand
+    # the load, said as the orders in hand and the walk they count as, not the engine's term
+    assert re.search(r"手上已有\d+单，按多走[\d.]+分钟计", cell), cell
+    assert "负荷" not in cell
+    assert re.search(r"合计-?[\d.]+分钟，越少越优先", cell), cell
 
 
 # --- one overdue filter ---------------------------------------------------------------------

@@ -9,6 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from pledgeloop.stats import indicators, periods
+from pledgeloop.stats.scope import Scope
+
 URL = "/console/stats/"
 
 
@@ -70,6 +73,29 @@ def test_csv_export_opens_with_chinese_text(figures, client_for):
     assert "星港湾" in names and "腾飞" in names
     xinggangwan = rows[1 + names.index("星港湾")]
     assert xinggangwan[1:4] == ["3", "2", "66.7"]
+
+
+def test_the_headline_table_keeps_points_and_percent_apart(figures, client_for):
+    """A rate's change is in percentage points, a count's in percent: each in a column of its
+    own, never one "Change" column holding both without a unit (seen in a walk, session 17)."""
+    client = client_for(figures.world.street_admin)
+    response = client.get(URL, {"period": "2026-03", "export": "csv", "table": "headline"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["指标", "本期", "上年同期", "同比变化（%）", "同比变化（百分点）"]
+    expected = indicators.headline_with_change(
+        Scope(street_id=figures.world.street.pk), periods.month(2026, 3)
+    )
+    assert len(rows) == 1 + len(expected)
+    for row, figure in zip(rows[1:], expected, strict=True):
+        change = "—" if figure["change"] is None else str(round(figure["change"] * 100, 1))
+        if figure["is_rate"]:
+            assert row[0].endswith("（%）"), row
+            assert row[3:] == ["—", change], row
+        else:
+            assert not row[0].endswith("（%）"), row
+            assert row[3:] == [change, "—"], row
+    rates = [f for f in expected if f["is_rate"] and f["change"] is not None]
+    assert rates, "the fixture has no rate to compare with a year earlier"
 
 
 def test_every_table_exports_to_excel(figures, client_for):
