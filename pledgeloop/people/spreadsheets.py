@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
@@ -415,14 +416,20 @@ def members_import(*, community: Community, file, by: User) -> ImportResult:
 
 def _dated_title(kind: str, community: Community, *, template: bool) -> tuple[str, str]:
     """The title says what the file is for: the full-number file is the import template;
-    the masked one is for reading only."""
+    the masked one is for reading only. `kind` is the list's translated name (居民, 党员)."""
     today = timezone.localdate()
     use = (
         _("full numbers: edit and import this file again")
         if template
         else _("numbers masked: for reading only, cannot be imported")
     )
-    title = f"{community.street.name}{community.name}{kind}名单（{today:%Y年%m月%d日}导出·{use}）"
+    title = _("%(street)s%(community)s %(kind)s list (exported %(date)s · %(use)s)") % {
+        "street": community.street.name,
+        "community": community.name,
+        "kind": kind,
+        "date": date_format(today, "DATE_FORMAT"),
+        "use": use,
+    }
     suffix = "" if template else "-" + _("read-only")
     filename = f"{community.name}-{kind}-{today:%Y%m%d}{suffix}.xlsx"
     return title, filename
@@ -443,7 +450,7 @@ def residents_export(
             context="export",
             page=page,
         )
-    title, filename = _dated_title("居民", community, template=full_phones)
+    title, filename = _dated_title(_("residents"), community, template=full_phones)
     rows = (
         [
             r.name,
@@ -481,7 +488,7 @@ def members_export(*, community: Community, by: User, page: str = "") -> tuple[b
         context="members export",
         page=page,
     )
-    title, filename = _dated_title("党员", community, template=True)
+    title, filename = _dated_title(_("members"), community, template=True)
     rows = (
         [
             m.user.name,

@@ -1,8 +1,10 @@
 """Excel import and export of members and residents, read back with openpyxl."""
 
+import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
@@ -389,3 +391,18 @@ def test_the_members_export_imports_back_as_a_template(world, client_for):
     assert response.status_code == 302, response.text
     assert Member.objects.get(user__phone=world.member.phone).capacity == 5
     assert Member.objects.get(user__phone="13600007777").community == world.community
+
+
+def test_an_exported_list_is_titled_with_the_day_as_people_write_it(world, client_for):
+    """The title's date reads 2026年3月5日, not 2026年03月05日, and the words are the
+    language's (session 17's walk found them written by hand outside the translations)."""
+    place = f"{world.street.name}{world.community.name}"
+    with time_machine.travel(dt.datetime(2026, 3, 5, 10, tzinfo=timezone.get_current_timezone())):
+        client = client_for(world.community_admin)
+        masked = load_workbook(_export(client, world.community, full=False)).active
+        members = client.get(reverse("people:export", args=[world.community.pk, "members"]))
+    masked_title = f"{place}居民名单（2026年3月5日导出·手机号已隐去，仅供查看，不能导入）"
+    assert masked["A1"].value == masked_title
+    title = load_workbook(io.BytesIO(members.content)).active["A1"].value
+    assert title == f"{place}党员名单（2026年3月5日导出·完整手机号，可修改后再导入）"
+    assert "20260305" in members["Content-Disposition"]
