@@ -27,7 +27,15 @@ def password_confirmed_now(request) -> None:
     request.session[SESSION_KEY] = int(timezone.now().timestamp())
 
 
-def password_confirm_redirect(request) -> HttpResponseRedirect:
-    """To the confirm page, which comes back to this very address (query included)."""
-    query = urlencode({"next": request.get_full_path()}, safe="/")
+def password_confirm_redirect(request, *, back: str = "") -> HttpResponseRedirect:
+    """To the confirm page, which comes back to this very address (query included).
+
+    `back`, for a download: the page to return to. A download does not leave the page it
+    was asked from, so the confirm page would stay on its form, as if the password had not
+    been taken; with `back` it says instead that the file is on its way, starts it, and
+    links back there."""
+    fields = {"next": request.get_full_path()}
+    if back:
+        fields["back"] = back
+    query = urlencode(fields, safe="/")
     return HttpResponseRedirect(f"{reverse('people:password_confirm')}?{query}")

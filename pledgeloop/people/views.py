@@ -87,13 +87,23 @@ def _safe_next(request, target: str) -> str:
 def password_confirm(request):
     """The password again before whole numbers (people/reauth.py); back to `next` after."""
     target = request.POST.get("next") or request.GET.get("next") or ""
+    back = request.POST.get("back") or request.GET.get("back") or ""
+    back = back if back and back == _safe_next(request, back) else ""
     form = PasswordConfirmForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         password_confirmed_now(request)
+        if back and target:
+            # A download: the file starts from this page, which says so and leads back.
+            return render(
+                request,
+                "people/password_confirmed.html",
+                {"download": _safe_next(request, target), "back": back},
+            )
         return redirect(_safe_next(request, target))
     context = {
         "form": form,
         "next": target if target == _safe_next(request, target) else "",
+        "back": back,
         "minutes": settings.PASSWORD_CONFIRM_MINUTES,
     }
     status = 400 if form.errors else 200
@@ -227,7 +237,8 @@ def people_export(request, community_id: int, kind: str):
     community = access.get_community_for_admin(request.user, community_id)
     full = kind == "members" or request.GET.get("full") == "1"
     if full and not password_recently_confirmed(request):
-        return password_confirm_redirect(request)
+        back = reverse("people:residents" if kind == "residents" else "people:members")
+        return password_confirm_redirect(request, back=back)
     if kind == "residents":
         content, filename = residents_export(
             community=community, by=request.user, full_phones=full, page=request.path

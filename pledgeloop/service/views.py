@@ -266,7 +266,7 @@ def _street_of_admin(user) -> int | None:
 def console_export(request):
     access.require_admin(request.user)
     if not password_recently_confirmed(request):  # the sheet holds whole numbers
-        return password_confirm_redirect(request)
+        return password_confirm_redirect(request, back=reverse("service:console"))
     communities = access.communities_for_export(request.user)
     form = ExportForm(request.GET, communities=communities)
     if not form.is_valid():

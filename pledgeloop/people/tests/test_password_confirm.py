@@ -30,7 +30,8 @@ def test_a_full_number_export_asks_for_the_password_first(world, client_for):
     client = client_for(world.community_admin)
     response = client.get(_full_export(world))
     assert response.status_code == 302
-    assert response["Location"] == _confirm_url(_full_export(world))
+    back = "&back=" + reverse("people:residents")
+    assert response["Location"] == _confirm_url(_full_export(world)) + back
     assert not PhoneView.objects.exists()
     page = client.get(response["Location"])
     assert page.status_code == 200 and "密码" in page.text
@@ -98,3 +99,42 @@ def test_the_confirm_page_goes_back_only_to_this_site(world, client_for):
 def test_the_confirm_page_needs_a_signed_in_user(client):
     response = client.get(reverse("people:password_confirm"))
     assert response.status_code == 302 and reverse("people:login") in response["Location"]
+
+
+def test_after_the_password_a_download_says_it_is_coming_and_leads_back(world, client_for):
+    """A download does not leave the page it was asked from: the confirm page stayed on its
+    form after the right password, as if it had not been taken (session 17's walk). Now the
+    page says the file is on its way, starts it, and links back to the list."""
+    client = client_for(world.community_admin)
+    asked = client.get(_full_export(world))
+    residents = reverse("people:residents")
+    assert asked["Location"] == _confirm_url(_full_export(world)) + "&back=" + residents
+    form = client.get(asked["Location"])
+    assert f'name="back" value="{residents}"' in form.text
+    done = client.post(
+        reverse("people:password_confirm"),
+        {"password": PASSWORD, "next": _full_export(world), "back": residents},
+    )
+    assert done.status_code == 200
+    assert "密码已确认" in done.text and 'type="password"' not in done.text
+    download = _full_export(world).replace("&", "&amp;")
+    assert f'<meta http-equiv="refresh" content="1; url={download}">' in done.text
+    assert f'href="{download}"' in done.text and f'href="{residents}"' in done.text
+    export = client.get(_full_export(world))
+    assert load_workbook(io.BytesIO(export.content)).active.cell(row=3, column=2).value
+
+
+def test_a_back_address_elsewhere_is_ignored(world, client_for):
+    client = client_for(world.community_admin)
+    done = client.post(
+        reverse("people:password_confirm"),
+        {"password": PASSWORD, "next": _full_export(world), "back": "https://evil.example/"},
+    )
+    assert done.status_code == 302 and done["Location"] == _full_export(world)
+
+
+def test_the_hours_export_comes_back_to_the_console_after_the_password(world, client_for):
+    client = client_for(world.community_admin)
+    asked = client.get(reverse("service:export"), {"start": "2026-01-01"})
+    assert asked.status_code == 302
+    assert asked["Location"].endswith("&back=" + reverse("service:console"))
