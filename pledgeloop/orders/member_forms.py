@@ -11,9 +11,11 @@ from pledgeloop.orgs.models import Category, Community, Site
 
 
 class FinishForm(forms.Form):
+    MIN_HOURS = Decimal("0.25")
+
     hours = forms.DecimalField(
         label=_("Hours served"),
-        min_value=Decimal("0.25"),
+        min_value=MIN_HOURS,
         max_value=Decimal("24"),
         decimal_places=2,
         initial=Decimal("1"),

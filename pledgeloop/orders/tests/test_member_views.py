@@ -1,6 +1,7 @@
 """The member's order pages (/me/orders/, /me/patrol/): offers, claims, service, access."""
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -299,6 +300,26 @@ def test_start_and_finish_write_a_service_record(world, client_for):
     record = ServiceRecord.objects.get(order=order)
     assert record.hours == Decimal("1.5") and record.note == "换了水龙头"
     assert list(record.members.all()) == [member_of(world)]
+
+
+def _hours_input(page) -> tuple[Decimal, Decimal | None]:
+    field = re.search(r'<input[^>]*name="hours"[^>]*>', page.text).group(0)
+    value = Decimal(re.search(r'value="([^"]+)"', field).group(1))
+    most = re.search(r'max="([^"]+)"', field)
+    return value, Decimal(most.group(1)) if most else None
+
+
+def test_the_finish_form_offers_no_more_hours_than_can_be_recorded(world, client_for):
+    """Taken 40 minutes ago, the order can count at most 0.5 h: the form offered 1 h, which
+    the member then saw refused (session 17's walk)."""
+    order = bring_to(world, Order.State.IN_SERVICE)
+    client = client_for(world.member)
+    age(order, hours=40 / 60)
+    assert _hours_input(client.get(order_url(order))) == (Decimal("0.5"), Decimal("0.5"))
+    age(order, hours=3 - 40 / 60)
+    assert _hours_input(client.get(order_url(order))) == (Decimal("1"), Decimal("3"))
+    taken = client.post(order_url(order, "finish"), {"hours": "0.5"})
+    assert taken.status_code == 302, re.findall(r'field-error">([^<]+)', taken.text)
 
 
 @pytest.mark.parametrize("hours", ["", "0", "30", "abc"])

@@ -9,6 +9,8 @@
 Every change goes through orders.services; a refused one comes back as a message.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -90,14 +92,24 @@ def _detail_context(member: Member, order: Order, **extra) -> dict:
         "photo_visible": access.order_photo_visible(member.user, order),
         "can_claim": order.state == Order.State.TRIAGED,
         "can_start": mine and order.state == Order.State.ACCEPTED,
-        "finish_form": FinishForm(),
         "hours_available": services.order_hours_available(order) if mine else None,
         "hand_back_form": ReasonForm(prefix="back"),
         "transfer_form": ReasonForm(prefix="transfer"),
         "decline_form": ReasonForm(),
     }
+    context["finish_form"] = _finish_form(context["hours_available"])
     context.update(extra)
     return context
+
+
+def _finish_form(available: Decimal | None) -> FinishForm:
+    """The finish form, its hours set to an hour or to the most that can be recorded now if
+    that is less (an order taken 30 minutes ago offered 1 h, which was then refused)."""
+    form = FinishForm()
+    if available is not None and available >= FinishForm.MIN_HOURS:
+        form.initial["hours"] = min(form.fields["hours"].initial, available)
+        form.fields["hours"].widget.attrs["max"] = f"{available:f}"
+    return form
 
 
 @login_required
