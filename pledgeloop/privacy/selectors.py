@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import escape, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,9 @@ from pledgeloop.teams.models import Attendance, Registration, Volunteer
 
 from .models import DeletionRequest
 
+# A row's link on the page (Section.link_field), not a field: never in the downloads.
+LINK = "link"
+
 
 @dataclass
 class Section:
@@ -37,6 +41,9 @@ class Section:
     title: str
     fields: list[tuple[str, str]]  # (JSON key, column label)
     rows: list[dict] = field(default_factory=list)
+    # The field whose value the page shows as a link to the row's LINK (a page of its own,
+    # such as an order's tracking page); the downloads keep the plain value.
+    link_field: str = ""
 
     @property
     def labels(self) -> list[str]:
@@ -54,10 +61,18 @@ class Section:
             format_html_join(
                 "",
                 "<dt>{}</dt><dd>{}</dd>",
-                zip(labels, (row.get(key) or "—" for key in keys), strict=True),
+                zip(labels, (self._shown(row, key) for key in keys), strict=True),
             )
             for row in self.rows
         ]
+
+    def _shown(self, row: dict, key: str):
+        value = row.get(key) or "—"
+        if key == self.link_field and row.get(LINK):
+            return format_html(
+                '<a href="{}">{}</a>', row[LINK], _("%(n)s · follow it") % {"n": value}
+            )
+        return value
 
 
 class Moment(str):
@@ -286,7 +301,16 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
     # objects with their three related ones cost as much again (bench/pages.py, /my/).
     orders = list(
         person_orders(phone, resident_ids).values_list(
-            *("pk", "description", "contact_name", "phone", "address", "state", "created_at"),
+            *(
+                "pk",
+                "tracking_token",
+                "description",
+                "contact_name",
+                "phone",
+                "address",
+                "state",
+                "created_at",
+            ),
             *("done_at", "community__name", "category__name", "consent__notice_version"),
             named=True,
         )
@@ -307,10 +331,12 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
             ("done_at", _("Done at")),
             ("notice_version", _("Privacy notice version agreed")),
         ],
+        link_field="number",
     )
     for o in orders:
         order_section.rows.append(
             {
+                LINK: reverse("orders:track", args=[o.tracking_token]),
                 "number": o.pk,
                 "community": o.community__name,
                 "category": o.category__name,

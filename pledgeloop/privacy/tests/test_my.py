@@ -180,6 +180,21 @@ def test_tables_that_hold_few_people_are_read_only_when_they_hold_this_number(wo
     assert 'id="deletion_requests"' in html and "您的申请正在办理" in html
 
 
+def test_each_order_leads_to_its_tracking_page_and_the_downloads_keep_the_number(
+    world, client, texts
+):
+    """/my/ listed a person's orders with no way to follow one (session 17's walk)."""
+    order = new_order(world)
+    sign_in_by_code(client, texts, PHONE)
+    html = client.get(reverse("privacy:my")).content.decode()
+    track = reverse("orders:track", args=[order.tracking_token])
+    assert f'<dd><a href="{track}">{order.pk} · 查看进度</a></dd>' in html
+    assert client.get(track).status_code == 200
+    data = json.loads(client.get(reverse("privacy:export_json")).content)
+    assert data["orders"][0]["number"] == order.pk
+    assert order.tracking_token not in json.dumps(data)
+
+
 def test_the_downloads_parse_with_real_readers(world, client, texts):
     order = reviewed_order(world)
     sign_in_by_code(client, texts, PHONE)
