@@ -233,6 +233,20 @@ def _tell_resident_taken(order: Order, member: Member) -> None:
 # --- intake ----------------------------------------------------------------------------
 
 
+def order_deadlines(
+    category: Category, now: datetime, window_end: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """When an order filed `now` should be taken and done: its category's times. An order
+    wanted later than its category's time to finish (a repair for the weekend, asked for on
+    a Monday, with three days to finish) is due by the end of the time the resident chose,
+    not days before anyone may come (it showed as overdue, to the desk and the resident)."""
+    respond_by = now + timedelta(hours=category.respond_hours)
+    finish_by = now + timedelta(days=category.finish_days)
+    if window_end is not None and window_end > finish_by:
+        finish_by = window_end
+    return respond_by, finish_by
+
+
 def _intake_read(
     key: str, community: Community, phone: str, same: tuple[int, str] | None = None
 ) -> tuple[int | None, int | None, int | None]:
@@ -366,8 +380,7 @@ def order_submit(
         return Order.objects.get(pk=earlier_id)
     now = timezone.now()
     # The service-level clock starts when the resident files the order (DESIGN.md §3).
-    respond_by = now + timedelta(hours=category.respond_hours)
-    finish_by = now + timedelta(days=category.finish_days)
+    respond_by, finish_by = order_deadlines(category, now, window_end)
     order = Order(
         street_id=community.street_id,
         community=community,
@@ -1146,8 +1159,7 @@ def order_reopen(
     order.assigned_member = None
     order.done_at = None
     now = timezone.now()
-    order.respond_by = now + timedelta(hours=order.category.respond_hours)
-    order.finish_by = now + timedelta(days=order.category.finish_days)
+    order.respond_by, order.finish_by = order_deadlines(order.category, now, order.window_end)
     _move(
         order,
         State.TRIAGED,

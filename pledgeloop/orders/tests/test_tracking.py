@@ -1,9 +1,11 @@
 """The tracking page /track/<token>/: plain words, every step, cancel and "not solved"."""
 
+import datetime as dt
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -271,3 +273,31 @@ def test_a_done_order_offers_its_review_link_until_it_is_used(world, client):
     order.refresh_from_db()
     assert order.state == Order.State.REVIEWED
     assert link not in client.get(f"/track/{order.tracking_token}/").text
+
+
+def test_an_order_for_the_weekend_is_due_then_and_the_page_says_so(world, client):
+    """A repair (three days to finish) asked for this weekend on a Monday was due on
+    Thursday: overdue before anyone might come, and its page read "最晚周四前办完" beside the
+    weekend chosen (session 17's walk)."""
+    monday = dt.datetime(2026, 12, 7, 10, tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(monday, tick=False):
+        response = client.post(intake_url(world), order_data(world, when="weekend"))
+        assert response.status_code == 302
+        order = Order.objects.get()
+        html = client.get(track_url(order)).content.decode()
+    sunday_night = timezone.localtime(order.window_end)
+    assert (sunday_night.month, sunday_night.day) == (12, 13)
+    assert order.finish_by == order.window_end
+    assert order.respond_by == monday + timedelta(hours=order.category.respond_hours)
+    assert "社区会按您选的时间安排" in html and "前办完" not in html
+    thursday = monday + timedelta(days=3, hours=1)
+    assert "finish" not in order.overdue_deadlines(thursday)
+    with time_machine.travel(monday + timedelta(days=7), tick=False):
+        html = client.get(track_url(order)).content.decode()
+    assert "社区会按您选的时间安排" not in html and "前办完" in html
+
+
+def test_an_order_wanted_soon_keeps_its_category_deadline(world, client):
+    client.post(intake_url(world), order_data(world, when="tomorrow_am"))
+    order = Order.objects.get()
+    assert order.finish_by == order.created_at + timedelta(days=order.category.finish_days)

@@ -13,6 +13,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
@@ -371,6 +372,9 @@ def _track_page(request, order: Order, *, cancel_form=None, reopen_form=None, er
         "review_url": _review_url(order),
         "waiting": order.state
         in {Order.State.SUBMITTED, Order.State.TRIAGED, Order.State.DISPATCHED},
+        # The time the resident chose is the promise while it is ahead: the category's later
+        # deadline beside it read as "maybe in a week" against "tomorrow morning".
+        "window_ahead": order.window_end is not None and order.window_end >= timezone.now(),
         "error": error,
     }
     return _render(request, "track.html", context, status=status)
