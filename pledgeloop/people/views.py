@@ -225,9 +225,14 @@ def member_list(request):
 
 
 @login_required
-def member_detail(request, pk: int):
+def member_detail(request, pk: int, record=None):
+    """A member's facts; with `record(member)`, what the member's community admins see of
+    their orders, pledges and service (pledges.members, which serves this page, reads those
+    from the apps above this one)."""
     member = access.get_member_for_user(request.user, pk)
-    return render(request, "people/member_detail.html", {"member": member})
+    admin = member.community_id in request.user.admin_community_ids()
+    context = {"member": member, "record": record(member) if record and admin else None}
+    return render(request, "people/member_detail.html", context)
 
 
 @login_required

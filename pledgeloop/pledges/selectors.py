@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from pledgeloop.lib.pinyin import pinyin_search_q
+from pledgeloop.orders.selectors import orders_held_by
 from pledgeloop.orgs.models import Community
 from pledgeloop.people.consents import public_consent_q
 from pledgeloop.people.models import Member
@@ -228,6 +229,45 @@ def member_service_hours(member: Member) -> Decimal:
     """The member's hours from their service records (践诺); written by lib.numbers."""
     total = ServiceRecord.objects.filter(participants__member=member).aggregate(total=Sum("hours"))
     return total["total"] or Decimal(0)
+
+
+@dataclass
+class MemberRecord:
+    """What a community's admin sees on a member's page beside their facts: the orders they
+    hold, their pledges with how they are kept, and this year's service."""
+
+    held: list
+    pledges: list[Pledge]
+    figures: Figures
+    services_this_year: int
+    hours_this_year: Decimal
+    recent_services: list[ServiceRecord]
+
+
+def member_record(member: Member, today: dt.date | None = None, recent: int = 5) -> MemberRecord:
+    today = today or timezone.localdate()
+    pledges = list(
+        with_visit_counts(Pledge.objects.filter(member=member), today)
+        .select_related("category")
+        .order_by("-starts_on", "-pk")
+    )
+    year_start = timezone.make_aware(dt.datetime(today.year, 1, 1))
+    this_year = ServiceRecord.objects.filter(
+        participants__member=member, started_at__gte=year_start
+    )
+    totals = this_year.aggregate(count=Count("pk"), hours=Sum("hours"))
+    return MemberRecord(
+        held=list(orders_held_by(member).select_related("category")),
+        pledges=pledges,
+        figures=Figures.of(pledges),
+        services_this_year=totals["count"],
+        hours_this_year=totals["hours"] or Decimal(0),
+        recent_services=list(
+            ServiceRecord.objects.filter(participants__member=member)
+            .select_related("category")
+            .order_by("-started_at")[:recent]
+        ),
+    )
 
 
 def schedule_pledges(member: Member) -> list[Pledge]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import home, public, views, visits
+from . import home, members, public, views, visits
 
 app_name = "pledges"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     # Members. The member's home on people's path (home.py): the root URLconf includes these
     # patterns before people's.
     path("me/", home.member_home, name="member_home"),
+    # A member's page for staff, on people's path too (members.py).
+    path("people/members/<int:pk>/", members.member_detail, name="member_detail"),
     path("pledges/", views.my_pledges, name="mine"),
     path("pledges/new/", views.pledge_new, name="new"),
     path("pledges/<int:pk>/", views.pledge_detail, name="detail"),

@@ -65,6 +65,7 @@ ENGINE_JUDGED = [HUGE, "x" * 3000, "1\x00"]
 # GET form binds. test_every_query_parameter_read_is_walked keeps this list complete.
 QUERY_PARAMETERS = [
     "all",
+    "back",
     "beneficiary_q",
     "category",
     "channel",
