@@ -77,9 +77,7 @@ class Option:
                 gettext("served this resident before, counted as %(t)s min less")
                 % {"t": f"{self.terms.continuity:.1f}"}
             )
-        words.append(
-            gettext("%(t)s min in all, lower comes first") % {"t": f"{self.terms.total:.1f}"}
-        )
+        words.append(gettext("%(t)s min in all") % {"t": f"{self.terms.total:.1f}"})
         return words
 
 
