@@ -13,19 +13,35 @@ Anything else raises django.core.exceptions.ValidationError with a message for t
 
 A stored photo is shown only through a view that has checked who is asking
 (orders/views/photos.py), which answers with `photo_response(field_file)`.
+
+A photo chosen on a form that comes back with a mistake elsewhere is kept for a while, so
+that nobody has to choose it again (a file input cannot be refilled): `KeepsPhoto` (a form
+mixin) writes the upload's raw bytes under a random name into PHOTO_KEPT_DIR (never served),
+and the page carries a signed token naming that file; the next post without a new file gets
+the kept bytes back as its upload, which then goes through photo_clean like any other.
+`kept_photos_prune` (a scheduled job) deletes what was never sent again.
 """
 
+import datetime as dt
 import io
 import math
 import mimetypes
+import os
+import re
 import secrets
+import stat
 import warnings
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import FileResponse, Http404, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -158,6 +174,176 @@ def _bare_pixels(image: Image.Image, out_format: str) -> Image.Image:
     bare = Image.new(mode, image.size)
     bare.paste(image)
     return bare
+
+
+# --- keeping a photo across a page sent back with a mistake ----------------------------------
+
+# How long a kept photo can be sent again: the token's max age, and the age after which
+# kept_photos_prune deletes the file.
+KEPT_PHOTO_MAX_AGE = dt.timedelta(hours=1)
+KEPT_PHOTO_SALT = "pledgeloop.lib.photos.kept"
+# A kept file's name: only ever one we made (secrets.token_hex), never one a client chose.
+_KEPT_KEY = re.compile(r"[0-9a-f]{32}")
+# The name shown to the resident ("IMG_1234.jpg"), shortened.
+KEPT_NAME_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class KeptPhoto:
+    """An upload kept on the server: the signed token the page carries, the random file it
+    names, and the name and size the resident's phone gave it (for the page to show)."""
+
+    token: str
+    key: str
+    name: str
+    size: int
+
+
+def _kept_dir() -> Path:
+    return Path(settings.PHOTO_KEPT_DIR)
+
+
+def photo_recognised(uploaded_file) -> bool:
+    """The cheap checks of photo_precheck, and Pillow knowing the file from its header (no
+    pixels decoded): what an upload must pass to be kept."""
+    try:
+        photo_precheck(uploaded_file)
+        uploaded_file.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(uploaded_file) as image:
+                known = image.format in ACCEPTED
+    except Exception:  # whatever Pillow cannot read is not kept
+        return False
+    finally:
+        uploaded_file.seek(0)
+    return known
+
+
+def photo_keep(uploaded_file) -> KeptPhoto | None:
+    """Keep an upload's raw bytes for KEPT_PHOTO_MAX_AGE; None when it is not a photo to keep."""
+    if not photo_recognised(uploaded_file):
+        return None
+    key = secrets.token_hex(16)
+    folder = _kept_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / key, "xb") as out:
+        for chunk in uploaded_file.chunks():
+            out.write(chunk)
+    name = os.path.basename(uploaded_file.name or "")[-KEPT_NAME_LENGTH:]
+    size = uploaded_file.size
+    token = signing.dumps({"k": key, "n": name, "s": size}, salt=KEPT_PHOTO_SALT)
+    return KeptPhoto(token=token, key=key, name=name, size=size)
+
+
+def photo_kept(token: str) -> KeptPhoto | None:
+    """The kept photo a token names, or None: forged, expired, or its file gone."""
+    try:
+        value = signing.loads(
+            token, salt=KEPT_PHOTO_SALT, max_age=KEPT_PHOTO_MAX_AGE.total_seconds()
+        )
+        key, name, size = value["k"], str(value["n"]), int(value["s"])
+    except (signing.BadSignature, TypeError, KeyError, ValueError):
+        return None
+    if not isinstance(key, str) or not _KEPT_KEY.fullmatch(key):
+        return None
+    if not (_kept_dir() / key).is_file():
+        return None
+    return KeptPhoto(token=token, key=key, name=name, size=size)
+
+
+def kept_photo_take(kept: KeptPhoto) -> SimpleUploadedFile | None:
+    """The kept bytes as an upload (with the name the phone gave it), the file deleted: a
+    token is used once. None when the file went meanwhile."""
+    path = _kept_dir() / kept.key
+    try:
+        content = path.read_bytes()
+        path.unlink()
+    except FileNotFoundError:
+        return None
+    return SimpleUploadedFile(kept.name or "photo", content)
+
+
+def kept_photo_drop(kept: KeptPhoto) -> None:
+    (_kept_dir() / kept.key).unlink(missing_ok=True)
+
+
+def kept_photos_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete the kept photos older than KEPT_PHOTO_MAX_AGE (their tokens have expired);
+    returns how many went. Idempotent; only regular files of our own names count."""
+    now = now or timezone.now()
+    cutoff = (now - KEPT_PHOTO_MAX_AGE).timestamp()
+    folder = _kept_dir()
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        if not _KEPT_KEY.fullmatch(entry.name):
+            continue
+        status = entry.stat(follow_symlinks=False)
+        if stat.S_ISREG(status.st_mode) and status.st_mtime < cutoff:
+            try:
+                os.unlink(entry.path)
+            except FileNotFoundError:
+                continue  # taken or removed meanwhile
+            removed += 1
+    return removed
+
+
+class KeepsPhoto:
+    """A form mixin: its photo field (`kept_photo_field`) survives the page coming back with
+    a mistake elsewhere.
+
+    The page carries `<field>_kept` (the token) and `<field>_drop` (the "不要这张照片" tick).
+    On a post, a newly chosen file wins; else a valid token not dropped supplies the file as
+    if it had been chosen again, so the field's own checks (required, photo_precheck,
+    photo_clean) run on it unchanged. A post without a token does no work here.
+
+    The view calls `photo_keep()` when it draws the page again with errors: the photo, if it
+    passed the cheap checks and the header read, is kept under a new token; the template reads
+    `kept_photo`. The file a token named is deleted as soon as it is read (or dropped, or
+    replaced by a new choice), so a token works once.
+    """
+
+    kept_photo_field = "photo"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept_photo: KeptPhoto | None = None
+        # Whether a photo came with this post, new or kept (the page says whether it is kept).
+        self.photo_sent = False
+        if not self.is_bound:
+            return
+        name = self.add_prefix(self.kept_photo_field)
+        self.photo_sent = bool(self.files.get(name))
+        token = self.data.get(f"{name}_kept")
+        if not token:
+            return
+        kept = photo_kept(token)
+        if kept is None:
+            return
+        if self.photo_sent or self.data.get(f"{name}_drop"):
+            kept_photo_drop(kept)
+            return
+        upload = kept_photo_take(kept)
+        if upload is not None:
+            self.files = self.files.copy()
+            self.files[name] = upload
+            self.photo_sent = True
+
+    def photo_keep(self) -> KeptPhoto | None:
+        """Keep this post's photo for the page drawn again with errors (see the class)."""
+        upload = self.files.get(self.add_prefix(self.kept_photo_field)) if self.is_bound else None
+        if self.kept_photo is None and upload and self.kept_photo_field not in self.errors:
+            self.kept_photo = photo_keep(upload)
+        return self.kept_photo
+
+    @property
+    def photo_again(self) -> bool:
+        """A photo came with the post but is not kept: the page asks to choose it again."""
+        return self.photo_sent and self.kept_photo is None
 
 
 # --- showing a stored photo ------------------------------------------------------------------
