@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -242,3 +243,14 @@ def test_the_prune_job_removes_old_kept_photos_and_leaves_new_ones(world, client
     assert kept_photos_prune(now=now) == 1
     assert kept_files(kept_dir) == sorted([new, stranger])
     assert kept_photos_prune(now=now) == 0  # idempotent
+
+
+def test_the_prune_command_runs_the_job_by_hand(world, client, kept_dir):
+    send_without_consent(client, world)
+    [kept] = kept_files(kept_dir)
+    moment = (timezone.now() - KEPT_PHOTO_MAX_AGE - dt.timedelta(minutes=1)).timestamp()
+    os.utime(kept, (moment, moment))
+    out = io.StringIO()
+    call_command("kept_photos_prune", stdout=out)
+    assert out.getvalue().startswith("1 kept photo(s)")
+    assert kept_files(kept_dir) == []
