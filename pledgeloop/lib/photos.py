@@ -176,7 +176,7 @@ def _bare_pixels(image: Image.Image, out_format: str) -> Image.Image:
     return bare
 
 
-# --- keeping a photo across a page sent back with a mistake ----------------------------------
+# --- keeping photos across a page sent back with a mistake -----------------------------------
 
 # How long a kept photo can be sent again: the token's max age, and the age after which
 # kept_photos_prune deletes the file.
@@ -189,14 +189,30 @@ KEPT_NAME_LENGTH = 60
 
 
 @dataclass(frozen=True)
-class KeptPhoto:
-    """An upload kept on the server: the signed token the page carries, the random file it
-    names, and the name and size the resident's phone gave it (for the page to show)."""
+class KeptFile:
+    """One upload kept on the server: the random file name, and the name and size the phone
+    gave it (for the page to show)."""
 
-    token: str
     key: str
     name: str
     size: int
+
+
+@dataclass(frozen=True)
+class KeptPhoto:
+    """The photo (or photos, for a field of several) kept for one form field, and the signed
+    token the page carries for them."""
+
+    token: str
+    files: tuple[KeptFile, ...]
+
+    @property
+    def name(self) -> str:
+        return self.files[0].name
+
+    @property
+    def size(self) -> int:
+        return self.files[0].size
 
 
 def _kept_dir() -> Path:
@@ -220,52 +236,62 @@ def photo_recognised(uploaded_file) -> bool:
     return known
 
 
-def photo_keep(uploaded_file) -> KeptPhoto | None:
-    """Keep an upload's raw bytes for KEPT_PHOTO_MAX_AGE; None when it is not a photo to keep."""
-    if not photo_recognised(uploaded_file):
+def photo_keep(uploaded_files: list) -> KeptPhoto | None:
+    """Keep uploads' raw bytes for KEPT_PHOTO_MAX_AGE; None unless every one is a photo to
+    keep (size, header)."""
+    if not uploaded_files or not all(photo_recognised(f) for f in uploaded_files):
         return None
-    key = secrets.token_hex(16)
     folder = _kept_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / key, "xb") as out:
-        for chunk in uploaded_file.chunks():
-            out.write(chunk)
-    name = os.path.basename(uploaded_file.name or "")[-KEPT_NAME_LENGTH:]
-    size = uploaded_file.size
-    token = signing.dumps({"k": key, "n": name, "s": size}, salt=KEPT_PHOTO_SALT)
-    return KeptPhoto(token=token, key=key, name=name, size=size)
+    files = []
+    for uploaded_file in uploaded_files:
+        key = secrets.token_hex(16)
+        with open(folder / key, "xb") as out:
+            for chunk in uploaded_file.chunks():
+                out.write(chunk)
+        name = os.path.basename(uploaded_file.name or "")[-KEPT_NAME_LENGTH:]
+        files.append(KeptFile(key=key, name=name, size=uploaded_file.size))
+    payload = [[f.key, f.name, f.size] for f in files]
+    token = signing.dumps(payload, salt=KEPT_PHOTO_SALT, compress=True)
+    return KeptPhoto(token=token, files=tuple(files))
 
 
 def photo_kept(token: str) -> KeptPhoto | None:
-    """The kept photo a token names, or None: forged, expired, or its file gone."""
+    """The kept photos a token names, or None: forged, expired, or a file of it gone."""
     try:
-        value = signing.loads(
+        payload = signing.loads(
             token, salt=KEPT_PHOTO_SALT, max_age=KEPT_PHOTO_MAX_AGE.total_seconds()
         )
-        key, name, size = value["k"], str(value["n"]), int(value["s"])
-    except (signing.BadSignature, TypeError, KeyError, ValueError):
+        files = tuple(KeptFile(key=k, name=str(n), size=int(s)) for k, n, s in payload)
+    except (signing.BadSignature, TypeError, ValueError):
         return None
-    if not isinstance(key, str) or not _KEPT_KEY.fullmatch(key):
+    for kept in files:
+        if not isinstance(kept.key, str) or not _KEPT_KEY.fullmatch(kept.key):
+            return None
+    if not files or not all((_kept_dir() / f.key).is_file() for f in files):
         return None
-    if not (_kept_dir() / key).is_file():
-        return None
-    return KeptPhoto(token=token, key=key, name=name, size=size)
+    return KeptPhoto(token=token, files=files)
 
 
-def kept_photo_take(kept: KeptPhoto) -> SimpleUploadedFile | None:
-    """The kept bytes as an upload (with the name the phone gave it), the file deleted: a
-    token is used once. None when the file went meanwhile."""
-    path = _kept_dir() / kept.key
-    try:
-        content = path.read_bytes()
-        path.unlink()
-    except FileNotFoundError:
-        return None
-    return SimpleUploadedFile(kept.name or "photo", content)
+def kept_photo_take(kept: KeptPhoto) -> list[SimpleUploadedFile]:
+    """The kept bytes as uploads (with the names the phone gave them), the files deleted: a
+    token is used once. Empty when the files went meanwhile."""
+    uploads = []
+    for kept_file in kept.files:
+        path = _kept_dir() / kept_file.key
+        try:
+            content = path.read_bytes()
+            path.unlink()
+        except FileNotFoundError:
+            kept_photo_drop(kept)
+            return []
+        uploads.append(SimpleUploadedFile(kept_file.name or "photo", content))
+    return uploads
 
 
 def kept_photo_drop(kept: KeptPhoto) -> None:
-    (_kept_dir() / kept.key).unlink(missing_ok=True)
+    for kept_file in kept.files:
+        (_kept_dir() / kept_file.key).unlink(missing_ok=True)
 
 
 def kept_photos_prune(*, now: dt.datetime | None = None) -> int:
@@ -273,10 +299,9 @@ def kept_photos_prune(*, now: dt.datetime | None = None) -> int:
     returns how many went. Idempotent; only regular files of our own names count."""
     now = now or timezone.now()
     cutoff = (now - KEPT_PHOTO_MAX_AGE).timestamp()
-    folder = _kept_dir()
     removed = 0
     try:
-        entries = list(os.scandir(folder))
+        entries = list(os.scandir(_kept_dir()))
     except FileNotFoundError:
         return 0
     for entry in entries:
@@ -293,18 +318,19 @@ def kept_photos_prune(*, now: dt.datetime | None = None) -> int:
 
 
 class KeepsPhoto:
-    """A form mixin: its photo field (`kept_photo_field`) survives the page coming back with
-    a mistake elsewhere.
+    """A form mixin: its photo field (`kept_photo_field`, one photo or several) survives the
+    page coming back with a mistake elsewhere.
 
-    The page carries `<field>_kept` (the token) and `<field>_drop` (the "不要这张照片" tick).
-    On a post, a newly chosen file wins; else a valid token not dropped supplies the file as
-    if it had been chosen again, so the field's own checks (required, photo_precheck,
-    photo_clean) run on it unchanged. A post without a token does no work here.
+    The page carries `<field>_kept` (the token) and `<field>_drop` (the "不要这张照片" tick),
+    drawn by templates/_photo_pick_control.html. On a post, a newly chosen file wins; else a
+    valid token not dropped supplies the files as if they had been chosen again, so the
+    field's own checks (required, photo_precheck, photo_clean) run on them unchanged. A post
+    without a token does no work here: no query, no file.
 
-    The view calls `photo_keep()` when it draws the page again with errors: the photo, if it
-    passed the cheap checks and the header read, is kept under a new token; the template reads
-    `kept_photo`. The file a token named is deleted as soon as it is read (or dropped, or
-    replaced by a new choice), so a token works once.
+    The view calls `photo_keep()` when it draws the page again with errors: the photos, if the
+    field has no error and each passes the cheap checks and the header read, are kept under a
+    new token; the template reads `kept_photo`. The files a token named are deleted as soon as
+    they are read (or dropped, or replaced by a new choice), so a token works once.
     """
 
     kept_photo_field = "photo"
@@ -317,7 +343,7 @@ class KeepsPhoto:
         if not self.is_bound:
             return
         name = self.add_prefix(self.kept_photo_field)
-        self.photo_sent = bool(self.files.get(name))
+        self.photo_sent = any(self.files.getlist(name))
         token = self.data.get(f"{name}_kept")
         if not token:
             return
@@ -327,17 +353,17 @@ class KeepsPhoto:
         if self.photo_sent or self.data.get(f"{name}_drop"):
             kept_photo_drop(kept)
             return
-        upload = kept_photo_take(kept)
-        if upload is not None:
+        uploads = kept_photo_take(kept)
+        if uploads:
             self.files = self.files.copy()
-            self.files[name] = upload
+            self.files.setlist(name, uploads)
             self.photo_sent = True
 
     def photo_keep(self) -> KeptPhoto | None:
-        """Keep this post's photo for the page drawn again with errors (see the class)."""
-        upload = self.files.get(self.add_prefix(self.kept_photo_field)) if self.is_bound else None
-        if self.kept_photo is None and upload and self.kept_photo_field not in self.errors:
-            self.kept_photo = photo_keep(upload)
+        """Keep this post's photos for the page drawn again with errors (see the class)."""
+        if self.kept_photo is None and self.photo_sent and self.kept_photo_field not in self.errors:
+            uploads = self.files.getlist(self.add_prefix(self.kept_photo_field))
+            self.kept_photo = photo_keep([f for f in uploads if f])
         return self.kept_photo
 
     @property

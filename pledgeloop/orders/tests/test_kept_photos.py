@@ -133,8 +133,8 @@ def test_a_forged_token_is_ignored(world, client, kept_dir):
     [kept] = kept_files(kept_dir)
     forged = {
         "bad-signature": token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
-        "another-salt": signing.dumps({"k": kept.name, "n": "x.jpg", "s": 1}, salt="other"),
-        "a-path": signing.dumps({"k": "../../media/x", "n": "x", "s": 1}, salt=KEPT_PHOTO_SALT),
+        "another-salt": signing.dumps([[kept.name, "x.jpg", 1]], salt="other"),
+        "a-path": signing.dumps([["../../media/x", "x.jpg", 1]], salt=KEPT_PHOTO_SALT),
         "garbage": "not a token",
     }
     for name, value in forged.items():
