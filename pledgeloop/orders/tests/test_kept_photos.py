@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from pledgeloop.lib import photos
 from pledgeloop.lib.photos import KEPT_PHOTO_MAX_AGE, KEPT_PHOTO_SALT, kept_photos_prune
 from pledgeloop.orders.models import Order
 from pledgeloop.orgs.models import Category
@@ -166,10 +167,19 @@ def test_a_bad_photo_is_not_kept_and_the_page_asks_for_another(world, client, ke
     assert kept_files(kept_dir) == []
 
 
-def test_a_post_without_a_photo_keeps_nothing_and_touches_no_folder(world, client, kept_dir):
+def test_a_post_without_a_photo_keeps_nothing_and_touches_no_folder(
+    world, client, kept_dir, monkeypatch
+):
+    """The hot path (bench/intake.py): without a photo or a token, keeping costs nothing."""
+
+    def no_folder():
+        raise AssertionError("the kept photos' folder was looked at")
+
+    monkeypatch.setattr(photos, "_kept_dir", no_folder)
     html = client.post(intake_url(world), order_data(world, consent=None)).text
     assert "请勾选同意隐私说明" in html
     assert 'name="photo_kept"' not in html and "请重新选一次" not in html
+    assert client.post(intake_url(world), order_data(world)).status_code == 302
     assert not kept_dir.exists()
 
 
