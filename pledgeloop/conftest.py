@@ -164,6 +164,8 @@ def pytest_collection_modifyitems(config, items):
 def pytest_unconfigure(config):
     if hasattr(config, "_pledgeloop_media"):
         shutil.rmtree(config._pledgeloop_media, ignore_errors=True)
+    if hasattr(config, "_pledgeloop_kept"):
+        shutil.rmtree(config._pledgeloop_kept, ignore_errors=True)
 
 
 def pytest_configure(config):
@@ -175,6 +177,10 @@ def pytest_configure(config):
     # them).
     config._pledgeloop_media = settings.MEDIA_ROOT = Path(
         tempfile.mkdtemp(prefix="pledgeloop-media-")
+    )
+    # Photos kept across a form sent back with a mistake (lib/photos.py): never var/ either.
+    config._pledgeloop_kept = settings.PHOTO_KEPT_DIR = Path(
+        tempfile.mkdtemp(prefix="pledgeloop-kept-")
     )
     # Every test client builds its own middleware chain, and WhiteNoise's middleware indexes
     # all static files (STATIC_ROOT and the finders, some 360) when it is built: about a fifth

@@ -321,6 +321,13 @@ if PHOTOS_SENDFILE not in {"", "x-accel-redirect", "x-sendfile"}:
         f"PHOTOS_SENDFILE must be empty, x-accel-redirect or x-sendfile, not {PHOTOS_SENDFILE!r}"
     )
 PHOTOS_ACCEL_PREFIX = env_str("PHOTOS_ACCEL_PREFIX", "/protected-photos/")
+# A photo chosen on a form that came back with a mistake elsewhere waits here (raw bytes under a
+# random name, for lib.photos.KEPT_PHOTO_MAX_AGE) until it is sent again: outside MEDIA_ROOT,
+# so that no web server location aliased to it reaches these files and the orphan-photo job
+# never sweeps them; the scheduled job kept_photos_prune deletes the old ones. Like MEDIA_ROOT,
+# one folder for every app server and the worker (a token sent to a server without its file is
+# ignored: the photo is chosen again).
+PHOTO_KEPT_DIR = VAR_DIR / "kept-photos"
 WHITENOISE_USE_FINDERS = True
 # collectstatic (`make setup`) names each file after a hash of its content (css/pledgeloop.3f2a…
 # .css) and writes Brotli and gzip copies beside it; WhiteNoise serves the smallest the browser

@@ -13,19 +13,35 @@ Anything else raises django.core.exceptions.ValidationError with a message for t
 
 A stored photo is shown only through a view that has checked who is asking
 (orders/views/photos.py), which answers with `photo_response(field_file)`.
+
+A photo chosen on a form that comes back with a mistake elsewhere is kept for a while, so
+that nobody has to choose it again (a file input cannot be refilled): `KeepsPhoto` (a form
+mixin) writes the upload's raw bytes under a random name into PHOTO_KEPT_DIR (never served),
+and the page carries a signed token naming that file; the next post without a new file gets
+the kept bytes back as its upload, which then goes through photo_clean like any other.
+`kept_photos_prune` (a scheduled job) deletes what was never sent again.
 """
 
+import datetime as dt
 import io
 import math
 import mimetypes
+import os
+import re
 import secrets
+import stat
 import warnings
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import FileResponse, Http404, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -158,6 +174,202 @@ def _bare_pixels(image: Image.Image, out_format: str) -> Image.Image:
     bare = Image.new(mode, image.size)
     bare.paste(image)
     return bare
+
+
+# --- keeping photos across a page sent back with a mistake -----------------------------------
+
+# How long a kept photo can be sent again: the token's max age, and the age after which
+# kept_photos_prune deletes the file.
+KEPT_PHOTO_MAX_AGE = dt.timedelta(hours=1)
+KEPT_PHOTO_SALT = "pledgeloop.lib.photos.kept"
+# A kept file's name: only ever one we made (secrets.token_hex), never one a client chose.
+_KEPT_KEY = re.compile(r"[0-9a-f]{32}")
+# The name shown to the resident ("IMG_1234.jpg"), shortened.
+KEPT_NAME_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class KeptFile:
+    """One upload kept on the server: the random file name, and the name and size the phone
+    gave it (for the page to show)."""
+
+    key: str
+    name: str
+    size: int
+
+
+@dataclass(frozen=True)
+class KeptPhoto:
+    """The photo (or photos, for a field of several) kept for one form field, and the signed
+    token the page carries for them."""
+
+    token: str
+    files: tuple[KeptFile, ...]
+
+    @property
+    def name(self) -> str:
+        return self.files[0].name
+
+    @property
+    def size(self) -> int:
+        return self.files[0].size
+
+
+def _kept_dir() -> Path:
+    return Path(settings.PHOTO_KEPT_DIR)
+
+
+def photo_recognised(uploaded_file) -> bool:
+    """The cheap checks of photo_precheck, and Pillow knowing the file from its header (no
+    pixels decoded): what an upload must pass to be kept."""
+    try:
+        photo_precheck(uploaded_file)
+        uploaded_file.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(uploaded_file) as image:
+                known = image.format in ACCEPTED
+    except Exception:  # whatever Pillow cannot read is not kept
+        return False
+    finally:
+        uploaded_file.seek(0)
+    return known
+
+
+def photo_keep(uploaded_files: list) -> KeptPhoto | None:
+    """Keep uploads' raw bytes for KEPT_PHOTO_MAX_AGE; None unless every one is a photo to
+    keep (size, header)."""
+    if not uploaded_files or not all(photo_recognised(f) for f in uploaded_files):
+        return None
+    folder = _kept_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for uploaded_file in uploaded_files:
+        key = secrets.token_hex(16)
+        with open(folder / key, "xb") as out:
+            for chunk in uploaded_file.chunks():
+                out.write(chunk)
+        name = os.path.basename(uploaded_file.name or "")[-KEPT_NAME_LENGTH:]
+        files.append(KeptFile(key=key, name=name, size=uploaded_file.size))
+    payload = [[f.key, f.name, f.size] for f in files]
+    token = signing.dumps(payload, salt=KEPT_PHOTO_SALT, compress=True)
+    return KeptPhoto(token=token, files=tuple(files))
+
+
+def photo_kept(token: str) -> KeptPhoto | None:
+    """The kept photos a token names, or None: forged, expired, or a file of it gone."""
+    try:
+        payload = signing.loads(
+            token, salt=KEPT_PHOTO_SALT, max_age=KEPT_PHOTO_MAX_AGE.total_seconds()
+        )
+        files = tuple(KeptFile(key=k, name=str(n), size=int(s)) for k, n, s in payload)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    for kept in files:
+        if not isinstance(kept.key, str) or not _KEPT_KEY.fullmatch(kept.key):
+            return None
+    if not files or not all((_kept_dir() / f.key).is_file() for f in files):
+        return None
+    return KeptPhoto(token=token, files=files)
+
+
+def kept_photo_take(kept: KeptPhoto) -> list[SimpleUploadedFile]:
+    """The kept bytes as uploads (with the names the phone gave them), the files deleted: a
+    token is used once. Empty when the files went meanwhile."""
+    uploads = []
+    for kept_file in kept.files:
+        path = _kept_dir() / kept_file.key
+        try:
+            content = path.read_bytes()
+            path.unlink()
+        except FileNotFoundError:
+            kept_photo_drop(kept)
+            return []
+        uploads.append(SimpleUploadedFile(kept_file.name or "photo", content))
+    return uploads
+
+
+def kept_photo_drop(kept: KeptPhoto) -> None:
+    for kept_file in kept.files:
+        (_kept_dir() / kept_file.key).unlink(missing_ok=True)
+
+
+def kept_photos_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete the kept photos older than KEPT_PHOTO_MAX_AGE (their tokens have expired);
+    returns how many went. Idempotent; only regular files of our own names count."""
+    now = now or timezone.now()
+    cutoff = (now - KEPT_PHOTO_MAX_AGE).timestamp()
+    removed = 0
+    try:
+        entries = list(os.scandir(_kept_dir()))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        if not _KEPT_KEY.fullmatch(entry.name):
+            continue
+        status = entry.stat(follow_symlinks=False)
+        if stat.S_ISREG(status.st_mode) and status.st_mtime < cutoff:
+            try:
+                os.unlink(entry.path)
+            except FileNotFoundError:
+                continue  # taken or removed meanwhile
+            removed += 1
+    return removed
+
+
+class KeepsPhoto:
+    """A form mixin: its photo field (`kept_photo_field`, one photo or several) survives the
+    page coming back with a mistake elsewhere.
+
+    The page carries `<field>_kept` (the token) and `<field>_drop` (the "不要这张照片" tick),
+    drawn by templates/_photo_pick_control.html. On a post, a newly chosen file wins; else a
+    valid token not dropped supplies the files as if they had been chosen again, so the
+    field's own checks (required, photo_precheck, photo_clean) run on them unchanged. A post
+    without a token does no work here: no query, no file.
+
+    The view calls `photo_keep()` when it draws the page again with errors: the photos, if the
+    field has no error and each passes the cheap checks and the header read, are kept under a
+    new token; the template reads `kept_photo`. The files a token named are deleted as soon as
+    they are read (or dropped, or replaced by a new choice), so a token works once.
+    """
+
+    kept_photo_field = "photo"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept_photo: KeptPhoto | None = None
+        # Whether a photo came with this post, new or kept (the page says whether it is kept).
+        self.photo_sent = False
+        if not self.is_bound:
+            return
+        name = self.add_prefix(self.kept_photo_field)
+        self.photo_sent = any(self.files.getlist(name))
+        token = self.data.get(f"{name}_kept")
+        if not token:
+            return
+        kept = photo_kept(token)
+        if kept is None:
+            return
+        if self.photo_sent or self.data.get(f"{name}_drop"):
+            kept_photo_drop(kept)
+            return
+        uploads = kept_photo_take(kept)
+        if uploads:
+            self.files = self.files.copy()
+            self.files.setlist(name, uploads)
+            self.photo_sent = True
+
+    def photo_keep(self) -> KeptPhoto | None:
+        """Keep this post's photos for the page drawn again with errors (see the class)."""
+        if self.kept_photo is None and self.photo_sent and self.kept_photo_field not in self.errors:
+            uploads = self.files.getlist(self.add_prefix(self.kept_photo_field))
+            self.kept_photo = photo_keep([f for f in uploads if f])
+        return self.kept_photo
+
+    @property
+    def photo_again(self) -> bool:
+        """A photo came with the post but is not kept: the page asks to choose it again."""
+        return self.photo_sent and self.kept_photo is None
 
 
 # --- showing a stored photo ------------------------------------------------------------------

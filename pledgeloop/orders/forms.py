@@ -21,7 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
-from pledgeloop.lib.photos import PHOTO_MAX_BYTES, photo_clean, photo_precheck
+from pledgeloop.lib.photos import PHOTO_MAX_BYTES, KeepsPhoto, photo_clean, photo_precheck
 from pledgeloop.orgs.models import Category, Community, Site
 from pledgeloop.people.models import Member
 
@@ -150,8 +150,9 @@ def site_groups(sites: Iterable[Site]) -> list[SiteGroup]:
     return groups
 
 
-class IntakeForm(forms.Form):
-    """One page: what, where, when, who to call; consent; an optional photo."""
+class IntakeForm(KeepsPhoto, forms.Form):
+    """One page: what, where, when, who to call; consent; an optional photo (kept across a
+    page sent back with a mistake elsewhere: lib.photos.KeepsPhoto)."""
 
     category = forms.TypedChoiceField(
         coerce=int,

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from pledgeloop.lib.photos import photo_clean
+from pledgeloop.lib.photos import KeepsPhoto, photo_clean, photo_precheck
 from pledgeloop.orgs.models import Category, Community, Site
 
 
@@ -51,8 +51,9 @@ class ReasonForm(forms.Form):
     )
 
 
-class PatrolForm(forms.Form):
-    """A problem a patrolling member (红骑士) found: where, what, and a photo of it."""
+class PatrolForm(KeepsPhoto, forms.Form):
+    """A problem a patrolling member (红骑士) found: where, what, and a photo of it (kept across
+    a page sent back with a mistake elsewhere: lib.photos.KeepsPhoto)."""
 
     community = forms.ModelChoiceField(
         label=_("Community"),
@@ -105,10 +106,11 @@ class PatrolForm(forms.Form):
         self.fields["site"].label_from_instance = lambda site: f"{site.community.name} · {site}"
 
     def clean_photo(self):
-        try:
-            return photo_clean(self.cleaned_data["photo"])
-        except ValidationError as error:
-            raise forms.ValidationError(error.messages) from None
+        """Only the size here: decoding waits in clean() until every other check passed, as
+        at intake (a photo kept for the page sent back is kept as it came)."""
+        photo = self.cleaned_data["photo"]
+        photo_precheck(photo)
+        return photo
 
     def clean(self):
         data = super().clean()
@@ -120,4 +122,9 @@ class PatrolForm(forms.Form):
             self.add_error(
                 "address", _("Say where it is, choose the building, or use your location.")
             )
+        if data.get("photo") and not self.errors:
+            try:
+                data["photo"] = photo_clean(data["photo"])
+            except ValidationError as error:
+                self.add_error("photo", error)
         return data

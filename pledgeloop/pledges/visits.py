@@ -89,6 +89,8 @@ def visit_log(request, pk: int):
                 % {"hours": format_hours(record.hours)},
             )
             return redirect("service:mine")
+    if form.errors:
+        form.photo_keep()
     context = {"form": form, "staff": False, "visit": visit}
     return render(request, "service/log_form.html", context)
 

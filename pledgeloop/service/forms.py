@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pledgeloop.lib.photos import photo_clean
+from pledgeloop.lib.photos import KeepsPhoto, photo_clean, photo_precheck
 from pledgeloop.lib.pinyin import pinyin_search_q
 from pledgeloop.lib.widgets import DayInput
 from pledgeloop.orgs.models import Category
@@ -21,7 +21,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    """Several photos, each re-encoded by the intake photo rules (orders.photos)."""
+    """Several photos: the count and each one's size here; the form re-encodes them by the
+    intake photo rules (lib.photos.photo_clean) once everything else is right."""
 
     widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
 
@@ -29,7 +30,9 @@ class PhotosField(forms.FileField):
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         if len(files) > MAX_PHOTOS:
             raise ValidationError(_("At most %(n)s photos per record, please.") % {"n": MAX_PHOTOS})
-        return [photo_clean(f) for f in files]
+        for f in files:
+            photo_precheck(f)
+        return list(files)
 
 
 def _an_hour_ago() -> dt.datetime:
@@ -48,7 +51,12 @@ def default_start() -> dt.time:
     return dt.time(moment.hour, moment.minute - moment.minute % 15)
 
 
-class ServiceLogForm(forms.Form):
+class ServiceLogForm(KeepsPhoto, forms.Form):
+    """A service record's form; its photos are kept across a page sent back with a mistake
+    elsewhere (lib.photos.KeepsPhoto)."""
+
+    kept_photo_field = "photos"
+
     day = forms.DateField(
         label=_("Date"),
         widget=DayInput(),
@@ -120,6 +128,12 @@ class ServiceLogForm(forms.Form):
                     "beneficiary_q",
                     _("No single resident matches “%(q)s”: pick one from the list.") % {"q": query},
                 )
+        # The costly part last, and only for a record that can otherwise be logged.
+        if cleaned.get("photos") and not self.errors:
+            try:
+                cleaned["photos"] = [photo_clean(f) for f in cleaned["photos"]]
+            except ValidationError as error:
+                self.add_error("photos", error)
         return cleaned
 
 

@@ -118,6 +118,8 @@ def my_record_new(request, *, due_visits_url: str = ""):
                 % {"hours": format_hours(record.hours)},
             )
             return redirect("service:mine")
+    if form.errors:
+        form.photo_keep()
     return render(
         request,
         "service/log_form.html",
@@ -253,6 +255,8 @@ def console_record_new(request):
                 % {"hours": format_hours(record.hours), "n": len(data["members"])},
             )
             return redirect("service:console")
+    if form.errors:
+        form.photo_keep()
     return render(request, "service/log_form.html", {"form": form, "staff": True})
 
 

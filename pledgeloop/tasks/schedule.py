@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pledgeloop.api.webhooks import webhooks_tick
+from pledgeloop.lib.photos import kept_photos_prune
 from pledgeloop.orders import jobs as order_jobs
 from pledgeloop.orders.throttle import intake_attempts_prune
 from pledgeloop.people.services import login_failures_prune, sessions_prune
@@ -83,6 +84,9 @@ JOBS = [
     Job("sessions_prune", sessions_prune, DAY),
     # photo files a server killed mid-intake left without a row (after a grace period)
     Job("remove_orphan_photos", order_jobs.remove_orphan_photos, DAY),
+    # photos kept for a form sent back with a mistake (lib/photos.py), once their tokens have
+    # expired (an hour): hourly, so that an abandoned one is gone within two
+    Job("kept_photos_prune", kept_photos_prune, HOUR),
     # personal data: closed orders made anonymous after the street's retention period, and
     # one-time SMS codes past use (privacy/)
     Job("anonymise_closed_orders", closed_orders_anonymise, DAY),

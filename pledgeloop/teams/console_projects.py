@@ -227,6 +227,7 @@ def milestone_done(request, pk: int, milestone_id: int):
                 request, _("“%(name)s” is done; the public board shows it.") % {"name": milestone}
             )
             return redirect("console:teams:project", pk=project.pk)
+    form.photo_keep()
     return _detail(request, project, status=400, done_form=form, done_for=milestone.pk)
 
 

@@ -223,6 +223,8 @@ def event_part_add(request, pk: int, part: str):
     else:
         raise PermissionDenied
     if not form.is_valid():
+        if isinstance(form, PhotoForm):
+            form.photo_keep()
         return _detail(request, event, status=400, **{key: form})
     data = form.cleaned_data
     try:

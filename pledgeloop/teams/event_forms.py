@@ -4,6 +4,8 @@ event, session, booth and shift forms. Checks that need the database are the ser
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pledgeloop.lib.photos import KeepsPhoto
+
 from .models import Event
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -152,7 +154,11 @@ class VolunteerSignupForm(forms.Form):
         self.fields["volunteer"].queryset = volunteers
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(KeepsPhoto, forms.Form):
+    """An event's photo; kept across a page sent back with a mistake in the caption."""
+
+    kept_photo_field = "image"
+
     image = forms.ImageField(label=_("Photo"))
     caption = forms.CharField(label=_("Caption"), max_length=80, required=False)
     consent_confirmed = forms.BooleanField(

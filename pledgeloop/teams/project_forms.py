@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pledgeloop.lib.photos import photo_clean, photo_precheck
+from pledgeloop.lib.photos import KeepsPhoto, photo_clean, photo_precheck
 from pledgeloop.lib.widgets import DayInput
 from pledgeloop.orgs.models import Community
 from pledgeloop.people.models import Member
@@ -51,7 +51,7 @@ class MilestoneForm(forms.Form):
     due_on = forms.DateField(label=_("Due on"), widget=DayInput())
 
 
-class MilestoneDoneForm(forms.Form):
+class MilestoneDoneForm(KeepsPhoto, forms.Form):
     done_on = forms.DateField(
         label=_("Done on"),
         widget=DayInput(),

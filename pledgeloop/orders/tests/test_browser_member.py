@@ -1,6 +1,7 @@
 """A member claims and finishes an order on a 360 px phone; the admin sees it done. A member
 reports a problem found on patrol, with a photo, on a phone."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -129,9 +130,34 @@ def test_a_member_reports_what_they_found_with_a_photo_on_a_phone(
     page.select_option("#id_category", str(category.pk))
     page.fill("#id_description", "小区门口路灯坏了，晚上很黑")
     page.select_option("#id_community", str(world.community.pk))
-    page.fill("#id_address", "阳光花园北门")
     assert_fits(page, PHONE["viewport"]["width"], "the patrol report")
     page.screenshot(path=str(screenshot_dir / "member-patrol-photo-phone.png"), full_page=True)
+
+    # Sent without saying where: the page comes back, and the photo is kept on the server
+    # (lib/photos.py): named, with a tick to drop it, not to be chosen again.
+    with page.expect_navigation():
+        page.locator("button[type=submit].primary").tap()
+    kept = page.locator("#photo-kept")
+    expect(kept.locator(".photo-kept-line")).to_have_text(
+        re.compile(r"已保留您选的照片（IMG_0202\.jpg，[\d.]+\sKB），不用重新选择。")
+    )
+    expect(page.locator("#photo-chosen")).to_be_hidden()
+    expect(button).to_have_text("换一张照片")
+    assert_fits(page, PHONE["viewport"]["width"], "the patrol report with a kept photo")
+    page.screenshot(path=str(screenshot_dir / "member-patrol-photo-kept-phone.png"), full_page=True)
+    # A new choice stands for the kept one while it is chosen; taken off, the kept one is back.
+    with page.expect_file_chooser() as chooser:
+        button.tap()
+    chooser.value.set_files(
+        files=[{"name": "IMG_0203.jpg", "mimeType": "image/jpeg", "buffer": photo_with_gps()}]
+    )
+    expect(kept).to_be_hidden()
+    expect(page.locator("#photo-chosen")).to_have_text("已选好照片：IMG_0203.jpg")
+    page.locator("#photo-remove").tap()
+    expect(kept).to_be_visible()
+    expect(page.locator("#photo-chosen")).to_be_hidden()
+
+    page.fill("#id_address", "阳光花园北门")
     page.locator("button[type=submit].primary").tap()
     page.wait_for_url(f"{live_server.url}/me/orders/")
     expect(page.locator(".messages")).to_contain_text("星港湾")

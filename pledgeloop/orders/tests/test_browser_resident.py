@@ -60,6 +60,7 @@ def test_resident_files_an_order_with_a_photo_and_follows_it(
 ):
     sites = make_sites(world)
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PHOTO_KEPT_DIR = tmp_path / "kept"
     b2 = sites["b2"]
     context = browser.new_context(
         locale="zh-CN",
@@ -97,9 +98,29 @@ def test_resident_files_an_order_with_a_photo_and_follows_it(
         path=str(screenshot_dir / "resident-intake-missing-consent.png"), full_page=True
     )
     assert not Order.objects.exists()
-    # A file cannot be kept across the sending: the page says so, and it is chosen again.
-    expect(page.locator("#photo-chosen")).to_have_text("还没有选照片。")
-    choose_photo(page, "IMG_0001.jpg")
+    # A file input cannot be refilled, but the photo was kept on the server (lib/photos.py):
+    # the page says so in large type, with a tick to drop it; no need to choose it again.
+    kept = page.locator("#photo-kept")
+    expect(kept).to_be_visible()
+    expect(kept.locator(".photo-kept-line")).to_contain_text("已保留您选的照片（IMG_0001.jpg，")
+    expect(kept.locator(".photo-kept-line")).to_contain_text("不用重新选择")
+    expect(kept.locator("label.tick")).to_have_text("不要这张照片")
+    assert "请重新选一次" not in page.locator("#form-errors").inner_text()
+    expect(page.locator("#photo-chosen")).to_be_hidden()
+    expect(page.locator("#photo-button")).to_have_text("换一张照片")
+    line = kept.locator(".photo-kept-line").bounding_box()
+    assert line["x"] >= 0 and line["x"] + line["width"] <= PHONE["viewport"]["width"], line
+    assert (
+        page.evaluate(
+            "parseFloat(getComputedStyle(document.querySelector('.photo-kept-line')).fontSize)"
+        )
+        >= 17
+    )
+    assert kept.locator("label.tick").bounding_box()["height"] >= 48
+    no_sideways_scroll(page)
+    page.locator("fieldset.step", has=page.locator("#id_photo")).screenshot(
+        path=str(screenshot_dir / "resident-intake-photo-kept-phone.png")
+    )
 
     # Three taps after the description: my location, the consent tick, send.
     page.locator("#locate").tap()
@@ -110,8 +131,12 @@ def test_resident_files_an_order_with_a_photo_and_follows_it(
 
     page.wait_for_url(f"{live_server.url}/order/sent/**")
     assert "您的需求已提交" in page.locator("h1").inner_text()
-    # With a photo, both sendings went as multipart (the photo with them).
-    assert [kind.split(";")[0] for kind in sent] == ["multipart/form-data"] * 2
+    # The first sending carried the photo (multipart); the second only its kept token, and no
+    # file chosen, so the page's script sent it as a plain form.
+    assert [kind.split(";")[0] for kind in sent] == [
+        "multipart/form-data",
+        "application/x-www-form-urlencoded",
+    ]
     assert page.locator(".qr-box svg").count() == 1
     no_sideways_scroll(page)
     page.screenshot(path=str(screenshot_dir / "resident-sent-phone.png"), full_page=True)
@@ -122,7 +147,9 @@ def test_resident_files_an_order_with_a_photo_and_follows_it(
     with order.photo.open("rb") as stored:
         image = Image.open(stored)
         image.load()
+    assert image.format == "JPEG" and image.size == (640, 480)
     assert not image.getexif().get_ifd(GPS_IFD) and "exif" not in image.info
+    assert not any(settings.PHOTO_KEPT_DIR.iterdir())  # the kept file went once used
 
     # Follow it on the tracking page.
     page.locator("a.big-link").tap()

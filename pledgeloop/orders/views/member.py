@@ -293,4 +293,6 @@ def patrol_report(request):
             )
             return redirect("orders:member_orders")
     status = 400 if form.errors else 200
+    if form.errors:
+        form.photo_keep()
     return render(request, "orders/member/patrol.html", {"form": form}, status=status)

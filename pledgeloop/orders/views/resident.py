@@ -109,10 +109,11 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None):
         # A robot: say nothing useful, store nothing, do not even look at the photo.
         form = IntakeForm(desk, request.POST, initial=initial)
         form.add_error(None, _("Sorry, we could not take this order. Please try again later."))
-        return _refused(request, form, community, site, ip)
-    if request.FILES.get("photo"):
-        # Over a limit? Say so before the costly part (decoding the photo). Without a photo
-        # the check inside _submit, or the count of a refusal below, is enough.
+        return _refused(request, form, community, site, ip, keep_photo=False)
+    if request.FILES.get("photo") or request.POST.get("photo_kept"):
+        # Over a limit? Say so before the costly part (decoding the photo, chosen now or kept
+        # from the page before). Without a photo the check inside _submit, or the count of a
+        # refusal below, is enough.
         refusal = throttle.intake_refusal(ip=ip, phone=normalise_phone(request.POST.get("phone")))
         if refusal:
             form = IntakeForm(desk, request.POST, initial=initial)
@@ -134,13 +135,19 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None):
     return _refused(request, form, community, site, ip)
 
 
-def _refused(request, form: IntakeForm, community: Community, site, ip: str | None):
+def _refused(
+    request, form: IntakeForm, community: Community, site, ip: str | None, keep_photo=True
+):
     """The page again, with what to fix; the refusal counts toward the address's hourly limit,
-    so a flood of bad posts meets the same 429 as a flood of orders (issue 12)."""
+    so a flood of bad posts meets the same 429 as a flood of orders (issue 12). Under the
+    limit, a photo that passed its cheap checks is kept for the next send (lib/photos.py), so
+    the raw bytes kept are bounded by the same limit (and pruned after an hour)."""
     over = throttle.intake_refused(ip=ip)
     if over:
         form.add_error(None, over)
         return _intake_page(request, form, community, site, status=429)
+    if keep_photo:
+        form.photo_keep()
     return _intake_page(request, form, community, site)
 
 
@@ -178,8 +185,6 @@ def _intake_page(request, form: IntakeForm, community: Community, site, status: 
             "member_name": mask_name(member.name) if member else "",
             # Drawn only when the fields are not in the cache.
             "map": SimpleLazyObject(lambda: community_map(form.site_groups)),
-            # A file input cannot be filled in again: say so when a photo was sent.
-            "photo_again": bool(request.FILES.get("photo")),
             "notice": notice,
             "retention_days": community.street.retention_days,
             "fields_cache_key": fields_cache_key(form, notice.version),

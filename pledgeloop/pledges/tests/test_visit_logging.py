@@ -6,12 +6,14 @@ services and pages.
 """
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
 import pytest
 from django.urls import resolve, reverse
 from django.utils import timezone
+from PIL import Image
 
 from pledgeloop.conftest import make_user
 from pledgeloop.orgs.models import Category
@@ -220,3 +222,24 @@ def test_service_code_never_names_looks_up_or_changes_pledges_models():
     assert found == []
     model = (service / "models.py").read_text()
     assert model.count("pledges") == 1 and '"pledges.Visit"' in model  # the FK, by reference
+
+
+def test_a_visits_photo_is_kept_when_the_hours_are_wrong(
+    world, client_for, due_visit, settings, tmp_path
+):
+    """The visit's log is the service log's form: its photos are kept as on the member's
+    own log (lib/photos.py, KeepsPhoto), and stored with the record sent again."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PHOTO_KEPT_DIR = tmp_path / "kept"
+    client = client_for(world.member)
+    url = reverse("pledges:visit_log", args=[due_visit.pk])
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(buffer, "JPEG")
+    buffer.seek(0)
+    buffer.name = "IMG_0201.jpg"
+    html = client.post(url, log_data(due_visit, hours="0", photos=[buffer])).content.decode()
+    assert "已保留您选的 1 张照片" in html and "IMG_0201.jpg" in html
+    token = re.search(r'name="photos_kept" value="([^"]+)"', html).group(1)
+    assert client.post(url, log_data(due_visit, photos_kept=token)).status_code == 302
+    assert ServiceRecord.objects.get().photos.count() == 1
+    assert not any((tmp_path / "kept").iterdir())

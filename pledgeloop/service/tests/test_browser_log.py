@@ -52,6 +52,22 @@ def test_member_logs_a_visit_on_a_phone(world, live_server, browser, screenshot_
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["viewport"]["width"], f"the form is {width}px wide"
     page.screenshot(path=str(screenshot_dir / "service-log-phone.png"), full_page=True)
+    # A day in the future by mistake: the page comes back with the photos kept on the server
+    # (lib/photos.py), named, not to be chosen again.
+    page.fill("#id_day", (timezone.localdate() + dt.timedelta(days=1)).isoformat())
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")
+    kept = page.locator("#photos-kept")
+    expect(kept.locator(".photo-kept-line")).to_have_text("已保留您选的 2 张照片，不用重新选择。")
+    expect(kept.locator(".photo-kept-names li")).to_have_count(2)
+    expect(kept.locator(".photo-kept-names")).to_contain_text("IMG_0102.jpg（")
+    expect(kept.locator("label.tick")).to_have_text("不要这些照片")
+    expect(page.locator("#photos-chosen")).to_be_hidden()
+    expect(button).to_have_text("重新选照片")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"the form is {width}px wide"
+    page.screenshot(path=str(screenshot_dir / "service-log-photos-kept-phone.png"), full_page=True)
+    page.fill("#id_day", yesterday.isoformat())
     page.click("button[type=submit].primary")
     page.wait_for_url(f"{live_server.url}/me/service/")
     assert "上门测血压" in page.content()

@@ -26,6 +26,7 @@ from pledgeloop.api.models import ApiOrder, Scope, WebhookDelivery
 from pledgeloop.api.tests.helpers import token_for
 from pledgeloop.api.tests.receiver import receiver_start, receiver_stop
 from pledgeloop.api.webhooks import webhook_create
+from pledgeloop.lib.photos import KEPT_PHOTO_MAX_AGE
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders.models import Dispatch, IntakeAttempt, Order, OrderEvent
 from pledgeloop.orders.tests.loop import bring_to, dispatched_order, new_order, triaged_order
@@ -37,7 +38,7 @@ from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 from pledgeloop.stats import rollups
 from pledgeloop.stats.models import DayFigures
 from pledgeloop.tasks import reminders
-from pledgeloop.tasks.schedule import DAY, JOBS, Job
+from pledgeloop.tasks.schedule import DAY, JOBS, MINUTE, Job
 from pledgeloop.tasks.tasks import reminders_tick
 
 # A Sunday in the last week of the third quarter, so that the showcase reminder is due too.
@@ -172,6 +173,26 @@ def _(world):
     old, young = folder / f"{uuid.uuid4().hex}.jpg", folder / f"{uuid.uuid4().hex}.jpg"
     for path, age in ((old, dt.timedelta(hours=2)), (young, dt.timedelta(minutes=10))):
         path.write_bytes(b"not a row's photo")
+        moment = (_now() - age).timestamp()
+        os.utime(path, (moment, moment))
+
+    def check():
+        assert not old.exists()
+        assert young.exists()
+        young.unlink()
+
+    return check
+
+
+@scenario("kept_photos_prune")
+def _(world):
+    # A photo kept for a form sent back with a mistake (lib/photos.py): one older than its
+    # token's max age goes, one kept a few minutes ago (its token still valid) stays.
+    folder = Path(settings.PHOTO_KEPT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    old, young = folder / uuid.uuid4().hex, folder / uuid.uuid4().hex
+    for path, age in ((old, KEPT_PHOTO_MAX_AGE + dt.timedelta(minutes=5)), (young, 5 * MINUTE)):
+        path.write_bytes(b"a kept upload")
         moment = (_now() - age).timestamp()
         os.utime(path, (moment, moment))
 
