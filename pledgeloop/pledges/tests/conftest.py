@@ -1,6 +1,7 @@
 """Factories for pledges: rows made directly, for tests that are about something else."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -9,6 +10,7 @@ from pledgeloop.conftest import make_user
 from pledgeloop.orgs.models import Category
 from pledgeloop.people.models import Member, Role
 from pledgeloop.pledges.models import Pledge, Visit
+from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
 
 def category_of(street, code: str = "health") -> Category:
@@ -46,6 +48,21 @@ def make_member(world, phone: str, name: str, community=None, **fields) -> Membe
     values = {"kind": Member.Kind.EMPLOYED, "party_join_date": dt.date(2001, 7, 1)}
     values.update(fields)
     return Member.objects.create(user=user, street=world.street, community=community, **values)
+
+
+def service_record(world, members, hours: str, started, note: str = "") -> ServiceRecord:
+    """A service record of `hours` from `started`, served by `members`."""
+    record = ServiceRecord.objects.create(
+        street=world.street,
+        community=world.community,
+        started_at=started,
+        ended_at=started + dt.timedelta(hours=float(hours)),
+        hours=Decimal(hours),
+        note=note,
+    )
+    for member in members:
+        ServiceParticipant.objects.create(street=world.street, record=record, member=member)
+    return record
 
 
 def visit_states(pledge: Pledge) -> list[tuple[dt.date, str]]:

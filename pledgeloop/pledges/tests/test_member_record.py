@@ -3,7 +3,6 @@ orders they hold, their pledges and how they are kept, and their service this ye
 a stub of facts (session 17's walk). A fellow member sees the facts only."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -14,25 +13,16 @@ from django.utils import timezone
 from pledgeloop.orders.models import Order
 from pledgeloop.orders.tests.loop import bring_to
 from pledgeloop.pledges import jobs
-from pledgeloop.service.models import ServiceParticipant, ServiceRecord
+from pledgeloop.service.models import ServiceRecord
 
-from .conftest import fulfil_all_past, make_member, make_pledge
+from .conftest import fulfil_all_past, make_member, make_pledge, service_record
 
 pytestmark = pytest.mark.django_db
 
 
 def _serve(world, member, hours: str, days_ago: int, note: str = "") -> ServiceRecord:
     started = timezone.now() - dt.timedelta(days=days_ago)
-    record = ServiceRecord.objects.create(
-        street=world.street,
-        community=world.community,
-        started_at=started,
-        ended_at=started + dt.timedelta(hours=float(hours)),
-        hours=Decimal(hours),
-        note=note,
-    )
-    ServiceParticipant.objects.create(street=world.street, record=record, member=member)
-    return record
+    return service_record(world, [member], hours, started, note=note)
 
 
 def test_the_admin_sees_orders_in_hand_pledges_and_this_years_service(world, member, client_for):

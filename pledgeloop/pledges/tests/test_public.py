@@ -3,7 +3,6 @@
 import datetime as dt
 import io
 import re
-from decimal import Decimal
 
 import icalendar
 import pytest
@@ -17,9 +16,8 @@ from pledgeloop.people.consents import consent_give, consents_withdraw
 from pledgeloop.people.models import Consent
 from pledgeloop.pledges import jobs, services
 from pledgeloop.pledges.models import Pledge
-from pledgeloop.service.models import ServiceParticipant, ServiceRecord
 
-from .conftest import category_of, make_member, make_pledge
+from .conftest import category_of, make_member, make_pledge, service_record
 
 pytestmark = pytest.mark.django_db
 
@@ -190,15 +188,7 @@ def test_the_member_page_counts_the_hours_of_the_members_service_records(world, 
     other = make_member(world, "13900000188", "钱二")
     started = timezone.now() - dt.timedelta(days=3)
     for hours, members in [("1.5", [member, other]), ("1", [member]), ("4", [other])]:
-        record = ServiceRecord.objects.create(
-            street=world.street,
-            community=world.community,
-            started_at=started,
-            ended_at=started + dt.timedelta(hours=float(hours)),
-            hours=Decimal(hours),
-        )
-        for m in members:
-            ServiceParticipant.objects.create(street=world.street, record=record, member=m)
+        service_record(world, members, hours, started)
     page = client.get(reverse("pledges:member_page", args=[member.code]))
     assert "<strong>2.5</strong>" in page.text
 

@@ -169,17 +169,25 @@ def _(world):
     # A photo file no row references: one older than the grace period (a server killed
     # mid-intake) goes, one just written (its row's transaction may still be open) stays.
     folder = Path(settings.MEDIA_ROOT) / "orders" / "scenario"
+    return _old_file_goes_young_stays(
+        folder, ".jpg", old=dt.timedelta(hours=2), young=dt.timedelta(minutes=10)
+    )
+
+
+def _old_file_goes_young_stays(folder: Path, suffix: str, *, old, young):
+    """Two files in `folder`, `old` and `young` ago; the check: the old one went, the young
+    one stayed (and is then removed)."""
     folder.mkdir(parents=True, exist_ok=True)
-    old, young = folder / f"{uuid.uuid4().hex}.jpg", folder / f"{uuid.uuid4().hex}.jpg"
-    for path, age in ((old, dt.timedelta(hours=2)), (young, dt.timedelta(minutes=10))):
-        path.write_bytes(b"not a row's photo")
+    files = {age: folder / f"{uuid.uuid4().hex}{suffix}" for age in (old, young)}
+    for age, path in files.items():
+        path.write_bytes(b"a file of no row")
         moment = (_now() - age).timestamp()
         os.utime(path, (moment, moment))
 
     def check():
-        assert not old.exists()
-        assert young.exists()
-        young.unlink()
+        assert not files[old].exists()
+        assert files[young].exists()
+        files[young].unlink()
 
     return check
 
@@ -188,20 +196,12 @@ def _(world):
 def _(world):
     # A photo kept for a form sent back with a mistake (lib/photos.py): one older than its
     # token's max age goes, one kept a few minutes ago (its token still valid) stays.
-    folder = Path(settings.PHOTO_KEPT_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    old, young = folder / uuid.uuid4().hex, folder / uuid.uuid4().hex
-    for path, age in ((old, KEPT_PHOTO_MAX_AGE + dt.timedelta(minutes=5)), (young, 5 * MINUTE)):
-        path.write_bytes(b"a kept upload")
-        moment = (_now() - age).timestamp()
-        os.utime(path, (moment, moment))
-
-    def check():
-        assert not old.exists()
-        assert young.exists()
-        young.unlink()
-
-    return check
+    return _old_file_goes_young_stays(
+        Path(settings.PHOTO_KEPT_DIR),
+        "",
+        old=KEPT_PHOTO_MAX_AGE + dt.timedelta(minutes=5),
+        young=5 * MINUTE,
+    )
 
 
 @scenario("anonymise_closed_orders")
