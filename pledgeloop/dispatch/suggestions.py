@@ -64,12 +64,12 @@ class Option:
         load = getattr(self.member, "load", None)
         if load is not None:
             words.append(
-                gettext("%(n)s orders in hand, counted as %(t)s min more walk")
+                gettext("%(n)s orders in hand; taking this one counts as %(t)s min more walk")
                 % {"n": load, "t": f"{self.terms.load:.1f}"}
             )
         else:
             words.append(
-                gettext("orders in hand, counted as %(t)s min more walk")
+                gettext("taking this one counts as %(t)s min more walk")
                 % {"t": f"{self.terms.load:.1f}"}
             )
         if self.terms.continuity:

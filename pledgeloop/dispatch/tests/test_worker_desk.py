@@ -124,7 +124,7 @@ def test_the_suggested_dispatch_explains_the_cost_in_words(world, client_for):
     cell = page.text.split('class="alternatives"', 1)[1].split("</td>", 1)[0]
     assert re.search(r"步行约[\d.]+分钟", cell)
     # the load, said as the orders in hand and the walk they count as, not the engine's term
-    assert re.search(r"手上已有\d+单，按多走[\d.]+分钟计", cell), cell
+    assert re.search(r"手上已有\d+单，接这单按多走[\d.]+分钟计", cell), cell
     assert "负荷" not in cell
     assert re.search(r"合计-?[\d.]+分钟", cell), cell
 
