@@ -1,8 +1,11 @@
-/* 长辈模式 on the cached public pages (wall, member page, figures, diary): the page is the
- * same for every visitor, so the larger text comes from the visitor's own cookie ("elder",
- * set here or on the resident pages), read before the page is drawn (this script is loaded
- * in <head>, not deferred), and the switch is shown and worked from here. Without the script
- * the page is in normal text and shows no switch. */
+/* 长辈模式 (cookie "elder"), one switch for every page that has one.
+ *  - The resident pages are drawn per visitor, with the class on <body> and a form that
+ *    posts the choice (orders:elder) without this script; here it is toggled in place, so
+ *    nothing typed is lost.
+ *  - The cached public pages (wall, member page, figures, diary) are the same for every
+ *    visitor: the class goes on <html> from the cookie before the page is drawn (this script
+ *    is loaded in <head>, not deferred), and their switch (.elder-switch[data-public]) is
+ *    shown and worked from here; without the script it stays hidden. */
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -14,21 +17,30 @@
     button.setAttribute("aria-pressed", on ? "true" : "false");
   }
 
+  function toggle(button) {
+    var on = !(root.classList.contains("elder") || document.body.classList.contains("elder"));
+    root.classList.toggle("elder", on);
+    document.body.classList.toggle("elder", on);
+    document.cookie = on
+      ? "elder=1; path=/; max-age=31536000; samesite=lax"
+      : "elder=; path=/; max-age=0; samesite=lax";
+    show(button, on);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    Array.prototype.forEach.call(document.querySelectorAll(".elder-switch[data-public]"), function (box) {
+    Array.prototype.forEach.call(document.querySelectorAll(".elder-switch"), function (box) {
       var button = box.querySelector("button");
       if (!button) { return; }
+      if (box.tagName === "FORM") {
+        box.addEventListener("submit", function (event) {
+          event.preventDefault();
+          toggle(button);
+        });
+        return;
+      }
       box.hidden = false;
       show(button, isOn());
-      button.addEventListener("click", function () {
-        var on = !root.classList.contains("elder");
-        root.classList.toggle("elder", on);
-        document.body.classList.toggle("elder", on);
-        document.cookie = on
-          ? "elder=1; path=/; max-age=31536000; samesite=lax"
-          : "elder=; path=/; max-age=0; samesite=lax";
-        show(button, on);
-      });
+      button.addEventListener("click", function () { toggle(button); });
     });
   });
 })();

@@ -1,5 +1,5 @@
 /* pledgeloop resident pages: small helpers on top of pages that work without them.
- *  - 长辈模式 toggled in place (cookie "elder"), so nothing typed is lost;
+ *  - (长辈模式 is elder.js's, shared with the public pages);
  *  - "use my location": the phone's position picks the nearest building (never sent);
  *  - the community plan: a tap sets the point and picks the nearest building;
  *  - a large photo is shrunk on the phone before it is sent (weak connections, 5 MB cap;
@@ -11,22 +11,6 @@
   document.documentElement.classList.add("js");
 
   function $(id) { return document.getElementById(id); }
-
-  // --- elder mode ------------------------------------------------------------------
-  var elderForm = document.querySelector("form.elder-switch");
-  if (elderForm) {
-    elderForm.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var on = !document.body.classList.contains("elder");
-      document.body.classList.toggle("elder", on);
-      document.cookie = on
-        ? "elder=1; path=/; max-age=31536000; samesite=lax"
-        : "elder=; path=/; max-age=0; samesite=lax";
-      var button = elderForm.querySelector("button");
-      button.textContent = on ? button.dataset.on : button.dataset.off;
-      button.setAttribute("aria-pressed", on ? "true" : "false");
-    });
-  }
 
   // --- nearest building ----------------------------------------------------------------
   var select = $("id_site");
