@@ -335,7 +335,9 @@ class KeepsPhoto:
 
     kept_photo_field = "photo"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, take_kept: bool = True, **kwargs):
+        """`take_kept=False`: the post is refused before anything is read (over a limit), and
+        a kept photo stays kept, under the same token, for the next send."""
         super().__init__(*args, **kwargs)
         self.kept_photo: KeptPhoto | None = None
         # Whether a photo came with this post, new or kept (the page says whether it is kept).
@@ -352,6 +354,9 @@ class KeepsPhoto:
             return
         if self.photo_sent or self.data.get(f"{name}_drop"):
             kept_photo_drop(kept)
+            return
+        if not take_kept:
+            self.kept_photo = kept
             return
         uploads = kept_photo_take(kept)
         if uploads:

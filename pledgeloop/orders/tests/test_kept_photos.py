@@ -158,6 +158,39 @@ def test_an_expired_token_is_ignored(world, client, kept_dir):
     assert not Order.objects.get().photo
 
 
+def test_a_kept_photo_outlasts_a_refusal_over_the_limit(world, client, kept_dir, settings):
+    """Over the address's hourly limit the order is refused (429) before anything is read: the
+    kept photo stays, under its token, for when the resident may send again."""
+    settings.INTAKE_LIMIT_PER_IP_PER_HOUR = 1
+    token = token_in(send_without_consent(client, world))  # the one refusal the hour allows
+    [kept] = kept_files(kept_dir)
+    refused = client.post(intake_url(world), {**order_data(world), "photo_kept": token})
+    assert refused.status_code == 429
+    assert "请一小时后再试" in refused.text
+    assert KEPT_LINE in refused.text and "请重新选一次" not in refused.text
+    assert token_in(refused.text) == token
+    assert kept_files(kept_dir) == [kept]
+    assert not Order.objects.exists()
+
+    settings.INTAKE_LIMIT_PER_IP_PER_HOUR = 10  # the hour has passed
+    sent = client.post(intake_url(world), {**order_data(world), "photo_kept": token})
+    assert sent.status_code == 302
+    assert stored_image(Order.objects.get()).size == (640, 480)
+    assert kept_files(kept_dir) == []
+
+
+def test_a_new_photo_over_the_limit_is_not_kept(world, client, kept_dir, settings):
+    """A new upload refused over the limit is neither read nor kept: the limit bounds what is
+    kept. The page asks for it again."""
+    settings.INTAKE_LIMIT_PER_IP_PER_HOUR = 1
+    token_in(send_without_consent(client, world))
+    kept_before = kept_files(kept_dir)
+    refused = client.post(intake_url(world), {**order_data(world), "photo": photo()})
+    assert refused.status_code == 429
+    assert "请重新选一次" in refused.text and 'name="photo_kept"' not in refused.text
+    assert kept_files(kept_dir) == kept_before
+
+
 def test_a_bad_photo_is_not_kept_and_the_page_asks_for_another(world, client, kept_dir):
     not_a_photo = SimpleUploadedFile("IMG_1234.jpg", b"not a photo" * 50, "image/jpeg")
     data = {**order_data(world, consent=None), "photo": not_a_photo}

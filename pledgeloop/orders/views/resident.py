@@ -113,10 +113,14 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None):
     if request.FILES.get("photo") or request.POST.get("photo_kept"):
         # Over a limit? Say so before the costly part (decoding the photo, chosen now or kept
         # from the page before). Without a photo the check inside _submit, or the count of a
-        # refusal below, is enough.
+        # refusal below, is enough. A photo kept from the page before stays kept for when the
+        # resident may send again; one chosen now is not kept (the limit bounds what is).
         refusal = throttle.intake_refusal(ip=ip, phone=normalise_phone(request.POST.get("phone")))
         if refusal:
-            form = IntakeForm(desk, request.POST, initial=initial)
+            form = IntakeForm(desk, request.POST, initial=initial, take_kept=False)
+            # The files are not bound (drawing their errors would read them); the page still
+            # asks for a photo chosen now to be chosen again.
+            form.photo_sent = form.photo_sent or bool(request.FILES.getlist("photo"))
             form.add_error(None, refusal)
             return _intake_page(request, form, community, site, status=429)
 
