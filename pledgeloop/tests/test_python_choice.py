@@ -1,0 +1,83 @@
+"""Which Python .venv is made with (scripts/find-python.sh, scripts/build-python.sh and the
+Makefile's venv-python step): the optimised build once a machine has it, the interpreter a
+person names before either, and .venv made again when the choice changes."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def run(command: list[str], **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=False
+    )
+
+
+def built_python(home: Path) -> Path:
+    """A stand-in for the optimised build in `home`: this test's own interpreter, where the
+    build would put its python."""
+    python = home / "bin" / "python3.13"
+    python.parent.mkdir(parents=True)
+    python.symlink_to(sys.executable)
+    return python
+
+
+def test_the_optimised_build_is_chosen_once_the_machine_has_it(tmp_path):
+    home = tmp_path / "python"
+    found = run(["scripts/find-python.sh"], PLEDGELOOP_PYTHON_HOME=str(home))
+    assert found.returncode == 0
+    assert found.stdout.strip() != str(home / "bin" / "python3.13")
+
+    python = built_python(home)
+    found = run(["scripts/find-python.sh"], PLEDGELOOP_PYTHON_HOME=str(home))
+    assert found.stdout.strip() == str(python)
+
+
+def test_asking_whether_it_is_built_never_builds(tmp_path):
+    home = tmp_path / "python"
+    asked = run(["scripts/build-python.sh", "--installed"], PLEDGELOOP_PYTHON_HOME=str(home))
+    assert asked.returncode == 1
+    assert asked.stdout == ""
+    assert not tmp_path.joinpath("python.lock").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_named_interpreter_comes_first_and_a_wrong_one_is_refused(tmp_path):
+    built_python(tmp_path / "python")
+    chosen = run(
+        ["scripts/find-python.sh"],
+        PLEDGELOOP_PYTHON=sys.executable,
+        PLEDGELOOP_PYTHON_HOME=str(tmp_path / "python"),
+    )
+    assert chosen.stdout.strip() == sys.executable
+
+    wrong = run(["scripts/find-python.sh"], PLEDGELOOP_PYTHON="/bin/false")
+    assert wrong.returncode == 1
+    assert "PLEDGELOOP_PYTHON=/bin/false is not a Python 3.12 or newer" in wrong.stderr
+
+
+def test_venv_is_made_again_when_the_chosen_python_changes(tmp_path):
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+
+    def check(made_with: str) -> subprocess.CompletedProcess:
+        (venv / ".python").write_text(made_with + "\n")
+        return run(
+            ["make", "--no-print-directory", "venv-python", f"VENV={venv}"],
+            PLEDGELOOP_PYTHON=sys.executable,
+        )
+
+    kept = check(sys.executable)
+    assert kept.returncode == 0, kept.stderr
+    assert venv.exists()
+
+    remade = check("/usr/bin/python3.12")
+    assert remade.returncode == 0, remade.stderr
+    assert f"Making {venv} again, with {sys.executable}" in remade.stdout
+    assert not venv.exists()
