@@ -13,8 +13,15 @@ ROOT = Path(settings.BASE_DIR)
 
 
 def run(command: list[str], **env: str) -> subprocess.CompletedProcess:
+    """`command` in the project's folder, with `env` and none of the choices this run was
+    made with (make test with PLEDGELOOP_PYTHON set, say)."""
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"PLEDGELOOP_PYTHON", "PLEDGELOOP_PYTHON_HOME"}
+    }
     return subprocess.run(
-        command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=False
+        command, cwd=ROOT, env={**inherited, **env}, capture_output=True, text=True, check=False
     )
 
 
