@@ -5,12 +5,12 @@
 #
 # Why: the interpreters found on these machines (pyenv's) are built without it. The test suite
 # takes about 15 % less CPU on this build (docs/ARCHITECTURE.md, "Tests"). Link-time
-# optimisation (--with-lto) would add a few per cent for three times the build's time. The source is Debian's copy of the upstream release (deb.debian.org is reachable
-# where python.org is not), checked against the SHA-256 that Debian's trixie index lists for
-# it.
+# optimisation (--with-lto) would add a few per cent for three times the build's time. The
+# source is Debian's copy of the upstream release (deb.debian.org is reachable where
+# python.org is not), checked against the SHA-256 that Debian's trixie index lists for it.
 #
-# The build takes about 8 minutes on 2 cores. It is kept in $PLEDGELOOP_PYTHON_HOME
-# (default ~/.cache/pledgeloop/python-<version>), installed under a temporary name and moved
+# The build takes about 8 minutes on 2 cores (the message below says so). It is kept in
+# $PLEDGELOOP_PYTHON_HOME (default ~/.cache/pledgeloop/python-<version>), installed under a temporary name and moved
 # into place when whole, so that a build cut short is never used; a lock keeps two makes from
 # building it at once. Exits 1, having said why, when it cannot build (no network, no
 # compiler, a missing header), and the caller goes on with the Python it finds.
@@ -19,7 +19,6 @@ set -eu
 VERSION=3.13.5
 SHA256=93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640
 URL=http://deb.debian.org/debian/pool/main/p/python3.13/python3.13_${VERSION}.orig.tar.xz
-PYTHON_BUILD_MINUTES=8
 
 home=${PLEDGELOOP_PYTHON_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/pledgeloop/python-$VERSION}
 python=$home/bin/python3.13
@@ -45,8 +44,8 @@ fi
 
 work=$(mktemp -d "$home.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-echo "Building an optimised Python $VERSION, once for this machine (about" \
-    "$PYTHON_BUILD_MINUTES minutes on 2 cores), into $home" >&2
+echo "Building an optimised Python $VERSION, once for this machine (about 8 minutes on" \
+    "2 cores), into $home" >&2
 if ! {
     curl -fsS --retry 3 -o "$work/src.tar.xz" "$URL" &&
         echo "$SHA256  $work/src.tar.xz" | sha256sum -c --quiet - &&
