@@ -12,8 +12,9 @@
 # The build takes about 8 minutes on 2 cores (the message below says so). It is kept in
 # $PLEDGELOOP_PYTHON_HOME (default ~/.cache/pledgeloop/python-<version>), installed under a
 # temporary name and moved into place when whole, so that a build cut short is never used; a
-# lock keeps two makes from building it at once. Exits 1, having said why, when it cannot build (no network, no
-# compiler, a missing header), and the caller goes on with the Python it finds.
+# lock keeps two makes from building it at once. Exits 1, having said why, when it cannot
+# build (no network, no compiler, a missing header), and the caller goes on with the Python it
+# finds.
 set -eu
 
 VERSION=3.13.5
