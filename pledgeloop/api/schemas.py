@@ -188,7 +188,10 @@ class ReviewOut(Schema):
 class FigureOut(Schema):
     name: str
     value: float | None
-    before: float | None = Field(description="The same period a year earlier")
+    before: float | None = Field(
+        description="The same days a year earlier: the period's, or while it runs, those of "
+        "its days counted so far (up to counted_end)"
+    )
     change: float | None = Field(
         description="Relative change for counts and hours, difference for rates"
     )
@@ -200,6 +203,10 @@ class IndicatorsOut(Schema):
     community: str | None
     period_start: dt.date
     period_end: dt.date = Field(description="The first day after the period")
+    counted_end: dt.date = Field(
+        description="The first day after the days counted: period_end once the period has "
+        "ended, tomorrow while it runs"
+    )
     figures: list[FigureOut]
 
 

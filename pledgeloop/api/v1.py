@@ -981,13 +981,15 @@ def indicators_read(
     chosen = _community(token, community) if community else token.community
     scope = StatsScope(token.street_id, chosen.pk if chosen else None)
     span = periods.parse(period or None)
+    today = timezone.localdate()
     rollups.ensure_fresh()
-    figures = indicators.headline_with_change(scope, span)
+    figures = indicators.headline_with_change(scope, span, today)
     return {
         "street": token.street.slug,
         "community": chosen.slug if chosen else None,
         "period_start": span.start,
         "period_end": span.end,
+        "counted_end": (span.so_far(today) or span).end,
         "figures": [
             {
                 "name": figure["name"],

@@ -1,18 +1,22 @@
 """The indicators of DESIGN.md §5, read from the rollups: what the dashboard and pages show.
 
 Same functions and results as stats/definitions.py (the plain definitions over raw tables;
-a test compares them), but one aggregate over MonthFigures (or DayFigures) and counts of
-members over MemberYear instead of scans of the raw tables (members who served; members
-active in the period: on its roster, Member.joined_on/left_on, or serving in it).
-Participation for a period that is not whole months, or with a category filter, falls back
-to the plain definition (still exact).
+a test compares them), but aggregates over MonthFigures for the period's whole months and
+DayFigures for its other days, and counts of members over MemberYear (members who served;
+members active in the period: on its roster, Member.joined_on/left_on, or serving in it)
+instead of scans of the raw tables; only the days outside whole months read the service
+records themselves. Participation with a category filter falls back to the plain
+definition (still exact).
 Callers refresh the rollups first (rollups.ensure_fresh), as selectors.py does.
 """
 
-from datetime import timedelta
+import operator
+from datetime import date, timedelta
 from decimal import Decimal
+from functools import reduce
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils import timezone
 
 from pledgeloop.people.models import Member, on_roster_q
 
@@ -43,8 +47,19 @@ def figure_rows(scope: Scope, period: Period):
 
 
 def day_sums(scope: Scope, period: Period) -> dict:
-    sums = figure_rows(scope, period).aggregate(**{c: Sum(c) for c in COLUMNS})
-    out = {c: (v or 0) for c, v in sums.items()}
+    """The rollups' columns summed over the period, in one query: its whole months from
+    MonthFigures, its other days (a period running to today) from DayFigures."""
+    whole = period.whole_months()
+    pieces = [whole] * (whole is not None) + period.days_outside(whole)
+    sums = {c: Sum(c) for c in COLUMNS}
+    parts = [
+        figure_rows(scope, piece).order_by().values("street_id").annotate(**sums)
+        for piece in pieces
+    ]
+    out = dict.fromkeys(COLUMNS, 0)
+    for row in parts[0].union(*parts[1:], all=True):
+        for column in COLUMNS:
+            out[column] += row[column] or 0
     out["hours"] = Decimal(out["hours"] or 0)
     return out
 
@@ -59,9 +74,20 @@ def month_bits(period: Period) -> dict[int, int]:
     return bits
 
 
-def _served(period: Period) -> Exists:
-    """The member (OuterRef("pk")) has a MemberYear row sharing a bit with the period's
-    months of that year: one index probe per member, not a distinct count over months."""
+def _served(period: Period) -> Q:
+    """The member (OuterRef("pk")) served in the period: for its whole months, a MemberYear
+    row sharing a bit with those months of that year (one index probe per member, not a
+    distinct count over months); for its other days, a service record then."""
+    whole = period.whole_months()
+    served = [_served_in_months(whole)] if whole is not None else []
+    served += [
+        Exists(definitions.served_in(piece, member=OuterRef("pk")))
+        for piece in period.days_outside(whole)
+    ]
+    return reduce(operator.or_, map(Q, served))
+
+
+def _served_in_months(period: Period) -> Exists:
     bits = month_bits(period)
     served = MemberYear.objects.filter(member=OuterRef("pk"), year__in=list(bits))
     in_period = Q()
@@ -76,7 +102,7 @@ def _served(period: Period) -> Exists:
 
 def participants(scope: Scope, period: Period) -> int:
     """Members of the scope who served in the period (MemberYear for whole months)."""
-    if scope.category_id is not None or not period.is_month_aligned:
+    if scope.category_id is not None:
         return definitions.participants(scope, period)
     members = Member.objects.filter(**scope.filters(category=None))
     return members.filter(_served(period)).count()
@@ -85,10 +111,8 @@ def participants(scope: Scope, period: Period) -> int:
 def active_members(scope: Scope, period: Period) -> int:
     """Members of the scope active in the period: on its roster or serving in it (the same
     rule as definitions.active_members, with MemberYear for whole months)."""
-    if not period.is_month_aligned:
-        return definitions.active_members(scope, period)
     members = Member.objects.filter(**scope.filters(category=None))
-    return members.filter(on_roster_q(period.start, period.end) | Q(_served(period))).count()
+    return members.filter(on_roster_q(period.start, period.end) | _served(period)).count()
 
 
 def _count_by_community(members) -> dict[int, int]:
@@ -98,7 +122,7 @@ def _count_by_community(members) -> dict[int, int]:
 
 def participants_by_community(scope: Scope, period: Period) -> dict[int, int]:
     """participants() of every community of the scope in one query: {community id: n}."""
-    if scope.category_id is not None or not period.is_month_aligned:
+    if scope.category_id is not None:
         return definitions.participants_by_community(scope, period)
     members = Member.objects.filter(**scope.filters(category=None))
     return _count_by_community(members.filter(_served(period)))
@@ -106,20 +130,18 @@ def participants_by_community(scope: Scope, period: Period) -> dict[int, int]:
 
 def active_members_by_community(scope: Scope, period: Period) -> dict[int, int]:
     """active_members() of every community of the scope in one query: {community id: n}."""
-    if not period.is_month_aligned:
-        return definitions.active_members_by_community(scope, period)
     members = Member.objects.filter(**scope.filters(category=None))
     return _count_by_community(
-        members.filter(on_roster_q(period.start, period.end) | Q(_served(period)))
+        members.filter(on_roster_q(period.start, period.end) | _served(period))
     )
 
 
 def participation_rate(scope: Scope, period: Period) -> float | None:
     """participants ÷ active_members; for whole months without a category both counts come
     from one query over the scope's members."""
-    if scope.category_id is not None or not period.is_month_aligned:
+    if scope.category_id is not None:
         return ratio(participants(scope, period), active_members(scope, period))
-    served = Q(_served(period))
+    served = _served(period)
     counts = Member.objects.filter(**scope.filters(category=None)).aggregate(
         served=Count("pk", filter=served),
         active=Count("pk", filter=on_roster_q(period.start, period.end) | served),
@@ -155,9 +177,12 @@ def change(name: str, now, before):
     return (float(now) - float(before)) / float(before)
 
 
-def headline_with_change(scope: Scope, period: Period) -> list[dict]:
-    now = headline(scope, period)
-    before = headline(scope, period.year_earlier())
+def headline_with_change(scope: Scope, period: Period, today: date | None = None) -> list[dict]:
+    """The headline figures of the period's days so far (Period.so_far: all of them once it
+    has ended), each with the same days a year earlier."""
+    counted = period.so_far(today or timezone.localdate())
+    now = headline(scope, counted or period)
+    before = headline(scope, counted.year_earlier()) if counted else dict.fromkeys(now)
     return [
         {
             "name": name,

@@ -75,6 +75,8 @@ def dashboard(request):
         "allowed": allowed,
         "place": place,
         "period": period,
+        # The days of the period counted so far (indicators.headline_with_change).
+        "counted": period.so_far(timezone.localdate()) or period,
         "period_key": period_key,
         "period_choices": _period_choices(timezone.localdate()),
         "categories": categories,
@@ -102,5 +104,11 @@ def public(request, slug):
     return render(
         request,
         "stats/public.html",
-        {"street": street, "period": period, "data": data, "chart": data["chart"]},
+        {
+            "street": street,
+            "period": period,
+            "counted": period.so_far(timezone.localdate()) or period,
+            "data": data,
+            "chart": data["chart"],
+        },
     )

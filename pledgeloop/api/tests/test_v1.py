@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import ninja.main
 import pytest
+from django.utils import timezone
 
 from pledgeloop.api.models import ApiOrder, Scope
 from pledgeloop.api.v1 import api
@@ -201,11 +202,16 @@ def test_a_review_taken_by_phone_goes_through_the_review_service(world, client):
 def test_indicators_for_the_tokens_scope_and_a_period(world, client):
     text = token_for(world.street_admin, world.street, None, [Scope.READ_INDICATORS])
     bring_to(world, Order.State.DONE)
-    year = dt.date.today().year
+    year = timezone.localdate().year
     body = client.get(f"/api/v1/indicators?period={year}", **bearer(text)).json()
     figures = {f["name"]: f["value"] for f in body["figures"]}
     assert body["street"] == "jianghai" and body["period_start"] == f"{year}-01-01"
     assert figures["problems_solved"] == 1
+    # The year runs: its days so far, up to today, set against the same days a year earlier.
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    assert body["counted_end"] == tomorrow.isoformat() and body["period_end"] == f"{year + 1}-01-01"
+    ended = client.get(f"/api/v1/indicators?period={year - 1}", **bearer(text)).json()
+    assert ended["counted_end"] == ended["period_end"] == f"{year}-01-01"
     narrowed = client.get("/api/v1/indicators?community=tengfei", **bearer(text)).json()
     assert {f["name"]: f["value"] for f in narrowed["figures"]}["problems_solved"] == 0
     bad = client.get("/api/v1/indicators?period=2026-Q5", **bearer(text))

@@ -1,7 +1,9 @@
 """The dashboard, its exports and the public page, through real URLs and from every role."""
 
 import csv
+import datetime as dt
 import io
+import re
 from urllib.parse import unquote
 
 import openpyxl
@@ -39,6 +41,29 @@ def test_the_periods_are_named_in_words(figures, client_for):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     body = client.get(URL, {"period": "2026-03"}).content.decode()
     assert "From March 1, 2026 to March 31, 2026" in body and "年" not in body.split("<main", 1)[1]
+
+
+def test_a_month_still_running_says_it_counts_to_today(figures, client_for, time_machine):
+    """On 12 March (Beijing), March so far against 1-12 March 2025: the dashboard, its wall
+    display and the public page say so, and the cards compare those days (R1 this year, R5
+    a year earlier: one service each, where the whole of March 2025 also had one)."""
+    time_machine.move_to(dt.datetime(2026, 3, 12, 2, tzinfo=dt.UTC), tick=False)
+    client = client_for(figures.world.street_admin)
+    response = client.get(URL, {"period": "2026-03"})
+    body = response.content.decode()
+    assert "2026年3月1日至今天（2026年3月12日），与上年同期的相同日期对比。所有数据均由" in body
+    cards = {card["name"]: card for card in response.context["data"]["cards"]}
+    assert (cards["service_records"]["value"], cards["service_records"]["before"]) == (1, 1)
+    screen = client.get(URL, {"period": "2026-03", "screen": "1"}).content.decode()
+    assert "2026年3月1日 – 2026年3月12日（截至今天）" in screen
+    public = client.get(reverse("stats:public", args=[figures.world.street.slug]))
+    assert "2025年4月1日至今天（2026年3月12日）" in public.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get(URL, {"period": "2026-03"}).content.decode()
+    assert "From March 1, 2026 to today, March 12, 2026, compared with the same days" in english
+    # A month that has ended keeps its whole-period words.
+    ended = client.get(URL, {"period": "2026-02"}).content.decode()
+    assert "From Feb. 1, 2026 to Feb. 28, 2026, compared with the same period a year" in ended
 
 
 def test_community_admin_sees_only_their_community(figures, client_for):
@@ -142,6 +167,7 @@ def test_exports_are_titled_and_named_for_the_scope_exported(figures, client_for
 
 
 def test_service_hours_say_they_include_volunteers_event_hours(figures, client_for, client):
+    """And in what unit they are counted: the card read 2630.25, of nothing."""
     pages = [
         client_for(figures.world.street_admin).get(URL, {"period": "2026-03"}),
         client.get(reverse("stats:public", args=["jianghai"])),
@@ -150,3 +176,4 @@ def test_service_hours_say_they_include_volunteers_event_hours(figures, client_f
         body = response.content.decode()
         card = body.split('data-name="service_hours"', 1)[1].split("</section>", 1)[0]
         assert "志愿者" in card and "活动" in card
+        assert re.search(r'class="stats-figure">[\d.]+<span class="stats-unit">小时</span>', card)

@@ -37,10 +37,10 @@ def rollups_caught_up(figures):
 
 
 def card(response, name: str) -> str:
-    """The figure shown on a card of the page."""
+    """The figure shown on a card of the page (without its unit)."""
     body = response.content.decode()
     section = body.split(f'data-name="{name}"', 1)[1].split("</section>", 1)[0]
-    return re.search(r'<p class="stats-figure">([^<]*)</p>', section).group(1)
+    return re.search(r'<p class="stats-figure">([^<]*)(<span class="stats-unit">|</p>)', section)[1]
 
 
 def data_card(response, name: str):

@@ -350,6 +350,13 @@ def test_rollups_match_the_plain_definitions_for_every_scope_and_period(figures)
         periods.Period(dt.date(2025, 3, 1), dt.date(2026, 4, 1)),
         periods.Period(dt.date(2025, 4, 1), dt.date(2026, 3, 1)),
         periods.Period(dt.date(2024, 12, 1), dt.date(2027, 2, 1)),
+        # Days outside whole months before, after, or both (a period running to today),
+        # around the records at 23:30 on 31 March and 00:10 on 1 April.
+        periods.Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31)),
+        periods.Period(dt.date(2026, 3, 1), dt.date(2026, 4, 2)),
+        periods.Period(dt.date(2026, 2, 20), dt.date(2026, 4, 2)),
+        periods.Period(dt.date(2025, 3, 10), dt.date(2026, 3, 6)),
+        periods.Period(dt.date(2026, 3, 31), dt.date(2026, 4, 2)),
     ]
     for scope in scopes:
         for period in span:
@@ -357,6 +364,55 @@ def test_rollups_match_the_plain_definitions_for_every_scope_and_period(figures)
                 scope,
                 period,
             )
+
+
+def test_a_running_period_is_compared_with_the_same_days_a_year_earlier(street):
+    """A month (or quarter, or year) still running counts its days up to today and is set
+    against the same days a year earlier, not that whole period: on 1 December a month one
+    day old showed -100 % on every count, a quarter two months in a third fewer orders."""
+    rollups.ensure_fresh()
+
+    def rows(today):
+        return {row["name"]: row for row in indicators.headline_with_change(street, MARCH, today)}
+
+    # 8 March 2026: R1 (张三, 钱二, 2 h each) against 1-8 March 2025, when nobody served
+    # (R5 was on the 10th): nothing to compare with, not "up from the whole of March 2025".
+    eighth = rows(dt.date(2026, 3, 8))
+    assert (eighth["service_records"]["value"], eighth["service_records"]["before"]) == (1, 0)
+    assert eighth["service_records"]["change"] is None
+    assert (eighth["service_hours"]["value"], eighth["service_hours"]["before"]) == (4, 0)
+    assert eighth["participation_rate"]["before"] == 0
+    # 12 March: still R1 alone this year, and R5 (张三, 1 h, 10 March 2025) a year earlier.
+    twelfth = rows(dt.date(2026, 3, 12))
+    assert (twelfth["service_records"]["value"], twelfth["service_records"]["before"]) == (1, 1)
+    assert twelfth["service_records"]["change"] == 0
+    assert twelfth["service_hours"]["change"] == pytest.approx(3.0)  # 4 h against 1 h
+    # Once March is over, the whole month against the whole of March 2025, as before.
+    after = rows(dt.date(2026, 4, 20))
+    assert after == rows(dt.date(2026, 3, 31))
+    assert after["service_records"]["value"] == 3 and after["service_records"]["before"] == 1
+    # A period that has not begun has nothing to compare.
+    assert {row["before"] for row in rows(dt.date(2026, 2, 27)).values()} == {None}
+
+
+def test_so_far_whole_months_and_the_days_outside_them():
+    quarter = periods.quarter(2026, 4)
+    assert quarter.so_far(dt.date(2026, 11, 30)) == periods.Period(
+        dt.date(2026, 10, 1), dt.date(2026, 12, 1)
+    )
+    assert quarter.so_far(dt.date(2027, 1, 5)) == quarter
+    assert quarter.so_far(dt.date(2026, 12, 31)) == quarter
+    assert quarter.so_far(dt.date(2026, 9, 30)) is None
+    odd = periods.Period(dt.date(2026, 2, 20), dt.date(2026, 4, 2))
+    assert odd.whole_months() == MARCH
+    assert odd.days_outside(MARCH) == [
+        periods.Period(dt.date(2026, 2, 20), dt.date(2026, 3, 1)),
+        periods.Period(dt.date(2026, 4, 1), dt.date(2026, 4, 2)),
+    ]
+    inside = periods.Period(dt.date(2026, 3, 5), dt.date(2026, 3, 21))
+    assert inside.whole_months() is None
+    assert inside.days_outside(None) == [inside]
+    assert MARCH.whole_months() == MARCH and MARCH.days_outside(MARCH) == []
 
 
 def test_member_years_hold_a_bit_per_month_served(figures):
