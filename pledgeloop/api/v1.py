@@ -969,7 +969,8 @@ def indicators_read(
     community: str = Query("", max_length=50),
 ):
     """The indicators of DESIGN.md §5 for the token's scope (or one community of it) and a
-    period, each with the same period a year earlier."""
+    period, each with the same period a year earlier (while the period runs: its days up to
+    today, against the same days a year earlier)."""
     token = _require(request, Scope.READ_INDICATORS)
     if period and parse_period(period) is None:
         raise ApiError(

@@ -69,7 +69,9 @@ def dashboard(request):
             raise Http404
         # The file says what it holds: the community or street, and the category filter.
         scope_label = f"{place} · {category.name}" if category else place
-        return exports.table_response(table, kind=export, place=scope_label, period_key=period.key)
+        # A period still running is counted to today (Period.so_far): the file says so.
+        counted = period.so_far(timezone.localdate()) or period
+        return exports.table_response(table, kind=export, place=scope_label, period_key=counted.key)
     query = _query_without(request.GET, "screen", "export", "table")
     context = {
         "allowed": allowed,

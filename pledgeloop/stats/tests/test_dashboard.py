@@ -56,6 +56,9 @@ def test_a_month_still_running_says_it_counts_to_today(figures, client_for, time
     assert (cards["service_records"]["value"], cards["service_records"]["before"]) == (1, 1)
     screen = client.get(URL, {"period": "2026-03", "screen": "1"}).content.decode()
     assert "2026年3月1日 – 2026年3月12日（截至今天）" in screen
+    exported = client.get(URL, {"period": "2026-03", "export": "xlsx", "table": "headline"})
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.content)).active
+    assert sheet["A1"].value.endswith("2026-03-01..2026-03-13")  # the days counted
     public = client.get(reverse("stats:public", args=[figures.world.street.slug]))
     assert "2025年4月1日至今天（2026年3月12日）" in public.content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
