@@ -63,6 +63,11 @@ def quarter_period(year: int, quarter: int) -> Period:
     return Period(_local(start), _local(end))
 
 
+def quarter_begun(year: int, quarter: int) -> bool:
+    """Whether the quarter has begun (the site's time): one still to come is not assessed."""
+    return quarter_period(year, quarter).start <= timezone.now()
+
+
 def year_period(year: int) -> Period:
     return Period(_local(date(year, 1, 1)), _local(date(year + 1, 1, 1)))
 

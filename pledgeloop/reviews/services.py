@@ -19,6 +19,7 @@ from pledgeloop.service.services import (
 )
 
 from .models import Assessment, Review, ReviewWeights
+from .selectors import quarter_begun
 
 
 class ReviewError(Exception):
@@ -125,9 +126,12 @@ def assessment_save(
     comment: str = "",
     by: User,
 ) -> Assessment:
-    """Create or replace the member's assessment of one kind for one quarter."""
+    """Create or replace the member's assessment of one kind for one quarter (one that has
+    begun: a page's "next quarter" let a member score a quarter still to come)."""
     if not 0 <= score <= 100:
         raise ReviewError(_("A score is a whole number from 0 to 100."))
+    if not quarter_begun(year, quarter):
+        raise ReviewError(not_begun_message(year, quarter))
     assessment, _created = Assessment.objects.update_or_create(
         member=member,
         year=year,
@@ -142,6 +146,13 @@ def assessment_save(
         },
     )
     return assessment
+
+
+def not_begun_message(year: int, quarter: int) -> str:
+    return _("Q%(quarter)s %(year)s has not begun: it can be assessed once it has.") % {
+        "year": year,
+        "quarter": quarter,
+    }
 
 
 @transaction.atomic

@@ -40,6 +40,7 @@ from .services import (
     ReviewError,
     assessment_save,
     assessments_save_for_community,
+    not_begun_message,
     review_submit,
     review_weights_update,
 )
@@ -51,15 +52,21 @@ def _check_year(year: int) -> None:
 
 
 def _quarter_context(year: int, quarter: int) -> dict:
+    """The quarter's dates and its neighbours; no next quarter while that one is to come."""
     period = selectors.quarter_period(year, quarter)
     previous = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
     following = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
+    begun = selectors.quarter_begun(year, quarter)
     return {
         "year": year,
         "quarter": quarter,
         "period": period,
+        "begun": begun,
+        "not_begun": "" if begun else not_begun_message(year, quarter),
         "previous": f"{previous[0]}q{previous[1]}",
-        "following": f"{following[0]}q{following[1]}",
+        "following": f"{following[0]}q{following[1]}"
+        if selectors.quarter_begun(*following)
+        else "",
     }
 
 
@@ -116,6 +123,11 @@ def assessment_self(request, year: int, quarter: int):
     ).first()
     initial = {"score": current.score, "comment": current.comment} if current else None
     form = AssessmentForm(request.POST or None, initial=initial)
+    quarter_context = _quarter_context(year, quarter)
+    if not quarter_context["begun"]:
+        # A quarter still to come: the page says so, and has nothing to send.
+        context = {"form": None, "member": member, "current": current}
+        return render(request, "reviews/assessment_self.html", context | quarter_context)
     if request.method == "POST" and form.is_valid():
         assessment_save(
             member=member,
@@ -128,9 +140,7 @@ def assessment_self(request, year: int, quarter: int):
         messages.success(request, _("Your self-assessment is saved."))
         return redirect("reviews:assessment_self", period=f"{year}q{quarter}")
     context = {"form": form, "member": member, "current": current}
-    return render(
-        request, "reviews/assessment_self.html", context | _quarter_context(year, quarter)
-    )
+    return render(request, "reviews/assessment_self.html", context | quarter_context)
 
 
 @login_required
@@ -148,6 +158,10 @@ def assessment_organisation(request, community_id: int, year: int, quarter: int)
         )
     }
     form = OrganisationAssessmentForm(request.POST or None, members=members, current=current)
+    quarter_context = _quarter_context(year, quarter)
+    if not quarter_context["begun"]:
+        context = {"form": None, "community": community}
+        return render(request, "reviews/assessment_organisation.html", context | quarter_context)
     if request.method == "POST" and form.is_valid():
         saved = assessments_save_for_community(
             year=year, quarter=quarter, scores=form.scores(), by=request.user
@@ -159,9 +173,7 @@ def assessment_organisation(request, community_id: int, year: int, quarter: int)
             period=f"{year}q{quarter}",
         )
     context = {"form": form, "community": community}
-    return render(
-        request, "reviews/assessment_organisation.html", context | _quarter_context(year, quarter)
-    )
+    return render(request, "reviews/assessment_organisation.html", context | quarter_context)
 
 
 # --- quarterly showcase (public) ----------------------------------------------------------------

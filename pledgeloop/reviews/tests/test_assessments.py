@@ -1,8 +1,12 @@
 """Quarterly assessments: the member's own, and the organisation's for its members."""
 
+import datetime as dt
+
+import pytest
 from django.urls import reverse
 
 from pledgeloop.reviews.models import Assessment
+from pledgeloop.reviews.services import ReviewError, assessment_save
 
 from .conftest import new_member
 
@@ -90,3 +94,30 @@ def test_organisation_assessment_is_refused_outside_ones_communities(world, clie
     assert client_for(world.street_admin).get(org_url(world.community)).status_code == 200
     assert client_for(world.community_admin).get(org_url(world.faraway)).status_code == 404
     assert not Assessment.objects.exists()
+
+
+def test_a_quarter_still_to_come_is_not_assessed(world, client_for, time_machine):
+    """The running quarter's page offered "next quarter", where a member scored 2027 Q1
+    before it began (the annual review of 2027 would have counted it)."""
+    time_machine.move_to(dt.datetime(2026, 11, 30, 4, tzinfo=dt.UTC), tick=False)
+    zhang = world.member.member
+    member = client_for(world.member)
+    running = member.get(self_url("2026q4")).content.decode()
+    assert 'href="/me/assessment/2026q3/"' in running and "2027q1" not in running
+    future = member.get(self_url("2027q1")).content.decode()
+    assert "2027年第1季度尚未开始，开始后才能评价。" in future and 'name="score"' not in future
+    member.post(self_url("2027q1"), {"score": 90})
+    admin = client_for(world.community_admin)
+    organisation = admin.get(org_url(world.community, "2027q1")).content.decode()
+    assert "2027年第1季度尚未开始" in organisation and f"score-{zhang.pk}" not in organisation
+    admin.post(org_url(world.community, "2027q1"), {f"score-{zhang.pk}": 80})
+    assert "../2026q3/" in admin.get(org_url(world.community, "2026q4")).content.decode()
+    with pytest.raises(ReviewError):
+        assessment_save(
+            member=zhang, year=2027, quarter=1, kind=Assessment.Kind.SELF, score=50, by=world.member
+        )
+    assert not Assessment.objects.exists()
+    # 00:01 on 1 January 2027 in Beijing: the quarter has begun.
+    time_machine.move_to(dt.datetime(2026, 12, 31, 16, 1, tzinfo=dt.UTC), tick=False)
+    client_for(world.member).post(self_url("2027q1"), {"score": 90})
+    assert Assessment.objects.get().score == 90
