@@ -32,6 +32,12 @@ def test_each_role_signs_in_and_lands_home(world, live_server, browser, screensh
         # Nothing wider than the screen: no sideways scrolling on a phone.
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= options["viewport"]["width"], f"{role} page is {width}px wide"
+        if role == "community_admin":
+            # The community's card holds the residents' phone field: whole, not cut off (a
+            # lone community's card was 150 px wide on a desktop).
+            field = page.locator(".community-phone input[name=phone]")
+            cut = field.evaluate("e => e.scrollWidth > e.clientWidth + 1 || e.clientWidth < 200")
+            assert not cut, f"the phone field is {field.evaluate('e => e.clientWidth')}px wide"
         page.screenshot(path=str(screenshot_dir / f"login-{role}-{device}.png"), full_page=True)
         context.close()
 
