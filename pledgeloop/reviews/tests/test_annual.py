@@ -345,6 +345,10 @@ def test_page_excel_and_pdf_round_the_same_way(world, half_way, client_for):
         in_pdf = [Decimal(n) for n in _numbers(pdf_rows[name])]
         assert in_pdf == [v for v in on_page if isinstance(v, Decimal)], name
         assert rows[name][8] == table[name][8] and rows[name][8] in pdf_rows[name]
+    # Chinese punctuation in the rules' line: it read "权重: … 年度目标 24 小时." on the page
+    # and "权重: … 10%." in the PDF.
+    assert "权重：" in page and "年度目标 24 小时。" in page and "小时." not in page
+    assert "权重：" in text and "10%." not in text
 
 
 def test_annual_exports_are_named_for_the_communities_they_hold(world, year_2025, client_for):
