@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.numbers import format_hours
@@ -226,6 +227,13 @@ def _annual_scope(request, street: str, year: int):
 ANNUAL_PAGE_SIZE = 50
 
 
+def _year_running_to(year: int):
+    """Today while `year` is the year under way, else None: the review of a year not over
+    counts its records up to today, and says so (page, Excel and PDF)."""
+    today = timezone.localdate()
+    return today if year == today.year else None
+
+
 @login_required
 @signed_in_page(viewer)
 def annual(request, street: str, year: int):
@@ -295,6 +303,7 @@ def annual(request, street: str, year: int):
             "street": street,
             "scope": head["scope"],
             "year": year,
+            "running_to": _year_running_to(year),
             "weights": weights,
             "summary": summary,
             "page": page,
@@ -348,6 +357,12 @@ def annual_export(request, street: str, year: int, fmt: str):
     scores = annual_review(communities, year, weights)
     scope = scope_name(communities)
     title = _("%(scope)s annual review %(year)s") % {"scope": scope, "year": year}
+    if running_to := _year_running_to(year):
+        title = _("%(scope)s annual review %(year)s, to %(day)s") % {
+            "scope": scope,
+            "year": year,
+            "day": date_format(running_to, "MONTH_DAY_FORMAT"),
+        }
     today = timezone.localdate().strftime("%Y%m%d")
     # Outside the f-string: makemessages reads no call inside one, so it went untranslated.
     kind = _("annual review")

@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import unquote
 
@@ -388,3 +388,25 @@ def test_the_review_of_a_year_holds_the_members_of_that_year(world, year_2025):
         annual_review([world.community], 2026, ReviewWeights.for_street(world.street))
     )
     assert "新来" in this_year and "离开" not in this_year
+
+
+def test_the_review_of_the_year_under_way_says_it_counts_to_today(
+    world, year_2025, client_for, time_machine
+):
+    """In June the review of the year read like the year's verdict: it counts the records
+    up to today, against the whole year's hours target. The page, the Excel and the PDF
+    say so; a year that is over does not."""
+    time_machine.move_to(datetime(2025, 6, 15, 2, tzinfo=UTC), tick=False)
+    client = client_for(world.community_admin)
+    page = client.get(reverse("reviews:annual", args=["jianghai", 2025])).content.decode()
+    assert "本年度尚未结束：评议按截至今天（2025年6月15日）的记录计算" in page
+    xlsx = client.get(reverse("reviews:annual_export", args=["jianghai", 2025, "xlsx"]))
+    title = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active["A1"].value
+    assert title.endswith("2025 年度评议（截至6月15日）")
+    pdf = client.get(reverse("reviews:annual_export", args=["jianghai", 2025, "pdf"]))
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "（截至6月15日）" in text
+    over = client.get(reverse("reviews:annual", args=["jianghai", 2024])).content.decode()
+    assert "data-year-running" not in over
+    xlsx = client.get(reverse("reviews:annual_export", args=["jianghai", 2024, "xlsx"]))
+    assert "截至" not in openpyxl.load_workbook(io.BytesIO(xlsx.content)).active["A1"].value
