@@ -50,7 +50,7 @@ def day_sums(scope: Scope, period: Period) -> dict:
     """The rollups' columns summed over the period, in one query: its whole months from
     MonthFigures, its other days (a period running to today) from DayFigures."""
     whole = period.whole_months()
-    pieces = [whole] * (whole is not None) + period.days_outside(whole)
+    pieces = ([whole] if whole else []) + period.days_outside(whole)
     sums = {c: Sum(c) for c in COLUMNS}
     parts = [
         figure_rows(scope, piece).order_by().values("street_id").annotate(**sums)
