@@ -58,11 +58,14 @@ def _quarter_context(year: int, quarter: int) -> dict:
     previous = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
     following = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
     begun = selectors.quarter_begun(year, quarter)
+    today = timezone.localdate()
     return {
         "year": year,
         "quarter": quarter,
         "period": period,
         "begun": begun,
+        # the quarter under way: its pages count the days up to today
+        "running_to": today if begun and today < period.last_day_exclusive else None,
         "not_begun": "" if begun else not_begun_message(year, quarter),
         "previous": f"{previous[0]}q{previous[1]}",
         "following": f"{following[0]}q{following[1]}"

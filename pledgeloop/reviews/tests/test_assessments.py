@@ -104,6 +104,7 @@ def test_a_quarter_still_to_come_is_not_assessed(world, client_for, time_machine
     member = client_for(world.member)
     running = member.get(self_url("2026q4")).content.decode()
     assert 'href="/me/assessment/2026q3/"' in running and "2027q1" not in running
+    assert "2026年10月1日至今天（2026年11月30日）" in running  # not "to 31 December"
     future = member.get(self_url("2027q1")).content.decode()
     assert "2027年第1季度尚未开始，开始后才能评价。" in future and 'name="score"' not in future
     member.post(self_url("2027q1"), {"score": 90})

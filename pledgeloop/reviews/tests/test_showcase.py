@@ -103,3 +103,16 @@ def test_the_showcase_leads_with_members_who_served_and_folds_the_rest(world, cl
     assert "3" in summary  # how many are folded
     for member in idle:
         assert member.name not in cards and member.name in folded.split("</details>")[0]
+
+
+def test_the_quarter_under_way_says_it_counts_to_today(world, client, time_machine):
+    """The running quarter's showcase gave its whole dates, to 31 December, in November; and
+    its brackets were full-width in English too."""
+    time_machine.move_to(dt.datetime(2026, 11, 30, 4, tzinfo=dt.UTC), tick=False)
+    running = client.get(url(period="2026q4")).content.decode()
+    assert "2026年10月1日至今天（2026年11月30日）" in running
+    assert 'href="../2027q1/"' not in running  # the next quarter has not begun
+    ended = client.get(url(period="2026q3")).content.decode()
+    assert "2026年7月1日 – 2026年9月30日" in ended and 'href="../2026q4/"' in ended
+    english = client.get(url(period="2026q3"), headers={"accept-language": "en"}).content.decode()
+    assert "July 1, 2026 – Sept. 30, 2026" in english and "（" not in english
