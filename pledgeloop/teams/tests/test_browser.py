@@ -186,3 +186,28 @@ def test_the_project_board_shows_a_milestone_just_completed(
     assert width <= PHONE["viewport"]["width"], f"project page is {width}px wide"
     page.screenshot(path=str(screenshot_dir / "teams-project-board-phone.png"), full_page=True)
     phone.close()
+
+
+def test_the_circle_map_draws_positions_and_compounds_on_a_phone(
+    circle_world, live_server, browser, screenshot_dir
+):
+    """The map of the 15-minute circle drew its axes and nothing else: the project's ECharts
+    build (frontend/echarts.js) had no scatter chart. And a position's hours read 未办结
+    ("open", as of orders) instead of 开放时间."""
+    context = browser.new_context(locale="zh-CN", reduced_motion="reduce", **PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/circle/{circle_world.street.slug}/")
+    drawn = page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('circle-chart'))"
+        ".getOption().series.map(s => [s.name, s.data.length])"
+    )
+    assert drawn == [["服务阵地", 2], ["服务圈内的小区", 3], ["服务圈外的小区", 1]]
+    chart = screenshot_dir / "teams-circle-map-phone.png"
+    page.locator("#circle-chart").screenshot(path=str(chart))
+    colours = Image.open(chart).convert("RGB").getcolors(maxcolors=1 << 24)
+    pins = sum(n for n, (r, g, b) in colours if r > 180 and r - g > 90 and r - b > 90)
+    assert pins > 200, pins  # the positions' red pins, drawn on the canvas
+    body = page.locator("#circle-positions").inner_text()
+    assert "开放时间：周一至周五 9:00–17:00" in body and "未办结" not in body
+    page.screenshot(path=str(screenshot_dir / "teams-circle-phone.png"), full_page=True)
+    context.close()
