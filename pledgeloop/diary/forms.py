@@ -15,7 +15,7 @@ class DraftForm(forms.Form):
         initial=timezone.localdate,
         widget=DayInput(),
     )
-    community = forms.ChoiceField(label=_("For"), required=False)
+    community = forms.ChoiceField(label=_("Street or community"), required=False)
 
     def __init__(self, *args, communities, whole_streets, **kwargs):
         super().__init__(*args, **kwargs)

@@ -88,7 +88,7 @@ class EventForm(forms.Form):
     )
     registration = forms.BooleanField(label=_("Residents register on their phone"), required=False)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("About the event"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args, communities, teams, places, **kwargs):
@@ -105,7 +105,7 @@ class EventEditForm(forms.Form):
     capacity = forms.IntegerField(label=_("Places for residents"), min_value=1, required=False)
     registration = forms.BooleanField(label=_("Residents register on their phone"), required=False)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("About the event"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     write_up = forms.CharField(
         label=_("Write-up"), required=False, widget=forms.Textarea(attrs={"rows": 5})

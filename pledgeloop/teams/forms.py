@@ -26,7 +26,8 @@ class TeamForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    # Not "Active", which is a pledge's state (践诺中).
+    active = forms.BooleanField(label=_("In use"), required=False, initial=True)
 
     def __init__(self, *args, communities, categories, street_wide: bool, editing=False, **kw):
         super().__init__(*args, **kw)

@@ -5,6 +5,11 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.utils import translation
+
+from pledgeloop.diary.forms import DraftForm
+from pledgeloop.teams.event_forms import EventEditForm, EventForm
+from pledgeloop.teams.forms import TeamForm
 
 CATALOGUE = (
     Path(settings.BASE_DIR) / "pledgeloop" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -28,3 +33,18 @@ def test_pages_speak_chinese_by_default_and_english_on_request(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
     english = client.get("/login/")
     assert "Sign in" in english.text and 'lang="en"' in english.text
+
+
+def test_labels_that_shared_a_word_with_another_meaning_read_right_in_chinese():
+    """One English word, two meanings, one Chinese text: a team's "Active" box read 践诺中
+    (a pledge's state), an event's "Description" 项目说明 (a project's), the diary's "For"
+    服务对象 (an event's audience). A position's "Open" hours read 未办结 (open orders):
+    teams/tests/test_browser.py checks the circle's page."""
+    labels = [
+        TeamForm.base_fields["active"].label,
+        EventForm.base_fields["description"].label,
+        EventEditForm.base_fields["description"].label,
+        DraftForm.base_fields["community"].label,
+    ]
+    with translation.override("zh-hans"):
+        assert [str(label) for label in labels] == ["启用", "活动介绍", "活动介绍", "街道或社区"]
