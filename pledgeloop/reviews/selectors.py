@@ -275,6 +275,13 @@ def showcase_members(community, year: int, quarter: int) -> list[Member]:
     return with_pledge_figures(with_service_figures(members, period), period)
 
 
+def member_quarter(member: Member, year: int, quarter: int) -> Member:
+    """One member with the quarter's figures (the showcase's: visits, hours, ratings), what
+    they score themselves on."""
+    period = quarter_period(year, quarter)
+    return with_pledge_figures(with_service_figures([member], period), period)[0]
+
+
 def showcase_totals(community, year: int, quarter: int) -> dict:
     """The community's totals for the quarter (the showcase's headline figures): its records
     started in the quarter and their reviews, in one query (the records by the street's

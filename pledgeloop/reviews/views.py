@@ -143,7 +143,13 @@ def assessment_self(request, year: int, quarter: int):
         )
         messages.success(request, _("Your self-assessment is saved."))
         return redirect("reviews:assessment_self", period=f"{year}q{quarter}")
-    context = {"form": form, "member": member, "current": current}
+    context = {
+        "form": form,
+        "member": member,
+        "current": current,
+        # the evidence: the member's quarter in the records (so far, while it runs)
+        "figures": selectors.member_quarter(member, year, quarter),
+    }
     return render(request, "reviews/assessment_self.html", context | quarter_context)
 
 

@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from pledgeloop.reviews.models import Assessment
 from pledgeloop.reviews.services import ReviewError, assessment_save
+from pledgeloop.service.models import ServiceRecord
 
-from .conftest import new_member
+from .conftest import at, new_member, pledge_with_visits, record, review
 
 
 def self_url(period="2026q3"):
@@ -122,3 +123,20 @@ def test_a_quarter_still_to_come_is_not_assessed(world, client_for, time_machine
     time_machine.move_to(dt.datetime(2026, 12, 31, 16, 1, tzinfo=dt.UTC), tick=False)
     client_for(world.member).post(self_url("2027q1"), {"score": 90})
     assert Assessment.objects.get().score == 90
+
+
+def test_the_member_scores_themselves_on_their_quarter_in_the_records(world, client_for):
+    """The page asked for a score with nothing to go on: it now shows the quarter's visits,
+    hours and ratings, the showcase's figures for this member alone."""
+    zhang = world.member.member
+    pledge_with_visits(zhang, [("2025-04-07", "fulfilled"), ("2025-05-05", "missed")])
+    review(record(zhang, at(2025, 4, 10), "2", ServiceRecord.Verification.VERIFIED), 5)
+    review(record(zhang, at(2025, 5, 10), "1.5", ServiceRecord.Verification.RECORDED), 4)
+    record(zhang, at(2025, 7, 1), "4", ServiceRecord.Verification.VERIFIED)  # Q3
+    page = client_for(world.member).get(self_url("2025q2")).content.decode()
+    figures = page.split("data-quarter-figures", 1)[1].split("</section>", 1)[0]
+    assert "本季度的记录" in figures
+    assert "<dd>1 / 2</dd>" in figures and "<dd>3.5 小时</dd>" in figures
+    assert "2 条评价 · 平均 4.5 / 5" in figures
+    empty = client_for(world.member).get(self_url("2024q2")).content.decode()
+    assert "<dd>0 / 0</dd>" in empty and "暂无评价" in empty
