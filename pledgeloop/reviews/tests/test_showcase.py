@@ -44,6 +44,10 @@ def test_showcase_figures_come_from_the_quarter_records(world, client):
     assert "张三" in text and "李梅" in text and "每月为独居老人测血压" in text
     # 7.5 h; 2 of the 3 reviews satisfied (the shared one once).
     assert "<strong>7.5</strong>" in text and "67%" in text
+    assert "（已核实 5 · 工作人员录入 1.5 · 本人登记 1）" in text
+    english = client.get(url(), headers={"accept-language": "en"}).content.decode()
+    assert "(verified 5 · recorded by staff 1.5 · self-logged 1)" in english
+    assert "（" not in english  # the brackets were full-width in English too
     # No resident data on a public page.
     assert world.resident_here.name not in text and "1234" not in text
 
