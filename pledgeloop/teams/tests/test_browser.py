@@ -175,6 +175,9 @@ def test_the_project_board_shows_a_milestone_just_completed(
     card = page.locator(f"[data-project='{project.slug}'] [data-progress]")
     assert card.get_attribute("data-progress") == "100"
     assert card.get_attribute("data-status") == "done"
+    # The bar in the party red of every page, not the browser's own blue.
+    accent = card.locator("progress").evaluate("e => getComputedStyle(e).accentColor")
+    assert accent == "rgb(200, 22, 29)", accent
     page.click(f"[data-project='{project.slug}'] h2 a")
     page.wait_for_load_state()
     assert "雨棚建成,可停60辆" in page.inner_text("body")
