@@ -546,6 +546,7 @@ def test_the_desk_counts_open_waiting_and_overdue_orders_per_community(world, cl
     assert desk == {"星港湾": {"community_id": world.community.pk, "open": 2, "waiting": 1,
                                "overdue": 1}}  # fmt: skip
     assert 'data-open-orders="2"' in page.text
+    assert "需求清单</a>：2 个未办结，1 个待受理" in page.text  # a full-width colon
     assert f"?community={world.community.pk}&amp;overdue=on" in page.text
     street = client_for(world.street_admin).get(reverse("console:home"))
     assert {c.name: c.order_counts.get("open") for c in street.context["communities"]} == {

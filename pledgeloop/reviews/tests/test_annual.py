@@ -239,6 +239,11 @@ def test_drill_down_shows_the_records_behind_each_component(world, year_2025, cl
     url = reverse("reviews:annual_member", args=["jianghai", 2025, zhang.pk])
     text = client_for(world.community_admin).get(url).content.decode()
     assert "71.0" in text and "合格" in text
+    # Each component's heading in one sentence, with a full-width colon (it read
+    # "承诺履行率: 排班 3 / 4").
+    assert "<h2>承诺履行：应践诺 4 次，已践诺 3 次</h2>" in text
+    assert "<h2>服务时长：9.5 小时，全年目标 24 小时</h2>" in text
+    assert "<h2>群众评价：3 条 · 平均 3.67 / 5</h2>" in text
     assert "每月为独居老人测血压" in text  # the visits
     assert "2025年3月10日" in text and "2025年9月15日" in text  # the records
     assert "2024年12月30日" not in text  # last year's record does not count

@@ -34,6 +34,7 @@ def test_resident_rates_on_a_phone_and_the_showcase_counts_it(
     page.screenshot(path=str(screenshot_dir / "review-form-filled-phone.png"), full_page=True)
     page.click("button[type=submit].primary")
     assert page.locator("h1").inner_text() == "感谢您的评价"
+    assert page.locator(".review-given").inner_text().startswith("您的评价：")
     assert "非常满意" in page.content()
     page.screenshot(path=str(screenshot_dir / "review-thanks-phone.png"), full_page=True)
 

@@ -128,6 +128,7 @@ def test_a_member_signs_up_for_a_booth_shift_and_checks_in_on_a_phone(
     assert attendance.shift == shift and attendance.checked_out_at is None
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["viewport"]["width"], f"check-in page is {width}px wide"
+    assert f"您的班次：{shift}" in page.inner_text("main")  # a full-width colon
     page.screenshot(path=str(screenshot_dir / "events-checkin-phone.png"), full_page=True)
     phone.close()
 
