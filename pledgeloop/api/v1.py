@@ -990,7 +990,7 @@ def indicators_read(
         "community": chosen.slug if chosen else None,
         "period_start": span.start,
         "period_end": span.end,
-        "counted_end": (span.so_far(today) or span).end,
+        "counted_end": span.counted(today).end,
         "figures": [
             {
                 "name": figure["name"],

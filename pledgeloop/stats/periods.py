@@ -49,6 +49,10 @@ class Period:
         end = min(self.end, today + dt.timedelta(days=1))
         return Period(self.start, end) if end > self.start else None
 
+    def counted(self, today: dt.date) -> "Period":
+        """The days the pages say they count: so_far, or the whole period before it begins."""
+        return self.so_far(today) or self
+
     def whole_months(self) -> "Period | None":
         """The whole local months inside the period, None if it holds none."""
         start = self.start if self.start.day == 1 else add_months(self.start, 1)

@@ -70,7 +70,7 @@ def dashboard(request):
         # The file says what it holds: the community or street, and the category filter.
         scope_label = f"{place} · {category.name}" if category else place
         # A period still running is counted to today (Period.so_far): the file says so.
-        counted = period.so_far(timezone.localdate()) or period
+        counted = period.counted(timezone.localdate())
         return exports.table_response(table, kind=export, place=scope_label, period_key=counted.key)
     query = _query_without(request.GET, "screen", "export", "table")
     context = {
@@ -78,7 +78,7 @@ def dashboard(request):
         "place": place,
         "period": period,
         # The days of the period counted so far (indicators.headline_with_change).
-        "counted": period.so_far(timezone.localdate()) or period,
+        "counted": period.counted(timezone.localdate()),
         "period_key": period_key,
         "period_choices": _period_choices(timezone.localdate()),
         "categories": categories,
@@ -109,7 +109,7 @@ def public(request, slug):
         {
             "street": street,
             "period": period,
-            "counted": period.so_far(timezone.localdate()) or period,
+            "counted": period.counted(timezone.localdate()),
             "data": data,
             "chart": data["chart"],
         },

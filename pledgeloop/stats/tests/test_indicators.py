@@ -403,6 +403,8 @@ def test_so_far_whole_months_and_the_days_outside_them():
     assert quarter.so_far(dt.date(2027, 1, 5)) == quarter
     assert quarter.so_far(dt.date(2026, 12, 31)) == quarter
     assert quarter.so_far(dt.date(2026, 9, 30)) is None
+    assert quarter.counted(dt.date(2026, 9, 30)) == quarter
+    assert quarter.counted(dt.date(2026, 11, 30)) == quarter.so_far(dt.date(2026, 11, 30))
     odd = periods.Period(dt.date(2026, 2, 20), dt.date(2026, 4, 2))
     assert odd.whole_months() == MARCH
     assert odd.days_outside(MARCH) == [
