@@ -17,6 +17,7 @@ from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 
 from pledgeloop import testing_flush
+from pledgeloop.orders.desk import desks_forget
 from pledgeloop.orgs.models import Community, Street
 from pledgeloop.orgs.services import community_create, street_create
 from pledgeloop.people.models import Member, Resident, Role, RoleGrant, User
@@ -208,8 +209,6 @@ def _default_language():
 @pytest.fixture(autouse=True)
 def _fresh_intake_desks():
     """Each test's database starts over, so no desk cached in memory may outlive it."""
-    from pledgeloop.orders.desk import desks_forget
-
     desks_forget()
     yield
     desks_forget()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from pledgeloop.api import tokens
 from pledgeloop.api.models import ApiToken
-from pledgeloop.api.tokens import api_token_create, token_admit, token_find
+from pledgeloop.api.tokens import TokenError, api_token_create, token_admit, token_find
 
 from .helpers import bearer, personal_token, token_for
 
@@ -99,8 +99,6 @@ def test_each_token_has_its_own_rate_limit(world, client):
 
 
 def test_a_token_cannot_be_given_a_scope_it_may_not_have(world):
-    from pledgeloop.api.tokens import TokenError
-
     with pytest.raises(TokenError):
         api_token_create(
             by=world.community_admin,

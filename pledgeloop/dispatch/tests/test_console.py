@@ -23,6 +23,7 @@ from pledgeloop.orders.tests.loop import (
     new_order,
     triaged_order,
 )
+from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import PhoneView
 
 pytestmark = pytest.mark.django_db
@@ -503,8 +504,6 @@ def test_staff_intake_checks_its_fields(world, client_for, change):
 
 
 def test_qr_sheet_has_a_code_for_the_community_and_each_site(world, client_for):
-    from pledgeloop.orgs.models import Site
-
     centre = Site.objects.create(
         street=world.street,
         community=world.community,

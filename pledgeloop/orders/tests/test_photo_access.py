@@ -12,6 +12,7 @@ from django.urls import Resolver404, clear_url_caches, resolve, reverse
 from django.utils import timezone
 from PIL import Image
 
+import pledgeloop.urls
 from pledgeloop.orders import services
 from pledgeloop.orders.models import Order
 from pledgeloop.people.models import Consent
@@ -237,8 +238,6 @@ def test_media_urls_serve_nothing(world, client_for):
 
 
 def test_media_urls_serve_nothing_even_with_debug_on(settings):
-    import pledgeloop.urls
-
     settings.DEBUG = True
     try:
         urls = importlib.reload(pledgeloop.urls)

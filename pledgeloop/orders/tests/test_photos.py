@@ -8,7 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from pledgeloop.lib.photos import PHOTO_MAX_BYTES, photo_clean
-from pledgeloop.orders.models import IntakeAttempt, Order
+from pledgeloop.orders.models import IntakeAttempt, Order, OrderError
+from pledgeloop.orders.services import order_submit
+from pledgeloop.orgs.models import Category
 
 from .test_intake import intake_url, order_data
 
@@ -136,9 +138,6 @@ def test_an_order_with_a_photo_stores_the_clean_copy(world, client, media):
 
 def test_an_order_refused_inside_its_transaction_leaves_no_photo_behind(world, media):
     """The photo is written before the write transaction; a refusal there removes it."""
-    from pledgeloop.orders.models import OrderError
-    from pledgeloop.orders.services import order_submit
-    from pledgeloop.orgs.models import Category
 
     def refuse():
         raise OrderError("over the limit")

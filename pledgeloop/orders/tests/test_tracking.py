@@ -13,6 +13,7 @@ from pledgeloop.notify.models import Notification
 from pledgeloop.orders import services
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
 from pledgeloop.people.models import Member
+from pledgeloop.service.review_links import review_link_for
 
 from .loop import age
 from .test_intake import intake_url, order_data
@@ -246,11 +247,6 @@ def test_not_solved_is_refused_for_an_order_that_is_not_done(world, client, file
 
 def test_a_done_order_offers_its_review_link_until_it_is_used(world, client):
     """评诺 from the tracking page: the link opens the review form of the order's service."""
-    from decimal import Decimal
-
-    from pledgeloop.orders import services
-    from pledgeloop.orders.models import Order
-    from pledgeloop.service.review_links import review_link_for
 
     order = services.order_submit(
         community=world.community,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
+from pledgeloop.orgs.services import community_create
 from pledgeloop.people.consents import consent_give, consents_withdraw
 from pledgeloop.people.models import Consent
 from pledgeloop.pledges import jobs, services
@@ -132,8 +133,6 @@ def test_an_unknown_community_is_not_found(client, world):
 
 
 def test_a_slug_used_by_two_streets_asks_which_one(world, member, client):
-    from pledgeloop.orgs.services import community_create
-
     community_create(street=world.other_street, name="星港湾", slug="xinggangwan")
     page = client.get(wall_url(world))
     assert "江海街道" in page.text and "和平街道" in page.text

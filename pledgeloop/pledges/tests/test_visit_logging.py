@@ -22,6 +22,7 @@ from pledgeloop.pledges import services, visits
 from pledgeloop.pledges.models import Pledge, PledgeError, Visit
 from pledgeloop.service import access
 from pledgeloop.service.models import CheckIn, ServiceRecord
+from pledgeloop.service.services import ServiceError, service_record_log_by_member
 
 
 @pytest.fixture
@@ -95,8 +96,6 @@ def test_the_pledges_service_links_the_record_and_fulfils_the_visit(world, due_v
 
 
 def test_a_refused_record_leaves_the_visit_due(world, due_visit):
-    from pledgeloop.service.services import ServiceError, service_record_log_by_member
-
     member = world.member.member
     service_record_log_by_member(member=member, day=due_visit.due_on, start=dt.time(0), hours=2)
     with pytest.raises(ServiceError):  # overlaps the member's other service

@@ -4,12 +4,18 @@ import datetime as dt
 import importlib
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
 from pledgeloop.orders.models import Order
 from pledgeloop.orders.tests.loop import new_order
-from pledgeloop.orders.tests.test_photo_access import media  # noqa: F401  (fixture)
+from pledgeloop.orders.tests.test_intake import intake_url, order_data
+from pledgeloop.orders.tests.test_photo_access import (
+    media,  # noqa: F401  (fixture)
+    service_photo,
+    service_photo_url,
+)
 from pledgeloop.people.consents import appears_publicly, consent_give, consents_withdraw
 from pledgeloop.people.models import Consent
 from pledgeloop.people.notices import NOTICES, current_notice
@@ -52,8 +58,6 @@ def test_the_migration_turns_order_timestamps_into_version_1_consents(world):
     migration = importlib.import_module(
         "pledgeloop.orders.migrations.0004_order_consent_and_anonymised"
     )
-    from django.apps import apps
-
     migration.consents_from_timestamps(apps, None)
     consent = Order.objects.get(pk=order.pk).consent
     assert (consent.notice_version, consent.given_at, consent.phone) == ("1", given, order.phone)
@@ -90,8 +94,6 @@ def test_a_resident_gives_and_withdraws_public_consent_at_my(world, client, text
 
 
 def test_intake_asks_separately_for_public_appearance_unticked(world, client):
-    from pledgeloop.orders.tests.test_intake import intake_url, order_data
-
     html = client.get(intake_url(world)).content.decode()
     assert 'name="public"' in html and " checked" not in html.split('name="public"')[1][:40]
     client.post(intake_url(world), order_data(world))
@@ -103,8 +105,6 @@ def test_intake_asks_separately_for_public_appearance_unticked(world, client):
 
 
 def test_withdrawal_at_my_takes_a_service_photo_off_public_view(world, client, texts):
-    from pledgeloop.orders.tests.test_photo_access import service_photo, service_photo_url
-
     photo = service_photo(world, beneficiary=world.resident_here)
     url = service_photo_url(photo)
     visitor = client.__class__()

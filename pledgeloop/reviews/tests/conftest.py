@@ -1,6 +1,6 @@
 """Helpers for the review tests: members, service records at explicit times, a done order."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from pledgeloop.orders import services as order_services
 from pledgeloop.orders.tests.loop import age
 from pledgeloop.orgs.models import Category
 from pledgeloop.people.models import Member, Role
+from pledgeloop.pledges.models import Pledge, Visit
 from pledgeloop.reviews.models import Review
 from pledgeloop.service.models import ServiceRecord
 from pledgeloop.service.services import service_record_create
@@ -83,9 +84,6 @@ def done_order(world):
 
 def pledge_with_visits(member, visits: list[tuple[str, str]], year: int = 2025):
     """A running pledge of `member` and its visits: [(due_on ISO date, state), ...]."""
-    from datetime import date
-
-    from pledgeloop.pledges.models import Pledge, Visit
 
     pledge = Pledge.objects.create(
         street_id=member.street_id,

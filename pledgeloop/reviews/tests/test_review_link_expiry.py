@@ -5,9 +5,10 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core import signing
 
 from pledgeloop.reviews.models import Review
-from pledgeloop.service.review_links import review_link_expired, review_link_for
+from pledgeloop.service.review_links import SALT, review_link_expired, review_link_for
 
 pytestmark = pytest.mark.django_db
 
@@ -55,10 +56,6 @@ def test_a_record_has_one_link_whenever_it_is_made(done_order):
 
 
 def test_a_link_signed_with_a_timestamp_before_still_opens(client, done_order):
-    from django.core import signing
-
-    from pledgeloop.service.review_links import SALT
-
     _order, rec = done_order
     old = signing.dumps({"r": rec.pk}, salt=SALT)
     assert client.get(f"/review/{old}/").status_code == 200

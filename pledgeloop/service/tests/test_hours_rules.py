@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pledgeloop.conftest import make_user
+from pledgeloop.orders.tests.loop import new_order
 from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Member, Role
 from pledgeloop.service import access
@@ -164,8 +165,6 @@ def test_no_other_service_is_logged_while_checked_in(world, client_for):
 
 def test_a_record_cannot_start_before_its_order_was_filed(world):
     # Issue 12: the record's start was back-dated before the order was filed.
-    from pledgeloop.orders.tests.loop import new_order
-
     order = new_order(world)
     with pytest.raises(ServiceError, match="提交"):
         service_record_create(
