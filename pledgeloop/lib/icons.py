@@ -133,6 +133,20 @@ ICONS = {
         '<path d="M7 10h3v-3l-3.5 -3.5a6 6 0 0 1 8 8l6 6a2 2 0 0 1 -3 3l-6 -6a6 6 0 0 1 -'
         '8 -8l3.5 3.5"/>'
     ),
+    "calendar-event": (
+        '<path d="M4 7a2 2 0 0 1 2 -2h12a2 2 0 0 1 2 2v12a2 2 0 0 1 -2 2h-12a2 2 0 0 1 -2 -2l0 '
+        '-12"/><path d="M16 3l0 4"/><path d="M8 3l0 4"/><path d="M4 11l16 0"/><path d="M8 15h2v2h'
+        '-2l0 -2"/>'
+    ),
+    "flag": (
+        '<path d="M5 5a5 5 0 0 1 7 0a5 5 0 0 0 7 0v9a5 5 0 0 1 -7 0a5 5 0 0 0 -7 0v-9"/><path d="M5'
+        ' 21v-7"/>'
+    ),
+    "plug-connected": (
+        '<path d="M7 12l5 5l-1.5 1.5a3.536 3.536 0 1 1 -5 -5l1.5 -1.5"/><path d="M17 12l-5 -5l1.5 '
+        '-1.5a3.536 3.536 0 1 1 5 5l-1.5 1.5"/><path d="M3 21l2.5 -2.5"/><path d="M18.5 5.5l2.5 '
+        '-2.5"/><path d="M10 11l-2 2"/><path d="M13 14l-2 2"/>'
+    ),
 }
 
 # Categories keep an emoji (Category.icon, editable by the street): drawn as the matching icon.

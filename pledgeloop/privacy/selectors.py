@@ -122,7 +122,7 @@ def _when(value: dt.date | None) -> str:
 
 
 def person_residents(phone: str):
-    return Resident.objects.filter(phone=phone).select_related("community", "site")
+    return Resident.objects.filter(phone=phone).select_related("community__street", "site")
 
 
 def person_orders(phone: str, resident_ids: list[int] | None = None):
@@ -281,7 +281,14 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
     )
     records = list(
         person_residents(phone).only(
-            "community__name", "name", "phone", "address", "site__name", "created_at"
+            "community__name",
+            "community__slug",
+            "community__street__slug",
+            "name",
+            "phone",
+            "address",
+            "site__name",
+            "created_at",
         )
     )
     resident_ids = [r.pk for r in records]
@@ -290,6 +297,8 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
             {
                 "id": r.pk,
                 "community": r.community.name,
+                # where this resident files a new request (the page's button), not exported
+                "intake_at": (r.community.street.slug, r.community.slug),
                 "name": r.name,
                 "phone": r.phone,
                 "address": r.address,

@@ -195,6 +195,18 @@ def test_each_order_leads_to_its_tracking_page_and_the_downloads_keep_the_number
     assert order.tracking_token not in json.dumps(data)
 
 
+def test_the_page_leads_to_a_new_request_in_the_residents_own_community(world, client, texts):
+    """/my/, a resident's home once signed in, had no way to ask for help again: the order
+    form was only behind the QR code on the wall."""
+    new_order(world)
+    sign_in_by_code(client, texts, PHONE)
+    html = client.get(reverse("privacy:my")).content.decode()
+    form = reverse("orders:new_in_community", args=[world.street.slug, world.community.slug])
+    assert f'href="{form}" data-new-request>向{world.community.name}提新需求</a>' in html
+    assert html.count("data-new-request") == 1  # 李四's record, in 腾飞, is another number
+    assert client.get(form).status_code == 200
+
+
 def test_the_downloads_parse_with_real_readers(world, client, texts):
     order = reviewed_order(world)
     sign_in_by_code(client, texts, PHONE)

@@ -1,0 +1,121 @@
+"""Every page a person may open is reachable by following links from where they start.
+
+A page no link leads to does not exist for its users: the console's teams, events, projects
+and circle positions were built and tested, but nothing on the console linked them, so a
+community worker never found them; members had no way to their events and teams, and a
+resident who scanned the wall could not go on to the street's events or projects.
+
+The test follows the links (`<a href>`) of every page reached from a starting page, one page
+per URL name, and fails naming each page the person can open (a GET answered 200 with HTML)
+that it never reached, among the pages without path arguments:
+- the public, from a community's wall: every public page, and the street's pages listed in
+  PUBLIC_STREET_PAGES;
+- each signed-in role, from the front door (which sends it to its home): every page it can
+  open that the public cannot.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls.exceptions import Resolver404
+
+pytestmark = pytest.mark.django_db
+
+# Pages that are not a destination of their own: a download, a feed, the machines' pages
+# (health checks, robots.txt, the API and its document, which the console's API page links
+# for developers), the sign-in and sign-out, which every page's header has, and the steps and
+# fragments of another page: the password asked again before a sensitive act, the new
+# password after a reset code, the beneficiary search inside the service log form.
+NOT_DESTINATIONS = re.compile(
+    r"^(api-v1:.*|open311.*|wechat.*|healthz|livez|robots_txt|favicon|set_language"
+    r"|people:logout|people:login|people:password_confirm|privacy:password_set"
+    r"|service:beneficiaries|.*feed.*|.*ical.*|.*export.*|.*download.*)$"
+)
+# The desk's directory of members, which a member or resident may open (their community's
+# members, or none) but has no reason to look for.
+NOT_FOR_ROLE = {"member": {"people:members"}, "resident": {"people:members"}}
+HREF = re.compile(r'<a\b[^>]*\bhref="([^"#][^"]*)"')
+
+# The public pages of a street that its wall and figures lead a resident to.
+PUBLIC_STREET_PAGES = ["teams:street", "teams:events", "teams:projects", "teams:circle"]
+
+
+def _page_names(resolvers=None, namespace=""):
+    """The URL name of every pattern without path arguments, outside Django's admin."""
+    for entry in resolvers if resolvers is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _page_names(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name and not entry.pattern.regex.groups:
+            yield f"{namespace}{entry.name}"
+
+
+def _name(path: str) -> str | None:
+    try:
+        return resolve(path).view_name
+    except Resolver404:
+        return None
+
+
+def _is_page(response) -> bool:
+    return response.status_code == 200 and response["Content-Type"].startswith("text/html")
+
+
+def _crawl(client, start: list[str]) -> dict[str, str]:
+    """URL name → the first path reached with it, following links from `start`."""
+    reached: dict[str, str] = {}
+    queue = list(start)
+    while queue:
+        path = queue.pop(0)
+        name = _name(urlsplit(path).path)
+        if name is None or name in reached or NOT_DESTINATIONS.match(name):
+            continue
+        reached[name] = path
+        response = client.get(path, follow=True)
+        if response.redirect_chain:
+            landed = response.request["PATH_INFO"]
+            reached.setdefault(_name(landed) or landed, landed)
+        if not _is_page(response):
+            continue
+        for href in HREF.findall(response.content.decode()):
+            parts = urlsplit(href.replace("&amp;", "&"))
+            if parts.netloc or parts.scheme:
+                continue
+            if "export" in parts.query or "download" in parts.query:
+                continue
+            queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return reached
+
+
+def _openable(client, names) -> dict[str, str]:
+    """URL name → path of the pages among `names` that `client` opens."""
+    paths = {name: reverse(name) for name in names if not NOT_DESTINATIONS.match(name)}
+    return {name: path for name, path in paths.items() if _is_page(client.get(path))}
+
+
+def _unreached(pages: dict[str, str], reached: dict[str, str]) -> list[str]:
+    """The pages never reached, by their path (two names may serve one path: /me/)."""
+    paths = {urlsplit(path).path for path in reached.values()}
+    return [f"{name} ({path})" for name, path in sorted(pages.items()) if path not in paths]
+
+
+def test_every_public_page_is_linked_from_a_wall(world, client):
+    wall = reverse("pledges:wall", args=[world.community.slug])
+    reached = _crawl(client, [wall])
+    missing = _unreached(_openable(client, _page_names()), reached)
+    missing += [name for name in PUBLIC_STREET_PAGES if name not in reached]
+    assert not missing, "the public: no link leads to " + ", ".join(missing)
+
+
+@pytest.mark.parametrize("role", ["street_admin", "community_admin", "member", "resident"])
+def test_every_page_a_signed_in_role_opens_is_linked(world, client_for, client, role):
+    names = set(_page_names()) - NOT_FOR_ROLE.get(role, set())
+    public = _openable(client, names)  # before client_for signs this same client in
+    signed_in = client_for(getattr(world, role))
+    pages = _openable(signed_in, names - set(public))
+    missing = _unreached(pages, _crawl(signed_in, ["/"]))
+    assert not missing, f"{role}: no link leads to " + ", ".join(missing)
