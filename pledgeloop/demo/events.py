@@ -12,6 +12,10 @@ are the shifts'), residents' registrations with consent, and each on-order sessi
 one on-order service each). The orders step leaves room for the sessions in the March
 figure of on-order services (demo/orders.py, LATEST_MARCH_DONE).
 
+And one event still to come: next month's market, on the first Saturday at least ten days
+ahead, with its booths' shifts open for members to sign up to (a few have already): what a
+member finds under "My events", and the street's events page under "coming".
+
 Runs after the orders step and before the service step, which tops up to the report's
 figures counting what this step wrote. Teams are looked up by name or web address first
 (demo/teams.py may have made them) and made here only when missing.
@@ -641,11 +645,66 @@ def course(ctx, busy: Busy, rows: Rows, year: int) -> Event:
     return event
 
 
+def coming_fair(ctx, rows: Rows, past: Event) -> Event:
+    """Next month's market at the same place by the same team: shifts open, nothing done yet."""
+    day = ctx.today + dt.timedelta(days=10)
+    day += dt.timedelta(days=(5 - day.weekday()) % 7)  # a Saturday
+    start, end = ctx.moment(day, 8, 30), ctx.moment(day, 11, 30)
+    announced = ctx.moment(ctx.today - dt.timedelta(days=2), 10)
+    event = Event.objects.create(
+        street=ctx.street,
+        community=past.community,
+        kind=Event.Kind.FAIR,
+        title="红色便民集市",
+        slug=f"hongse-bianmin-jishi-{day:%Y-%m}",
+        team=past.team,
+        place=past.place,
+        starts_at=start,
+        ends_at=end,
+        audience="星港湾居民",
+        description="每月一次的红色便民集市：法律咨询、家电维修、健康义诊、理发义剪，欢迎居民前来。",
+        created_at=announced,
+    )
+    session = _session(event, start, end, label="上午场")
+    members = list(Member.objects.filter(community=past.community, active=True).order_by("code"))
+    for index, (name, code) in enumerate(BOOTHS[:4]):
+        booth = rows.add(
+            Booth(
+                street=ctx.street,
+                event=event,
+                name=name,
+                category=ctx.categories[code],
+                team=past.team,
+            )
+        )
+        shift = rows.add(
+            Shift(
+                street=ctx.street,
+                session=session,
+                booth=booth,
+                starts_at=start,
+                ends_at=end,
+                places=2,
+            )
+        )
+        if index % 2 == 0:  # every other booth has one of its two places taken
+            rows.add(
+                SignUp(
+                    street=ctx.street,
+                    shift=shift,
+                    member=members[-1 - index],
+                    created_at=announced + 3 * H,
+                )
+            )
+    return event
+
+
 def build(ctx) -> None:
     busy, rows = Busy(ctx.street), Rows()
     year, _earlier = march_of(ctx.today)
-    fair(ctx, busy, rows, year)
+    market = fair(ctx, busy, rows, year)
     for spec, day in zip(SESSIONS, (12, 20, 26), strict=True):
         on_order_session(ctx, busy, rows, spec, dt.date(year, 3, day))
     course(ctx, busy, rows, year)
+    coming_fair(ctx, rows, market)  # last: its rows come after March's in each table
     rows.write()

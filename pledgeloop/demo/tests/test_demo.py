@@ -61,6 +61,8 @@ from pledgeloop.teams.models import (
     Project,
     QueueTicket,
     Registration,
+    Shift,
+    SignUp,
     Team,
     TeamMembership,
 )
@@ -754,6 +756,28 @@ def test_demo_events_flow_into_the_march_figures(demo):
     assert (
         Registration.objects.filter(session__event=course).values("phone").distinct().count() >= 30
     )
+
+
+def test_the_demo_has_a_fair_to_come_with_shifts_open_to_sign_up(demo, client):
+    """Every event of the demo had happened: a member's "My events" said no shifts were open
+    and the street's events page planned nothing."""
+    street = Street.objects.get(slug="jianghai")
+    coming = Event.objects.get(street=street, starts_at__date__gt=TODAY)
+    assert coming.starts_at.date() >= TODAY + dt.timedelta(days=10)
+    assert timezone.localtime(coming.starts_at).weekday() == 5  # a Saturday
+    shifts = Shift.objects.filter(session__event=coming)
+    assert shifts.count() == 4 and SignUp.objects.filter(shift__in=shifts).count() == 2
+    # Nothing has happened at it yet.
+    assert not Attendance.objects.filter(session__event=coming).exists()
+    assert not QueueTicket.objects.filter(booth__event=coming).exists()
+    member = Member.objects.get(user__phone="13900000003")
+    with at_now():
+        page = client.get(reverse("teams:events", args=["jianghai"])).content.decode()
+        client.force_login(member.user)
+        mine = client.get(reverse("teams:my_events")).content.decode()
+    upcoming = page.split("data-upcoming")[1].split("data-past")[0]
+    assert reverse("teams:event", args=["jianghai", coming.slug]) in upcoming
+    assert mine.count("data-shift=") == 4 and mine.count("data-signup") >= 2
 
 
 def test_the_demo_service_matrix_teams_circle_and_projects(demo, client):
