@@ -4,9 +4,12 @@ table.list.stacked); otherwise a worker sees bare numbers. Checked on the consol
 list figures, for every table.list on them."""
 
 import datetime as dt
+import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -117,3 +120,32 @@ def test_every_console_table_of_figures_labels_its_cells_for_a_phone(console_pag
                     assert (cell["label"] or "") == header, f"{path}: {cell} under {header!r}"
                     checked += bool(header)
     assert checked > 50
+
+
+TABLE = re.compile(r'<table\b[^>]*\bclass="([^"]*)"[^>]*>(.*?)</table>', re.S)
+
+
+def test_every_list_table_in_the_templates_stacks_with_its_labels():
+    """The rendered check above covers the pages of figures; this one reads every template, so
+    that a page of another kind (the teams console's six tables, a member's pledges, the booth
+    queues a resident reads on the event page) cannot show bare cells on a phone again: each
+    table.list stacks, and each cell has its label, save a row-wide cell or one under a column
+    without a name (a checkbox, a button)."""
+    tables = 0
+    for path in sorted(Path(settings.BASE_DIR, "pledgeloop", "templates").rglob("*.html")):
+        for classes, table in TABLE.findall(path.read_text()):
+            if "list" not in classes.split():
+                continue
+            tables += 1
+            name = f"{path.relative_to(settings.BASE_DIR)}: table.{'.'.join(classes.split())}"
+            assert "stacked" in classes.split(), name
+            head, _sep, body = table.partition("</thead>")
+            headers = re.findall(r"<th\b[^>]*>(.*?)</th>", head, re.S)
+            unnamed = sum(not re.sub(r"<[^>]*>", "", h).strip() for h in headers)
+            bare = [
+                cell
+                for cell in re.findall(r"<td\b[^>]*>", body)
+                if "data-label" not in cell and "colspan" not in cell
+            ]
+            assert len(bare) <= unnamed, f"{name}: cells without data-label {bare}"
+    assert tables > 30

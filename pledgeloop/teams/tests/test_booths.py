@@ -92,9 +92,9 @@ def test_the_event_page_shows_live_queue_lengths(booth, client, world):
     body = page.content.decode()
     assert page.status_code == 200 and "家电维修" in body
     row = body.split(f'data-booth="{booth.pk}"')[1].split("</tr>")[0]
-    assert "<td data-waiting>2</td>" in row and "<td data-served>1</td>" in row
+    assert " data-waiting>2</td>" in row and " data-served>1</td>" in row
     partial = client.get(reverse("teams:event_queues", args=[event.street.slug, event.slug]))
-    assert "<td data-waiting>2</td>" in partial.content.decode()
+    assert " data-waiting>2</td>" in partial.content.decode()
     listing = client.get(reverse("teams:events", args=[event.street.slug])).content.decode()
     assert "红色便民集市" in listing
 
