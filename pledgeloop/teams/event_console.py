@@ -334,15 +334,13 @@ def place_order_new(request):
                 _("Order #%(n)s filed: triage it and dispatch it to a team.") % {"n": order.pk},
             )
             return redirect("console:order_detail", order.pk)
-    place_links = [
-        (
-            p,
-            reverse(
-                "teams:place_order", args=[p.site.street.slug, p.pk, events.place_order_key(p)]
-            ),
+    # Whole addresses, each with its code, to print and put up at the place.
+    place_links = []
+    for p in positions.select_related("site__street")[:100]:
+        url = request.build_absolute_uri(
+            reverse("teams:place_order", args=[p.site.street.slug, p.pk, events.place_order_key(p)])
         )
-        for p in positions.select_related("site__street")[:100]
-    ]
+        place_links.append((p, url, qr_svg(url, title=p.site.name)))
     return render(
         request,
         "teams/console_place_order.html",

@@ -7,12 +7,14 @@ import io
 from decimal import Decimal
 
 import pytest
+import zxingcpp
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
 from pledgeloop.diary.models import Article
+from pledgeloop.lib.qr import qr_png, qr_svg
 from pledgeloop.orders import services as order_services
 from pledgeloop.orders.models import Order
 from pledgeloop.orders.tests.loop import age, member_of, new_member
@@ -277,6 +279,30 @@ def test_place_order_link_needs_its_key(world, client):
     assert client.get(good).status_code == 200
     bad = reverse("teams:place_order", args=[world.street.slug, position.pk, "guess"])
     assert client.get(bad).status_code == 404
+
+
+def test_the_console_gives_each_place_its_whole_order_link_with_a_code_to_print(
+    world, client, client_for
+):
+    """The page listed paths (/events/…/order/…) under "for their QR codes": no code, and a
+    path no phone can open; on a phone the 60-character key ran off the screen."""
+    school = site_create(
+        community=world.community,
+        kind=Site.Kind.SCHOOL,
+        name="外国语学校",
+        latitude=Decimal("31.9"),
+        longitude=Decimal("120.9"),
+    )
+    position = services.position_create(site=school)
+    html = (
+        client_for(world.community_admin).get(reverse("console:teams:place_order")).content.decode()
+    )
+    item = html.split(f'data-place="{position.pk}"')[1].split("</li>")[0]
+    [url] = [u for u in item.split('"') if u.startswith("http://testserver/events/")]
+    assert f'<a href="{url}">{url}</a>' in item and qr_svg(url, title="外国语学校") in item
+    [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr_png(url))))
+    assert code.text == url
+    assert client.get(url.removeprefix("http://testserver")).status_code == 200
 
 
 def test_another_communitys_admin_cannot_see_or_change_the_event(world, fair, client_for):
