@@ -66,7 +66,9 @@ def _is_page(response) -> bool:
 
 
 def _crawl(client, start: list[str]) -> dict[str, str]:
-    """URL name → the first path reached with it, following links from `start`."""
+    """URL name → the first path reached with it, following links from `start`. A link the
+    site itself offers that answers with an error (a page linking a reader to one that refuses
+    them) fails at once."""
     reached: dict[str, str] = {}
     queue = list(start)
     while queue:
@@ -76,6 +78,7 @@ def _crawl(client, start: list[str]) -> dict[str, str]:
             continue
         reached[name] = path
         response = client.get(path, follow=True)
+        assert response.status_code < 400, f"a link to {path} answers {response.status_code}"
         if response.redirect_chain:
             landed = response.request["PATH_INFO"]
             reached.setdefault(_name(landed) or landed, landed)

@@ -181,6 +181,22 @@ def test_record_detail_hidden_from_other_communities(world, client_for):
     )
 
 
+def test_a_record_leads_back_to_the_list_its_reader_keeps(world, client_for):
+    """The record's page linked every reader to "My service records" (/me/service/), which
+    answers 404 to an admin who is not a member: the desk's way back was a dead end."""
+    client_for(world.member).post(reverse("service:new"), form_data())
+    url = reverse("service:record", args=[ServiceRecord.objects.get().pk])
+    for user, back, not_back in [
+        (world.street_admin, "service:console", "service:mine"),
+        (world.community_admin, "service:console", "service:mine"),
+        (world.member, "service:mine", "service:console"),
+    ]:
+        client = client_for(user)
+        html = client.get(url).content.decode()
+        assert f'href="{reverse(back)}"' in html and f'href="{reverse(not_back)}"' not in html
+        assert client.get(reverse(back)).status_code == 200
+
+
 def test_beneficiary_search_finds_by_initials_in_own_community(world, client_for):
     client = client_for(world.member)
     found = client.get(reverse("service:beneficiaries"), {"beneficiary_q": "wxl"}).content
