@@ -224,6 +224,24 @@ def _session(event: Event, start: dt.datetime, end: dt.datetime, **fields) -> Ev
     )
 
 
+def _booth_and_shift(ctx, rows: Rows, session: EventSession, name: str, category, team) -> tuple:
+    """A booth of the session's event and its one shift, the session long, for two people."""
+    booth = rows.add(
+        Booth(street=ctx.street, event=session.event, name=name, category=category, team=team)
+    )
+    shift = rows.add(
+        Shift(
+            street=ctx.street,
+            session=session,
+            booth=booth,
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            places=2,
+        )
+    )
+    return booth, shift
+
+
 def _attend(
     ctx, rows: Rows, busy: Busy, session, shift, member, start, end, category, *, order=None
 ) -> ServiceRecord:
@@ -337,19 +355,7 @@ def fair(ctx, busy: Busy, rows: Rows, year: int) -> Event:
             )
     for index, (name, code) in enumerate(BOOTHS):
         category = ctx.categories[code]
-        booth = rows.add(
-            Booth(street=ctx.street, event=event, name=name, category=category, team=team)
-        )
-        shift = rows.add(
-            Shift(
-                street=ctx.street,
-                session=session,
-                booth=booth,
-                starts_at=start,
-                ends_at=end,
-                places=2,
-            )
-        )
+        booth, shift = _booth_and_shift(ctx, rows, session, name, category, team)
         crew = workers[index::8][:2] or workers[:1]
         for member in crew:
             rows.add(
@@ -668,25 +674,7 @@ def coming_fair(ctx, rows: Rows, past: Event) -> Event:
     session = _session(event, start, end, label="上午场")
     members = list(Member.objects.filter(community=past.community, active=True).order_by("code"))
     for index, (name, code) in enumerate(BOOTHS[:4]):
-        booth = rows.add(
-            Booth(
-                street=ctx.street,
-                event=event,
-                name=name,
-                category=ctx.categories[code],
-                team=past.team,
-            )
-        )
-        shift = rows.add(
-            Shift(
-                street=ctx.street,
-                session=session,
-                booth=booth,
-                starts_at=start,
-                ends_at=end,
-                places=2,
-            )
-        )
+        _booth, shift = _booth_and_shift(ctx, rows, session, name, ctx.categories[code], past.team)
         if index % 2 == 0:  # every other booth has one of its two places taken
             rows.add(
                 SignUp(

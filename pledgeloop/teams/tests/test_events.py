@@ -222,8 +222,8 @@ def test_registration_without_consent_stores_nothing(world, course, client):
     assert not Registration.objects.exists() and not Consent.objects.filter(phone="13611112222")
 
 
-def test_an_on_order_session_counts_as_one_on_order_service(world):
-    team, heads = team_with_leaders(world)
+def school_position(world):
+    """外国语学校 in world.community, a position of the circle."""
     school = site_create(
         community=world.community,
         kind=Site.Kind.SCHOOL,
@@ -231,7 +231,12 @@ def test_an_on_order_session_counts_as_one_on_order_service(world):
         latitude=Decimal("31.9"),
         longitude=Decimal("120.9"),
     )
-    position = services.position_create(site=school)
+    return services.position_create(site=school)
+
+
+def test_an_on_order_session_counts_as_one_on_order_service(world):
+    team, heads = team_with_leaders(world)
+    position = school_position(world)
     order = events.session_order_submit(
         position=position,
         category=Category.objects.get(street=world.street, code="skills"),
@@ -265,14 +270,7 @@ def test_an_on_order_session_counts_as_one_on_order_service(world):
 
 
 def test_place_order_link_needs_its_key(world, client):
-    school = site_create(
-        community=world.community,
-        kind=Site.Kind.SCHOOL,
-        name="外国语学校",
-        latitude=Decimal("31.9"),
-        longitude=Decimal("120.9"),
-    )
-    position = services.position_create(site=school)
+    position = school_position(world)
     good = reverse(
         "teams:place_order", args=[world.street.slug, position.pk, events.place_order_key(position)]
     )
@@ -286,14 +284,7 @@ def test_the_console_gives_each_place_its_whole_order_link_with_a_code_to_print(
 ):
     """The page listed paths (/events/…/order/…) under "for their QR codes": no code, and a
     path no phone can open; on a phone the 60-character key ran off the screen."""
-    school = site_create(
-        community=world.community,
-        kind=Site.Kind.SCHOOL,
-        name="外国语学校",
-        latitude=Decimal("31.9"),
-        longitude=Decimal("120.9"),
-    )
-    position = services.position_create(site=school)
+    position = school_position(world)
     html = (
         client_for(world.community_admin).get(reverse("console:teams:place_order")).content.decode()
     )
