@@ -47,8 +47,10 @@ from .services import (
 
 
 def _default_period() -> tuple[dt.date, dt.date]:
+    """From the first of last month to today: the month just ended, to report, and this one.
+    (It began on the last day of last month: on 1 December, two days and no records.)"""
     today = timezone.localdate()
-    return today.replace(day=1) - dt.timedelta(days=1), today
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1), today
 
 
 def _records_page(request, qs):

@@ -5,6 +5,10 @@ and circle positions were built and tested, but nothing on the console linked th
 community worker never found them; members had no way to their events and teams, and a
 resident who scanned the wall could not go on to the street's events or projects.
 
+The walk also fails on a page with a form field that nothing names (no label, no
+aria-label): the console's service records asked for a community and two dates in three bare
+boxes.
+
 The test follows the links (`<a href>`) of every page reached from a starting page, one page
 per URL name, and fails naming each page the person can open (a GET answered 200 with HTML)
 that it never reached, among the pages without path arguments:
@@ -15,6 +19,7 @@ that it never reached, among the pages without path arguments:
 """
 
 import re
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
@@ -65,6 +70,36 @@ def _is_page(response) -> bool:
     return response.status_code == 200 and response["Content-Type"].startswith("text/html")
 
 
+class Fields(HTMLParser):
+    """The form fields of a page that nothing names: no <label for>, no label around them, no
+    aria-label (a screen reader, and anyone else, meets an empty box)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []  # (id, name) of fields not inside a label
+        self.labelled_ids: set[str] = set()
+        self.in_label = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label":
+            self.in_label += 1
+            if attrs.get("for"):
+                self.labelled_ids.add(attrs["for"])
+        elif tag in ("input", "select", "textarea"):
+            if attrs.get("type") in ("hidden", "submit", "button", "image", "reset"):
+                return
+            if not self.in_label and not attrs.get("aria-label") and not attrs.get("title"):
+                self.fields.append((attrs.get("id") or "", attrs.get("name") or ""))
+
+    def handle_endtag(self, tag):
+        if tag == "label" and self.in_label:
+            self.in_label -= 1
+
+    def unnamed(self) -> list[str]:
+        return [name for id_, name in self.fields if not id_ or id_ not in self.labelled_ids]
+
+
 def _crawl(client, start: list[str]) -> dict[str, str]:
     """URL name → the first path reached with it, following links from `start`. A link the
     site itself offers that answers with an error (a page linking a reader to one that refuses
@@ -84,7 +119,11 @@ def _crawl(client, start: list[str]) -> dict[str, str]:
             reached.setdefault(_name(landed) or landed, landed)
         if not _is_page(response):
             continue
-        for href in HREF.findall(response.content.decode()):
+        html = response.content.decode()
+        fields = Fields()
+        fields.feed(html)
+        assert not fields.unnamed(), f"{path}: form fields without a label {fields.unnamed()}"
+        for href in HREF.findall(html):
             parts = urlsplit(href.replace("&amp;", "&"))
             if parts.netloc or parts.scheme:
                 continue

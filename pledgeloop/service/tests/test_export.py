@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 import openpyxl
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -178,4 +179,18 @@ def test_the_sheet_of_whole_numbers_asks_for_the_password_and_logs_each_number(w
         world.community_admin,
         "张三",
         "hours export",
+    )
+
+
+@pytest.mark.parametrize(
+    "today, start",
+    [("2026-12-01", dt.date(2026, 11, 1)), ("2026-03-15", dt.date(2026, 2, 1))],
+)
+def test_the_records_page_opens_on_last_month_and_this_one(world, client_for, today, start):
+    """It opened on the last day of last month: on 1 December, "30 November to 1 December"."""
+    with time_machine.travel(dt.datetime.fromisoformat(f"{today}T09:00+08:00"), tick=False):
+        response = client_for(world.community_admin).get(reverse("service:console"))
+    assert (response.context["start"], response.context["end"]) == (
+        start,
+        dt.date.fromisoformat(today),
     )
