@@ -43,7 +43,7 @@ def test_a_months_draft_lists_the_milestones_done_that_month(world):
         kind="month",
         by=world.community_admin,
     )
-    assert "社区项目" in article.body
+    assert "民生项目" in article.body
     assert "3月12日" in article.body and "雨棚施工" in article.body and "可停60辆" in article.body
     assert f"/projects/{world.street.slug}/{shed.slug}/" in article.body
     assert "方案公示" not in article.body and not_done.title not in article.body
@@ -67,4 +67,4 @@ def test_a_month_without_project_updates_has_no_projects_section(world):
         kind="month",
         by=world.community_admin,
     )
-    assert "社区项目" not in article.body
+    assert "民生项目" not in article.body
