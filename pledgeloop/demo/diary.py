@@ -55,15 +55,17 @@ def build(ctx) -> None:
     consenting = public_consents(ctx)
     add_photos(ctx, consenting)
 
-    # The last twelve whole months, street-wide, published on the 3rd of the month after.
+    # The last twelve whole months, street-wide, published on the 3rd of the month after; a
+    # month whose 3rd is still to come is a draft the office has yet to publish (built on
+    # 1 December, the diary showed November's article as published on 3 December).
     this_month = ctx.today.replace(day=1)
     for back in range(12, 0, -1):
         start = add_months(this_month, -back)
         period = month(start.year, start.month)
-        publish(
-            article_draft(street=street, community=None, period=period, kind="month", by=author),
-            ctx.moment(period.end + dt.timedelta(days=2), 10, 0),
-        )
+        draft = article_draft(street=street, community=None, period=period, kind="month", by=author)
+        on = month_published_on(period, ctx.today)
+        if on is not None:
+            publish(draft, ctx.moment(on, 10, 0))
     # Every other week, one community's week in turn, published the Monday after.
     communities = sorted(ctx.communities.values(), key=lambda c: c.slug)
     monday = week_of(ctx.today).start - dt.timedelta(days=7)
@@ -80,6 +82,13 @@ def build(ctx) -> None:
         )
         monday -= dt.timedelta(days=14)
         n += 1
+
+
+def month_published_on(period, today: dt.date) -> dt.date | None:
+    """The day the office publishes a month's article, the 3rd of the month after; None while
+    that day is still to come."""
+    on = period.end + dt.timedelta(days=2)
+    return on if on <= today else None
 
 
 def publish(article: Article, at: dt.datetime) -> None:

@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pledgeloop.demo.builder import STEPS, DemoContext, demo_finish, demo_load, demo_steps
+from pledgeloop.demo.diary import month_published_on
 from pledgeloop.demo.service import march_of, periods
 from pledgeloop.diary.models import Article
 from pledgeloop.diary.selectors import public_consent_q
@@ -51,7 +52,7 @@ from pledgeloop.service.models import CheckIn, ServiceParticipant, ServicePhoto,
 from pledgeloop.service.review_links import review_link_expired, review_link_for
 from pledgeloop.service.selectors import hours_by_verification, records_in_period
 from pledgeloop.stats import definitions
-from pledgeloop.stats.periods import Period
+from pledgeloop.stats.periods import Period, month
 from pledgeloop.stats.scope import Scope
 from pledgeloop.teams import circle
 from pledgeloop.teams.models import (
@@ -670,6 +671,14 @@ def test_the_demo_pages_do_not_contradict_themselves(demo, client):
         order__isnull=False, started_at__lt=F("order__created_at")
     )
     assert not started_early.exists()
+
+
+def test_a_months_diary_article_is_published_on_the_3rd_after_and_not_before():
+    """Built on 1 December, the demo showed November's article as published on 3 December."""
+    november, october = month(2026, 11), month(2026, 10)
+    assert month_published_on(november, dt.date(2026, 12, 1)) is None
+    assert month_published_on(november, dt.date(2026, 12, 3)) == dt.date(2026, 12, 3)
+    assert month_published_on(october, dt.date(2026, 12, 1)) == dt.date(2026, 11, 3)
 
 
 def test_the_demo_diary_is_a_year_of_articles_from_the_records_with_a_full_feed(demo, client):
