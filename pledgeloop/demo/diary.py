@@ -111,14 +111,16 @@ def public_consents(ctx) -> set[int]:
         .order_by("resident_id")
         .values_list("resident_id", "resident__phone", "given_at")
     )
-    rows, standing = [], set()
+    rows, standing, now = [], set(), timezone.now()
     for resident_id, phone, given_at in agreed:
         if rng.random() >= PUBLIC_SHARE:
             continue
-        given = given_at + dt.timedelta(days=rng.randrange(0, 60))
+        # Some weeks after the first consent, but not after today (a resident registered last
+        # month had theirs dated next January).
+        given = min(given_at + dt.timedelta(days=rng.randrange(0, 60)), now)
         withdrawn = None
         if rng.random() < WITHDRAWN_SHARE:
-            withdrawn = min(given + dt.timedelta(days=rng.randrange(30, 300)), timezone.now())
+            withdrawn = min(given + dt.timedelta(days=rng.randrange(30, 300)), now)
         else:
             standing.add(resident_id)
         rows.append(

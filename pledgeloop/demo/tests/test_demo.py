@@ -30,7 +30,8 @@ from html.parser import HTMLParser
 import feedparser
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.apps import apps
+from django.db import connection, models, transaction
 from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -671,6 +672,33 @@ def test_the_demo_pages_do_not_contradict_themselves(demo, client):
         order__isnull=False, started_at__lt=F("order__created_at")
     )
     assert not started_early.exists()
+
+
+# Moments that can only have passed: what was done, given, sent, read or written.
+PAST_ONLY = {
+    "accepted_at", "anonymised_at", "approved_at", "at", "checked_in_at", "checked_out_at",
+    "completed_at", "consent_at", "created_at", "date_joined", "delivered_at", "done_at",
+    "ended_at", "flagged_at", "fulfilled_at", "given_at", "granted_at", "handled_at",
+    "joined_at", "last_login", "last_used_at", "offered_at", "published_at", "read_at",
+    "requested_at", "responded_at", "reviewed_at", "revoked_at", "served_at", "settled_at",
+    "started_at", "taken_at", "triaged_at", "updated_at", "used_at", "viewed_at", "withdrawn_at",
+}  # fmt: skip
+
+
+def test_nothing_in_the_demo_happened_after_the_moment_it_was_built(demo):
+    """A resident's consent to appear publicly was dated up to 60 days after it was given to
+    the street, so /my/ showed consents given next January."""
+    built = timezone.make_aware(NOW)
+    future = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("pledgeloop"):
+            continue
+        for field in model._meta.get_fields():
+            if isinstance(field, models.DateTimeField) and field.name in PAST_ONLY:
+                late = model.objects.filter(**{f"{field.name}__gt": built}).count()
+                if late:
+                    future.append(f"{model.__name__}.{field.name}: {late}")
+    assert future == []
 
 
 def test_a_months_diary_article_is_published_on_the_3rd_after_and_not_before():
