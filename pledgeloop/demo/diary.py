@@ -78,7 +78,8 @@ def build(ctx) -> None:
             article_draft(
                 street=street, community=community, period=period, kind="week", by=author
             ),
-            ctx.moment(period.end, 9, 30 + ctx.rng.randrange(0, 25)),
+            # the Monday morning after; a demo built on that Monday before then, at once
+            min(ctx.moment(period.end, 9, 30 + ctx.rng.randrange(0, 25)), timezone.now()),
         )
         monday -= dt.timedelta(days=14)
         n += 1
