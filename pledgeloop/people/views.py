@@ -208,6 +208,8 @@ def resident_reveal_phone(request, pk: int):
 
 @login_required
 def member_list(request):
+    if not (request.user.admin_community_ids() or request.user.member_community_ids()):
+        raise Http404  # a resident has no community's members to list (it showed none)
     qs = access.members_visible_to(request.user).select_related("user", "community")
     qs, query, community = _people_filters(request, qs, prefix="user__")
     page = Paginator(qs.order_by("user__name_pinyin"), 50).get_page(request.GET.get("page"))

@@ -38,9 +38,9 @@ NOT_DESTINATIONS = re.compile(
     r"|people:logout|people:login|people:password_confirm|privacy:password_set"
     r"|service:beneficiaries|.*feed.*|.*ical.*|.*export.*|.*download.*)$"
 )
-# The desk's directory of members, which a member or resident may open (their community's
-# members, or none) but has no reason to look for.
-NOT_FOR_ROLE = {"member": {"people:members"}, "resident": {"people:members"}}
+# The desk's directory of members, which a member may open (their community's members) but
+# has no reason to look for.
+NOT_FOR_ROLE = {"member": {"people:members"}}
 HREF = re.compile(r'<a\b[^>]*\bhref="([^"#][^"]*)"')
 
 # The public pages of a street that its wall and figures lead a resident to.

@@ -115,3 +115,9 @@ def test_pinyin_search_finds_by_initials_and_full_pinyin(world, client_for):
         page = client.get(reverse("people:members") + f"?q={query}")
         assert "张三" in rows(page), query
     assert "张三" not in rows(client.get(reverse("people:members") + "?q=ww"))
+
+
+def test_a_resident_has_no_members_directory(world, client_for):
+    """It answered with an empty list (a resident belongs to no community's members)."""
+    assert client_for(world.resident).get(reverse("people:members")).status_code == 404
+    assert client_for(world.member).get(reverse("people:members")).status_code == 200
