@@ -142,7 +142,7 @@ def record_detail(request, pk: int):
             "photos": record.photos.all(),
             "settle_form": SettleForm(initial={"hours": record.hours}) if can_settle else None,
             # Back to the list this reader came from: the desk's records, a member's own, or both.
-            "staff": bool(request.user.admin_community_ids()),
+            "staff": access.is_service_admin(request.user),
             "member": bool(request.user.member_community_ids()),
         },
     )
