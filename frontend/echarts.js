@@ -6,7 +6,12 @@
 // to charts.js must be registered here too, or ECharts logs that it is missing.
 import { getInstanceByDom, init, use } from "echarts/core";
 import { BarChart, LineChart, PieChart, ScatterChart } from "echarts/charts";
-import { GridComponent, LegendPlainComponent, TooltipComponent } from "echarts/components";
+import {
+  GridComponent,
+  LegendPlainComponent,
+  MarkAreaComponent,
+  TooltipComponent,
+} from "echarts/components";
 import { LabelLayout } from "echarts/features";
 import { CanvasRenderer } from "echarts/renderers";
 
@@ -17,6 +22,7 @@ use([
   ScatterChart,
   GridComponent,
   LegendPlainComponent,
+  MarkAreaComponent,
   TooltipComponent,
   LabelLayout,
   CanvasRenderer,

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -376,8 +377,16 @@ def dashboard(scope: Scope, period: Period, *, public: bool = False) -> dict:
         }
         for row in headline
     ]
+    # The month still running (the last of the trend, when the period runs to today) is
+    # drawn apart: on the 1st its figures are a day's, and every line fell to 0 as if the
+    # service had stopped.
+    today = timezone.localdate()
+    running = next(
+        (i for i, month in enumerate(trend.months()) if month == today.replace(day=1)), None
+    )
     chart = {
         "months": [r[0] for r in tables["monthly"].rows],
+        "running": running,
         "series": {
             "participants": [r[1] for r in tables["monthly"].rows],
             "records": [r[2] for r in tables["monthly"].rows],
@@ -389,6 +398,7 @@ def dashboard(scope: Scope, period: Period, *, public: bool = False) -> dict:
             "records": _("Services"),
             "hours": _("Service hours"),
             "done": _("Problems solved"),
+            "so_far": _("this month so far"),
         },
         "categories": [{"name": r[0], "value": r[1]} for r in tables["categories"].rows],
         "communities": {

@@ -89,11 +89,26 @@
       var s = data.series, l = data.labels;
       var names = [l.hours, l.records, l.participants, l.done];
       var top = legendHeight(names, width);
+      // The month still running (data.running, its index) holds only the days so far: its bar
+      // is paler, its slot shaded and labelled, and the tooltip names it, so that the lines
+      // falling towards it on the 1st do not read as the service stopping.
+      var months = data.months.slice(), hours = s.hours.slice(), shaded;
+      if (data.running !== null) {
+        var now = data.running;
+        months[now] = data.months[now] + "（" + l.so_far + "）";
+        hours[now] = { value: s.hours[now], itemStyle: { opacity: 0.45 } };
+        shaded = {
+          silent: true,
+          itemStyle: { color: dark ? "rgba(230, 237, 243, 0.08)" : "rgba(31, 35, 40, 0.06)" },
+          label: { show: true, position: "insideTopRight", color: text, fontSize: fontSize },
+          data: [[{ name: l.so_far, xAxis: months[now] }, { xAxis: months[now] }]]
+        };
+      }
       return {
         tooltip: { trigger: "axis" },
         legend: legend(),
         grid: grid(top),
-        xAxis: categoryAxis(data.months),
+        xAxis: categoryAxis(months),
         yAxis: [
           // the names grow inwards from their axes, so they stay inside the chart
           valueAxis({ name: l.hours, nameTextStyle: { color: text, fontSize: fontSize, align: "left" } }),
@@ -101,7 +116,7 @@
           valueAxis({ splitLine: { show: false } })
         ],
         series: [
-          { name: l.hours, type: "bar", data: s.hours },
+          { name: l.hours, type: "bar", data: hours, markArea: shaded },
           { name: l.records, type: "line", yAxisIndex: 1, data: s.records, smooth: true },
           { name: l.participants, type: "line", yAxisIndex: 1, data: s.participants, smooth: true },
           { name: l.done, type: "line", yAxisIndex: 1, data: s.done, smooth: true }

@@ -21,6 +21,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHARTS = ["chart-trend", "chart-categories", "chart-communities", "chart-rates"]
 CHART_LABELS = (Path(__file__).parent / "chart_labels.js").read_text()
 WALL = {"viewport": {"width": 1920, "height": 1080}}
+# The texts ECharts painted in one chart, from its zrender display list.
+DRAWN_TEXTS = """(id) => window.echarts.getInstanceByDom(document.getElementById(id)).getZr()
+    .storage.getDisplayList(true).filter((s) => s.type === "tspan" && !s.invisible)
+    .map((s) => String(s.style.text))"""
 
 
 @pytest.fixture
@@ -103,6 +107,9 @@ def test_dashboard_draws_every_chart(busy_street, live_server, browser, screensh
     labels = chart_labels(page)
     assert [c["id"] for c in labels["charts"]] == CHARTS
     assert not labels["problems"], labels["problems"]
+    # the month still running is shaded and labelled, in the drawn chart (its component is in
+    # the bundle), not only in the option
+    assert page.evaluate(DRAWN_TEXTS, "chart-trend").count("本月至今") == 1
     # the tooltip (drawn on the canvas: ECharts' HTML one breaks the policy)
     page.locator("#chart-categories").scroll_into_view_if_needed()
     page.hover("#chart-categories canvas", position={"x": 80, "y": 150})

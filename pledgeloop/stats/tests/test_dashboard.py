@@ -69,6 +69,23 @@ def test_a_month_still_running_says_it_counts_to_today(figures, client_for, time
     assert "From Feb. 1, 2026 to Feb. 28, 2026, compared with the same period a year" in ended
 
 
+def test_the_trend_marks_the_month_still_running(figures, client_for, time_machine):
+    """On 1 December the trend's last month held one day: every line fell to 0 as if service
+    had stopped. The chart's data names the running month (charts.js shades it and labels it
+    本月至今); a period that has ended has none."""
+    time_machine.move_to(dt.datetime(2026, 12, 1, 2, tzinfo=dt.UTC), tick=False)
+    client = client_for(figures.world.street_admin)
+    chart = client.get(URL, {"period": "2026-12"}).context["data"]["chart"]
+    assert chart["months"][chart["running"]] == "2026-12" == chart["months"][-1]
+    assert len(chart["months"]) == 24
+    assert chart["labels"]["so_far"] == "本月至今"
+    public = client.get(reverse("stats:public", args=[figures.world.street.slug]))
+    shown = public.context["data"]["chart"]
+    assert shown["months"][shown["running"]] == "2026-12"
+    ended = client.get(URL, {"period": "2026-03"}).context["data"]["chart"]
+    assert ended["running"] is None and ended["months"][-1] == "2026-03"
+
+
 def test_community_admin_sees_only_their_community(figures, client_for):
     client = client_for(figures.world.community_admin)
     response = client.get(URL, {"period": "2026-03"})
