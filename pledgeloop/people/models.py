@@ -516,7 +516,7 @@ class PhoneView(models.Model):
 
     @property
     def reason(self) -> str:
-        """`context` in the reader's language: "order #680 (member)" → 工单 #680（接单党员查看）."""
+        """`context` in the reader's language: "order #680 (member)" → 订单 #680（接单党员查看）."""
         if self.context in PHONE_VIEW_REASONS:
             return str(PHONE_VIEW_REASONS[self.context])
         order = PHONE_VIEW_ORDER.match(self.context)

@@ -48,3 +48,12 @@ def test_labels_that_shared_a_word_with_another_meaning_read_right_in_chinese():
     ]
     with translation.override("zh-hans"):
         assert [str(label) for label in labels] == ["启用", "活动介绍", "活动介绍", "街道或社区"]
+
+
+def test_an_order_has_one_chinese_word():
+    """A resident's order is 订单 everywhere: the order page, its reminders and the log of
+    phone numbers viewed said 工单, a hotline's word, beside 订单 on every other page."""
+    catalogue = polib.pofile(str(CATALOGUE))
+    other_word = [e.msgid for e in catalogue if "工单" in e.msgstr]
+    assert other_word == []
+    assert catalogue.find("Order #%(n)s").msgstr == "订单 #%(n)s"

@@ -121,8 +121,8 @@ def test_the_log_says_why_in_the_readers_language(world, client_for):
         "导出居民名单（Excel）",
         "导出党员名单（Excel）",
         "导出服务时长（Excel）",
-        "工单 #680（接单党员查看）",
-        "工单 #7（工作台查看）",
+        "订单 #680（接单党员查看）",
+        "订单 #7（工作台查看）",
     ]:
         assert reason in text
     assert "hours export" not in text and "(member)" not in text
