@@ -175,7 +175,7 @@ def article_draft_from_event(*, event, by) -> Article:
         "",
     ]
     if event.team_id or event.partner:
-        organisers = "、".join(
+        organisers = _(", ").join(
             n for n in (event.team.name if event.team_id else "", event.partner) if n
         )
         lines += [_("Organised by %(who)s.") % {"who": organisers}, ""]

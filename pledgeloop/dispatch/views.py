@@ -121,7 +121,7 @@ def _confirm(request):
     if done:
         messages.success(
             request,
-            _("Dispatched %(n)s orders: %(list)s.") % {"n": len(done), "list": "、".join(done)},
+            _("Dispatched %(n)s orders: %(list)s.") % {"n": len(done), "list": _(", ").join(done)},
         )
     for line in refused:
         messages.error(request, line)

@@ -74,7 +74,7 @@ class CommunityPlaces:
                     % {
                         "compound": self.labels[compound],
                         "building": wanted.group(0),
-                        "known": "、".join(_ordered(known.values())[:MAX_LISTED]),
+                        "known": _(", ").join(_ordered(known.values())[:MAX_LISTED]),
                     }
                     + (
                         _("; did you mean “%(nearest)s”?")
@@ -109,7 +109,9 @@ class CommunityPlaces:
                 % {
                     "typed": typed,
                     "community": self.community.name,
-                    "known": "、".join(sorted(self.labels[c] for c in self.compounds)[:MAX_LISTED]),
+                    "known": _(", ").join(
+                        sorted(self.labels[c] for c in self.compounds)[:MAX_LISTED]
+                    ),
                 }
             )
         return None

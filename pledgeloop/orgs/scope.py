@@ -43,4 +43,4 @@ def scope_name(communities: Iterable[Community]) -> str:
         )
     else:
         parts.extend(c.name for c in loose)
-    return "、".join(parts)
+    return _(", ").join(parts)

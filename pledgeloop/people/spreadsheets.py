@@ -106,14 +106,14 @@ def _read_rows(file, expected: list[str]) -> list[tuple[int, dict]]:
             header_index, header = index, cells
             break
     if header_index is None:
-        wanted = "、".join(expected)
+        wanted = _(", ").join(expected)
         raise ImportRejected(
             [(0, _("No header row found; the columns should be: %(cols)s.") % {"cols": wanted})]
         )
     missing = [c for c in expected[:2] if c not in header]
     if missing:
         raise ImportRejected(
-            [(header_index + 1, _("Missing columns: %(cols)s.") % {"cols": "、".join(missing)})]
+            [(header_index + 1, _("Missing columns: %(cols)s.") % {"cols": _(", ").join(missing)})]
         )
     out = []
     for index, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
@@ -348,7 +348,7 @@ def members_import(*, community: Community, file, by: User) -> ImportResult:
         ]
         unknown = [s for s in skill_names if s not in categories]
         if unknown:
-            problems.append(_("unknown skills: %(v)s") % {"v": "、".join(unknown)})
+            problems.append(_("unknown skills: %(v)s") % {"v": _(", ").join(unknown)})
         capacity = parse_int(_text(values.get("容量")) or "3", minimum=0, maximum=50)
         if capacity is None:
             problems.append(_("容量 must be a whole number from 0 to 50"))

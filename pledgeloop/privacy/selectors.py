@@ -236,7 +236,7 @@ def _event_sections(phone: str, held: set[type]) -> list[Section]:
                 "name": v.name,
                 "street": v.street.name,
                 "community": v.community.name if v.community_id else "",
-                "teams": "、".join(m.team.name for m in v.team_memberships.all()),
+                "teams": _(", ").join(m.team.name for m in v.team_memberships.all()),
                 "consent_at": _when(v.consent_at),
                 "consent_source": v.consent_source,
             }
@@ -491,7 +491,7 @@ def _member_sections(member: Member) -> list[Section]:
             "community": member.community.name,
             "kind": str(member.get_kind_display()),
             "party_join_date": _when(member.party_join_date),
-            "skills": "、".join(c.name for c in member.skills.all()),
+            "skills": _(", ").join(c.name for c in member.skills.all()),
             "availability": str(member.availability or ""),
             "public_contact": _("yes") if member.public_contact else _("no"),
             "joined_on": _when(member.joined_on),

@@ -6,6 +6,7 @@ import polib
 import pytest
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from pledgeloop.diary.forms import DraftForm
 from pledgeloop.teams.event_forms import EventEditForm, EventForm
@@ -57,3 +58,22 @@ def test_an_order_has_one_chinese_word():
     other_word = [e.msgid for e in catalogue if "工单" in e.msgstr]
     assert other_word == []
     assert catalogue.find("Order #%(n)s").msgstr == "订单 #%(n)s"
+
+
+def test_lists_are_joined_in_the_readers_language():
+    """Names and services were joined with 、 in English too ("Alice、Bob"). A list is joined
+    with the translated ", " (、 in Chinese): no template writes 、, and only the spreadsheets,
+    whose columns are Chinese whatever the language (the national system's), join with it."""
+    root = Path(settings.BASE_DIR) / "pledgeloop"
+    templates = [p for p in root.rglob("*.html") if "、" in p.read_text()]
+    assert templates == []
+    joined = [
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.py")
+        if "tests" not in p.parts and '"、".join' in p.read_text()
+    ]
+    assert joined == ["people/spreadsheets.py"]
+    with translation.override("en"):
+        assert _(", ") == ", "
+    with translation.override("zh-hans"):
+        assert _(", ") == "、"

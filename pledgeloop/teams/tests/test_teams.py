@@ -1,5 +1,7 @@
 """Teams (服务队): made and managed in the console, shown on public pages and the wall."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -167,6 +169,12 @@ def test_public_team_pages_show_leaders_and_figures_but_not_volunteers_names(wor
     assert heads[0].name in body and heads[1].name in body
     assert "外卖小哥" not in body and "13611112222" not in body
     assert "data-team-figures" in body
+    # the leaders' names are listed as each language writes a list
+    assert re.search(r"data-leaders>([^<]*)</dd>", body)[1].count("、") == 1
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get(reverse("teams:team", args=[world.street.slug, team.slug]))
+    leaders = re.search(r"data-leaders>([^<]*)</dd>", english.content.decode())[1]
+    assert leaders.count(", ") == 1 and "、" not in leaders
 
 
 def test_an_inactive_team_has_no_public_page(world, client):
