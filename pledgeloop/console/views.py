@@ -53,11 +53,16 @@ def street_home(request):
     if not request.user.has_role(Role.STREET_ADMIN):
         raise PermissionDenied
     streets = Street.objects.filter(pk__in=request.user.admin_street_ids())
-    communities = _community_table(request.user.admin_community_ids())
+    communities = list(_community_table(request.user.admin_community_ids()))
+    counts = community_order_counts([c.pk for c in communities])
+    for community in communities:
+        community.order_counts = counts.get(community.pk, {})
     totals = {
         "members": sum(c.member_count for c in communities),
         "residents": sum(c.resident_count for c in communities),
         "communities": len(communities),
+        "open": sum(c.order_counts.get("open", 0) for c in communities),
+        "overdue": sum(c.order_counts.get("overdue", 0) for c in communities),
     }
     return render(
         request,

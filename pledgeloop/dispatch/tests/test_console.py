@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+import re
 from decimal import Decimal
 
 import pytest
@@ -552,6 +553,35 @@ def test_the_desk_counts_open_waiting_and_overdue_orders_per_community(world, cl
         "星港湾": 2,
         "腾飞": 1,
     }
+
+
+def test_the_street_overview_counts_each_communitys_orders(world, client_for):
+    """The street secretary's overview listed members and residents only: how many orders
+    were open or late in which community took a click into each. And its header's 工作台
+    led to a page titled 社区工作台, with no way back but the site's name."""
+    new_order(world)
+    late = triaged_order(world)
+    Order.objects.filter(pk=late.pk).update(respond_by=timezone.now() - dt.timedelta(hours=1))
+    bring_to(world, Order.State.DONE)
+    new_order(world, community=world.neighbour)
+    page = client_for(world.street_admin).get(reverse("console:street_home"))
+    assert page.status_code == 200
+    assert "<h1>江海街道概览</h1>" in page.text
+    assert page.context["totals"]["open"] == 3 and page.context["totals"]["overdue"] == 1
+    assert 'data-street-open="3"' in page.text
+    rows = dict(re.findall(r'<tr data-community="(\d+)">(.*?)</tr>', page.text))
+    figures = {
+        pk: re.findall(r'data-label="[^"]*">(?:<a [^>]*>)?([^<]*)<', row)
+        for pk, row in rows.items()
+    }
+    assert figures[str(world.community.pk)][3:] == ["2", "1", "1"]  # open, to accept, overdue
+    assert figures[str(world.neighbour.pk)][3:] == ["1", "1", "0"]
+    assert f'href="{reverse("console:home")}">各社区工作台</a>' in page.text
+    # the header's 工作台 is the street's overview for its admin, the community's for theirs
+    console = reverse("console:street_home")
+    assert f'<a href="{console}">工作台</a>' in page.text
+    community = client_for(world.community_admin).get(reverse("console:home"))
+    assert f'<a href="{reverse("console:home")}">工作台</a>' in community.text
 
 
 def test_the_picker_offers_the_nearest_members_and_a_search_finds_the_others(
