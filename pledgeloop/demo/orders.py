@@ -569,7 +569,12 @@ class DemoOrders:
             else:
                 # every third waiting order (not left to chance, so the demo always has some)
                 days_ago = rng.choice([3, 4, 6]) if index % 3 == 1 else 1
-            story = self.story(order, (19, 21) if days_ago == 1 else (7, 20))
+            # Yesterday evening's orders still wait; one of yesterday's that has been handled
+            # since came in the afternoon, so that the desk and the member acted in the day.
+            hours = (7, 20)
+            if days_ago == 1:
+                hours = (19, 21) if state == S.SUBMITTED else (13, 16)
+            story = self.story(order, hours)
             self.submit(story, SERVING_SHARE[1])
             if state != S.SUBMITTED:
                 self.triage(story)
@@ -603,16 +608,25 @@ class DemoOrders:
                 if state == S.IN_SERVICE:
                     at = self.daytime(story, story.end + rng.uniform(1, 20) * H, 8, 18)
                     story.move(at, S.IN_SERVICE, "start", by=member.user)
-            self.place(story, ctx.today - dt.timedelta(days=days_ago), anchor="start")
-            # Nothing may happen after now: squeeze the road into the time since filing.
-            room = ctx.moment(ctx.today, 0) - order.created_at
-            if story.end > room:
-                ratio = room / story.end * 0.9
-                story.steps = [(at * ratio, *rest) for at, *rest in story.steps]
-                story.dispatches = [
-                    (at * ratio, m, a, st, (ans * ratio if ans else None), r)
-                    for at, m, a, st, ans, r in story.dispatches
-                ]
+            # Nothing may happen after now, nor at night: the road ends by yesterday evening.
+            # Yesterday afternoon's is squeezed into the rest of that day; a longer one began
+            # a day earlier. (Squeezed from a filing at 21:00 into the time left before
+            # midnight, it showed a desk accepting an order at 23:21, an offer made at 05:57.)
+            evening = ctx.moment(ctx.today - dt.timedelta(days=1), 21)
+            while True:
+                self.place(story, ctx.today - dt.timedelta(days=days_ago), anchor="start")
+                room = evening - order.created_at
+                if not story.end or story.end <= room:
+                    break
+                if days_ago == 1:
+                    ratio = room / story.end * 0.9
+                    story.steps = [(at * ratio, *rest) for at, *rest in story.steps]
+                    story.dispatches = [
+                        (at * ratio, m, a, st, (ans * ratio if ans else None), r)
+                        for at, m, a, st, ans, r in story.dispatches
+                    ]
+                    break
+                days_ago += 1
             self.stories.append(story)
 
     # --- writing -------------------------------------------------------------------------------

@@ -47,7 +47,12 @@ def build(ctx) -> None:
         .order_by("pk")
         .values_list("pk", "community_id", "order_id", "ended_at")
     )
-    chosen = [r for r in records if rng.random() < REVIEWED_SHARE]
+    chosen = []
+    for pk, community_id, order_id, ended_at in records:
+        if rng.random() < REVIEWED_SHARE:
+            answered = _in_the_day(ended_at + dt.timedelta(hours=rng.randint(2, 60)), rng)
+            if answered <= now:  # else the resident has not answered yet
+                chosen.append((pk, community_id, order_id, ended_at, answered))
     total = total_before + len(chosen)
     unhappy_wanted = max(round((1 - SATISFACTION) * total) - unhappy_before, 0)
     # Spread the unhappy ones evenly through time, so that every period's satisfaction is
@@ -58,7 +63,7 @@ def build(ctx) -> None:
         {int(i * step + rng.random() * step) for i in range(unhappy_wanted)} if step else set()
     )
     reviews = []
-    for index, (pk, community_id, order_id, ended_at) in enumerate(chosen):
+    for index, (pk, community_id, order_id, _ended_at, answered) in enumerate(chosen):
         if index in unhappy:
             rating, comment = rng.choice([1, 2, 3, 3]), rng.choice(COMPLAINTS)
         else:
@@ -74,7 +79,7 @@ def build(ctx) -> None:
                 # A "not solved" answer would have reopened the order; the demo's unhappy
                 # residents answer "not sure" instead, so every reviewed order stays closed.
                 solved=True if rating >= 3 else None,
-                created_at=min(ended_at + dt.timedelta(hours=rng.randint(2, 60)), now),
+                created_at=answered,
             )
         )
     insert(reviews, batch_size=1000)
@@ -89,6 +94,18 @@ def build(ctx) -> None:
         evidence=ServiceRecord.Evidence.REVIEW,
     )
     _assessments(ctx)
+
+
+def _in_the_day(at: dt.datetime, rng) -> dt.datetime:
+    """`at`, or the next morning when it falls at night: residents answer from 08:00 to 21:00
+    (the demo's reviews were spread over all 24 hours, a third of them at night)."""
+    local = timezone.localtime(at)
+    if 8 <= local.hour < 21:
+        return local
+    morning = local.replace(hour=8, minute=0, second=0, microsecond=0)
+    if local.hour >= 21:
+        morning += dt.timedelta(days=1)
+    return morning + dt.timedelta(minutes=rng.randint(0, 660))
 
 
 def _hours_disputed(ctx, reviews, unhappy: set[int]) -> set[int]:

@@ -701,6 +701,25 @@ def test_nothing_in_the_demo_happened_after_the_moment_it_was_built(demo):
     assert future == []
 
 
+def test_people_act_in_the_day(demo):
+    """The demo resident's tracking page showed the desk accepting her order at 23:21 and a
+    member taking it at 23:41 (yesterday evening's orders squeezed into the hours before
+    midnight), and a third of the reviews were written between 22:00 and 08:00. People's
+    steps fall between 07:00 and 22:00 and reviews between 08:00 and 21:00; only the system's
+    own (an offer timing out, an order expiring) keep the clock's time."""
+    at_night = Counter()
+    for action, at in OrderEvent.objects.exclude(action__in=["time_out", "expire"]).values_list(
+        "action", "at"
+    ):
+        if not 7 <= timezone.localtime(at).hour < 22:
+            at_night[action] += 1
+    assert at_night == {}
+    hours = {
+        timezone.localtime(at).hour for at in Review.objects.values_list("created_at", flat=True)
+    }
+    assert hours and min(hours) >= 8 and max(hours) < 21
+
+
 def test_a_months_diary_article_is_published_on_the_3rd_after_and_not_before():
     """Built on 1 December, the demo showed November's article as published on 3 December."""
     november, october = month(2026, 11), month(2026, 10)
