@@ -68,7 +68,7 @@ class ServiceLogForm(KeepsPhoto, forms.Form):
         initial=default_start,
     )
     hours = forms.DecimalField(
-        label=_("Hours"),
+        label=_("Hours served"),
         min_value=Decimal("0.25"),
         max_value=Decimal("24"),
         decimal_places=2,

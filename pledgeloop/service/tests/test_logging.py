@@ -58,6 +58,7 @@ def test_member_logs_own_service_as_self_reported(world, client_for):
     page = client.get(reverse("service:new"))
     assert page.status_code == 200
     assert page.context["form"]["hours"].value() == Decimal("1")
+    assert ">服务时长（小时）</label>" in page.text  # the unit: the field held a bare "1"
     response = client.post(
         reverse("service:new"), form_data(beneficiary_q="wxl", photos=[jpeg_bytes()])
     )
