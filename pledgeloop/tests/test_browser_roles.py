@@ -3,6 +3,7 @@
 import pytest
 
 from pledgeloop.conftest import DESKTOP, PASSWORD, PHONE
+from pledgeloop.orders.tests.loop import new_order, triaged_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,4 +63,26 @@ def test_language_switch_to_english(world, live_server, browser):
     page.goto(f"{live_server.url}/login/")
     page.click("button[name=language][value=en]")
     assert page.locator("h1").inner_text() == "Sign in"
+    context.close()
+
+
+def test_the_needs_lists_tick_boxes_take_a_thumb_on_a_phone(world, live_server, browser):
+    """The boxes that select orders for 受理 or 退回 were the browser's own 13 px squares,
+    alone in a corner of each stacked order: too small for a thumb."""
+    triaged_order(world)
+    new_order(world)
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/?next=/console/needs/")
+    page.fill("#id_phone", world.community_admin.phone)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/console/needs/")
+    boxes = page.locator("table.needs tbody input[type=checkbox]")
+    assert boxes.count() == 2
+    for box in boxes.all():
+        size = box.bounding_box()
+        assert size["width"] >= 22 and size["height"] >= 22, size
+    boxes.first.click()
+    assert boxes.first.is_checked()
     context.close()
