@@ -43,7 +43,7 @@ def test_showcase_figures_come_from_the_quarter_records(world, client):
     assert "星港湾" in text and "2025 年第 2 季度" in text
     assert "张三" in text and "李梅" in text and "每月为独居老人测血压" in text
     # 7.5 h; 2 of the 3 reviews satisfied (the shared one once).
-    assert "<strong>7.5</strong>" in text and "67%" in text
+    assert "<strong data-hours-total>7.5</strong> 小时" in text and "67%" in text  # with its unit
     assert "（已核实 5 · 工作人员录入 1.5 · 本人登记 1）" in text
     english = client.get(url(), headers={"accept-language": "en"}).content.decode()
     assert "(verified 5 · recorded by staff 1.5 · self-logged 1)" in english

@@ -76,7 +76,7 @@ def test_the_showcase_shows_the_team_lines_and_counts_their_hours(served, client
     )
     text = page.content.decode()
     # All four records in the member's hours: 1.5 + 2 + 1 + 0.5.
-    assert "<strong>5</strong>" in text
+    assert "<strong data-hours-total>5</strong> 小时" in text
     assert text.count("data-team-service") == 2
     assert "星港湾便民服务队 · 2" in text and "红骑士 · 1" in text
     # The team's hours as a quantity (3 小时), not the column's name (3 服务时长).

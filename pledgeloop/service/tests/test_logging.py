@@ -196,6 +196,7 @@ def test_a_record_leads_back_to_the_list_its_reader_keeps(world, client_for):
         html = client.get(url).content.decode()
         assert f'href="{reverse(back)}"' in html and f'href="{reverse(not_back)}"' not in html
         assert client.get(reverse(back)).status_code == 200
+        assert "<dd>1 小时 <span" in html  # the hours with their unit
 
 
 def test_beneficiary_search_finds_by_initials_in_own_community(world, client_for):

@@ -169,6 +169,7 @@ def test_public_team_pages_show_leaders_and_figures_but_not_volunteers_names(wor
     assert heads[0].name in body and heads[1].name in body
     assert "外卖小哥" not in body and "13611112222" not in body
     assert "data-team-figures" in body
+    assert re.search(r'data-figure="hours">[\d.]+ 小时</dd>', body)  # with its unit
     # the leaders' names are listed as each language writes a list
     assert re.search(r"data-leaders>([^<]*)</dd>", body)[1].count("、") == 1
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
