@@ -45,11 +45,22 @@ class Table:
     headers: list[str]
     rows: list[list] = field(default_factory=list)
     totals: list | None = None
+    # Per row, the public page its first cell names (a team's, a project's), or None: the
+    # page links it, the exports do not.
+    links: list[str | None] = field(default_factory=list)
 
-    def labelled_rows(self) -> list[list[tuple[str, object]]]:
-        """Each row as (header, value) pairs: on a phone the table stacks, each value after
-        its header (templates/stats/_table.html, data-label)."""
-        return [list(zip(self.headers, row, strict=False)) for row in self.rows]
+    def labelled_rows(self) -> list[list[tuple[str, object, str | None]]]:
+        """Each row as (header, value, link) triples: on a phone the table stacks, each value
+        after its header (templates/stats/_table.html, data-label); the first cell carries
+        the row's link, if it has one."""
+        links = self.links or [None] * len(self.rows)
+        return [
+            [
+                (header, value, link if column == 0 else None)
+                for column, (header, value) in enumerate(zip(self.headers, row, strict=False))
+            ]
+            for row, link in zip(self.rows, links, strict=True)
+        ]
 
     def labelled_totals(self) -> list[tuple[str, object]] | None:
         return list(zip(self.headers, self.totals, strict=False)) if self.totals else None
@@ -351,11 +362,9 @@ def dashboard(scope: Scope, period: Period, *, public: bool = False) -> dict:
     # The service matrix (service_matrix.py): teams and events have no category, so a
     # category's dashboard leaves them out; projects are as of today, whatever the period.
     if scope.category_id is None:
+        team_rows, team_links = service_matrix.team_rows(scope, period)
         tables["teams"] = Table(
-            "teams",
-            _("Service teams"),
-            service_matrix.team_headers(),
-            service_matrix.team_rows(scope, period),
+            "teams", _("Service teams"), service_matrix.team_headers(), team_rows, links=team_links
         )
         tables["events"] = Table(
             "events",
@@ -363,9 +372,13 @@ def dashboard(scope: Scope, period: Period, *, public: bool = False) -> dict:
             service_matrix.event_headers(),
             service_matrix.event_rows(scope, period),
         )
-    project_rows, project_counts = service_matrix.project_rows(scope)
+    project_rows, project_counts, project_links = service_matrix.project_rows(scope)
     tables["projects"] = Table(
-        "projects", _("Community projects"), service_matrix.project_headers(), project_rows
+        "projects",
+        _("Community projects"),
+        service_matrix.project_headers(),
+        project_rows,
+        links=project_links,
     )
     cards = [
         {

@@ -14,9 +14,11 @@ app's selectors, never typed in.
 """
 
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pledgeloop.orgs.models import Street
 from pledgeloop.teams import projects as team_projects
 from pledgeloop.teams.models import Event, QueueTicket, Team
 from pledgeloop.teams.selectors import team_figures
@@ -25,14 +27,16 @@ from .periods import Period
 from .scope import Scope
 
 
-def team_rows(scope: Scope, period: Period) -> list[list]:
-    teams = Team.objects.filter(street_id=scope.street_id, active=True)
+def team_rows(scope: Scope, period: Period) -> tuple[list[list], list[str]]:
+    """The street's active teams with their figures, and each one's public page."""
+    teams = Team.objects.filter(street_id=scope.street_id, active=True).select_related("street")
     if scope.community_id:
         teams = teams.filter(community_id=scope.community_id)
     teams = list(teams.order_by("scope", "community__slug", "name"))
     start, end = period.bounds
     figures = team_figures(teams, start=start, end=end)
     rows = []
+    links = [reverse("teams:team", args=[team.street.slug, team.slug]) for team in teams]
     for team in teams:
         f = figures[team.pk]
         rows.append(
@@ -46,7 +50,7 @@ def team_rows(scope: Scope, period: Period) -> list[list]:
                 f.satisfaction,
             ]
         )
-    return rows
+    return rows, links
 
 
 def team_headers() -> list[str]:
@@ -98,23 +102,30 @@ def event_headers() -> list[str]:
     return [_("Kind of event"), _("Events"), _("Booths"), _("Residents served at booths")]
 
 
-def project_rows(scope: Scope, today=None) -> tuple[list[list], dict[str, int]]:
+def project_rows(scope: Scope, today=None) -> tuple[list[list], dict[str, int], list[str]]:
+    """The projects as of today, their counts by status, and each one's public page."""
     today = today or timezone.localdate()
     rows = team_projects.projects_in(
         street_id=scope.street_id, community_id=scope.community_id, today=today
     )
     counts = team_projects.project_status_counts(rows)
-    return [
+    street = Street.objects.only("slug").get(pk=scope.street_id) if rows else None
+    links = [reverse("teams:project", args=[street.slug, p.slug]) for p in rows]
+    return (
         [
-            p.title,
-            p.community.name if p.community else _("The whole street"),
-            p.lead.name,
-            p.progress.percent,
-            f"{p.progress.done}/{p.progress.total}",
-            str(p.progress.status_label),
-        ]
-        for p in rows
-    ], counts
+            [
+                p.title,
+                p.community.name if p.community else _("The whole street"),
+                p.lead.name,
+                p.progress.percent,
+                f"{p.progress.done}/{p.progress.total}",
+                str(p.progress.status_label),
+            ]
+            for p in rows
+        ],
+        counts,
+        links,
+    )
 
 
 def project_headers() -> list[str]:

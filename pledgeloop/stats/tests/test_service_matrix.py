@@ -14,7 +14,7 @@ from pledgeloop.orders.tests.loop import age, member_of, triaged_order
 from pledgeloop.orgs.models import Category
 from pledgeloop.reviews.services import review_submit
 from pledgeloop.teams import projects, services
-from pledgeloop.teams.models import Booth, Event, QueueTicket
+from pledgeloop.teams.models import Booth, Event, Project, QueueTicket
 from pledgeloop.teams.tests.helpers import team_with_leaders
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +118,7 @@ def test_the_team_table_exports_to_excel(matrix, client_for):
     )
     assert response.status_code == 200
     assert "星港湾便民服务队" in response.content.decode("utf-8-sig")
+    assert "href" not in response.content.decode("utf-8-sig")  # links are the page's alone
 
 
 def test_the_public_stats_page_shows_the_projects_progress(matrix, client):
@@ -127,6 +128,13 @@ def test_the_public_stats_page_shows_the_projects_progress(matrix, client):
     assert response.context["data"]["projects"] == {"on_track": 1, "late": 1, "done": 1}
     assert "楼道照明" in body and "老街改造" in body and team.name in body
     assert reverse("teams:projects", args=[world.street.slug]) in body
+    # Each team and project names its own public page: the figures led nowhere.
+    team_page = reverse("teams:team", args=[world.street.slug, team.slug])
+    assert f'<a href="{team_page}">{team.name}</a>' in body
+    project = Project.objects.get(title="老街改造")
+    project_page = reverse("teams:project", args=[world.street.slug, project.slug])
+    assert f'<a href="{project_page}">老街改造</a>' in body
+    assert client.get(team_page).status_code == client.get(project_page).status_code == 200
     # The public page has no member table.
     assert "members" not in response.context["data"]["tables"]
 
