@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import xlsxwriter
@@ -78,6 +79,18 @@ def excel_date(value):
     return None
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet's content: its title row, header row, rows and optional totals row.
+    `name` is the tab's (sheet_name(title) when empty)."""
+
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence]
+    totals: Sequence | None = None
+    name: str = ""
+
+
 def build_xlsx(
     *,
     title: str,
@@ -86,17 +99,30 @@ def build_xlsx(
     totals: Sequence | None = None,
 ) -> bytes:
     """One worksheet: title row, header row, rows, and an optional totals row."""
+    return build_xlsx_book([Sheet(title, headers, rows, totals)])
+
+
+def build_xlsx_book(sheets: Sequence[Sheet]) -> bytes:
+    """A workbook of these sheets, in order, each laid out as build_xlsx lays out its one."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
-    sheet = book.add_worksheet(sheet_name(title))
     bold = book.add_format({"bold": True})
     title_format = book.add_format({"bold": True, "font_size": 14})
     formats = date_formats(book)
-    sheet.merge_range(0, 0, 0, max(len(headers) - 1, 0), title, title_format)
+    for content in sheets:
+        sheet = book.add_worksheet(content.name or sheet_name(content.title))
+        _write_sheet(sheet, content, bold=bold, title_format=title_format, formats=formats)
+    book.close()
+    return buffer.getvalue()
+
+
+def _write_sheet(sheet, content: Sheet, *, bold, title_format, formats) -> None:
+    headers, totals = content.headers, content.totals
+    sheet.merge_range(0, 0, 0, max(len(headers) - 1, 0), content.title, title_format)
     sheet.write_row(1, 0, list(headers), bold)
     widths = [max(8, len(str(h)) * 2 + 2) for h in headers]
     row_index = 2
-    for row in rows:
+    for row in content.rows:
         for col, value in enumerate(row):
             value = escape_cell(value)
             when = excel_date(value)
@@ -121,8 +147,6 @@ def build_xlsx(
     sheet.freeze_panes(2, 0)
     if row_index > 2:  # filter buttons on the header, over the data (not the totals)
         sheet.autofilter(1, 0, row_index - 1, max(len(headers) - 1, 0))
-    book.close()
-    return buffer.getvalue()
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:

@@ -4,8 +4,16 @@ from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from pledgeloop.lib.spreadsheets import build_csv, build_xlsx, xlsx_response
+from pledgeloop.lib.spreadsheets import (
+    Sheet,
+    build_csv,
+    build_xlsx,
+    build_xlsx_book,
+    sheet_name,
+    xlsx_response,
+)
 
 from .selectors import Table
 
@@ -15,8 +23,12 @@ def filename(table: Table, place: str, period_key: str, ext: str) -> str:
     return f"{place}-{table.title}-{period_key}-{timezone.localdate():%Y%m%d}.{ext}"
 
 
+def _rows(table: Table) -> list[list]:
+    return [["—" if v is None else v for v in row] for row in table.rows]
+
+
 def table_response(table: Table, *, kind: str, place: str, period_key: str) -> HttpResponse:
-    rows = [["—" if v is None else v for v in row] for row in table.rows]
+    rows = _rows(table)
     title = f"{place} · {table.title} · {period_key}"
     if kind == "xlsx":
         content = build_xlsx(title=title, headers=table.headers, rows=rows, totals=table.totals)
@@ -29,3 +41,21 @@ def table_response(table: Table, *, kind: str, place: str, period_key: str) -> H
         f"attachment; filename*=UTF-8''{quote(filename(table, place, period_key, 'csv'))}"
     )
     return response
+
+
+def report_response(tables: list[Table], *, place: str, period_key: str) -> HttpResponse:
+    """Every table of the dashboard in one workbook, a sheet each, in the page's order: the
+    quarter's report to the district in one download instead of eight."""
+    sheets = [
+        Sheet(
+            title=f"{place} · {table.title} · {period_key}",
+            headers=table.headers,
+            rows=_rows(table),
+            totals=table.totals,
+            name=sheet_name(str(table.title)),
+        )
+        for table in tables
+    ]
+    place, report = place.replace(" · ", "-"), _("Indicator report")
+    name = f"{place}-{report}-{period_key}-{timezone.localdate():%Y%m%d}.xlsx"
+    return xlsx_response(build_xlsx_book(sheets), name)

@@ -64,13 +64,18 @@ def dashboard(request):
     place = allowed.community.name if allowed.community else allowed.street.name
     export = request.GET.get("export")
     if export in {"xlsx", "csv"}:
-        table = figures.data()["tables"].get(request.GET.get("table", "headline"))
-        if table is None:
-            raise Http404
+        tables = figures.data()["tables"]
         # The file says what it holds: the community or street, and the category filter.
         scope_label = f"{place} · {category.name}" if category else place
         # A period still running is counted to today (Period.so_far): the file says so.
         counted = period.counted(timezone.localdate())
+        if export == "xlsx" and request.GET.get("table") == "all":
+            return exports.report_response(
+                list(tables.values()), place=scope_label, period_key=counted.key
+            )
+        table = tables.get(request.GET.get("table", "headline"))
+        if table is None:
+            raise Http404
         return exports.table_response(table, kind=export, place=scope_label, period_key=counted.key)
     query = _query_without(request.GET, "screen", "export", "table")
     context = {

@@ -153,6 +153,31 @@ def test_every_table_exports_to_excel(figures, client_for):
     assert client.get(URL, {"export": "csv", "table": "nope"}).status_code == 404
 
 
+def test_the_whole_report_is_one_workbook_with_a_sheet_per_table(figures, client_for):
+    """A quarter's report to the district took eight downloads, one per table. The whole
+    report is one workbook: a sheet per table of the page, in its order, each with the same
+    title, headers, rows and totals as that table's own download."""
+    client = client_for(figures.world.street_admin)
+    page = client.get(URL, {"period": "2026-03"})
+    assert 'export=xlsx&amp;table=all" data-report>导出完整报表（Excel）</a>' in page.text
+    tables = page.context["data"]["tables"]
+    response = client.get(URL, {"period": "2026-03", "export": "xlsx", "table": "all"})
+    assert response.status_code == 200
+    assert "江海街道-数据报表-2026-03-01..2026-04-01-" in unquote(response["Content-Disposition"])
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == [str(t.title) for t in tables.values()]
+    assert book.sheetnames[:4] == ["核心指标", "月度趋势", "类别构成", "社区对比"]
+    for name in tables:
+        own = openpyxl.load_workbook(
+            io.BytesIO(
+                client.get(URL, {"period": "2026-03", "export": "xlsx", "table": name}).content
+            )
+        ).active
+        sheet = book[str(tables[name].title)]
+        assert list(sheet.values) == list(own.values), name
+    assert book["核心指标"]["A1"].value == "江海街道 · 核心指标 · 2026-03-01..2026-04-01"
+
+
 def test_wall_display_uses_the_dark_template(figures, client_for):
     response = client_for(figures.world.street_admin).get(URL, {"screen": "1"})
     assert response.status_code == 200
