@@ -100,10 +100,20 @@ class Fields(HTMLParser):
         return [name for id_, name in self.fields if not id_ or id_ not in self.labelled_ids]
 
 
-def _crawl(client, start: list[str]) -> dict[str, str]:
+TOPNAV = re.compile(r'<nav class="topnav">(.*?)</nav>', re.S)
+
+
+def _top_links(html: str) -> tuple[str, ...] | None:
+    """The links of a page's top bar, where it has one (the check-in screens have none)."""
+    bar = TOPNAV.search(html)
+    return tuple(HREF.findall(bar[1])) if bar else None
+
+
+def _crawl(client, start: list[str], bars: dict | None = None) -> dict[str, str]:
     """URL name → the first path reached with it, following links from `start`. A link the
     site itself offers that answers with an error (a page linking a reader to one that refuses
-    them) fails at once."""
+    them) fails at once. `bars`, when given, collects each page's top bar links → the paths
+    showing them."""
     reached: dict[str, str] = {}
     queue = list(start)
     while queue:
@@ -120,6 +130,8 @@ def _crawl(client, start: list[str]) -> dict[str, str]:
         if not _is_page(response):
             continue
         html = response.content.decode()
+        if bars is not None and (links := _top_links(html)) is not None:
+            bars.setdefault(links, []).append(path)
         fields = Fields()
         fields.feed(html)
         assert not fields.unnamed(), f"{path}: form fields without a label {fields.unnamed()}"
@@ -159,5 +171,14 @@ def test_every_page_a_signed_in_role_opens_is_linked(world, client_for, client, 
     public = _openable(client, names)  # before client_for signs this same client in
     signed_in = client_for(getattr(world, role))
     pages = _openable(signed_in, names - set(public))
-    missing = _unreached(pages, _crawl(signed_in, ["/"]))
+    bars: dict[tuple, list] = {}
+    missing = _unreached(pages, _crawl(signed_in, ["/"], bars))
     assert not missing, f"{role}: no link leads to " + ", ".join(missing)
+    # One top bar on every page: an admin's inbox, password, annual review of a member and
+    # the teams console showed a bar of its own (one link, or none of the console's), so
+    # the way to the needs list or the dashboard came and went from page to page.
+    assert len(bars) == 1, f"{role}: " + "; ".join(
+        f"{' '.join(links)} on {paths[:3]}" for links, paths in bars.items()
+    )
+    if role.endswith("_admin"):  # and that bar is the console's
+        assert {reverse("console:needs"), reverse("stats:dashboard")} <= set(next(iter(bars)))

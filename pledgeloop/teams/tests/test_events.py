@@ -4,6 +4,7 @@ on-order sessions counted once, and the console's scope."""
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -137,7 +138,7 @@ def test_attendance_covered_by_an_orders_record_is_not_counted_twice(world, fair
     assert definitions.service_hours(Scope(street_id=world.street.pk), period) == Decimal("1")
 
 
-def test_a_volunteers_hours_stay_off_the_party_member_figures(world, fair):
+def test_a_volunteers_hours_stay_off_the_party_member_figures(world, fair, client_for):
     _event, session, _booth, shift = fair
     volunteer = services.volunteer_register(
         street=world.street,
@@ -152,6 +153,15 @@ def test_a_volunteers_hours_stay_off_the_party_member_figures(world, fair):
     assert attendance.hours == Decimal("3.00") and attendance.record is None
     period = around_today()
     assert definitions.participants(Scope(street_id=world.street.pk), period) == 0
+    # the console's event page names them in Chinese punctuation: 外卖小哥 （志愿者）, and a
+    # shift's time then its people after a full-width colon (it read "(志愿者)", "11:30: ")
+    page = (
+        client_for(world.community_admin)
+        .get(reverse("console:teams:event", args=[_event.pk]))
+        .content.decode()
+    )
+    assert page.count("外卖小哥 （志愿者）") == 2 and "(志愿者)" not in page
+    assert re.search(r"\d\d:\d\d：外卖小哥", page)
 
 
 def test_serving_a_number_makes_a_record_the_resident_can_review(world, fair, client):
