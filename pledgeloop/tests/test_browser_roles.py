@@ -69,7 +69,7 @@ def test_language_switch_to_english(world, live_server, browser):
 def test_the_needs_lists_tick_boxes_take_a_thumb_on_a_phone(world, live_server, browser):
     """The boxes that select orders for 受理 or 退回 were the browser's own 13 px squares,
     alone in a corner of each stacked order: too small for a thumb."""
-    triaged_order(world)
+    order = triaged_order(world)
     new_order(world)
     context = browser.new_context(locale="zh-CN", **PHONE)
     page = context.new_page()
@@ -85,4 +85,8 @@ def test_the_needs_lists_tick_boxes_take_a_thumb_on_a_phone(world, live_server, 
         assert size["width"] >= 22 and size["height"] >= 22, size
     boxes.first.click()
     assert boxes.first.is_checked()
+    # and on an order's page, the choice of member in the picker
+    page.goto(f"{live_server.url}/console/orders/{order.pk}/")
+    choice = page.locator("table.picker input[type=radio]").first.bounding_box()
+    assert choice["width"] >= 22 and choice["height"] >= 22, choice
     context.close()
