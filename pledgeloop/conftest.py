@@ -634,6 +634,19 @@ PHONE = {
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 
 
+def sign_in(page, base: str, user, then: str = "") -> None:
+    """Signs `user` in through the login form (PASSWORD), as a person would; with `then`, the
+    page to land on (the form's ?next=), waited for."""
+    page.goto(f"{base}/login/" + (f"?next={then}" if then else ""))
+    page.fill("#id_phone", user.phone)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    if then:
+        page.wait_for_url(f"{base}{then}")
+    else:
+        page.wait_for_load_state()
+
+
 @pytest.fixture
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

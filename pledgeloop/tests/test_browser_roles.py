@@ -2,7 +2,7 @@
 
 import pytest
 
-from pledgeloop.conftest import DESKTOP, PASSWORD, PHONE
+from pledgeloop.conftest import DESKTOP, PASSWORD, PHONE, sign_in
 from pledgeloop.orders.tests.loop import new_order, triaged_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,11 +73,7 @@ def test_the_needs_lists_tick_boxes_take_a_thumb_on_a_phone(world, live_server, 
     new_order(world)
     context = browser.new_context(locale="zh-CN", **PHONE)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/?next=/console/needs/")
-    page.fill("#id_phone", world.community_admin.phone)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server.url}/console/needs/")
+    sign_in(page, live_server.url, world.community_admin, then="/console/needs/")
     boxes = page.locator("table.needs tbody input[type=checkbox]")
     assert boxes.count() == 2
     for box in boxes.all():

@@ -534,12 +534,17 @@ def test_qr_sheet_has_a_code_for_the_community_and_each_site(world, client_for):
 # --- the desk ---------------------------------------------------------------------------------
 
 
-def test_the_desk_counts_open_waiting_and_overdue_orders_per_community(world, client_for):
+def a_day_at_the_desk(world) -> None:
+    """星港湾: one order waiting, one on the list and overdue, one done; 腾飞: one waiting."""
     new_order(world)
     late = triaged_order(world)
     Order.objects.filter(pk=late.pk).update(respond_by=timezone.now() - dt.timedelta(hours=1))
     bring_to(world, Order.State.DONE)
     new_order(world, community=world.neighbour)
+
+
+def test_the_desk_counts_open_waiting_and_overdue_orders_per_community(world, client_for):
+    a_day_at_the_desk(world)
     page = client_for(world.community_admin).get(reverse("console:home"))
     assert page.status_code == 200
     desk = {c.name: c.order_counts for c in page.context["communities"]}
@@ -559,11 +564,7 @@ def test_the_street_overview_counts_each_communitys_orders(world, client_for):
     """The street secretary's overview listed members and residents only: how many orders
     were open or late in which community took a click into each. And its header's 工作台
     led to a page titled 社区工作台, with no way back but the site's name."""
-    new_order(world)
-    late = triaged_order(world)
-    Order.objects.filter(pk=late.pk).update(respond_by=timezone.now() - dt.timedelta(hours=1))
-    bring_to(world, Order.State.DONE)
-    new_order(world, community=world.neighbour)
+    a_day_at_the_desk(world)
     page = client_for(world.street_admin).get(reverse("console:street_home"))
     assert page.status_code == 200
     assert "<h1>江海街道概览</h1>" in page.text

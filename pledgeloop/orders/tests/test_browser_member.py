@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from pledgeloop.conftest import DESKTOP, PASSWORD, PHONE
+from pledgeloop.conftest import DESKTOP, PHONE, sign_in
 from pledgeloop.orders.models import Order
 from pledgeloop.orgs.models import Category
 from pledgeloop.service.models import ServiceRecord
@@ -16,14 +16,6 @@ from .loop import HOME, age, member_of, triaged_order
 from .test_browser_resident import photo_with_gps
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, base: str, user) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_phone", user.phone)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
 
 
 def assert_fits(page, width: int, what: str) -> None:

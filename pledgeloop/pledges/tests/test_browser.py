@@ -10,21 +10,13 @@ import zxingcpp
 from django.utils import timezone
 from PIL import Image
 
-from pledgeloop.conftest import DESKTOP, PASSWORD, PHONE
+from pledgeloop.conftest import DESKTOP, PHONE, sign_in
 from pledgeloop.pledges import jobs
 from pledgeloop.pledges.models import Pledge
 
 from .conftest import make_member, make_pledge
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, base: str, user) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_phone", user.phone)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
 
 
 def test_a_phone_opens_the_member_page_from_the_qr_code(

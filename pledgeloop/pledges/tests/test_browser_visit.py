@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from pledgeloop.conftest import PASSWORD, PHONE
+from pledgeloop.conftest import PHONE, sign_in
 from pledgeloop.pledges.models import Pledge, Visit
 from pledgeloop.pledges.tests.conftest import category_of
 from pledgeloop.service.models import ServiceRecord
@@ -39,11 +39,7 @@ def test_member_logs_a_due_visit_on_a_phone(world, live_server, browser, screens
     )
     context = browser.new_context(locale="zh-CN", **PHONE)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/?next=/me/service/new/")
-    page.fill("#id_phone", world.member.phone)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server.url}/me/service/new/")
+    sign_in(page, live_server.url, world.member, then="/me/service/new/")
     page.click("text=是承诺的走访")  # the ad-hoc log page points to the visits due
     page.wait_for_url(f"{live_server.url}/pledges/#due-visits")
     page.click("#due-visits a.button")

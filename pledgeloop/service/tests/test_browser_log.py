@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from pledgeloop.conftest import PASSWORD, PHONE
+from pledgeloop.conftest import PHONE, sign_in
 from pledgeloop.orders.tests.test_browser_resident import photo_with_gps
 from pledgeloop.service.models import ServicePhoto, ServiceRecord
 
@@ -17,11 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_member_logs_a_visit_on_a_phone(world, live_server, browser, screenshot_dir):
     context = browser.new_context(locale="zh-CN", **PHONE)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/?next=/me/service/new/")
-    page.fill("#id_phone", world.member.phone)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server.url}/me/service/new/")
+    sign_in(page, live_server.url, world.member, then="/me/service/new/")
     # Date, start and 1 hour are filled in: only what was done and for whom.
     assert page.input_value("#id_hours") == "1"
     # Yesterday morning: over by now, whatever time the test runs.

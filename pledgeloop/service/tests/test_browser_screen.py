@@ -6,21 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from pledgeloop.conftest import DESKTOP, PASSWORD, PHONE
+from pledgeloop.conftest import DESKTOP, PHONE, sign_in
 from pledgeloop.orgs.models import Site
 from pledgeloop.service import access
 from pledgeloop.service.models import CheckIn, ServiceRecord, SiteScreen
 from pledgeloop.service.services import site_screen_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, base: str, user) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_phone", user.phone)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
 
 
 def test_a_member_checks_in_and_out_with_the_code_on_the_sites_screen(
