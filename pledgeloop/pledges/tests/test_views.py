@@ -40,6 +40,9 @@ def test_member_writes_and_submits_a_pledge(world, member, client_for, valid_for
     assert pledge.member == member and pledge.street == world.street
     page = client.get(response.url)
     assert "每周为独居老人测血压" in page.text and "待审核" in page.text
+    # who it is for, after a full-width colon (it read "群体: 独居老人")
+    kind = pledge.get_beneficiary_kind_display()
+    assert f"<dd>{kind}：{pledge.beneficiary_label}</dd>" in page.text
 
 
 def test_member_saves_a_draft_with_a_written_rule(world, member, client_for, valid_form):

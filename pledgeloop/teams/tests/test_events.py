@@ -162,6 +162,10 @@ def test_a_volunteers_hours_stay_off_the_party_member_figures(world, fair, clien
     )
     assert page.count("外卖小哥 （志愿者）") == 2 and "(志愿者)" not in page
     assert re.search(r"\d\d:\d\d：外卖小哥", page)
+    english = client_for(world.community_admin)
+    english.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = english.get(reverse("console:teams:event", args=[_event.pk])).content.decode()
+    assert re.search(r"(\d|m\.): 外卖小哥", page) and "外卖小哥 (volunteer)" in page
 
 
 def test_serving_a_number_makes_a_record_the_resident_can_review(world, fair, client):
