@@ -1,5 +1,6 @@
 """Chinese by default, every message translated into Chinese, English one click away."""
 
+import re
 from pathlib import Path
 
 import polib
@@ -77,3 +78,17 @@ def test_lists_are_joined_in_the_readers_language():
         assert _(", ") == ", "
     with translation.override("zh-hans"):
         assert _(", ") == "、"
+
+
+def test_no_template_puts_an_ascii_colon_after_a_value_outside_a_message():
+    """A label and its value, or a value and the next, joined by ": " in the template itself
+    read 群体: 独居老人 and 11:30: 郝磊磊 in Chinese. Such a pair is one message
+    ({% blocktranslate %}{{ kind }}: {{ who }}{% endblocktranslate %}), which Chinese writes
+    with a full-width colon and English with its own."""
+    message = re.compile(r"{% blocktranslate.*?{% endblocktranslate %}", re.S)
+    comment = re.compile(r"{#.*?#}|{% comment %}.*?{% endcomment %}", re.S)
+    found = []
+    for path in sorted((Path(settings.BASE_DIR) / "pledgeloop" / "templates").rglob("*.html")):
+        text = comment.sub("", message.sub("", path.read_text()))
+        found += [f"{path.name}: {m[0]}" for m in re.finditer(r".{0,40}(?:}}|%}): ", text)]
+    assert found == []
