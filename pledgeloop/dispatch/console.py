@@ -206,7 +206,7 @@ def needs_bulk(request):
                     order=order, by=request.user, reason=reason, source=Source.CONSOLE
                 )
         except OrderError as error:
-            refused.append(f"#{order.pk}: {error}")
+            refused.append(_("#%(n)s: %(reason)s") % {"n": order.pk, "reason": error})
         else:
             done.append(order.pk)
     if done:

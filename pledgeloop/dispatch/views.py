@@ -114,7 +114,7 @@ def _confirm(request):
                 suggested=terms,
             )
         except OrderError as error:
-            refused.append(f"#{order_id}: {error}")
+            refused.append(_("#%(n)s: %(reason)s") % {"n": order_id, "reason": error})
         else:
             pending[member_id] = pending.get(member_id, 0) + 1
             done.append(f"#{order_id} → {member.name}")

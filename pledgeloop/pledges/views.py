@@ -213,7 +213,11 @@ def review_queue(request):
                     text = ngettext("%(n)s pledge returned.", "%(n)s pledges returned.", n)
                 messages.success(request, text % {"n": n})
             for pledge, reason in outcome.refused:
-                messages.error(request, f"{pledge.member.name} · {pledge.title}: {reason}")
+                messages.error(
+                    request,
+                    _("%(who)s · %(pledge)s: %(reason)s")
+                    % {"who": pledge.member.name, "pledge": pledge.title, "reason": reason},
+                )
         return redirect("pledges:review")
     pledges = list(queue.order_by("community__slug", "created_at"))
     for pledge in pledges:

@@ -293,7 +293,7 @@ def test_bulk_reports_the_orders_it_could_not_change(world, client_for):
         reverse("console:needs_bulk"), {"ids": [done.pk, fresh.pk], "action": "triage"}, follow=True
     )
     text = " ".join(str(m) for m in response.context["messages"])
-    assert f"#{done.pk}" in text
+    assert f"#{done.pk}：" in text  # the order, a full-width colon, why
     assert Order.objects.get(pk=fresh.pk).state == Order.State.TRIAGED
 
 

@@ -86,7 +86,7 @@ def test_a_stale_row_is_refused_and_the_others_go_through(world, team, client_fo
         SUGGEST, {"pick": [f"{stale.pk}:{near.pk}", f"{fresh.pk}:{near.pk}"]}, follow=True
     )
     said = [str(m) for m in reply.context["messages"]]
-    assert any(line.startswith(f"#{stale.pk}: ") for line in said)  # the service's message
+    assert any(line.startswith(f"#{stale.pk}：") for line in said)  # the service's message
     assert any(f"#{fresh.pk} → " in line for line in said)
     assert Dispatch.objects.get(order=stale).member == far
     assert Order.objects.get(pk=fresh.pk).state == Order.State.DISPATCHED

@@ -225,6 +225,12 @@ def test_an_admin_cannot_approve_their_own_pledge_through_the_page(world, client
     assert pledge.state == Pledge.State.SUBMITTED
     queue = client.get(reverse("pledges:review"))
     assert f'value="{pledge.pk}"' not in queue.text and "本人" in queue.text
+    # sent in bulk all the same, it is refused by name, with a full-width colon
+    bulk = client.post(
+        reverse("pledges:review"), {"pledge": [pledge.pk], "action": "approve"}, follow=True
+    )
+    said = [str(m) for m in bulk.context["messages"]]
+    assert any(m.startswith(f"{secretary.name} · {pledge.title}：") for m in said), said
 
 
 def test_admin_approves_in_bulk(world, member, client_for):
