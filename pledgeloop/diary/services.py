@@ -67,12 +67,19 @@ def _draft_text(*, place: str, period: Period, summary: dict) -> str:
             day = timezone.localtime(record.started_at).date()
             what = record.category.name if record.category else _("Service")
             lines.append(
-                f"- **{day.month}月{day.day}日 · {record.community.name} · {what}**:{record.note}"
+                "- "
+                + _("**%(date)s · %(community)s · %(what)s**: %(note)s")
+                % {
+                    "date": f"{day.month}月{day.day}日",
+                    "community": record.community.name,
+                    "what": what,
+                    "note": record.note,
+                }
             )
     if summary["milestones"]:
         lines += ["", "## " + _("Community projects"), ""]
         for m in summary["milestones"]:
-            note = f":{m.evidence}" if m.evidence else ""
+            note = _(": %(evidence)s") % {"evidence": m.evidence} if m.evidence else ""
             lines.append(
                 "- "
                 + _("**%(date)s · %(project)s**: “%(milestone)s” done")

@@ -88,6 +88,10 @@ def test_highlights_and_photos_need_public_consent(march, settings, tmp_path):
     )
     body = draft(march).body
     assert "修理水龙头" in body
+    assert "**：为王阿姨修理水龙头" in body  # after a full-width colon: it read "**:"
+    assert "</strong>：为王阿姨修理水龙头" in render_markdown(
+        body
+    )  # and Markdown still sets it bold
     assert "陪李大爷" not in body
     # Linked through the photo view, never by the file's /media/ address.
     assert f"(/photos/service/{shown.pk}/)" in body

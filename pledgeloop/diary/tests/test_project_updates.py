@@ -45,6 +45,7 @@ def test_a_months_draft_lists_the_milestones_done_that_month(world):
     )
     assert "民生项目" in article.body
     assert "3月12日" in article.body and "雨棚施工" in article.body and "可停60辆" in article.body
+    assert "**：“雨棚施工”已完成：可停60辆" in article.body  # full-width colons, not ":"
     assert f"/projects/{world.street.slug}/{shed.slug}/" in article.body
     assert "方案公示" not in article.body and not_done.title not in article.body
     assert "灯具安装" not in article.body
