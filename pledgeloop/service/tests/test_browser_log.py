@@ -75,3 +75,19 @@ def test_member_logs_a_visit_on_a_phone(world, live_server, browser, screenshot_
     assert record.beneficiary == world.resident_here and record.verification == "self"
     assert ServicePhoto.objects.filter(record=record).count() == 2
     context.close()
+
+
+def test_the_desk_ticks_members_with_a_thumb_on_a_phone(world, live_server, browser):
+    """Recording service for members without a phone, the desk ticks who served in a list of
+    13 px boxes; each row is now a box as large as the forms' other ticks, beside its name,
+    and the name ticks it too."""
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    sign_in(page, live_server.url, world.community_admin, then="/console/service/new/")
+    boxes = page.locator(".member-choices input[type=checkbox]")
+    assert boxes.count() >= 1
+    size = boxes.first.bounding_box()
+    assert size["width"] >= 20 and size["height"] >= 20, size
+    page.locator(".member-choices label").first.click()
+    assert boxes.first.is_checked()
+    context.close()
