@@ -85,4 +85,11 @@ def test_the_needs_lists_tick_boxes_take_a_thumb_on_a_phone(world, live_server, 
     page.goto(f"{live_server.url}/console/orders/{order.pk}/")
     choice = page.locator("table.picker input[type=radio]").first.bounding_box()
     assert choice["width"] >= 22 and choice["height"] >= 22, choice
+    # and every other form's: a new team's skills, drawn by Django's own widget
+    page.goto(f"{live_server.url}/console/teams/new/")
+    skills = page.locator("input[type=checkbox][name=skills]")
+    assert skills.count() >= 2
+    for box in skills.all():
+        size = box.bounding_box()
+        assert size["width"] >= 20 and size["height"] >= 20, size
     context.close()
