@@ -18,6 +18,7 @@ that it never reached, among the pages without path arguments:
   open that the public cannot.
 """
 
+import datetime as dt
 import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -25,6 +26,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
+
+from pledgeloop.people.models import Member, Role, RoleGrant
 
 pytestmark = pytest.mark.django_db
 
@@ -165,11 +168,31 @@ def test_every_public_page_is_linked_from_a_wall(world, client):
     assert not missing, "the public: no link leads to " + ", ".join(missing)
 
 
-@pytest.mark.parametrize("role", ["street_admin", "community_admin", "member", "resident"])
+def _member_admin(world):
+    """The community's secretary, a party member of the community too (as secretaries often
+    are): the console and their own member pages."""
+    user = world.community_admin
+    RoleGrant.objects.create(
+        user=user, role=Role.MEMBER, street=world.street, community=world.community
+    )
+    Member.objects.create(
+        user=user,
+        street=world.street,
+        community=world.community,
+        kind=Member.Kind.EMPLOYED,
+        party_join_date=dt.date(2005, 7, 1),
+    )
+    return user
+
+
+@pytest.mark.parametrize(
+    "role", ["street_admin", "community_admin", "member", "resident", "member_admin"]
+)
 def test_every_page_a_signed_in_role_opens_is_linked(world, client_for, client, role):
     names = set(_page_names()) - NOT_FOR_ROLE.get(role, set())
     public = _openable(client, names)  # before client_for signs this same client in
-    signed_in = client_for(getattr(world, role))
+    user = _member_admin(world) if role == "member_admin" else getattr(world, role)
+    signed_in = client_for(user)
     pages = _openable(signed_in, names - set(public))
     bars: dict[tuple, list] = {}
     missing = _unreached(pages, _crawl(signed_in, ["/"], bars))
@@ -182,3 +205,5 @@ def test_every_page_a_signed_in_role_opens_is_linked(world, client_for, client, 
     )
     if role.endswith("_admin"):  # and that bar is the console's
         assert {reverse("console:needs"), reverse("stats:dashboard")} <= set(next(iter(bars)))
+    if role == "member_admin":  # with their own pages beside it (member pages had theirs)
+        assert reverse("people:member_home") in next(iter(bars))
