@@ -102,6 +102,8 @@ def test_every_state_is_shown_in_plain_words(world, client, filed, state):
     assert order.state == state
     html = client.get(track_url(order)).content.decode()
     assert f'id="state">{STATE_WORDS[state]}<' in html
+    # the state is the page's one heading: a screen reader found no heading at all
+    assert html.count("<h1") == 1 and f'<h1 class="state state-{state}" id="state">' in html
 
 
 def test_who_is_coming_is_shown_masked_with_every_step(world, client, filed):
