@@ -411,7 +411,7 @@ def dashboard(scope: Scope, period: Period, *, public: bool = False) -> dict:
             "records": _("Services"),
             "hours": _("Service hours"),
             "done": _("Problems solved"),
-            "so_far": _("this month so far"),
+            "so_far": _("This month so far"),
         },
         "categories": [{"name": r[0], "value": r[1]} for r in tables["categories"].rows],
         "communities": {
