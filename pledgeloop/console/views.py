@@ -25,8 +25,10 @@ def _period_context() -> dict:
     return {"quarter": f"{today.year}q{(today.month - 1) // 3 + 1}", "year": today.year}
 
 
-def _community_table(community_ids):
-    return (
+def _community_table(community_ids) -> list[Community]:
+    """The communities with their member and resident counts, and their orders open, waiting
+    to be triaged and overdue (`order_counts`)."""
+    communities = list(
         Community.objects.filter(pk__in=community_ids)
         .select_related("street")
         .annotate(
@@ -35,16 +37,17 @@ def _community_table(community_ids):
         )
         .order_by("street__slug", "slug")
     )
+    counts = community_order_counts([c.pk for c in communities])
+    for community in communities:
+        community.order_counts = counts.get(community.pk, {})
+    return communities
 
 
 @login_required
 def home(request):
     if not access.is_admin(request.user):
         raise PermissionDenied
-    communities = list(_community_table(request.user.admin_community_ids()))
-    counts = community_order_counts([c.pk for c in communities])
-    for community in communities:
-        community.order_counts = counts.get(community.pk, {})
+    communities = _community_table(request.user.admin_community_ids())
     return render(request, "console/home.html", {"communities": communities, **_period_context()})
 
 
@@ -53,10 +56,7 @@ def street_home(request):
     if not request.user.has_role(Role.STREET_ADMIN):
         raise PermissionDenied
     streets = Street.objects.filter(pk__in=request.user.admin_street_ids())
-    communities = list(_community_table(request.user.admin_community_ids()))
-    counts = community_order_counts([c.pk for c in communities])
-    for community in communities:
-        community.order_counts = counts.get(community.pk, {})
+    communities = _community_table(request.user.admin_community_ids())
     totals = {
         "members": sum(c.member_count for c in communities),
         "residents": sum(c.resident_count for c in communities),
