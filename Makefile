@@ -45,7 +45,7 @@ PYTEST := $(PY) -m pytest -n auto --dist loadgroup
 test: optimised-python setup
 	@set -e; start=$(MAKE_START); unset PYTHONDONTWRITEBYTECODE; \
 	  trap 'echo "make test: $$(( $$(date +%s) - start )) s"' EXIT; \
-	  scripts/ensure-browser.sh; \
+	  scripts/ensure-test-packages.sh; \
 	  $(MAKE) --no-print-directory lint; \
 	  echo "== pytest on SQLite, every test ($(PYTEST))"; \
 	  $(PYTEST); \
