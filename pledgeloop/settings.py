@@ -384,6 +384,9 @@ NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
 NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 60)
 NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 3600)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6)
+# A message still waiting this many minutes after it was due is one nothing sends (the tasks
+# worker is not running, or is far behind): the console says so (notify/selectors.py).
+NOTIFY_STALLED_MINUTES = env_int("NOTIFY_STALLED_MINUTES", 10, minimum=1)
 # Each message's idempotency key sent to the gateway is this prefix and the notification's
 # id: give each installation sharing one SMS account its own.
 NOTIFY_KEY_PREFIX = env_str("NOTIFY_KEY_PREFIX", "pl")

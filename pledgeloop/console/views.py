@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pledgeloop.notify.access import notifications_administered_by
+from pledgeloop.notify.selectors import outbox_stalled
 from pledgeloop.orders.selectors import community_order_counts
 from pledgeloop.orgs.models import Community, Street
 from pledgeloop.orgs.services import community_phone_set
@@ -48,7 +50,15 @@ def home(request):
     if not access.is_admin(request.user):
         raise PermissionDenied
     communities = _community_table(request.user.admin_community_ids())
-    return render(request, "console/home.html", {"communities": communities, **_period_context()})
+    return render(
+        request,
+        "console/home.html",
+        {
+            "communities": communities,
+            "stalled": outbox_stalled(notifications_administered_by(request.user)),
+            **_period_context(),
+        },
+    )
 
 
 @login_required
@@ -67,7 +77,13 @@ def street_home(request):
     return render(
         request,
         "console/street_home.html",
-        {"streets": streets, "communities": communities, "totals": totals, **_period_context()},
+        {
+            "streets": streets,
+            "communities": communities,
+            "totals": totals,
+            "stalled": outbox_stalled(notifications_administered_by(request.user)),
+            **_period_context(),
+        },
     )
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +16,7 @@ from pledgeloop.lib.masking import mask_phone
 
 from . import access
 from .models import Notification
+from .selectors import stalled_aggregates, stalled_filter, stalled_from
 from .services import notification_retry
 
 State = Notification.State
@@ -25,13 +27,17 @@ def failed_notifications(request):
     if not access.is_admin(request.user):
         raise PermissionDenied
     scope = access.notifications_administered_by(request.user)
+    now = timezone.now()
+    stalled = stalled_filter(now)
     counts = scope.aggregate(
         failed=Count("pk", filter=Q(state=State.FAILED)),
         retrying=Count("pk", filter=Q(state=State.WAITING, attempts__gt=0)),
         waiting=Count("pk", filter=Q(state=State.WAITING)),
+        **stalled_aggregates(now),
     )
+    # Failed, being tried again, or due long ago and not sent by anything.
     troubled = (
-        scope.filter(Q(state=State.FAILED) | Q(state=State.WAITING, attempts__gt=0))
+        scope.filter(Q(state=State.FAILED) | Q(state=State.WAITING, attempts__gt=0) | stalled)
         .select_related("user", "community")
         .prefetch_related("deliveries")
         .order_by("-created_at", "-pk")
@@ -46,6 +52,7 @@ def failed_notifications(request):
         {
             "page": page,
             "counts": counts,
+            "stalled": stalled_from(counts),
             "sms_provider": settings.SMS_PROVIDER,
         },
     )
