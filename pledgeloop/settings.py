@@ -368,11 +368,26 @@ STATS_REFRESH_MINUTES = env_int("STATS_REFRESH_MINUTES", 5, minimum=1)
 TASKS_RUNNING_TIMEOUT_MINUTES = env_int("TASKS_RUNNING_TIMEOUT_MINUTES", 15)
 
 # --- mail and notifications -------------------------------------------------------------
-MAILERS = {
-    "default": {
-        "BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-    },
-}
+# Django 6.1's MAILERS. With the SMTP backend (README's production block) the server and its
+# account come from EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD and
+# EMAIL_USE_TLS (STARTTLS, port 587) or EMAIL_USE_SSL (port 465); without them mail goes to a
+# server on this machine (localhost:25).
+_email_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {"default": {"BACKEND": _email_backend}}
+if _email_backend == "django.core.mail.backends.smtp.EmailBackend":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env_str("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 25, minimum=1),
+        "username": env_str("EMAIL_HOST_USER", ""),
+        "password": env_str("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "use_ssl": env_bool("EMAIL_USE_SSL", False),
+        "timeout": env_int("EMAIL_TIMEOUT", 10, minimum=1),
+    }
+    if MAILERS["default"]["OPTIONS"]["use_tls"] and MAILERS["default"]["OPTIONS"]["use_ssl"]:
+        raise ImproperlyConfigured(
+            "Set EMAIL_USE_TLS (STARTTLS, port 587) or EMAIL_USE_SSL (port 465), not both"
+        )
 # Seconds between two sends of the notifications outbox by the tasks worker.
 NOTIFY_SEND_SECONDS = env_int("NOTIFY_SEND_SECONDS", 5)
 # The outbox (notify/services.py): a worker leases NOTIFY_BATCH notifications at a time for

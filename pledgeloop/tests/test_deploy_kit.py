@@ -136,9 +136,19 @@ class Served:
         assert result.returncode == 0, f"{command}: {result.stderr[-3000:]}"
         return result
 
-    def manage(self, unit, *args: str) -> subprocess.CompletedProcess:
-        """manage.py as README runs it, with the environment file read."""
-        return self.execute(unit, [str(ROOT / ".venv" / "bin" / "python"), "manage.py", *args])
+    def manage(self, *args: str) -> subprocess.CompletedProcess:
+        """deploy/manage, as README's install and upgrade steps run it (it reads the
+        environment file itself)."""
+        base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}}
+        result = subprocess.run(
+            [str(DEPLOY / "manage"), *args],
+            env=base | {"PLEDGELOOP_ENV_FILE": str(self.env_file)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, f"deploy/manage {args[0]}: {result.stderr[-3000:]}"
+        return result
 
     def certificate(self) -> tuple[Path, Path]:
         cert, key = self.folder / "fullchain.pem", self.folder / "privkey.pem"
@@ -338,10 +348,10 @@ def test_the_kit_serves_files_and_sends_behind_nginx(tmp_path, django_db_setup):
     if (collected / "staticfiles.json").exists():
         shutil.copytree(collected, served.var / "static")
     else:
-        served.manage(web, "collectstatic", "--noinput", "-v", "0")
-    migrated = served.manage(web, "migrate", "--noinput")
+        served.manage("collectstatic", "--noinput", "-v", "0")
+    migrated = served.manage("migrate", "--noinput")
     assert "No migrations to apply." in migrated.stdout, migrated.stdout
-    fixture = json.loads(served.manage(web, "shell", "-c", FIXTURE).stdout.splitlines()[-1])
+    fixture = json.loads(served.manage("shell", "-c", FIXTURE).stdout.splitlines()[-1])
 
     config = served.nginx_config()
     tested = subprocess.run(
