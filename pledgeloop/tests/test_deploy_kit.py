@@ -69,11 +69,20 @@ def _replaced(text: str, replacements: dict[str, str]) -> str:
     return text
 
 
+# The kit's paths each unit names, made this machine's by the test.
+UNIT_PATHS = {
+    "pledgeloop-web.service": [
+        "/srv/pledgeloop", "/etc/pledgeloop.env", "/var/lib/pledgeloop", "127.0.0.1:8000"
+    ],
+    "pledgeloop-worker.service": ["/srv/pledgeloop", "/etc/pledgeloop.env", "/var/lib/pledgeloop"],
+    "pledgeloop-backup.service": ["/srv/pledgeloop", "/var/backups/pledgeloop"],
+    "pledgeloop-backup.timer": [],
+}  # fmt: skip
+
+
 def _unit_text(name: str, replacements: dict[str, str]) -> str:
-    """A unit with the kit's paths made this machine's (only the web unit names a port)."""
-    if name != "pledgeloop-web.service":
-        replacements = {k: v for k, v in replacements.items() if k != "127.0.0.1:8000"}
-    return _replaced((DEPLOY / name).read_text(encoding="utf-8"), replacements)
+    text = (DEPLOY / name).read_text(encoding="utf-8")
+    return _replaced(text, {path: replacements[path] for path in UNIT_PATHS[name]})
 
 
 def _unit(name: str, replacements: dict[str, str]) -> configparser.ConfigParser:
@@ -105,6 +114,7 @@ class Served:
             "/srv/pledgeloop": str(ROOT),
             "/etc/pledgeloop.env": str(self.env_file),
             "/var/lib/pledgeloop": str(self.var),
+            "/var/backups/pledgeloop": str(folder / "backups"),
             "127.0.0.1:8000": f"127.0.0.1:{self.app_port}",
         }
         self.processes: list[subprocess.Popen] = []
@@ -300,13 +310,14 @@ print(json.dumps({
 
 
 def test_the_units_are_valid_systemd_units(tmp_path):
-    """systemd-analyze verify reads both units (paths made real) without a warning: a
+    """systemd-analyze verify reads every unit (paths made real) without a warning: a
     misspelt key or value, which systemd ignores with a line in the journal, fails here."""
     _require(SYSTEMD_ANALYZE, "systemd-analyze")
     served = Served(tmp_path)
     served.env_file.write_text("")
     units = []
-    for name in ("pledgeloop-web.service", "pledgeloop-worker.service"):
+    assert sorted(UNIT_PATHS) == sorted(p.name for p in DEPLOY.glob("pledgeloop-*"))
+    for name in UNIT_PATHS:
         (tmp_path / name).write_text(_unit_text(name, served.replacements), encoding="utf-8")
         units.append(str(tmp_path / name))
     result = subprocess.run(
@@ -381,10 +392,45 @@ def test_the_kit_serves_files_and_sends_behind_nginx(tmp_path, django_db_setup):
             assert "READY=1" in ready
         served.start("nginx", f"{NGINX} -p {tmp_path} -c {config}", None)
         _visit(served, fixture)
+        _back_up_and_restore(served)  # while the app runs, as the timer does at night
     finally:
         served.stop()
     for process in served.processes:  # SIGTERM, as systemctl stop sends, ends each cleanly
         assert process.returncode == 0, served.log("web") + served.log("worker")
+
+
+def _back_up_and_restore(served: Served) -> None:
+    """deploy/backup as pledgeloop-backup.service runs it (its ExecStart, the environment file
+    named), then README's restore for SQLite: the copy in place of the database, the photos
+    unpacked. The restored folder holds the order and its photo; older backups beyond
+    PLEDGELOOP_BACKUP_KEEP go."""
+    unit = _unit("pledgeloop-backup.service", served.replacements)
+    command = shlex.split(unit["Service"]["ExecStart"])
+    assert (
+        command[-1] == str(served.folder / "backups")
+        and unit["Service"]["ReadWritePaths"] == (command[-1])
+    )
+    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}}
+    env |= {"PLEDGELOOP_ENV_FILE": str(served.env_file), "PLEDGELOOP_BACKUP_KEEP": "2"}
+    made = []
+    for _ in range(3):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        made.append(Path(done.stdout.strip()))
+        time.sleep(1.01)  # one backup a second at most: they are named to the second
+    assert sorted((served.folder / "backups").iterdir()) == made[1:]
+    backup = made[-1]
+    assert {p.name for p in backup.iterdir()} == {"db.sqlite3", "media.tar.gz", "pledgeloop.env"}
+    assert (backup / "pledgeloop.env").read_bytes() == served.env_file.read_bytes()
+    assert (backup / "pledgeloop.env").stat().st_mode & 0o077 == 0  # the key is the app's only
+
+    restored = served.folder / "restored"
+    restored.mkdir()
+    shutil.copyfile(backup / "db.sqlite3", restored / "pledgeloop.sqlite3")
+    subprocess.run(["tar", "-C", str(restored), "-xzf", str(backup / "media.tar.gz")], check=True)
+    with sqlite3.connect(restored / "pledgeloop.sqlite3") as database:
+        [(photo,)] = database.execute(f"SELECT photo FROM {Order._meta.db_table}").fetchall()
+    assert (restored / "media" / photo).read_bytes() == (served.var / "media" / photo).read_bytes()
 
 
 def _wait_for_port(port: int, seconds: float = 30) -> None:
