@@ -444,6 +444,12 @@ NOTIFY_SENDERS = env_list(
     "NOTIFY_SENDERS", ["pledgeloop.notify.senders.EmailSender", *SMS_SENDERS[SMS_PROVIDER]]
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pledgeloop@localhost")
+# Who is emailed each server error (500) with its traceback, comma-separated (Django's own
+# report, sent when DEBUG is off); the report shows a form's fields but none of their values
+# (lib/request_log.FormValuesHidden). From SERVER_EMAIL.
+ADMINS = env_list("ADMINS", [])
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+DEFAULT_EXCEPTION_REPORTER_FILTER = "pledgeloop.lib.request_log.FormValuesHidden"
 
 # --- the product ------------------------------------------------------------------------
 PLEDGELOOP = {
