@@ -523,9 +523,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # An expected 403/404 (or 400) is one line, not a traceback (lib/request_log.py).
-    "filters": {"one_line": {"()": "pledgeloop.lib.request_log.ClientErrorsOnOneLine"}},
+    "filters": {
+        "one_line": {"()": "pledgeloop.lib.request_log.ClientErrorsOnOneLine"},
+        "health_checks": {"()": "pledgeloop.lib.request_log.HealthChecksQuiet"},
+    },
     "loggers": {
-        "django.request": {"filters": ["one_line"]},
+        "django.request": {"filters": ["one_line", "health_checks"]},
         # The texts the logging SMS sender writes instead of sending (at INFO): always shown.
         "pledgeloop.notify.sms": {"handlers": ["texts"], "level": "INFO"},
     },

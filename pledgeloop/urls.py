@@ -4,10 +4,12 @@ from django.urls import include, path
 from . import views
 from .api.v1 import api
 from .notify.views import short_link
+from .tasks.views import worker_health
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/worker", worker_health, name="worker_health"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("livez", views.livez, name="livez"),

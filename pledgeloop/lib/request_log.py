@@ -22,6 +22,21 @@ class ClientErrorsOnOneLine(logging.Filter):
         return True
 
 
+class HealthChecksQuiet(logging.Filter):
+    """A health check's 503 (/healthz without its database, /healthz/worker without a
+    worker) is the answer monitoring asks for every minute, not an error: no log line, and no
+    email to ADMINS at each poll."""
+
+    PATHS = frozenset({"/healthz", "/healthz/worker"})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        return not (
+            getattr(record, "status_code", None) == 503
+            and getattr(request, "path", None) in self.PATHS
+        )
+
+
 class FormValuesHidden(SafeExceptionReporterFilter):
     """The report of a server error (the email to ADMINS, the log) shows which fields a form
     sent but none of their values: they are residents' numbers, names, addresses and needs,

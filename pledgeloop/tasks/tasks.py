@@ -23,9 +23,10 @@ leases give a dead worker's notifications to the next one (notify/services.py).
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from pledgeloop.notify.services import notifications_send, worker_name
 
@@ -123,3 +124,24 @@ def schedule_start() -> bool:
             tick.enqueue()
             started = True
     return started
+
+
+def schedule_late(*, now: dt.datetime | None = None) -> str | None:
+    """Why no tasks worker seems to run the schedule, or None while one does: "unscheduled"
+    when no tick is queued (`manage.py schedule_reminders` never ran), "late" when a queued
+    tick has been due for more than NOTIFY_STALLED_MINUTES (a worker takes a due tick within
+    seconds, and the notifications tick is due every NOTIFY_SEND_SECONDS, so a quiet day with
+    nothing to send still shows a running worker)."""
+    now = now or timezone.now()
+    queued = DBTaskResult.objects.filter(
+        task_path__in=[tick.module_path for tick in TICKS], status="READY"
+    )
+    if not queued.exists():
+        return "unscheduled"
+    late = now - dt.timedelta(minutes=settings.NOTIFY_STALLED_MINUTES)
+    # A tick queued to run at once carries django-tasks-db's "no time" (the largest date): it
+    # has been due since it was queued.
+    due_long_ago = Q(run_after__lt=late) | Q(run_after=get_date_max(), enqueued_at__lt=late)
+    if queued.filter(due_long_ago).exists():
+        return "late"
+    return None

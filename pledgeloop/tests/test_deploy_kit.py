@@ -530,3 +530,6 @@ def _visit(served: Served, fixture: dict) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"the worker sent no text: {served.log('worker')}")
         time.sleep(0.2)
+    # Monitoring's question: a worker runs the schedule.
+    response, body = _ask(phone, "GET", "/healthz/worker")
+    assert (response.status, body) == (200, b"ok")

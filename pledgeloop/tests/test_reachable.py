@@ -37,7 +37,7 @@ pytestmark = pytest.mark.django_db
 # fragments of another page: the password asked again before a sensitive act, the new
 # password after a reset code, the beneficiary search inside the service log form.
 NOT_DESTINATIONS = re.compile(
-    r"^(api-v1:.*|open311.*|wechat.*|healthz|livez|robots_txt|favicon|set_language"
+    r"^(api-v1:.*|open311.*|wechat.*|healthz|worker_health|livez|robots_txt|favicon|set_language"
     r"|people:logout|people:login|people:password_confirm|privacy:password_set"
     r"|service:beneficiaries|.*feed.*|.*ical.*|.*export.*|.*download.*)$"
 )
