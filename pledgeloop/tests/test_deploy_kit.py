@@ -530,6 +530,8 @@ def _visit(served: Served, fixture: dict) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"the worker sent no text: {served.log('worker')}")
         time.sleep(0.2)
+    # The text's link is the site's own short link (SITE_URL), not this machine's address.
+    assert f"https://{HOST}/t/" in served.log("worker"), served.log("worker")
     # Monitoring's question: a worker runs the schedule.
     response, body = _ask(phone, "GET", "/healthz/worker")
     assert (response.status, body) == (200, b"ok")
