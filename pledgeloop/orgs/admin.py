@@ -3,6 +3,7 @@ from django.contrib import admin
 from pledgeloop.lib.admin_scope import StreetScopedAdmin
 
 from .models import Category, Community, Grid, Site, Street
+from .services import street_categories_default
 
 
 @admin.register(Street)
@@ -16,6 +17,13 @@ class StreetAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return qs
         return qs.filter(pk__in=request.user.admin_street_ids())
+
+    def save_model(self, request, obj, form, change):
+        """A street added here gets the default categories, as one made by street_create
+        (the admin's save runs in one transaction)."""
+        super().save_model(request, obj, form, change)
+        if not change:
+            street_categories_default(obj)
 
 
 @admin.register(Community)

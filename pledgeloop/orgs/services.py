@@ -7,6 +7,13 @@ from .models import DEFAULT_CATEGORIES, Category, Community, Site, Street
 def street_create(*, name: str, slug: str) -> Street:
     """A new street comes with the six default categories, which it may then edit."""
     street = Street.objects.create(name=name, slug=slug)
+    street_categories_default(street)
+    return street
+
+
+def street_categories_default(street: Street) -> None:
+    """Give a new street the six default categories (street_create, and a street added in
+    Django's admin): without any, its residents' form offers nothing to ask for."""
     Category.objects.bulk_create(
         Category(
             street=street,
@@ -19,7 +26,6 @@ def street_create(*, name: str, slug: str) -> Street:
         )
         for index, (code, label, icon, respond, finish) in enumerate(DEFAULT_CATEGORIES)
     )
-    return street
 
 
 def community_create(*, street: Street, name: str, slug: str, phone: str = "") -> Community:
