@@ -5,6 +5,8 @@ import gc
 import json
 import os
 import shutil
+import socket
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -654,3 +656,24 @@ def sign_in(page, base: str, user, then: str = "") -> None:
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def free_port() -> int:
+    """A port nothing listens on now, on 127.0.0.1, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def self_signed_certificate(folder: Path, host: str) -> tuple[Path, Path]:
+    """A certificate for `host` and its key, made by openssl into `folder`, for a TLS server a
+    test starts (the client trusts the certificate itself)."""
+    cert, key = folder / f"{host}.pem", folder / f"{host}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", f"/CN={host}"]
+        + ["-addext", f"subjectAltName=DNS:{host}"],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import connection
 from PIL import Image
 
+from pledgeloop.conftest import free_port, self_signed_certificate
 from pledgeloop.notify.models import Delivery, Notification
 from pledgeloop.orders.models import IntakeAttempt, Order
 
@@ -54,12 +55,6 @@ def _require(tool: str | None, name: str) -> None:
     if os.environ.get("REQUIRE_NGINX") == "1":
         pytest.fail("REQUIRE_NGINX=1 but " + message)
     pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _replaced(text: str, replacements: dict[str, str]) -> str:
@@ -108,7 +103,7 @@ class Served:
     def __init__(self, folder: Path):
         self.folder = folder
         self.var = folder / "var"
-        self.http_port, self.https_port, self.app_port = (_free_port() for _ in range(3))
+        self.http_port, self.https_port, self.app_port = (free_port() for _ in range(3))
         self.env_file = folder / "pledgeloop.env"
         self.replacements = {
             "/srv/pledgeloop": str(ROOT),
@@ -160,19 +155,8 @@ class Served:
         assert result.returncode == 0, f"deploy/manage {args[0]}: {result.stderr[-3000:]}"
         return result
 
-    def certificate(self) -> tuple[Path, Path]:
-        cert, key = self.folder / "fullchain.pem", self.folder / "privkey.pem"
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-            + ["-keyout", str(key), "-out", str(cert), "-subj", f"/CN={HOST}"]
-            + ["-addext", f"subjectAltName=DNS:{HOST}"],
-            check=True,
-            capture_output=True,
-        )
-        return cert, key
-
     def nginx_config(self) -> Path:
-        cert, key = self.certificate()
+        cert, key = self_signed_certificate(self.folder, HOST)
         site = _replaced(
             (DEPLOY / "nginx-pledgeloop.conf").read_text(encoding="utf-8"),
             {
@@ -250,7 +234,7 @@ class Served:
 
     # --- a visitor -------------------------------------------------------------------------
     def https(self) -> http.client.HTTPSConnection:
-        context = ssl.create_default_context(cafile=str(self.folder / "fullchain.pem"))
+        context = ssl.create_default_context(cafile=str(self.folder / f"{HOST}.pem"))
         port = self.https_port
 
         class Connection(http.client.HTTPSConnection):
