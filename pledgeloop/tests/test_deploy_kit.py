@@ -5,7 +5,8 @@ nginx (Debian's) terminates HTTPS with a certificate made for the test and proxi
 unit's gunicorn; the worker unit's commands run beside it; all three read the README's
 production block as their environment file, with a SQLite database in a temporary data folder
 (PLEDGELOOP_VAR_DIR) where the README names PostgreSQL. A resident files an order with a photo
-over HTTPS and opens it from her tracking link, and the worker sends her text. Only the paths,
+over HTTPS and opens it from her tracking link, the worker sends her text, monitoring finds
+the worker alive, and the nightly backup, taken while all this serves, restores. Only the paths,
 the ports and the database differ from what README installs; each replacement must find its
 text, so a kit that changes shape fails here until the test follows.
 
