@@ -311,6 +311,29 @@ def test_the_units_are_valid_systemd_units(tmp_path):
     assert result.returncode == 0 and result.stderr.strip() == "", result.stderr
 
 
+def test_deploy_manage_refuses_a_missing_or_malformed_environment_file(tmp_path):
+    """deploy/manage (and deploy/backup, through deploy/environment.sh) stops before Django
+    starts, naming the file, rather than run with half a configuration."""
+    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
+    missing = subprocess.run(
+        [str(DEPLOY / "manage"), "check"],
+        env=base | {"PLEDGELOOP_ENV_FILE": str(tmp_path / "none.env")},
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 1 and "cannot read" in missing.stderr
+    broken = tmp_path / "broken.env"
+    broken.write_text("DEBUG=0\nexport SECRET_KEY\n")
+    refused = subprocess.run(
+        [str(DEPLOY / "backup"), str(tmp_path / "backups")],
+        env=base | {"PLEDGELOOP_ENV_FILE": str(broken)},
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode == 1 and "not KEY=VALUE" in refused.stderr
+    assert not (tmp_path / "backups").exists()
+
+
 def test_the_kit_serves_files_and_sends_behind_nginx(tmp_path, django_db_setup):
     _require(NGINX, "nginx")
     served = Served(tmp_path)
@@ -507,6 +530,7 @@ def _visit(served: Served, fixture: dict) -> None:
     # A body past the cap is refused by nginx before it reaches the app.
     response, _ = _ask(phone, "POST", path, b"x" * (9 * 1024 * 1024), headers)
     assert response.status == 413
+    assert response.getheader("Server") == "nginx"  # no version given away
 
     # The worker unit sends her text (logged, not sent: no gateway is configured).
     deadline = time.monotonic() + 60
