@@ -412,6 +412,8 @@ def dashboard(scope: Scope, period: Period, *, public: bool = False) -> dict:
             "hours": _("Service hours"),
             "done": _("Problems solved"),
             "so_far": _("This month so far"),
+            # the category mix with nothing in it: said, not drawn as six equal slices
+            "none": _("No services recorded in this period"),
         },
         "categories": [{"name": r[0], "value": r[1]} for r in tables["categories"].rows],
         "communities": {

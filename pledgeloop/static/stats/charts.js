@@ -227,9 +227,20 @@
     }
     loading.push(then);
   }
+  // A period with no service: the category mix has no shares to draw (ECharts would split
+  // an empty ring into equal slices, as if every category had a sixth), so the panel says so.
+  function nothingToDraw(name) {
+    return name === "categories" &&
+      data.categories.every(function (c) { return !c.value; });
+  }
   function start(el) {
     var build = builders[el.getAttribute("data-chart")];
     if (!build) { return; }
+    if (nothingToDraw(el.getAttribute("data-chart"))) {
+      el.textContent = data.labels.none;
+      el.classList.add("stats-chart-empty");
+      return;
+    }
     withECharts(function () {
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
       draw(chart, build, el);

@@ -10,9 +10,10 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
 
-from pledgeloop.conftest import DESKTOP, PHONE
+from pledgeloop.conftest import DESKTOP, PHONE, make_user
 from pledgeloop.orgs.models import Category
-from pledgeloop.orgs.services import community_create
+from pledgeloop.orgs.services import community_create, street_create
+from pledgeloop.people.models import Role
 
 from .conftest import _member, _record
 
@@ -181,5 +182,31 @@ def test_wall_display_fills_1920_by_1080(busy_street, live_server, browser, scre
     assert trend["width"] >= 1920 - 80
     assert len(row) == 3 and sum(p["width"] for p in row) >= 1920 - 80 - 2 * 20
     page.screenshot(path=str(screenshot_dir / "stats-wall-display-1920.png"))
+    assert not problems, problems
+    context.close()
+
+
+def test_a_street_with_no_service_yet_says_so_instead_of_an_even_ring(
+    live_server, browser, screenshot_dir
+):
+    """A new street's dashboard (its first day): the category mix drew six equal slices, as
+    if every category had a sixth of the service; it now says there is none, and the other
+    charts draw their zeros."""
+    street = street_create(name="新街道", slug="xinjie")
+    community_create(street=street, name="新社区", slug="xinshequ")
+    admin = make_user("13900000555", "新街道书记", Role.STREET_ADMIN, street, None)
+    context = signed_in_context(browser, live_server, admin, **PHONE)
+    page = context.new_page()
+    problems = watch(page)
+    page.goto(f"{live_server.url}/console/stats/")
+    for chart in ["chart-trend", "chart-communities", "chart-rates"]:
+        width, height = canvas_size(page, chart)
+        assert width > 100 and height > 100, chart
+    mix = page.locator("#chart-categories")
+    mix.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    assert mix.inner_text() == "本期间没有服务记录"
+    assert mix.locator("canvas").count() == 0
+    mix.screenshot(path=str(screenshot_dir / "stats-empty-category-mix-phone.png"))
     assert not problems, problems
     context.close()
