@@ -658,6 +658,13 @@ def screenshot_dir() -> Path:
     return SCREENSHOTS
 
 
+def wait_for_chart(chart) -> None:
+    """Waits until charts.js has dealt with this [data-chart] element: drawn it (a canvas in
+    it) or said it has nothing to draw (static/stats/charts.js, `stats-chart-empty`)."""
+    drawn = "xpath=self::*[contains(concat(' ', @class, ' '), ' stats-chart-empty ')] | .//canvas"
+    chart.locator(drawn).first.wait_for(state="attached", timeout=10_000)
+
+
 def free_port() -> int:
     """A port nothing listens on now, on 127.0.0.1, for a server a test starts."""
     with socket.socket() as sock:

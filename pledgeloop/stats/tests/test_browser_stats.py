@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
 
-from pledgeloop.conftest import DESKTOP, PHONE, make_user
+from pledgeloop.conftest import DESKTOP, PHONE, make_user, wait_for_chart
 from pledgeloop.orgs.models import Category
 from pledgeloop.orgs.services import community_create, street_create
 from pledgeloop.people.models import Role
@@ -85,7 +85,7 @@ def chart_labels(page) -> dict:
     # animation, without a second of frames to render first.
     for chart in page.locator("[data-chart]").all():
         chart.scroll_into_view_if_needed()
-        chart.locator("canvas").first.wait_for(state="attached", timeout=10_000)
+        wait_for_chart(chart)
     return page.evaluate(CHART_LABELS)
 
 
