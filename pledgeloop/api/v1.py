@@ -601,7 +601,8 @@ def order_dispatch(request, order_id: int, data: schemas.DispatchIn):
             _("Name either a member or a team to send the order to."),
             [{"field": "body.data.member", "message": _("a member's code, or a team")}],
         )
-    respond_by = timezone.now() + timedelta(hours=data.respond_hours)
+    # As the console does: a reply that would fall due at night is due at 09:00.
+    respond_by = order_services.reply_deadline(timezone.now(), timedelta(hours=data.respond_hours))
     if data.member:
         member = (
             Member.objects.filter(code=data.member, street_id=token.street_id, active=True)

@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from pledgeloop.orders import services
@@ -65,7 +66,10 @@ def test_an_admin_token_dispatches_to_a_member_through_the_service(world, client
     assert response.json()["state"] == "dispatched"
     offer = Dispatch.objects.get(order=order)
     assert offer.member == member and offer.offered_by == world.community_admin
-    assert 1.9 < (offer.respond_by - offer.offered_at).total_seconds() / 3600 <= 2
+    window = dt.timedelta(hours=2)
+    assert services.reply_deadline(offer.offered_at, window) - offer.respond_by < dt.timedelta(
+        seconds=5
+    )
     event = _last_event(order)
     assert event.action == "dispatch" and _by_api(event, "12345热线")
     assert event.by == world.community_admin
@@ -341,3 +345,22 @@ def test_a_finish_with_a_start_time_follows_the_pages_rules(world, client):
     )
     bad = client.post(url, {"hours": 1.333}, **JSON, **bearer(text))
     assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "body.data.hours"
+
+
+def test_an_api_dispatch_late_in_the_evening_is_answered_in_the_morning(world, client):
+    """The console's rule for offers (orders.services.reply_deadline): nobody is asked to
+    answer at night. The API dispatched at 21:00 with two hours to answer, due at 23:00."""
+    text = _admin(world)
+    order = triaged_order(world)
+    member = member_of(world)
+    evening = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(21, 0)))
+    with time_machine.travel(evening, tick=False):
+        response = client.post(
+            f"/api/v1/orders/{order.pk}/dispatch",
+            {"member": member.code, "respond_hours": 2},
+            **JSON,
+            **bearer(text),
+        )
+    assert response.status_code == 200, response.content
+    due = timezone.localtime(Dispatch.objects.get(order=order).respond_by)
+    assert (due.date(), due.time()) == (evening.date() + dt.timedelta(days=1), dt.time(9, 0))
