@@ -232,7 +232,9 @@ class DispatchIn(Schema):
     member: str = Field("", max_length=16, description="A member's code (their public page)")
     team: int | None = Field(None, ge=1, le=2**63 - 1, description="A team's id")
     respond_hours: Literal[1, 2, 4, 8, 24, 48] = Field(
-        4, description="How long they have to accept or decline"
+        4,
+        description="How long they have to accept or decline (a reply that would fall due "
+        "between 22:00 and 07:00 is due at 09:00)",
     )
 
 
