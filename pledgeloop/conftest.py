@@ -159,6 +159,18 @@ def pytest_collection_modifyitems(config, items):
             if any(shares(defs[-1]) for defs in fixturedefs):
                 item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
         items[:] = sorted(items, key=_schedule_key)
+    # postgres_only("what it needs"): skipped where the test database is not PostgreSQL
+    # (the SQLite pass; make test runs them on its throwaway PostgreSQL).
+    if connection.vendor != "postgresql":
+        for item in items:
+            marker = item.get_closest_marker("postgres_only")
+            if marker is not None:
+                needs = marker.args[0] if marker.args else "PostgreSQL row locks"
+                item.add_marker(
+                    pytest.mark.skip(
+                        reason=f"needs {needs} (make test runs this on a throwaway PostgreSQL)"
+                    )
+                )
     if not config.getoption("database_tests_only"):
         return
     keep = [item for item in items if for_postgres(item)]

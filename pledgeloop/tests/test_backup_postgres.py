@@ -19,15 +19,12 @@ from pledgeloop.orders.tests.loop import triaged_order
 from pledgeloop.orgs.models import Street
 from pledgeloop.people.models import User
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres_only("pg_dump and pg_restore"),
+    pytest.mark.django_db(transaction=True),
+]
 
 DEPLOY = Path(settings.BASE_DIR) / "deploy"
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (make test runs this on a throwaway PostgreSQL)")
 
 
 def _url(database: str) -> str:

@@ -4,7 +4,6 @@ decide. PostgreSQL only, like orders/tests/test_concurrency.py (SQLite takes one
 time, so a race cannot even be staged there)."""
 
 import pytest
-from django.db import connection
 
 from pledgeloop.orders.models import Order, OrderEvent
 from pledgeloop.orders.tests.loop import new_member, triaged_order
@@ -15,12 +14,6 @@ from .helpers import bearer, token_for
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 CLAIMERS = 12
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks (make test runs this on a throwaway PostgreSQL)")
 
 
 def _claims(order, tokens: list[str]) -> list:

@@ -13,12 +13,6 @@ from pledgeloop.notify.services import notifications_claim, notify
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks (make test runs this on a throwaway PostgreSQL)")
-
-
 def queue(world, n: int) -> list[int]:
     return [notify(user=world.member, kind="x", title=f"消息{i}").pk for i in range(n)]
 

@@ -25,15 +25,6 @@ CLAIMERS = 24
 ROUNDS = 5
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL row locks: SQLite serialises all writers, so nothing can race "
-            "(make test runs this on a throwaway PostgreSQL)"
-        )
-
-
 def race(workers: list) -> list[tuple[str, object]]:
     """Run each callable in its own thread, all released at once; collect what happened."""
     barrier = threading.Barrier(len(workers))

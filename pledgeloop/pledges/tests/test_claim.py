@@ -123,8 +123,6 @@ def test_residents_and_strangers_cannot_claim(world, client, client_for):
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_members_claiming_at_once_exactly_one_wins(world, member):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks")
     need = recurring_need(world)
     members = [member, make_member(world, "13900000162", "刘强")]
     results: list = []
@@ -168,8 +166,6 @@ def test_the_member_who_claims_second_is_told_so_on_the_page(world, member, clie
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_members_claiming_one_need_at_once_on_the_page_all_but_one_are_told(world, member):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks")
     need = recurring_need(world)
     members = [member] + [make_member(world, f"1370000{i:04d}", f"党员{i}") for i in range(11)]
     url = reverse("pledges:need_claim", args=[need.pk])

@@ -21,12 +21,6 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)
 WRITERS = 12
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks: SQLite serialises all writers")
-
-
 def test_overlapping_entries_logged_at_once_only_one_is_kept(world):
     member = world.member.member
     day = timezone.localdate() - dt.timedelta(days=2)

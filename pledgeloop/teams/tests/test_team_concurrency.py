@@ -4,7 +4,6 @@ PostgreSQL only, like orders/tests/test_concurrency.py: there the row locks deci
 """
 
 import pytest
-from django.db import connection
 from django.utils import translation
 
 from pledgeloop.orders.models import Dispatch, Order
@@ -16,12 +15,6 @@ from .helpers import team_with_leaders
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 LEADERS = 8
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks (make test runs this on a throwaway PostgreSQL)")
 
 
 def test_leaders_accepting_one_team_offer_at_once_give_exactly_one_winner(world):
