@@ -101,7 +101,7 @@ def _schema_key() -> str:
     return digest.hexdigest()[:16]
 
 
-def _postgresql_tool(name: str) -> str | None:
+def postgresql_tool(name: str) -> str | None:
     """The PostgreSQL client program `name` (pg_dump, pg_restore): from PG_BINDIR, which
     scripts/with-throwaway-postgres.py sets to its server's binaries, else from PATH."""
     bindir = os.environ.get("PG_BINDIR")
@@ -116,7 +116,7 @@ def _kept_template() -> Path | None:
     vendor = connections["default"].vendor
     if vendor == "sqlite":
         suffix = "sqlite3"
-    elif vendor == "postgresql" and _postgresql_tool("pg_dump") and _postgresql_tool("pg_restore"):
+    elif vendor == "postgresql" and postgresql_tool("pg_dump") and postgresql_tool("pg_restore"):
         suffix = "pgdump"
     else:
         return None
@@ -146,7 +146,7 @@ def _restore(creation, template: str, kept: Path) -> bool:
     name = creation._create_test_db(verbosity=0, autoclobber=True)
     database = creation.connection.settings_dict
     restored = subprocess.run(
-        [_postgresql_tool("pg_restore"), "--exit-on-error", "--no-owner", "-d", name, kept],
+        [postgresql_tool("pg_restore"), "--exit-on-error", "--no-owner", "-d", name, kept],
         env=_postgresql_environment(database),
         capture_output=True,
     )
@@ -162,7 +162,7 @@ def _keep(creation, template: str, kept: Path) -> None:
     else:
         database = creation.connection.settings_dict
         dumped = subprocess.run(
-            [_postgresql_tool("pg_dump"), "-Fc", "--no-owner", "-f", partial, "-d", template],
+            [postgresql_tool("pg_dump"), "-Fc", "--no-owner", "-f", partial, "-d", template],
             env=_postgresql_environment(database),
             capture_output=True,
         )

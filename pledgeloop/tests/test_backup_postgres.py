@@ -18,6 +18,7 @@ from pledgeloop.orders.models import Order
 from pledgeloop.orders.tests.loop import triaged_order
 from pledgeloop.orgs.models import Street
 from pledgeloop.people.models import User
+from pledgeloop.testing_database import postgresql_tool
 
 pytestmark = [
     pytest.mark.postgres_only("pg_dump and pg_restore"),
@@ -31,12 +32,12 @@ def _url(database: str) -> str:
     given = connection.settings_dict
     password = f":{quote(given['PASSWORD'])}" if given["PASSWORD"] else ""
     host = f"{given['HOST']}:{given['PORT']}" if given["PORT"] else given["HOST"]
-    return f"postgres://{quote(given['USER'])}{password}@{host}/{database}"
+    return f"postgresql://{quote(given['USER'])}{password}@{host}/{database}"
 
 
 def _counts(database: str) -> dict[str, int]:
     tables = [Street._meta.db_table, User._meta.db_table, Order._meta.db_table]
-    with psycopg.connect(_url(database).replace("postgres://", "postgresql://", 1)) as db:
+    with psycopg.connect(_url(database)) as db:
         return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
 
 
@@ -61,15 +62,20 @@ def test_a_backup_restores_into_an_empty_database_with_every_row(world, tmp_path
     assert {p.name for p in backup.iterdir()} == {"db.pgdump", "pledgeloop.env"}
 
     restored = f"{name}_restored"
-    with psycopg.connect(_url("postgres").replace("postgres://", "postgresql://", 1)) as admin:
+    with psycopg.connect(_url("postgres")) as admin:
         admin.autocommit = True
         admin.execute(f'DROP DATABASE IF EXISTS "{restored}"')
         admin.execute(f'CREATE DATABASE "{restored}"')
     try:
-        pg_restore = Path(os.environ.get("PG_BINDIR", "/usr/bin")) / "pg_restore"
         subprocess.run(
-            [str(pg_restore), "--no-owner", "--exit-on-error", "--dbname", _url(restored)]
-            + [str(backup / "db.pgdump")],
+            [
+                postgresql_tool("pg_restore"),
+                "--no-owner",
+                "--exit-on-error",
+                "--dbname",
+                _url(restored),
+                str(backup / "db.pgdump"),
+            ],
             check=True,
             capture_output=True,
             timeout=120,
@@ -77,6 +83,6 @@ def test_a_backup_restores_into_an_empty_database_with_every_row(world, tmp_path
         counts = _counts(restored)
         assert counts == _counts(name) and all(counts.values())
     finally:
-        with psycopg.connect(_url("postgres").replace("postgres://", "postgresql://", 1)) as admin:
+        with psycopg.connect(_url("postgres")) as admin:
             admin.autocommit = True
             admin.execute(f'DROP DATABASE IF EXISTS "{restored}"')

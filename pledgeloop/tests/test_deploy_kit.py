@@ -58,6 +58,12 @@ def _require(tool: str | None, name: str) -> None:
     pytest.skip(message)
 
 
+def _machine_environment() -> dict[str, str]:
+    """What a unit's process inherits from the machine; the rest comes from the environment
+    file, as under systemd."""
+    return {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}}
+
+
 def _replaced(text: str, replacements: dict[str, str]) -> str:
     for old, new in replacements.items():
         assert old in text, f"the kit no longer has {old!r}: update this test with it"
@@ -126,8 +132,7 @@ class Served:
         self.env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()), encoding="utf-8")
 
     def environment(self, unit: configparser.ConfigParser) -> dict[str, str]:
-        base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}}
-        return base | _environment_file(Path(unit["Service"]["EnvironmentFile"]))
+        return _machine_environment() | _environment_file(Path(unit["Service"]["EnvironmentFile"]))
 
     def execute(self, unit, command: list[str]) -> subprocess.CompletedProcess:
         """A command run as the unit runs its own: its folder, its environment file."""
@@ -145,10 +150,9 @@ class Served:
     def manage(self, *args: str) -> subprocess.CompletedProcess:
         """deploy/manage, as README's install and upgrade steps run it (it reads the
         environment file itself)."""
-        base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}}
         result = subprocess.run(
             [str(DEPLOY / "manage"), *args],
-            env=base | {"PLEDGELOOP_ENV_FILE": str(self.env_file)},
+            env=_machine_environment() | {"PLEDGELOOP_ENV_FILE": str(self.env_file)},
             capture_output=True,
             text=True,
             timeout=300,
@@ -314,7 +318,7 @@ def test_the_units_are_valid_systemd_units(tmp_path):
 def test_deploy_manage_refuses_a_missing_or_malformed_environment_file(tmp_path):
     """deploy/manage (and deploy/backup, through deploy/environment.sh) stops before Django
     starts, naming the file, rather than run with half a configuration."""
-    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
+    base = _machine_environment()
     missing = subprocess.run(
         [str(DEPLOY / "manage"), "check"],
         env=base | {"PLEDGELOOP_ENV_FILE": str(tmp_path / "none.env")},
@@ -418,8 +422,10 @@ def _back_up_and_restore(served: Served) -> None:
         command[-1] == str(served.folder / "backups")
         and unit["Service"]["ReadWritePaths"] == (command[-1])
     )
-    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}}
-    env |= {"PLEDGELOOP_ENV_FILE": str(served.env_file), "PLEDGELOOP_BACKUP_KEEP": "2"}
+    env = _machine_environment() | {
+        "PLEDGELOOP_ENV_FILE": str(served.env_file),
+        "PLEDGELOOP_BACKUP_KEEP": "2",
+    }
     made = []
     for _ in range(3):
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)

@@ -7,9 +7,8 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.db.models import Q
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult, get_date_max
+from django_tasks_db.models import DBTaskResult
 
 from pledgeloop.notify.models import Notification
 from pledgeloop.notify.services import notifications_send, notify
@@ -28,11 +27,7 @@ def _run_due_ticks() -> None:
     """What a worker does with a due tick: takes it (here: marks it done) and the tick queues
     its successor."""
     for tick in TICKS:
-        due = DBTaskResult.objects.filter(
-            Q(run_after__lte=timezone.now()) | Q(run_after=get_date_max()),
-            task_path=tick.module_path,
-            status="READY",
-        )
+        due = DBTaskResult.objects.ready().filter(task_path=tick.module_path)
         if due.exists():
             due.update(status="SUCCESSFUL", finished_at=timezone.now())
             tick.call()
