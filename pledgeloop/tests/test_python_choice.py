@@ -88,3 +88,43 @@ def test_venv_is_made_again_when_the_chosen_python_changes(tmp_path):
     assert remade.returncode == 0, remade.stderr
     assert f"Making {venv} again, with {sys.executable}" in remade.stdout
     assert not venv.exists()
+
+
+def lone_scripts(tmp_path: Path, build: str) -> tuple[Path, dict]:
+    """scripts/find-python.sh copied beside a build-python.sh that runs `build`, and an
+    environment whose PATH offers only a python3 older than 3.12 (Debian 12's 3.11) and the
+    tools the script calls, with an empty pyenv: a machine with no Python to choose."""
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "find-python.sh").write_bytes((ROOT / "scripts" / "find-python.sh").read_bytes())
+    (scripts / "build-python.sh").write_text("#!/bin/sh\n" + build)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").write_text("#!/bin/sh\nexit 1\n")  # says no to >= 3.12
+    for path in [*scripts.iterdir(), bin_dir / "python3"]:
+        path.chmod(0o755)
+    for tool in ["sh", "dirname", "ls", "sort"]:
+        (bin_dir / tool).symlink_to(subprocess.check_output(["which", tool], text=True).strip())
+    return scripts, {"PATH": str(bin_dir), "PYENV_ROOT": str(tmp_path / "no-pyenv")}
+
+
+def test_a_machine_without_python_312_builds_one_instead_of_stopping(tmp_path):
+    """Debian 12 has Python 3.11 and no python3.12 package: make run builds the optimised
+    Python (as make test does) rather than stop there."""
+    python = built_python(tmp_path / "python")
+    scripts, env = lone_scripts(
+        tmp_path,
+        f'[ "$1" = --installed ] && exit 1\necho "Building…" >&2\necho {python}\n',
+    )
+    found = run(["sh", str(scripts / "find-python.sh")], **env)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == str(python)
+    assert "No Python 3.12 or newer on PATH" in found.stderr and "Building…" in found.stderr
+
+
+def test_where_no_python_can_be_built_it_says_what_to_install(tmp_path):
+    scripts, env = lone_scripts(tmp_path, 'echo "Building Python failed: no cc" >&2\nexit 1\n')
+    found = run(["sh", str(scripts / "find-python.sh")], **env)
+    assert found.returncode == 1 and found.stdout == ""
+    assert "Building Python failed: no cc" in found.stderr
+    assert "nor could one be built. Install one" in found.stderr
