@@ -3,6 +3,7 @@ Makefile's venv-python step): the optimised build once a machine has it, the int
 person names before either, and .venv made again when the choice changes."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -114,7 +115,7 @@ def lone_scripts(tmp_path: Path, build: str) -> tuple[Path, dict]:
     for path in [*scripts.iterdir(), bin_dir / "python3"]:
         path.chmod(0o755)
     for tool in ["sh", "dirname", "ls", "sort"]:
-        (bin_dir / tool).symlink_to(subprocess.check_output(["which", tool], text=True).strip())
+        (bin_dir / tool).symlink_to(shutil.which(tool))
     return scripts, {"PATH": str(bin_dir), "PYENV_ROOT": str(tmp_path / "no-pyenv")}
 
 
