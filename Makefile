@@ -59,6 +59,7 @@ bench: setup
 	$(PY) bench/intake.py
 	$(PY) bench/faults.py
 	$(PY) bench/lighthouse.py
+	$(PY) bench/startup.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
