@@ -137,10 +137,43 @@ HEAVY_MODULES = {
 }
 
 
+# Tests without the database that run for seconds, mostly waiting on processes they start
+# (nginx, gunicorn, an SMTP server, manage.py): pytest-django puts the tests without the
+# database last, where one of these would end the run alone on one core; they go first
+# instead, while the other worker has work to share the machine with.
+HEAVY_WITHOUT_DATABASE = {
+    "pledgeloop/tests/test_deploy_kit.py",
+    "pledgeloop/notify/tests/test_smtp.py",
+    "pledgeloop/tests/test_deploy.py",
+    "pledgeloop/tests/test_healthz.py",
+}
+# What pytest-django reads to put a test among those with the database.
+PYTEST_DJANGO_DATABASE_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
 def _schedule_key(item) -> bool:
     """Heavy tests before the others."""
     module = item.nodeid.split("::")[0]
     return not (module in HEAVY_MODULES or item.get_closest_marker("browser") is not None)
+
+
+def _heavy_without_database(item) -> bool:
+    return (
+        item.nodeid.split("::")[0] in HEAVY_WITHOUT_DATABASE
+        and item.get_closest_marker("django_db") is None
+        and not PYTEST_DJANGO_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+class HeavyWithoutDatabaseFirst:
+    """Registered by pytest_configure: a hook of this module's own name runs first (below)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        """After pytest-django has ordered the tests: the heavy ones without the database
+        first. sorted() is stable, so the order is otherwise kept."""
+        if config.pluginmanager.hasplugin("xdist"):
+            items[:] = sorted(items, key=lambda item: not _heavy_without_database(item))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -187,6 +220,7 @@ def pytest_unconfigure(config):
 
 
 def pytest_configure(config):
+    config.pluginmanager.register(HeavyWithoutDatabaseFirst(), "pledgeloop-heavy-first")
     # A transactional test ends by emptying only the tables it wrote (testing_flush.py).
     testing_flush.install()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
