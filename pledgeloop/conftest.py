@@ -166,7 +166,8 @@ def _heavy_without_database(item) -> bool:
 
 
 class HeavyWithoutDatabaseFirst:
-    """Registered by pytest_configure: a hook of this module's own name runs first (below)."""
+    """Registered by pytest_configure, to run after pytest-django's ordering: this module's
+    own pytest_collection_modifyitems (below) must run before it, and a module holds one."""
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items):
