@@ -64,6 +64,7 @@ def test_the_member_menu_is_one_row_of_big_tabs_on_every_page(
             page.locator("nav.member-tabs").inner_text(),
             page.locator("header.topbar").inner_text(),
         )
+        assert _cut_labels(page) == [], f"{path}: tab labels cut short"
         current = page.locator('nav.member-tabs a[aria-current="page"]')
         assert current.count() <= 1
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -78,4 +79,25 @@ def test_the_member_menu_is_one_row_of_big_tabs_on_every_page(
         page.fill("#id_beneficiary_q", "wxl")  # htmx asks for the matches
     assert asked.value.ok
     assert not violations, violations
+
+
+def _cut_labels(page) -> list[str]:
+    """The tab labels the phone shows only in part (ending in "…")."""
+    return page.locator("nav.member-tabs .tab-label").evaluate_all(
+        "els => els.filter(e => e.scrollWidth > e.clientWidth).map(e => e.textContent)"
+    )
+
+
+def test_the_member_tabs_read_whole_in_english_on_a_phone(world, live_server, browser):
+    """English labels are longer than Chinese ones: "Nearby needs" showed as "Nearby n…"."""
+    context = browser.new_context(locale="en-US", **PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_phone", world.member.phone)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/me/")
+    labels = page.locator("nav.member-tabs .tab-label").all_inner_texts()
+    assert labels[0] == "Home", labels  # the page is in English
+    assert _cut_labels(page) == [], labels
     context.close()
