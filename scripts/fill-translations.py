@@ -1,4 +1,5 @@
 """Fill a .po file's empty entries from JSON maps {msgid: msgstr}; list what is still missing.
+A message with a context is keyed "context\u0004msgid" (gettext's own key), or else by its msgid.
 
 Used by scripts/update-translations.sh. Plural entries take the same text for every form
 (Chinese has one plural form).
@@ -20,13 +21,19 @@ def main(po_path: str, json_paths: list[str]) -> int:
     for entry in po:
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
+            # msgmerge's guess and the message it guessed from ("#| msgid"): both dropped
+            entry.previous_msgctxt = entry.previous_msgid = entry.previous_msgid_plural = None
             entry.msgstr = ""
             entry.msgstr_plural = {0: ""} if entry.msgid_plural else entry.msgstr_plural
-        if entry.msgid in table:
+        # A message with a context (pgettext) is looked up as "context\x04msgid" first, as
+        # gettext keys it, so that it can read otherwise than the same words without one.
+        key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+        key = key if key in table else entry.msgid
+        if key in table:
             if entry.msgid_plural:
-                entry.msgstr_plural = {0: table[entry.msgid]}
+                entry.msgstr_plural = {0: table[key]}
             else:
-                entry.msgstr = table[entry.msgid]
+                entry.msgstr = table[key]
         done = entry.msgstr_plural.get(0) if entry.msgid_plural else entry.msgstr
         if not done:
             missing.append(entry.msgid)

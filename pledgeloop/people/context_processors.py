@@ -15,13 +15,15 @@ from .models import Role
 
 # (URL name, label, icon of lib.icons): reversed by name, so this app need not import the
 # apps above it.
+# Five tabs share a 360 px phone: the English labels are short ones of their own ("Nearby
+# needs" showed as "Nearby n…", the current tab's bold "My pledges" as "My pledg…"); in
+# Chinese they read 我的订单, 附近需求, 我的承诺, 我的服务 as before.
 TABS = [
     ("people:member_home", _("Home"), "home"),
-    ("orders:member_orders", _("My orders"), "clipboard-list"),
-    # A tab of five on a 360 px phone: "Nearby needs" showed as "Nearby n…" in English.
+    ("orders:member_orders", pgettext_lazy("member tab", "Orders"), "clipboard-list"),
     ("orders:member_nearby", pgettext_lazy("member tab", "Nearby"), "map-pin"),
-    ("pledges:mine", _("My pledges"), "heart-handshake"),
-    ("service:mine", _("My service"), "clock"),
+    ("pledges:mine", pgettext_lazy("member tab", "Pledges"), "heart-handshake"),
+    ("service:mine", pgettext_lazy("member tab", "Service"), "clock"),
 ]
 
 

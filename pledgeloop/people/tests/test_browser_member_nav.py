@@ -89,7 +89,8 @@ def _cut_labels(page) -> list[str]:
 
 
 def test_the_member_tabs_read_whole_in_english_on_a_phone(world, live_server, browser):
-    """English labels are longer than Chinese ones: "Nearby needs" showed as "Nearby n…"."""
+    """English labels are longer than Chinese ones: "Nearby needs" showed as "Nearby n…",
+    and "My pledges" as "My pledg…" on its own page, where the current tab is bold."""
     context = browser.new_context(locale="en-US", **PHONE)
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
@@ -99,5 +100,8 @@ def test_the_member_tabs_read_whole_in_english_on_a_phone(world, live_server, br
     page.wait_for_url(f"{live_server.url}/me/")
     labels = page.locator("nav.member-tabs .tab-label").all_inner_texts()
     assert labels[0] == "Home", labels  # the page is in English
-    assert _cut_labels(page) == [], labels
+    for path in ["/me/", "/me/orders/", "/me/orders/nearby/", "/pledges/", "/me/service/"]:
+        page.goto(f"{live_server.url}{path}")
+        assert page.locator('nav.member-tabs a[aria-current="page"]').count() == 1, path
+        assert _cut_labels(page) == [], f"{path}: {labels}"
     context.close()
