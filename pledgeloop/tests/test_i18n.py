@@ -1,6 +1,8 @@
 """Chinese by default, every message translated into Chinese, English one click away."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import polib
@@ -94,3 +96,29 @@ def test_no_template_puts_an_ascii_colon_after_a_value_outside_a_message():
         # a translated word in ASCII brackets: (已关闭) where Chinese writes （已关闭）
         found += [f"{path.name}: {m[0]}" for m in re.finditer(r".{0,40}\({% translate ", text)]
     assert found == []
+
+
+def test_the_fill_script_keeps_a_context_apart(tmp_path):
+    """scripts/fill-translations.py: "context\\x04msgid" fills only that context's message;
+    a plain msgid fills the rest, and msgmerge's guesses go ("#| msgid")."""
+    catalogue = polib.POFile()
+    catalogue.append(polib.POEntry(msgid="Orders", msgstr="需求"))
+    catalogue.append(polib.POEntry(msgctxt="member tab", msgid="Orders", msgstr=""))
+    guessed = polib.POEntry(msgid="Pledges", msgstr="我的承诺", flags=["fuzzy"])
+    guessed.previous_msgid = "My pledges"
+    catalogue.append(guessed)
+    po = tmp_path / "django.po"
+    catalogue.save(str(po))
+    table = tmp_path / "table.json"
+    table.write_text('{"member tab\\u0004Orders": "我的订单", "Pledges": "承诺"}', encoding="utf-8")
+    script = Path(settings.BASE_DIR) / "scripts" / "fill-translations.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(po), str(table)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    filled = {(e.msgctxt, e.msgid): e for e in polib.pofile(str(po))}
+    assert filled[(None, "Orders")].msgstr == "需求"
+    assert filled[("member tab", "Orders")].msgstr == "我的订单"
+    assert filled[(None, "Pledges")].msgstr == "承诺"
+    assert filled[(None, "Pledges")].previous_msgid is None
+    assert "#|" not in po.read_text(encoding="utf-8")
