@@ -127,21 +127,16 @@ def pytest_collection_finish(session):
 
 
 # Tests that run for seconds each (besides the browser tests, which all do): handed out before
-# the other database tests, so that the workers end together rather than one of them
-# finishing a walk alone at the end.
+# the others, so that the workers end together rather than one of them finishing a walk alone
+# at the end. pytest-django puts the tests without the database last; those among these (the
+# deploy kit's, SMTP's, `check --deploy`'s, healthz's, mostly waiting on processes they start)
+# go first of all instead (HeavyWithoutDatabaseFirst), while the other worker has work to
+# share the machine with.
 HEAVY_MODULES = {
     "pledgeloop/tests/test_hostile_input.py",
     "pledgeloop/api/tests/test_webhook_worker_kill.py",
     "pledgeloop/demo/tests/test_demo.py",
     "pledgeloop/tests/test_page_queries.py",
-}
-
-
-# Tests without the database that run for seconds, mostly waiting on processes they start
-# (nginx, gunicorn, an SMTP server, manage.py): pytest-django puts the tests without the
-# database last, where one of these would end the run alone on one core; they go first
-# instead, while the other worker has work to share the machine with.
-HEAVY_WITHOUT_DATABASE = {
     "pledgeloop/tests/test_deploy_kit.py",
     "pledgeloop/notify/tests/test_smtp.py",
     "pledgeloop/tests/test_deploy.py",
@@ -159,7 +154,7 @@ def _schedule_key(item) -> bool:
 
 def _heavy_without_database(item) -> bool:
     return (
-        item.nodeid.split("::")[0] in HEAVY_WITHOUT_DATABASE
+        item.nodeid.split("::")[0] in HEAVY_MODULES
         and item.get_closest_marker("django_db") is None
         and not PYTEST_DJANGO_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
     )

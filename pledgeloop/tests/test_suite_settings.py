@@ -18,7 +18,7 @@ def test_photos_written_by_tests_stay_out_of_the_projects_own_folders():
 def test_the_heavy_tests_without_the_database_are_handed_out_first():
     # pytest-django orders the tests without the database last; the deploy kit's test (seconds
     # of waiting on nginx and gunicorn) would then end the run alone (conftest.py,
-    # HEAVY_WITHOUT_DATABASE).
+    # HEAVY_MODULES).
     done = subprocess.run(
         [
             sys.executable,
