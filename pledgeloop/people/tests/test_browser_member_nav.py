@@ -3,7 +3,7 @@ every member page, on one row, every link in it at least 44 px tall; no CSP viol
 
 import pytest
 
-from pledgeloop.conftest import PASSWORD, PHONE
+from pledgeloop.conftest import PHONE, sign_in
 from pledgeloop.orders.tests.loop import dispatched_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,11 +37,7 @@ def test_the_member_menu_is_one_row_of_big_tabs_on_every_page(
             else None
         ),
     )
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_phone", world.member.phone)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server.url}/me/")
+    sign_in(page, live_server.url, world.member, then="/me/")
     menus = {}
     for path in MEMBER_PAGES:
         # No member page fetches anything after its load event (no hx-trigger="load"), so
@@ -93,11 +89,7 @@ def test_the_member_tabs_read_whole_in_english_on_a_phone(world, live_server, br
     and "My pledges" as "My pledg…" on its own page, where the current tab is bold."""
     context = browser.new_context(locale="en-US", **PHONE)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_phone", world.member.phone)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server.url}/me/")
+    sign_in(page, live_server.url, world.member, then="/me/")
     labels = page.locator("nav.member-tabs .tab-label").all_inner_texts()
     assert labels[0] == "Home", labels  # the page is in English
     for path in ["/me/", "/me/orders/", "/me/orders/nearby/", "/pledges/", "/me/service/"]:
