@@ -248,7 +248,9 @@ class FinishIn(Schema):
     hours: float = Field(description="Hours served, 0.25 to 24, in quarter hours")
     note: str = Field("", description="What was done (at most 500 characters)")
     started_at: dt.datetime | None = Field(
-        None, description="When the service began; empty: the hours are counted back from now"
+        None,
+        description="When the service began; empty: from the last `start` action since the "
+        "order was taken if the hours fit between it and now, else back from now",
     )
 
 

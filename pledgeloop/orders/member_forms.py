@@ -1,5 +1,6 @@
 """Forms of the member's order pages: finishing, handing back, declining, patrol reports."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
@@ -11,12 +12,16 @@ from pledgeloop.orgs.models import Category, Community, Site
 
 
 class FinishForm(forms.Form):
+    # The service's own bounds (orders.services.order_finish): a quarter hour to a day a
+    # record, never more than the time since the order was taken.
     MIN_HOURS = Decimal("0.25")
+    MAX_HOURS = Decimal("24")
+    FIRST_QUARTER = dt.timedelta(minutes=15)  # after taking an order: the first hours to record
 
     hours = forms.DecimalField(
         label=_("Hours served"),
         min_value=MIN_HOURS,
-        max_value=Decimal("24"),
+        max_value=MAX_HOURS,
         decimal_places=2,
         initial=Decimal("1"),
         widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),

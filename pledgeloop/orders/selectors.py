@@ -11,7 +11,7 @@ from django.utils import timezone
 from pledgeloop.lib.geo import box_around, degrees_for_km, squared_degrees, walking_minutes
 from pledgeloop.people.models import Member
 
-from .models import Dispatch, Order
+from .models import Dispatch, Order, OrderEvent
 
 # --- a member's load --------------------------------------------------------------------
 # The one definition: orders the member holds now (taken: Order.TAKEN) plus offers still
@@ -196,6 +196,21 @@ def open_orders_near(member: Member, *, limit: int = 50) -> list[NearbyOrder]:
     # the first filed).
     results.sort(key=lambda r: (r.minutes is None, r.minutes or 0, r.order.created_at, r.order.pk))
     return results
+
+
+def service_pressed_at(order: Order) -> datetime | None:
+    """When the member holding the order last pressed "start service" since taking it (the
+    start its service record counts from, when the member gives none), or None."""
+    if order.accepted_at is None:
+        return None
+    return (
+        OrderEvent.objects.filter(
+            order=order, to_state=Order.State.IN_SERVICE, at__gte=order.accepted_at
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
 
 
 def offers_for(member: Member) -> QuerySet[Dispatch]:

@@ -40,7 +40,7 @@ from pledgeloop.service.services import (
 )
 
 from .models import Dispatch, Order, OrderError, OrderEvent
-from .selectors import member_load
+from .selectors import member_load, service_pressed_at
 
 State = Order.State
 OPEN = [str(state) for state in Order.OPEN_STATES]
@@ -1010,12 +1010,7 @@ def _service_start(
                 % {"hours": _hours(hours), "start": format_moment(started_at)}
             )
         return started_at
-    pressed = (
-        order.events.filter(to_state=State.IN_SERVICE, at__gte=taken)
-        .order_by("-at")
-        .values_list("at", flat=True)
-        .first()
-    )
+    pressed = service_pressed_at(order)
     if pressed is not None and pressed + length <= now:
         return pressed
     return now - length

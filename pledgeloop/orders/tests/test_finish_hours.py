@@ -41,7 +41,7 @@ def test_the_member_page_says_so_at_the_form(world, client_for):
     order = claimed(world)
     client = client_for(world.member)
     page = client.get(reverse("orders:member_order", args=[order.pk]))
-    assert "现在最多可以记 0 小时" in page.content.decode()
+    assert "服务结束后再到这里登记时长" in page.content.decode()  # and when: test_member_views
     response = client.post(finish_url(order), {"hours": "24", "note": "修好了"})
     assert response.status_code == 409
     text = response.content.decode()

@@ -1,5 +1,6 @@
 """The member's order pages (/me/orders/, /me/patrol/): offers, claims, service, access."""
 
+import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -9,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from pledgeloop.lib.moments import format_moment
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders import services
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
@@ -320,6 +322,61 @@ def test_the_finish_form_offers_no_more_hours_than_can_be_recorded(world, client
     assert _hours_input(client.get(order_url(order))) == (Decimal("1"), Decimal("3"))
     taken = client.post(order_url(order, "finish"), {"hours": "0.5"})
     assert taken.status_code == 302, re.findall(r'field-error">([^<]+)', taken.text)
+
+
+def _finish_card(page) -> str:
+    """The text of the member's "finish the service" card."""
+    card = re.search(r'<section class="card actions" id="finish">(.*?)</section>', page.text, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card.group(1)))
+
+
+def test_the_finish_form_states_the_limit_the_service_enforces(world, client_for):
+    """Taken 50 hours ago, the form said "at most 49.50 h", and the service then refused 30 h
+    as over its 24 h a record (session 26's walk): one limit, said once."""
+    order = bring_to(world, Order.State.IN_SERVICE)
+    client = client_for(world.member)
+    age(order, hours=50)
+    page = client.get(order_url(order))
+    assert _hours_input(page)[1] == Decimal("24")
+    card = _finish_card(page)
+    assert "最多可以记 24 小时" in card and "49.5" not in card
+
+
+def test_an_order_just_taken_says_when_its_hours_can_be_recorded(world, client_for):
+    """Just after claiming, the form said "at most 0 h", offered 1 h, and the service refused
+    it with nothing to do about it (session 26's walk): no form until a quarter hour has
+    passed, and the card says when."""
+    order = bring_to(world, Order.State.IN_SERVICE)
+    page = client_for(world.member).get(order_url(order))
+    assert 'name="hours"' not in page.text
+    card = _finish_card(page)
+    taken = Order.objects.get(pk=order.pk).accepted_at
+    assert "服务结束后" in card, card
+    assert format_moment(taken + dt.timedelta(minutes=15)) in card, card
+    assert "最多可以记 0" not in card
+
+
+def test_a_start_left_empty_counts_from_when_start_was_pressed_as_the_form_says(world, client_for):
+    """The form said an empty start counts the hours back from now, but the record began when
+    "start" was pressed, a day earlier (session 26's walk, order #666): it says so now, with
+    the moment."""
+    order = bring_to(world, Order.State.ACCEPTED)
+    client = client_for(world.member)
+    client.post(order_url(order, "start"))
+    age(order, hours=26)
+    pressed = OrderEvent.objects.get(order=order, to_state=Order.State.IN_SERVICE).at
+    card = _finish_card(client.get(order_url(order)))
+    assert format_moment(pressed) in card and "开始服务" in card, card
+    assert client.post(order_url(order, "finish"), {"hours": "1.5"}).status_code == 302
+    assert ServiceRecord.objects.get(order=order).started_at == pressed
+
+
+def test_a_start_left_empty_counts_back_from_now_when_none_was_pressed(world, client_for):
+    order = bring_to(world, Order.State.ACCEPTED)
+    client = client_for(world.member)
+    age(order)
+    card = _finish_card(client.get(order_url(order)))
+    assert "从现在往前算" in card, card
 
 
 @pytest.mark.parametrize("hours", ["", "0", "30", "abc"])

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pledgeloop.lib.moments import format_moment
 from pledgeloop.lib.numbers import format_hours
 from pledgeloop.notify.viewer import viewer
 from pledgeloop.orgs.models import Category, Site
@@ -92,23 +93,39 @@ def _detail_context(member: Member, order: Order, **extra) -> dict:
         "photo_visible": access.order_photo_visible(member.user, order),
         "can_claim": order.state == Order.State.TRIAGED,
         "can_start": mine and order.state == Order.State.ACCEPTED,
-        "hours_available": services.order_hours_available(order) if mine else None,
         "hand_back_form": ReasonForm(prefix="back"),
         "transfer_form": ReasonForm(prefix="transfer"),
         "decline_form": ReasonForm(),
     }
-    context["finish_form"] = _finish_form(context["hours_available"])
+    if mine:
+        # What the service will accept, said once: the hours since the order was taken, up
+        # to a record's most (services.order_finish); none until a quarter hour has passed.
+        most = min(services.order_hours_available(order), FinishForm.MAX_HOURS)
+        context["hours_most"] = most
+        context["can_finish"] = most >= FinishForm.MIN_HOURS
+        context["finish_from"] = order.accepted_at + FinishForm.FIRST_QUARTER
+        pressed = (
+            selectors.service_pressed_at(order) if order.state == Order.State.IN_SERVICE else None
+        )
+        context["finish_form"] = _finish_form(extra.pop("finish_form", None), most, pressed)
     context.update(extra)
     return context
 
 
-def _finish_form(available: Decimal | None) -> FinishForm:
-    """The finish form, its hours set to an hour or to the most that can be recorded now if
-    that is less (an order taken 30 minutes ago offered 1 h, which was then refused)."""
-    form = FinishForm()
-    if available is not None and available >= FinishForm.MIN_HOURS:
-        form.initial["hours"] = min(form.fields["hours"].initial, available)
-        form.fields["hours"].widget.attrs["max"] = f"{available:f}"
+def _finish_form(form: FinishForm | None, most: Decimal, pressed) -> FinishForm:
+    """The finish form (or the one sent back), its hours at most `most`: an hour, or the most
+    if that is less (an order taken 30 minutes ago offered 1 h, which was then refused). An
+    empty start is explained as the service will count it: from the "start" pressed
+    (`pressed`), else back from now."""
+    form = form or FinishForm()
+    if most >= FinishForm.MIN_HOURS:
+        form.initial["hours"] = min(form.fields["hours"].initial, most)
+        form.fields["hours"].widget.attrs["max"] = f"{most:f}"
+    if pressed is not None:
+        form.fields["started_at"].help_text = _(
+            "Leave empty to count from when you pressed “Start service” (%(start)s); if the "
+            "hours would then end after now, they are counted back from now."
+        ) % {"start": format_moment(pressed)}
     return form
 
 
