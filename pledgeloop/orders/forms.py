@@ -275,6 +275,32 @@ class IntakeForm(KeepsPhoto, forms.Form):
     def honeypot_filled(self) -> bool:
         return bool(self.data.get(HONEYPOT, "").strip())
 
+    # The page's error summary: for each field that can be wrong, in the page's order, where
+    # on the page to go (the field itself, or its step: the category tiles, the time chips)
+    # and what to call it there.
+    SUMMARY = {
+        "category": ("step-category", _("What kind of help?")),
+        "description": ("id_description", _("What help do you need?")),
+        "photo": ("id_photo", _("Photo")),
+        "site": ("id_site", _("Your compound and building")),
+        "address": ("id_address", _("Address")),
+        "when": ("step-when", _("When?")),
+        "when_date": ("step-when", _("When?")),
+        "when_until": ("step-when", _("When?")),
+        "phone": ("id_phone", _("Your mobile number")),
+        "consent": ("id_consent", _("Privacy notice")),
+    }
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(where to go, what it is, what to do) for each field's mistake, in the page's
+        order: the banner at the top of the page names them, a tap away (a phone in elder
+        mode has the last of them some 5,000 px below)."""
+        return [
+            (anchor, str(what), str(message))
+            for name, (anchor, what) in self.SUMMARY.items()
+            for message in self.errors.get(name, [])
+        ]
+
     # --- checks ----------------------------------------------------------------------
 
     def clean_phone(self) -> str:

@@ -254,3 +254,54 @@ def test_without_the_script_the_browsers_own_photo_control_shows(world, live_ser
     expect(page.locator("#photo-button")).to_be_hidden()
     expect(page.locator("#photo-chosen")).to_be_hidden()
     context.close()
+
+
+# What a resident reads or taps on the form: none of it smaller than the body's text.
+READ_AND_TAPPED = "legend, label, .hint, .field-error, .error, .tile-name, .chip span, button"
+SMALLEST = f"""() => {{
+    const body = parseFloat(getComputedStyle(document.body).fontSize);
+    const sizes = [...document.querySelectorAll("{READ_AND_TAPPED}")]
+        .filter(e => e.offsetParent !== null && e.innerText.trim())
+        .map(e => [parseFloat(getComputedStyle(e).fontSize), e.innerText.trim().slice(0, 20)]);
+    sizes.sort((a, b) => a[0] - b[0]);
+    return {{body, smallest: sizes[0], heading: parseFloat(getComputedStyle(
+        document.querySelector("h1")).fontSize)}};
+}}"""
+
+
+def test_elder_mode_enlarges_the_whole_form_and_the_summary_leads_to_each_mistake(
+    world, live_server, browser, screenshot_dir
+):
+    """In 长辈模式 the body's text grew to 22 px but the fields' names and the send button,
+    sized against the page's root, stayed at 19.8 px and the heading at 25.2 px (session 26's
+    walk). And a mistake was named only far down the page: the banner's links go to each."""
+    make_sites(world)
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}{intake_url(world)}")
+    page.locator(".elder-toggle").tap()
+    page.wait_for_function("document.body.classList.contains('elder')")
+    sizes = page.evaluate(SMALLEST)
+    assert sizes["body"] == 22
+    assert sizes["smallest"][0] >= 22, sizes
+    assert sizes["heading"] > 26, sizes
+    no_sideways_scroll(page)
+
+    # Sent with a bad number and no tick: the banner at the top names both and leads there.
+    page.locator(".tile").first.tap()
+    page.fill("#id_description", "楼道灯不亮")
+    page.fill("#id_address", "3幢201室")
+    page.fill("#id_phone", "1381234567")
+    with page.expect_navigation():
+        page.locator("#send").tap()
+    banner = page.locator("#form-errors")
+    assert banner.is_visible() and banner.bounding_box()["y"] < 800
+    assert page.locator(".error-summary a").all_inner_texts() == ["您的手机号", "隐私说明"]
+    no_sideways_scroll(page)
+    page.screenshot(path=str(screenshot_dir / "resident-intake-elder-mistakes-phone.png"))
+    page.locator(".error-summary a").nth(1).tap()
+    page.wait_for_function("location.hash === '#id_consent'")
+    box = page.locator("#id_consent").bounding_box()
+    assert 0 <= box["y"] < PHONE["viewport"]["height"], box  # scrolled to the tick box
+    assert not Order.objects.exists()
+    context.close()

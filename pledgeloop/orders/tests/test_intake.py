@@ -1,6 +1,7 @@
 """Resident intake at /order/new/…: no account, phone first, nothing stored unless all is well."""
 
 import io
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -319,6 +320,36 @@ def test_no_category_no_description_no_place_are_each_explained(world, client):
     assert "请用几句话说说需要什么帮助" in html
     assert "请填写地址或选择您住的楼" in html
     assert_nothing_stored()
+
+
+def test_the_banner_at_the_top_names_each_mistake_and_links_to_it(world, client):
+    """The banner said only "look at the items marked in red below", and on a phone in elder
+    mode those were some 5,000 px further down a 6,200 px page (session 26's walk): it names
+    each field to correct, with its message, and links to it, in the page's order."""
+    data = order_data(world, phone="1381234567", description="")
+    del data["consent"]
+    html = client.post(intake_url(world), data).content.decode()
+    banner = re.search(r'<div class="error" role="alert" id="form-errors">(.*?)</div>', html, re.S)
+    links = re.findall(
+        r'<li><a href="#([\w-]+)">([^<]+)</a>\s*<span>([^<]+)</span></li>', banner[1]
+    )
+    assert [(anchor, what) for anchor, what, _message in links] == [
+        ("id_description", "需要什么帮助？"),
+        ("id_phone", "您的手机号"),
+        ("id_consent", "隐私说明"),
+    ], banner[1]
+    assert "11 位" in links[1][2] and "请勾选同意隐私说明" in links[2][2]
+    for anchor, _what, _message in links:
+        assert f'id="{anchor}"' in html  # each link has somewhere to go
+
+
+def test_a_mistake_in_a_step_links_to_the_step(world, client):
+    """The category tiles and the time chips have no one field to go to: their step does."""
+    data = order_data(world, category="", when="")
+    html = client.post(intake_url(world), data).content.decode()
+    anchors = re.findall(r'<li><a href="#([\w-]+)">', html)
+    assert anchors == ["step-category", "step-when"]
+    assert 'id="step-category"' in html and 'id="step-when"' in html
 
 
 def test_a_category_of_another_street_is_refused(world, client):
