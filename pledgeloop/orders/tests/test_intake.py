@@ -481,6 +481,17 @@ def test_the_form_needs_a_csrf_token(world, settings):
     assert not Order.objects.exists()
 
 
+def test_the_notice_beside_the_tick_says_who_sees_the_whole_number(world, client):
+    """It named only the member who serves, but the community's staff see the number too,
+    each look at the whole of it recorded, as the full notice says (session 26's walk)."""
+    html = client.get(intake_url(world)).content.decode()
+    notice = re.search(r'<p class="notice-text"[^>]*>(.*?)<a ', html, re.S)[1]
+    assert "社区工作人员" in notice and "为您服务的党员" in notice, notice
+    assert "留记录" in notice, notice
+    full = client.get(reverse("orders:privacy")).content.decode()
+    assert "社区工作人员" in full and "记录" in full
+
+
 def test_the_privacy_notice_page(world, client):
     response = client.get(reverse("orders:privacy"))
     assert response.status_code == 200
