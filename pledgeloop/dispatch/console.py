@@ -113,7 +113,7 @@ def needs_list(request):
         listed = listed.filter(state=filters["state"])
     if filters["overdue"]:
         listed = listed.filter(Order.overdue_q(now))
-    paginator = Paginator(listed, PAGE_SIZE)
+    paginator = Paginator(selectors.with_offered_to(listed), PAGE_SIZE)
     # The counts above already hold how many the list has (no second count of the same
     # orders), except for an overdue filter on one state.
     listed_count = _listed_count(filters, counts)

@@ -90,6 +90,17 @@ def needs_list(
     return qs.select_related("category", "community", "assigned_member__user")
 
 
+def with_offered_to(qs: QuerySet[Order]) -> QuerySet[Order]:
+    """The orders, each with `offered_to`: the name of the member (or team) its open offer
+    waits on, or None (the desk chases whom an order was dispatched to). A subquery per
+    listed row, not per order of the street."""
+    offer = Dispatch.objects.filter(order=OuterRef("pk"), state=Dispatch.State.OFFERED)
+    name = Coalesce(F("member__user__name"), F("team__name"))
+    return qs.annotate(
+        offered_to=Subquery(offer.order_by("-offered_at").annotate(name=name).values("name")[:1])
+    )
+
+
 def needs_search_q(text: str) -> Q:
     """What a desk worker types to find an order: its number (#680 or 680), the phone's last
     four digits (尾号) or the whole number; else the resident's name or words of the request

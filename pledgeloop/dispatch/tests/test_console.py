@@ -172,6 +172,25 @@ def test_the_needs_list_marks_overdue_orders(world, client_for):
     assert "超时" in body or "Overdue" in body
 
 
+def test_the_needs_list_names_whom_a_dispatched_order_was_offered_to(world, client_for):
+    """A dispatched order showed "—" under 党员 until the member answered, so the desk could
+    not see whom to chase (session 26's walk): the member asked, marked as not answered yet.
+    A declined offer names nobody."""
+    member = member_of(world)
+    offered, _dispatch = dispatched_order(world)
+    declined, dispatch = dispatched_order(world)
+    services.dispatch_decline(dispatch=dispatch, member=member, reason="这周出差")
+    taken = bring_to(world, Order.State.ACCEPTED)
+    page = client_for(world.community_admin).get(NEEDS)
+    cells = dict(
+        re.findall(r'data-order="(\d+)">.*?data-label="党员">(.*?)</td>', rows(page), re.S)
+    )
+    name = member.user.name
+    assert cells[str(offered.pk)] == f"{name}（待答复）"
+    assert cells[str(declined.pk)] == "—"
+    assert cells[str(taken.pk)] == name
+
+
 def test_closed_orders_leave_the_default_list_but_show_under_their_state(world, client_for):
     done = bring_to(world, Order.State.DONE)
     client = client_for(world.street_admin)
