@@ -321,6 +321,7 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
                 "created_at",
             ),
             *("done_at", "community__name", "category__name", "consent__notice_version"),
+            *("site__name", "site__parent__name"),
             named=True,
         )
     )
@@ -334,6 +335,7 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
             ("description", _("What help is needed")),
             ("contact_name", _("How to address you")),
             ("phone", _("Mobile number")),
+            ("building", _("Building or compound")),
             ("address", _("Address")),
             ("state", _("State")),
             ("filed_at", _("Filed at")),
@@ -352,6 +354,8 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
                 "description": o.description,
                 "contact_name": o.contact_name,
                 "phone": o.phone,
+                # as orgs.Site names itself: the compound, then the building
+                "building": " ".join(n for n in (o.site__parent__name, o.site__name) if n),
                 "address": o.address,
                 "state": str(Order.State(o.state).label),
                 "filed_at": _when(o.created_at),

@@ -163,6 +163,8 @@ def my(request, phone: str):
     by_key = {s.key: s for s in sections}
     residents = by_key["residents"].rows
     first = residents[0] if residents else None
+    # Without a resident record, the name held is the one given on the orders (the latest).
+    given = next((o["contact_name"] for o in by_key["orders"].rows if o["contact_name"]), "")
     # What the person has agreed to now, read off the consents section (every consent of the
     # number, withdrawn ones with their date).
     standing = {r["purpose_code"] for r in by_key["consents"].rows if not r["withdrawn_at"]}
@@ -178,7 +180,7 @@ def my(request, phone: str):
             "serves": Consent.Purpose.DATA_USE in standing,
             "correct_form": CorrectForm(
                 initial={
-                    "name": first["name"] if first else (account.name if account else ""),
+                    "name": first["name"] if first else (account.name if account else given),
                     "address": first["address"] if first else "",
                 }
             ),

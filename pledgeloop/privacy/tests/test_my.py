@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from pledgeloop.orders.models import Order, OrderEvent
 from pledgeloop.orders.tests.loop import bring_to, new_order
+from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Consent, Resident
 from pledgeloop.privacy.models import DeletionRequest, OneTimeCode
 from pledgeloop.reviews.models import Review
@@ -253,6 +254,30 @@ def test_a_number_known_only_by_its_orders_has_the_name_on_them_corrected(world,
     page = client.post(reverse("privacy:correct"), {"name": "李桂英", "address": ""}, follow=True)
     text = page.content.decode()
     assert "没有需要更正的地方" in text and "您的信息已更正" not in text
+
+
+def test_a_number_known_only_by_its_orders_sees_its_name_and_building(world, client, texts):
+    """Someone who asked by QR code found "correct my details" with an empty name although
+    their orders call them 李奶奶, and their orders' building missing, the address reading
+    "302室" alone, on the page and in the downloads (session 26's walk)."""
+    compound = Site.objects.create(
+        street=world.street, community=world.community, kind=Site.Kind.COMPOUND, name="学田花园",
+        latitude=Decimal("31.9570"), longitude=Decimal("120.9420"),
+    )  # fmt: skip
+    building = Site.objects.create(
+        street=world.street, community=world.community, kind=Site.Kind.BUILDING, name="3幢",
+        parent=compound, latitude=Decimal("31.9571"), longitude=Decimal("120.9421"),
+    )  # fmt: skip
+    stranger = "13955556666"
+    new_order(world, phone=stranger, contact_name="李奶奶", site=building, address="302室")
+    sign_in_by_code(client, texts, stranger)
+    page = client.get(reverse("privacy:my"))
+    assert page.context["correct_form"]["name"].value() == "李奶奶"
+    orders = next(s for s in page.context["sections"] if s.key == "orders")
+    assert orders.rows[0]["building"] == "学田花园 3幢"
+    assert "学田花园 3幢" in page.content.decode()
+    data = json.loads(client.get(reverse("privacy:export_json")).content)
+    assert "学田花园 3幢" in json.dumps(data, ensure_ascii=False)
 
 
 def test_the_number_waiting_for_its_code_stays_in_its_field(world, client, texts):
