@@ -298,6 +298,29 @@ class Order(models.Model):
         return self.state in self.TAKEN
 
     @property
+    def address_beyond_site(self) -> str:
+        """The address as the order's pages show it after its building or compound: without
+        the site's own words when the address starts with them, as a resident (or the resident
+        list the desk copies from) often writes them again: 五福家园 2幢 · 401室, not
+        五福家园 2幢 · 五福家园2幢401室. Spaces do not count; the stored address stays whole."""
+        address = self.address.strip()
+        if not self.site_id or not address:
+            return address
+        wanted = str(self.site).replace(" ", "")
+        matched = 0
+        for index, char in enumerate(address):
+            if char.isspace():
+                continue
+            if matched == len(wanted) or char != wanted[matched]:
+                break
+            matched += 1
+        else:
+            index = len(address)
+        if matched < len(wanted):
+            return address
+        return address[index:].strip()
+
+    @property
     def is_recurring(self) -> bool:
         return bool(self.recurrence)
 

@@ -218,7 +218,8 @@ def _join(items: list[str]) -> str:
 
 
 def describe_rule(rule: str, starts_on: dt.date | None = None) -> str:
-    """The rule in plain words: 每周六, 每月第一个周六, 每2周的周三 ...; else the rule itself."""
+    """The rule in plain words: 每周六, 每月第一个周六, 每两周的周三, 每3周的周三 ...; else the
+    rule itself."""
     rule = normalise_rule(rule)
     parts = rule_parts(rule)
     freq = parts.get("FREQ")
@@ -236,6 +237,8 @@ def describe_rule(rule: str, starts_on: dt.date | None = None) -> str:
         if freq == "DAILY" and not days and "BYMONTHDAY" not in parts:
             if interval == 1:
                 return _("Every day")
+            if interval == 2:
+                return _("Every other day")
             return _("Every %(n)s days") % {"n": interval}
         if freq == "WEEKLY" and "BYMONTHDAY" not in parts:
             if not days and starts_on:
@@ -243,6 +246,8 @@ def describe_rule(rule: str, starts_on: dt.date | None = None) -> str:
             words = _join([names[WEEKDAY_CODES.index(d)] for d in days])
             if interval == 1:
                 return _("Every week on %(days)s") % {"days": words}
+            if interval == 2:
+                return _("Every other week on %(days)s") % {"days": words}
             return _("Every %(n)s weeks on %(days)s") % {"n": interval, "days": words}
         if freq == "MONTHLY":
             whens = []
@@ -262,11 +267,15 @@ def describe_rule(rule: str, starts_on: dt.date | None = None) -> str:
                 return custom
             if interval == 1:
                 return _("Every month on %(when)s") % {"when": _join(whens)}
+            if interval == 2:
+                return _("Every other month on %(when)s") % {"when": _join(whens)}
             return _("Every %(n)s months on %(when)s") % {"n": interval, "when": _join(whens)}
         if freq == "YEARLY" and not days and "BYMONTHDAY" not in parts and starts_on:
             when = formats.date_format(starts_on, "MONTH_DAY_FORMAT")
             if interval == 1:
                 return _("Every year on %(date)s") % {"date": when}
+            if interval == 2:
+                return _("Every other year on %(date)s") % {"date": when}
             return _("Every %(n)s years on %(date)s") % {"n": interval, "date": when}
     except ValueError:
         return custom

@@ -152,7 +152,12 @@ def test_rules_occur_at_the_visit_time_from_the_start_date():
     [
         ("FREQ=WEEKLY", "每周日"),  # 2026-03-01 is a Sunday
         ("FREQ=WEEKLY;BYDAY=SA", "每周六"),
-        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH", "每2周的周二、周四"),
+        # "every other": 两, as it is said (每2周 read like a form field, session 26's walk)
+        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH", "每两周的周二、周四"),
+        ("FREQ=WEEKLY;INTERVAL=3;BYDAY=TU", "每3周的周二"),
+        ("FREQ=DAILY;INTERVAL=2", "每两天"),
+        ("FREQ=MONTHLY;INTERVAL=2", "每两个月的1日"),
+        ("FREQ=YEARLY;INTERVAL=2", "每两年的3月1日"),
         ("FREQ=MONTHLY;BYDAY=1SA", "每月第一个周六"),
         ("FREQ=MONTHLY;BYDAY=-1SU", "每月最后一个周日"),
         ("FREQ=MONTHLY", "每月1日"),
