@@ -306,19 +306,14 @@ class Order(models.Model):
         address = self.address.strip()
         if not self.site_id or not address:
             return address
-        wanted = str(self.site).replace(" ", "")
-        matched = 0
-        for index, char in enumerate(address):
-            if char.isspace():
-                continue
-            if matched == len(wanted) or char != wanted[matched]:
-                break
-            matched += 1
-        else:
-            index = len(address)
-        if matched < len(wanted):
-            return address
-        return address[index:].strip()
+        position = 0
+        for char in str(self.site).replace(" ", ""):
+            while position < len(address) and address[position].isspace():
+                position += 1
+            if position == len(address) or address[position] != char:
+                return address  # it does not start with the site's words
+            position += 1
+        return address[position:].strip()
 
     @property
     def is_recurring(self) -> bool:
