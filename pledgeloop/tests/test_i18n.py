@@ -63,6 +63,15 @@ def test_an_order_has_one_chinese_word():
     assert catalogue.find("Order #%(n)s").msgstr == "订单 #%(n)s"
 
 
+def test_everyone_is_addressed_as_nin():
+    """Residents, members and admins are 您 on every page; a few member pages said 你 beside
+    您 on the same screen (陈建国，您好 over 现在需要你处理; session 26's walk)."""
+    catalogue = polib.pofile(str(CATALOGUE))
+    familiar = [e.msgid for e in catalogue if "你" in e.msgstr]
+    assert familiar == []
+    assert "您" in catalogue.find("Needs your answer now").msgstr
+
+
 def test_lists_are_joined_in_the_readers_language():
     """Names and services were joined with 、 in English too ("Alice、Bob"). A list is joined
     with the translated ", " (、 in Chinese): no template writes 、, and only the spreadsheets,

@@ -71,7 +71,7 @@ def test_more_hours_than_have_passed_since_taken_are_refused(world):
 def test_the_record_never_starts_before_the_order_was_filed_or_taken(world):
     # Issue 12: the record's start was back-dated before the order was filed.
     order = age(claimed(world), hours=3)
-    with pytest.raises(OrderError, match="不能早于你接单的时间"):
+    with pytest.raises(OrderError, match="不能早于您接单的时间"):
         services.order_finish(
             order=order,
             member=member_of(world),
