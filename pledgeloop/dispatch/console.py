@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from pledgeloop.lib.moments import format_moment
 from pledgeloop.lib.params import query_id, query_ids
 from pledgeloop.lib.qr import qr_svg
 from pledgeloop.notify.viewer import viewer
@@ -359,7 +360,7 @@ def _dispatch(request, order: Order):
     messages.success(
         request,
         _("Sent to %(name)s, who must answer by %(time)s.")
-        % {"name": member.name, "time": timezone.localtime(respond_by).strftime("%m-%d %H:%M")},
+        % {"name": member.name, "time": format_moment(respond_by)},
     )
     return redirect("console:order_detail", pk=order.pk)
 

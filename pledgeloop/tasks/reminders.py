@@ -15,6 +15,7 @@ import datetime as dt
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pledgeloop.notify.services import notify
@@ -120,7 +121,7 @@ def visits_missed(*, now: dt.datetime | None = None) -> int:
             if community.pk not in admins_by_community:
                 admins_by_community[community.pk] = community_admins(community)
             title = _("Missed visit on %(day)s: %(pledge)s") % {
-                "day": visit.due_on.strftime("%m-%d"),
+                "day": date_format(visit.due_on, "MONTH_DAY_FORMAT"),
                 "pledge": visit.pledge.title,
             }
             people = [visit.member.user, *admins_by_community[community.pk]]
@@ -168,7 +169,11 @@ def showcase_due(*, now: dt.datetime | None = None) -> int:
                     kind="showcase_due",
                     street_id=grant.street_id,
                     title=_("The %(year)s Q%(q)s showcase is due by %(day)s")
-                    % {"year": today.year, "q": quarter, "day": end.strftime("%m-%d")},
+                    % {
+                        "year": today.year,
+                        "q": quarter,
+                        "day": date_format(end, "MONTH_DAY_FORMAT"),
+                    },
                     body=_("Check the quarter's records and reviews before the showcase."),
                     # The console's home links each community's showcase and assessments.
                     url=reverse("console:home"),

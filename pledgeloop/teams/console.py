@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pledgeloop.lib.moments import format_moment
 from pledgeloop.orders import access as order_access
 from pledgeloop.orders import services as order_services
 from pledgeloop.orders.models import Order, OrderError
@@ -262,7 +263,7 @@ def order_dispatch(request, order_pk: int):
                 _("Sent to the team %(name)s; a leader must answer by %(time)s.")
                 % {
                     "name": team.name,
-                    "time": timezone.localtime(respond_by).strftime("%m-%d %H:%M"),
+                    "time": format_moment(respond_by),
                 },
             )
             return redirect("console:order_detail", pk=order.pk)

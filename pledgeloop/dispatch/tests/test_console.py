@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from pledgeloop.dispatch.selectors import PICKER_LIMIT
+from pledgeloop.lib.moments import format_moment
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders import services
 from pledgeloop.orders.models import Dispatch, Order, OrderEvent
@@ -337,6 +338,9 @@ def test_dispatch_from_the_order_page(world, client_for):
     assert dispatch.respond_by - morning == dt.timedelta(hours=8)
     assert Order.objects.get(pk=order.pk).state == Order.State.DISPATCHED
     assert Notification.objects.filter(user=world.member, kind="dispatch").exists()
+    # said as the page says dates (12月2日 17:30), not 12-02 17:30 (session 26's walk)
+    said = " ".join(str(m) for m in client.get(response.url).context["messages"])
+    assert f"须在 {format_moment(dispatch.respond_by)} 前答复" in said, said
 
 
 def test_dispatch_needs_a_member_of_the_street(world, client_for):

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 
 from pledgeloop.notify.models import Delivery, Notification
@@ -117,6 +118,9 @@ def test_missed_visit_tells_the_member_and_admins_once(world, pledge):
     visit(world, pledge, today - dt.timedelta(days=60), state=Visit.State.MISSED)
     assert run_twice(reminders.visits_missed) == 3
     assert notified("visit_missed") == sorted(["张三", "星港湾书记", "街道管理员"])
+    day = date_format(today - dt.timedelta(days=3), "MONTH_DAY_FORMAT")  # 11月28日, not 11-28
+    titles = set(Notification.objects.filter(kind="visit_missed").values_list("title", flat=True))
+    assert titles and all(title.startswith(f"{day} 的走访未完成") for title in titles), titles
 
 
 def test_showcase_due_tells_admins_in_the_last_week_of_a_quarter(world):
@@ -125,6 +129,8 @@ def test_showcase_due_tells_admins_in_the_last_week_of_a_quarter(world):
     end = timezone.make_aware(dt.datetime(2026, 9, 27, 10))
     assert run_twice(reminders.showcase_due, now=end) == 3
     assert notified("showcase_due") == sorted(["星港湾书记", "腾飞书记", "街道管理员"])
+    titles = set(Notification.objects.filter(kind="showcase_due").values_list("title", flat=True))
+    assert all("9月30日" in title for title in titles), titles
 
 
 def test_quarter_end():
