@@ -71,6 +71,12 @@ class Period:
     def key(self) -> str:
         return f"{self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}"
 
+    @property
+    def days(self) -> str:
+        """The days it holds, first and last, as files and their titles name them: March is
+        2026-03-01..2026-03-31 (its `key` ends on the day after, as the period does)."""
+        return f"{self.start:%Y-%m-%d}..{self.end - dt.timedelta(days=1):%Y-%m-%d}"
+
 
 def local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))

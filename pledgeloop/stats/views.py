@@ -71,12 +71,14 @@ def dashboard(request):
         counted = period.counted(timezone.localdate())
         if export == "xlsx" and request.GET.get("table") == "all":
             return exports.report_response(
-                list(tables.values()), place=scope_label, period_key=counted.key
+                list(tables.values()), place=scope_label, period_key=counted.days
             )
         table = tables.get(request.GET.get("table", "headline"))
         if table is None:
             raise Http404
-        return exports.table_response(table, kind=export, place=scope_label, period_key=counted.key)
+        return exports.table_response(
+            table, kind=export, place=scope_label, period_key=counted.days
+        )
     query = _query_without(request.GET, "screen", "export", "table")
     context = {
         "allowed": allowed,

@@ -58,7 +58,9 @@ def test_a_month_still_running_says_it_counts_to_today(figures, client_for, time
     assert "2026年3月1日 – 2026年3月12日（截至今天）" in screen
     exported = client.get(URL, {"period": "2026-03", "export": "xlsx", "table": "headline"})
     sheet = openpyxl.load_workbook(io.BytesIO(exported.content)).active
-    assert sheet["A1"].value.endswith("2026-03-01..2026-03-13")  # the days counted
+    # the days counted, first and last: the file said ..2026-03-13, a day not yet come, beside
+    # the page's "to today, 12 March" (session 26's walk)
+    assert sheet["A1"].value.endswith("2026-03-01..2026-03-12")
     public = client.get(reverse("stats:public", args=[figures.world.street.slug]))
     assert "2025年4月1日至今天（2026年3月12日）" in public.content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
@@ -163,7 +165,7 @@ def test_the_whole_report_is_one_workbook_with_a_sheet_per_table(figures, client
     tables = page.context["data"]["tables"]
     response = client.get(URL, {"period": "2026-03", "export": "xlsx", "table": "all"})
     assert response.status_code == 200
-    assert "江海街道-数据报表-2026-03-01..2026-04-01-" in unquote(response["Content-Disposition"])
+    assert "江海街道-数据报表-2026-03-01..2026-03-31-" in unquote(response["Content-Disposition"])
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == [str(t.title) for t in tables.values()]
     assert book.sheetnames[:4] == ["核心指标", "月度趋势", "类别构成", "社区对比"]
@@ -175,7 +177,7 @@ def test_the_whole_report_is_one_workbook_with_a_sheet_per_table(figures, client
         ).active
         sheet = book[str(tables[name].title)]
         assert list(sheet.values) == list(own.values), name
-    assert book["核心指标"]["A1"].value == "江海街道 · 核心指标 · 2026-03-01..2026-04-01"
+    assert book["核心指标"]["A1"].value == "江海街道 · 核心指标 · 2026-03-01..2026-03-31"
 
 
 def test_wall_display_uses_the_dark_template(figures, client_for):
