@@ -41,13 +41,17 @@ def order_deadline(order) -> SafeString:
     if order.is_waiting:
         if order.respond_by:
             return format_html(
-                '<span class="hint">{}</span> {}', _("respond by"), _day_time(order.respond_by)
+                '<span class="hint">{}</span> <span class="when">{}</span>',
+                _("respond by"),
+                _day_time(order.respond_by),
             )
         return mark_safe("")  # noqa: S308 - empty
     if order.is_taken:
         if order.finish_by:
             return format_html(
-                '<span class="hint">{}</span> {}', _("finish by"), _day_time(order.finish_by)
+                '<span class="hint">{}</span> <span class="when">{}</span>',
+                _("finish by"),
+                _day_time(order.finish_by),
             )
         return mark_safe("")  # noqa: S308 - empty
     if order.done_at:

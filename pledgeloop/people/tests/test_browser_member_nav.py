@@ -97,3 +97,34 @@ def test_the_member_tabs_read_whole_in_english_on_a_phone(world, live_server, br
         assert page.locator('nav.member-tabs a[aria-current="page"]').count() == 1, path
         assert _cut_labels(page) == [], f"{path}: {labels}"
     context.close()
+
+
+# A tile's name, line by line: those whose last line holds a single character alone.
+ORPHANS = """() => [...document.querySelectorAll(".tools-grid .tool")].flatMap(tile => {
+    const text = tile.querySelector(".tool-name");
+    if (!text) return [tile.textContent.trim() + " (no .tool-name)"];
+    const range = document.createRange();
+    range.selectNodeContents(text);
+    const lines = [...range.getClientRects()].filter(r => r.width > 0);
+    const size = parseFloat(getComputedStyle(tile).fontSize);
+    const last = lines[lines.length - 1];
+    return lines.length > 1 && last.width < 1.5 * size ? [text.textContent.trim()] : [];
+})"""
+
+
+def test_no_tile_leaves_one_character_alone_on_a_line(world, live_server, browser):
+    """认领长期需 / 求 and 我的公开主 / 页 on the member's home on a phone; 代居民下 / 单 and
+    点单二维 / 码 on the console's home on a desk (session 26's walk)."""
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    sign_in(page, live_server.url, world.member, then="/me/")
+    assert page.locator(".tools-grid .tool").count() >= 8
+    assert page.evaluate(ORPHANS) == []
+    context.close()
+    for width in (1366, 1024):
+        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
+        page = context.new_page()
+        sign_in(page, live_server.url, world.community_admin, then="/console/")
+        assert page.locator(".tools-grid .tool").count() >= 8
+        assert page.evaluate(ORPHANS) == [], width
+        context.close()
