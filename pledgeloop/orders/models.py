@@ -8,6 +8,7 @@ State changes happen only in orders/services.py, through lib.transitions (checke
 `Order.TRANSITIONS`); every change writes an OrderEvent (who, when, why, from where).
 """
 
+import functools
 import operator
 import secrets
 from functools import reduce
@@ -15,7 +16,8 @@ from functools import reduce
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.orgs.models import LATITUDE, LONGITUDE, Category, Community, Site, Street
@@ -28,6 +30,16 @@ class OrderError(Exception):
 
 def new_tracking_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+@functools.cache
+def _in_every_language(message: str) -> frozenset[str]:
+    """The message as each language the site speaks writes it (settings.LANGUAGES)."""
+    words = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            words.add(gettext(message))
+    return frozenset(words)
 
 
 class Order(models.Model):
@@ -411,6 +423,19 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.order_id} {self.from_state or '∅'} → {self.to_state} ({self.action})"
+
+    @property
+    def by_shown(self) -> str:
+        """Who acted, as a page shows it: a person's or an app's name as written; a resident
+        or the system (no user) in the reader's language, whichever language their label
+        was written in (that of the request that made the step: an order filed in English
+        wrote "Resident")."""
+        if self.by_id is None:
+            if self.by_label in _in_every_language("Resident"):
+                return gettext("Resident")
+            if self.by_label in _in_every_language("System"):
+                return gettext("System")
+        return self.by_label
 
 
 class Dispatch(models.Model):

@@ -382,7 +382,7 @@ def person_data(*, phone: str, user: User | None = None) -> list[Section]:
                 "at": _when(e.at),
                 "from_state": str(e.get_from_state_display()) if e.from_state else "",
                 "to_state": str(e.get_to_state_display()),
-                "by": e.by_label,
+                "by": e.by_shown,
                 "reason": e.reason,
             }
         )

@@ -4,8 +4,9 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
-from pledgeloop.orders.models import Order
+from pledgeloop.orders.models import Order, OrderEvent
 from pledgeloop.orgs.models import Site
 
 from .loop import bring_to
@@ -55,3 +56,31 @@ def test_the_order_pages_name_the_building_once(world, client_for, building):
         text = page.content.decode()
         assert "五福家园 2幢" in text and "401室" in text, page.request["PATH_INFO"]
         assert "五福家园2幢401室" not in text, page.request["PATH_INFO"]
+
+
+def test_who_acted_reads_in_the_readers_language(world, client_for):
+    """The resident's and the system's steps were named in the language of whoever filed
+    the order: "By 居民" on an English page, "Resident" on the Chinese desk (session 26's
+    walk). A person's or an app's name stays as it is."""
+    with translation.override("en"):
+        filed_in_english = bring_to(world, Order.State.SUBMITTED)
+    filed_in_chinese = bring_to(world, Order.State.SUBMITTED)
+    english, chinese = (
+        OrderEvent.objects.get(order=order, action="submit")
+        for order in (filed_in_english, filed_in_chinese)
+    )
+    assert (english.by_label, chinese.by_label) == ("Resident", "居民")  # as written
+    for event in (english, chinese):
+        with translation.override("zh-hans"):
+            assert event.by_shown == "居民"
+        with translation.override("en"):
+            assert event.by_shown == "Resident"
+    OrderEvent.objects.filter(pk=english.pk).update(by_label="系统")
+    english.refresh_from_db()
+    with translation.override("en"):
+        assert english.by_shown == "System"
+    named = OrderEvent(by_label="社区网格员App")
+    assert named.by_shown == "社区网格员App"
+    desk = client_for(world.community_admin)
+    page = desk.get(reverse("console:order_detail", args=[filed_in_english.pk]))
+    assert "居民" in page.content.decode() and "Resident" not in page.content.decode()
