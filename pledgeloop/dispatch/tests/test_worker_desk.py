@@ -129,6 +129,25 @@ def test_the_suggested_dispatch_explains_the_cost_in_words(world, client_for):
     assert re.search(r"合计-?[\d.]+分钟", cell), cell
 
 
+def test_the_order_pages_best_members_say_the_cost_in_words_as_the_picker_rounds(
+    world, client_for
+):
+    """The order page's "best members" said 负荷项 手上0单，+1.0 and 由派单引擎排序, and gave
+    4.9 min where the picker below said 5 min for the same walk (session 26's walk): the
+    suggested dispatch's words, and one rounding for the walk."""
+    near = skilled(new_member(world, "13900000201", "近师傅", **NEAR), "repairs", world=world)
+    order = triaged_order(world)
+    page = client_for(world.community_admin).get(reverse("console:order_detail", args=[order.pk]))
+    best = page.text.split('class="action suggested-candidates"', 1)[1].split("</div>", 1)[0]
+    assert "负荷" not in best and "引擎" not in best, best
+    assert re.search(r"手上已有\d+单，接这单按多走[\d.]+分钟计", best), best
+    row = best.split(f'data-member="{near.pk}"', 1)[1].split("</tr>", 1)[0]
+    walk = re.search(r"([\d.]+) 分钟", row).group(1)
+    picker = page.text.split('class="list stacked picker"', 1)[1]
+    picked = picker.split(f'id="m{near.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert f"{walk} 分钟" in picked, (walk, picked)
+
+
 # --- one overdue filter ---------------------------------------------------------------------
 
 
