@@ -282,6 +282,7 @@ def generate(sizes: dict) -> None:
                 "name": f"'成员' || {d.text('i')}",
                 "name_pinyin": "''",
                 "name_initials": "''",
+                "name_sort": "''",
                 "email": "''",
                 "is_active": "true" if d.pg else "1",
                 "is_staff": "false" if d.pg else "0",

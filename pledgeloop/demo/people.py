@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
 from pledgeloop.lib.inserts import insert
-from pledgeloop.lib.pinyin import pinyin_keys
+from pledgeloop.lib.pinyin import person_keys
 from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Consent, Member, Resident, Role, RoleGrant, User
 
@@ -68,9 +68,14 @@ def build(ctx) -> None:
     first = ctx.communities[slugs[0]]
 
     def user(phone: str, name: str) -> User:
-        full, initials = pinyin_keys(name)
+        full, initials, order = person_keys(name)
         return User(
-            phone=phone, name=name, name_pinyin=full, name_initials=initials, password=password
+            phone=phone,
+            name=name,
+            name_pinyin=full,
+            name_initials=initials,
+            name_sort=order,
+            password=password,
         )
 
     # The demo logins: one per role, all in 星港湾.
@@ -155,7 +160,7 @@ def build(ctx) -> None:
         for _ in range(rng.randint(*RESIDENTS_PER_COMMUNITY)):
             building = rng.choice(buildings)
             name = _name(rng)
-            full, initials = pinyin_keys(name)
+            full, initials, order = person_keys(name)
             lat, lng = _near(rng, building, 0.0001)
             residents.append(
                 Resident(
@@ -164,6 +169,7 @@ def build(ctx) -> None:
                     name=name,
                     name_pinyin=full,
                     name_initials=initials,
+                    name_sort=order,
                     phone=ctx.phone(),
                     site=building,
                     address=(
@@ -181,7 +187,10 @@ def build(ctx) -> None:
     RoleGrant.objects.create(user=resident_user, role=Role.RESIDENT, street=street, community=first)
     residents[0].user = resident_user
     residents[0].name, residents[0].phone = "王秀兰", "13900000004"
-    residents[0].name_pinyin, residents[0].name_initials = pinyin_keys("王秀兰")
+    first_resident = residents[0]
+    first_resident.name_pinyin, first_resident.name_initials, first_resident.name_sort = (
+        person_keys("王秀兰")
+    )
     insert(residents)
     insert(
         Consent(

@@ -47,7 +47,7 @@ class Candidate:
             self.full,
             self.minutes is None,
             self.minutes or 0,
-            self.member.user.name_pinyin,
+            self.member.user.name_sort,
         )
 
 
@@ -89,7 +89,7 @@ def dispatch_candidates(
             )
         )
         order_by.append(F("distance").asc(nulls_last=True))
-    members = members.order_by(*order_by, "user__name_pinyin", "pk")
+    members = members.order_by(*order_by, "user__name_sort", "pk")
     # The order's community comes first: its members are ranked on their own, and the rest
     # of the street only when they do not fill the list, so that the picker ranks a
     # community's members (some 200) rather than a whole street's (thousands).

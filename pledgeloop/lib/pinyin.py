@@ -5,16 +5,54 @@ import re
 from django.db.models import Q
 from pypinyin import lazy_pinyin
 
+# Surnames whose reading as a surname is not the character's everyday one (pypinyin reads
+# each character as in everyday words: 曾 ceng, 单 dan): as a person's name's first
+# character(s), they read as here, so that 曾国藩 sorts under Z and "zgf" finds him. Only the
+# syllable counts (no tones); compound surnames first.
+SURNAMES = {
+    "尉迟": ["yu", "chi"], "万俟": ["mo", "qi"], "单于": ["chan", "yu"],
+    "长孙": ["zhang", "sun"], "乐正": ["yue", "zheng"],
+    "曾": ["zeng"], "单": ["shan"], "解": ["xie"], "仇": ["qiu"], "朴": ["piao"], "区": ["ou"],
+    "查": ["zha"], "盖": ["ge"], "缪": ["miao"], "乐": ["yue"], "覃": ["qin"], "翟": ["zhai"],
+    "秘": ["bi"], "种": ["chong"], "重": ["chong"], "折": ["she"], "藏": ["zang"],
+    "都": ["du"], "薄": ["bo"], "繁": ["po"], "员": ["yun"], "召": ["shao"], "句": ["gou"],
+}  # fmt: skip
 
-def pinyin_keys(name: str) -> tuple[str, str]:
-    """(full pinyin without spaces, initials), lower case: 张三 -> ("zhangsan", "zs")."""
-    name = (name or "").strip()
-    syllables = lazy_pinyin(name, errors="default")
-    full = "".join(syllables).lower().replace(" ", "")
+
+def _syllables(name: str, *, person: bool) -> list[str]:
+    """The name's pinyin syllables (other runs of characters as they are), lower case; a
+    person's surname read as a surname."""
+    head: list[str] = []
+    if person:
+        for surname, reading in SURNAMES.items():
+            if name.startswith(surname):
+                head, name = list(reading), name[len(surname) :]
+                break
+    return [s.lower() for s in [*head, *lazy_pinyin(name, errors="default")]]
+
+
+def pinyin_keys(name: str, *, person: bool = False) -> tuple[str, str]:
+    """(full pinyin without spaces, initials), lower case: 张三 -> ("zhangsan", "zs"); with
+    `person`, the surname read as one (曾国藩 -> "zengguofan")."""
+    syllables = _syllables((name or "").strip(), person=person)
+    full = "".join(syllables).replace(" ", "")
     # The first letter of each syllable is what Style.FIRST_LETTER gives (the same readings,
     # the same runs of other characters): one conversion, not two.
-    initials = "".join(s[0] for s in syllables if s).lower()
+    initials = "".join(s[0] for s in syllables if s)
     return full, initials
+
+
+def person_keys(name: str) -> tuple[str, str, str]:
+    """A person's (full pinyin, initials, sort key). The sort key is the syllables one by one,
+    each closed by a "0", so that names sort syllable by syllable (DESIGN.md §10): 陈 chen
+    before 程 cheng whatever the given names, 李 li before 林 lin (the full pinyin, one run
+    of letters for search, put 程丽, chengli, before 陈建国, chenjianguo). A digit, not a
+    space: it sorts before every letter in a database's binary and linguistic collations
+    alike, which skip spaces and punctuation."""
+    syllables = _syllables((name or "").strip(), person=True)
+    full = "".join(syllables).replace(" ", "")
+    initials = "".join(s[0] for s in syllables if s)
+    return full, initials, "".join(f"{s.replace(' ', '')}0" for s in syllables)[:200]
 
 
 def pinyin_search_q(query: str, name_field: str = "name", prefix: str = "") -> Q:

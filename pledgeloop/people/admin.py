@@ -16,7 +16,7 @@ class RoleGrantInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    ordering = ["name_pinyin"]
+    ordering = ["name_sort"]
     list_display = ["name", "phone", "is_active", "is_staff", "date_joined"]
     list_filter = ["is_active", "is_staff", "role_grants__role"]
     search_fields = ["name", "phone", "name_pinyin", "name_initials"]

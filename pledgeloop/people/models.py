@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.masking import is_mainland_mobile, mask_phone, normalise_phone
-from pledgeloop.lib.pinyin import pinyin_keys
+from pledgeloop.lib.pinyin import person_keys
 from pledgeloop.orgs.models import LATITUDE, LONGITUDE, Category, Community, Site, Street
 
 
@@ -67,6 +67,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField(_("name"), max_length=40)
     name_pinyin = models.CharField(max_length=160, blank=True, db_index=True, editable=False)
     name_initials = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    # What lists sort people by: their pinyin syllable by syllable (lib.pinyin.person_keys).
+    name_sort = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
     email = models.EmailField(_("email"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("may use the admin site"), default=False)
@@ -80,13 +82,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        ordering = ["name_pinyin"]
+        ordering = ["name_sort"]
 
     def __str__(self) -> str:
         return self.name or mask_phone(self.phone)
 
     def save(self, *args, **kwargs):
-        self.name_pinyin, self.name_initials = pinyin_keys(self.name)
+        self.name_pinyin, self.name_initials, self.name_sort = person_keys(self.name)
         super().save(*args, **kwargs)
 
     @cached_property
@@ -248,7 +250,7 @@ class Member(models.Model):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
-        ordering = ["user__name_pinyin"]
+        ordering = ["user__name_sort"]
         indexes = [
             # The dispatch suggestions (members within walking range of an order, in a box).
             models.Index(
@@ -362,6 +364,7 @@ class Resident(models.Model):
     name = models.CharField(_("name"), max_length=40)
     name_pinyin = models.CharField(max_length=160, blank=True, editable=False)
     name_initials = models.CharField(max_length=40, blank=True, editable=False)
+    name_sort = models.CharField(max_length=200, blank=True, editable=False)
     phone = models.CharField(_("mobile number"), max_length=11, validators=[validate_mobile])
     address = models.CharField(_("address"), max_length=200)
     site = models.ForeignKey(
@@ -382,9 +385,9 @@ class Resident(models.Model):
     class Meta:
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
-        ordering = ["name_pinyin"]
+        ordering = ["name_sort"]
         indexes = [
-            models.Index(fields=["street", "name_pinyin"], name="resident_street_pinyin"),
+            models.Index(fields=["street", "name_sort"], name="resident_street_sort"),
             models.Index(fields=["street", "name_initials"], name="resident_street_initials"),
             # Intake's match of an order's number to the community's resident (orders/
             # services._intake_read), on every order.
@@ -402,7 +405,7 @@ class Resident(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.name_pinyin, self.name_initials = pinyin_keys(self.name)
+        self.name_pinyin, self.name_initials, self.name_sort = person_keys(self.name)
         super().save(*args, **kwargs)
 
     @property

@@ -439,7 +439,7 @@ def residents_export(
     *, community: Community, by: User, full_phones: bool = False, page: str = ""
 ) -> tuple[bytes, str]:
     """Residents of one community. Whole numbers only when asked, and then each view is logged."""
-    residents = list(Resident.objects.filter(community=community).order_by("name_pinyin"))
+    residents = list(Resident.objects.filter(community=community).order_by("name_sort"))
     consented = _consented_ids(community)
     if full_phones:
         phone_views_record(
@@ -478,7 +478,7 @@ def members_export(*, community: Community, by: User, page: str = "") -> tuple[b
         Member.objects.filter(community=community)
         .select_related("user")
         .prefetch_related("skills")
-        .order_by("user__name_pinyin")
+        .order_by("user__name_sort")
     )
     phone_views_record(
         viewer=by,

@@ -156,7 +156,7 @@ def resident_list(request):
         raise Http404  # no resident directory for members (need to know)
     qs = access.residents_visible_to(request.user).select_related("community")
     qs, query, community = _people_filters(request, qs)
-    page = Paginator(qs.order_by("name_pinyin"), 50).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("name_sort"), 50).get_page(request.GET.get("page"))
     communities = access.communities_administered(request.user)
     return render(
         request,
@@ -212,7 +212,7 @@ def member_list(request):
         raise Http404  # a resident has no community's members to list (it showed none)
     qs = access.members_visible_to(request.user).select_related("user", "community")
     qs, query, community = _people_filters(request, qs, prefix="user__")
-    page = Paginator(qs.order_by("user__name_pinyin"), 50).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("user__name_sort"), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "people/member_list.html",

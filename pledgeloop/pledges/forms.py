@@ -67,7 +67,7 @@ class PledgeForm(forms.ModelForm):
             known = residents_known_to(pledge.member)
         if pledge.beneficiary_resident_id:
             known = known | Resident.objects.filter(pk=pledge.beneficiary_resident_id)
-        self.fields["beneficiary_resident"].queryset = known.order_by("name_pinyin")
+        self.fields["beneficiary_resident"].queryset = known.order_by("name_sort")
         self.fields["beneficiary_site"].queryset = Site.objects.filter(
             community_id=pledge.community_id, parent__isnull=True
         ).order_by("kind", "name")

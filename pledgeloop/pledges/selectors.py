@@ -140,7 +140,7 @@ def wall_members(
         .filter(pinyin_search_q(query, prefix="user__"))
         .select_related("user")
         .prefetch_related(Prefetch("pledges", _public_pledges(today), to_attr="wall_pledges"))
-        .order_by("user__name_pinyin", "pk")
+        .order_by("user__name_sort", "pk")
     )
     for member in members:
         member.figures = Figures.of(member.wall_pledges)
@@ -180,7 +180,7 @@ def community_members(community: Community) -> list[Member]:
         Member.objects.filter(community=community, active=True)
         .select_related("user")
         .prefetch_related(Prefetch("pledges", wall, to_attr="wall_pledges"))
-        .order_by("user__name_pinyin", "pk")
+        .order_by("user__name_sort", "pk")
     )
 
 
@@ -298,7 +298,7 @@ def follow_up(community: Community, today: dt.date | None = None, only_behind: b
             today,
         )
         .select_related("member__user", "category")
-        .order_by("member__user__name_pinyin", "starts_on")
+        .order_by("member__user__name_sort", "starts_on")
     )
     for pledge in pledges:
         pledge.figures = Figures.of([pledge])

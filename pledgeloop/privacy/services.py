@@ -54,7 +54,7 @@ def person_correct(*, phone: str, name: str, address: str, user: User | None = N
     )
     if user is not None and user.is_authenticated and user.phone == phone and user.name != name:
         user.name = name
-        user.save(update_fields=["name", "name_pinyin", "name_initials"])
+        user.save(update_fields=["name", "name_pinyin", "name_initials", "name_sort"])
         changed += 1
     return changed
 

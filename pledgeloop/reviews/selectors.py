@@ -271,7 +271,7 @@ def showcase_members(community, year: int, quarter: int) -> list[Member]:
     period = quarter_period(year, quarter)
     members = Member.objects.filter(members_active_in(period), community=community)
     members = members.select_related("user")
-    members = list(members.order_by("user__name_pinyin", "pk"))
+    members = list(members.order_by("user__name_sort", "pk"))
     return with_pledge_figures(with_service_figures(members, period), period)
 
 
@@ -318,7 +318,7 @@ def annual_members_queryset(communities, year: int) -> QuerySet[Member]:
     members = Member.objects.filter(community__in=communities)
     members = members.filter(members_active_in(year_period(year)))
     return members.select_related("user", "community").order_by(
-        "community__name", "user__name_pinyin", "pk"
+        "community__name", "user__name_sort", "pk"
     )
 
 
@@ -358,7 +358,7 @@ def annual_members(communities, year: int, *, member_ids=None) -> list[Member]:
         members = (
             Member.objects.filter(community__in=communities, pk__in=member_ids)
             .select_related("user", "community")
-            .order_by("community__name", "user__name_pinyin", "pk")
+            .order_by("community__name", "user__name_sort", "pk")
         )
     return with_annual_figures(list(members), year)
 

@@ -148,7 +148,7 @@ class StaffServiceLogForm(ServiceLogForm):
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = members.order_by("user__name_pinyin")
+        self.fields["members"].queryset = members.order_by("user__name_sort")
         self.fields["members"].label_from_instance = lambda m: f"{m.name} · {m.community.name}"
 
 

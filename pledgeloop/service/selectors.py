@@ -61,5 +61,5 @@ def participations_for_export(
             record__started_at__lt=until,
         )
         .select_related("member__user", "record__category", "record__order", "record__beneficiary")
-        .order_by("member__user__name_pinyin", "member_id", "record__started_at", "record_id")
+        .order_by("member__user__name_sort", "member_id", "record__started_at", "record_id")
     )

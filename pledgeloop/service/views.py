@@ -187,7 +187,7 @@ def beneficiary_search(request):
         member = access.member_of(request.user)
         if member is not None and not access.is_service_admin(request.user):
             qs = qs.filter(community_id=member.community_id)
-        residents = qs.filter(pinyin_search_q(query)).order_by("name_pinyin")[:8]
+        residents = qs.filter(pinyin_search_q(query)).order_by("name_sort")[:8]
     return render(request, "service/_beneficiaries.html", {"residents": residents, "q": query})
 
 

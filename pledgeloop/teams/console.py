@@ -106,7 +106,7 @@ def _roster_members(team: Team):
     members = Member.objects.filter(street_id=team.street_id, active=True).select_related("user")
     if team.community_id:
         members = members.filter(community_id=team.community_id)
-    return members.exclude(team_memberships__team=team).order_by("user__name_pinyin")
+    return members.exclude(team_memberships__team=team).order_by("user__name_sort")
 
 
 def _detail(request, team: Team, *, status=200, **forms):

@@ -51,7 +51,7 @@ def _project_form(request, *, data=None, project: Project | None = None, initial
     return ProjectForm(
         data,
         communities=communities,
-        members=members.order_by("community__slug", "user__name_pinyin"),
+        members=members.order_by("community__slug", "user__name_sort"),
         teams=teams.order_by("scope", "name"),
         street_wide=bool(user.admin_street_ids()),
         editing=project is not None,

@@ -27,7 +27,7 @@ def _roster_members(team_id: int):
     return list(
         Member.objects.filter(team_memberships__team_id=team_id, active=True)
         .select_related("user")
-        .order_by("user__name_pinyin")
+        .order_by("user__name_sort")
     )
 
 

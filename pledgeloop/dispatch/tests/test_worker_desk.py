@@ -129,9 +129,7 @@ def test_the_suggested_dispatch_explains_the_cost_in_words(world, client_for):
     assert re.search(r"合计-?[\d.]+分钟", cell), cell
 
 
-def test_the_order_pages_best_members_say_the_cost_in_words_as_the_picker_rounds(
-    world, client_for
-):
+def test_the_order_pages_best_members_say_the_cost_in_words_as_the_picker_rounds(world, client_for):
     """The order page's "best members" said 负荷项 手上0单，+1.0 and 由派单引擎排序, and gave
     4.9 min where the picker below said 5 min for the same walk (session 26's walk): the
     suggested dispatch's words, and one rounding for the walk."""

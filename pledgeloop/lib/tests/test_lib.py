@@ -9,7 +9,7 @@ from pypinyin import Style, lazy_pinyin
 from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.geo import haversine_km, walking_minutes
 from pledgeloop.lib.masking import is_mainland_mobile, mask_name, mask_phone, normalise_phone
-from pledgeloop.lib.pinyin import pinyin_keys
+from pledgeloop.lib.pinyin import person_keys, pinyin_keys
 from pledgeloop.lib.qr import qr_png, qr_svg, qr_svg_data_uri
 
 
@@ -50,6 +50,17 @@ def test_masks():
 def test_pinyin_keys():
     assert pinyin_keys("张三") == ("zhangsan", "zs")
     assert pinyin_keys("陈建国") == ("chenjianguo", "cjg")
+    assert person_keys("陈建国") == ("chenjianguo", "cjg", "chen0jian0guo0")
+
+
+def test_names_sort_syllable_by_syllable_and_surnames_read_as_surnames():
+    """程丽 came before 陈建国 and 林峰 before 李志 (the pinyin compared as one run of letters:
+    chengli < chenjianguo), and 曾 was filed under C (session 26's walk)."""
+    names = ["林峰", "曾国藩", "程丽", "陈建国", "李志", "单雄信", "尉迟恭", "王五"]
+    ordered = sorted(names, key=lambda name: person_keys(name)[2])
+    assert ordered == ["陈建国", "程丽", "李志", "林峰", "单雄信", "王五", "尉迟恭", "曾国藩"]
+    assert person_keys("曾国藩")[:2] == ("zengguofan", "zgf")
+    assert pinyin_keys("曾家村") == ("cengjiacun", "cjc")  # a place: the everyday reading
 
 
 @pytest.mark.parametrize(

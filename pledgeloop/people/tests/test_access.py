@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from pledgeloop.people.models import PhoneView
+from pledgeloop.people.models import PhoneView, Resident
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +121,22 @@ def test_a_resident_has_no_members_directory(world, client_for):
     """It answered with an empty list (a resident belongs to no community's members)."""
     assert client_for(world.resident).get(reverse("people:members")).status_code == 404
     assert client_for(world.member).get(reverse("people:members")).status_code == 200
+
+
+def test_the_residents_list_sorts_by_pinyin_syllable_by_syllable(world, client_for):
+    """The list read …曹, 曾, 程…, then 陈: 曾 (a surname, zeng) filed under C, and 程丽
+    (chengli) before 陈建国 (chenjianguo) (session 26's walk). And 曾 is found as zeng."""
+    for index, name in enumerate(["林峰", "曾国藩", "程丽", "陈建国", "李志"]):
+        Resident.objects.create(
+            street=world.street,
+            community=world.community,
+            name=name,
+            phone=f"1370000000{index}",
+            address="阳光花园1幢101室",
+        )
+    client = client_for(world.community_admin)
+    body = rows(client.get(reverse("people:residents")))
+    names = ["陈建国", "程丽", "李志", "林峰", "王秀兰", "曾国藩"]
+    assert sorted(names, key=lambda name: body.find(name)) == names
+    assert all(name in body for name in names)
+    assert "曾国藩" in rows(client.get(reverse("people:residents") + "?q=zgf"))
