@@ -20,6 +20,8 @@ from pledgeloop.orders.models import Order
 from pledgeloop.orders.selectors import member_load_subquery
 from pledgeloop.people.models import Member
 
+from .engine import COST_SCALE
+
 # How many members the picker offers at most: a street holds thousands, and an admin picks
 # among the nearest few (or searches for anyone else by name or member code).
 PICKER_LIMIT = 30
@@ -106,12 +108,15 @@ def dispatch_candidates(
     for member in found:
         minutes = None
         if None not in (*point, member.home_latitude, member.home_longitude):
-            minutes = walking_minutes(
+            walk = walking_minutes(
                 float(member.home_latitude),
                 float(member.home_longitude),
                 float(point[0]),
                 float(point[1]),
             )
+            # To the hundredth of a minute, as the engine costs a walk: the page's "best
+            # members" beside this list then show the same tenth for the same walk.
+            minutes = round(walk * COST_SCALE) / COST_SCALE
         candidates.append(
             Candidate(
                 member=member,

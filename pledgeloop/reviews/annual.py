@@ -24,9 +24,9 @@ rule of the page, the Excel and the PDF, which all print `AnnualScore.percents` 
 score ("—") and is graded by the street's rule (`ReviewWeights.no_evidence_grade`): 未评议
 by default, or 不合格 where the street decides so.
 
-Members on the roll (the page's 在册党员, 未评议 among them): those of the communities active at some time in the year (on the roster
-then, Member.joined_on/left_on, or serving then: `selectors.members_active_in`), not
-today's roster.
+Members on the roll (the page's 在册党员, 未评议 among them): those of the communities
+active at some time in the year (on the roster then, Member.joined_on/left_on, or serving
+then: `selectors.members_active_in`), not today's roster.
 """
 
 from dataclasses import dataclass, field
