@@ -97,9 +97,11 @@ def build_xlsx(
     headers: Sequence[str],
     rows: Iterable[Sequence],
     totals: Sequence | None = None,
+    name: str = "",
 ) -> bytes:
-    """One worksheet: title row, header row, rows, and an optional totals row."""
-    return build_xlsx_book([Sheet(title, headers, rows, totals)])
+    """One worksheet: title row, header row, rows, and an optional totals row; the sheet
+    named `name` (at most 31 characters), else after the title (`sheet_name`)."""
+    return build_xlsx_book([Sheet(title, headers, rows, totals, name=name)])
 
 
 def build_xlsx_book(sheets: Sequence[Sheet]) -> bytes:

@@ -31,7 +31,15 @@ def table_response(table: Table, *, kind: str, place: str, period_key: str) -> H
     rows = _rows(table)
     title = f"{place} · {table.title} · {period_key}"
     if kind == "xlsx":
-        content = build_xlsx(title=title, headers=table.headers, rows=rows, totals=table.totals)
+        # The sheet named by the table alone, as in the whole report: the title (place,
+        # table, days) is longer than a sheet's 31 characters, and its days were cut off.
+        content = build_xlsx(
+            title=title,
+            headers=table.headers,
+            rows=rows,
+            totals=table.totals,
+            name=sheet_name(str(table.title)),
+        )
         return xlsx_response(content, filename(table, place, period_key, "xlsx"))
     body_rows = rows + ([["" if v is None else v for v in table.totals]] if table.totals else [])
     response = HttpResponse(

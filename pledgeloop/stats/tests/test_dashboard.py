@@ -61,6 +61,7 @@ def test_a_month_still_running_says_it_counts_to_today(figures, client_for, time
     # the days counted, first and last: the file said ..2026-03-13, a day not yet come, beside
     # the page's "to today, 12 March" (session 26's walk)
     assert sheet["A1"].value.endswith("2026-03-01..2026-03-12")
+    assert sheet.title == "核心指标"  # not the title cut at 31 characters, its days lost
     public = client.get(reverse("stats:public", args=[figures.world.street.slug]))
     assert "2025年4月1日至今天（2026年3月12日）" in public.content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
