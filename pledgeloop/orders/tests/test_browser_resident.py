@@ -299,6 +299,10 @@ def test_elder_mode_enlarges_the_whole_form_and_the_summary_leads_to_each_mistak
     assert page.locator(".error-summary a").all_inner_texts() == ["您的手机号", "隐私说明"]
     no_sideways_scroll(page)
     page.screenshot(path=str(screenshot_dir / "resident-intake-elder-mistakes-phone.png"))
+    page.locator(".error-summary a").nth(0).tap()
+    page.wait_for_function("location.hash === '#id_phone'")
+    label = page.locator('label[for="id_phone"]').bounding_box()
+    assert label["y"] >= 0, label  # the field's name in sight above it, not scrolled off
     page.locator(".error-summary a").nth(1).tap()
     page.wait_for_function("location.hash === '#id_consent'")
     box = page.locator("#id_consent").bounding_box()

@@ -112,6 +112,15 @@ ORPHANS = """() => [...document.querySelectorAll(".tools-grid .tool")].flatMap(t
 })"""
 
 
+# The tiles whose name takes more than one line.
+WRAPPED = """() => [...document.querySelectorAll(".tools-grid .tool-name")].filter(name => {
+    const range = document.createRange();
+    range.selectNodeContents(name);
+    return new Set([...range.getClientRects()].filter(r => r.width > 0)
+      .map(r => Math.round(r.top))).size > 1;
+}).map(name => name.textContent.trim())"""
+
+
 def test_no_tile_leaves_one_character_alone_on_a_line(world, live_server, browser):
     """认领长期需 / 求 and 我的公开主 / 页 on the member's home on a phone; 代居民下 / 单 and
     点单二维 / 码 on the console's home on a desk (session 26's walk)."""
@@ -120,6 +129,8 @@ def test_no_tile_leaves_one_character_alone_on_a_line(world, live_server, browse
     sign_in(page, live_server.url, world.member, then="/me/")
     assert page.locator(".tools-grid .tool").count() >= 8
     assert page.evaluate(ORPHANS) == []
+    # the icon above the name: 认领长期需求 and 我的公开主页 whole, not 认领长 / 期需求
+    assert page.evaluate(WRAPPED) == []
     context.close()
     for width in (1366, 1024):
         context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
@@ -127,4 +138,6 @@ def test_no_tile_leaves_one_character_alone_on_a_line(world, live_server, browse
         sign_in(page, live_server.url, world.community_admin, then="/console/")
         assert page.locator(".tools-grid .tool").count() >= 8
         assert page.evaluate(ORPHANS) == [], width
+        # a desk's tiles hold a name of up to five characters whole (点单二维码)
+        assert [name for name in page.evaluate(WRAPPED) if len(name) <= 5] == [], width
         context.close()
