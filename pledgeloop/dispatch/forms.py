@@ -1,10 +1,12 @@
 """Forms of the community console: needs-list filters, staff intake, triage and dispatch."""
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.masking import is_mainland_mobile, normalise_phone
 from pledgeloop.orders.models import Order
+from pledgeloop.orders.services import MORNING_REPLY, NIGHT_ENDS, NIGHT_STARTS
 from pledgeloop.orgs.models import Category, Community, Site
 
 OPEN = "open"
@@ -95,6 +97,17 @@ class DispatchForm(forms.Form):
         coerce=int,
         initial=DEFAULT_RESPONSE_HOURS,
         choices=[(h, _("%(n)s hours") % {"n": h}) for h in RESPONSE_HOURS],
+        # orders.services.reply_deadline: the desk was told 09:00 for "4 hours" at 19:07
+        # with nothing saying why (session 26's walk)
+        help_text=format_lazy(
+            _(
+                "A deadline between {night} and {day} moves to {morning} that morning: "
+                "nobody is asked to answer at night."
+            ),
+            night=NIGHT_STARTS.strftime("%H:%M"),
+            day=NIGHT_ENDS.strftime("%H:%M"),
+            morning=MORNING_REPLY.strftime("%H:%M"),
+        ),
     )
 
     def __init__(self, *args, member_ids: list[int], **kw):

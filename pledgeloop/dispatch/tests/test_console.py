@@ -338,6 +338,8 @@ def test_dispatch_from_the_order_page(world, client_for):
     assert dispatch.respond_by - morning == dt.timedelta(hours=8)
     assert Order.objects.get(pk=order.pk).state == Order.State.DISPATCHED
     assert Notification.objects.filter(user=world.member, kind="dispatch").exists()
+    # the form says why an answer due at night is due at 09:00 (session 26's walk)
+    assert "顺延到早上 09:00" in page.text and "22:00" in page.text
     # said as the page says dates (12月2日 17:30), not 12-02 17:30 (session 26's walk)
     said = " ".join(str(m) for m in client.get(response.url).context["messages"])
     assert f"须在 {format_moment(dispatch.respond_by)} 前答复" in said, said
