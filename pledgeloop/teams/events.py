@@ -14,9 +14,10 @@ import secrets
 from decimal import Decimal
 
 import pyotp
+from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -43,7 +44,7 @@ from .models import (
     Team,
     Volunteer,
 )
-from .services import TeamError
+from .services import TeamError, queue_open_check
 
 # A serving member may check in this long before their session starts.
 EARLY_CHECKIN = dt.timedelta(minutes=30)
@@ -510,6 +511,7 @@ def queue_ticket_serve(
     if ticket.state != QueueTicket.State.WAITING:
         raise TeamError(_("This number has already been called."))
     booth = ticket.booth
+    queue_open_check(booth.event)
     if not booth_worker_ok(booth, worker):
         raise TeamError(_("Only the people on shift at this booth can serve its numbers."))
     now = timezone.now()
@@ -519,6 +521,14 @@ def queue_ticket_serve(
         or (event.place.site.community_id if event.place_id else None)
         or worker.community_id
     )
+    # The record's note in the site's language, whoever serves: the diary and the record's
+    # pages read it (a member on English pages wrote "法律咨询 at …" into the Chinese diary).
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("%(booth)s at “%(event)s”, number %(n)s") % {
+            "booth": booth.name,
+            "event": event.title,
+            "n": ticket.number,
+        }
     record = service_services.service_record_in_counted_time(
         street_id=booth.street_id,
         community_id=community_id,
@@ -526,8 +536,7 @@ def queue_ticket_serve(
         started_at=ticket.taken_at,
         ended_at=now,
         by=by or worker.user,
-        note=_("%(booth)s at “%(event)s”, number %(n)s")
-        % {"booth": booth.name, "event": event.title, "n": ticket.number},
+        note=note,
     )
     ticket.state, ticket.served_at = QueueTicket.State.SERVED, now
     ticket.served_by, ticket.record = worker, record

@@ -166,6 +166,7 @@ def booth_queue(request, street_slug: str, event_slug: str, booth_id: int):
             "ahead": selectors.place_in_queue(ticket) if ticket else None,
             "review_link": review_link_for(ticket.record) if ticket and ticket.record_id else "",
             "error": error,
+            "opens_on": services.queue_opens_on(event),
         },
         status=400 if error else 200,
     )

@@ -6,11 +6,12 @@ it: the team must serve the order's community, a leader answers for the team, an
 member they assign must be on its roster.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -318,12 +319,30 @@ def position_update(
 # --- booth queues (摊位排号) ----------------------------------------------------------------
 
 
+def queue_opens_on(event) -> date | None:
+    """The day a booth of the event starts giving out and serving numbers, while it is still
+    to come (None from then on): the event's first day. A number taken, or served, days
+    before the fair counted a service that had not happened."""
+    first_day = timezone.localdate(event.starts_at)
+    return first_day if timezone.localdate() < first_day else None
+
+
+def queue_open_check(event) -> None:
+    opens_on = queue_opens_on(event)
+    if opens_on is not None:
+        raise TeamError(
+            _("Numbers are given out and served on the day of the event, from %(day)s.")
+            % {"day": date_format(opens_on, "MONTH_DAY_FORMAT")}
+        )
+
+
 def queue_ticket_take(*, booth: Booth, client_key: str) -> QueueTicket:
     """A number at the booth for this browser: the same number again on a double tap (or a
     second scan), else the next one. The booth's row lock hands out numbers one at a time;
     the unique (booth, client key) constraint holds even if two taps of one phone race."""
     if not client_key or len(client_key) > 43:
         raise TeamError(_("Your browser did not keep our cookie; allow cookies and scan again."))
+    queue_open_check(booth.event)
     try:
         with transaction.atomic():
             existing = QueueTicket.objects.filter(booth=booth, client_key=client_key).first()

@@ -5,7 +5,8 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from pledgeloop.orders.tests.loop import member_of
 from pledgeloop.orgs.models import Category
@@ -104,3 +105,51 @@ def test_a_number_is_called_once(booth, world):
     events.queue_ticket_serve(ticket=ticket, worker=member_of(world))
     with pytest.raises(services.TeamError):
         events.queue_ticket_serve(ticket=ticket, worker=member_of(world))
+
+
+def test_numbers_are_given_out_and_served_from_the_events_day_only(booth, client, world):
+    """A resident took number 1 eleven days before the fair, and a member marked it served,
+    which counted a service in the diary before the fair had happened (session 26's third
+    walk): the booth's page says from which day, and nothing is taken or served before it."""
+    start = timezone.now() + dt.timedelta(days=11)
+    Event.objects.filter(pk=booth.event_id).update(
+        starts_at=start, ends_at=start + dt.timedelta(hours=4)
+    )
+    booth.event.refresh_from_db()
+    day = date_format(timezone.localdate(start), "MONTH_DAY_FORMAT")
+    page = client.get(booth_url(booth)).content.decode()
+    assert "data-take" not in page and f"{day}" in page and "当天" in page
+    assert client.post(booth_url(booth)).status_code == 400
+    with pytest.raises(services.TeamError, match="当天"):
+        services.queue_ticket_take(booth=booth, client_key="early")
+    early = QueueTicket.objects.create(
+        street=booth.street, booth=booth, client_key="before", number=1
+    )  # as taken before this rule
+    with pytest.raises(services.TeamError, match="当天"):
+        events.queue_ticket_serve(ticket=early, worker=member_of(world))
+    assert not QueueTicket.objects.exclude(pk=early.pk).exists()
+    assert QueueTicket.objects.get(pk=early.pk).state == QueueTicket.State.WAITING
+
+
+def test_the_ticket_page_keeps_itself_up_to_date_and_leads_back(booth, client):
+    """The page said "keep this page open" but never changed: it asks again by itself while
+    the number waits, says 马上就轮到您了 when nobody is ahead, shows its number large, the
+    event's day and time, and leads back to the event (session 26's third walk)."""
+    client.get(booth_url(booth))
+    client.post(booth_url(booth))
+    page = client.get(booth_url(booth)).content.decode()
+    assert 'hx-trigger="every 15s"' in page and "htmx.min.js" in page
+    assert "马上就轮到您了" in page and "前面还有0人" not in page
+    assert 'class="queue-number"' in page
+    event_url = reverse("teams:event", args=[booth.event.street.slug, booth.event.slug])
+    assert f'href="{event_url}"' in page
+    assert date_format(timezone.localtime(booth.event.starts_at), "MONTH_DAY_FORMAT") in page
+
+
+def test_a_served_numbers_record_is_noted_in_the_sites_language(booth, world):
+    """Served by a member on English pages, the record read "法律咨询 at “红色便民集市”,
+    number 1", and the Chinese diary quoted it (session 26's third walk)."""
+    ticket = services.queue_ticket_take(booth=booth, client_key="english")
+    with translation.override("en"):
+        served = events.queue_ticket_serve(ticket=ticket, worker=member_of(world))
+    assert served.record.note == "“红色便民集市”家电维修摊位，1号"

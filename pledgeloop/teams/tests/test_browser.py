@@ -51,6 +51,22 @@ def test_a_resident_takes_a_number_at_a_booth_on_a_phone(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["viewport"]["width"], f"booth page is {width}px wide"
     page.screenshot(path=str(screenshot_dir / "teams-booth-number-phone.png"), full_page=True)
+    # 长辈模式 at the fair: switched on at the booth, kept on the event's and the street's
+    # other public pages (they fell back to small type, with no switch: session 26's walk)
+    page.locator(".elder-switch[data-public] button").tap()
+    assert page.evaluate("getComputedStyle(document.body).fontSize") == "22px"
+    street = world.street.slug
+    for path in [
+        f"/events/{street}/market/",
+        f"/events/{street}/",
+        f"/projects/{street}/",
+        f"/teams/{street}/",
+        f"/circle/{street}/",
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("getComputedStyle(document.body).fontSize") == "22px", path
+        assert page.locator(".elder-switch[data-public] button").is_visible(), path
+    context.clear_cookies()
     context.close()
 
 
