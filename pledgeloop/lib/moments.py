@@ -10,3 +10,12 @@ from django.utils.formats import date_format
 
 def format_moment(moment: dt.datetime) -> str:
     return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def format_span(start: dt.datetime, end: dt.datetime) -> str:
+    """From `start` to `end` as people write it: the day once when both fall on it
+    (2026年12月10日 09:00–16:00), else each moment whole."""
+    first, last = timezone.localtime(start), timezone.localtime(end)
+    if first.date() == last.date():
+        return f"{format_moment(first)}–{date_format(last, 'H:i')}"
+    return f"{format_moment(first)}–{format_moment(last)}"

@@ -113,7 +113,12 @@ class EventEditForm(forms.Form):
 
 
 class SessionForm(forms.Form):
-    label = forms.CharField(label=_("Name"), max_length=40, required=False)
+    label = forms.CharField(
+        label=_("Session name (optional)"),
+        max_length=40,
+        required=False,
+        help_text=_("For example 上午场; without one the session is named by its day and time."),
+    )
     starts_at = _when(_("Starts at"))
     ends_at = _when(_("Ends at"))
     capacity = forms.IntegerField(label=_("Places for residents"), min_value=1, required=False)

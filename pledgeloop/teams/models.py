@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.masking import mask_phone
+from pledgeloop.lib.moments import format_moment
 from pledgeloop.orders.models import Order
 from pledgeloop.orgs.models import Category, Community, Site, Street
 from pledgeloop.people.models import Member, validate_mobile
@@ -404,7 +405,7 @@ class EventSession(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.label or f"{timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+        return self.label or format_moment(self.starts_at)
 
 
 class Shift(models.Model):

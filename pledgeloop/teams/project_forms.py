@@ -4,6 +4,7 @@ evidence, and linking an order or an event."""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from pledgeloop.lib.photos import KeepsPhoto, photo_clean, photo_precheck
@@ -98,3 +99,7 @@ class EventLinkForm(forms.Form):
     def __init__(self, *args, events, **kw):
         super().__init__(*args, **kw)
         self.fields["event"].queryset = events
+        # two fairs of one name (December's and March's) told apart by their day
+        self.fields["event"].label_from_instance = lambda event: (
+            f"{event.title} · {date_format(timezone.localtime(event.starts_at), 'DATE_FORMAT')}"
+        )

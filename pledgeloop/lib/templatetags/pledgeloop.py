@@ -3,6 +3,7 @@ from django import template
 from pledgeloop.lib.icons import icon_for_emoji, icon_svg
 from pledgeloop.lib.masking import mask_name as _mask_name
 from pledgeloop.lib.masking import mask_phone as _mask_phone
+from pledgeloop.lib.moments import format_span
 from pledgeloop.lib.numbers import format_hours
 
 register = template.Library()
@@ -34,3 +35,10 @@ def icon(name: str) -> str:
 def category_icon(category) -> str:
     """{% category_icon order.category %}: the category's emoji drawn as an inline SVG."""
     return icon_svg(icon_for_emoji(getattr(category, "icon", "")))
+
+
+@register.simple_tag
+def moment_span(start, end) -> str:
+    """{% moment_span event.starts_at event.ends_at %}: the day written once when both fall
+    on it (lib.moments.format_span)."""
+    return format_span(start, end)

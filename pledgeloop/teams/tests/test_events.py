@@ -12,9 +12,11 @@ import zxingcpp
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from PIL import Image
 
 from pledgeloop.diary.models import Article
+from pledgeloop.lib.moments import format_moment, format_span
 from pledgeloop.lib.qr import qr_png, qr_svg
 from pledgeloop.orders import services as order_services
 from pledgeloop.orders.models import Order
@@ -30,6 +32,7 @@ from pledgeloop.stats.periods import Period
 from pledgeloop.stats.scope import Scope
 from pledgeloop.teams import events, services
 from pledgeloop.teams.models import Attendance, Event, EventPhoto, QueueTicket, Registration
+from pledgeloop.teams.project_forms import EventLinkForm
 
 from .helpers import team_with_leaders
 
@@ -458,3 +461,52 @@ def test_a_place_orders_by_its_qr_and_the_console_plans_the_teams_session(
         plan, {"title": "x", "starts_at": "2027-01-01T09:00", "ends_at": "2027-01-01T10:00"}
     )
     assert again.status_code == 400 and Event.objects.filter(order=order).count() == 1
+
+
+def test_the_desks_event_page_reads_plainly_and_shows_its_mistakes(world, fair, client_for):
+    """Session 26's third walk on the desk's event page: the day written twice in its time
+    ("2026年12月10日 09:00–2026年12月10日 16:00"); a session's name labelled 姓名 and an
+    unnamed one shown as "2026-12-10 09:00"; a refused session (its end before its start)
+    came back with its form folded away, the mistake out of sight."""
+    event, session, _booth, _shift = fair
+    admin = client_for(world.community_admin)
+    page = admin.get(reverse("console:teams:event", args=[event.pk])).content.decode()
+    assert format_span(event.starts_at, event.ends_at) in page
+    if timezone.localtime(event.starts_at).date() == timezone.localtime(event.ends_at).date():
+        assert page.count(date_format(timezone.localtime(event.starts_at), "DATE_FORMAT")) >= 1
+        assert f"–{timezone.localtime(event.ends_at):%H:%M}" in page
+    assert "场次名称" in page
+    assert str(session) == (session.label or format_moment(session.starts_at))
+    start = timezone.localtime(event.starts_at)
+    refused = admin.post(
+        reverse("console:teams:event_add", args=[event.pk, "session"]),
+        {
+            "starts_at": f"{start:%Y-%m-%dT%H:%M}",
+            "ends_at": f"{start - dt.timedelta(hours=1):%Y-%m-%dT%H:%M}",
+        },
+    )
+    assert refused.status_code == 400
+    folded = re.search(r"<details([^>]*)><summary>添加场次", refused.content.decode())
+    assert folded and "open" in folded.group(1)
+
+
+def test_a_member_marks_a_number_served_with_a_button_that_says_so(world, fair, client_for):
+    """The button read 已服务 beside each waiting number, as if each had been served."""
+    _event, _session, booth, shift = fair
+    shift.signups.create(street=world.street, member=member_of(world))
+    services.queue_ticket_take(booth=booth, client_key="resident")
+    page = client_for(world.member).get(reverse("teams:booth_serve", args=[booth.pk]))
+    text = page.content.decode()
+    assert "标记已服务" in text and ">已服务<" not in text
+    assert f'href="{reverse("teams:my_events")}"' in text
+
+
+def test_a_project_links_an_event_named_with_its_day(world, fair):
+    """Two fairs of one name (December's and March's) were listed alike in the picker."""
+    event = fair[0]
+    form = EventLinkForm(events=Event.objects.filter(pk=event.pk))
+    (_blank, (_value, label)) = list(form.fields["event"].choices)
+    assert (
+        label
+        == f"{event.title} · {date_format(timezone.localtime(event.starts_at), 'DATE_FORMAT')}"
+    )
