@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from pledgeloop.lib.private import private_page
 from pledgeloop.orgs.models import Category
 
-from . import access, events
+from . import access, events, selectors
 from .event_forms import CheckinCodeForm, PlaceOrderForm, RegistrationForm
 from .models import Attendance, Booth, EventSession, Position, QueueTicket, Shift, SignUp
 from .services import TeamError
@@ -55,6 +55,14 @@ def session_register(request, street_slug: str, event_slug: str, session_id: int
             "form": form,
             "registration": registration,
             "places_left": events.places_left(session),
+            # where a full session's resident can go instead: the others still open
+            "other_sessions": [
+                other
+                for other in selectors.sessions_with_places(session.event)
+                if other.pk != session.pk
+                and other.ends_at > timezone.now()
+                and other.places_left != 0
+            ],
         },
         status=status,
     )

@@ -121,7 +121,7 @@ def event_page(request, street_slug: str, event_slug: str):
         {
             "event": event,
             "booths": _booths(event),
-            "sessions": event.sessions.all(),
+            "sessions": selectors.sessions_with_places(event),
             # Only photos whose people agreed to appear (the consent rules).
             "photos": event.photos.filter(consent_confirmed=True),
             "now": timezone.now(),

@@ -158,3 +158,14 @@ def event_summary(event) -> dict:
         .distinct()
         .count(),
     }
+
+
+def sessions_with_places(event) -> list:
+    """The event's sessions, each with `places_left` (None: no limit) counted in one query:
+    a full session is shown as full, not offered for registration."""
+    sessions = list(event.sessions.annotate(registered=Count("registrations")))
+    for session in sessions:
+        session.places_left = (
+            None if session.capacity is None else max(session.capacity - session.registered, 0)
+        )
+    return sessions

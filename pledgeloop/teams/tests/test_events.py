@@ -31,7 +31,14 @@ from pledgeloop.stats import definitions
 from pledgeloop.stats.periods import Period
 from pledgeloop.stats.scope import Scope
 from pledgeloop.teams import events, services
-from pledgeloop.teams.models import Attendance, Event, EventPhoto, QueueTicket, Registration
+from pledgeloop.teams.models import (
+    Attendance,
+    Event,
+    EventPhoto,
+    EventSession,
+    QueueTicket,
+    Registration,
+)
 from pledgeloop.teams.project_forms import EventLinkForm
 
 from .helpers import team_with_leaders
@@ -231,6 +238,32 @@ def test_registration_double_tap_gives_one_and_capacity_is_kept(world, course, c
     )
     assert full.status_code == 400 and "满" in full.content.decode()
     assert Registration.objects.filter(session=course).count() == 2
+
+
+def test_a_full_session_is_shown_full_and_points_to_the_others(world, course, client):
+    """A full session was still offered (报名 on the event's page, a form under 剩余0个名额),
+    and its refusal said only that it was full (session 26's third walk)."""
+    event = course.event
+    morning = EventSession.objects.create(
+        street=world.street,
+        event=event,
+        label="上午场",
+        starts_at=course.starts_at - dt.timedelta(hours=4),
+        ends_at=course.starts_at - dt.timedelta(hours=2),
+        capacity=2,
+    )
+    for n, name in enumerate(["李明", "王芳"]):
+        client.post(
+            register_url(course), {"name": name, "phone": f"1361111222{n}", "consent": "on"}
+        )
+    page = client.get(reverse("teams:event", args=[event.street.slug, event.slug])).content
+    listed = page.decode().split(f'data-session="{course.pk}"', 1)[1].split("</li>", 1)[0]
+    assert "data-full" in listed and register_url(course) not in listed
+    assert register_url(morning) in page.decode()
+    full = client.get(register_url(course)).content.decode()
+    assert "data-register" not in full and "名额已满" in full
+    assert register_url(morning) in full  # the morning still has places
+    assert reverse("teams:event", args=[event.street.slug, event.slug]) in full
 
 
 def test_registration_without_consent_stores_nothing(world, course, client):
