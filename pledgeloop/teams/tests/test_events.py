@@ -543,3 +543,29 @@ def test_a_project_links_an_event_named_with_its_day(world, fair):
         label
         == f"{event.title} · {date_format(timezone.localtime(event.starts_at), 'DATE_FORMAT')}"
     )
+
+
+def test_a_shift_signed_up_for_moves_to_my_shifts(world, client_for):
+    """After signing up, the shift stayed under 可报名的班次 with its sign-in and cancel
+    buttons (session 26's third walk): it is listed under 我报名的班次 instead."""
+    start = timezone.now() + dt.timedelta(days=3)
+    event = events.event_create(
+        street=world.street,
+        community=world.community,
+        kind=Event.Kind.FAIR,
+        title="红色便民集市",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=3),
+    )
+    booth = events.booth_add(event=event, name="法律咨询", category=repairs(world))
+    shift = events.shift_add(
+        session=event.sessions.get(), booth=booth, starts_at=start, ends_at=event.ends_at
+    )
+    member = client_for(world.member)
+    before = member.get(reverse("teams:my_events")).content.decode()
+    assert "data-my-shifts" not in before and f'data-shift="{shift.pk}"' in before
+    member.post(reverse("teams:shift_signup", args=[shift.pk]))
+    after = member.get(reverse("teams:my_events")).content.decode()
+    mine, open_shifts = after.split("data-open-shifts", 1)
+    assert "我报名的班次" in mine and f'data-shift="{shift.pk}"' in mine
+    assert f'data-shift="{shift.pk}"' not in open_shifts
