@@ -4,7 +4,7 @@ from pledgeloop.lib.icons import icon_for_emoji, icon_svg
 from pledgeloop.lib.masking import mask_name as _mask_name
 from pledgeloop.lib.masking import mask_phone as _mask_phone
 from pledgeloop.lib.moments import format_span
-from pledgeloop.lib.numbers import format_hours
+from pledgeloop.lib.numbers import format_hours, format_yuan
 
 register = template.Library()
 
@@ -23,6 +23,12 @@ def mask_name(value: str) -> str:
 def hours(value) -> str:
     """{{ record.hours|hours }}: 20 → "20", 1.50 → "1.5" (lib.numbers.format_hours)."""
     return format_hours(value)
+
+
+@register.filter
+def yuan(value) -> str:
+    """{{ project.budget|yuan }}: 26万元, 2,600元; "260,000 yuan" (lib.numbers.format_yuan)."""
+    return format_yuan(value)
 
 
 @register.simple_tag

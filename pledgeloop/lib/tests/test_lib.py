@@ -1,14 +1,17 @@
 import io
+from decimal import Decimal
 
 import pytest
 import zxingcpp
 from django.test import RequestFactory
+from django.utils import translation
 from PIL import Image
 from pypinyin import Style, lazy_pinyin
 
 from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.geo import haversine_km, walking_minutes
 from pledgeloop.lib.masking import is_mainland_mobile, mask_name, mask_phone, normalise_phone
+from pledgeloop.lib.numbers import format_yuan
 from pledgeloop.lib.pinyin import person_keys, pinyin_keys
 from pledgeloop.lib.qr import qr_png, qr_svg, qr_svg_data_uri
 
@@ -105,3 +108,13 @@ def test_one_qr_drawing_decodes_to_its_address():
     assert svg.startswith("<svg width=") and 'viewBox="0 0' in svg and 'class="qr"' in svg
     assert "<title>张三</title>" in svg and "style=" not in svg  # CSP: no inline style
     assert qr_svg_data_uri(url).startswith("data:image/svg+xml")
+
+
+def test_money_reads_as_people_write_it():
+    """The project board said 预算：260000元 (session 26's third walk)."""
+    with translation.override("zh-hans"):
+        assert format_yuan(260000) == "26万元"
+        assert format_yuan(Decimal("265000.00")) == "26.5万元"
+        assert format_yuan(2600) == "2,600元"
+    with translation.override("en"):
+        assert format_yuan(260000) == "260,000 yuan"
