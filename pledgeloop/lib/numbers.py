@@ -32,7 +32,7 @@ def format_yuan(amount) -> str:
     """An amount of money as people write it: 26万元 (and 2,600元 below ten thousand) in
     Chinese, "260,000 yuan" in English; whole yuan."""
     value = Decimal(amount).quantize(Decimal(1))
-    if translation.get_language() and translation.get_language().startswith("zh"):
+    if (translation.get_language() or "").startswith("zh"):
         if value >= 10000:
             wan = (value / 10000).quantize(Decimal("0.01")).normalize()
             return f"{wan:f}万元"

@@ -31,27 +31,28 @@ def _syllables(name: str, *, person: bool) -> list[str]:
     return [s.lower() for s in [*head, *lazy_pinyin(name, errors="default")]]
 
 
-def pinyin_keys(name: str, *, person: bool = False) -> tuple[str, str]:
-    """(full pinyin without spaces, initials), lower case: 张三 -> ("zhangsan", "zs"); with
-    `person`, the surname read as one (曾国藩 -> "zengguofan")."""
-    syllables = _syllables((name or "").strip(), person=person)
-    full = "".join(syllables).replace(" ", "")
+def _full_and_initials(syllables: list[str]) -> tuple[str, str]:
     # The first letter of each syllable is what Style.FIRST_LETTER gives (the same readings,
     # the same runs of other characters): one conversion, not two.
-    initials = "".join(s[0] for s in syllables if s)
-    return full, initials
+    return "".join(syllables).replace(" ", ""), "".join(s[0] for s in syllables if s)
+
+
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """(full pinyin without spaces, initials), lower case, each character read as in
+    everyday words (places, slugs): 张三 -> ("zhangsan", "zs")."""
+    return _full_and_initials(_syllables((name or "").strip(), person=False))
 
 
 def person_keys(name: str) -> tuple[str, str, str]:
-    """A person's (full pinyin, initials, sort key). The sort key is the syllables one by one,
-    each closed by a "0", so that names sort syllable by syllable (DESIGN.md §10): 陈 chen
-    before 程 cheng whatever the given names, 李 li before 林 lin (the full pinyin, one run
-    of letters for search, put 程丽, chengli, before 陈建国, chenjianguo). A digit, not a
-    space: it sorts before every letter in a database's binary and linguistic collations
-    alike, which skip spaces and punctuation."""
+    """A person's (full pinyin, initials, sort key), the surname read as one (曾国藩 ->
+    "zengguofan"). The sort key is the syllables one by one, each closed by a "0", so that
+    names sort syllable by syllable (DESIGN.md §10): 陈 chen before 程 cheng whatever the
+    given names, 李 li before 林 lin (the full pinyin, one run of letters for search, put
+    程丽, chengli, before 陈建国, chenjianguo). A digit, not a space: it sorts before every
+    letter in a database's binary and linguistic collations alike, which skip spaces and
+    punctuation."""
     syllables = _syllables((name or "").strip(), person=True)
-    full = "".join(syllables).replace(" ", "")
-    initials = "".join(s[0] for s in syllables if s)
+    full, initials = _full_and_initials(syllables)
     return full, initials, "".join(f"{s.replace(' ', '')}0" for s in syllables)[:200]
 
 

@@ -46,6 +46,9 @@ def session_register(request, street_slug: str, event_slug: str, session_id: int
             form.add_error(None, str(error))
     if form.errors:
         status = 400
+    # Every session's places in one count, after this request's registration if any.
+    sessions = selectors.sessions_with_places(session.event)
+    this = next(other for other in sessions if other.pk == session.pk)
     return render(
         request,
         "teams/event_register.html",
@@ -54,11 +57,11 @@ def session_register(request, street_slug: str, event_slug: str, session_id: int
             "event": session.event,
             "form": form,
             "registration": registration,
-            "places_left": events.places_left(session),
+            "places_left": this.places_left,
             # where a full session's resident can go instead: the others still open
             "other_sessions": [
                 other
-                for other in selectors.sessions_with_places(session.event)
+                for other in sessions
                 if other.pk != session.pk
                 and other.ends_at > timezone.now()
                 and other.places_left != 0

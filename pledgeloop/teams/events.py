@@ -310,12 +310,6 @@ def registration_submit(
         return Registration.objects.get(session=session, phone=phone), False
 
 
-def places_left(session: EventSession) -> int | None:
-    if session.capacity is None:
-        return None
-    return max(session.capacity - session.registrations.count(), 0)
-
-
 # --- attendance by the session's code --------------------------------------------------------
 
 
