@@ -169,7 +169,7 @@ def test_the_console_team_list_names_the_leaders_and_gives_hours_with_their_unit
 
     def cells(body: str, pk: int) -> dict:
         row = body.split(f'data-team="{pk}"', 1)[1].split("</tr>", 1)[0]
-        return dict(re.findall(r'<td data-label="([^"]+)">(.*?)</td>', row))
+        return dict(re.findall(r'<td data-label="([^"]+)"[^>]*>(.*?)</td>', row))
 
     chinese = cells(client.get(reverse("console:teams:list")).content.decode(), team.pk)
     assert chinese["队长"] == "队长0、队长1"
