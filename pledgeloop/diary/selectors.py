@@ -50,6 +50,10 @@ def period_summary(*, street_id: int, community_id: int | None, period: Period) 
     return {
         "figures": figures,
         "served": indicators.participants(scope, period),
+        # Services whose record names no member (a queue number served at a booth: the
+        # worker's shift holds the time), which count as services but add no member and no
+        # hours: the draft says so, or "1 service, 0 members, 0 hours" reads as a mistake.
+        "without_members": records.filter(participants__isnull=True).count(),
         "categories": categories,
         "highlights": highlights,
         "photos": photos,

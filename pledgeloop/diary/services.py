@@ -35,14 +35,29 @@ def _unique_slug(base: str) -> str:
 
 def _draft_text(*, place: str, period: Period, summary: dict) -> str:
     f = summary["figures"]
+    said = {
+        "start": f"{period.start.year}年{period.start.month}月{period.start.day}日",
+        "end": f"{period.last_day.year}年{period.last_day.month}月{period.last_day.day}日",
+        "place": place,
+        "records": f["service_records"],
+        "without": summary["without_members"],
+    }
+    if said["without"]:
+        opening = (
+            _(
+                "From %(start)s to %(end)s, the volunteers of %(place)s served %(records)s "
+                "times, %(without)s of them (such as queue numbers served at a booth) with no "
+                "member or hours recorded."
+            )
+            % said
+        )
+    else:
+        opening = (
+            _("From %(start)s to %(end)s, the volunteers of %(place)s served %(records)s times.")
+            % said
+        )
     lines = [
-        _("From %(start)s to %(end)s, the volunteers of %(place)s served %(records)s times.")
-        % {
-            "start": f"{period.start.year}年{period.start.month}月{period.start.day}日",
-            "end": f"{period.last_day.year}年{period.last_day.month}月{period.last_day.day}日",
-            "place": place,
-            "records": f["service_records"],
-        },
+        opening,
         "",
         "## " + _("In figures"),
         "",

@@ -56,15 +56,16 @@ def team_list(request):
         access.teams_administered_by(request.user)
         .select_related("street", "community")
         .annotate(
-            leaders=Count("roster", filter=Q(roster__is_leader=True)),
             members=Count("roster", filter=Q(roster__member__isnull=False)),
             volunteers=Count("roster", filter=Q(roster__volunteer__isnull=False)),
         )
         .order_by("street", "scope", "community__slug", "name")
     )
     figures = selectors.team_figures(teams)
+    leaders = selectors.leader_names(teams)
     for team in teams:
         team.figures = figures[team.pk]
+        team.leader_names = leaders[team.pk]
     return render(request, "teams/console_list.html", {"teams": teams})
 
 
@@ -240,10 +241,7 @@ def order_dispatch(request, order_pk: int):
     _require_admin(request.user)
     order = order_access.get_order_for_admin(request.user, order_pk)
     teams = list(
-        access.teams_for_order(order)
-        .select_related("community")
-        .annotate(leaders=Count("roster", filter=Q(roster__is_leader=True)))
-        .order_by("scope", "name")
+        access.teams_for_order(order).select_related("community").order_by("scope", "name")
     )
     form = TeamDispatchForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
@@ -268,8 +266,10 @@ def order_dispatch(request, order_pk: int):
             )
             return redirect("console:order_detail", pk=order.pk)
     figures = selectors.team_figures(teams)
+    leaders = selectors.leader_names(teams)
     for team in teams:
         team.figures = figures[team.pk]
+        team.leader_names = leaders[team.pk]
     return render(
         request,
         "teams/console_dispatch.html",

@@ -2,6 +2,9 @@
 session by its own QR; members sign up for shifts (/me/events/), check in and out by the
 session's code, and serve the numbers of their booth."""
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -10,12 +13,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pledgeloop.lib.masking import is_mainland_mobile
 from pledgeloop.lib.private import private_page
 from pledgeloop.orgs.models import Category
 
 from . import access, events, selectors
 from .event_forms import CheckinCodeForm, PlaceOrderForm, RegistrationForm
-from .models import Attendance, Booth, EventSession, Position, QueueTicket, Shift, SignUp
+from .models import (
+    Attendance,
+    Booth,
+    EventSession,
+    Position,
+    QueueTicket,
+    Registration,
+    Shift,
+    SignUp,
+)
 from .services import TeamError
 
 
@@ -28,15 +41,62 @@ def _session(street_slug: str, event_slug: str, session_id: int) -> EventSession
     )
 
 
+# A browser that registered for a session is recognised when it comes back: a cookie of that
+# session's page alone, holding the registration's id signed (nothing of the person).
+REGISTERED_COOKIE = "registered-{}"
+REGISTERED_SALT = "teams.registration.{}"
+# Kept until the day after the session ends, when the registration is of no more use.
+REGISTERED_KEPT = dt.timedelta(days=1)
+
+
+def _returning_registration(request, session: EventSession) -> Registration | None:
+    """The registration this browser made for the session, from its signed cookie; a forged
+    or altered cookie, or a registration since removed or made anonymous, is no one's."""
+    value = request.get_signed_cookie(
+        REGISTERED_COOKIE.format(session.pk),
+        default="",
+        salt=REGISTERED_SALT.format(session.pk),
+    )
+    if not value.isdigit():
+        return None
+    registration = Registration.objects.filter(pk=int(value), session=session).first()
+    if registration is None or not is_mainland_mobile(registration.phone):
+        return None
+    return registration
+
+
+def _remember_registration(
+    request, response, session: EventSession, registration: Registration
+) -> None:
+    """Set on every registration this browser is answered with: a double tap's second answer
+    is the first registration, and it is that answer the browser keeps."""
+    response.set_signed_cookie(
+        REGISTERED_COOKIE.format(session.pk),
+        str(registration.pk),
+        salt=REGISTERED_SALT.format(session.pk),
+        expires=session.ends_at + REGISTERED_KEPT,
+        path=request.path,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 @private_page
 def session_register(request, street_slug: str, event_slug: str, session_id: int):
-    """A resident registers for a session on their phone: name, number, consent."""
+    """A resident registers for a session on their phone: name, number, consent. The browser
+    that registered is shown its registration when it comes back (a signed cookie); the
+    same number from another browser is answered with the first registration, as a double
+    tap is."""
     session = _session(street_slug, event_slug, session_id)
     if not session.event.registration:
         raise Http404
     form = RegistrationForm(request.POST or None)
-    registration, status = None, 200
-    if request.method == "POST" and form.is_valid():
+    registration, returning, status = None, False, 200
+    if request.method != "POST":
+        registration = _returning_registration(request, session)
+        returning = registration is not None
+    elif form.is_valid():
         data = form.cleaned_data
         try:
             registration, _created = events.registration_submit(
@@ -49,7 +109,7 @@ def session_register(request, street_slug: str, event_slug: str, session_id: int
     # Every session's places in one count, after this request's registration if any.
     sessions = selectors.sessions_with_places(session.event)
     this = next(other for other in sessions if other.pk == session.pk)
-    return render(
+    response = render(
         request,
         "teams/event_register.html",
         {
@@ -57,6 +117,7 @@ def session_register(request, street_slug: str, event_slug: str, session_id: int
             "event": session.event,
             "form": form,
             "registration": registration,
+            "returning": returning,
             "places_left": this.places_left,
             # where a full session's resident can go instead: the others still open
             "other_sessions": [
@@ -69,6 +130,9 @@ def session_register(request, street_slug: str, event_slug: str, session_id: int
         },
         status=status,
     )
+    if registration is not None and not returning:
+        _remember_registration(request, response, session, registration)
+    return response
 
 
 @login_required

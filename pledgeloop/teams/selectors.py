@@ -85,6 +85,20 @@ def team_figures(
     return figures
 
 
+def leader_names(teams) -> dict[int, list[str]]:
+    """{team id: its leaders' names, in pinyin order} for the teams, in one query: the
+    console names the leaders in full, as its roster does (they are members it manages)."""
+    names: dict[int, list[str]] = {t.pk: [] for t in teams}
+    rows = (
+        TeamMembership.objects.filter(team_id__in=list(names), is_leader=True)
+        .order_by("member__user__name_sort", "pk")
+        .values_list("team_id", "member__user__name")
+    )
+    for team_id, name in rows:
+        names[team_id].append(name)
+    return names
+
+
 def roster_prefetch() -> Prefetch:
     return Prefetch(
         "roster",

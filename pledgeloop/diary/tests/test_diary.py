@@ -14,6 +14,7 @@ from pledgeloop.diary.rendering import render_markdown, wechat_html
 from pledgeloop.diary.services import article_draft, article_publish
 from pledgeloop.people.models import Consent
 from pledgeloop.service.models import ServiceParticipant, ServicePhoto, ServiceRecord
+from pledgeloop.service.services import service_record_in_counted_time
 from pledgeloop.stats import periods
 
 MARCH = periods.month(2026, 3)
@@ -222,3 +223,27 @@ def test_the_draft_writes_the_hours_in_full_on_the_page_the_feed_and_wechat(
     assert expected + "&lt;" in feed or expected + "<" in feed
     wechat = client.get(reverse("diary:wechat", args=[article.slug]), {"download": "1"})
     assert expected + "<" in wechat.content.decode()
+
+
+def test_a_month_of_booth_numbers_alone_does_not_read_as_a_contradiction(world):
+    """A month whose only service was a queue number served at a booth (a record without
+    participants: the worker's shift holds the time) read "served 1 time … members who served:
+    0 … service hours: 0" (user walk 27). The draft says how many of its services carry no
+    member or hours, counted from the records."""
+    served_at = timezone.make_aware(dt.datetime(2026, 3, 14, 10))
+    service_record_in_counted_time(
+        street_id=world.street.pk,
+        community_id=world.community.pk,
+        category=None,
+        started_at=served_at - dt.timedelta(minutes=10),
+        ended_at=served_at,
+        by=world.member,
+    )
+    body = draft(world).body
+    assert "共开展服务 1 次，其中 1 次（如摊位叫号）未记录服务党员和时长。\n" in body
+    assert "参与服务党员：0 人" in body and "服务时长：0 小时" in body
+
+
+def test_a_month_of_members_services_has_no_line_for_services_without_members(march):
+    body = draft(march).body
+    assert "共开展服务 2 次。\n" in body and "未记录" not in body

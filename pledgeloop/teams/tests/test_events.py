@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 import zxingcpp
 from django.core.files.base import ContentFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -260,10 +261,47 @@ def test_a_full_session_is_shown_full_and_points_to_the_others(world, course, cl
     listed = page.decode().split(f'data-session="{course.pk}"', 1)[1].split("</li>", 1)[0]
     assert "data-full" in listed and register_url(course) not in listed
     assert register_url(morning) in page.decode()
-    full = client.get(register_url(course)).content.decode()
+    full = Client().get(register_url(course)).content.decode()  # a third resident's phone
     assert "data-register" not in full and "名额已满" in full
     assert register_url(morning) in full  # the morning still has places
     assert reverse("teams:event", args=[event.street.slug, event.slug]) in full
+
+
+def test_a_returning_resident_sees_their_registration_not_a_blank_form(world, course, client):
+    """A resident back on the session's page saw the blank form as if they had not registered
+    (user walk 27): the browser they registered on keeps a signed cookie with the
+    registration's id alone, and the page says 您已报名 with the session, its time and
+    place and whom to call to cancel. Another browser still gets the form, and the same number
+    again is answered as before (the first registration)."""
+    Event.objects.filter(pk=course.event_id).update(place=school_position(world))
+    world.community.phone = "0513-8350 1001"
+    world.community.save(update_fields=["phone"])
+    data = {"name": "李明", "phone": "13611112222", "consent": "on"}
+    assert client.post(register_url(course), data).status_code == 200
+    registration = Registration.objects.get(session=course)
+    kept = [c.value for c in client.cookies.values() if c.value.startswith(f"{registration.pk}:")]
+    assert len(kept) == 1 and "13611112222" not in kept[0] and "李明" not in kept[0]
+
+    back = client.get(register_url(course))
+    body = back.content.decode()
+    assert back.status_code == 200
+    assert "您已报名" in body and "data-register>" not in body
+    place = body.split("data-registered-for", 1)[1].split("</dl>", 1)[0]
+    assert format_span(course.starts_at, course.ends_at) in place and "外国语学校" in place
+    assert "136****2222" in body and "13611112222" not in body
+    assert 'href="tel:051383501001"' in body  # to cancel
+
+    elsewhere = Client()
+    assert "data-register>" in elsewhere.get(register_url(course)).content.decode()
+    again = elsewhere.post(register_url(course), {**data, "name": "李明明"})
+    assert again.status_code == 200 and "data-registered" in again.content.decode()
+    assert Registration.objects.filter(session=course).count() == 1
+    # a forged or another session's cookie is no one's registration
+    stranger = Client()
+    stranger.cookies[next(k for k, c in client.cookies.items() if c.value in kept)] = (
+        f"{registration.pk}"
+    )
+    assert "data-register>" in stranger.get(register_url(course)).content.decode()
 
 
 def test_registration_without_consent_stores_nothing(world, course, client):

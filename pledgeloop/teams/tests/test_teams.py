@@ -1,11 +1,13 @@
 """Teams (服务队): made and managed in the console, shown on public pages and the wall."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from pledgeloop.orders.tests.loop import member_of
+from pledgeloop.orders import services as order_services
+from pledgeloop.orders.tests.loop import age, member_of, triaged_order
 from pledgeloop.teams import services
 from pledgeloop.teams.models import Team, TeamMembership, Volunteer
 
@@ -147,6 +149,42 @@ def test_admin_makes_a_roster_member_leader(world, client_for):
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.is_leader
+
+
+def test_the_console_team_list_names_the_leaders_and_gives_hours_with_their_unit(world, client_for):
+    """The list's 队长 column showed a count (2) and its hours a bare number (user walk 27):
+    it names the leaders in pinyin order, unmasked as the console's roster does, joined as
+    each language writes a list, and the hours carry their unit."""
+    team, heads = team_with_leaders(world)
+    order = triaged_order(world)
+    dispatch = services.order_dispatch_team(order=order, team=team, by=world.community_admin)
+    services.team_dispatch_take(dispatch=dispatch, leader=heads[0], assignee=member_of(world))
+    order_services.order_start(order=order, member=member_of(world))
+    order = age(order, hours=3)
+    order_services.order_finish(
+        order=order, member=member_of(world), hours=Decimal("1.5"), started_at=order.accepted_at
+    )
+    leaderless = services.team_create(street=world.street, community=world.community, name="新队")
+    client = client_for(world.community_admin)
+
+    def cells(body: str, pk: int) -> dict:
+        row = body.split(f'data-team="{pk}"', 1)[1].split("</tr>", 1)[0]
+        return dict(re.findall(r'<td data-label="([^"]+)"[^>]*>(.*?)</td>', row))
+
+    chinese = cells(client.get(reverse("console:teams:list")).content.decode(), team.pk)
+    assert chinese["队长"] == "队长0、队长1"
+    assert chinese["服务时长"] == "1.5 小时"
+    empty = cells(client.get(reverse("console:teams:list")).content.decode(), leaderless.pk)
+    assert empty["队长"] == "尚无队长" and empty["服务时长"] == "0 小时"
+    # the table of teams to dispatch an order to reads the same
+    waiting = triaged_order(world, phone="13698765432")
+    page = client.get(reverse("console:teams:order_dispatch", args=[waiting.pk])).content.decode()
+    assert cells(page, team.pk)["队长"] == "队长0、队长1"
+    assert cells(page, team.pk)["服务时长"] == "1.5 小时"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = cells(client.get(reverse("console:teams:list")).content.decode(), team.pk)
+    assert english["Leaders"] == "队长0, 队长1"
+    assert english["Service hours"] == "1.5 h"
 
 
 def test_public_team_pages_show_leaders_and_figures_but_not_volunteers_names(world, client):
