@@ -86,22 +86,25 @@ def _remember_registration(
 def session_register(request, street_slug: str, event_slug: str, session_id: int):
     """A resident registers for a session on their phone: name, number, consent. The browser
     that registered is shown its registration when it comes back (a signed cookie); the
-    same number from another browser is answered with the first registration, as a double
-    tap is."""
+    same number again with the same name is answered with the first registration, as a double
+    tap is. With another name it is told only that the number has registered: a stranger who
+    types a neighbour's number learns no name and keeps no cookie."""
     session = _session(street_slug, event_slug, session_id)
     if not session.event.registration:
         raise Http404
     form = RegistrationForm(request.POST or None)
-    registration, returning, status = None, False, 200
+    registration, returning, taken, status = None, False, False, 200
     if request.method != "POST":
         registration = _returning_registration(request, session)
         returning = registration is not None
     elif form.is_valid():
         data = form.cleaned_data
         try:
-            registration, _created = events.registration_submit(
+            registration, created = events.registration_submit(
                 session=session, name=data["name"], phone=data["phone"], consent=data["consent"]
             )
+            if not created and registration.name != data["name"].strip()[:40]:
+                registration, taken = None, True
         except TeamError as error:
             form.add_error(None, str(error))
     if form.errors:
@@ -118,6 +121,7 @@ def session_register(request, street_slug: str, event_slug: str, session_id: int
             "form": form,
             "registration": registration,
             "returning": returning,
+            "taken": taken,
             "places_left": this.places_left,
             # where a full session's resident can go instead: the others still open
             "other_sessions": [

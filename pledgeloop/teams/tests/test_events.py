@@ -293,8 +293,17 @@ def test_a_returning_resident_sees_their_registration_not_a_blank_form(world, co
 
     elsewhere = Client()
     assert "data-register>" in elsewhere.get(register_url(course)).content.decode()
-    again = elsewhere.post(register_url(course), {**data, "name": "李明明"})
+    again = elsewhere.post(register_url(course), data)  # the same person, another browser
     assert again.status_code == 200 and "data-registered" in again.content.decode()
+    assert Registration.objects.filter(session=course).count() == 1
+    # Someone else typing that number learns neither the name nor the registration, and
+    # keeps no cookie of it.
+    nosy = Client()
+    answer = nosy.post(register_url(course), {**data, "name": "王强"}).content.decode()
+    assert "data-number-taken" in answer and "data-registered" not in answer
+    assert "李明" not in answer and "136****2222" not in answer
+    assert not any(c.value.startswith(f"{registration.pk}:") for c in nosy.cookies.values())
+    assert "data-register>" in nosy.get(register_url(course)).content.decode()
     assert Registration.objects.filter(session=course).count() == 1
     # a forged or another session's cookie is no one's registration
     stranger = Client()
