@@ -69,6 +69,18 @@ class Move:
     starts_at: dt.datetime
     ends_at: dt.datetime
 
+    @property
+    def name(self) -> str:
+        return _part_name(self.part)
+
+
+def _part_name(part: EventSession | Shift) -> str:
+    """A shift by its booth or role; a session by its label, else as "the session" (its
+    name would otherwise be its old start, beside its old and new times)."""
+    if isinstance(part, EventSession) and not part.label:
+        return _("Session")
+    return str(part)
+
 
 @dataclass
 class People:
@@ -185,7 +197,7 @@ def _moves(event: Event, starts_at: dt.datetime, ends_at: dt.datetime, *, lock: 
             raise TeamError(
                 too_late
                 % {
-                    "name": session,
+                    "name": _part_name(session),
                     "time": format_span(session.starts_at, session.ends_at),
                     "end": format_moment(ends_at),
                 }
@@ -297,11 +309,14 @@ def _notifications(event: Event, people: People, told: list[str]) -> list[Notifi
         }
         notifications = []
         for user, shifts in people.members.values():
+            times = [
+                _("%(shift)s (%(time)s)")
+                % {"shift": shift, "time": format_span(shift.starts_at, shift.ends_at)}
+                for shift in shifts
+            ]
             body = _(
                 "Your shifts now: %(shifts)s. If you can no longer come, cancel on My events."
-            ) % {
-                "shifts": _(", ").join(f"{s} {format_span(s.starts_at, s.ends_at)}" for s in shifts)
-            }
+            ) % {"shifts": _(", ").join(times)}
             notifications.append(
                 notification_new(user=user, body=body, url=reverse("teams:my_events"), **common)
             )

@@ -102,6 +102,13 @@ class EventEditForm(EventForm):
     """The new-event form, to change an event (event_changes): the same fields, the same
     checks, and the event's own team and place offered even when no longer active."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ends_at"].help_text = _(
+            "A new start moves the whole event: its sessions and shifts keep their times "
+            "within it. A new end changes when its last session ends."
+        )
+
     def clean(self):
         data = super().clean()
         starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
