@@ -46,6 +46,15 @@ TEXTS: dict[str, TextKind] = {
         ("date", "hours", "link"),
         "党员志愿者于${date}为您服务${hours}小时，请确认并评价：https://域名/t/${link}/",
     ),
+    # To everyone signed up for an event's shift or registered for its session (a member,
+    # a volunteer, a resident): its time or place changed, old → new (teams.event_changes).
+    # `change` is a sentence such as 时间由2026年9月5日 09:00–12:00改为2026年9月6日 09:00–12:00
+    # (up to about 90 characters with a new place too): register the template with a long
+    # variable; `event` is the event's title, cut to 20 characters.
+    "event_changed": TextKind(
+        ("event", "change", "link"),
+        "您报名的活动“${event}”有变动：${change}。详情：https://域名/t/${link}/",
+    ),
     # A one-time code (sign-in at /my/, a new password, an imported member's activation):
     # sent at once, never stored in the outbox (notify.services.text_send_now).
     "one_time_code": TextKind(

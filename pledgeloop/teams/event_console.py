@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from pledgeloop.lib.photos import photo_clean
@@ -19,7 +20,7 @@ from pledgeloop.orders.models import Order
 from pledgeloop.orgs.models import Category, Street
 from pledgeloop.people import access as people_access
 
-from . import access, events
+from . import access, event_changes, events
 from .event_forms import (
     BoothForm,
     EventEditForm,
@@ -30,6 +31,7 @@ from .event_forms import (
     ShiftForm,
     StaffPlaceOrderForm,
     VolunteerSignupForm,
+    WriteUpForm,
 )
 from .models import Attendance, EventPhoto, EventSession, Position, Shift, Team, Volunteer
 from .services import TeamError
@@ -46,15 +48,26 @@ def _scope(user):
     return communities, street_ids
 
 
-def _event_form(request, data=None) -> EventForm:
+def _event_form(request, data=None, *, event=None) -> EventForm:
+    """The new-event form, or with `event` the form that changes it: its own team and place
+    stay offered even when no longer active or the street's (a community admin editing a
+    street team's fair)."""
     communities, street_ids = _scope(request.user)
-    return EventForm(
+    teams = access.teams_administered_by(request.user).filter(active=True)
+    places = Position.objects.filter(street_id__in=street_ids, active=True)
+    if event is None:
+        return EventForm(
+            data, communities=communities, teams=teams, places=places.select_related("site")
+        )
+    initial = {name: getattr(event, name) for name in event_changes.FIELDS}
+    return EventEditForm(
         data,
+        initial=initial,
         communities=communities,
-        teams=access.teams_administered_by(request.user).filter(active=True),
-        places=Position.objects.filter(street_id__in=street_ids, active=True).select_related(
-            "site"
-        ),
+        teams=(teams | Team.objects.filter(pk=event.team_id)).distinct(),
+        places=(places | Position.objects.filter(pk=event.place_id))
+        .distinct()
+        .select_related("site"),
     )
 
 
@@ -139,21 +152,8 @@ def _detail_context(request, event, **forms):
         "booths": booths,
         "attendance": attendance,
         "photos": event.photos.all(),
-        "edit_form": forms.get("edit_form")
-        or EventEditForm(
-            initial={
-                f: getattr(event, f)
-                for f in (
-                    "title",
-                    "partner",
-                    "audience",
-                    "capacity",
-                    "registration",
-                    "description",
-                    "write_up",
-                )
-            }
-        ),
+        "write_up_form": forms.get("write_up_form")
+        or WriteUpForm(initial={"write_up": event.write_up}),
         "session_form": forms.get("session_form") or SessionForm(),
         "booth_form": forms.get("booth_form") or BoothForm(categories=categories, teams=teams),
         "shift_form": forms.get("shift_form")
@@ -183,17 +183,55 @@ def event_detail(request, pk: int):
     _require_admin(request.user)
     event = access.get_event_for_admin(request.user, pk)
     if request.method == "POST":
-        form = EventEditForm(request.POST)
+        form = WriteUpForm(request.POST)
         if not form.is_valid():
-            return _detail(request, event, status=400, edit_form=form)
-        try:
-            events.event_update(event=event, **form.cleaned_data)
-        except TeamError as error:
-            form.add_error(None, str(error))
-            return _detail(request, event, status=400, edit_form=form)
+            return _detail(request, event, status=400, write_up_form=form)
+        events.event_update(event=event, **form.cleaned_data)
         messages.success(request, _("Saved."))
         return redirect("console:teams:event", event.pk)
     return _detail(request, event)
+
+
+def _saved(told: int) -> str:
+    if not told:
+        return _("Saved.")
+    return ngettext(
+        "Saved; %(n)s person signed up was told of the change.",
+        "Saved; %(n)s people signed up were told of the change.",
+        told,
+    ) % {"n": told}
+
+
+@login_required
+def event_edit(request, pk: int):
+    """修改活动: the new-event form filled in with the event. A new time or place that would
+    tell people, or move shifts, is shown first (who is told, what, which shifts move) and
+    saved when the admin confirms that very change (event_changes)."""
+    _require_admin(request.user)
+    event = access.get_event_for_admin(request.user, pk)
+    form = _event_form(request, request.POST or None, event=event)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in event_changes.FIELDS}
+        if values["community"] is None and not request.user.admin_street_ids():
+            form.add_error("community", _("Choose one of your communities."))
+        else:
+            try:
+                preview = event_changes.event_change_preview(event=event, **values)
+                if not preview.needs_confirming or request.POST.get("confirm") == preview.key:
+                    _event, told = event_changes.event_change(event=event, **values)
+                    messages.success(request, _saved(told))
+                    return redirect("console:teams:event", event.pk)
+            except TeamError as error:
+                preview = None
+                form.add_error(None, str(error))
+    people = preview.people if preview else event_changes.event_people(event)
+    return render(
+        request,
+        "teams/console_event_edit.html",
+        {"form": form, "event": event, "preview": preview, "people": people},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

@@ -98,15 +98,26 @@ class EventForm(forms.Form):
         self.fields["place"].queryset = places
 
 
-class EventEditForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=80)
-    partner = forms.CharField(label=_("Partner organisation"), max_length=80, required=False)
-    audience = forms.CharField(label=_("Audience"), max_length=80, required=False)
-    capacity = forms.IntegerField(label=_("Places for residents"), min_value=1, required=False)
-    registration = forms.BooleanField(label=_("Residents register on their phone"), required=False)
-    description = forms.CharField(
-        label=_("About the event"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+class EventEditForm(EventForm):
+    """The new-event form, to change an event (event_changes): the same fields, the same
+    checks, and the event's own team and place offered even when no longer active."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ends_at"].help_text = _(
+            "A new start moves the whole event: its sessions and shifts keep their times "
+            "within it. A new end changes when its last session ends."
+        )
+
+    def clean(self):
+        data = super().clean()
+        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", _("The end must come after the start."))
+        return data
+
+
+class WriteUpForm(forms.Form):
     write_up = forms.CharField(
         label=_("Write-up"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )

@@ -2,7 +2,8 @@
 gives one number); an admin dispatches an order to a team at a desktop and its leader
 assigns it on a phone; a member signs up for a booth shift and checks in by the session's
 code on a phone; an admin marks a project's milestone done at a desktop and a resident's phone
-shows the board's new progress."""
+shows the board's new progress; an admin moves a fair to the next day on a phone and on a
+desktop, warned first of whom it will tell."""
 
 import datetime as dt
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from PIL import Image
 
 from pledgeloop.conftest import DESKTOP, PHONE
+from pledgeloop.notify.models import Notification
 from pledgeloop.orders.models import Order
 from pledgeloop.orders.tests.loop import member_of, triaged_order
 from pledgeloop.orgs.models import Category
@@ -231,3 +233,56 @@ def test_the_circle_map_draws_positions_and_compounds_on_a_phone(
     assert "开放时间：周一至周五 9:00–17:00" in body and "未办结" not in body
     page.screenshot(path=str(screenshot_dir / "teams-circle-phone.png"), full_page=True)
     context.close()
+
+
+def test_an_admin_moves_a_fair_to_the_next_day_warned_whom_it_tells(
+    world, live_server, browser, screenshot_dir
+):
+    """修改活动: the date of a fair with a member on a shift, on a 360 px phone then at a
+    desk; the page says how many people will be told before anything is saved."""
+    day = timezone.localdate() + dt.timedelta(days=7)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
+    event = events.event_create(
+        street=world.street,
+        community=world.community,
+        kind=Event.Kind.FAIR,
+        title="红色便民集市",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=3),
+    )
+    booth = events.booth_add(
+        event=event,
+        name="法律咨询",
+        category=Category.objects.get(street=world.street, code="legal"),
+    )
+    shift = events.shift_add(
+        session=event.sessions.get(),
+        booth=booth,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+    )
+    events.shift_signup(shift=shift, member=member_of(world))
+    for size, options, days in [("phone", PHONE, 1), ("desktop", DESKTOP, 2)]:
+        context = browser.new_context(locale="zh-CN", **options)
+        page = context.new_page()
+        sign_in(page, live_server.url, world.community_admin)
+        page.goto(f"{live_server.url}/console/teams/events/{event.pk}/")
+        page.click("[data-edit-event]")
+        assert page.locator("[data-people-told]").get_attribute("data-people-told") == "1"
+        new_day = (day + dt.timedelta(days=days)).isoformat()
+        page.fill("[name=starts_at]", f"{new_day}T09:00")
+        page.fill("[name=ends_at]", f"{new_day}T12:00")
+        page.click("#event-edit button[type=submit]")
+        warning = page.locator("[data-confirm-change]")
+        assert "将逐一通知已报名的 1 人" in warning.inner_text()
+        assert Event.objects.get(pk=event.pk).starts_at == start + dt.timedelta(days=days - 1)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= options["viewport"]["width"], f"edit page is {width}px wide"
+        page.screenshot(path=str(screenshot_dir / f"events-edit-{size}.png"), full_page=True)
+        with page.expect_navigation():
+            page.click("[data-confirm]")
+        assert "已保存，并已通知已报名的 1 人。" in page.inner_text("main")
+        assert Event.objects.get(pk=event.pk).starts_at == start + dt.timedelta(days=days)
+        assert SignUp.objects.get(shift=shift).shift.starts_at == start + dt.timedelta(days=days)
+        context.close()
+    assert Notification.objects.filter(kind="event_changed").count() == 2
