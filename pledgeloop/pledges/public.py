@@ -4,6 +4,8 @@ Resident data appears masked only (a beneficiary as 王**); a member's phone onl
 opted in (Member.public_contact).
 """
 
+import datetime as dt
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,11 +21,14 @@ from pledgeloop.people.models import Member
 
 from . import qr, selectors
 from .schedule import member_schedule_ics
+from .schedule_sources import schedule_sources
 from .sheets import qr_cards_pdf
 from .views import anniversary_context
 
 # Order intake addressed to one member (the orders app reads ?member=<code>).
 ORDER_INTAKE_URL = "/order/new/"
+# How long the schedule.ics feed keeps another app's entry (an event shift) after it ended.
+FEED_PAST_DAYS = 30
 
 
 def _community(request, slug: str) -> Community | list[Community]:
@@ -124,8 +129,13 @@ def member_page(request, code: str):
     today = timezone.localdate()
     url = qr.member_url(request, member)
     is_self = request.user.is_authenticated and request.user.pk == member.user_id
-    shown = selectors.member_public(member, today)
+    # The member's other engagements (event shifts, from teams above) through the schedule
+    # sources; the visits reach as far as the last of them, so a clash cannot hide.
+    entries = schedule_sources.entries(member, since=timezone.now())
+    until = max((entry.ends_at for entry in entries), default=None)
+    shown = selectors.member_public(member, today, until=until)
     context = {
+        "schedule": selectors.schedule_lines(shown["next_visits"], entries),
         "member": member,
         "is_self": is_self,
         "hours": selectors.member_service_hours(member),
@@ -150,11 +160,16 @@ def member_schedule(request, code: str):
     """排班表 as iCalendar: subscribe from a phone's calendar app."""
     member = _public_member(code)
     page_url = request.build_absolute_uri(reverse("pledges:member_page", args=[member.code]))
+    # Shifts stay a while after they end, as the pledges' past visits do: a subscribed phone
+    # calendar mirrors the feed, and would otherwise drop a shift the day it was served.
+    since = timezone.now() - dt.timedelta(days=FEED_PAST_DAYS)
     body = member_schedule_ics(
         member=member,
         today=timezone.localdate(),
         host=request.get_host().split(":")[0],
         page_url=page_url,
+        entries=schedule_sources.entries(member, since=since),
+        url_for=request.build_absolute_uri,
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{member.code}.ics"'

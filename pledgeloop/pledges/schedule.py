@@ -6,9 +6,14 @@ started included. The visits already scheduled say where the plan changed: a mom
 without its visit (skipped, or deleted when the pledge closed) is an EXDATE; a visit at another
 time of its day is an override of that moment (RECURRENCE-ID); any other visit is an event of
 its own.
+
+The member's other engagements come from the schedule sources (schedule_sources.py: the event
+shifts they signed up for, which teams registers), each one event in Asia/Shanghai time with
+the source's stable UID, the place as LOCATION and the page it links to as URL.
 """
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -16,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Pledge
+from .schedule_sources import ScheduleEntry
 from .selectors import schedule_pledges
 
 ZONE = "Asia/Shanghai"
@@ -128,17 +134,48 @@ def pledge_events(pledge: Pledge, *, host: str, stamp, page_url: str) -> list[ic
     return events + overrides
 
 
-def member_schedule_ics(*, member, today: dt.date, host: str, page_url: str) -> bytes:
+def entry_event(
+    entry: ScheduleEntry, *, host: str, stamp, url_for: Callable[[str], str]
+) -> icalendar.Event:
+    """Another app's entry (an event shift, schedule_sources) as one event, in local time."""
+    zone = ZoneInfo(ZONE)
+    event = icalendar.Event()
+    event.add("uid", f"{entry.uid}@{host}")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", timezone.localtime(entry.starts_at, zone))
+    event.add("dtend", timezone.localtime(entry.ends_at, zone))
+    event.add("summary", entry.name)
+    event.add("location", entry.place)
+    if entry.label:
+        event.add("categories", [entry.label])
+    event.add("status", "CONFIRMED")
+    event.add("url", url_for(entry.url))
+    return event
+
+
+def member_schedule_ics(
+    *,
+    member,
+    today: dt.date,
+    host: str,
+    page_url: str,
+    entries: Sequence[ScheduleEntry] = (),
+    url_for: Callable[[str], str] = str,
+) -> bytes:
+    """The member's pledges (each a recurring event) and their other entries (event shifts,
+    from the schedule sources) as one calendar; `url_for` makes an entry's path absolute."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//pledgeloop//pledge schedule//ZH")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", _("%(name)s · pledge schedule") % {"name": member.name})
+    calendar.add("x-wr-calname", _("%(name)s · schedule") % {"name": member.name})
     calendar.add("x-wr-timezone", ZONE)
     stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
     for pledge in schedule_pledges(member):
         for event in pledge_events(pledge, host=host, stamp=stamp, page_url=page_url):
             calendar.add_component(event)
+    for entry in entries:
+        calendar.add_component(entry_event(entry, host=host, stamp=stamp, url_for=url_for))
     calendar.add_missing_timezones()
     return calendar.to_ical()

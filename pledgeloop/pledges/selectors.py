@@ -5,7 +5,7 @@ those scheduled on or before the day in question: a visit still ahead is not yet
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
@@ -31,10 +31,13 @@ from pledgeloop.people.models import Member
 from pledgeloop.service.models import CheckIn, ServiceRecord
 
 from .models import Pledge, Visit
+from .schedule_sources import ScheduleEntry
 
 # A pledge whose fulfilment falls below this share is flagged in follow-up (跟踪问效).
 BEHIND_BELOW = 0.8
 RECENT_DAYS = 60
+# The most visits the member page's schedule lists, however far the member's shifts reach.
+SCHEDULE_MOST = 60
 
 
 def _visit_count(today: dt.date | None = None, **conditions) -> Coalesce:
@@ -192,37 +195,94 @@ class Coming:
     pledge: Pledge
 
 
-def member_public(member: Member, today: dt.date | None = None, upcoming: int = 12) -> dict:
+def member_public(
+    member: Member,
+    today: dt.date | None = None,
+    upcoming: int = 12,
+    until: dt.datetime | None = None,
+) -> dict:
     """What the member page shows: public pledges, figures and the next visits (排班表),
-    approved pledges that have not started yet included, from their rule."""
+    approved pledges that have not started yet included, from their rule.
+
+    The next visits are the first `upcoming`, and with `until` also every later one starting
+    before it (up to SCHEDULE_MOST), so that the schedule beside the member's event shifts
+    (up to the last one's end) leaves no visit out that one could clash with.
+    """
     today = today or timezone.localdate()
     pledges = list(_public_pledges(today).filter(member=member, member__active=True))
-    next_visits: list = list(
-        Visit.objects.filter(
-            member=member,
-            pledge__in=[p.pk for p in pledges],
-            state=Visit.State.DUE,
-            due_on__gte=today,
-        )
-        .select_related("pledge")
-        .order_by("scheduled_at")[:upcoming]
-    )
+    coming = Visit.objects.filter(
+        member=member,
+        pledge__in=[p.pk for p in pledges],
+        state=Visit.State.DUE,
+        due_on__gte=today,
+    ).order_by("scheduled_at", "pk")
+    next_visits: list = list(coming.select_related("pledge")[:upcoming])
+    if until and len(next_visits) == upcoming and next_visits[-1].scheduled_at < until:
+        later = coming.filter(scheduled_at__lt=until).select_related("pledge")
+        next_visits += list(later[upcoming:SCHEDULE_MOST])
     zone = timezone.get_default_timezone()
     starting = [p for p in pledges if p.state == Pledge.State.APPROVED]
     for pledge in starting:
         since = pledge.starts_on
         if pledge.approved_at:
             since = max(since, timezone.localtime(pledge.approved_at).date())
-        for moment in pledge.occurrences(since=max(since, today))[:upcoming]:
-            next_visits.append(Coming(timezone.make_aware(moment, zone), pledge))
+        for n, moment in enumerate(pledge.occurrences(since=max(since, today))):
+            moment = timezone.make_aware(moment, zone)
+            if n >= upcoming and (until is None or moment >= until or n >= SCHEDULE_MOST):
+                break
+            next_visits.append(Coming(moment, pledge))
     next_visits.sort(key=lambda v: v.scheduled_at)
+    first = next_visits[:upcoming]
+    if until:
+        first += [v for v in next_visits[upcoming:] if v.scheduled_at < until]
     return {
         "pledges": pledges,
         "figures": Figures.of(pledges),
-        "next_visits": next_visits[:upcoming],
+        "next_visits": first[:SCHEDULE_MOST],
         "starting": [p for p in starting if p.starts_on > today] or [],
         "today": today,
     }
+
+
+@dataclass
+class ScheduleLine:
+    """A line of the member page's schedule: a pledge visit (a Visit, or a Coming one of a
+    pledge not started) or another app's entry (schedule_sources, e.g. an event shift), with
+    the other lines it overlaps in time (a clash: the member cannot be at both)."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    visit: "Visit | Coming | None" = None
+    entry: ScheduleEntry | None = None
+    clashes: list["ScheduleLine"] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """How another line's clash note names this one."""
+        return self.entry.name if self.entry else self.visit.pledge.title
+
+
+def schedule_lines(visits: list, entries: list[ScheduleEntry]) -> list[ScheduleLine]:
+    """Visits and entries in time order, each overlapping pair marked on both lines. Two
+    things overlap when one starts before the other ends: a shift ending at 11:00 and a
+    visit at 11:00 do not clash."""
+    lines = [
+        ScheduleLine(
+            v.scheduled_at,
+            v.scheduled_at + dt.timedelta(minutes=v.pledge.duration_minutes),
+            visit=v,
+        )
+        for v in visits
+    ]
+    lines += [ScheduleLine(e.starts_at, e.ends_at, entry=e) for e in entries]
+    lines.sort(key=lambda line: (line.starts_at, line.ends_at))
+    for i, line in enumerate(lines):
+        for later in lines[i + 1 :]:
+            if later.starts_at >= line.ends_at:
+                break  # the lines after it start later still
+            line.clashes.append(later)
+            later.clashes.append(line)
+    return lines
 
 
 def member_service_hours(member: Member) -> Decimal:

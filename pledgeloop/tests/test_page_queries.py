@@ -58,7 +58,9 @@ PINNED = {
     # the anonymous public pages (wall, member page, showcase, public figures): one more, their
     # streets' data versions, which key their cache (orgs/pagecache.py)
     "wall": 5,
-    "member-page": 5,
+    # one for the member's event shifts (the schedule source teams registers with pledges;
+    # one more for the visits beyond the first 12 when a shift lies past them)
+    "member-page": 6,
     "showcase": 9,  # one for the team lines (reviews.selectors.team_service)
     # five for the service matrix (teams, events, projects: stats.service_matrix), and one for
     # the rollups' freshness check over volunteers' attendance (stats.rollups); the headline
