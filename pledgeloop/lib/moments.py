@@ -19,3 +19,14 @@ def format_span(start: dt.datetime, end: dt.datetime) -> str:
     if first.date() == last.date():
         return f"{format_moment(first)}–{date_format(last, 'H:i')}"
     return f"{format_moment(first)}–{format_moment(last)}"
+
+
+def format_span_short(start: dt.datetime, end: dt.datetime) -> str:
+    """The same span in as few characters as a text's parameter allows (notify.kinds): the
+    day without its year and the hours when both fall on it (12月10日 09:00–16:00), else
+    the days alone (12月10日–12月12日)."""
+    first, last = timezone.localtime(start), timezone.localtime(end)
+    if first.date() == last.date():
+        day = date_format(first, "MONTH_DAY_FORMAT")
+        return f"{day} {date_format(first, 'H:i')}–{date_format(last, 'H:i')}"
+    return f"{date_format(first, 'MONTH_DAY_FORMAT')}–{date_format(last, 'MONTH_DAY_FORMAT')}"

@@ -7,15 +7,20 @@ SMS_TEMPLATES=kind:code,…. A kind without a template is recorded as "not sent"
 (the inbox and email still get it).
 
 Parameters are short plain values (a gateway refuses long ones or ones that carry links):
-`link` is the 10-character code of the short link /t/<code>/ to the notification's page,
-filled in by the sender; the template holds the site's own address before it, e.g.
-`https://jianghai.example.cn/t/${link}/`.
+at most PARAM_MOST characters each, which every gateway takes (Huawei Cloud's text variables
+1–20, Alibaba Cloud's notification variables 1–35); the senders cut a longer one
+(senders.text_params). `link` is the 10-character code of the short link /t/<code>/ to the
+notification's page, filled in by the sender; the template holds the site's own address
+before it, e.g. `https://jianghai.example.cn/t/${link}/`.
 
 The sample texts are what docs/ARCHITECTURE.md suggests registering; the pages and the
 logging sender word the same messages through the translation catalogue.
 """
 
 from dataclasses import dataclass
+
+# The most characters of one parameter's value (see above).
+PARAM_MOST = 20
 
 
 @dataclass(frozen=True)
@@ -47,13 +52,12 @@ TEXTS: dict[str, TextKind] = {
         "党员志愿者于${date}为您服务${hours}小时，请确认并评价：https://域名/t/${link}/",
     ),
     # To everyone signed up for an event's shift or registered for its session (a member,
-    # a volunteer, a resident): its time or place changed, old → new (teams.event_changes).
-    # `change` is a sentence such as 时间由2026年9月5日 09:00–12:00改为2026年9月6日 09:00–12:00
-    # (up to about 90 characters with a new place too): register the template with a long
-    # variable; `event` is the event's title, cut to 20 characters.
+    # a volunteer, a resident): its time or place changed (teams.event_changes). The text
+    # says the new arrangement, `when` as 9月6日 09:00–12:00 (a span of days as
+    # 9月5日–9月7日) and `place` the place's name; the page it links to says old → new.
     "event_changed": TextKind(
-        ("event", "change", "link"),
-        "您报名的活动“${event}”有变动：${change}。详情：https://域名/t/${link}/",
+        ("event", "when", "place", "link"),
+        "您报名的活动“${event}”有变动，现定于${when}在${place}举行。详情：https://域名/t/${link}/",
     ),
     # A one-time code (sign-in at /my/, a new password, an imported member's activation):
     # sent at once, never stored in the outbox (notify.services.text_send_now).

@@ -31,7 +31,7 @@ from django.utils.module_loading import import_string
 
 from pledgeloop.lib.masking import mask_phone
 
-from .kinds import TEXTS
+from .kinds import PARAM_MOST, TEXTS
 from .links import short_link_make
 from .models import Delivery
 
@@ -75,7 +75,8 @@ def link_for_text(notification) -> str:
 
 
 def text_params(notification) -> dict[str, str]:
-    """The values of the kind's template parameters, `link` made into a short-link code.
+    """The values of the kind's template parameters, `link` made into a short-link code, each
+    cut to PARAM_MOST characters (… its last), which a gateway refuses past.
 
     Raises KeyError for a parameter the notification does not carry (a programming error,
     recorded as a failure rather than sent with a hole in it)."""
@@ -84,7 +85,8 @@ def text_params(notification) -> dict[str, str]:
         if name == "link":
             values[name] = short_code(notification)
         else:
-            values[name] = str(notification.params[name])
+            value = str(notification.params[name])
+            values[name] = value if len(value) <= PARAM_MOST else value[: PARAM_MOST - 1] + "…"
     return values
 
 

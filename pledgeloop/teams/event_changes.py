@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from pledgeloop.lib.moments import format_moment, format_span
+from pledgeloop.lib.moments import format_moment, format_span, format_span_short
 from pledgeloop.notify.models import Notification
 from pledgeloop.notify.services import notification_new, notify_together
 from pledgeloop.orgs.models import Community
@@ -145,6 +145,13 @@ def event_people(event: Event) -> People:
 
 def _place_name(place: Position | None) -> str:
     return place.site.name if place is not None else _("not set")
+
+
+def _where(event: Event) -> str:
+    """Where the event is held, in a word: its place, else its community, else its street."""
+    if event.place_id:
+        return event.place.site.name
+    return (event.community or event.street).name
 
 
 def _told(event: Event, values: dict) -> list[str]:
@@ -305,7 +312,12 @@ def _notifications(event: Event, people: People, told: list[str]) -> list[Notifi
             "title": title,
             "street_id": event.street_id,
             "community_id": event.community_id,
-            "params": {"event": event.title[:20], "change": change},
+            # the text says the new arrangement in short values (notify.kinds)
+            "params": {
+                "event": event.title,
+                "when": format_span_short(event.starts_at, event.ends_at),
+                "place": _where(event),
+            },
         }
         notifications = []
         for user, shifts in people.members.values():

@@ -1,16 +1,18 @@
+import datetime as dt
 import io
 from decimal import Decimal
 
 import pytest
 import zxingcpp
 from django.test import RequestFactory
-from django.utils import translation
+from django.utils import timezone, translation
 from PIL import Image
 from pypinyin import Style, lazy_pinyin
 
 from pledgeloop.lib.client import client_ip
 from pledgeloop.lib.geo import haversine_km, walking_minutes
 from pledgeloop.lib.masking import is_mainland_mobile, mask_name, mask_phone, normalise_phone
+from pledgeloop.lib.moments import format_span_short
 from pledgeloop.lib.numbers import format_yuan
 from pledgeloop.lib.pinyin import person_keys, pinyin_keys
 from pledgeloop.lib.qr import qr_png, qr_svg, qr_svg_data_uri
@@ -118,3 +120,13 @@ def test_money_reads_as_people_write_it():
         assert format_yuan(2600) == "2,600元"
     with translation.override("en"):
         assert format_yuan(260000) == "260,000 yuan"
+
+
+def test_a_span_for_a_text_is_short_enough_for_a_gateway():
+    """A text's parameter holds at most 20 characters (notify.kinds.PARAM_MOST): the span
+    drops the year, and a span of days its hours."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime(2026, 12, 10, 9, 0, tzinfo=zone)
+    with translation.override("zh-hans"):
+        assert format_span_short(start, start + dt.timedelta(hours=7)) == "12月10日 09:00–16:00"
+        assert format_span_short(start, start + dt.timedelta(days=2)) == "12月10日–12月12日"

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from pledgeloop.notify.kinds import PARAM_MOST
 from pledgeloop.notify.models import Delivery, Notification
 from pledgeloop.notify.senders import text_params
 from pledgeloop.notify.services import notifications_send
@@ -174,7 +175,11 @@ def test_a_fair_moved_to_another_day_moves_its_shifts_and_tells_everyone_once(
     for n in told:
         assert n.title.startswith("“红色便民集市”有变动：时间由" + old + " 09:00–12:00改为")
         assert new + " 09:00–12:00" in n.title
-        assert n.params["event"] == "红色便民集市" and "改为" in n.params["change"]
+        # the text's values: the new arrangement, each short enough for any gateway
+        assert n.params["event"] == "红色便民集市"
+        assert n.params["when"] == f"{at(11, 9).month}月{at(11, 9).day}日 09:00–12:00"
+        assert n.params["place"] == fair.place.site.name
+        assert all(len(value) <= PARAM_MOST for value in n.params.values())
     [to_member] = [n for n in told if n.user_id]
     assert to_member.url == reverse("teams:my_events")
     assert "家电维修" in to_member.body and "接待" in to_member.body
@@ -361,3 +366,12 @@ def test_a_resident_without_an_account_gets_the_change_by_text(world, fair, clie
     text = Delivery.objects.get(notification__phone="13812345678", channel="sms")
     assert text.status == Delivery.Status.LOGGED
     assert text_params(text.notification)["event"] == "红色便民集市"
+    # A long title and a place's long name are cut to what a gateway takes (Huawei Cloud's
+    # text variables hold 20 characters), not refused by it.
+    text.notification.params["event"] = "江海街道二〇二六年秋季红色便民服务集市暨志愿服务展示活动"
+    cut = text_params(text.notification)
+    assert (
+        cut["event"] == "江海街道二〇二六年秋季红色便民服务集市…"
+        and len(cut["event"]) == PARAM_MOST
+    )
+    assert all(len(value) <= PARAM_MOST for value in cut.values())
