@@ -4,7 +4,6 @@ or place moves its sessions and shifts with it and tells everyone signed up or r
 once each, what changed; a bad change is refused and changes nothing."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -15,8 +14,7 @@ from pledgeloop.notify.models import Delivery, Notification
 from pledgeloop.notify.senders import text_params
 from pledgeloop.notify.services import notifications_send
 from pledgeloop.orders.tests.loop import member_of
-from pledgeloop.orgs.models import Category, Site
-from pledgeloop.orgs.services import site_create
+from pledgeloop.orgs.models import Category
 from pledgeloop.teams import events, services
 from pledgeloop.teams.models import (
     Attendance,
@@ -28,7 +26,7 @@ from pledgeloop.teams.models import (
     Volunteer,
 )
 
-from .helpers import team_with_leaders
+from .helpers import position_in, team_with_leaders
 
 pytestmark = pytest.mark.django_db
 
@@ -43,23 +41,12 @@ def local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-def position(world, name: str):
-    site = site_create(
-        community=world.community,
-        kind=Site.Kind.CENTRE,
-        name=name,
-        latitude=Decimal("31.95"),
-        longitude=Decimal("120.94"),
-    )
-    return services.position_create(site=site)
-
-
 @pytest.fixture
 def fair(world):
     """A fair in ten days, 09:00–12:00 at the service centre, with a repair booth, two shifts
     the world's member signed up for, a volunteer on one of them and two residents registered
     (one of them the volunteer's own number)."""
-    centre = position(world, "星港湾党群服务中心")
+    centre = position_in(world, "星港湾党群服务中心")
     event = events.event_create(
         street=world.street,
         community=world.community,
@@ -192,7 +179,7 @@ def test_a_fair_moved_to_another_day_moves_its_shifts_and_tells_everyone_once(
 
 
 def test_a_new_place_tells_people_the_old_and_the_new_place(world, fair, client_for):
-    hall = position(world, "腾飞社区广场")
+    hall = position_in(world, "腾飞社区广场")
     admin = client_for(world.community_admin)
     data = form_of(fair, place=hall.pk)
     preview = admin.post(edit_url(fair), data)

@@ -42,7 +42,7 @@ from pledgeloop.teams.models import (
 )
 from pledgeloop.teams.project_forms import EventLinkForm
 
-from .helpers import team_with_leaders
+from .helpers import position_in, team_with_leaders
 
 pytestmark = pytest.mark.django_db
 
@@ -273,7 +273,9 @@ def test_a_returning_resident_sees_their_registration_not_a_blank_form(world, co
     registration's id alone, and the page says 您已报名 with the session, its time and
     place and whom to call to cancel. Another browser still gets the form, and the same number
     again is answered as before (the first registration)."""
-    Event.objects.filter(pk=course.event_id).update(place=school_position(world))
+    Event.objects.filter(pk=course.event_id).update(
+        place=position_in(world, "外国语学校", kind=Site.Kind.SCHOOL)
+    )
     world.community.phone = "0513-8350 1001"
     world.community.save(update_fields=["phone"])
     data = {"name": "李明", "phone": "13611112222", "consent": "on"}
@@ -319,21 +321,9 @@ def test_registration_without_consent_stores_nothing(world, course, client):
     assert not Registration.objects.exists() and not Consent.objects.filter(phone="13611112222")
 
 
-def school_position(world):
-    """外国语学校 in world.community, a position of the circle."""
-    school = site_create(
-        community=world.community,
-        kind=Site.Kind.SCHOOL,
-        name="外国语学校",
-        latitude=Decimal("31.9"),
-        longitude=Decimal("120.9"),
-    )
-    return services.position_create(site=school)
-
-
 def test_an_on_order_session_counts_as_one_on_order_service(world):
     team, heads = team_with_leaders(world)
-    position = school_position(world)
+    position = position_in(world, "外国语学校", kind=Site.Kind.SCHOOL)
     order = events.session_order_submit(
         position=position,
         category=Category.objects.get(street=world.street, code="skills"),
@@ -367,7 +357,7 @@ def test_an_on_order_session_counts_as_one_on_order_service(world):
 
 
 def test_place_order_link_needs_its_key(world, client):
-    position = school_position(world)
+    position = position_in(world, "外国语学校", kind=Site.Kind.SCHOOL)
     good = reverse(
         "teams:place_order", args=[world.street.slug, position.pk, events.place_order_key(position)]
     )
@@ -381,7 +371,7 @@ def test_the_console_gives_each_place_its_whole_order_link_with_a_code_to_print(
 ):
     """The page listed paths (/events/…/order/…) under "for their QR codes": no code, and a
     path no phone can open; on a phone the 60-character key ran off the screen."""
-    position = school_position(world)
+    position = position_in(world, "外国语学校", kind=Site.Kind.SCHOOL)
     html = (
         client_for(world.community_admin).get(reverse("console:teams:place_order")).content.decode()
     )

@@ -26,24 +26,12 @@ from pledgeloop.pledges.tests.conftest import make_pledge
 from pledgeloop.teams import events, services
 from pledgeloop.teams.models import Event
 
-from .helpers import team_with_leaders
+from .helpers import position_in, team_with_leaders
 
 pytestmark = pytest.mark.django_db
 
 ZONE = ZoneInfo("Asia/Shanghai")
 PLEDGES = Path(__file__).resolve().parents[2] / "pledges"
-
-
-def centre(world):
-    """星港湾党群服务中心, a position of the circle."""
-    site = site_create(
-        community=world.community,
-        kind=Site.Kind.CENTRE,
-        name="星港湾党群服务中心",
-        latitude=Decimal("31.9"),
-        longitude=Decimal("120.9"),
-    )
-    return services.position_create(site=site)
 
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -122,7 +110,9 @@ def test_the_member_page_lists_signed_up_shifts_among_the_visits_in_time_order(w
     _pledge, visits = weekly_visits(member, hour=10)
     first, second = visits[0], visits[1]
     day = timezone.localdate(first.scheduled_at) + dt.timedelta(days=2)  # between two visits
-    event, [shift] = fair_on(world, day, place=centre(world), shifts=((13, 0, 15, 30),))
+    event, [shift] = fair_on(
+        world, day, place=position_in(world, "星港湾党群服务中心"), shifts=((13, 0, 15, 30),)
+    )
     events.shift_signup(shift=shift, member=member)
     text = page(client, member)
     items = schedule_items(text)
@@ -264,7 +254,9 @@ def test_the_feed_gives_each_shift_as_a_valid_event_with_a_stable_uid(world, cli
     member = member_of(world)
     pledge, _visits = weekly_visits(member)
     day = timezone.localdate() + dt.timedelta(days=4)
-    event, [shift] = fair_on(world, day, place=centre(world), shifts=((13, 0, 15, 30),))
+    event, [shift] = fair_on(
+        world, day, place=position_in(world, "星港湾党群服务中心"), shifts=((13, 0, 15, 30),)
+    )
     events.shift_signup(shift=shift, member=member)
     calendar = feed(client, member)
     [vevent] = shift_events(calendar)
@@ -302,7 +294,7 @@ def test_the_member_page_does_not_ask_more_for_more_shifts(
     member = member_of(world)
     weekly_visits(member)
     today = timezone.localdate()
-    place = centre(world)
+    place = position_in(world, "星港湾党群服务中心")
     _e, [shift] = fair_on(world, today + dt.timedelta(days=1), place=place)
     events.shift_signup(shift=shift, member=member)
     with CaptureQueriesContext(connection) as one:
@@ -346,7 +338,10 @@ def test_a_phone_shows_the_shift_and_the_clash_on_the_member_page(
     _pledge, visits = weekly_visits(member, hour=10)
     day = timezone.localdate(visits[0].scheduled_at)
     event, _shifts = fair_on(
-        world, day, place=centre(world), shifts=((9, 0, 10, 30), (13, 0, 15, 30))
+        world,
+        day,
+        place=position_in(world, "星港湾党群服务中心"),
+        shifts=((9, 0, 10, 30), (13, 0, 15, 30)),
     )
     for shift in _shifts:
         events.shift_signup(shift=shift, member=member)
