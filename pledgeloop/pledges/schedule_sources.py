@@ -62,9 +62,6 @@ class ScheduleSources:
         """Add (or replace: ready() may run more than once in tests) a source by its name."""
         self._sources[name] = source
 
-    def unregister(self, name: str) -> None:
-        self._sources.pop(name, None)
-
     def names(self) -> list[str]:
         return sorted(self._sources)
 

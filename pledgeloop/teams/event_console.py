@@ -186,7 +186,7 @@ def event_detail(request, pk: int):
         form = WriteUpForm(request.POST)
         if not form.is_valid():
             return _detail(request, event, status=400, write_up_form=form)
-        events.event_update(event=event, **form.cleaned_data)
+        events.event_write_up(event=event, write_up=form.cleaned_data["write_up"])
         messages.success(request, _("Saved."))
         return redirect("console:teams:event", event.pk)
     return _detail(request, event)

@@ -103,7 +103,7 @@ def session_register(request, street_slug: str, event_slug: str, session_id: int
             registration, created = events.registration_submit(
                 session=session, name=data["name"], phone=data["phone"], consent=data["consent"]
             )
-            if not created and registration.name != data["name"].strip()[:40]:
+            if not created and registration.name != events.registered_name(data["name"]):
                 registration, taken = None, True
         except TeamError as error:
             form.add_error(None, str(error))

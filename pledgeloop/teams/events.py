@@ -116,25 +116,11 @@ def event_create(
 
 
 @transaction.atomic
-def event_update(*, event: Event, **fields) -> Event:
-    allowed = {
-        "title",
-        "team",
-        "partner",
-        "place",
-        "capacity",
-        "audience",
-        "description",
-        "registration",
-        "write_up",
-    }
-    for name, value in fields.items():
-        if name not in allowed:
-            raise TypeError(name)
-        setattr(event, name, value.strip() if isinstance(value, str) else value)
-    if not event.title:
-        raise TeamError(_("Give the event a title."))
-    event.save(update_fields=list(fields))
+def event_write_up(*, event: Event, write_up: str) -> Event:
+    """The event's write-up (活动纪实) after it took place; its other details change through
+    event_changes.event_change, which tells the people signed up."""
+    event.write_up = write_up.strip()
+    event.save(update_fields=["write_up"])
     return event
 
 
@@ -263,6 +249,11 @@ def signup_cancel(*, signup: SignUp) -> None:
 # --- residents' registration ----------------------------------------------------------------
 
 
+def registered_name(name: str) -> str:
+    """A name as a registration keeps it."""
+    return name.strip()[: Registration._meta.get_field("name").max_length]
+
+
 def registration_submit(
     *, session: EventSession, name: str, phone: str, consent: bool
 ) -> tuple[Registration, bool]:
@@ -270,7 +261,7 @@ def registration_submit(
     the use of both for the event (a Consent row). The same number again (a double tap) gives
     the same registration, created False; a full session refuses. Nothing is stored unless
     every check passes."""
-    name, phone = name.strip(), normalise_phone(phone)
+    name, phone = registered_name(name), normalise_phone(phone)
     if not session.event.registration:
         raise TeamError(_("This event does not take registrations."))
     if not name:
@@ -296,7 +287,7 @@ def registration_submit(
             if capacity is not None and locked.registrations.count() >= capacity:
                 raise TeamError(_("Sorry, this session is full."))
             registration = Registration.objects.create(
-                street_id=locked.street_id, session=locked, name=name[:40], phone=phone
+                street_id=locked.street_id, session=locked, name=name, phone=phone
             )
             consent_give(
                 street_id=locked.street_id,

@@ -406,7 +406,7 @@ def test_a_write_up_becomes_a_diary_draft_with_only_consented_photos(world, fair
     shift.signups.create(street=world.street, member=member)
     scan(session, member, hours_ago(4.1))
     scan(session, member, hours_ago(0.9))
-    events.event_update(event=event, write_up="八个摊位前排起长队。")
+    events.event_write_up(event=event, write_up="八个摊位前排起长队。")
     shown = EventPhoto.objects.create(
         street=world.street, event=event, image=photo_file(), consent_confirmed=True
     )

@@ -6,7 +6,6 @@ pledges' schedule sources, registered in TeamsConfig.ready()."""
 import ast
 import datetime as dt
 import re
-from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,7 +18,6 @@ from pledgeloop.orders import services as order_services
 from pledgeloop.orders.models import Order
 from pledgeloop.orders.tests.loop import member_of, new_member
 from pledgeloop.orgs.models import Category, Site
-from pledgeloop.orgs.services import site_create
 from pledgeloop.pledges import jobs
 from pledgeloop.pledges.models import Visit
 from pledgeloop.pledges.tests.conftest import make_pledge
@@ -199,15 +197,8 @@ def test_only_the_members_own_coming_shifts_show(world, client):
 def on_order_session(world, day: dt.date):
     """A school's on-order session on `day`, accepted for a team by a leader, and its shift."""
     team, heads = team_with_leaders(world)
-    school = site_create(
-        community=world.community,
-        kind=Site.Kind.SCHOOL,
-        name="外国语学校",
-        latitude=Decimal("31.9"),
-        longitude=Decimal("120.9"),
-    )
     order = events.session_order_submit(
-        position=services.position_create(site=school),
+        position=position_in(world, "外国语学校", kind=Site.Kind.SCHOOL),
         category=Category.objects.get(street=world.street, code="skills"),
         contact_name="刘老师",
         phone="13622223333",
