@@ -322,27 +322,29 @@ def test_bulk_reports_the_orders_it_could_not_change(world, client_for):
 
 
 def test_dispatch_from_the_order_page(world, client_for):
-    order = triaged_order(world)
-    member = member_of(world)
-    client = client_for(world.community_admin)
-    page = client.get(reverse("console:order_detail", args=[order.pk]))
-    assert f'value="{member.pk}"' in page.text
-    # In the morning, so that eight hours end in the day (an answer due at night is due at
-    # 09:00: orders/tests/test_services.py); the test failed when run after 14:00.
+    # All of it in the morning: so that eight hours end in the day (an answer due at night is
+    # due at 09:00: orders/tests/test_services.py; the test failed when run after 14:00), and
+    # with no idle hours between signing in and dispatching (run between midnight and 09:00
+    # it travelled hours ahead of the sign-in, which the idle time-out ended).
     morning = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(9, 30)))
     with time_machine.travel(morning, tick=False):
+        order = triaged_order(world)
+        member = member_of(world)
+        client = client_for(world.community_admin)
+        page = client.get(reverse("console:order_detail", args=[order.pk]))
+        assert f'value="{member.pk}"' in page.text
         response = client.post(action_url(order, "dispatch"), {"member": member.pk, "hours": 8})
-    assert response.status_code == 302
-    dispatch = Dispatch.objects.get(order=order)
-    assert dispatch.member == member and dispatch.offered_by == world.community_admin
-    assert dispatch.respond_by - morning == dt.timedelta(hours=8)
-    assert Order.objects.get(pk=order.pk).state == Order.State.DISPATCHED
-    assert Notification.objects.filter(user=world.member, kind="dispatch").exists()
-    # the form says why an answer due at night is due at 09:00 (session 26's walk)
-    assert "顺延到早上 09:00" in page.text and "22:00" in page.text
-    # said as the page says dates (12月2日 17:30), not 12-02 17:30 (session 26's walk)
-    said = " ".join(str(m) for m in client.get(response.url).context["messages"])
-    assert f"须在 {format_moment(dispatch.respond_by)} 前答复" in said, said
+        assert response.status_code == 302
+        dispatch = Dispatch.objects.get(order=order)
+        assert dispatch.member == member and dispatch.offered_by == world.community_admin
+        assert dispatch.respond_by - morning == dt.timedelta(hours=8)
+        assert Order.objects.get(pk=order.pk).state == Order.State.DISPATCHED
+        assert Notification.objects.filter(user=world.member, kind="dispatch").exists()
+        # the form says why an answer due at night is due at 09:00 (session 26's walk)
+        assert "顺延到早上 09:00" in page.text and "22:00" in page.text
+        # said as the page says dates (12月2日 17:30), not 12-02 17:30 (session 26's walk)
+        said = " ".join(str(m) for m in client.get(response.url).context["messages"])
+        assert f"须在 {format_moment(dispatch.respond_by)} 前答复" in said, said
 
 
 def test_dispatch_needs_a_member_of_the_street(world, client_for):
