@@ -34,10 +34,12 @@ run: setup
 PYTEST := $(PY) -m pytest -n auto --dist loadgroup
 
 # `make test` prints its own wall time at the end (set-up included), pass or fail, and
-# exits with the status of the first step that failed. SQLite runs every test; PostgreSQL
-# runs again every test that reaches the database (--database-tests-only, pledgeloop/
-# conftest.py), browser tests and the engine-neutral modules listed there aside: those drive
-# pages, not the database, and ran on SQLite (docs/ARCHITECTURE.md, "Tests").
+# exits with the status of the first step that failed. SQLite runs every test, recording the
+# statements each sends; PostgreSQL runs again, of the tests that reach the database
+# (--database-tests-only, pledgeloop/conftest.py; browser tests and the engine-neutral modules
+# listed there aside), the fewest that send every statement recorded, and those a statement
+# cannot speak for (pledgeloop/testing_cover.py). POSTGRES_TESTS=all runs every one of them
+# there, as CI does (.ci/run; docs/ARCHITECTURE.md, "Tests").
 # Bytecode caching is switched back on where the environment turns it off
 # (PYTHONDONTWRITEBYTECODE): otherwise every pytest worker, and every subprocess a test
 # starts, compiles the project and rewrites the test modules' assertions again (about 8 s of
@@ -48,9 +50,10 @@ test: optimised-python setup
 	  scripts/ensure-test-packages.sh; \
 	  $(MAKE) --no-print-directory lint; \
 	  echo "== pytest on SQLite, every test ($(PYTEST))"; \
-	  $(PYTEST); \
+	  $(PYTEST) --record-statements=var/test-statements; \
 	  echo "== pytest on a throwaway PostgreSQL cluster, the tests that reach the database"; \
-	  $(PY) scripts/with-throwaway-postgres.py $(PYTEST) --database-tests-only -m "not browser"
+	  $(PY) scripts/with-throwaway-postgres.py $(PYTEST) --database-tests-only -m "not browser" \
+	    $(if $(filter all,$(POSTGRES_TESTS)),,--statement-cover=var/test-statements)
 
 bench: setup
 	$(PY) bench/dispatch.py

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 
-from pledgeloop import testing_flush
+from pledgeloop import testing_cover, testing_flush
 from pledgeloop.orders.desk import desks_forget
 from pledgeloop.orgs.models import Community, Street
 from pledgeloop.orgs.services import community_create, street_create
@@ -66,6 +66,20 @@ def pytest_addoption(parser):
         help="run only the tests that reach the test database, engine-neutral modules aside "
         "(make test's PostgreSQL pass: the others ran in its SQLite pass already and would "
         "only repeat themselves)",
+    )
+    parser.addoption(
+        "--record-statements",
+        metavar="FOLDER",
+        type=Path,
+        help="record the statements each test that reaches the database sends, into FOLDER "
+        "(make test's SQLite pass, for its PostgreSQL pass: pledgeloop/testing_cover.py)",
+    )
+    parser.addoption(
+        "--statement-cover",
+        metavar="FOLDER",
+        type=Path,
+        help="with --database-tests-only: keep the fewest tests that send every statement "
+        "recorded in FOLDER, and those the record says to keep always (testing_cover.py)",
     )
 
 
@@ -208,6 +222,11 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+def recorded_for_postgres(item) -> bool:
+    """What the SQLite pass records the statements of: what the PostgreSQL pass could take."""
+    return for_postgres(item) and item.get_closest_marker("browser") is None
+
+
 def pytest_unconfigure(config):
     if hasattr(config, "_pledgeloop_media"):
         shutil.rmtree(config._pledgeloop_media, ignore_errors=True)
@@ -217,6 +236,14 @@ def pytest_unconfigure(config):
 
 def pytest_configure(config):
     config.pluginmanager.register(HeavyWithoutDatabaseFirst(), "pledgeloop-heavy-first")
+    if config.getoption("statement_cover") is not None:
+        config.pluginmanager.register(testing_cover.StatementCover(), "pledgeloop-cover")
+    folder = config.getoption("record_statements")
+    if folder is not None:
+        if not hasattr(config, "workerinput"):  # the xdist controller, or the process alone
+            testing_cover.start_record(folder)
+        recorder = testing_cover.StatementRecorder(folder, recorded_for_postgres)
+        config.pluginmanager.register(recorder, "pledgeloop-statement-recorder")
     # A transactional test ends by emptying only the tables it wrote (testing_flush.py).
     testing_flush.install()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,233 @@
+"""The PostgreSQL run's tests: the fewest that send every statement the SQLite run sent.
+
+`make test` runs every test on SQLite, then again on a throwaway PostgreSQL the tests that
+reach the database (pledgeloop/conftest.py, `--database-tests-only`). Most of the second run
+repeats, statement for statement, what another test already sent to PostgreSQL: a page
+test and the service test under it compile the same queries. What a second engine can
+show is a statement it compiles, runs or judges differently, so the PostgreSQL run here
+keeps:
+
+- a **statement cover**: while the SQLite run goes (`--record-statements=FOLDER`), each
+  test's statements are recorded, as sent by the application (Django's request handling,
+  the services, selectors and views; not the test's own ORM calls that check a result),
+  reduced to their shape: parameters are placeholders already, and a list of them (`IN
+  (%s, %s)`, rows of a bulk insert) counts as one. The PostgreSQL run
+  (`--statement-cover=FOLDER`) keeps, in collection order, whichever test sends the most
+  shapes not yet kept, until every shape is: every statement the application sent in the
+  SQLite run runs on PostgreSQL too, in a test that checks what came of it;
+- every test in which **SQLite refused a statement** (an integrity or data error): what it
+  checks is the engine's own judgement of the values, which the shape does not show;
+- every test that sent **nothing recorded**: skipped on SQLite (`postgres_only`), or
+  working through the test database itself (the suite's own machinery, testing_*.py);
+- every test marked **`engine_judged`**: its point is the values the engine is given, not
+  the statements (the hostile-input walk).
+
+`make test POSTGRES_TESTS=all` (and CI, `.ci/run`) runs every test that reaches the database
+on PostgreSQL instead, as before (docs/ARCHITECTURE.md, "Tests"). A PostgreSQL run without a
+record (a targeted run, the folder emptied) takes every test as well, and says so.
+"""
+
+import hashlib
+import heapq
+import json
+import re
+import sys
+from pathlib import Path
+
+import django
+import pytest
+from django.db import DatabaseError, connections
+
+PACKAGE = str(Path(__file__).resolve().parent) + "/"
+DJANGO_HANDLERS = str(Path(django.__file__).resolve().parent / "core" / "handlers")
+SUMMARY = "postgres-cover.txt"
+
+# Statements that only frame a transaction: the same in every test, and not the application's.
+FRAMING = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
+PLACEHOLDERS = re.compile(r"%s(?:, %s)+|(?<=\()%s(?=\))")
+ROWS = re.compile(r"(\([^()]*\))(?:, \1)+")
+
+
+def shape(sql: str) -> str | None:
+    """The statement with each list of placeholders (one in parentheses too: `IN (%s)`) and
+    each run of equal rows counted once; None for the statements that only frame a
+    transaction."""
+    if sql.lstrip()[:9].upper().startswith(FRAMING):
+        return None
+    return ROWS.sub(r"\1", PLACEHOLDERS.sub("%s…", sql))
+
+
+def is_test_code(filename: str) -> bool:
+    """A file of the suite (tests, conftest.py, testing_*.py), not of the application."""
+    inside = filename[len(PACKAGE) :]
+    name = inside.rsplit("/", 1)[-1]
+    return (
+        inside.startswith("tests/")
+        or "/tests/" in inside
+        or name == "conftest.py"
+        or name.startswith("testing_")
+    )
+
+
+def sent_by_application(frame) -> bool:
+    """Whether the statement being sent was asked for by the application: the nearest frame
+    of this package is application code, or Django's request handling (middleware, a view)
+    comes first. A test's own query (checking what a page wrote) is not."""
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(PACKAGE):
+            return not is_test_code(filename)
+        if filename.startswith(DJANGO_HANDLERS):
+            return True
+        frame = frame.f_back
+    return True
+
+
+class SentStatements:
+    """One test's statement shapes (as digests), and whether SQLite refused one of them."""
+
+    def __init__(self):
+        self.shapes: set[str] = set()
+        self.refused = False
+
+    def __call__(self, execute, sql, params, many, context):
+        try:
+            return execute(sql, params, many, context)
+        except DatabaseError:
+            self.refused = True
+            raise
+        finally:
+            statement = shape(sql)
+            # _getframe(1): the caller of this wrapper, inside Django's cursor
+            if statement is not None and sent_by_application(sys._getframe(1)):
+                self.shapes.add(hashlib.blake2b(statement.encode(), digest_size=8).hexdigest())
+
+
+def record_path(folder: Path, config) -> Path:
+    worker = getattr(config, "workerinput", {}).get("workerid", "main")
+    return folder / f"statements-{worker}.json"
+
+
+class StatementRecorder:
+    """The SQLite run's side: records, for each test the PostgreSQL run could take, what it
+    sent (`recorded(item)` says which), into one file per pytest process in `folder`."""
+
+    def __init__(self, folder: Path, recorded):
+        self.folder = folder
+        self.recorded = recorded
+        self.tests: dict[str, dict] = {}
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        if not self.recorded(item):
+            return (yield)
+        statements = SentStatements()
+        with connections["default"].execute_wrapper(statements):
+            try:
+                return (yield)
+            finally:
+                self.tests[node_id(item)] = {
+                    "shapes": sorted(statements.shapes),
+                    "refused": statements.refused,
+                }
+
+    def pytest_sessionfinish(self, session):
+        if self.tests:
+            record_path(self.folder, session.config).write_text(json.dumps(self.tests))
+
+
+def start_record(folder: Path) -> None:
+    """Before the SQLite run (its xdist controller, or the process alone): the last run's
+    record goes, so that a test that no longer exists leaves nothing behind."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("statements-*.json"):
+        old.unlink()
+    (folder / SUMMARY).unlink(missing_ok=True)
+
+
+def node_id(item) -> str:
+    """The test's id without the group pytest-xdist's loadgroup adds (`@module`)."""
+    return item.nodeid.split("@", 1)[0]
+
+
+def load_record(folder: Path) -> dict[str, dict]:
+    tests: dict[str, dict] = {}
+    for path in sorted(folder.glob("statements-*.json")):
+        tests.update(json.loads(path.read_text()))
+    return tests
+
+
+def cover(items: list, record: dict[str, dict]) -> tuple[list, str]:
+    """The tests the PostgreSQL run keeps (in their order) and a line saying why."""
+    if not record:
+        return items, (
+            "PostgreSQL: every test that reaches the database (no statement record from a "
+            "SQLite run)"
+        )
+    always, candidates = [], []
+    for item in items:
+        sent = record.get(node_id(item))
+        if (
+            sent is None
+            or not sent["shapes"]
+            or sent["refused"]
+            or item.get_closest_marker("engine_judged")
+        ):
+            always.append(item)
+        else:
+            candidates.append((item, set(sent["shapes"])))
+    every = len(set().union(*(shapes for _item, shapes in candidates)))
+    chosen = {candidates[index][0].nodeid for index in greedy_cover([s for _i, s in candidates])}
+    kept_ids = chosen | {item.nodeid for item in always}
+    kept = [item for item in items if item.nodeid in kept_ids]
+    summary = (
+        f"PostgreSQL: {len(kept)} of {len(items)} tests that reach the database: {len(chosen)} "
+        f"that send all {every} statement shapes the application sent in the SQLite run, and "
+        f"{len(always)} always (SQLite refused a statement, nothing recorded, engine_judged); "
+        "make test POSTGRES_TESTS=all runs every one"
+    )
+    return kept, summary
+
+
+class StatementCover:
+    """The PostgreSQL run's side (--statement-cover=FOLDER, with --database-tests-only):
+    after every other choice of tests (-m, -k, the database-tests-only filter), keeps the
+    cover of what is left."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        folder = config.getoption("statement_cover")
+        kept, summary = cover(items, load_record(folder))
+        (folder / SUMMARY).write_text(summary)
+        if len(kept) < len(items):
+            ids = {item.nodeid for item in kept}
+            config.hook.pytest_deselected(items=[item for item in items if item.nodeid not in ids])
+            items[:] = kept
+
+    def pytest_terminal_summary(self, terminalreporter, config):
+        """Says which tests the run took: in the xdist controller, from the workers' file."""
+        summary = config.getoption("statement_cover") / SUMMARY
+        if summary.exists():
+            terminalreporter.write_line(summary.read_text())
+
+
+def greedy_cover(sets: list[set[str]]) -> list[int]:
+    """Indexes of sets that together hold every element of them all: each time the set with
+    the most elements not yet held (the first of equals), until none is left. A set's count
+    only falls as others are taken, so a count found stale is worked out again when its set
+    comes to the top of the heap, not every set's at every step."""
+    left = set().union(*sets)
+    heap = [(-len(members), index) for index, members in enumerate(sets) if members]
+    heapq.heapify(heap)
+    taken = []
+    while left and heap:
+        _stale, index = heapq.heappop(heap)
+        fresh = (-len(sets[index] & left), index)
+        if fresh[0] == 0:
+            continue
+        if heap and fresh > heap[0]:
+            heapq.heappush(heap, fresh)
+            continue
+        taken.append(index)
+        left -= sets[index]
+    return taken

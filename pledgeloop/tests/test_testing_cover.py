@@ -1,0 +1,125 @@
+"""The PostgreSQL pass's choice of tests (pledgeloop/testing_cover.py): what the SQLite pass
+records of each test, and the cover made from it."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+
+from pledgeloop import testing_cover
+from pledgeloop.orgs.models import Street
+from pledgeloop.orgs.services import street_create
+from pledgeloop.testing_cover import SentStatements, cover, greedy_cover, is_test_code, shape
+
+
+def test_a_statement_is_recorded_by_its_shape():
+    assert shape('SELECT 1 FROM "t" WHERE "t"."id" IN (%s, %s, %s)') == shape(
+        'SELECT 1 FROM "t" WHERE "t"."id" IN (%s)'
+    )
+    assert shape('INSERT INTO "t" ("a", "b") VALUES (%s, %s), (%s, %s)') == shape(
+        'INSERT INTO "t" ("a", "b") VALUES (%s, %s)'
+    )
+    # a different column, condition or table is another statement
+    assert shape('SELECT "t"."a" FROM "t"') != shape('SELECT "t"."b" FROM "t"')
+    assert shape('SELECT 1 FROM "t" WHERE "a" = %s') != shape('SELECT 1 FROM "t" WHERE "a" > %s')
+    for framing in ['SAVEPOINT "s1_x1"', 'RELEASE SAVEPOINT "s1_x1"', "ROLLBACK", "BEGIN"]:
+        assert shape(framing) is None
+
+
+def test_the_suites_own_files_are_not_the_application():
+    root = testing_cover.PACKAGE
+    for suite in ["tests/test_x.py", "orders/tests/loop.py", "conftest.py", "testing_flush.py"]:
+        assert is_test_code(root + suite), suite
+    for application in ["orders/services.py", "lib/pinyin.py", "testimonials.py"]:
+        assert not is_test_code(root + application), application
+
+
+@pytest.mark.django_db
+def test_what_the_application_sends_is_recorded_and_the_tests_own_checks_are_not(world, client):
+    statements = SentStatements()
+    with connection.execute_wrapper(statements):
+        Street.objects.count()  # the test's own check
+    assert statements.shapes == set()
+    with connection.execute_wrapper(statements):
+        street_create(name="新港街道", slug="xingang")  # a service
+    from_service = set(statements.shapes)
+    assert from_service
+    with connection.execute_wrapper(statements):
+        client.get(f"/wall/{world.community.slug}/")  # a page, through Django's handlers
+    assert statements.shapes > from_service
+    assert not statements.refused
+
+
+@pytest.mark.django_db
+def test_a_statement_the_engine_refuses_marks_the_test(world):
+    statements = SentStatements()
+    with (
+        connection.execute_wrapper(statements),
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+    ):
+        Street.objects.create(name=world.street.name, slug=world.street.slug)
+    assert statements.refused
+
+
+def test_the_greedy_cover_holds_every_element_and_prefers_the_first_of_equals():
+    sets = [{"a"}, {"a", "b"}, {"c"}, {"b", "c"}, set(), {"d"}]
+    taken = greedy_cover(sets)
+    assert set().union(*(sets[i] for i in taken)) == {"a", "b", "c", "d"}
+    # {a, b} and {b, c} both hold two new ones: the first is taken, then {c} and {b, c} tie
+    assert taken == [1, 2, 5]
+    assert greedy_cover([]) == [] and greedy_cover([set()]) == []
+
+
+class Item:
+    def __init__(self, nodeid: str, marker: str | None = None):
+        self.nodeid = nodeid
+        self.marker = marker
+
+    def get_closest_marker(self, name):
+        return object() if name == self.marker else None
+
+
+def test_the_cover_keeps_what_a_shape_cannot_show():
+    items = [
+        Item("m.py::page"),  # sends a, b, c
+        Item("m.py::service"),  # sends a: the page sends it too
+        Item("m.py::refused"),
+        Item("m.py::skipped_on_sqlite"),
+        Item("m.py::silent"),
+        Item("m.py::walk", marker="engine_judged"),
+        Item("m.py::other"),  # sends d
+    ]
+    record = {
+        "m.py::page": {"shapes": ["a", "b", "c"], "refused": False},
+        "m.py::service": {"shapes": ["a"], "refused": False},
+        "m.py::refused": {"shapes": ["a"], "refused": True},
+        "m.py::silent": {"shapes": [], "refused": False},
+        "m.py::walk": {"shapes": ["b"], "refused": False},
+        "m.py::other": {"shapes": ["d"], "refused": False},
+    }
+    kept, summary = cover(items, record)
+    assert [item.nodeid.split("::")[1] for item in kept] == [
+        "page",
+        "refused",
+        "skipped_on_sqlite",
+        "silent",
+        "walk",
+        "other",
+    ]
+    assert "6 of 7" in summary and "all 4 statement shapes" in summary
+
+
+def test_without_a_record_every_test_is_kept():
+    items = [Item("m.py::a"), Item("m.py::b")]
+    kept, summary = cover(items, {})
+    assert kept == items and "every test" in summary
+
+
+def test_make_test_records_on_sqlite_and_covers_on_postgresql_unless_told_all():
+    makefile = (Path(settings.BASE_DIR) / "Makefile").read_text()
+    assert "$(PYTEST) --record-statements=var/test-statements;" in makefile
+    assert "$(if $(filter all,$(POSTGRES_TESTS)),,--statement-cover=var/test-statements)" in (
+        makefile
+    )
