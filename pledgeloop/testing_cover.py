@@ -27,6 +27,7 @@ on PostgreSQL instead, as before (docs/ARCHITECTURE.md, "Tests"). A PostgreSQL r
 record (a targeted run, the folder emptied) takes every test as well, and says so.
 """
 
+import functools
 import hashlib
 import heapq
 import json
@@ -55,6 +56,17 @@ def shape(sql: str) -> str | None:
     if sql.lstrip()[:9].upper().startswith(FRAMING):
         return None
     return ROWS.sub(r"\1", PLACEHOLDERS.sub("%s…", sql))
+
+
+@functools.lru_cache(maxsize=8192)
+def shape_digest(sql: str) -> str | None:
+    """The shape's digest, as recorded (most statements are sent many times)."""
+    statement = shape(sql)
+    return (
+        None
+        if statement is None
+        else hashlib.blake2b(statement.encode(), digest_size=8).hexdigest()
+    )
 
 
 def is_test_code(filename: str) -> bool:
@@ -97,10 +109,10 @@ class SentStatements:
             self.refused = True
             raise
         finally:
-            statement = shape(sql)
+            digest = shape_digest(sql)
             # _getframe(1): the caller of this wrapper, inside Django's cursor
-            if statement is not None and sent_by_application(sys._getframe(1)):
-                self.shapes.add(hashlib.blake2b(statement.encode(), digest_size=8).hexdigest())
+            if digest is not None and sent_by_application(sys._getframe(1)):
+                self.shapes.add(digest)
 
 
 def record_path(folder: Path, config) -> Path:
