@@ -14,7 +14,7 @@ keeps:
   (%s, %s)`, rows of a bulk insert) counts as one. The PostgreSQL run
   (`--statement-cover=FOLDER`) keeps, in collection order, whichever test sends the most
   shapes not yet kept, until every shape is: every statement the application sent in the
-  SQLite run runs on PostgreSQL too, in a test that checks what came of it;
+  SQLite run runs on PostgreSQL too, inside a test that must pass there;
 - every test in which **SQLite refused a statement** (an integrity or data error): what it
   checks is the engine's own judgement of the values, which the shape does not show;
 - every test that sent **nothing recorded**: skipped on SQLite (`postgres_only`), or
@@ -213,6 +213,7 @@ class StatementCover:
     def pytest_collection_modifyitems(self, config, items):
         folder = config.getoption("statement_cover")
         kept, summary = cover(items, load_record(folder))
+        folder.mkdir(parents=True, exist_ok=True)  # a run with no record yet says so too
         (folder / SUMMARY).write_text(summary)
         if len(kept) < len(items):
             ids = {item.nodeid for item in kept}

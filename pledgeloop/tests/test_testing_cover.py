@@ -123,3 +123,37 @@ def test_make_test_records_on_sqlite_and_covers_on_postgresql_unless_told_all():
     assert "$(if $(filter all,$(POSTGRES_TESTS)),,--statement-cover=var/test-statements)" in (
         makefile
     )
+
+
+class Config:
+    """What StatementCover reads of pytest's config: the option, and the deselection hook."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.deselected = []
+        self.hook = self
+
+    def getoption(self, name):
+        assert name == "statement_cover"
+        return self.folder
+
+    def pytest_deselected(self, items):
+        self.deselected += items
+
+
+def test_the_postgresql_pass_keeps_the_cover_and_says_so(tmp_path):
+    folder = tmp_path / "statements"
+    items = [Item("m.py::page"), Item("m.py::service")]
+    # no SQLite run has recorded anything yet: every test, said so
+    config = Config(folder)
+    testing_cover.StatementCover().pytest_collection_modifyitems(config, items)
+    assert len(items) == 2 and config.deselected == []
+    assert "no statement record" in (folder / testing_cover.SUMMARY).read_text()
+    (folder / "statements-gw0.json").write_text(
+        '{"m.py::page": {"shapes": ["a", "b"], "refused": false},'
+        ' "m.py::service": {"shapes": ["a"], "refused": false}}'
+    )
+    testing_cover.StatementCover().pytest_collection_modifyitems(config, items)
+    assert [item.nodeid for item in items] == ["m.py::page"]
+    assert [item.nodeid for item in config.deselected] == ["m.py::service"]
+    assert "1 of 2 tests" in (folder / testing_cover.SUMMARY).read_text()
