@@ -2,10 +2,13 @@
 
 from decimal import Decimal
 
+from pledgeloop.orders import services as order_services
+from pledgeloop.orders.models import Order
 from pledgeloop.orders.tests.loop import member_of, new_member
-from pledgeloop.orgs.models import Site
+from pledgeloop.orgs.models import Category, Site
 from pledgeloop.orgs.services import site_create
-from pledgeloop.teams import services
+from pledgeloop.people.models import Member
+from pledgeloop.teams import events, services
 from pledgeloop.teams.models import Position, Team
 
 
@@ -34,3 +37,21 @@ def team_with_leaders(world, *, leaders: int = 2, name: str = "星港湾便民�
         services.team_member_add(team=team, member=head, by=world.community_admin, leader=True)
     services.team_member_add(team=team, member=member_of(world), by=world.community_admin)
     return Team.objects.get(pk=team.pk), heads
+
+
+def school_order_taken(world) -> tuple[Order, list[Member]]:
+    """A school's order for a session (外国语学校), dispatched to a team of 星港湾 and taken by its
+    first leader for themself: the order (as stored now) and the team's leaders."""
+    team, heads = team_with_leaders(world)
+    order = events.session_order_submit(
+        position=position_in(world, "外国语学校", kind=Site.Kind.SCHOOL),
+        category=Category.objects.get(street=world.street, code="skills"),
+        contact_name="刘老师",
+        phone="13622223333",
+        description="给学生讲一堂垃圾分类课",
+        consent=True,
+    )
+    order = order_services.order_triage(order=order, by=world.community_admin)
+    dispatch = services.order_dispatch_team(order=order, team=team, by=world.community_admin)
+    services.team_dispatch_take(dispatch=dispatch, leader=heads[0], assignee=heads[0])
+    return Order.objects.get(pk=order.pk), heads

@@ -42,7 +42,7 @@ from pledgeloop.teams.models import (
 )
 from pledgeloop.teams.project_forms import EventLinkForm
 
-from .helpers import position_in, team_with_leaders
+from .helpers import position_in, school_order_taken, team_with_leaders
 
 pytestmark = pytest.mark.django_db
 
@@ -322,20 +322,8 @@ def test_registration_without_consent_stores_nothing(world, course, client):
 
 
 def test_an_on_order_session_counts_as_one_on_order_service(world):
-    team, heads = team_with_leaders(world)
-    position = position_in(world, "外国语学校", kind=Site.Kind.SCHOOL)
-    order = events.session_order_submit(
-        position=position,
-        category=Category.objects.get(street=world.street, code="skills"),
-        contact_name="刘老师",
-        phone="13622223333",
-        description="给学生讲一堂垃圾分类课",
-        consent=True,
-    )
-    order = order_services.order_triage(order=order, by=world.community_admin)
-    dispatch = services.order_dispatch_team(order=order, team=team, by=world.community_admin)
-    services.team_dispatch_take(dispatch=dispatch, leader=heads[0], assignee=heads[0])
-    order = age(Order.objects.get(pk=order.pk), hours=6)
+    order, heads = school_order_taken(world)
+    order = age(order, hours=6)
     event = events.on_order_event_create(
         order=order, title="垃圾分类进校园", starts_at=hours_ago(4), ends_at=hours_ago(1)
     )

@@ -15,16 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pledgeloop.orders import services as order_services
-from pledgeloop.orders.models import Order
 from pledgeloop.orders.tests.loop import member_of, new_member
-from pledgeloop.orgs.models import Category, Site
+from pledgeloop.orgs.models import Category
 from pledgeloop.pledges import jobs
 from pledgeloop.pledges.models import Visit
 from pledgeloop.pledges.tests.conftest import make_pledge
-from pledgeloop.teams import events, services
+from pledgeloop.teams import events
 from pledgeloop.teams.models import Event
 
-from .helpers import position_in, team_with_leaders
+from .helpers import position_in, school_order_taken
 
 pytestmark = pytest.mark.django_db
 
@@ -196,20 +195,9 @@ def test_only_the_members_own_coming_shifts_show(world, client):
 
 def on_order_session(world, day: dt.date):
     """A school's on-order session on `day`, accepted for a team by a leader, and its shift."""
-    team, heads = team_with_leaders(world)
-    order = events.session_order_submit(
-        position=position_in(world, "外国语学校", kind=Site.Kind.SCHOOL),
-        category=Category.objects.get(street=world.street, code="skills"),
-        contact_name="刘老师",
-        phone="13622223333",
-        description="给学生讲一堂垃圾分类课",
-        consent=True,
-    )
-    order = order_services.order_triage(order=order, by=world.community_admin)
-    dispatch = services.order_dispatch_team(order=order, team=team, by=world.community_admin)
-    services.team_dispatch_take(dispatch=dispatch, leader=heads[0], assignee=heads[0])
+    order, _heads = school_order_taken(world)
     event = events.on_order_event_create(
-        order=Order.objects.get(pk=order.pk),
+        order=order,
         title="垃圾分类进校园",
         starts_at=at(day, 14),
         ends_at=at(day, 16),
