@@ -270,6 +270,13 @@ def pytest_configure(config):
     }
 
 
+@pytest.fixture
+def engine_values(request):
+    """For an engine_judged walk: which of its steps the PostgreSQL pass takes, recorded in the
+    SQLite pass (testing_cover.EngineValues)."""
+    return testing_cover.EngineValues.for_test(request.config, request.node, connection.vendor)
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language (zh-hans): a test that switched to English

@@ -20,13 +20,18 @@ keeps:
 - every test that sent **nothing recorded**: skipped on SQLite (`postgres_only`), or
   working through the test database itself (the suite's own machinery, testing_*.py);
 - every test marked **`engine_judged`**: its point is the values the engine is given, not
-  the statements (the hostile-input walk).
+  the statements (the hostile-input walk). Such a test may walk many steps (requests) of
+  which only a few hand the database the value they are about: with the `engine_values`
+  fixture the SQLite run records which steps sent it in a statement's parameters
+  (`EngineValues`), and the PostgreSQL run walks only those. A value that never reaches a
+  statement on SQLite is judged by Python, the same whatever the engine.
 
 `make test POSTGRES_TESTS=all` (and CI, `.ci/run`) runs every test that reaches the database
 on PostgreSQL instead, as before (docs/ARCHITECTURE.md, "Tests"). A PostgreSQL run without a
 record (a targeted run, the folder emptied) takes every test as well, and says so.
 """
 
+import contextlib
 import functools
 import hashlib
 import heapq
@@ -155,7 +160,7 @@ def start_record(folder: Path) -> None:
     """Before the SQLite run (its xdist controller, or the process alone): the last run's
     record goes, so that a test that no longer exists leaves nothing behind."""
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("statements-*.json"):
+    for old in [*folder.glob("statements-*.json"), *folder.glob("steps-*.json")]:
         old.unlink()
     (folder / SUMMARY).unlink(missing_ok=True)
 
@@ -247,3 +252,74 @@ def greedy_cover(sets: list[set[str]]) -> list[int]:
         taken.append(index)
         left -= sets[index]
     return taken
+
+
+def steps_path(folder: Path, item) -> Path:
+    """Where an engine_judged test's steps are recorded: a file per test."""
+    digest = hashlib.blake2b(node_id(item).encode(), digest_size=8).hexdigest()
+    return folder / f"steps-{digest}.json"
+
+
+def carries(params, many: bool, marks: tuple[str, ...]) -> bool:
+    """Whether a statement's parameters (executemany's rows included) hold one of `marks`, in a
+    value or in the text of one (a number written out, a list's items)."""
+    for row in params if many else [params]:
+        if row is None:
+            continue
+        for value in row.values() if isinstance(row, dict) else row:
+            text = value if isinstance(value, str) else str(value)
+            if any(mark in text for mark in marks):
+                return True
+    return False
+
+
+class EngineValues:
+    """The steps of an engine_judged test (a walk of requests) that handed the database the
+    value the step is about: a statement parameter holding its mark. Recorded in the SQLite
+    run (`--record-statements`), read back in the PostgreSQL run (`--statement-cover`), which
+    then takes only those (`takes`): a value no statement carried was judged by Python, the
+    same whatever the engine. Any other run, or a PostgreSQL run with no record of the test
+    (POSTGRES_TESTS=all, CI), takes every step. The record is written by `save()`, which the
+    test calls once its walk is whole."""
+
+    def __init__(self, record_to: Path | None = None, replay: set[str] | None = None):
+        self.record_to = record_to
+        self.replay = replay
+        self.reached: set[str] = set()
+
+    @classmethod
+    def for_test(cls, config, item, vendor: str) -> "EngineValues":
+        recording = config.getoption("record_statements")
+        if recording is not None and vendor == "sqlite":
+            return cls(record_to=steps_path(recording, item))
+        covering = config.getoption("statement_cover")
+        if covering is not None and vendor == "postgresql":
+            path = steps_path(covering, item)
+            if path.exists():
+                return cls(replay=set(json.loads(path.read_text())))
+        return cls()
+
+    def takes(self, key: str) -> bool:
+        return self.replay is None or key in self.replay
+
+    @contextlib.contextmanager
+    def step(self, key: str | None, marks: tuple[str, ...] = ()):
+        """Notes the step `key` as reached when a statement inside the block carries one of
+        `marks` (a step with no key or no marks is not recorded: the PostgreSQL run takes it
+        always, or never)."""
+        if self.record_to is None or key is None or not marks:
+            yield
+            return
+
+        def note(execute, sql, params, many, context):
+            if carries(params, many, marks):
+                self.reached.add(key)
+            return execute(sql, params, many, context)
+
+        with connections["default"].execute_wrapper(note):
+            yield
+
+    def save(self) -> None:
+        if self.record_to is not None:
+            self.record_to.parent.mkdir(parents=True, exist_ok=True)
+            self.record_to.write_text(json.dumps(sorted(self.reached)))

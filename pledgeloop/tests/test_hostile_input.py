@@ -4,9 +4,12 @@ The walk resolves the URLconf, fills each pattern's path converters with ids of 
 (and with hostile ones), and asks each page with every query parameter the code reads set to
 hostile values: Unicode digits, huge numbers, empty, repeated, very long, bad dates, negative,
 NUL. The bulk forms are posted the same way. A 5xx anywhere fails, naming the request.
-On PostgreSQL the walk repeats only the values the engine itself judges (ENGINE_JUDGED), on
-the pages whose query parameters reach a query (PROBE_VALUE shows up in one), and puts only
-such values in the paths (ENGINE_JUDGED_PATH).
+On PostgreSQL the walk repeats only the values the engine itself judges (ENGINE_JUDGED in the
+query, ENGINE_JUDGED_PATH in the paths), and of those, after a SQLite pass that recorded the
+walk (make test), only the steps whose statements carried the value there (ENGINE_MARK): the
+others were judged by Python. Without that record (POSTGRES_TESTS=all, CI) it walks them in
+every hostile path, and on every page whose query parameters reach a query (PROBE_VALUE shows
+up in one).
 
 Django's own admin (`admin/`, staff only) is left to Django's tests.
 """
@@ -119,6 +122,13 @@ HOSTILE_REGEX_GROUP = {"community_id": ["٣", "0", HUGE], "kind": ["residents"]}
 # The path values a database judges for itself (a number past bigint, text longer than a
 # column): the PostgreSQL run puts only these in the paths, the SQLite run every value.
 ENGINE_JUDGED_PATH = [HUGE, "x" * 1000, "x" * 300]
+# What shows, in a statement's parameters, that a value the engine judges reached it: the huge
+# number, a run of the overlong texts' letter (cut to a column's length or not), NUL, the
+# repeated parameter's bigint overflow. The SQLite run records which steps of the walk sent
+# one (conftest.engine_values); the PostgreSQL run of make test walks only those.
+ENGINE_MARK = {HUGE: HUGE, "x" * 3000: "x" * 16, "x" * 1000: "x" * 16, "x" * 300: "x" * 16}
+ENGINE_MARK["1\x00"] = "\x00"
+ARRAY_MARK = "9223372036854775808"
 
 
 def _patterns(resolvers=None, prefix="", namespace=""):
@@ -260,8 +270,21 @@ def _fallback(converter: str, name: str, world):
     return "x"
 
 
-def _paths(name: str, pattern: URLPattern, valid: dict, world) -> list[str]:
-    """The pattern's valid path, then one path per hostile value of each argument."""
+def _label(value: str) -> str:
+    """A hostile value as the walk's record names it (a long one by its start and length)."""
+    return repr(value) if len(value) <= 20 else f"{value[:8]!r}…{len(value)}"
+
+
+def _marks(value) -> tuple[str, ...]:
+    """What shows that `value` reached a statement, if the engine judges it (ENGINE_MARK)."""
+    if value is ARRAY:
+        return (ARRAY_MARK,)
+    return (ENGINE_MARK[value],) if value in ENGINE_MARK else ()
+
+
+def _paths(name: str, pattern: URLPattern, valid: dict, world) -> list[tuple[str, str, tuple]]:
+    """The pattern's valid path, then one path per hostile value of each argument, each with
+    its step's name in the walk's record and the marks of its value (_marks)."""
     converters = getattr(pattern.pattern, "converters", {})
     if converters:
         arguments = {
@@ -284,8 +307,9 @@ def _paths(name: str, pattern: URLPattern, valid: dict, world) -> list[str]:
     for changed, values in [(None, [None]), *hostile.items()]:
         for value in values:
             kwargs = dict(arguments) if changed is None else {**arguments, changed: value}
+            step = f"{name} plain" if changed is None else f"{name} path {changed}={_label(value)}"
             try:
-                paths.append(reverse(name, kwargs=kwargs))
+                paths.append((step, reverse(name, kwargs=kwargs), _marks(value)))
             except NoReverseMatch:
                 continue  # the pattern does not take this value: the resolver answers 404
     return paths
@@ -364,11 +388,12 @@ def _hostile_values() -> list[str]:
     return HOSTILE_VALUES
 
 
-def _query_variants(names: set[str]) -> list[dict]:
-    """One query per hostile value, every parameter the view reads set to it. Every other one
-    switches the page's modes on, so the values reach an export's code too: ², the huge
-    number, the long text and NUL with the modes; ٣, empty, the bad date and the repeated
-    parameter (①, -1, a bigint overflow among them) without."""
+def _query_variants(names: set[str]) -> list[tuple[str, dict, tuple]]:
+    """One query per hostile value, every parameter the view reads set to it, each with its
+    step's name in the walk's record and the marks of its value. Every other one switches the
+    page's modes on, so the values reach an export's code too: ², the huge number, the long
+    text and NUL with the modes; ٣, empty, the bad date and the repeated parameter (①, -1, a
+    bigint overflow among them) without."""
     variants = []
     for index, value in enumerate(HOSTILE_VALUES):
         if value not in _hostile_values():
@@ -376,8 +401,8 @@ def _query_variants(names: set[str]) -> list[dict]:
         query = dict.fromkeys(names, value)
         if index % 2 == 0:
             query.update({k: v for k, v in MODES.items() if k in names})
-        variants.append(query)
-    variants.append(dict.fromkeys(names, ARRAY))
+        variants.append((f"query={_label(value)}", query, _marks(value)))
+    variants.append(("query=array", dict.fromkeys(names, ARRAY), _marks(ARRAY)))
     return variants
 
 
@@ -409,7 +434,11 @@ def _read_by(ask, path: str, read: set[str]) -> tuple[set[str], bool]:
 
 @pytest.mark.engine_judged("a number past bigint, NUL, text longer than its column")
 @pytest.mark.parametrize("role", ROLES)
-def test_no_page_answers_5xx_to_hostile_input(world, client, role, recording_get):
+def test_no_page_answers_5xx_to_hostile_input(world, client, role, recording_get, engine_values):
+    """On SQLite every step. On PostgreSQL the values the engine judges: after a SQLite pass
+    that recorded the walk (make test), in the steps whose statements carried them there
+    (ENGINE_MARK, conftest.engine_values); without that record, in every hostile path and on
+    every page whose query parameters reach a query (PROBE_VALUE)."""
     valid = _small_world(world)
     client.raise_request_exception = False  # a crash is a 500 to count, not an exception
     if role != "anonymous":
@@ -417,34 +446,44 @@ def test_no_page_answers_5xx_to_hostile_input(world, client, role, recording_get
     failures = []
     current = {"name": ""}
 
-    def ask(method, path, data):
-        response = getattr(client, method)(path, data)
+    def ask(method, path, data, step=None, marks=()):
+        if step is not None and not engine_values.takes(step):
+            return
+        with engine_values.step(step, marks):
+            response = getattr(client, method)(path, data)
         answer = response.status_code == 503 and current["name"] in HEALTH_CHECKS
         if response.status_code >= 500 and not answer:
             failures.append(f"{method.upper()} {path[:80]} {_show(data)} → {response.status_code}")
 
+    replaying = engine_values.replay is not None
     for name, pattern in _patterns():
         paths = _paths(name, pattern, valid, world)
         if not paths:
             continue
         current["name"] = name
+        (plain, first, _), *hostile_paths = paths
         # The page asked plainly first. One that reads no query parameter then cannot read
         # one when some are set (a parameter read only when another is set would have shown
         # that other one read): the query cannot reach it, and this request is all it needs.
         recording_get.clear()
-        ask("get", paths[0], {})
-        if recording_get:
-            names, reached = _read_by(ask, paths[0], recording_get)
-            if reached or connection.vendor != "postgresql":
-                for query in _query_variants(names):
-                    ask("get", paths[0], query)
-        for path in paths[1:]:
-            ask("get", path, {})
+        ask("get", first, {}, plain)
+        if replaying:
+            names, reached = set(QUERY_PARAMETERS), True  # the record says which steps
+        elif recording_get:
+            names, reached = _read_by(ask, first, recording_get)
+        else:
+            names, reached = set(), False
+        if names and (reached or connection.vendor != "postgresql"):
+            for step, query, marks in _query_variants(names):
+                ask("get", first, query, f"{name} {step}", marks)
+        for step, path, marks in hostile_paths:
+            ask("get", path, {}, step, marks)
         if name in BULK_POSTS:
             for value in [*_hostile_values(), ARRAY]:
-                ask("post", paths[0], dict.fromkeys(BULK_POSTS[name], value))
+                ask("post", first, dict.fromkeys(BULK_POSTS[name], value))
         if role != "anonymous" and "_auth_user_id" not in client.session:
             client.force_login(_users(world)[role])  # a page signed us out: carry on
+    engine_values.save()
     assert not failures, "\n".join(failures)
 
 
@@ -465,6 +504,10 @@ def test_the_postgresql_walk_keeps_the_values_the_engine_judges():
     # every converter that takes a number or text keeps one value the engine judges
     for converter in ["IntConverter", "StringConverter", "SlugConverter"]:
         assert set(HOSTILE_PATH[converter]) & set(ENGINE_JUDGED_PATH), converter
+    # each has its mark, found in it, by which the SQLite run sees it reach a statement
+    for value in [*ENGINE_JUDGED, *ENGINE_JUDGED_PATH]:
+        assert ENGINE_MARK[value] in value, repr(value)
+    assert ARRAY_MARK in ARRAY
 
 
 def test_every_pattern_named_in_the_issue_is_walked(world):

@@ -157,3 +157,61 @@ def test_the_postgresql_pass_keeps_the_cover_and_says_so(tmp_path):
     assert [item.nodeid for item in items] == ["m.py::page"]
     assert [item.nodeid for item in config.deselected] == ["m.py::service"]
     assert "1 of 2 tests" in (folder / testing_cover.SUMMARY).read_text()
+
+
+class Options:
+    """pytest's config as EngineValues reads it: the two folders."""
+
+    def __init__(self, **options):
+        self.options = options
+
+    def getoption(self, name):
+        return self.options.get(name)
+
+
+def test_a_value_is_carried_in_a_parameter_or_the_text_of_one():
+    marks = ("\x00", "99999999999999999999")
+    assert testing_cover.carries(("a", "b\x00"), False, marks)
+    assert testing_cover.carries({"n": 99999999999999999999}, False, marks)
+    assert testing_cover.carries([(1, "a"), (2, "x\x00")], True, marks)  # executemany's rows
+    assert not testing_cover.carries((1, "a", None), False, marks)
+    assert not testing_cover.carries(None, False, marks)
+
+
+@pytest.mark.django_db
+def test_the_steps_that_hand_the_database_their_value_are_recorded_and_replayed(
+    world, client, tmp_path
+):
+    item = Item("m.py::walk[member]")
+    recording = testing_cover.EngineValues.for_test(
+        Options(record_statements=tmp_path), item, "sqlite"
+    )
+    assert recording.record_to is not None and recording.takes("anything")
+    long = "x" * 3000
+    client.force_login(world.community_admin)
+    with recording.step("search", ("x" * 16,)):
+        client.get("/people/members/", {"q": long})  # the search reaches a statement
+    with recording.step("not searched", ("x" * 16,)):
+        client.get("/people/members/", {"q": "王"})
+        client.get("/order/new/", {"q": long})  # a page that does not read it
+    with recording.step("no marks", ()):
+        Street.objects.filter(name=long).exists()
+    with recording.step(None, ("x" * 16,)):
+        Street.objects.filter(name=long).exists()
+    recording.save()
+    # The PostgreSQL run takes the one step that sent the value, and no other.
+    replaying = testing_cover.EngineValues.for_test(
+        Options(statement_cover=tmp_path), item, "postgresql"
+    )
+    assert replaying.replay == {"search"}
+    assert replaying.takes("search") and not replaying.takes("not searched")
+    # Another test has no record: every step; and a run with neither folder records nothing.
+    other = testing_cover.EngineValues.for_test(
+        Options(statement_cover=tmp_path), Item("m.py::walk[admin]"), "postgresql"
+    )
+    assert other.replay is None and other.takes("not searched")
+    plain = testing_cover.EngineValues.for_test(Options(), item, "sqlite")
+    assert plain.record_to is None and plain.replay is None
+    # The next SQLite run starts without the last one's steps.
+    testing_cover.start_record(tmp_path)
+    assert list(tmp_path.iterdir()) == []
