@@ -11,8 +11,9 @@ The streets are those of their roles: the needs list and an order page show an a
 streets' orders, the member's home their own street's offers and visits.
 
 `ViewerBackend` (settings.AUTHENTICATION_BACKENDS) has the signed-in user of each request
-together with their roles, their streets' versions and their unread count, read in the same
-statement as the session (notify/sessions.py, settings.SESSION_ENGINE): on a cache hit the
+together with their roles (User.grants, with each role's street and community), their
+streets' versions and their unread count (the inbox badge), read in the same statement as
+the session (notify/sessions.py, settings.SESSION_ENGINE): on a cache hit the
 page then runs one query (the ORM's compiling of these reads cost more than the answer from
 the cache, and each statement is a round trip, half a cached answer's time on PostgreSQL).
 Without a user handed over by the session store it reads them in one statement of its own.
@@ -24,7 +25,8 @@ from contextvars import ContextVar
 
 from django.db import connections, router
 
-from pledgeloop.orgs.models import StreetVersion
+from pledgeloop.lib.rows import RowReader
+from pledgeloop.orgs.models import Community, Street, StreetVersion
 from pledgeloop.people.auth import PhoneBackend
 from pledgeloop.people.models import RoleGrant, User
 
@@ -34,34 +36,81 @@ _grant, _version, _note = RoleGrant._meta, StreetVersion._meta, Notification._me
 _user = User._meta
 
 
-def _viewer_columns(user: str) -> str:
-    """The viewer's columns: each role with its scope and its street's version, and the
-    unread count of the user whose id is the SQL `user` (g: their grants, v: the versions)."""
+# The viewer's roles as User.grants holds them (RoleGrant with its street and community, as
+# select_related reads them), read in the same rows: the menu, the access checks and the views
+# ask for them on every signed-in page, which cost a query of their own.
+_GRANTS = RowReader(RoleGrant, "id")
+_STREETS = RowReader(Street, "id")
+_COMMUNITIES = RowReader(Community, "id")
+_KEY = 5  # the viewer's own columns come first: role, street, community, version, unread
+_GRANT_AT = slice(_KEY, _KEY + len(_GRANTS.fields))
+_STREET_AT = slice(_GRANT_AT.stop, _GRANT_AT.stop + len(_STREETS.fields))
+_COMMUNITY_AT = slice(_STREET_AT.stop, _STREET_AT.stop + len(_COMMUNITIES.fields))
+
+
+def _viewer_columns(user: str, connection) -> str:
+    """The viewer's columns: each role with its scope and its street's version, the unread
+    count of the user whose id is the SQL `user`, then the role's whole row, its street's and
+    its community's (g: their grants, v: the versions, gs and gc: the scopes)."""
     return (
         f'g."{_grant.get_field("role").column}", g."{_grant.get_field("street").column}", '
         f'g."{_grant.get_field("community").column}", v."{_version.get_field("n").column}", '
         f'(SELECT COUNT(*) FROM "{_note.db_table}" AS m '
         f'WHERE m."{_note.get_field("user").column}" = {user} '
-        f'AND m."{_note.get_field("read_at").column}" IS NULL)'
+        f'AND m."{_note.get_field("read_at").column}" IS NULL), '
+        f"{_GRANTS.columns(connection, 'g')}, {_STREETS.columns(connection, 'gs')}, "
+        f"{_COMMUNITIES.columns(connection, 'gc')}"
     )
 
 
-_VERSIONS = (
+_JOINS = (
     f'LEFT JOIN "{_version.db_table}" AS v '
-    f'ON v."{_version.pk.column}" = g."{_grant.get_field("street").column}"'
+    f'ON v."{_version.pk.column}" = g."{_grant.get_field("street").column}" '
+    f'LEFT JOIN "{Street._meta.db_table}" AS gs '
+    f'ON gs."{Street._meta.pk.column}" = g."{_grant.get_field("street").column}" '
+    f'LEFT JOIN "{Community._meta.db_table}" AS gc '
+    f'ON gc."{Community._meta.pk.column}" = g."{_grant.get_field("community").column}"'
 )
-_SQL = (
-    f'SELECT {_viewer_columns("%s")} FROM "{_grant.db_table}" AS g {_VERSIONS} '
-    f'WHERE g."{_grant.get_field("user").column}" = %s'
-)
+
+
+_SQL: dict[str, str] = {}
+
+
+def _statement(connection) -> str:
+    """`viewer`'s own statement, for a user read without their viewer's rows."""
+    sql = _SQL.get(connection.vendor)
+    if sql is None:
+        sql = _SQL[connection.vendor] = (
+            f'SELECT {_viewer_columns("%s", connection)} FROM "{_grant.db_table}" AS g '
+            f'{_JOINS} WHERE g."{_grant.get_field("user").column}" = %s'
+        )
+    return sql
+
+
+def grants_from_rows(rows: list, alias: str) -> list[RoleGrant]:
+    """User.grants from the viewer's rows (those of a role), in the order of their ids."""
+    grants = []
+    for row in rows:
+        grant = _GRANTS.instance(row[_GRANT_AT], alias)
+        RoleGrant.street.field.set_cached_value(grant, _STREETS.instance(row[_STREET_AT], alias))
+        community = (
+            None if grant.community_id is None else _COMMUNITIES.instance(row[_COMMUNITY_AT], alias)
+        )
+        RoleGrant.community.field.set_cached_value(grant, community)
+        grants.append(grant)
+    return sorted(grants, key=lambda grant: grant.pk)
 
 
 def unread_count(request) -> int:
-    """The viewer's unread messages, counted once a request (the cache key and the badge)."""
+    """The viewer's unread messages, counted once a request (the cache key and the badge):
+    as read with the user (ViewerBackend), or by a query of its own."""
     if "_pledgeloop_unread" not in request.__dict__:
-        request._pledgeloop_unread = Notification.objects.filter(
-            user=request.user, read_at__isnull=True
-        ).count()
+        counted = getattr(request.user, "_viewer_unread", None)
+        request._pledgeloop_unread = (
+            counted
+            if counted is not None
+            else Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+        )
     return request._pledgeloop_unread
 
 
@@ -71,9 +120,10 @@ def viewer(request, *args, **kwargs):
     user = request.user
     rows = getattr(user, "_viewer_rows", None)  # read with the user (ViewerBackend)
     if rows is None:
-        with connections[router.db_for_read(RoleGrant)].cursor() as cursor:
-            cursor.execute(_SQL, [user.pk, user.pk])
-            rows = cursor.fetchall()
+        connection = connections[router.db_for_read(RoleGrant)]
+        with connection.cursor() as cursor:
+            cursor.execute(_statement(connection), [user.pk, user.pk])
+            rows = [row[:_KEY] for row in cursor.fetchall()]
     if not rows:
         return None
     request._pledgeloop_unread = rows[0][4]
@@ -102,10 +152,10 @@ def user_select(connection) -> tuple[str, str]:
     """The select list of the user `u` with their viewer's columns, and the joins that bring
     the columns (one row per role; a user without one: a single row of NULLs there)."""
     pk = f'u."{_user.pk.column}"'
-    columns = f"{ViewerBackend.users.columns(connection, 'u')}, {_viewer_columns(pk)}"
+    columns = f"{ViewerBackend.users.columns(connection, 'u')}, {_viewer_columns(pk, connection)}"
     joins = (
         f'LEFT JOIN "{_grant.db_table}" AS g '
-        f'ON g."{_grant.get_field("user").column}" = {pk} {_VERSIONS}'
+        f'ON g."{_grant.get_field("user").column}" = {pk} {_JOINS}'
     )
     return columns, joins
 
@@ -132,10 +182,14 @@ class ViewerBackend(PhoneBackend):
 
     @classmethod
     def user_from_rows(cls, rows: list, alias: str) -> User:
-        """The user, with their viewer's rows, from rows that begin with `user_select`'s."""
+        """The user, with their viewer's rows, their roles (User.grants) and their unread
+        count, from rows that begin with `user_select`'s."""
         user = cls.users.instance(rows[0], alias)
         width = len(cls.users.fields)
-        user._viewer_rows = [row[width:] for row in rows if row[width] is not None]
+        held = [row[width:] for row in rows if row[width] is not None]
+        user._viewer_rows = [row[:_KEY] for row in held]
+        user._viewer_unread = rows[0][width + 4]
+        user.__dict__["grants"] = grants_from_rows(held, alias)
         return user
 
     def user_by_id(self, pk: int) -> User | None:

@@ -42,19 +42,20 @@ HOME = (Decimal("31.956200"), Decimal("120.941800"))
 # figures pages they lead to each ran that query two or three times.) The signed-in pages'
 # user comes with their roles, streets' versions and unread count (notify/viewer
 # .ViewerBackend), which the viewer's page cache reads: one query fewer each; and all that
-# comes in the session's own query (notify/sessions.py): one fewer again.
+# comes in the session's own query (notify/sessions.py): one fewer again; and with it their
+# roles as User.grants holds them, each with its street and community: one fewer again.
 PINNED = {
     "form": 1,
-    "needs": 8,
-    "needs-category": 7,
+    "needs": 7,
+    "needs-category": 6,
     # the category correction's choices read once, not twice; the picker's second query (the
     # rest of the street) runs only when the order's community has fewer than 30 active
     # members, as in the test's world
-    "order": 12,
+    "order": 11,
     # the member and their community in one query; one for an open check-in (still to check
     # out), which the agenda names
-    "member-home": 8,
-    "nearby": 5,  # the needs within 2 km, then the whole street when fewer than 50 are
+    "member-home": 7,
+    "nearby": 4,  # the needs within 2 km, then the whole street when fewer than 50 are
     # the anonymous public pages (wall, member page, showcase, public figures): one more, their
     # streets' data versions, which key their cache (orgs/pagecache.py)
     "wall": 5,
@@ -69,8 +70,8 @@ PINNED = {
     # ranking's names and communities in one query; the street's data version, which keys
     # the figures' cache (stats/figures_cache.py: see CACHED), and the street of the admin's
     # grant instead of a query of its own
-    "dashboard": 35,
-    "dashboard-community": 35,
+    "dashboard": 34,
+    "dashboard-community": 34,
     "public-figures": 29,
     # the members' service figures in a query of their own (reviews.selectors
     # .with_service_figures: the period filters the join instead of the aggregates)
@@ -82,7 +83,7 @@ PINNED = {
     # on a worker whose cache is empty the headline figures are those another worker stored
     # (reviews/shared.py: one query instead of the whole year's six), the rows the page's
     # (its members and their four figures' queries); the whole render: annual_render()
-    "annual": 12,
+    "annual": 11,
     # the token with its maker's roles and its street's data version in one query
     # (api/tokens.token_find), its rate limit's count, the orders' count, page and history
     "api-orders": 5,
@@ -124,7 +125,7 @@ CACHED = {
 # (reviews/shared.py; a savepoint and its release inside the test's own); on PostgreSQL also
 # the advisory lock and the look-up again under it.
 def annual_render() -> int:
-    return 19 + (2 if connection.vendor == "postgresql" else 0)
+    return 18 + (2 if connection.vendor == "postgresql" else 0)
 
 
 class Grower:

@@ -208,18 +208,18 @@ def test_the_needs_list_costs_the_same_queries_for_few_or_many_orders(
     client = client_for(world.street_admin)
     new_order(world)
     client.get(NEEDS)  # warm the session
-    # the session with its user (notify/sessions.py), roles, the admin's communities (their
-    # ids, once for the filters and the nav, and the rows; the scope is the street),
-    # categories, state counts, overdue count, the page, unread notifications (the page
-    # count comes from the state counts)
-    with django_assert_num_queries(9):
+    # the session with its user, their roles and unread notifications (notify/sessions.py),
+    # the admin's communities (their ids, once for the filters and the nav, and the rows; the
+    # scope is the street), categories, state counts, overdue count, the page (the page count
+    # comes from the state counts)
+    with django_assert_num_queries(7):
         client.get(NEEDS)
     for index in range(12):
         triaged_order(world, community=world.neighbour if index % 2 else world.community)
     services.order_claim(
         order=Order.objects.filter(state="triaged").first(), member=member_of(world)
     )
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         page = client.get(NEEDS)
     assert rows(page).count("<tr") == 13
 

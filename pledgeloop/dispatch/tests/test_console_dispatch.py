@@ -15,9 +15,9 @@ from pledgeloop.orders.tests.loop import category, new_member, new_order, triage
 
 pytestmark = pytest.mark.django_db
 SUGGEST = reverse("console:dispatch:suggest")
-# the session with its user (notify/sessions.py), grants, communities, admin scope, orders,
-# members, skills, continuity
-QUERIES = 8
+# the session with its user, their roles and unread notifications (notify/sessions.py), the
+# admin's communities, orders, members, skills, continuity
+QUERIES = 6
 
 
 def point(lat: str) -> dict:

@@ -262,9 +262,9 @@ def test_the_console_page_takes_a_fixed_number_of_queries(
         pass
     client = client_for(world.community_admin)
     client.get(reverse("console:notifications"))
-    # the session with its user (notify/sessions.py), grants, counts, page count, the page,
-    # its deliveries, unread inbox count
-    with django_assert_num_queries(7):
+    # the session with its user, their roles and unread inbox count (notify/sessions.py),
+    # counts, page count, the page, its deliveries
+    with django_assert_num_queries(5):
         page = client.get(reverse("console:notifications"))
     assert page.text.count("data-notification=") == 12
     assert "138****0011" in page.text and "13811110011" not in page.text

@@ -8,10 +8,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from pledgeloop.notify.services import notify
-from pledgeloop.notify.viewer import ViewerBackend, viewer
+from pledgeloop.notify.viewer import ViewerBackend, unread_count, viewer
 from pledgeloop.people.models import Role, RoleGrant, User
 
 pytestmark = pytest.mark.django_db
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
 
 
 def _viewed(user):
@@ -44,6 +48,29 @@ def test_the_user_comes_with_the_same_roles_versions_and_unread_count(world):
     assert {street for street, _n in versions} == {world.street.pk, world.other_street.pk}
     assert "unread:1" in parts
     assert with_user[1] == 1
+    # the roles, as User.grants reads them: the same rows, streets and communities, in the
+    # order of their ids, and asking for them (or their scopes) sends nothing
+    orm = list(plain.role_grants.select_related("street", "community").order_by("pk"))
+    with CaptureQueriesContext(connection) as asked:
+        held = loaded.grants
+        scopes = [(g.street.name, g.community and g.community.name) for g in held]
+    assert len(asked) == 0
+    assert [_fields(g) for g in held] == [_fields(g) for g in orm]
+    assert scopes == [(g.street.name, g.community and g.community.name) for g in orm]
+    assert [_fields(g.street) for g in held] == [_fields(g.street) for g in orm]
+    assert [_fields(g.community) for g in held] == [_fields(g.community) for g in orm]
+    assert len(held) == 2 and loaded.admin_community_ids() == plain.admin_community_ids()
+    # the inbox badge's count comes with the user too
+    request = RequestFactory().get("/me/")
+    request.user = loaded
+    with CaptureQueriesContext(connection) as asked:
+        assert unread_count(request) == 1
+    assert len(asked) == 0
+    request = RequestFactory().get("/me/")
+    request.user = plain  # a user read otherwise: counted by a query of its own
+    with CaptureQueriesContext(connection) as asked:
+        assert unread_count(request) == 1
+    assert len(asked) == 1
     # the instance is the ORM's, field by field
     assert {f.attname: getattr(loaded, f.attname) for f in User._meta.concrete_fields} == {
         f.attname: getattr(plain, f.attname) for f in User._meta.concrete_fields
@@ -53,7 +80,8 @@ def test_the_user_comes_with_the_same_roles_versions_and_unread_count(world):
 def test_a_user_without_a_role_has_no_viewer_and_an_inactive_one_no_user(world):
     bare = User.objects.create_user("13900000199", "x-pass-199", name="无角色")
     loaded = ViewerBackend().get_user(bare.pk)
-    assert loaded == bare and loaded._viewer_rows == []
+    assert loaded == bare and loaded._viewer_rows == [] and loaded.grants == []
+    assert loaded._viewer_unread == 0
     assert _viewed(loaded)[0] is None
     bare.is_active = False
     bare.save(update_fields=["is_active"])

@@ -153,15 +153,15 @@ def test_my_orders_costs_the_same_queries_for_few_or_many(
     member.save()
     dispatched_order(world)
     client.get(MY_ORDERS)
-    # the session with its user (notify/sessions.py), member, offers, held, done, unread
-    # notifications, the user's role grants (for the member menu)
-    with django_assert_num_queries(7):
+    # the session with its user, their roles (for the member menu) and unread notifications
+    # (notify/sessions.py), member, offers, held, done
+    with django_assert_num_queries(5):
         client.get(MY_ORDERS)
     for _ in range(3):
         dispatched_order(world)
         services.order_claim(order=triaged_order(world), member=member)
     bring_to(world, Order.State.DONE)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         page = client.get(MY_ORDERS)
     assert len(page.context["offers"]) == 4 and len(page.context["held"]) == 3
 

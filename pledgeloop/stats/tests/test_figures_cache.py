@@ -56,9 +56,9 @@ def test_the_second_answer_comes_from_the_cache(figures, client_for, settings):
     with CaptureQueriesContext(connection) as queries:
         again = client.get(URL, MARCH)
     assert card(again, "service_hours") == card(first, "service_hours") == "11.5"
-    # No aggregate ran: the session with its user (notify/sessions.py), the roles, the
-    # admin's communities, the street's data version and the unread notifications.
-    assert len(queries) == 6, [q["sql"] for q in queries]
+    # No aggregate ran: the session with its user, their roles and unread notifications
+    # (notify/sessions.py), the admin's communities and the street's data version.
+    assert len(queries) == 4, [q["sql"] for q in queries]
     assert not any("stats_" in q["sql"] for q in queries)
 
 
