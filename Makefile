@@ -38,8 +38,9 @@ PYTEST := $(PY) -m pytest -n auto --dist loadgroup
 # statements each sends; PostgreSQL runs again, of the tests that reach the database
 # (--database-tests-only, pledgeloop/conftest.py; browser tests and the engine-neutral modules
 # listed there aside), the fewest that send every statement recorded, and those a statement
-# cannot speak for (pledgeloop/testing_cover.py). POSTGRES_TESTS=all runs every one of them
-# there, as CI does (.ci/run; docs/ARCHITECTURE.md, "Tests").
+# cannot speak for (pledgeloop/testing_cover.py), collecting only their modules.
+# POSTGRES_TESTS=all runs every one of them there, as CI does (.ci/run; docs/ARCHITECTURE.md,
+# "Tests").
 # Bytecode caching is switched back on where the environment turns it off
 # (PYTHONDONTWRITEBYTECODE): otherwise every pytest worker, and every subprocess a test
 # starts, compiles the project and rewrites the test modules' assertions again (about 8 s of
@@ -53,7 +54,8 @@ test: optimised-python setup
 	  $(PYTEST) --record-statements=var/test-statements; \
 	  echo "== pytest on a throwaway PostgreSQL cluster, the tests that reach the database"; \
 	  $(PY) scripts/with-throwaway-postgres.py $(PYTEST) --database-tests-only -m "not browser" \
-	    $(if $(filter all,$(POSTGRES_TESTS)),,--statement-cover=var/test-statements)
+	    $(if $(filter all,$(POSTGRES_TESTS)),,--statement-cover=var/test-statements \
+	      $$($(PY) -m pledgeloop.testing_cover var/test-statements))
 
 bench: setup
 	$(PY) bench/dispatch.py

@@ -149,6 +149,7 @@ class StatementRecorder:
                 self.tests[node_id(item)] = {
                     "shapes": sorted(statements.shapes),
                     "refused": statements.refused,
+                    "judged": item.get_closest_marker("engine_judged") is not None,
                 }
 
     def pytest_sessionfinish(self, session):
@@ -177,6 +178,18 @@ def load_record(folder: Path) -> dict[str, dict]:
     return tests
 
 
+def _always(sent: dict | None, item=None) -> bool:
+    """Whether the PostgreSQL run keeps a test whatever the cover: nothing recorded of it,
+    a refusal, or engine_judged (marked on the item, or noted in the record)."""
+    return (
+        sent is None
+        or not sent["shapes"]
+        or sent["refused"]
+        or sent.get("judged", False)
+        or (item is not None and item.get_closest_marker("engine_judged") is not None)
+    )
+
+
 def cover(items: list, record: dict[str, dict]) -> tuple[list, str]:
     """The tests the PostgreSQL run keeps (in their order) and a line saying why."""
     if not record:
@@ -187,12 +200,7 @@ def cover(items: list, record: dict[str, dict]) -> tuple[list, str]:
     always, candidates = [], []
     for item in items:
         sent = record.get(node_id(item))
-        if (
-            sent is None
-            or not sent["shapes"]
-            or sent["refused"]
-            or item.get_closest_marker("engine_judged")
-        ):
+        if _always(sent, item):
             always.append(item)
         else:
             candidates.append((item, set(sent["shapes"])))
@@ -201,12 +209,26 @@ def cover(items: list, record: dict[str, dict]) -> tuple[list, str]:
     kept_ids = chosen | {item.nodeid for item in always}
     kept = [item for item in items if item.nodeid in kept_ids]
     summary = (
-        f"PostgreSQL: {len(kept)} of {len(items)} tests that reach the database: {len(chosen)} "
-        f"that send all {every} statement shapes the application sent in the SQLite run, and "
-        f"{len(always)} always (SQLite refused a statement, nothing recorded, engine_judged); "
-        "make test POSTGRES_TESTS=all runs every one"
+        f"PostgreSQL: {len(kept)} of the {max(len(record), len(items))} tests that reach the "
+        f"database: {len(chosen)} that send all {every} statement shapes the application sent "
+        f"in the SQLite run, and {len(always)} always (SQLite refused a statement, nothing "
+        "recorded, engine_judged); make test POSTGRES_TESTS=all runs every one"
     )
     return kept, summary
+
+
+def modules(record: dict[str, dict]) -> list[str]:
+    """The test modules holding a test the cover keeps, from the record alone (which holds
+    every test the PostgreSQL run could take): for the PostgreSQL run to collect only these
+    (a tenth of its start). The cover it then makes of their tests again holds every shape,
+    since these tests hold them all, and every test to keep always. An empty record gives
+    no module: the run collects them all."""
+    candidates = sorted(
+        (test, set(sent["shapes"])) for test, sent in record.items() if not _always(sent)
+    )
+    kept = {test for test, sent in record.items() if _always(sent)}
+    kept |= {candidates[i][0] for i in greedy_cover([shapes for _test, shapes in candidates])}
+    return sorted({test.split("::", 1)[0] for test in kept})
 
 
 class StatementCover:
@@ -323,3 +345,9 @@ class EngineValues:
         if self.record_to is not None:
             self.record_to.parent.mkdir(parents=True, exist_ok=True)
             self.record_to.write_text(json.dumps(sorted(self.reached)))
+
+
+if __name__ == "__main__":
+    # make test: `python -m pledgeloop.testing_cover FOLDER` names the modules for the
+    # PostgreSQL run to collect (none without a record: then it collects every one).
+    print(" ".join(modules(load_record(Path(sys.argv[1])))))

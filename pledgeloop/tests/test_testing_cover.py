@@ -1,6 +1,9 @@
 """The PostgreSQL pass's choice of tests (pledgeloop/testing_cover.py): what the SQLite pass
 records of each test, and the cover made from it."""
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,7 +111,7 @@ def test_the_cover_keeps_what_a_shape_cannot_show():
         "walk",
         "other",
     ]
-    assert "6 of 7" in summary and "all 4 statement shapes" in summary
+    assert "6 of the 7" in summary and "all 4 statement shapes" in summary
 
 
 def test_without_a_record_every_test_is_kept():
@@ -120,9 +123,10 @@ def test_without_a_record_every_test_is_kept():
 def test_make_test_records_on_sqlite_and_covers_on_postgresql_unless_told_all():
     makefile = (Path(settings.BASE_DIR) / "Makefile").read_text()
     assert "$(PYTEST) --record-statements=var/test-statements;" in makefile
-    assert "$(if $(filter all,$(POSTGRES_TESTS)),,--statement-cover=var/test-statements)" in (
-        makefile
-    )
+    assert (
+        "$(if $(filter all,$(POSTGRES_TESTS)),,--statement-cover=var/test-statements \\\n"
+        "\t      $$($(PY) -m pledgeloop.testing_cover var/test-statements))"
+    ) in makefile
 
 
 class Config:
@@ -156,7 +160,7 @@ def test_the_postgresql_pass_keeps_the_cover_and_says_so(tmp_path):
     testing_cover.StatementCover().pytest_collection_modifyitems(config, items)
     assert [item.nodeid for item in items] == ["m.py::page"]
     assert [item.nodeid for item in config.deselected] == ["m.py::service"]
-    assert "1 of 2 tests" in (folder / testing_cover.SUMMARY).read_text()
+    assert "1 of the 2 tests" in (folder / testing_cover.SUMMARY).read_text()
 
 
 class Options:
@@ -215,3 +219,44 @@ def test_the_steps_that_hand_the_database_their_value_are_recorded_and_replayed(
     # The next SQLite run starts without the last one's steps.
     testing_cover.start_record(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_postgresql_pass_collects_only_the_modules_of_the_tests_it_keeps(tmp_path):
+    record = {
+        "a.py::page": {"shapes": ["a", "b", "c"], "refused": False, "judged": False},
+        "b.py::service": {"shapes": ["a"], "refused": False, "judged": False},
+        "c.py::refused": {"shapes": ["a"], "refused": True, "judged": False},
+        "d.py::silent": {"shapes": [], "refused": False, "judged": False},
+        "e.py::walk": {"shapes": ["b"], "refused": False, "judged": True},
+        "f.py::other": {"shapes": ["d"], "refused": False, "judged": False},
+        "g.py::repeats": {"shapes": ["d"], "refused": False, "judged": False},
+    }
+    assert testing_cover.modules(record) == ["a.py", "c.py", "d.py", "e.py", "f.py"]
+    assert testing_cover.modules({}) == []
+    # The cover made in the run of those modules' tests keeps every shape and the always ones.
+    collected = [Item(test) for test in record if test.split("::")[0] != "g.py"]
+    collected[4].marker = "engine_judged"
+    kept, summary = cover(collected, record)
+    assert {test.nodeid for test in kept} == {
+        "a.py::page", "c.py::refused", "d.py::silent", "e.py::walk", "f.py::other"
+    }  # fmt: skip
+    assert "5 of the 7 tests" in summary
+    # What make test runs: the modules on one line, nothing without a record.
+    (tmp_path / "statements-gw0.json").write_text(json.dumps(record))
+    named = subprocess.run(
+        [sys.executable, "-m", "pledgeloop.testing_cover", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert named.stdout.split() == ["a.py", "c.py", "d.py", "e.py", "f.py"]
+    testing_cover.start_record(tmp_path)
+    nothing = subprocess.run(
+        [sys.executable, "-m", "pledgeloop.testing_cover", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert nothing.stdout.strip() == ""
