@@ -243,20 +243,18 @@ def test_the_postgresql_pass_collects_only_the_modules_of_the_tests_it_keeps(tmp
     assert "5 of the 7 tests" in summary
     # What make test runs: the modules on one line, nothing without a record.
     (tmp_path / "statements-gw0.json").write_text(json.dumps(record))
-    named = subprocess.run(
-        [sys.executable, "-m", "pledgeloop.testing_cover", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=settings.BASE_DIR,
-    )
-    assert named.stdout.split() == ["a.py", "c.py", "d.py", "e.py", "f.py"]
+    assert _modules_named(tmp_path) == ["a.py", "c.py", "d.py", "e.py", "f.py"]
     testing_cover.start_record(tmp_path)
-    nothing = subprocess.run(
-        [sys.executable, "-m", "pledgeloop.testing_cover", str(tmp_path)],
+    assert _modules_named(tmp_path) == []
+
+
+def _modules_named(folder) -> list[str]:
+    """What `python -m pledgeloop.testing_cover FOLDER` prints, as make test calls it."""
+    named = subprocess.run(
+        [sys.executable, "-m", "pledgeloop.testing_cover", str(folder)],
         capture_output=True,
         text=True,
         check=True,
         cwd=settings.BASE_DIR,
     )
-    assert nothing.stdout.strip() == ""
+    return named.stdout.split()
