@@ -48,43 +48,46 @@ _STREET_AT = slice(_GRANT_AT.stop, _GRANT_AT.stop + len(_STREETS.fields))
 _COMMUNITY_AT = slice(_STREET_AT.stop, _STREET_AT.stop + len(_COMMUNITIES.fields))
 
 
-def _viewer_columns(user: str, connection) -> str:
-    """The viewer's columns: each role with its scope and its street's version, the unread
-    count of the user whose id is the SQL `user`, then the role's whole row, its street's and
-    its community's (g: their grants, v: the versions, gs and gc: the scopes)."""
+def _key_columns(user: str) -> str:
+    """What keys a viewer's cached page: each role with its scope and its street's version,
+    and the unread count of the user whose id is the SQL `user` (g: their grants, v: the
+    versions)."""
     return (
         f'g."{_grant.get_field("role").column}", g."{_grant.get_field("street").column}", '
         f'g."{_grant.get_field("community").column}", v."{_version.get_field("n").column}", '
         f'(SELECT COUNT(*) FROM "{_note.db_table}" AS m '
         f'WHERE m."{_note.get_field("user").column}" = {user} '
-        f'AND m."{_note.get_field("read_at").column}" IS NULL), '
-        f"{_GRANTS.columns(connection, 'g')}, {_STREETS.columns(connection, 'gs')}, "
-        f"{_COMMUNITIES.columns(connection, 'gc')}"
+        f'AND m."{_note.get_field("read_at").column}" IS NULL)'
+    )
+
+
+_VERSIONS = (
+    f'LEFT JOIN "{_version.db_table}" AS v '
+    f'ON v."{_version.pk.column}" = g."{_grant.get_field("street").column}"'
+)
+# `viewer`'s own statement, for a user read without their viewer's rows: the keys alone.
+_SQL = (
+    f'SELECT {_key_columns("%s")} FROM "{_grant.db_table}" AS g {_VERSIONS} '
+    f'WHERE g."{_grant.get_field("user").column}" = %s'
+)
+
+
+def _viewer_columns(user: str, connection) -> str:
+    """The keys, then each role's whole row, its street's and its community's (gs and gc:
+    the scopes), for User.grants."""
+    return (
+        f"{_key_columns(user)}, {_GRANTS.columns(connection, 'g')}, "
+        f"{_STREETS.columns(connection, 'gs')}, {_COMMUNITIES.columns(connection, 'gc')}"
     )
 
 
 _JOINS = (
-    f'LEFT JOIN "{_version.db_table}" AS v '
-    f'ON v."{_version.pk.column}" = g."{_grant.get_field("street").column}" '
+    f"{_VERSIONS} "
     f'LEFT JOIN "{Street._meta.db_table}" AS gs '
     f'ON gs."{Street._meta.pk.column}" = g."{_grant.get_field("street").column}" '
     f'LEFT JOIN "{Community._meta.db_table}" AS gc '
     f'ON gc."{Community._meta.pk.column}" = g."{_grant.get_field("community").column}"'
 )
-
-
-_SQL: dict[str, str] = {}
-
-
-def _statement(connection) -> str:
-    """`viewer`'s own statement, for a user read without their viewer's rows."""
-    sql = _SQL.get(connection.vendor)
-    if sql is None:
-        sql = _SQL[connection.vendor] = (
-            f'SELECT {_viewer_columns("%s", connection)} FROM "{_grant.db_table}" AS g '
-            f'{_JOINS} WHERE g."{_grant.get_field("user").column}" = %s'
-        )
-    return sql
 
 
 def grants_from_rows(rows: list, alias: str) -> list[RoleGrant]:
@@ -120,10 +123,9 @@ def viewer(request, *args, **kwargs):
     user = request.user
     rows = getattr(user, "_viewer_rows", None)  # read with the user (ViewerBackend)
     if rows is None:
-        connection = connections[router.db_for_read(RoleGrant)]
-        with connection.cursor() as cursor:
-            cursor.execute(_statement(connection), [user.pk, user.pk])
-            rows = [row[:_KEY] for row in cursor.fetchall()]
+        with connections[router.db_for_read(RoleGrant)].cursor() as cursor:
+            cursor.execute(_SQL, [user.pk, user.pk])
+            rows = cursor.fetchall()
     if not rows:
         return None
     request._pledgeloop_unread = rows[0][4]
