@@ -666,7 +666,7 @@ class LentContext:
             return self._lent_page
         page = self._context.new_page()
         self._extra_pages.append(page)
-        return page
+        return LentPage(page)
 
     def close(self) -> None:
         if self._closed:
@@ -683,11 +683,21 @@ class LentContext:
 
 
 class LentPage:
-    """The kept page, lent to one test: the event handlers it adds are removed afterwards."""
+    """A page lent to one test: the event handlers it adds are removed afterwards, and the
+    screenshots it saves for people to look at are taken at CSS pixels."""
 
     def __init__(self, page):
         self._page = page
         self._handlers = []
+
+    def screenshot(self, **options):
+        """As Playwright's, but a screenshot saved to `path` is taken at CSS pixels, as the
+        page is laid out (a phone page 360 px wide): at the phone's device scale of 2 each
+        one had four times the pixels to draw and compress, a fifth of Chromium's CPU in the
+        browser tests. Bytes returned for the test to read keep the device's scale."""
+        if "path" in options:
+            options.setdefault("scale", "css")
+        return self._page.screenshot(**options)
 
     def on(self, event, handler):
         self._handlers.append((event, handler))
