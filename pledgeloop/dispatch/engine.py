@@ -31,7 +31,6 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
-from scipy.spatial import cKDTree
 
 EARTH_RADIUS_KM = 6371.0088  # the mean radius, as in pledgeloop.lib.geo
 COST_SCALE = 100  # integer cost unit: 1/100 minute
@@ -459,9 +458,11 @@ def candidate_edges(problem: Problem, config: DispatchConfig, limit: int | None 
         members = np.flatnonzero(usable & _has_skill(problem.member_skills, np.int64(category)))
         if not len(members):
             continue
-        tree = cKDTree(m_xyz[members])
+        tree = _kd_tree(m_xyz[members])
         if limit is None:
-            hits = cKDTree(o_xyz[orders]).sparse_distance_matrix(tree, chord, output_type="ndarray")
+            hits = _kd_tree(o_xyz[orders]).sparse_distance_matrix(
+                tree, chord, output_type="ndarray"
+            )
             o, m = orders[hits["i"]], members[hits["j"]]
             meets = _meets(problem.order_slots[o], problem.member_slots[m])
             o, m = o[meets], m[meets]
@@ -487,6 +488,16 @@ def _chord(config: DispatchConfig) -> float:
     """The service circle as a chord of the unit sphere, a hair wide (haversine decides)."""
     theta = min(config.max_walk_km / EARTH_RADIUS_KM, math.pi)
     return 2 * math.sin(theta / 2) * (1 + 1e-9) + 1e-12
+
+
+def _kd_tree(points: np.ndarray):
+    """scipy's k-d tree of `points`. scipy.spatial is imported here, on the first dispatch,
+    not as every process starts: it is a fifth of a second of CPU that the worker, manage.py
+    commands and the pages that never dispatch would pay for nothing. A third-party library,
+    not one of our layers: this late import dodges no layer rule."""
+    from scipy.spatial import cKDTree  # noqa: PLC0415
+
+    return cKDTree(points)
 
 
 def _nearest_in_tree(tree, members, orders, o_xyz, chord, limit, problem, config):
@@ -722,7 +733,7 @@ def _price(problem, config, edges, graph, flows) -> tuple[int, Edges]:
             continue
         km = reach / 60 * config.walking_kmh / config.detour_factor
         chord = 2 * np.sin(np.minimum(km / EARTH_RADIUS_KM, math.pi) / 2) * (1 + 1e-9) + 1e-12
-        tree = cKDTree(m_xyz[members])
+        tree = _kd_tree(m_xyz[members])
         hits = tree.query_ball_point(
             unit_sphere(problem.order_lat[orders], problem.order_lng[orders]),
             chord,
@@ -868,8 +879,8 @@ def _rule_out(problem: Problem, config: DispatchConfig, orders: np.ndarray) -> n
     skill and range, then the window, then room."""
     wanted = np.bitwise_or.reduce(np.uint64(1) << problem.order_category[orders].astype(np.uint64))
     some = np.flatnonzero(problem.member_skills & wanted)  # members with any of these skills
-    tree = cKDTree(unit_sphere(problem.member_lat[some], problem.member_lng[some]))
-    hits = cKDTree(unit_sphere(problem.order_lat[orders], problem.order_lng[orders]))
+    tree = _kd_tree(unit_sphere(problem.member_lat[some], problem.member_lng[some]))
+    hits = _kd_tree(unit_sphere(problem.order_lat[orders], problem.order_lng[orders]))
     hits = hits.sparse_distance_matrix(tree, _chord(config), output_type="ndarray")
     row, m = hits["i"].astype(np.int64), some[hits["j"]]
     skill = _has_skill(problem.member_skills[m], problem.order_category[orders[row]])
