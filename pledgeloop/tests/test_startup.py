@@ -15,9 +15,12 @@ import sys
 
 from django.conf import settings
 
+from pledgeloop.testing_environment import SET_ASIDE_ON_FIRST_USE
+
 # Third-party libraries slow to import that few requests need: imported on first use
 # (docs/ARCHITECTURE.md, "Layers"), not as a process starts.
-LOADED_ON_FIRST_USE = ["openpyxl", "pypinyin", "scipy.spatial", "weasyprint"]
+LOADED_ON_FIRST_USE = [*SET_ASIDE_ON_FIRST_USE, "weasyprint"]
+
 PROBE = (
     "import gc, json, sys; "
     "print(json.dumps({'collecting': gc.isenabled(), 'set_aside': gc.get_freeze_count(), "
