@@ -56,4 +56,4 @@ def annual_pdf(*, scores: list[AnnualScore], weights: ReviewWeights, title: str,
         },
         request=request,
     )
-    return html_to_pdf(html, base_url=request.build_absolute_uri("/"))
+    return html_to_pdf(html)
