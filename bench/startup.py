@@ -18,8 +18,8 @@ and records each process's CPU time (user + system) and, for the workers, how lo
 request took. The lines give the medians over the rounds; the machine's speed varies from run
 to run, so what to read is each figure against its baseline from the same run:
 
-    startup command: 1.53 s CPU plain, 1.37 s ours, 0.90x
-    startup worker: 1.52 s CPU plain, 1.10 s ours, 0.73x; first request 412 ms plain, 3 ms ours
+    startup command: 2.16 s CPU plain, 1.53 s ours, 0.71x
+    startup worker: 2.21 s CPU plain, 1.44 s ours, 0.65x; first request 502 ms plain, 4 ms ours
 """
 
 from __future__ import annotations

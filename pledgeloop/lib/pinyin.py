@@ -4,7 +4,7 @@ pypinyin is imported as the process starts, though it loads its dictionaries as 
 fifth of a second of CPU): they are some 190,000 objects that the garbage collector tracks.
 Loaded at the start, they are set aside with the rest (gc.freeze in manage.py, wsgi.py, the
 test run); loaded on first use, every full collection after went through them again (40 ms
-each; in the test run, a tenth of its CPU).
+each).
 """
 
 import re
