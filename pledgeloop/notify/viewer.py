@@ -43,6 +43,7 @@ _GRANTS = RowReader(RoleGrant, "id")
 _STREETS = RowReader(Street, "id")
 _COMMUNITIES = RowReader(Community, "id")
 _KEY = 5  # the viewer's own columns come first: role, street, community, version, unread
+_UNREAD = 4  # the unread count's place among them
 _GRANT_AT = slice(_KEY, _KEY + len(_GRANTS.fields))
 _STREET_AT = slice(_GRANT_AT.stop, _GRANT_AT.stop + len(_STREETS.fields))
 _COMMUNITY_AT = slice(_STREET_AT.stop, _STREET_AT.stop + len(_COMMUNITIES.fields))
@@ -128,13 +129,13 @@ def viewer(request, *args, **kwargs):
             rows = cursor.fetchall()
     if not rows:
         return None
-    request._pledgeloop_unread = rows[0][4]
+    request._pledgeloop_unread = unread = rows[0][_UNREAD]
     versions = tuple(sorted({(street, n or 0) for _role, street, _c, n, _u in rows}))
     parts = (
         "roles:" + ",".join(sorted(f"{role}/{street}/{c}" for role, street, c, _n, _u in rows)),
         f"staff:{user.is_staff:d}{user.is_superuser:d}",
         f"name:{user.name}",
-        f"unread:{rows[0][4]}",
+        f"unread:{unread}",
     )
     return versions, parts
 
@@ -190,7 +191,7 @@ class ViewerBackend(PhoneBackend):
         width = len(cls.users.fields)
         held = [row[width:] for row in rows if row[width] is not None]
         user._viewer_rows = [row[:_KEY] for row in held]
-        user._viewer_unread = rows[0][width + 4]
+        user._viewer_unread = rows[0][width + _UNREAD]
         user.__dict__["grants"] = grants_from_rows(held, alias)
         return user
 
