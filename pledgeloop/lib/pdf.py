@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import ssl
 
-# Never used (only data: URLs are fetched), but given, so that the fetcher does not build the
-# default HTTPS context, certificates loaded, for every PDF.
-_NO_TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-
 
 def html_to_pdf(html: str) -> bytes:
     # Imported on first use, not at start-up: WeasyPrint loads Pango and its fonts (about a
@@ -22,5 +18,8 @@ def html_to_pdf(html: str) -> bytes:
     # one of our layers, so this late import dodges no layer rule.
     from weasyprint import HTML, URLFetcher  # noqa: PLC0415
 
-    fetcher = URLFetcher(allowed_protocols={"data"}, ssl_context=_NO_TLS)
+    # The TLS context is never used (only data: URLs are fetched), but given, so that the
+    # fetcher does not build the default one, the system's certificates loaded.
+    no_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    fetcher = URLFetcher(allowed_protocols={"data"}, ssl_context=no_tls)
     return HTML(string=html, url_fetcher=fetcher).write_pdf()
