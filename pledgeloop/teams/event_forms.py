@@ -31,6 +31,14 @@ class RegistrationForm(forms.Form):
     )
 
 
+class WithdrawForm(forms.Form):
+    # As for cancelling an order: one shaky tap must not give the place away.
+    confirm = forms.BooleanField(
+        label=_("Yes, I cannot come"),
+        error_messages={"required": _("Tick the box to confirm, then tap the button again.")},
+    )
+
+
 class CheckinCodeForm(forms.Form):
     code = forms.CharField(
         label=_("The session's code"),

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +19,7 @@ from pledgeloop.lib.private import private_page
 from pledgeloop.orgs.models import Category
 
 from . import access, events, selectors
-from .event_forms import CheckinCodeForm, PlaceOrderForm, RegistrationForm
+from .event_forms import CheckinCodeForm, PlaceOrderForm, RegistrationForm, WithdrawForm
 from .models import (
     Attendance,
     Booth,
@@ -85,15 +86,15 @@ def _remember_registration(
 @private_page
 def session_register(request, street_slug: str, event_slug: str, session_id: int):
     """A resident registers for a session on their phone: name, number, consent. The browser
-    that registered is shown its registration when it comes back (a signed cookie); the
-    same number again with the same name is answered with the first registration, as a double
-    tap is. With another name it is told only that the number has registered: a stranger who
-    types a neighbour's number learns no name and keeps no cookie."""
+    that registered is shown its registration when it comes back (a signed cookie), with a
+    way to cancel it; the same number again with the same name is answered with the first
+    registration, as a double tap is. With another name it is told only that the number has
+    registered: a stranger who types a neighbour's number learns no name and keeps no cookie."""
     session = _session(street_slug, event_slug, session_id)
     if not session.event.registration:
         raise Http404
     form = RegistrationForm(request.POST or None)
-    registration, returning, taken, status = None, False, False, 200
+    registration, returning, taken = None, False, False
     if request.method != "POST":
         registration = _returning_registration(request, session)
         returning = registration is not None
@@ -107,12 +108,79 @@ def session_register(request, street_slug: str, event_slug: str, session_id: int
                 registration, taken = None, True
         except TeamError as error:
             form.add_error(None, str(error))
-    if form.errors:
-        status = 400
+    response = _register_page(
+        request,
+        session,
+        form=form,
+        registration=registration,
+        returning=returning,
+        taken=taken,
+        status=400 if form.errors else 200,
+    )
+    if registration is not None and not returning:
+        _remember_registration(request, response, session, registration)
+    return response
+
+
+@private_page
+@require_POST
+def session_withdraw(request, street_slug: str, event_slug: str, session_id: int):
+    """A resident who cannot come cancels their registration, from the browser they registered
+    on (its signed cookie), with the box ticked: the place is free for someone else, and the
+    browser forgets the registration. Another browser has nothing to cancel here and is sent
+    to the form; a number registered elsewhere is cancelled by calling the community."""
+    session = _session(street_slug, event_slug, session_id)
+    if not session.event.registration:
+        raise Http404
+    registration = _returning_registration(request, session)
+    page = reverse(
+        "teams:session_register", args=[session.event.street.slug, session.event.slug, session.pk]
+    )
+    if registration is None:
+        return redirect(page)
+    withdraw, refusal = WithdrawForm(request.POST), ""
+    if withdraw.is_valid():
+        try:
+            events.registration_withdraw(registration=registration)
+        except TeamError as error:
+            refusal = str(error)
+        else:
+            messages.success(
+                request,
+                _("Your registration is cancelled and your place is free for someone else."),
+            )
+            response = redirect(page)
+            response.delete_cookie(REGISTERED_COOKIE.format(session.pk), path=page, samesite="Lax")
+            return response
+    return _register_page(
+        request,
+        session,
+        form=RegistrationForm(),
+        registration=registration,
+        returning=True,
+        withdraw=withdraw,
+        refusal=refusal,
+        status=400,
+    )
+
+
+def _register_page(
+    request,
+    session: EventSession,
+    *,
+    form: RegistrationForm,
+    registration: Registration | None = None,
+    returning: bool = False,
+    taken: bool = False,
+    withdraw: WithdrawForm | None = None,
+    refusal: str = "",
+    status: int = 200,
+):
     # Every session's places in one count, after this request's registration if any.
     sessions = selectors.sessions_with_places(session.event)
     this = next(other for other in sessions if other.pk == session.pk)
-    response = render(
+    now = timezone.now()
+    return render(
         request,
         "teams/event_register.html",
         {
@@ -122,21 +190,19 @@ def session_register(request, street_slug: str, event_slug: str, session_id: int
             "registration": registration,
             "returning": returning,
             "taken": taken,
+            # cancelled online until the session begins (then by calling the community)
+            "withdraw": (withdraw or WithdrawForm()) if session.starts_at > now else None,
+            "refusal": refusal,
             "places_left": this.places_left,
             # where a full session's resident can go instead: the others still open
             "other_sessions": [
                 other
                 for other in sessions
-                if other.pk != session.pk
-                and other.ends_at > timezone.now()
-                and other.places_left != 0
+                if other.pk != session.pk and other.ends_at > now and other.places_left != 0
             ],
         },
         status=status,
     )
-    if registration is not None and not returning:
-        _remember_registration(request, response, session, registration)
-    return response
 
 
 @login_required

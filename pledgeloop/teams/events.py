@@ -301,6 +301,18 @@ def registration_submit(
         return Registration.objects.get(session=session, phone=phone), False
 
 
+@transaction.atomic
+def registration_withdraw(*, registration: Registration) -> None:
+    """A resident who cannot come cancels their registration before the session begins: the
+    row goes (name and number with it, and the texts of later changes), so its place is free
+    for someone else. Their consent stays on record, as given, until they withdraw it at
+    /my/. Once the session has begun they tell the organiser instead, as for a shift."""
+    session = EventSession.objects.select_for_update().get(pk=registration.session_id)
+    if session.starts_at <= timezone.now():
+        raise TeamError(_("The session has begun: tell the organiser instead."))
+    Registration.objects.filter(pk=registration.pk).delete()
+
+
 # --- attendance by the session's code --------------------------------------------------------
 
 

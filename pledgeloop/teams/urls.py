@@ -34,6 +34,11 @@ urlpatterns = [
         name="session_register",
     ),
     path(
+        "events/<slug:street_slug>/<slug:event_slug>/sessions/<int:session_id>/register/cancel/",
+        event_pages.session_withdraw,
+        name="session_withdraw",
+    ),
+    path(
         "events/<slug:street_slug>/<slug:event_slug>/sessions/<int:session_id>/checkin/",
         event_pages.session_checkin,
         name="session_checkin",

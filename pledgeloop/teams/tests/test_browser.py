@@ -1,5 +1,5 @@
 """In real Chromium: a resident takes a number at a booth on a 360 px phone (a double tap
-gives one number); an admin dispatches an order to a team at a desktop and its leader
+gives one number); a resident registers for a course on a phone and cancels; an admin dispatches an order to a team at a desktop and its leader
 assigns it on a phone; a member signs up for a booth shift and checks in by the session's
 code on a phone; an admin marks a project's milestone done at a desktop and a resident's phone
 shows the board's new progress; an admin moves a fair to the next day on a phone and on a
@@ -69,6 +69,52 @@ def test_a_resident_takes_a_number_at_a_booth_on_a_phone(
         assert page.evaluate("getComputedStyle(document.body).fontSize") == "22px", path
         assert page.locator(".elder-switch[data-public] button").is_visible(), path
     context.clear_cookies()
+    context.close()
+
+
+def test_a_resident_registers_on_a_phone_and_cancels_when_they_cannot_come(
+    world, live_server, browser, screenshot_dir
+):
+    """报名 on a 360 px phone, then 取消报名 from the same phone: the box must be ticked
+    first, and the page then offers the place again."""
+    start = timezone.now() + dt.timedelta(days=2)
+    event = events.event_create(
+        street=world.street,
+        community=world.community,
+        kind=Event.Kind.COURSE,
+        title="智能手机使用课",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        capacity=1,
+        registration=True,
+    )
+    session = event.sessions.get()
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/events/{world.street.slug}/{event.slug}/")
+    page.get_by_role("link", name="报名").first.tap()
+    page.get_by_label("您的姓名").fill("李明")
+    page.get_by_label("您的手机号").fill("13611112222")
+    page.locator("input[name=consent]").check()
+    page.locator("[data-register]").tap()
+    page.wait_for_selector("[data-registered]")
+    assert session.registrations.count() == 1
+    page.screenshot(path=str(screenshot_dir / "events-registered-phone.png"), full_page=True)
+
+    page.locator("[data-withdraw]").tap()  # not ticked: asked to, nothing cancelled
+    page.wait_for_selector("#withdraw .field-error")
+    assert session.registrations.count() == 1
+    page.get_by_label("是的，我不能参加了").check()
+    page.locator("[data-withdraw]").tap()
+    page.wait_for_selector(".messages")
+    assert "已取消报名" in page.locator(".messages").inner_text()
+    assert page.locator("[data-register]").is_visible()
+    assert session.registrations.count() == 0
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"registration page is {width}px wide"
+    page.screenshot(
+        path=str(screenshot_dir / "events-registration-cancelled-phone.png"), full_page=True
+    )
     context.close()
 
 

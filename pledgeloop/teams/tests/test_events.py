@@ -315,6 +315,70 @@ def test_a_returning_resident_sees_their_registration_not_a_blank_form(world, co
     assert "data-register>" in stranger.get(register_url(course)).content.decode()
 
 
+def withdraw_url(session):
+    event = session.event
+    return reverse("teams:session_withdraw", args=[event.street.slug, event.slug, session.pk])
+
+
+def test_a_resident_who_cannot_come_cancels_and_the_place_goes_to_someone_else(
+    world, course, client
+):
+    """A resident who could not come had only a number to call, and a full session stayed
+    full (left alone in session 29's note). The browser they registered on cancels it, with a
+    box ticked as for an order; the place is free at once, and the browser forgets the
+    registration. No other browser cancels it, and nobody once the session has begun."""
+    data = {"name": "李明", "phone": "13611112222", "consent": "on"}
+    client.post(register_url(course), data)
+    Client().post(register_url(course), {"name": "王芳", "phone": "13611113333", "consent": "on"})
+    waiting = Client()
+    assert "data-full" in waiting.get(register_url(course)).content.decode()
+    mine = Registration.objects.get(session=course, phone="13611112222")
+
+    page = client.get(register_url(course)).content.decode()
+    assert "data-withdraw" in page and withdraw_url(course) in page
+    unticked = client.post(withdraw_url(course), {})
+    assert unticked.status_code == 400
+    assert "请勾选确认" in unticked.content.decode() and "您已报名" in unticked.content.decode()
+    assert Registration.objects.filter(pk=mine.pk).exists()
+    # no registration in this browser, or another session's cookie forged: nothing to cancel
+    for stranger in (Client(), waiting):
+        assert stranger.post(withdraw_url(course), {"confirm": "on"}).status_code == 302
+    forged = Client()
+    forged.cookies[f"registered-{course.pk}"] = str(mine.pk)
+    forged.post(withdraw_url(course), {"confirm": "on"})
+    assert Registration.objects.filter(pk=mine.pk).exists()
+
+    cancelled = client.post(withdraw_url(course), {"confirm": "on"})
+    assert cancelled.status_code == 302 and cancelled["Location"] == register_url(course)
+    assert not Registration.objects.filter(pk=mine.pk).exists()
+    assert Registration.objects.filter(session=course).count() == 1
+    assert Consent.objects.filter(phone="13611112222").exists()  # withdrawn only at /my/
+    assert client.cookies[f"registered-{course.pk}"].value == ""
+    after = client.get(register_url(course)).content.decode()
+    assert "已取消报名" in after and "data-register>" in after and "您已报名" not in after
+    # the one waiting takes the place
+    taken = waiting.post(
+        register_url(course), {"name": "赵强", "phone": "13611114444", "consent": "on"}
+    )
+    assert taken.status_code == 200 and "data-registered" in taken.content.decode()
+
+
+def test_once_the_session_has_begun_the_resident_calls_instead(world, course, client):
+    world.community.phone = "0513-8350 1001"
+    world.community.save(update_fields=["phone"])
+    client.post(register_url(course), {"name": "李明", "phone": "13611112222", "consent": "on"})
+    EventSession.objects.filter(pk=course.pk).update(
+        starts_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    page = client.get(register_url(course)).content.decode()
+    assert "data-withdraw" not in page and "如不能参加，请致电社区取消报名" in page
+    refused = client.post(withdraw_url(course), {"confirm": "on"})
+    assert refused.status_code == 400 and "活动已开始" in refused.content.decode()
+    assert Registration.objects.filter(session=course).count() == 1
+    with pytest.raises(services.TeamError):
+        events.registration_withdraw(registration=Registration.objects.get(session=course))
+
+
 def test_registration_without_consent_stores_nothing(world, course, client):
     refused = client.post(register_url(course), {"name": "李明", "phone": "13611112222"})
     assert refused.status_code == 400
