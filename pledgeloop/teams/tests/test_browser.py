@@ -1,9 +1,10 @@
 """In real Chromium: a resident takes a number at a booth on a 360 px phone (a double tap
-gives one number); a resident registers for a course on a phone and cancels; an admin dispatches an order to a team at a desktop and its leader
-assigns it on a phone; a member signs up for a booth shift and checks in by the session's
-code on a phone; an admin marks a project's milestone done at a desktop and a resident's phone
-shows the board's new progress; an admin moves a fair to the next day on a phone and on a
-desktop, warned first of whom it will tell."""
+gives one number); a resident registers for a course on a phone and cancels; an admin
+dispatches an order to a team at a desktop and its leader assigns it on a phone; a member
+signs up for a booth shift and checks in by the session's code on a phone; an admin marks a
+project's milestone done at a desktop and a resident's phone shows the board's new progress;
+an admin moves a fair to the next day on a phone and on a desktop, warned first of whom it
+will tell."""
 
 import datetime as dt
 
