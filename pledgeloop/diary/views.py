@@ -122,6 +122,9 @@ def draft_from_event(request, event_pk: int):
     if not access.can_write(request.user):
         raise PermissionDenied
     event = team_access.get_event_for_admin(request.user, event_pk)
+    if event.cancelled_at is not None:
+        messages.error(request, _("A cancelled event was not held: there is nothing to write up."))
+        return redirect("console:teams:event", event.pk)
     article = services.article_draft_from_event(event=event, by=request.user)
     messages.success(request, _("A draft was written from the records. Edit it, then publish."))
     return redirect("diary:edit", pk=article.pk)

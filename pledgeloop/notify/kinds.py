@@ -59,6 +59,12 @@ TEXTS: dict[str, TextKind] = {
         ("event", "when", "place", "link"),
         "您报名的活动“${event}”有变动，现定于${when}在${place}举行。详情：https://域名/t/${link}/",
     ),
+    # To the same people: the event is called off (teams.event_changes.event_cancel); the
+    # page it links to says why.
+    "event_cancelled": TextKind(
+        ("event", "when", "link"),
+        "您报名的活动“${event}”（原定${when}）已取消，原因见：https://域名/t/${link}/",
+    ),
     # A one-time code (sign-in at /my/, a new password, an imported member's activation):
     # sent at once, never stored in the outbox (notify.services.text_send_now).
     "one_time_code": TextKind(

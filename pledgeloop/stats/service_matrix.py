@@ -67,8 +67,9 @@ def team_headers() -> list[str]:
 
 def event_rows(scope: Scope, period: Period) -> list[list]:
     start, end = period.bounds
+    # A cancelled event was not held (teams.event_changes.event_cancel): not counted.
     events = Event.objects.filter(
-        street_id=scope.street_id, starts_at__gte=start, starts_at__lt=end
+        street_id=scope.street_id, starts_at__gte=start, starts_at__lt=end, cancelled_at=None
     )
     if scope.community_id:
         events = events.filter(community_id=scope.community_id)

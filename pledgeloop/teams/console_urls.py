@@ -25,6 +25,7 @@ urlpatterns = [
     path("events/new/", event_console.event_new, name="event_new"),
     path("events/<int:pk>/", event_console.event_detail, name="event"),
     path("events/<int:pk>/edit/", event_console.event_edit, name="event_edit"),
+    path("events/<int:pk>/cancel/", event_console.event_cancel, name="event_cancel"),
     path("events/<int:pk>/add/<str:part>/", event_console.event_part_add, name="event_add"),
     path(
         "events/<int:pk>/sessions/<int:session_id>/screen/",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.moments import format_moment, format_span, format_span_short
@@ -42,7 +42,7 @@ from .models import (
     SignUp,
     Team,
 )
-from .services import TeamError
+from .services import TeamError, cancelled_check
 
 # What the new-event form asks, and so what the edit page changes.
 FIELDS = (
@@ -228,6 +228,7 @@ def _moves(event: Event, starts_at: dt.datetime, ends_at: dt.datetime, *, lock: 
 
 
 def _check(event: Event, values: dict) -> None:
+    cancelled_check(event)
     if not values["title"]:
         raise TeamError(_("Give the event a title."))
     if values["ends_at"] <= values["starts_at"]:
@@ -307,33 +308,124 @@ def _notifications(event: Event, people: People, told: list[str]) -> list[Notifi
     with translation.override(settings.LANGUAGE_CODE):
         change = _("; ").join(told)
         title = _("“%(event)s” has changed: %(change)s") % {"event": event.title, "change": change}
-        common = {
-            "kind": "event_changed",
-            "title": title,
-            "street_id": event.street_id,
-            "community_id": event.community_id,
+        return _to_people(
+            event,
+            people,
+            kind="event_changed",
+            title=title,
             # the text says the new arrangement in short values (notify.kinds)
-            "params": {
+            params={
                 "event": event.title,
                 "when": format_span_short(event.starts_at, event.ends_at),
                 "place": _where(event),
             },
-        }
-        notifications = []
-        for user, shifts in people.members.values():
-            times = [
-                _("%(shift)s (%(time)s)")
-                % {"shift": shift, "time": format_span(shift.starts_at, shift.ends_at)}
-                for shift in shifts
-            ]
-            body = _(
+            member_body=_(
                 "Your shifts now: %(shifts)s. If you can no longer come, cancel on My events."
-            ) % {"shifts": _(", ").join(times)}
-            notifications.append(
-                notification_new(user=user, body=body, url=reverse("teams:my_events"), **common)
-            )
-        page = reverse("teams:event", args=[event.street.slug, event.slug])
-        body = _("Your sign-up stays. If you can no longer come, please tell the organiser.")
-        for phone in sorted(people.volunteers | people.residents):
-            notifications.append(notification_new(phone=phone, body=body, url=page, **common))
+            ),
+            phone_body=_(
+                "Your sign-up stays. If you can no longer come, please tell the organiser."
+            ),
+        )
+
+
+def _to_people(
+    event: Event, people: People, *, member_body: str, phone_body: str, **common
+) -> list[Notification]:
+    """One notification a person (`common`: kind, title, params): a member's in their inbox,
+    `member_body` naming their shifts (%(shifts)s), linked to /me/events/; a volunteer's or a
+    resident's to the number they gave, linked to the event's page. Called in the language
+    the texts are worded in."""
+    common |= {"street_id": event.street_id, "community_id": event.community_id}
+    notifications = []
+    for user, shifts in people.members.values():
+        times = [
+            _("%(shift)s (%(time)s)")
+            % {"shift": shift, "time": format_span(shift.starts_at, shift.ends_at)}
+            for shift in shifts
+        ]
+        body = member_body % {"shifts": _(", ").join(times)}
+        notifications.append(
+            notification_new(user=user, body=body, url=reverse("teams:my_events"), **common)
+        )
+    page = reverse("teams:event", args=[event.street.slug, event.slug])
+    for phone in sorted(people.volunteers | people.residents):
+        notifications.append(notification_new(phone=phone, body=phone_body, url=page, **common))
     return notifications
+
+
+# --- cancelling -------------------------------------------------------------------------------
+
+REASON_MOST = Event._meta.get_field("cancel_reason").max_length
+
+
+def _held(event: Event) -> bool:
+    """Someone has already checked in or taken a number: the event is under way."""
+    return (
+        Attendance.objects.filter(session__event=event).exists()
+        or QueueTicket.objects.filter(booth__event=event).exists()
+    )
+
+
+def event_cancel_preview(*, event: Event) -> People:
+    """Who `event_cancel` would tell, for the page that warns before cancelling."""
+    return event_people(event)
+
+
+@transaction.atomic
+def event_cancel(*, event: Event, reason: str) -> tuple[Event, int]:
+    """取消活动: call the event off before it is held, saying why. Everyone signed up for a
+    shift or registered for a session is told once, as of a change (the module's docstring),
+    that it is cancelled and why; their sign-ups and registrations stay on record with the
+    event, which stays listed, marked cancelled, and takes nothing more
+    (services.cancelled_check). Under the event's lock and the locks a sign-up and a
+    registration take, so nobody signs up unseen in between. Returns the event and how many
+    people were told."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise TeamError(_("Say why the event is cancelled: the people told will read it."))
+    if len(reason) > REASON_MOST:
+        raise TeamError(
+            _("Say why in at most %(n)s characters: it goes into a text.") % {"n": REASON_MOST}
+        )
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("street", "place__site")
+        .get(pk=event.pk)
+    )
+    cancelled_check(event)
+    now = timezone.now()
+    if event.ends_at <= now:
+        raise TeamError(_("This event is over: there is nothing left to cancel."))
+    list(EventSession.objects.select_for_update().filter(event=event))
+    list(Shift.objects.select_for_update().filter(session__event=event))
+    if _held(event):
+        raise TeamError(
+            _(
+                "People have already checked in or taken numbers at this event: it is under "
+                "way and can no longer be cancelled."
+            )
+        )
+    event.cancelled_at, event.cancel_reason = now, reason
+    event.save(update_fields=["cancelled_at", "cancel_reason"])
+    people = event_people(event)
+    notify_together(_cancel_notifications(event, people))
+    return event, len(people)
+
+
+def _cancel_notifications(event: Event, people: People) -> list[Notification]:
+    """One notification a person, in the site's language: "“红色便民集市”已取消：…"; the text
+    says the event and when it was to be (notify.kinds), its page why."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _to_people(
+            event,
+            people,
+            kind="event_cancelled",
+            title=_("“%(event)s” is cancelled: %(reason)s")
+            % {"event": event.title, "reason": event.cancel_reason},
+            params={
+                "event": event.title,
+                "when": format_span_short(event.starts_at, event.ends_at),
+            },
+            member_body=_("Your shifts are cancelled with it: %(shifts)s. Nothing more to do."),
+            phone_body=_("Your sign-up is cancelled with it. Nothing more to do."),
+        )

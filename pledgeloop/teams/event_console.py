@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -23,6 +24,7 @@ from pledgeloop.people import access as people_access
 from . import access, event_changes, events
 from .event_forms import (
     BoothForm,
+    EventCancelForm,
     EventEditForm,
     EventForm,
     OnOrderEventForm,
@@ -34,7 +36,7 @@ from .event_forms import (
     WriteUpForm,
 )
 from .models import Attendance, EventPhoto, EventSession, Position, Shift, Team, Volunteer
-from .services import TeamError
+from .services import TeamError, cancelled_check
 
 
 def _require_admin(user) -> None:
@@ -165,6 +167,7 @@ def _detail_context(request, event, **forms):
         ),
         "photo_form": forms.get("photo_form") or PhotoForm(),
         "shift_count": len(shifts),
+        "now": timezone.now(),
     }
 
 
@@ -186,10 +189,47 @@ def event_detail(request, pk: int):
         form = WriteUpForm(request.POST)
         if not form.is_valid():
             return _detail(request, event, status=400, write_up_form=form)
-        events.event_write_up(event=event, write_up=form.cleaned_data["write_up"])
+        try:
+            events.event_write_up(event=event, write_up=form.cleaned_data["write_up"])
+        except TeamError as error:
+            form.add_error(None, str(error))
+            return _detail(request, event, status=400, write_up_form=form)
         messages.success(request, _("Saved."))
         return redirect("console:teams:event", event.pk)
     return _detail(request, event)
+
+
+@login_required
+def event_cancel(request, pk: int):
+    """取消活动: the reason, and how many people will be told, before the event is called
+    off (event_changes.event_cancel)."""
+    _require_admin(request.user)
+    event = access.get_event_for_admin(request.user, pk)
+    form = EventCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _event, told = event_changes.event_cancel(
+                event=event, reason=form.cleaned_data["reason"]
+            )
+        except TeamError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "The event is cancelled; %(n)s person signed up was told.",
+                    "The event is cancelled; %(n)s people signed up were told.",
+                    told,
+                )
+                % {"n": told},
+            )
+            return redirect("console:teams:event", event.pk)
+    return render(
+        request,
+        "teams/console_event_cancel.html",
+        {"form": form, "event": event, "people": event_changes.event_cancel_preview(event=event)},
+        status=400 if form.errors else 200,
+    )
 
 
 def _saved(told: int) -> str:
@@ -266,6 +306,7 @@ def event_part_add(request, pk: int, part: str):
         return _detail(request, event, status=400, **{key: form})
     data = form.cleaned_data
     try:
+        cancelled_check(event)  # photos too: a cancelled event takes nothing more
         if part == "session":
             events.session_add(
                 event=event,

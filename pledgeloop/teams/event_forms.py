@@ -125,6 +125,14 @@ class EventEditForm(EventForm):
         return data
 
 
+class EventCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is it cancelled?"),
+        max_length=Event._meta.get_field("cancel_reason").max_length,
+        help_text=_("Everyone told reads it, e.g. 因降雨，集市取消，改期另行通知。"),
+    )
+
+
 class WriteUpForm(forms.Form):
     write_up = forms.CharField(
         label=_("Write-up"), required=False, widget=forms.Textarea(attrs={"rows": 5})

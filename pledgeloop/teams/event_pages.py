@@ -317,9 +317,12 @@ def my_events(request):
     )
     # The member's own shifts apart from those still to sign up for (a shift signed up for
     # stayed among "shifts to serve", with a sign-in and a cancel button: session 26's walk).
+    # A cancelled event's shifts: the member's own stay listed, marked, with nothing to do.
     context = {
         "my_shifts": [shift for shift in shifts if shift.mine],
-        "shifts": [shift for shift in shifts if not shift.mine],
+        "shifts": [
+            shift for shift in shifts if not shift.mine and not shift.session.event.cancelled_at
+        ],
         "booths": booths,
         "member": member,
     }

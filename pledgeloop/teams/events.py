@@ -44,7 +44,7 @@ from .models import (
     Team,
     Volunteer,
 )
-from .services import TeamError, queue_open_check
+from .services import TeamError, cancelled_check, queue_open_check
 
 # A serving member may check in this long before their session starts.
 EARLY_CHECKIN = dt.timedelta(minutes=30)
@@ -119,6 +119,7 @@ def event_create(
 def event_write_up(*, event: Event, write_up: str) -> Event:
     """The event's write-up (活动纪实) after it took place; its other details change through
     event_changes.event_change, which tells the people signed up."""
+    cancelled_check(event)
     event.write_up = write_up.strip()
     event.save(update_fields=["write_up"])
     return event
@@ -142,6 +143,7 @@ def session_add(
     label: str = "",
     capacity: int | None = None,
 ) -> EventSession:
+    cancelled_check(event)
     _check_times(starts_at, ends_at)
     session = EventSession.objects.create(
         street_id=event.street_id,
@@ -158,6 +160,7 @@ def session_add(
 
 @transaction.atomic
 def booth_add(*, event: Event, name: str, category: Category, team: Team | None = None) -> Booth:
+    cancelled_check(event)
     name = name.strip()
     if not name:
         raise TeamError(_("Give the booth a name."))
@@ -178,6 +181,7 @@ def shift_add(
     role: str = "",
     places: int = 2,
 ) -> Shift:
+    cancelled_check(session.event)
     role = role.strip()
     if booth is None and not role:
         raise TeamError(_("A shift is at a booth or in a role: choose a booth or name the role."))
@@ -207,6 +211,7 @@ def _locked_shift(shift: Shift) -> Shift:
 
 
 def _shift_open(shift: Shift, now: dt.datetime) -> None:
+    cancelled_check(shift.session.event)
     if shift.ends_at <= now:
         raise TeamError(_("This shift is over."))
     if shift.signups.count() >= shift.places:
@@ -275,6 +280,7 @@ def registration_submit(
                 "we cannot register you without it."
             )
         )
+    cancelled_check(session.event)
     if session.ends_at <= timezone.now():
         raise TeamError(_("This session is over."))
     try:
@@ -377,6 +383,7 @@ def attendance_scan(
     members sign up for a shift first."""
     now = now or timezone.now()
     session = EventSession.objects.select_related("event__order").get(pk=session.pk)
+    cancelled_check(session.event)
     if not session_code_valid(session=session, code=code, at=now):
         raise TeamError(_("That code is wrong or has expired: scan the organiser's code again."))
     list(Member.objects.select_for_update().filter(pk=member.pk))  # one scan at a time
@@ -466,6 +473,7 @@ def attendance_mark_volunteer(
     )
     if shift is None:
         raise TeamError(_("This volunteer did not sign up for a shift of this session."))
+    cancelled_check(session.event)
     if shift.ends_at > now:
         raise TeamError(_("Mark a volunteer present once their shift is over."))
     attendance, _created = Attendance.objects.get_or_create(

@@ -275,6 +275,11 @@ class Event(models.Model):
     )
     write_up = models.TextField(_("write-up"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # 取消: called off before it began (rain, the place unavailable), with the reason its
+    # page and the people told are given (teams.event_changes.event_cancel). It stays listed,
+    # marked, and nobody registers, signs up, checks in or takes a number any more.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("event")

@@ -41,10 +41,15 @@ def _detail(signup: SignUp) -> str:
 
 def member_shift_entries(member: Member, *, since: dt.datetime) -> list[ScheduleEntry]:
     """The member's sign-ups for shifts ending after `since`, in one query. A cancelled
-    sign-up is gone (events.signup_cancel deletes it); an on-order session whose order was
-    cancelled is called off, so its shifts are left out."""
+    sign-up is gone (events.signup_cancel deletes it); a cancelled event's shifts, and an
+    on-order session's whose order was cancelled, are called off, so they are left out."""
     signups = (
-        SignUp.objects.filter(street_id=member.street_id, member=member, shift__ends_at__gt=since)
+        SignUp.objects.filter(
+            street_id=member.street_id,
+            member=member,
+            shift__ends_at__gt=since,
+            shift__session__event__cancelled_at=None,
+        )
         .exclude(shift__session__event__order__state=Order.State.CANCELLED)
         .select_related(
             "shift__booth",

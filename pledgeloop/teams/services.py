@@ -327,7 +327,18 @@ def queue_opens_on(event) -> date | None:
     return first_day if timezone.localdate() < first_day else None
 
 
+def cancelled_check(event) -> None:
+    """Nothing more happens at a cancelled event (event_changes.event_cancel): no one
+    registers, signs up, checks in or takes a number, and it gains no sessions or booths."""
+    if event.cancelled_at is not None:
+        raise TeamError(
+            _("“%(event)s” has been cancelled: %(reason)s")
+            % {"event": event.title, "reason": event.cancel_reason}
+        )
+
+
 def queue_open_check(event) -> None:
+    cancelled_check(event)
     opens_on = queue_opens_on(event)
     if opens_on is not None:
         raise TeamError(

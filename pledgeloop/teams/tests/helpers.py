@@ -1,5 +1,6 @@
 """Test helpers for teams: teams, rosters and positions made through the real services."""
 
+import datetime as dt
 from decimal import Decimal
 
 from pledgeloop.orders import services as order_services
@@ -9,7 +10,7 @@ from pledgeloop.orgs.models import Category, Site
 from pledgeloop.orgs.services import site_create
 from pledgeloop.people.models import Member
 from pledgeloop.teams import events, services
-from pledgeloop.teams.models import Position, Team
+from pledgeloop.teams.models import Event, Position, Team
 
 
 def position_in(world, name: str, *, kind: str = Site.Kind.CENTRE) -> Position:
@@ -22,6 +23,20 @@ def position_in(world, name: str, *, kind: str = Site.Kind.CENTRE) -> Position:
         longitude=Decimal("120.9"),
     )
     return services.position_create(site=site)
+
+
+def course_in(world, title: str, starts_at: dt.datetime, *, hours: int = 2, **fields) -> Event:
+    """A course of world.community that residents register for, of one session."""
+    return events.event_create(
+        street=world.street,
+        community=world.community,
+        kind=Event.Kind.COURSE,
+        title=title,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=hours),
+        registration=True,
+        **fields,
+    )
 
 
 def team_with_leaders(world, *, leaders: int = 2, name: str = "星港湾便民服务队", community=None):

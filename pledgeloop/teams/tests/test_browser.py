@@ -4,7 +4,7 @@ dispatches an order to a team at a desktop and its leader assigns it on a phone;
 signs up for a booth shift and checks in by the session's code on a phone; an admin marks a
 project's milestone done at a desktop and a resident's phone shows the board's new progress;
 an admin moves a fair to the next day on a phone and on a desktop, warned first of whom it
-will tell."""
+will tell; an admin cancels a course at a desktop and the resident reads why on a phone."""
 
 import datetime as dt
 
@@ -21,7 +21,7 @@ from pledgeloop.pledges.tests.test_browser import sign_in
 from pledgeloop.teams import events, projects
 from pledgeloop.teams.models import Attendance, Booth, Event, Milestone, QueueTicket, SignUp
 
-from .helpers import team_with_leaders
+from .helpers import course_in, team_with_leaders
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,17 +78,7 @@ def test_a_resident_registers_on_a_phone_and_cancels_when_they_cannot_come(
 ):
     """报名 on a 360 px phone, then 取消报名 from the same phone: the box must be ticked
     first, and the page then offers the place again."""
-    start = timezone.now() + dt.timedelta(days=2)
-    event = events.event_create(
-        street=world.street,
-        community=world.community,
-        kind=Event.Kind.COURSE,
-        title="智能手机使用课",
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=2),
-        capacity=1,
-        registration=True,
-    )
+    event = course_in(world, "智能手机使用课", timezone.now() + dt.timedelta(days=2), capacity=1)
     session = event.sessions.get()
     context = browser.new_context(locale="zh-CN", **PHONE)
     page = context.new_page()
@@ -333,3 +323,38 @@ def test_an_admin_moves_a_fair_to_the_next_day_warned_whom_it_tells(
         assert SignUp.objects.get(shift=shift).shift.starts_at == start + dt.timedelta(days=days)
         context.close()
     assert Notification.objects.filter(kind="event_changed").count() == 2
+
+
+def test_an_admin_cancels_a_course_and_a_resident_sees_why_on_a_phone(
+    world, live_server, browser, screenshot_dir
+):
+    """取消活动 at a desk: the page says whom it tells and asks why; then the resident who
+    registered opens the event's page from the text, on a 360 px phone, and reads why."""
+    event = course_in(world, "智能手机使用课", timezone.now() + dt.timedelta(days=3))
+    session = event.sessions.get()
+    events.registration_submit(session=session, name="李明", phone="13611112222", consent=True)
+    desk = browser.new_context(locale="zh-CN", **DESKTOP)
+    page = desk.new_page()
+    sign_in(page, live_server.url, world.community_admin)
+    page.goto(f"{live_server.url}/console/teams/events/{event.pk}/")
+    page.click("[data-cancel-event]")
+    assert page.locator("[data-people-told]").get_attribute("data-people-told") == "1"
+    page.get_by_label("取消原因").fill("授课老师生病，改期另行通知。")
+    page.screenshot(path=str(screenshot_dir / "events-cancel-desktop.png"), full_page=True)
+    with page.expect_navigation():
+        page.click("button[data-cancel-event]")
+    assert "活动已取消，已通知1位报名者。" in page.inner_text("main")
+    assert page.locator("[data-event-cancelled]").is_visible()
+    desk.close()
+    assert Notification.objects.filter(kind="event_cancelled", phone="13611112222").exists()
+
+    phone = browser.new_context(locale="zh-CN", **PHONE)
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/events/{world.street.slug}/{event.slug}/")
+    notice = page.locator("[data-event-cancelled]")
+    assert "本活动已取消" in notice.inner_text() and "授课老师生病" in notice.inner_text()
+    assert page.get_by_role("link", name="报名").count() == 0
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"event page is {width}px wide"
+    page.screenshot(path=str(screenshot_dir / "events-cancelled-phone.png"), full_page=True)
+    phone.close()

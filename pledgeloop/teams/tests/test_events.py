@@ -42,7 +42,7 @@ from pledgeloop.teams.models import (
 )
 from pledgeloop.teams.project_forms import EventLinkForm
 
-from .helpers import position_in, school_order_taken, team_with_leaders
+from .helpers import course_in, position_in, school_order_taken, team_with_leaders
 
 pytestmark = pytest.mark.django_db
 
@@ -207,17 +207,8 @@ def test_serving_a_number_makes_a_record_the_resident_can_review(world, fair, cl
 
 @pytest.fixture
 def course(world):
-    event = events.event_create(
-        street=world.street,
-        community=world.community,
-        kind=Event.Kind.COURSE,
-        title="残疾人就业技能培训",
-        starts_at=timezone.now() + dt.timedelta(days=1),
-        ends_at=timezone.now() + dt.timedelta(days=1, hours=3),
-        capacity=2,
-        registration=True,
-    )
-    return event.sessions.get()
+    start = timezone.now() + dt.timedelta(days=1)
+    return course_in(world, "残疾人就业技能培训", start, hours=3, capacity=2).sessions.get()
 
 
 def register_url(session):
