@@ -14,7 +14,9 @@ figure of on-order services (demo/orders.py, LATEST_MARCH_DONE).
 
 And one event still to come: next month's market, on the first Saturday at least ten days
 ahead, with its booths' shifts open for members to sign up to (a few have already): what a
-member finds under "My events", and the street's events page under "coming".
+member finds under "My events", and the street's events page under "coming". And one called
+off: a square-dance show next week that 星港湾 cancelled yesterday for the rain forecast,
+its registered residents texted why (teams.event_changes' wording), its pages saying 已取消.
 
 Runs after the orders step and before the service step, which tops up to the report's
 figures counting what this step wrote. Teams are looked up by name or web address first
@@ -40,6 +42,7 @@ from pledgeloop.orgs.models import Site
 from pledgeloop.people.models import Consent, Member, RoleGrant
 from pledgeloop.reviews.models import Review
 from pledgeloop.service.models import ServiceParticipant, ServiceRecord
+from pledgeloop.teams import event_changes
 from pledgeloop.teams.models import (
     Attendance,
     Booth,
@@ -579,6 +582,22 @@ def on_order_session(ctx, busy: Busy, rows: Rows, spec, day: dt.date) -> Event:
 # --- the course ------------------------------------------------------------------------------
 
 
+def _consents(ctx, given: list[tuple[str, dt.datetime]]) -> None:
+    """The consent each resident gave as they registered (number, moment), as
+    events.registration_submit records it."""
+    insert(
+        Consent(
+            street=ctx.street,
+            phone=phone,
+            purpose=Consent.Purpose.DATA_USE,
+            notice_version=CONSENT_VERSION,
+            source="event_registration",
+            given_at=at,
+        )
+        for phone, at in given
+    )
+
+
 def course(ctx, busy: Busy, rows: Rows, year: int) -> Event:
     rng = ctx.rng
     home = ctx.communities["tengfei"]
@@ -609,17 +628,7 @@ def course(ctx, busy: Busy, rows: Rows, year: int) -> Event:
     registrants = [
         (rng.choice(RESIDENT_NAMES) + rng.choice(GIVEN), ctx.phone()) for _n in range(32)
     ]
-    insert(
-        Consent(
-            street=ctx.street,
-            phone=phone,
-            purpose=Consent.Purpose.DATA_USE,
-            notice_version=CONSENT_VERSION,
-            source="event_registration",
-            given_at=first - 7 * 24 * H,
-        )
-        for _name, phone in registrants
-    )
+    _consents(ctx, [(phone, first - 7 * 24 * H) for _name, phone in registrants])
     for number, day in enumerate(days, start=1):
         start, end = ctx.moment(day, 9), ctx.moment(day, 12)
         session = _session(event, start, end, label=f"第{number}天", capacity=35)
@@ -687,6 +696,46 @@ def coming_fair(ctx, rows: Rows, past: Event) -> Event:
     return event
 
 
+def cancelled_show(ctx) -> Event:
+    """Next week's square-dance show, announced a week ago, twelve residents registered,
+    called off yesterday afternoon: the records event_changes.event_cancel leaves."""
+    rng = ctx.rng
+    day = ctx.today + dt.timedelta(days=4)
+    start, end = ctx.moment(day, 19), ctx.moment(day, 20, 30)
+    announced = ctx.moment(ctx.today - dt.timedelta(days=8), 10)
+    event = Event.objects.create(
+        street=ctx.street,
+        community=ctx.communities["xinggangwan"],
+        kind=Event.Kind.ACTIVITY,
+        title="社区广场舞展演",
+        slug=f"guangchangwu-zhanyan-{day:%Y-%m}",
+        starts_at=start,
+        ends_at=end,
+        capacity=40,
+        audience="星港湾居民",
+        description="各楼栋舞蹈队在社区广场展演，欢迎居民报名一起跳。",
+        registration=True,
+        created_at=announced,
+        cancelled_at=ctx.moment(ctx.today - dt.timedelta(days=1), 16, 30),
+        cancel_reason="天气预报当晚有大雨，展演取消，改期另行通知。",
+    )
+    session = _session(event, start, end)
+    registered = [
+        (rng.choice(RESIDENT_NAMES) + rng.choice(GIVEN), ctx.phone(), announced + (n + 2) * H)
+        for n in range(12)
+    ]
+    _consents(ctx, [(phone, at) for _name, phone, at in registered])
+    insert(
+        Registration(street=ctx.street, session=session, name=name, phone=phone, created_at=at)
+        for name, phone, at in registered
+    )
+    told = event_changes.cancel_notifications(event, event_changes.event_people(event))
+    for notification in told:
+        notification.created_at = event.cancelled_at
+    insert(told)
+    return event
+
+
 def build(ctx) -> None:
     busy, rows = Busy(ctx.street), Rows()
     year, _earlier = march_of(ctx.today)
@@ -696,3 +745,4 @@ def build(ctx) -> None:
     course(ctx, busy, rows, year)
     coming_fair(ctx, rows, market)  # last: its rows come after March's in each table
     rows.write()
+    cancelled_show(ctx)

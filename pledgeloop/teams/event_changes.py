@@ -408,13 +408,14 @@ def event_cancel(*, event: Event, reason: str) -> tuple[Event, int]:
     event.cancelled_at, event.cancel_reason = now, reason
     event.save(update_fields=["cancelled_at", "cancel_reason"])
     people = event_people(event)
-    notify_together(_cancel_notifications(event, people))
+    notify_together(cancel_notifications(event, people))
     return event, len(people)
 
 
-def _cancel_notifications(event: Event, people: People) -> list[Notification]:
-    """One notification a person, in the site's language: "“红色便民集市”已取消：…"; the text
-    says the event and when it was to be (notify.kinds), its page why."""
+def cancel_notifications(event: Event, people: People) -> list[Notification]:
+    """The notifications of a cancelled event, not yet written: one a person, in the site's
+    language, "“红色便民集市”已取消：…"; the text says the event and when it was to be
+    (notify.kinds), its page why. (The demo writes them at the moment it cancels.)"""
     with translation.override(settings.LANGUAGE_CODE):
         return _to_people(
             event,

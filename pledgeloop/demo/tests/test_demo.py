@@ -148,7 +148,13 @@ def whole_street() -> list:
     reviews = sorted(
         Review.objects.values_list("record__started_at", "rating", "comment", "solved")
     )
-    notifications = sorted(Notification.objects.values_list("user__phone", "kind", "state"))
+    # to a user's account, or to a number alone (a resident's text)
+    notifications = sorted(
+        (phone or "", number, kind, state)
+        for phone, number, kind, state in Notification.objects.values_list(
+            "user__phone", "phone", "kind", "state"
+        )
+    )
     return [
         people_and_sites(),
         orders_made(),
@@ -676,8 +682,9 @@ def test_the_demo_pages_do_not_contradict_themselves(demo, client):
 
 # Moments that can only have passed: what was done, given, sent, read or written.
 PAST_ONLY = {
-    "accepted_at", "anonymised_at", "approved_at", "at", "checked_in_at", "checked_out_at",
-    "completed_at", "consent_at", "created_at", "date_joined", "delivered_at", "done_at",
+    "accepted_at", "anonymised_at", "approved_at", "at", "cancelled_at", "checked_in_at",
+    "checked_out_at", "completed_at", "consent_at", "created_at", "date_joined", "delivered_at",
+    "done_at",
     "ended_at", "flagged_at", "fulfilled_at", "given_at", "granted_at", "handled_at",
     "joined_at", "last_login", "last_used_at", "offered_at", "published_at", "read_at",
     "requested_at", "responded_at", "reviewed_at", "revoked_at", "served_at", "settled_at",
@@ -818,7 +825,7 @@ def test_the_demo_has_a_fair_to_come_with_shifts_open_to_sign_up(demo, client):
     """Every event of the demo had happened: a member's "My events" said no shifts were open
     and the street's events page planned nothing."""
     street = Street.objects.get(slug="jianghai")
-    coming = Event.objects.get(street=street, starts_at__date__gt=TODAY)
+    coming = Event.objects.get(street=street, starts_at__date__gt=TODAY, cancelled_at=None)
     assert coming.starts_at.date() >= TODAY + dt.timedelta(days=10)
     assert timezone.localtime(coming.starts_at).weekday() == 5  # a Saturday
     shifts = Shift.objects.filter(session__event=coming)
@@ -834,6 +841,26 @@ def test_the_demo_has_a_fair_to_come_with_shifts_open_to_sign_up(demo, client):
     upcoming = page.split("data-upcoming")[1].split("data-past")[0]
     assert reverse("teams:event", args=["jianghai", coming.slug]) in upcoming
     assert mine.count("data-shift=") == 4 and mine.count("data-signup") >= 2
+
+
+def test_the_demo_has_an_event_called_off_with_its_people_told(demo, client):
+    """取消活动 in the demo: next week's show, cancelled yesterday, each registered resident
+    told once why; its page says so and offers no registration, and no figure counts it."""
+    called_off = Event.objects.get(cancelled_at__isnull=False)
+    assert called_off.starts_at.date() > TODAY > called_off.cancelled_at.date()
+    registered = set(
+        Registration.objects.filter(session__event=called_off).values_list("phone", flat=True)
+    )
+    told = Notification.objects.filter(kind="event_cancelled")
+    assert len(registered) == 12 and sorted(told.values_list("phone", flat=True)) == sorted(
+        registered
+    )
+    assert all(n.created_at == called_off.cancelled_at for n in told)
+    with at_now():
+        page = client.get(reverse("teams:event", args=["jianghai", called_off.slug]))
+    body = page.content.decode()
+    assert "data-event-cancelled" in body and called_off.cancel_reason in body
+    assert "/register/" not in body
 
 
 def test_the_demo_service_matrix_teams_circle_and_projects(demo, client):
