@@ -33,6 +33,7 @@ from pledgeloop.orgs.models import Community
 
 from .models import (
     Attendance,
+    Booth,
     Event,
     EventSession,
     Position,
@@ -170,6 +171,14 @@ def _told(event: Event, values: dict) -> list[str]:
     return told
 
 
+def _held(event: Event) -> bool:
+    """Someone has already checked in or taken a number: the event is under way."""
+    return (
+        Attendance.objects.filter(session__event=event).exists()
+        or QueueTicket.objects.filter(booth__event=event).exists()
+    )
+
+
 def _moves(event: Event, starts_at: dt.datetime, ends_at: dt.datetime, *, lock: bool) -> list[Move]:
     """The sessions' and shifts' new times (see the module's docstring), or TeamError."""
     if (starts_at, ends_at) == (event.starts_at, event.ends_at):
@@ -179,10 +188,7 @@ def _moves(event: Event, starts_at: dt.datetime, ends_at: dt.datetime, *, lock: 
     if lock:
         sessions, shifts = sessions.select_for_update(), shifts.select_for_update(of=("self",))
     sessions, shifts = list(sessions), list(shifts.order_by("starts_at", "pk"))
-    if (
-        Attendance.objects.filter(session__event=event).exists()
-        or QueueTicket.objects.filter(booth__event=event).exists()
-    ):
+    if _held(event):
         raise TeamError(
             _(
                 "People have already checked in or taken numbers at this event: its date and "
@@ -358,14 +364,6 @@ def _to_people(
 REASON_MOST = Event._meta.get_field("cancel_reason").max_length
 
 
-def _held(event: Event) -> bool:
-    """Someone has already checked in or taken a number: the event is under way."""
-    return (
-        Attendance.objects.filter(session__event=event).exists()
-        or QueueTicket.objects.filter(booth__event=event).exists()
-    )
-
-
 def event_cancel_preview(*, event: Event) -> People:
     """Who `event_cancel` would tell, for the page that warns before cancelling."""
     return event_people(event)
@@ -396,8 +394,12 @@ def event_cancel(*, event: Event, reason: str) -> tuple[Event, int]:
     now = timezone.now()
     if event.ends_at <= now:
         raise TeamError(_("This event is over: there is nothing left to cancel."))
+    # The locks a registration, a sign-up, a check-in and a number take: what waited for
+    # them sees the event cancelled (services.cancelled_check_now); what took them first is
+    # on record below, or refuses the cancel (_held).
     list(EventSession.objects.select_for_update().filter(event=event))
-    list(Shift.objects.select_for_update().filter(session__event=event))
+    list(Shift.objects.select_for_update(of=("self",)).filter(session__event=event))
+    list(Booth.objects.select_for_update().filter(event=event))
     if _held(event):
         raise TeamError(
             _(

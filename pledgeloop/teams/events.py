@@ -44,7 +44,7 @@ from .models import (
     Team,
     Volunteer,
 )
-from .services import TeamError, cancelled_check, queue_open_check
+from .services import TeamError, cancelled_check, cancelled_check_now, queue_open_check
 
 # A serving member may check in this long before their session starts.
 EARLY_CHECKIN = dt.timedelta(minutes=30)
@@ -207,11 +207,16 @@ def shift_add(
 
 
 def _locked_shift(shift: Shift) -> Shift:
-    return Shift.objects.select_for_update().select_related("session__event").get(pk=shift.pk)
+    return (
+        Shift.objects.select_for_update(of=("self",))
+        .select_related("session__event")
+        .get(pk=shift.pk)
+    )
 
 
 def _shift_open(shift: Shift, now: dt.datetime) -> None:
-    cancelled_check(shift.session.event)
+    """Under the shift's lock (_locked_shift), which event_changes.event_cancel takes too."""
+    cancelled_check_now(shift.session.event_id)
     if shift.ends_at <= now:
         raise TeamError(_("This shift is over."))
     if shift.signups.count() >= shift.places:
@@ -289,6 +294,7 @@ def registration_submit(
             existing = Registration.objects.filter(session=locked, phone=phone).first()
             if existing is not None:
                 return existing, False
+            cancelled_check_now(locked.event_id)
             capacity = locked.capacity
             if capacity is not None and locked.registrations.count() >= capacity:
                 raise TeamError(_("Sorry, this session is full."))
@@ -382,8 +388,12 @@ def attendance_scan(
     the second checks them out and counts the time (see the module's docstring). Serving
     members sign up for a shift first."""
     now = now or timezone.now()
-    session = EventSession.objects.select_related("event__order").get(pk=session.pk)
-    cancelled_check(session.event)
+    session = (
+        EventSession.objects.select_for_update(of=("self",))
+        .select_related("event__order")
+        .get(pk=session.pk)
+    )
+    cancelled_check_now(session.event_id)
     if not session_code_valid(session=session, code=code, at=now):
         raise TeamError(_("That code is wrong or has expired: scan the organiser's code again."))
     list(Member.objects.select_for_update().filter(pk=member.pk))  # one scan at a time

@@ -22,7 +22,7 @@ from pledgeloop.orders.models import Dispatch, Order, OrderError, OrderEvent
 from pledgeloop.orgs.models import Category, Community, Site, Street
 from pledgeloop.people.models import Member, User
 
-from .models import Booth, Position, QueueTicket, Team, TeamMembership, Volunteer
+from .models import Booth, Event, Position, QueueTicket, Team, TeamMembership, Volunteer
 
 
 class TeamError(Exception):
@@ -337,6 +337,13 @@ def cancelled_check(event) -> None:
         )
 
 
+def cancelled_check_now(event_id: int) -> None:
+    """cancelled_check on the event as committed now, for a caller that has just taken a lock
+    event_changes.event_cancel takes too (its sessions', shifts' and booths'): a cancel
+    committed while it waited for that lock is seen, where the event it read before is not."""
+    cancelled_check(Event.objects.only("title", "cancelled_at", "cancel_reason").get(pk=event_id))
+
+
 def queue_open_check(event) -> None:
     cancelled_check(event)
     opens_on = queue_opens_on(event)
@@ -363,6 +370,7 @@ def queue_ticket_take(*, booth: Booth, client_key: str) -> QueueTicket:
             existing = QueueTicket.objects.filter(booth=booth, client_key=client_key).first()
             if existing is not None:
                 return existing
+            cancelled_check_now(locked.event_id)
             locked.last_number += 1
             locked.save(update_fields=["last_number"])
             ticket, _created = QueueTicket.objects.get_or_create(

@@ -39,6 +39,22 @@ def course_in(world, title: str, starts_at: dt.datetime, *, hours: int = 2, **fi
     )
 
 
+def booth_with_shift(world, event: Event, name: str, code: str, hours: int = 1):
+    """A booth of `event` for the street's category `code`, with a shift of `hours` from the
+    event's start: (booth, shift)."""
+    booth = events.booth_add(
+        event=event, name=name, category=Category.objects.get(street=world.street, code=code)
+    )
+    start = event.starts_at
+    shift = events.shift_add(
+        session=event.sessions.get(),
+        booth=booth,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=hours),
+    )
+    return booth, shift
+
+
 def team_with_leaders(world, *, leaders: int = 2, name: str = "星港湾便民服务队", community=None):
     """A community team of 星港湾 with `leaders` leaders and the world's member on its roster."""
     team = services.team_create(

@@ -21,7 +21,7 @@ from pledgeloop.pledges.tests.test_browser import sign_in
 from pledgeloop.teams import events, projects
 from pledgeloop.teams.models import Attendance, Booth, Event, Milestone, QueueTicket, SignUp
 
-from .helpers import course_in, team_with_leaders
+from .helpers import booth_with_shift, course_in, team_with_leaders
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -287,17 +287,7 @@ def test_an_admin_moves_a_fair_to_the_next_day_warned_whom_it_tells(
         starts_at=start,
         ends_at=start + dt.timedelta(hours=3),
     )
-    booth = events.booth_add(
-        event=event,
-        name="法律咨询",
-        category=Category.objects.get(street=world.street, code="legal"),
-    )
-    shift = events.shift_add(
-        session=event.sessions.get(),
-        booth=booth,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=2),
-    )
+    _booth, shift = booth_with_shift(world, event, "法律咨询", "legal", hours=2)
     events.shift_signup(shift=shift, member=member_of(world))
     for size, options, days in [("phone", PHONE, 1), ("desktop", DESKTOP, 2)]:
         context = browser.new_context(locale="zh-CN", **options)
