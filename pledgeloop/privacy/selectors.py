@@ -193,6 +193,8 @@ def _event_sections(phone: str, held: set[type]) -> list[Section]:
             ("session_starts_at", _("Session starts at")),
             ("name", _("Name")),
             ("registered_at", _("Registered at")),
+            # a registration for an event since called off (teams.event_changes.event_cancel)
+            ("event_cancelled_at", _("Event cancelled on")),
         ],
     )
     registered = (
@@ -207,6 +209,7 @@ def _event_sections(phone: str, held: set[type]) -> list[Section]:
                 "session_starts_at": _when(r.session.starts_at),
                 "name": r.name,
                 "registered_at": _when(r.created_at),
+                "event_cancelled_at": _when(r.session.event.cancelled_at),
             }
         )
     volunteers = Section(

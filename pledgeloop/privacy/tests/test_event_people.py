@@ -12,9 +12,9 @@ from pledgeloop.privacy.models import DeletionRequest
 from pledgeloop.stats import indicators, rollups
 from pledgeloop.stats.periods import Period
 from pledgeloop.stats.scope import Scope
-from pledgeloop.teams import events, services
+from pledgeloop.teams import event_changes, events, services
 from pledgeloop.teams.models import Event, EventSession, Registration, Shift, Volunteer
-from pledgeloop.teams.tests.helpers import team_with_leaders
+from pledgeloop.teams.tests.helpers import course_in, team_with_leaders
 
 from .conftest import sign_in_by_code
 
@@ -94,3 +94,21 @@ def test_registrations_and_volunteering_are_exported_then_made_anonymous(
         assert "陈" not in volunteer.name
         # The hours served stay counted.
         assert _hours(world) == hours
+
+
+def test_a_registration_for_a_cancelled_event_says_when_it_was_called_off(world, client, texts):
+    """/my/ listed the registration of an event since cancelled as if it were still on."""
+    start = timezone.now() + dt.timedelta(days=2)
+    session = course_in(world, "手工编织下午", start).sessions.get()
+    events.registration_submit(session=session, name="陈阿婆", phone=PHONE, consent=True)
+    sign_in_by_code(client, texts, PHONE)
+    before = json.loads(client.get(reverse("privacy:export_json")).content)
+    assert before["event_registrations"][0]["event_cancelled_at"] == ""
+    event_changes.event_cancel(event=session.event, reason="场地临时征用")
+    cancelled_at = Event.objects.get(pk=session.event_id).cancelled_at
+    after = json.loads(client.get(reverse("privacy:export_json")).content)
+    [row] = after["event_registrations"]
+    assert row["event_cancelled_at"] == timezone.localtime(cancelled_at).isoformat(
+        timespec="minutes"
+    )
+    assert "活动取消时间" in client.get(reverse("privacy:my")).content.decode()
