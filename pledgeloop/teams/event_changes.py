@@ -364,11 +364,6 @@ def _to_people(
 REASON_MOST = Event._meta.get_field("cancel_reason").max_length
 
 
-def event_cancel_preview(*, event: Event) -> People:
-    """Who `event_cancel` would tell, for the page that warns before cancelling."""
-    return event_people(event)
-
-
 @transaction.atomic
 def event_cancel(*, event: Event, reason: str) -> tuple[Event, int]:
     """取消活动: call the event off before it is held, saying why. Everyone signed up for a

@@ -227,7 +227,7 @@ def event_cancel(request, pk: int):
     return render(
         request,
         "teams/console_event_cancel.html",
-        {"form": form, "event": event, "people": event_changes.event_cancel_preview(event=event)},
+        {"form": form, "event": event, "people": event_changes.event_people(event)},
         status=400 if form.errors else 200,
     )
 
