@@ -188,7 +188,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "pledgeloop.lib.sqlite",
             "NAME": VAR_DIR / "pledgeloop.sqlite3",
             "OPTIONS": {
                 "init_command": (

@@ -1,0 +1,176 @@
+"""The SQLite backend's writer queue (lib/sqlite/base.py): writers take turns on the database's
+lock file, readers do not, a dead holder frees its turn, and the log is checkpointed after a
+turn, never inside one."""
+
+import fcntl
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+
+from pledgeloop.lib.sqlite.base import CHECKPOINT_EVERY
+from pledgeloop.orgs.models import Street
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's writer queue"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def queue_path() -> str:
+    connection.ensure_connection()
+    return connection.queue.path
+
+
+class HeldTurn:
+    """The turn taken from outside the app, as another process's writer takes it."""
+
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT)
+
+    def __enter__(self):
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def free(path: str) -> bool:
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # releases the lock if it was had
+    return True
+
+
+def in_thread(work) -> tuple[threading.Thread, threading.Event]:
+    """Run `work` on a connection of its own; the event is set once it is done."""
+    done = threading.Event()
+
+    def run():
+        from django.db import connections  # noqa: PLC0415 (the thread's own connections)
+
+        try:
+            work()
+            done.set()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, done
+
+
+@pytest.fixture
+def street():
+    return Street.objects.create(name="江海街道", slug="jianghai")
+
+
+def test_a_transaction_holds_the_turn_from_begin_to_commit_or_rollback(street):
+    path = queue_path()
+    assert free(path)
+    with transaction.atomic():
+        assert not free(path)
+        Street.objects.filter(pk=street.pk).update(name="江海")
+    assert free(path)
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        Street.objects.filter(pk=street.pk).update(name="江")
+        assert not free(path)
+        1 / 0  # noqa: B018
+    assert free(path)
+    street.refresh_from_db()
+    assert street.name == "江海"
+
+
+def test_writers_wait_for_the_turn_and_readers_do_not(street):
+    path = queue_path()
+    with HeldTurn(path):
+        read, read_done = in_thread(lambda: list(Street.objects.all()))
+        read.join(timeout=30)
+        assert read_done.is_set()
+        # A single write outside a transaction, and a transaction, both wait.
+        single, single_done = in_thread(
+            lambda: Street.objects.filter(pk=street.pk).update(name="一")
+        )
+
+        def in_transaction():
+            with transaction.atomic():
+                Street.objects.filter(pk=street.pk).update(name="二")
+
+        atomic, atomic_done = in_thread(in_transaction)
+        single.join(timeout=0.5)
+        atomic.join(timeout=0.5)
+        assert not single_done.is_set() and not atomic_done.is_set()
+        street.refresh_from_db()
+        assert street.name == "江海街道"
+    single.join(timeout=30)
+    atomic.join(timeout=30)
+    assert single_done.is_set() and atomic_done.is_set()
+    street.refresh_from_db()
+    assert street.name in ("一", "二")
+    assert free(path)
+
+
+def test_a_holder_that_dies_frees_the_turn(street):
+    path = queue_path()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, django\n"
+            "from django.conf import settings\n"
+            "settings.configure(DATABASES={'default': {'ENGINE': 'pledgeloop.lib.sqlite',\n"
+            "    'NAME': sys.argv[1], 'OPTIONS': {'transaction_mode': 'IMMEDIATE'}}})\n"
+            "django.setup()\n"
+            "from django.db import connection, transaction\n"
+            "with transaction.atomic():\n"
+            "    connection.cursor().execute('UPDATE orgs_street SET name = %s', ['死'])\n"
+            "    print('holding', flush=True)\n"
+            "    time.sleep(120)\n",
+            str(connection.settings_dict["NAME"]),
+        ],
+        cwd=Path(settings.BASE_DIR),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        assert not free(path)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    assert free(path)
+    Street.objects.filter(pk=street.pk).update(name="活")  # neither lock is left behind
+    street.refresh_from_db()
+    assert street.name == "活"
+
+
+def test_the_log_is_checkpointed_after_a_turn_not_inside_it(street):
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    seen = []
+    raw.set_trace_callback(lambda sql: seen.append((sql, connection.queue.held)))
+    try:
+        for n in range(CHECKPOINT_EVERY * 2):
+            with transaction.atomic():
+                Street.objects.filter(pk=street.pk).update(name=f"第{n}")
+    finally:
+        raw.set_trace_callback(None)
+    checkpoints = [held for sql, held in seen if "wal_checkpoint" in sql]
+    assert checkpoints == [False, False]
+    # Each right after a commit, and sixteen commits apart.
+    at = [n for n, (sql, _held) in enumerate(seen) if "wal_checkpoint" in sql]
+    assert all(seen[n - 1][0] == "COMMIT" for n in at)
+    between = [sql for sql, _held in seen[at[0] : at[1]]]
+    assert between.count("COMMIT") == CHECKPOINT_EVERY
