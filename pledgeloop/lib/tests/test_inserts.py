@@ -115,6 +115,33 @@ def test_every_kind_of_value_lands_as_bulk_create_lands_it(world):
         assert stored(mine) == stored(bulk)
 
 
+def test_values_of_another_type_than_the_field_s_are_converted_as_bulk_create_does(world):
+    """insert() takes a plain field's value as it is only when it is of the field's own type
+    (text for text, an int for an integer, a bool for a boolean); any other is converted:
+    a number given as text, a bool given for a number, a lazy translation for text."""
+    from django.utils.translation import gettext_lazy  # noqa: PLC0415
+
+    def notice(**values):
+        return Notification(street_id=world.street.pk, user=world.member, kind="k", **values)
+
+    mine = [
+        notice(title=gettext_lazy("Resident"), attempts="3", community_id=str(world.community.pk)),
+        notice(title="标题", attempts=True, user_id=str(world.member.pk)),
+    ]
+    theirs = [
+        notice(title=gettext_lazy("Resident"), attempts="3", community_id=str(world.community.pk)),
+        notice(title="标题", attempts=True, user_id=str(world.member.pk)),
+    ]
+    insert(mine)
+    Notification.objects.bulk_create(theirs)
+    moments = {"created_at": None, "next_attempt_at": None}  # each row's own "now"
+    for row, twin in zip(mine, theirs, strict=True):
+        assert stored(row) | moments == stored(twin) | moments
+    first = Notification.objects.values("attempts", "community_id").get(pk=mine[0].pk)
+    assert first == {"attempts": 3, "community_id": world.community.pk}
+    assert Notification.objects.get(pk=mine[1].pk).attempts == 1
+
+
 def test_upsert_writes_new_rows_and_updates_stored_ones_by_their_unique_fields(
     world, django_assert_num_queries
 ):
