@@ -4,7 +4,7 @@ file, and the write-ahead log checkpointed after a writer's turn instead of insi
 SQLite lets one connection write at a time. A connection that finds the database locked
 waits in SQLite's busy handler, which sleeps and tries again (after 1, 2, 5, 10, … ms), not
 when the lock is freed: under a steady stream of short writes (intake: a write transaction
-of about 1.5 ms an order), a waiter slept through turns it could have had, and a quarter of
+of 1.6–2.2 ms an order), a waiter slept through turns it could have had, and a quarter of
 the machine's CPU stood idle (bench/intake.py, issue 17). Here a connection asks for its turn
 before it writes: an exclusive `flock` on `<database>-queue`, which the kernel hands to the
 next waiter the moment it is let go. (Polling for it instead, with pauses from 50 µs to 1 ms,
