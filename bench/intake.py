@@ -48,8 +48,9 @@ matched against the tracking tokens the server handed out:
     p99      99th percentile of the POSTs' round trip
 
 It also prints the CPU time per order of the server (web server and tasks worker, the
-worker's share named) and of the clients (from /proc), and the load average, since on a
-shared machine the figure depends on what else runs.
+worker's share named), on PostgreSQL of the database's own processes (the postmaster's
+children: the backends, the WAL writer), and of the clients (from /proc), and the load
+average, since on a shared machine the figure depends on what else runs.
 
 The last line per database is the summary, in this exact form (one line):
     intake sqlite: 3000 posted, 3000 stored, 0 lost, 0 errors, 150.2 orders/s,
@@ -111,10 +112,20 @@ buildings = [
     ).pk
     for n in range(1, 9)
 ]
+# PostgreSQL's own processes are the postmaster's children: their CPU is the order's too.
+from django.db import connection
+postmaster = None
+if connection.vendor == "postgresql":
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    with open(f"/proc/{backend}/stat") as stat:
+        postmaster = int(stat.read().rsplit(")", 1)[1].split()[1])
 print(json.dumps({
     "path": f"/order/new/{street.slug}/{community.slug}/",
     "categories": list(Category.objects.filter(street=street).values_list("pk", flat=True)),
     "sites": buildings,
+    "postmaster": postmaster,
 }))
 """
 
@@ -321,6 +332,15 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def database_cpu(fixture: dict) -> dict[int, float]:
+    """CPU seconds so far of each of PostgreSQL's processes (the web workers' and the tasks
+    worker's backends, the WAL writer, …); none on SQLite, whose work is the server's own."""
+    postmaster = fixture.get("postmaster")
+    if not postmaster:
+        return {}
+    return {pid: cpu_seconds([pid]) for pid in children(postmaster)}
+
+
 def server_command(args, port: int) -> list[str]:
     """granian (Rust HTTP, keep-alive; `--threads` blocking threads per worker) or gunicorn
     (sync workers, or gthread with `--threads` > 1)."""
@@ -507,7 +527,7 @@ def measure(args, database: str) -> int:
         slice_seconds = args.seconds / args.rounds
         answered = {"baseline": [0, 0.0, 0], "form": [0, 0.0, 0]}  # answers, seconds, errors
         clients: list[Client] = []
-        server_cpu = client_cpu = worker_cpu = elapsed = 0.0
+        server_cpu = client_cpu = worker_cpu = database_cpu_used = elapsed = 0.0
         for turn in range(args.rounds):
             for phase, path in (("baseline", "/livez"), ("form", fixture["path"])):
                 count, seconds, errors = requests_answered(port, path, args.clients, slice_seconds)
@@ -529,6 +549,7 @@ def measure(args, database: str) -> int:
                 client.start()
             start_line.wait(timeout=60)
             cpu_before = cpu_seconds(workers)
+            database_before = database_cpu(fixture)
             worker_start = cpu_seconds([worker.pid])
             client_before = time.process_time()
             started = time.perf_counter()
@@ -541,6 +562,10 @@ def measure(args, database: str) -> int:
             # it empties it belongs to them too.
             worker_before = cpu_seconds([worker.pid])
             server_cpu += cpu_seconds(workers) - cpu_before
+            database_cpu_used += sum(
+                seconds - database_before.get(pid, 0.0)
+                for pid, seconds in database_cpu(fixture).items()
+            )
             counts = shell_json(COUNTS, env)
             worker_end = cpu_seconds([worker.pid])
             server_cpu += worker_end - worker_before
@@ -594,8 +619,14 @@ def measure(args, database: str) -> int:
         print(
             f"CPU per order: server {server_cpu / posted * 1000:.1f} ms (the tasks worker "
             f"{worker_cpu / posted * 1000:.1f} ms of it), "
-            f"clients {client_cpu / posted * 1000:.1f} ms; "
-            f"CPU used {(server_cpu + client_cpu) / elapsed:.2f} of {os.cpu_count()} cores; "
+            + (
+                f"PostgreSQL {database_cpu_used / posted * 1000:.1f} ms, "
+                if fixture.get("postmaster")
+                else ""
+            )
+            + f"clients {client_cpu / posted * 1000:.1f} ms; "
+            f"CPU used {(server_cpu + database_cpu_used + client_cpu) / elapsed:.2f} of "
+            f"{os.cpu_count()} cores; "
             f"load average {os.getloadavg()[0]:.1f}"
         )
     rate = len(stored_tokens) / elapsed
