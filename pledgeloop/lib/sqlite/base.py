@@ -80,13 +80,9 @@ class QueuedCursor(base.SQLiteCursorWrapper):
     wrapper: "DatabaseWrapper"
 
     def execute(self, query, params=None):
-        queue = self.wrapper.queue
-        if queue is None or self.connection.in_transaction or _reads(query) or not queue.take():
+        if _reads(query):
             return super().execute(query, params)
-        try:
-            return super().execute(query, params)
-        finally:
-            self.wrapper.turn_over(checkpoint=False)
+        return self._written(super().execute, query, params)
 
     def convert_query(self, query, *, param_names=None):
         if param_names is not None:
@@ -99,11 +95,15 @@ class QueuedCursor(base.SQLiteCursorWrapper):
         return converted
 
     def executemany(self, query, param_list):
+        return self._written(super().executemany, query, param_list)
+
+    def _written(self, run, *args):
+        """Run a write: outside a transaction, in a turn of its own."""
         queue = self.wrapper.queue
         if queue is None or self.connection.in_transaction or not queue.take():
-            return super().executemany(query, param_list)
+            return run(*args)
         try:
-            return super().executemany(query, param_list)
+            return run(*args)
         finally:
             self.wrapper.turn_over(checkpoint=False)
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from pledgeloop.lib.inserts import insert, upsert
 from pledgeloop.notify.models import Delivery, Notification
@@ -119,7 +120,6 @@ def test_values_of_another_type_than_the_field_s_are_converted_as_bulk_create_do
     """insert() takes a plain field's value as it is only when it is of the field's own type
     (text for text, an int for an integer, a bool for a boolean); any other is converted:
     a number given as text, a bool given for a number, a lazy translation for text."""
-    from django.utils.translation import gettext_lazy  # noqa: PLC0415
 
     def notice(**values):
         return Notification(street_id=world.street.pk, user=world.member, kind="k", **values)

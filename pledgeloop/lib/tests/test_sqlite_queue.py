@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from pledgeloop.lib.sqlite.base import CHECKPOINT_EVERY
 from pledgeloop.orgs.models import Street
@@ -58,8 +58,6 @@ def in_thread(work) -> tuple[threading.Thread, threading.Event]:
     done = threading.Event()
 
     def run():
-        from django.db import connections  # noqa: PLC0415 (the thread's own connections)
-
         try:
             work()
             done.set()
