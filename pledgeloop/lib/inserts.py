@@ -29,6 +29,8 @@ same single statement (so it is atomic without a transaction of its own).
 `number_ahead` and `insert_together` write rows of several models in one statement where the
 database lets ids be asked of its sequences first (PostgreSQL): intake's street-versioned
 rows, whose triggers hold the street's version row locked until commit (orgs/versions.py).
+`ids_ahead` and `number_with` ask for those ids inside a read of the caller's (intake's one
+read before its write), so that they cost no round trip of their own.
 """
 
 from __future__ import annotations
@@ -292,41 +294,63 @@ def upsert(
 # --- several models' rows in one statement ---------------------------------------------
 
 
+def ids_ahead(counts, connection) -> tuple[str, list] | None:
+    """The SELECT columns that ask the database for new ids ahead, `count` of each plain
+    model in `counts` ((model, count) pairs): one array of ids a pair, for `number_with`,
+    in a statement of the caller's (a read that goes before the rows' write, so that the ids
+    cost no round trip of their own). None where ids cannot be asked ahead (SQLite numbers a
+    row as it stores it). An id not used (the transaction rolled back, or the caller wrote
+    nothing after all) is a gap, as any."""
+    if connection.vendor != "postgresql":
+        return None
+    # The counts are written into the text: as parameters, PostgreSQL's generic plan
+    # (generate_series of an unknown length: a thousand rows) cost more than each call's own,
+    # so every call was planned anew, and with a read around it that cost more than the read
+    # (issue 17). Table and column names, quoted, go in as values.
+    columns, params = [], []
+    for model, count in counts:
+        if not _plain(model):
+            raise ValueError(f"ids_ahead() takes plain models, not {model.__name__}")
+        series = f"generate_series(1, {int(count)})"
+        columns.append(f"ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM {series})")  # noqa: S608
+        params += [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column]
+    return ", ".join(columns), params
+
+
+def number_with(groups, ids) -> None:
+    """Give each group of new rows (of one plain model) the ids of its array from `ids_ahead`
+    (the groups in the order of its pairs), in the order of the rows."""
+    for rows, numbers in zip(groups, ids, strict=True):
+        if len(rows) != len(numbers):
+            raise ValueError(f"{len(numbers)} ids ahead for {len(rows)} rows")
+        for obj, pk in zip(rows, sorted(numbers), strict=True):
+            if obj.pk is not None:
+                raise ValueError("number_with() takes new rows")
+            obj.pk = pk
+
+
 def number_ahead(objs, *, using: str | None = None) -> bool:
     """Give these new rows (of plain models, as `insert` takes) their ids now, before they
     are written, where the database numbers ids from sequences that can be asked ahead:
-    PostgreSQL, one statement for them all. Returns False, and does nothing, elsewhere
-    (SQLite numbers a row as it stores it). Rows numbered ahead are written by
-    `insert_together`; an id not used (the transaction rolled back) is a gap, as any."""
+    PostgreSQL, one statement for them all (`ids_ahead`). Returns False, and does nothing,
+    elsewhere. Rows numbered ahead are written by `insert_together`."""
     objs = list(objs)
     if not objs:
         return False
     connection = connections[using or router.db_for_write(type(objs[0]))]
-    if connection.vendor != "postgresql":
-        return False
     models: dict[type[Model], list[Model]] = {}
     for obj in objs:
-        if obj.pk is not None or not _plain(type(obj)):
+        if obj.pk is not None:
             raise ValueError("number_ahead() takes new instances of plain models")
         models.setdefault(type(obj), []).append(obj)
-    # One array of new ids a model; only table and column names, quoted, go in as values.
-    sql = "SELECT " + ", ".join(  # noqa: S608 (no value in the text)
-        ["ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"]
-        * len(models)
-    )
-    params = []
-    for model, rows in models.items():
-        params += [
-            connection.ops.quote_name(model._meta.db_table),
-            model._meta.pk.column,
-            len(rows),
-        ]
+    ahead = ids_ahead([(model, len(rows)) for model, rows in models.items()], connection)
+    if ahead is None:
+        return False
+    columns, params = ahead
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"SELECT {columns}", params)  # noqa: S608 (no value in the text)
         numbers = cursor.fetchone()
-    for rows, ids in zip(models.values(), numbers, strict=True):
-        for obj, pk in zip(rows, sorted(ids), strict=True):
-            obj.pk = pk
+    number_with(list(models.values()), numbers)
     return True
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from pledgeloop.lib.inserts import insert_together, number_ahead
+from pledgeloop.lib.inserts import ids_ahead, insert_together, number_with
 from pledgeloop.lib.masking import is_mainland_mobile, mask_name, normalise_phone
 from pledgeloop.lib.moments import format_moment
 from pledgeloop.lib.numbers import format_hours
@@ -248,14 +248,20 @@ def order_deadlines(
 
 
 def _intake_read(
-    key: str, community: Community, phone: str, same: tuple[int, str] | None = None
-) -> tuple[int | None, int | None, int | None]:
+    key: str,
+    community: Community,
+    phone: str,
+    same: tuple[int, str] | None = None,
+    ahead: list | None = None,
+) -> tuple[int | None, int | None, int | None, list | None]:
     """Intake's one read before its transaction: the id of the order this form already filed
     (same street, key, community and number; none when `key` is ""), or else, with `same`
     (category id, description), the number's open order in this community with that category
     and description filed in the last SAME_ORDER_MINUTES (the form filled in again by the
-    browser after "back", under a new key); and the community's resident with this number
-    (the oldest record), to link the order to, with their account's id if they have one.
+    browser after "back", under a new key); the community's resident with this number
+    (the oldest record), to link the order to, with their account's id if they have one;
+    and, with `ahead` ((model, count) pairs), the new rows' ids where the database gives
+    them ahead (lib.inserts.ids_ahead, PostgreSQL; else None).
 
     Hand-written and one statement: intake's per-order read, where the ORM's query building
     cost more than the queries (bench/intake.py). Only table names go into the text. Each
@@ -290,15 +296,17 @@ def _intake_read(
         params += [phone, community.street_id, community.pk, category_id, description]
         params += [connection.ops.adapt_datetimefield_value(since), *sorted(OPEN)]
     earlier = f"COALESCE({', '.join(found)}, NULL)" if found else "NULL"
+    ids = ahead and ids_ahead(ahead, connection)
+    columns, numbering = (f", {ids[0]}", ids[1]) if ids else ("", [])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {earlier}, r.id, r.user_id FROM (SELECT 1 AS one) AS one "  # noqa: S608
+            f"SELECT {earlier}, r.id, r.user_id{columns} FROM (SELECT 1 AS one) AS one "  # noqa: S608
             f"LEFT JOIN (SELECT id, user_id FROM {residents} WHERE street_id = %s "
             "AND community_id = %s AND phone = %s ORDER BY id LIMIT 1) AS r ON 1 = 1",
-            [*params, community.street_id, community.pk, phone],
+            [*params, *numbering, community.street_id, community.pk, phone],
         )
-        earlier_id, resident_id, user_id = cursor.fetchone()
-    return earlier_id, resident_id, user_id
+        earlier_id, resident_id, user_id, *numbers = cursor.fetchone()
+    return earlier_id, resident_id, user_id, numbers if ids else None
 
 
 def order_submit(
@@ -373,8 +381,26 @@ def order_submit(
     if site is not None and latitude is None:
         latitude, longitude = site.latitude, site.longitude
     description = description[:1000]
-    earlier_id, resident_id, resident_user_id = _intake_read(
-        submission_key, community, phone, same=(category.pk, description) if merge_repeats else None
+    if admins is None:
+        admins = community_admins(community)
+    purposes = [Consent.Purpose.DATA_USE]
+    if public_consent:
+        purposes.append(Consent.Purpose.PUBLIC)
+    # The rows written: the consents, the order, its event, and the notifications (the
+    # admins' and the resident's text). Where the database gives ids ahead (PostgreSQL) they
+    # come with the read, so every row is built, links and texts with the order's number,
+    # before the transaction, and it writes them all in one statement.
+    earlier_id, resident_id, resident_user_id, ids = _intake_read(
+        submission_key,
+        community,
+        phone,
+        same=(category.pk, description) if merge_repeats else None,
+        ahead=[
+            (Consent, len(purposes)),
+            (Order, 1),
+            (OrderEvent, 1),
+            (Notification, len(admins) + 1),
+        ],
     )
     if earlier_id is not None:
         return Order.objects.get(pk=earlier_id)
@@ -406,8 +432,6 @@ def order_submit(
         respond_by=respond_by,
         finish_by=finish_by,
     )
-    if admins is None:
-        admins = community_admins(community)
     # Every row is built before the transaction, which on SQLite holds the database's one
     # write lock: inside it only the ids of the rows written first are filled in.
     source_label = f"order:{channel}"
@@ -420,11 +444,7 @@ def order_submit(
             resident_id=resident_id,
             at=now,
         )
-        for purpose in (
-            [Consent.Purpose.DATA_USE, Consent.Purpose.PUBLIC]
-            if public_consent
-            else [Consent.Purpose.DATA_USE]
-        )
+        for purpose in purposes
     ]
     order.consent = consents[0]
     event = OrderEvent(
@@ -452,6 +472,27 @@ def order_submit(
     ]
     with translation.override(settings.LANGUAGE_CODE):
         filed = _("Your request #%(n)s is registered. Follow it (or cancel it) here:")
+
+    def told() -> list[Notification]:
+        """The admins' notifications and the resident's text, once the order has its id."""
+        url = reverse("console:order_detail", args=[order.pk])
+        for notice in notices:
+            notice.url = url
+        resident_text = _resident_text(
+            order,
+            kind="order_filed",
+            title=filed % {"n": order.pk},
+            params={},
+            user_id=resident_user_id,
+        )
+        return [*notices, resident_text]
+
+    rows = [consents, [order], [event]]
+    if ids is not None:
+        number_with(rows, ids[:3])
+        notifications = told()
+        number_with([notifications], ids[3:])
+        rows.append(notifications)
     if photo is not None:
         # Written before the transaction (file I/O), and removed again if the order is not.
         order.photo.save(photo.name, photo, save=False)
@@ -459,37 +500,19 @@ def order_submit(
         with transaction.atomic():
             if admit is not None:
                 admit()
-
-            def tell() -> None:
-                """The admins' notifications and the resident's text (one INSERT), once the
-                order has its id."""
-                url = reverse("console:order_detail", args=[order.pk])
-                for notice in notices:
-                    notice.url = url
-                resident_text = _resident_text(
-                    order,
-                    kind="order_filed",
-                    title=filed % {"n": order.pk},
-                    params={},
-                    user_id=resident_user_id,
-                )
-                notify_together([*notices, resident_text])
-
-            # The consents (what consents_give writes), the order and its event, written
-            # without the ORM's query building (lib/inserts.py; intake's hottest path), so
-            # without save()'s signals: the stats' receivers skip a new order (it has no
-            # triage or done day yet), and nothing else listens to orders, events or consents.
-            # These are the street-versioned rows: their triggers lock the street's version
-            # row until commit (orgs/versions.py), and every order of the street waits for it.
-            # Where their ids can be known ahead (PostgreSQL) they go last, in one statement,
-            # so that the lock is held for that statement and the commit only.
-            rows = [consents, [order], [event]]
-            if number_ahead([*consents, order, event]):
-                tell()
-                insert_together(rows)
-            else:
-                insert_together(rows)
-                tell()
+            # The consents (what consents_give writes), the order, its event and the
+            # notifications, written without the ORM's query building (lib/inserts.py;
+            # intake's hottest path), so without save()'s signals: the stats' receivers skip
+            # a new order (it has no triage or done day yet), and nothing else listens to
+            # orders, events, consents or notifications (notify_together writes these alike).
+            # The first three are the street-versioned rows: their triggers lock the street's
+            # version row until commit (orgs/versions.py), and every order of the street waits
+            # for it. Numbered ahead (PostgreSQL), all go in one statement, so that the lock
+            # is held for that statement and the commit only; else group by group, and the
+            # notifications once the order has its id.
+            insert_together(rows)
+            if ids is None:
+                notify_together(told())
     except BaseException as error:
         if order.photo:
             order.photo.delete(save=False)
