@@ -47,6 +47,13 @@ matched against the tracking tokens the server handed out:
     errors   any other answer, or a failed connection
     p99      99th percentile of the POSTs' round trip
 
+On PostgreSQL the database starts empty, and the planner reads a table it has no statistics
+of as if it were small: the worker's batch reads (short links, deliveries) scanned whole
+tables that grew with every order, 0.3 ms of the database's CPU an order by the end of a run
+(issue 17, session 33). A street's database has statistics, which autovacuum keeps up to
+date as tables grow; the bench brings them up to date (ANALYZE) after each turn, outside the
+CPU it counts.
+
 It also prints the CPU time per order of the server (web server and tasks worker, the
 worker's share named), on PostgreSQL of the database's own processes (the postmaster's
 children: the backends, the WAL writer), and of the clients (from /proc), and the load
@@ -382,6 +389,7 @@ def server_command(args, port: int) -> list[str]:
 
 COUNTS = """
 import json, time
+from django.db import connection
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders.models import IntakeAttempt, Order
 started = time.perf_counter()
@@ -399,6 +407,11 @@ print(json.dumps({
     "notified": notifications.count(),
     "sent": notifications.exclude(handled_at=None).count(),
 }))
+if connection.vendor == "postgresql":
+    # The planner's statistics brought up to date, as autovacuum keeps them in a street's
+    # database (see the module's docstring).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 """
 
 
