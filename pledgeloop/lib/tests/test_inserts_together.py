@@ -5,7 +5,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from pledgeloop.lib.inserts import insert_together, number_ahead
+from pledgeloop.lib.inserts import ids_ahead, insert_together, number_ahead, number_with
 from pledgeloop.orders.models import Order, OrderEvent
 
 from .test_inserts import new_order, stored
@@ -46,3 +46,23 @@ def test_a_statement_of_rows_numbered_ahead_is_all_or_nothing(world):
     assert not Order.objects.filter(pk__in=[first.pk, second.pk]).exists()
     with pytest.raises(ValueError):  # a mix of rows numbered ahead and not
         insert_together([[new_order(world)], [first]])
+
+
+def test_ids_asked_ahead_are_handed_out_in_full_to_new_rows_only():
+    """ids_ahead's columns go into a read of the caller's where the database gives ids ahead
+    (PostgreSQL; else None); number_with hands each group its array's ids in order, and
+    refuses a group of another size than its array, or a row that has an id already."""
+    ahead = ids_ahead([(Order, 2), (OrderEvent, 1)], connection)
+    if connection.vendor == "postgresql":
+        columns, params = ahead
+        assert columns.count("nextval") == 2 and "generate_series(1, 2)" in columns
+        assert params == ['"orders_order"', "id", '"orders_orderevent"', "id"]
+    else:
+        assert ahead is None
+    orders, event = [Order(), Order()], OrderEvent()
+    number_with([orders, [event]], [[12, 11], [7]])
+    assert [order.pk for order in orders] == [11, 12] and event.pk == 7
+    with pytest.raises(ValueError):
+        number_with([[Order()]], [[1, 2]])
+    with pytest.raises(ValueError):
+        number_with([orders], [[3, 4]])
