@@ -340,9 +340,8 @@ def number_ahead(objs, *, using: str | None = None) -> bool:
     connection = connections[using or router.db_for_write(type(objs[0]))]
     models: dict[type[Model], list[Model]] = {}
     for obj in objs:
-        if obj.pk is not None:
-            raise ValueError("number_ahead() takes new instances of plain models")
         models.setdefault(type(obj), []).append(obj)
+    # ids_ahead refuses a model that is not plain, number_with a row that has an id.
     ahead = ids_ahead([(model, len(rows)) for model, rows in models.items()], connection)
     if ahead is None:
         return False
