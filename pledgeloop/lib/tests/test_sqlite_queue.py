@@ -1,7 +1,8 @@
 """The SQLite backend's writer queue (lib/sqlite/base.py): writers take turns on the database's
 lock file, readers do not, a dead holder frees its turn, and the log is checkpointed after a
-turn, never inside one."""
+turn, never inside one; and a statement's journal stays in memory (settings' temp_store)."""
 
+import contextlib
 import fcntl
 import os
 import subprocess
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 
 from pledgeloop.lib.sqlite.base import CHECKPOINT_EVERY
+from pledgeloop.orders.models import IntakeAttempt
 from pledgeloop.orgs.models import Street
 
 pytestmark = [
@@ -172,3 +174,30 @@ def test_the_log_is_checkpointed_after_a_turn_not_inside_it(street):
     assert all(seen[n - 1][0] == "COMMIT" for n in at)
     between = [sql for sql, _held in seen[at[0] : at[1]]]
     assert between.count("COMMIT") == CHECKPOINT_EVERY
+
+
+def temporary_files() -> list[str]:
+    """SQLite's temporary files this process holds open (each unlinked once created)."""
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):  # the listing's own descriptor, closed by now
+            target = os.readlink(fd)
+            if "etilqs_" in target:
+                found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="Linux's /proc")
+def test_a_statement_journal_stays_in_memory_and_makes_no_file(street):
+    # A statement inside a transaction journals the pages it changes, to undo itself alone.
+    # Past 64 KiB SQLite's default spills that journal to a file in /var/tmp, made and
+    # unlinked anew for each such statement: every order's INSERT did (issue 17).
+    IntakeAttempt.objects.bulk_create(
+        IntakeAttempt(ip=f"10.0.{n // 250}.{n % 250}", phone=f"139{n:08d}") for n in range(3000)
+    )
+    with transaction.atomic():
+        Street.objects.filter(pk=street.pk).update(name="活")
+        changed = IntakeAttempt.objects.update(phone="13900000000")  # some 80 pages
+        assert temporary_files() == []
+    assert changed == 3000
+    assert IntakeAttempt.objects.filter(phone="13900000000").count() == 3000
