@@ -13,7 +13,7 @@ from pledgeloop.conftest import make_user
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders import desk as desk_module
 from pledgeloop.orders.desk import desk_changed, intake_desk, intake_desk_at, revision
-from pledgeloop.orders.models import DeskRevision, Order
+from pledgeloop.orders.models import DeskRevision, IntakeAttempt, Order, OrderEvent
 from pledgeloop.orgs.models import Category, Site, StreetVersion
 from pledgeloop.people.models import Consent, Role
 
@@ -147,6 +147,39 @@ def test_an_intake_post_with_a_warm_desk_makes_few_queries(
     purposes = ["data_use", "public"] if public else ["data_use"]
     assert [c.purpose for c in given] == purposes
     assert order.consent == given[0] and order.consent.given_at == order.created_at
+
+
+def repeated_indexes(model) -> list[tuple[str, str]]:
+    """(index, the index it repeats): the table's indexes, as the database has them, whose
+    columns lead another index of the table that is whole (not partial) and so finds the
+    same rows. A unique index is never counted as repeated: it keeps its rule."""
+    partial = {
+        index.name
+        for index in [*model._meta.indexes, *model._meta.constraints]
+        if getattr(index, "condition", None) is not None
+    }
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    indexes = {
+        name: (tuple(c["columns"]), c["unique"])
+        for name, c in found.items()
+        if (c["index"] or c["unique"]) and not c["primary_key"] and c["columns"]
+    }
+    repeated = {
+        name: other
+        for name, (columns, unique) in indexes.items()
+        if not unique
+        for other, (longer, _unique) in indexes.items()
+        if other not in partial and len(longer) > len(columns) and longer[: len(columns)] == columns
+    }
+    return sorted(repeated.items())
+
+
+@pytest.mark.parametrize("model", [Order, OrderEvent, Notification, Consent, IntakeAttempt])
+def test_the_tables_an_order_writes_repeat_no_index(model):
+    # Every index is one more page an order writes (and, on SQLite, copies to its log): the
+    # street's foreign-key index alone repeated the composite indexes that lead with it.
+    assert repeated_indexes(model) == []
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="ids asked ahead: PostgreSQL")
