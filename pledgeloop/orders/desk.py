@@ -67,19 +67,36 @@ def desk_changed() -> None:
         DeskRevision.objects.update_or_create(key="desk", defaults={"token": token})
 
 
-def intake_desk(street_slug: str, community_slug: str) -> IntakeDesk | None:
-    """The desk of this community, or None when there is no such community."""
+def intake_desk(street_slug: str, community_slug: str, *, kept: bool = False) -> IntakeDesk | None:
+    """The desk of this community, or None when there is no such community.
+
+    `kept`: a desk this process keeps (within DESK_TTL) is taken without reading the token,
+    for a caller that checks its `revision` itself: a posted order, whose intake read reads
+    the token in the same statement (order_submit's `desk_revision`). A kept "no such
+    community" is not taken so: it is checked as always."""
+    if kept:
+        cached = _desks.get((street_slug, community_slug))
+        if cached is not None and cached[2] is not None and cached[1] > time.monotonic():
+            return cached[2]
     # The token is read before building: a change meanwhile makes the next request rebuild.
     return _desk(street_slug, community_slug, revision())
 
 
-def intake_desk_at(site_id: int) -> tuple[IntakeDesk, Site] | None:
+def intake_desk_at(site_id: int, *, kept: bool = False) -> tuple[IntakeDesk, Site] | None:
     """The desk of a place's community and the place (a building's, a compound's or a
     service centre's QR code, /order/site/<id>/), or None when there is no such place.
 
     Kept like the desks, under the same revision (any change to a Site replaces it), so a
     QR code's page also costs the one query. Only places that exist are kept: a made-up id
-    costs its query each time and takes no memory."""
+    costs its query each time and takes no memory. `kept` as for intake_desk: a place and
+    its desk, both kept under one token, are taken without reading it."""
+    now = time.monotonic()
+    place = _places.get(site_id) if kept else None
+    if place is not None and place[1] > now:
+        site = place[2]
+        held = _desks.get((site.community.street.slug, site.community.slug))
+        if held is not None and held[0] == place[0] and held[2] is not None and held[1] > now:
+            return held[2], site
     token = revision()
     cached = _places.get(site_id)
     if cached is not None and cached[0] == token and cached[1] > time.monotonic():

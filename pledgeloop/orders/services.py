@@ -39,7 +39,7 @@ from pledgeloop.service.services import (
     service_records_recategorise,
 )
 
-from .models import Dispatch, Order, OrderError, OrderEvent
+from .models import DeskRevision, Dispatch, Order, OrderError, OrderEvent
 from .selectors import member_load, service_pressed_at
 
 State = Order.State
@@ -247,13 +247,19 @@ def order_deadlines(
     return respond_by, finish_by
 
 
+class DeskChanged(Exception):
+    """The intake desk an order was checked against is no longer current (order_submit's
+    `desk_revision`): nothing was written, and the order is to be checked again."""
+
+
 def _intake_read(
     key: str,
     community: Community,
     phone: str,
     same: tuple[int, str] | None = None,
     ahead: list | None = None,
-) -> tuple[int | None, int | None, int | None, list | None]:
+    desk: bool = False,
+) -> tuple[int | None, int | None, int | None, list | None, str | None]:
     """Intake's one read before its transaction: the id of the order this form already filed
     (same street, key, community and number; none when `key` is ""), or else, with `same`
     (category id, description), the number's open order in this community with that category
@@ -261,7 +267,8 @@ def _intake_read(
     browser after "back", under a new key); the community's resident with this number
     (the oldest record), to link the order to, with their account's id if they have one;
     and, with `ahead` ((model, count) pairs), the new rows' ids where the database gives
-    them ahead (lib.inserts.ids_ahead, PostgreSQL; else None).
+    them ahead (lib.inserts.ids_ahead, PostgreSQL; else None); with `desk`, the intake desk's
+    current token (orders/desk.py; "" before any change), else None.
 
     Hand-written and one statement: intake's per-order read, where the ORM's query building
     cost more than the queries (bench/intake.py). Only table names go into the text. Each
@@ -298,6 +305,10 @@ def _intake_read(
     earlier = f"COALESCE({', '.join(found)}, NULL)" if found else "NULL"
     ids = ahead and ids_ahead(ahead, connection)
     columns, numbering = (f", {ids[0]}", ids[1]) if ids else ("", [])
+    if desk:
+        revisions = quote(DeskRevision._meta.db_table)
+        columns += f", COALESCE((SELECT token FROM {revisions} WHERE key = %s), '')"  # noqa: S608
+        numbering = [*numbering, "desk"]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {earlier}, r.id, r.user_id{columns} FROM (SELECT 1 AS one) AS one "  # noqa: S608
@@ -305,8 +316,9 @@ def _intake_read(
             "AND community_id = %s AND phone = %s ORDER BY id LIMIT 1) AS r ON 1 = 1",
             [*params, *numbering, community.street_id, community.pk, phone],
         )
-        earlier_id, resident_id, user_id, *numbers = cursor.fetchone()
-    return earlier_id, resident_id, user_id, numbers if ids else None
+        earlier_id, resident_id, user_id, *rest = cursor.fetchone()
+    token = rest.pop() if desk else None
+    return earlier_id, resident_id, user_id, rest if ids else None, token
 
 
 def order_submit(
@@ -334,6 +346,7 @@ def order_submit(
     admins: Sequence[User] | None = None,
     submission_key: str = "",
     merge_repeats: bool = False,
+    desk_revision: str | None = None,
 ) -> Order:
     """File an order. Nothing is stored unless every check passes.
 
@@ -354,6 +367,10 @@ def order_submit(
     concurrent submissions). Every read happens before that transaction: on SQLite it holds
     the database's one write lock, so it does nothing but the few inserts. `admins`, when
     given, are the community's admins already known to the caller (the intake desk).
+
+    `desk_revision`: the token of the intake desk (orders/desk.py) that the caller took
+    without reading it and checked the order against. The intake read reads the current
+    token in its statement, and when it differs raises DeskChanged, writing nothing.
     """
     phone = normalise_phone(phone)
     if not is_mainland_mobile(phone):
@@ -390,7 +407,7 @@ def order_submit(
     # admins' and the resident's text). Where the database gives ids ahead (PostgreSQL) they
     # come with the read, so every row is built, links and texts with the order's number,
     # before the transaction, and it writes them all in one statement.
-    earlier_id, resident_id, resident_user_id, ids = _intake_read(
+    earlier_id, resident_id, resident_user_id, ids, token = _intake_read(
         submission_key,
         community,
         phone,
@@ -401,7 +418,10 @@ def order_submit(
             (OrderEvent, 1),
             (Notification, len(admins) + 1),
         ],
+        desk=desk_revision is not None,
     )
+    if desk_revision is not None and token != desk_revision:
+        raise DeskChanged
     if earlier_id is not None:
         return Order.objects.get(pk=earlier_id)
     now = timezone.now()

@@ -129,9 +129,10 @@ def test_an_intake_post_with_a_warm_desk_makes_few_queries(
 ):
     client.get(intake_url(world))
     data = {**order_data(world, phone="13811112222"), "public": public, "submission": submission}
-    # The token; the order this form's key already filed and the resident match (one
-    # statement, with or without the key); then in the transaction (a savepoint inside the
-    # test's own) the attempt counted under the limits, the consent rows (which notice version
+    # The order this form's key already filed, the resident match and the desk's token (one
+    # statement, with or without the key: the desk kept is taken unread, and the token read
+    # with it tells whether the desk is current); then in the transaction (a savepoint inside
+    # the test's own) the attempt counted under the limits, the consent rows (which notice version
     # was agreed; with the separate consent to appear publicly, both in one INSERT), the
     # order, its event, and the admins' notifications with the resident's text (one INSERT).
     # The community, categories, sites and admins come from memory. On PostgreSQL the limits
@@ -139,7 +140,7 @@ def test_an_intake_post_with_a_warm_desk_makes_few_queries(
     # simultaneous submissions cannot pass the per-phone limit, and the new rows' ids come
     # with the read, so that the rows are all one statement, the transaction's last.
     postgresql = connection.vendor == "postgresql"
-    with django_assert_num_queries(7 if postgresql else 9):
+    with django_assert_num_queries(6 if postgresql else 8):
         response = client.post(intake_url(world), data)
     assert response.status_code == 302
     order = Order.objects.get()
@@ -249,3 +250,37 @@ def test_a_qr_codes_place_is_kept_with_the_desk(world, django_assert_num_queries
     assert gone.status_code == 404 and "没有找到这个社区" in gone.content.decode()
     # A made-up place is not kept.
     assert intake_desk_at(999_999) is None and 999_999 not in desk_module._places
+
+
+def test_a_posted_order_takes_the_kept_desk_unread_and_is_checked_again_after_a_change(
+    world, django_assert_num_queries
+):
+    sites = make_sites(world)
+    url = reverse("orders:new_at_site", args=[sites["b2"].pk])
+    client = Client()
+    assert client.get(url).status_code == 200  # the place and its desk are now kept
+    desk = desk_of(world)
+    with django_assert_num_queries(0):
+        assert intake_desk_at(sites["b2"].pk, kept=True) == (desk, sites["b2"])
+        assert intake_desk(world.street.slug, world.community.slug, kept=True) is desk
+    assert intake_desk(world.street.slug, "nowhere", kept=True) is None
+    with django_assert_num_queries(1):  # a kept "no such community" is never taken unread
+        assert intake_desk(world.street.slug, "nowhere", kept=True) is None
+
+    # A category retired after the page was opened: the order's read sees the new token,
+    # and the order is checked again at the current desk, which refuses it.
+    repairs = Category.objects.get(street=world.street, code="repairs")
+    repairs.active = False
+    repairs.save()
+    refused = client.post(url, order_data(world, site=sites["b2"].pk))
+    assert refused.status_code == 200 and "请选择需要哪一类帮助" in refused.content.decode()
+    assert not Order.objects.exists()
+
+    # The place deleted after its page was opened: a plain 404, and nothing written.
+    assert client.get(url).status_code == 200
+    place = sites["b2"].pk
+    sites["b2"].delete()
+    other = Category.objects.filter(street=world.street, active=True).first()
+    gone = client.post(url, order_data(world, site=place, category=other.pk))
+    assert gone.status_code == 404
+    assert not Order.objects.exists()

@@ -11,6 +11,7 @@ index's condition itself and chooses by its statistics (EXPLAIN at scale, issue 
 import pytest
 from django.db import connection
 
+from pledgeloop.orders.desk import revision
 from pledgeloop.orders.models import Order
 from pledgeloop.orders.services import _intake_read, order_submit
 from pledgeloop.orgs.models import Category
@@ -48,7 +49,7 @@ def test_the_intake_read_finds_the_key_and_the_resident_through_their_indexes(wo
 
     with connection.execute_wrapper(capture):
         found = _intake_read(
-            "key-1", world.community, "13811110001", same=(category.pk, "楼道灯坏了")
+            "key-1", world.community, "13811110001", same=(category.pk, "楼道灯坏了"), desk=True
         )
     assert found[0] == filed[1].pk
     [(sql, params)] = statements
@@ -59,4 +60,7 @@ def test_the_intake_read_finds_the_key_and_the_resident_through_their_indexes(wo
     ), plan
     # The same request again (the resident's form): through the number's index.
     assert "USING INDEX order_phone (phone=?)" in plan, plan
+    # The intake desk's token (orders/desk.py), through its key's unique index.
+    assert "USING INDEX sqlite_autoindex_orders_deskrevision_1 (key=?)" in plan, plan
+    assert found[4] == revision() != ""
     assert Order.objects.count() == 3

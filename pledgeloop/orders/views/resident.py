@@ -31,11 +31,11 @@ from pledgeloop.people.notices import NOTICES, current_notice, notice_for
 from pledgeloop.service.review_links import review_link_expired, review_link_for
 
 from .. import throttle
-from ..desk import DESK_TTL, IntakeDesk, intake_desk, intake_desk_at
+from ..desk import DESK_TTL, IntakeDesk, intake_desk, intake_desk_at, revision
 from ..forms import HONEYPOT, CancelForm, IntakeForm, ReopenForm, requested_member
 from ..models import Order, OrderError, OrderEvent
 from ..qr import VIA_QR
-from ..services import order_cancel, order_reopen, order_submit
+from ..services import DeskChanged, order_cancel, order_reopen, order_submit
 
 ELDER_COOKIE = "elder"
 ELDER_MAX_AGE = 365 * 24 * 3600
@@ -54,19 +54,37 @@ def order_new(request, street: str | None = None, community: str | None = None):
     """/order/new/: choose a community; /order/new/<street>/<community>/: the form."""
     if community is None:
         return _choose_community(request)
-    desk = intake_desk(street, community)
-    if desk is None:
-        return _not_found(request, place=True)
-    return _intake(request, desk)
+
+    def find(kept: bool):
+        desk = intake_desk(street, community, kept=kept)
+        return None if desk is None else (desk, None)
+
+    return _intake_found(request, find)
 
 
 def order_new_at_site(request, site_id: int):
     """/order/site/<id>/: the QR code on a building or compound; the place is filled in."""
-    found = intake_desk_at(site_id)
+    return _intake_found(request, lambda kept: intake_desk_at(site_id, kept=kept))
+
+
+def _intake_found(request, find):
+    """The form at the desk and place that `find(kept)` gives (None: no such place).
+
+    A posted order takes the desk this process keeps without reading its token (`kept`):
+    the order's intake read reads the token in its own statement (order_submit's
+    `desk_revision`), and a form found wrong reads it before saying so. When a change came
+    in between (a category retired, a building or an admin added), nothing was written, and
+    the order is taken again at the current desk, read afresh. One query less an order."""
+    posted = request.method == "POST"
+    found = find(posted)
+    if found is not None and posted:
+        try:
+            return _intake(request, *found, kept=True)
+        except DeskChanged:
+            found = find(False)
     if found is None:
         return _not_found(request, place=True)
-    desk, site = found
-    return _intake(request, desk, site=site)
+    return _intake(request, *found)
 
 
 def _choose_community(request):
@@ -93,7 +111,7 @@ class IntakeRefused(OrderError):
     """Over the per-IP or per-number limit."""
 
 
-def _intake(request, desk: IntakeDesk, site: Site | None = None):
+def _intake(request, desk: IntakeDesk, site: Site | None = None, kept: bool = False):
     community = desk.community
     initial = {
         "via": query_text(request.GET, "via"),
@@ -128,7 +146,7 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None):
     form = IntakeForm(desk, request.POST, request.FILES, initial=initial)
     if form.is_valid():
         try:
-            order = _submit(form, ip, desk)
+            order = _submit(form, ip, desk, kept)
         except IntakeRefused as error:
             form.add_error(None, str(error))
             return _intake_page(request, form, community, site, status=429)
@@ -136,6 +154,8 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None):
             form.add_error(None, str(error))
         else:
             return redirect("orders:sent", token=order.tracking_token)
+    elif kept and revision() != desk.revision:
+        raise DeskChanged  # found wrong by a desk behind a change: check again at the current
     return _refused(request, form, community, site, ip)
 
 
@@ -155,9 +175,10 @@ def _refused(
     return _intake_page(request, form, community, site)
 
 
-def _submit(form: IntakeForm, ip: str | None, desk: IntakeDesk) -> Order:
+def _submit(form: IntakeForm, ip: str | None, desk: IntakeDesk, kept: bool) -> Order:
     """Store the order and count it against the limits, all or nothing: the check and the
-    count run inside the order's own write transaction (order_submit's `admit`)."""
+    count run inside the order's own write transaction (order_submit's `admit`). A desk
+    `kept` has its token checked by the order's read (DeskChanged when it moved)."""
     phone = form.cleaned_data["phone"]
 
     def admit() -> None:
@@ -172,6 +193,7 @@ def _submit(form: IntakeForm, ip: str | None, desk: IntakeDesk) -> Order:
         admit=admit,
         admins=desk.admins,
         merge_repeats=True,
+        desk_revision=desk.revision if kept else None,
     )
 
 
