@@ -9,7 +9,8 @@ DeskRevision token, which any save or delete of a Street, Community, Category, S
 RoleGrant or User replaces in the same transaction (signals below; writes that send none,
 like bulk_create, call desk_changed() themselves). A change is therefore seen by every
 process at its next request, on SQLite and on PostgreSQL alike, with no shared cache to run.
-An entry also expires after DESK_TTL seconds, whatever happens.
+An entry also expires after DESK_TTL seconds, whatever happens. A posted order reads the
+token with its own intake read instead (`kept`, below; order_submit's `desk_revision`).
 """
 
 from __future__ import annotations
