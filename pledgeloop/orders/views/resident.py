@@ -155,7 +155,7 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None, kept: bool = Fa
         else:
             return redirect("orders:sent", token=order.tracking_token)
     elif kept and revision() != desk.revision:
-        raise DeskChanged  # found wrong by a desk behind a change: check again at the current
+        raise DeskChanged  # found wrong by a desk behind a change: taken again at the current one
     return _refused(request, form, community, site, ip)
 
 
