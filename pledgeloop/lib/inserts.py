@@ -26,9 +26,9 @@ signals: callers say why none is needed.
 before: a row whose unique fields match one already stored updates that one instead, in the
 same single statement (so it is atomic without a transaction of its own).
 
-`number_ahead` and `insert_together` write rows of several models in one statement where the
-database lets ids be asked of its sequences first (PostgreSQL): intake's street-versioned
-rows, whose triggers hold the street's version row locked until commit (orgs/versions.py).
+`insert_together` writes rows of several models in one statement where the database lets
+ids be asked of its sequences first (PostgreSQL): intake's street-versioned rows, whose
+triggers hold the street's version row locked until commit (orgs/versions.py).
 `ids_ahead` and `number_with` ask for those ids inside a read of the caller's (intake's one
 read before its write), so that they cost no round trip of their own.
 """
@@ -329,39 +329,16 @@ def number_with(groups, ids) -> None:
             obj.pk = pk
 
 
-def number_ahead(objs, *, using: str | None = None) -> bool:
-    """Give these new rows (of plain models, as `insert` takes) their ids now, before they
-    are written, where the database numbers ids from sequences that can be asked ahead:
-    PostgreSQL, one statement for them all (`ids_ahead`). Returns False, and does nothing,
-    elsewhere. Rows numbered ahead are written by `insert_together`."""
-    objs = list(objs)
-    if not objs:
-        return False
-    connection = connections[using or router.db_for_write(type(objs[0]))]
-    models: dict[type[Model], list[Model]] = {}
-    for obj in objs:
-        models.setdefault(type(obj), []).append(obj)
-    # ids_ahead refuses a model that is not plain, number_with a row that has an id.
-    ahead = ids_ahead([(model, len(rows)) for model, rows in models.items()], connection)
-    if ahead is None:
-        return False
-    columns, params = ahead
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns}", params)  # noqa: S608 (no value in the text)
-        numbers = cursor.fetchone()
-    number_with(list(models.values()), numbers)
-    return True
-
-
 def insert_together(groups, *, using: str | None = None) -> None:
     """Write several models' new rows, a group of one model's rows at a time, in this order.
 
-    Rows numbered ahead (`number_ahead`, PostgreSQL) go in one statement: each group but the
-    last an INSERT in its WITH, the last its own INSERT (foreign keys between the groups are
-    checked at the statement's end, or at commit, as Django makes them deferrable), so the
-    rows cost one round trip and their AFTER STATEMENT triggers all run at its end. Rows
-    without ids (none numbered ahead) go group by group through `insert`, each group's ids
-    known before the next is written. Values are what `insert` writes."""
+    Rows numbered ahead (`ids_ahead` and `number_with`, PostgreSQL) go in one statement:
+    each group but the last an INSERT in its WITH, the last its own INSERT (foreign keys
+    between the groups are checked at the statement's end, or at commit, as Django makes
+    them deferrable), so the rows cost one round trip and their AFTER STATEMENT triggers all
+    run at its end. Rows without ids (none numbered ahead) go group by group through
+    `insert`, each group's ids known before the next is written. Values are what `insert`
+    writes."""
     groups = [list(group) for group in groups if group]
     if not groups:
         return
