@@ -304,17 +304,17 @@ def _intake_read(
         params += [connection.ops.adapt_datetimefield_value(since), *sorted(OPEN)]
     earlier = f"COALESCE({', '.join(found)}, NULL)" if found else "NULL"
     ids = ahead and ids_ahead(ahead, connection)
-    columns, numbering = (f", {ids[0]}", ids[1]) if ids else ("", [])
+    columns, columns_params = (f", {ids[0]}", ids[1]) if ids else ("", [])
     if desk:
         revisions = quote(DeskRevision._meta.db_table)
         columns += f", COALESCE((SELECT token FROM {revisions} WHERE key = %s), '')"  # noqa: S608
-        numbering = [*numbering, "desk"]
+        columns_params = [*columns_params, "desk"]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {earlier}, r.id, r.user_id{columns} FROM (SELECT 1 AS one) AS one "  # noqa: S608
             f"LEFT JOIN (SELECT id, user_id FROM {residents} WHERE street_id = %s "
             "AND community_id = %s AND phone = %s ORDER BY id LIMIT 1) AS r ON 1 = 1",
-            [*params, *numbering, community.street_id, community.pk, phone],
+            [*params, *columns_params, community.street_id, community.pk, phone],
         )
         earlier_id, resident_id, user_id, *rest = cursor.fetchone()
     token = rest.pop() if desk else None
