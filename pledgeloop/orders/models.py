@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from pledgeloop.lib.indexes import index_where_set
 from pledgeloop.orgs.models import LATITUDE, LONGITUDE, Category, Community, Site, Street
 from pledgeloop.people.models import Consent, Member, Resident
 
@@ -79,6 +80,7 @@ class Order(models.Model):
     site = models.ForeignKey(
         Site,
         on_delete=models.SET_NULL,
+        db_index=False,  # index_where_set below
         null=True,
         blank=True,
         verbose_name=_("building or compound"),
@@ -101,6 +103,7 @@ class Order(models.Model):
     resident = models.ForeignKey(
         Resident,
         on_delete=models.SET_NULL,
+        db_index=False,  # index_where_set below
         null=True,
         blank=True,
         related_name="orders",
@@ -127,6 +130,7 @@ class Order(models.Model):
     requested_member = models.ForeignKey(
         Member,
         on_delete=models.SET_NULL,
+        db_index=False,  # index_where_set below
         null=True,
         blank=True,
         related_name="requested_orders",
@@ -138,6 +142,7 @@ class Order(models.Model):
     assigned_member = models.ForeignKey(
         Member,
         on_delete=models.SET_NULL,
+        db_index=False,  # index_where_set below
         null=True,
         blank=True,
         related_name="assigned_orders",
@@ -156,6 +161,7 @@ class Order(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
+        db_index=False,  # index_where_set below
         null=True,
         blank=True,
         related_name="+",
@@ -176,7 +182,13 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["street", "community", "state"], name="order_community_state"),
             models.Index(fields=["street", "state"], name="order_street_state"),
-            models.Index(fields=["street", "done_at"], name="order_street_done"),
+            # Done orders by the day they were done (ranges of done_at): an order not done
+            # yet has no entry, so filing one writes none.
+            models.Index(
+                fields=["street", "done_at"],
+                condition=models.Q(done_at__isnull=False),
+                name="order_street_done",
+            ),
             # Nearby needs (selectors.open_orders_near): the needs list's points in a box.
             models.Index(
                 fields=["street", "latitude", "longitude"],
@@ -217,6 +229,13 @@ class Order(models.Model):
             ),
             # /my/: a person's rows found by their number alone, in every street (privacy/).
             models.Index(fields=["phone"], name="order_phone"),
+            # The links an order is filed without (lib/indexes.py): none of these is written
+            # for a resident's new order.
+            index_where_set("site", "order_site"),
+            index_where_set("resident", "order_resident"),
+            index_where_set("requested_member", "order_requested_member"),
+            index_where_set("assigned_member", "order_assigned_member"),
+            index_where_set("created_by", "order_created_by"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -395,6 +414,7 @@ class OrderEvent(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
+        db_index=False,  # index_where_set below
         null=True,
         blank=True,
         related_name="+",
@@ -408,6 +428,7 @@ class OrderEvent(models.Model):
     from_category = models.ForeignKey(
         Category,
         on_delete=models.PROTECT,
+        db_index=False,  # index_where_set below
         null=True,
         blank=True,
         related_name="+",
@@ -416,6 +437,7 @@ class OrderEvent(models.Model):
     to_category = models.ForeignKey(
         Category,
         on_delete=models.PROTECT,
+        db_index=False,  # index_where_set below
         null=True,
         blank=True,
         related_name="+",
@@ -426,7 +448,14 @@ class OrderEvent(models.Model):
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["street", "at"], name="orderevent_street_at")]
+        indexes = [
+            models.Index(fields=["street", "at"], name="orderevent_street_at"),
+            # A resident's steps have no user, and only a re-categorisation has categories
+            # (lib/indexes.py): a new order's event writes none of these.
+            index_where_set("by", "orderevent_by"),
+            index_where_set("from_category", "orderevent_from_category"),
+            index_where_set("to_category", "orderevent_to_category"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.order_id} {self.from_state or '∅'} → {self.to_state} ({self.action})"

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pledgeloop.lib.indexes import index_where_set
 from pledgeloop.lib.masking import is_mainland_mobile, mask_phone, normalise_phone
 from pledgeloop.lib.pinyin import person_keys
 from pledgeloop.orgs.models import LATITUDE, LONGITUDE, Category, Community, Site, Street
@@ -430,6 +431,7 @@ class Consent(models.Model):
     resident = models.ForeignKey(
         Resident,
         on_delete=models.CASCADE,
+        db_index=False,  # index_where_set below
         null=True,
         blank=True,
         related_name="consents",
@@ -446,6 +448,9 @@ class Consent(models.Model):
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
         ordering = ["-given_at", "-id"]
+        # An order's consent is given by its number, before any resident record links it
+        # (lib/indexes.py): filing one writes no entry here.
+        indexes = [index_where_set("resident", "consent_resident")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(resident__isnull=False) | ~models.Q(phone=""),
