@@ -329,7 +329,7 @@ def number_with(groups, ids) -> None:
             obj.pk = pk
 
 
-def insert_together(groups, *, using: str | None = None) -> None:
+def insert_together(groups, *, using: str | None = None, then: tuple | None = None) -> None:
     """Write several models' new rows, a group of one model's rows at a time, in this order.
 
     Rows numbered ahead (`ids_ahead` and `number_with`, PostgreSQL) go in one statement:
@@ -338,11 +338,17 @@ def insert_together(groups, *, using: str | None = None) -> None:
     them deferrable), so the rows cost one round trip and their AFTER STATEMENT triggers all
     run at its end. Rows without ids (none numbered ahead) go group by group through
     `insert`, each group's ids known before the next is written. Values are what `insert`
-    writes."""
+    writes.
+
+    `then` (rows numbered ahead only): an SQL expression and its values (%s placeholders)
+    that the statement selects, every group an INSERT in its WITH, as the write's condition:
+    when it raises, the statement writes nothing (intake's limits, orders/throttle.py)."""
     groups = [list(group) for group in groups if group]
     if not groups:
         return
     numbered = [obj.pk is not None for group in groups for obj in group]
+    if then is not None and not all(numbered):
+        raise ValueError("insert_together() writes under a condition only rows numbered ahead")
     if not any(numbered):
         for group in groups:
             insert(group, using=using)
@@ -361,6 +367,12 @@ def insert_together(groups, *, using: str | None = None) -> None:
         fields = _numbered_ahead_fields(model)
         parts.append(_statement(model, connection, fields, len(group), start=len(params)))
         params += _params(group, connection, ahead=True)
+    if then is not None:
+        expression, values = then
+        for value in values:  # its placeholders numbered after the rows' values
+            expression = expression.replace("%s", f"${len(params) + 1}", 1)
+            params.append(value)
+        parts.append(f"SELECT {expression}")
     *first, last = parts
     sql = (
         "WITH " + ", ".join(f"w{n} AS ({part})" for n, part in enumerate(first)) + " " + last

@@ -7,8 +7,8 @@ one order therefore have exactly one winner; the others get an OrderError whose 
 says what happened.
 """
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -41,6 +41,7 @@ from pledgeloop.service.services import (
 
 from .models import DeskRevision, Dispatch, Order, OrderError, OrderEvent
 from .selectors import member_load, service_pressed_at
+from .throttle import IntakeAdmission
 
 State = Order.State
 OPEN = [str(state) for state in Order.OPEN_STATES]
@@ -342,7 +343,7 @@ def order_submit(
     recurrence: str = "",
     by: User | None = None,
     source: str = Source.WEB,
-    admit: Callable[[], None] | None = None,
+    admit: IntakeAdmission | None = None,
     admins: Sequence[User] | None = None,
     submission_key: str = "",
     merge_repeats: bool = False,
@@ -362,11 +363,12 @@ def order_submit(
     SAME_ORDER_MINUTES, is that order, whatever its form key (the browser's "back" fills the
     form in again under a new key; a resident who presses "send" twice means one request).
 
-    `admit`, when given, runs first inside the write transaction and may refuse by raising
-    an OrderError (the resident page's intake limits, which must see the attempts of
-    concurrent submissions). Every read happens before that transaction: on SQLite it holds
-    the database's one write lock, so it does nothing but the few inserts. `admins`, when
-    given, are the community's admins already known to the caller (the intake desk).
+    `admit`, when given, checks and counts the order against the resident page's intake
+    limits with its write (they must see the attempts of concurrent submissions), and
+    refuses with IntakeRefused, writing nothing. Every read happens before the write: on
+    SQLite its transaction holds the database's one write lock, so it does nothing but the
+    few inserts. `admins`, when given, are the community's admins already known to the
+    caller (the intake desk).
 
     `desk_revision`: the token of the intake desk (orders/desk.py) that the caller took
     without reading it and checked the order against. The intake read reads the current
@@ -516,26 +518,36 @@ def order_submit(
     if photo is not None:
         # Written before the transaction (file I/O), and removed again if the order is not.
         order.photo.save(photo.name, photo, save=False)
+    # The consents (what consents_give writes), the order, its event and the notifications,
+    # written without the ORM's query building (lib/inserts.py; intake's hottest path), so
+    # without save()'s signals: the stats' receivers skip a new order (it has no triage or
+    # done day yet), and nothing else listens to orders, events, consents or notifications
+    # (notify_together writes these alike). The first three are the street-versioned rows:
+    # their triggers lock the street's version row until commit (orgs/versions.py), and
+    # every order of the street waits for it.
     try:
-        with transaction.atomic():
-            if admit is not None:
-                admit()
-            # The consents (what consents_give writes), the order, its event and the
-            # notifications, written without the ORM's query building (lib/inserts.py;
-            # intake's hottest path), so without save()'s signals: the stats' receivers skip
-            # a new order (it has no triage or done day yet), and nothing else listens to
-            # orders, events, consents or notifications (notify_together writes these alike).
-            # The first three are the street-versioned rows: their triggers lock the street's
-            # version row until commit (orgs/versions.py), and every order of the street waits
-            # for it. Numbered ahead (PostgreSQL), all go in one statement, so that the lock
-            # is held for that statement and the commit only; else group by group, and the
-            # notifications once the order has its id.
-            insert_together(rows)
-            if ids is None:
+        if ids is not None:
+            # Numbered ahead (PostgreSQL): every row, and the limits' check and count, in one
+            # statement, atomic by itself. No transaction around it, whose BEGIN and COMMIT
+            # were two round trips of an order's six (issue 17); the version row's lock is
+            # held for that statement only. (Inside a caller's transaction, a savepoint
+            # keeps a refusal from spoiling it.)
+            then = admit.expression(now) if admit is not None else None
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                insert_together(rows, then=then)
+        else:
+            # Group by group, and the notifications once the order has its id.
+            with transaction.atomic():
+                if admit is not None:
+                    admit.check()
+                insert_together(rows)
                 notify_together(told())
     except BaseException as error:
         if order.photo:
             order.photo.delete(save=False)
+        refused = admit.refused(error) if admit is not None else None
+        if refused is not None:
+            raise refused from error
         if submission_key and isinstance(error, IntegrityError):
             # The same form, sent again while its first sending was still being stored.
             earlier = _submitted_as(submission_key, community, phone)

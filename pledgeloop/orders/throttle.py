@@ -13,6 +13,11 @@ transactions start with BEGIN IMMEDIATE, which serialises them; on PostgreSQL `i
 first takes transaction-scoped advisory locks on the number and the address, so submissions
 sharing either wait for each other and each counts what the ones before it stored.
 `intake_refusal` says which limit was reached: the page asks before anything costly.
+
+An order's own check and count (`IntakeAdmission`) go with its write. On PostgreSQL that is
+one statement with no transaction around it (orders.services.order_submit: two round trips
+an order, not six), so the check is the database's intake_admit() (migration orders/0017),
+the same locks and count as `intake_admit`'s, called in that statement.
 """
 
 from datetime import datetime, timedelta
@@ -24,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from pledgeloop.lib.masking import is_mainland_mobile
 
-from .models import IntakeAttempt
+from .models import IntakeAttempt, OrderError
 
 # Advisory lock classes (the first of pg_advisory_xact_lock's two keys): any two numbers that
 # no other part of the app uses for advisory locks.
@@ -135,6 +140,46 @@ def intake_admit(*, ip: str | None, phone: str, now: datetime | None = None) -> 
         if cursor.rowcount == 1:
             return None
     return intake_refusal(ip=ip, phone=phone, now=now) or _("Please try again later.")
+
+
+class IntakeRefused(OrderError):
+    """Over the per-address or per-number limit: the page answers 429."""
+
+
+# The error intake_admit() raises when it refuses (migration orders/0017).
+REFUSED_SQLSTATE = "PL429"
+
+
+class IntakeAdmission:
+    """One submission's check against the limits, and its count, made with its order's write:
+    `check` inside the order's transaction, or, where the order is written in one statement
+    (PostgreSQL), `expression` in that statement, which then writes nothing when it refuses
+    (`refused` tells that refusal from other errors)."""
+
+    def __init__(self, *, ip: str | None, phone: str) -> None:
+        self.ip, self.phone = ip, phone
+
+    def check(self) -> None:
+        refusal = intake_admit(ip=self.ip, phone=self.phone)
+        if refusal:
+            raise IntakeRefused(refusal)
+
+    def expression(self, now: datetime | None = None) -> tuple[str, list]:
+        """PostgreSQL's intake_admit() call (its text and values): `intake_admit`'s locks,
+        check and count, in a statement of the caller's."""
+        now = now or timezone.now()
+        _table, hour_ago, day_ago = _windows(now)
+        values = [LOCK_PHONE, LOCK_IP, self.ip, self.phone]
+        values += [connection.ops.adapt_datetimefield_value(now), hour_ago, day_ago]
+        values += [settings.INTAKE_LIMIT_PER_IP_PER_HOUR, settings.INTAKE_LIMIT_PER_PHONE_PER_DAY]
+        return "intake_admit(%s, %s, %s, %s, %s, %s, %s, %s, %s)", values
+
+    def refused(self, error: Exception) -> IntakeRefused | None:
+        """The refusal, when `error` is intake_admit()'s (nothing was written); else None."""
+        if getattr(error.__cause__, "sqlstate", None) != REFUSED_SQLSTATE:
+            return None
+        message = intake_refusal(ip=self.ip, phone=self.phone)
+        return IntakeRefused(message or _("Please try again later."))
 
 
 def intake_refused(*, ip: str | None, now: datetime | None = None) -> str | None:

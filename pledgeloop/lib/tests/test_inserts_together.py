@@ -2,7 +2,7 @@
 statement where the database gives ids ahead (PostgreSQL), group by group elsewhere."""
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from pledgeloop.lib.inserts import ids_ahead, insert_together, number_with
@@ -59,6 +59,21 @@ def test_a_statement_of_rows_numbered_ahead_is_all_or_nothing(world):
     assert not Order.objects.filter(pk__in=[first.pk, second.pk]).exists()
     with pytest.raises(ValueError):  # a mix of rows numbered ahead and not
         insert_together([[new_order(world)], [first]])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ids ahead: PostgreSQL only")
+def test_rows_written_under_a_condition_are_written_only_when_it_holds(world):
+    """`then`: the statement selects the expression, its values numbered after the rows';
+    one that raises (intake's limits) leaves nothing written."""
+    kept, refused = new_order(world), new_order(world, description="帮忙搬米上楼")
+    numbered([[kept, refused]])
+    insert_together([[kept]], then=("%s::int + %s::int = 2", [1, 1]))
+    assert Order.objects.filter(pk=kept.pk).exists()
+    with pytest.raises(DataError, match="division by zero"), transaction.atomic():
+        insert_together([[refused]], then=("1 / %s::int", [0]))
+    assert not Order.objects.filter(pk=refused.pk).exists()
+    with pytest.raises(ValueError):  # a condition holds only for rows numbered ahead
+        insert_together([[new_order(world)]], then=("true", []))
 
 
 def test_ids_asked_ahead_are_handed_out_in_full_to_new_rows_only():

@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from pledgeloop.lib.photos import PHOTO_MAX_BYTES, photo_clean
-from pledgeloop.orders.models import IntakeAttempt, Order, OrderError
+from pledgeloop.orders.models import IntakeAttempt, Order
 from pledgeloop.orders.services import order_submit
+from pledgeloop.orders.throttle import IntakeAdmission, IntakeRefused
 from pledgeloop.orgs.models import Category
 
 from .test_intake import intake_url, order_data
@@ -136,14 +137,12 @@ def test_an_order_with_a_photo_stores_the_clean_copy(world, client, media):
     assert not image.info.get("exif")
 
 
-def test_an_order_refused_inside_its_transaction_leaves_no_photo_behind(world, media):
-    """The photo is written before the write transaction; a refusal there removes it."""
-
-    def refuse():
-        raise OrderError("over the limit")
-
+def test_an_order_refused_inside_its_transaction_leaves_no_photo_behind(world, media, settings):
+    """The photo is written before the write; a refusal there (the limits) removes it."""
+    settings.INTAKE_LIMIT_PER_PHONE_PER_DAY = 0  # every order refused
+    refuse = IntakeAdmission(ip="10.0.0.1", phone="13812345678")
     photo = photo_clean(upload(image_bytes("JPEG"), "a.jpg"))
-    with pytest.raises(OrderError):
+    with pytest.raises(IntakeRefused):
         order_submit(
             community=world.community,
             category=Category.objects.get(street=world.street, code="repairs"),

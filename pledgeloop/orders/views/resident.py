@@ -107,10 +107,6 @@ def _choose_community(request):
     )
 
 
-class IntakeRefused(OrderError):
-    """Over the per-IP or per-number limit."""
-
-
 def _intake(request, desk: IntakeDesk, site: Site | None = None, kept: bool = False):
     community = desk.community
     initial = {
@@ -147,7 +143,7 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None, kept: bool = Fa
     if form.is_valid():
         try:
             order = _submit(form, ip, desk, kept)
-        except IntakeRefused as error:
+        except throttle.IntakeRefused as error:
             form.add_error(None, str(error))
             return _intake_page(request, form, community, site, status=429)
         except OrderError as error:
@@ -177,15 +173,9 @@ def _refused(
 
 def _submit(form: IntakeForm, ip: str | None, desk: IntakeDesk, kept: bool) -> Order:
     """Store the order and count it against the limits, all or nothing: the check and the
-    count run inside the order's own write transaction (order_submit's `admit`). A desk
-    `kept` has its token checked by the order's read (DeskChanged when it moved)."""
-    phone = form.cleaned_data["phone"]
-
-    def admit() -> None:
-        refusal = throttle.intake_admit(ip=ip, phone=phone)
-        if refusal:
-            raise IntakeRefused(refusal)
-
+    count go with the order's own write (order_submit's `admit`). A desk `kept` has its
+    token checked by the order's read (DeskChanged when it moved)."""
+    admit = throttle.IntakeAdmission(ip=ip, phone=form.cleaned_data["phone"])
     channel = Order.Channel.QR if form.cleaned_data.get("via") == VIA_QR else Order.Channel.WEB
     return order_submit(
         **form.submit_kwargs(),
