@@ -179,6 +179,16 @@ def _as_they_are(field, vendor: str) -> tuple[type, ...]:
 _plans: dict[tuple, tuple] = {}
 
 
+def _pre_save_reads(field) -> bool:
+    """Whether the field's pre_save only reads its attribute: Field's own, and a date's or a
+    time's without auto_now or auto_now_add (an order has eight such times)."""
+    pre_save = type(field).pre_save
+    if pre_save is models.Field.pre_save:
+        return True
+    dated = pre_save in (models.DateField.pre_save, models.DateTimeField.pre_save)
+    return dated and not field.auto_now and not field.auto_now_add
+
+
 def _plan(model: type[Model], ahead: bool, connection) -> tuple:
     """How each written field's value is found (`ahead`: with the pk first, for rows
     numbered ahead), known once per model and database: (field, its attribute, whether its
@@ -192,7 +202,7 @@ def _plan(model: type[Model], ahead: bool, connection) -> tuple:
             (
                 field,
                 field.attname,
-                type(field).pre_save is models.Field.pre_save,
+                _pre_save_reads(field),
                 # None as NULL, as nearly every field writes it (a third of an order's
                 # values): those skip the field's conversions.
                 field.get_db_prep_save(None, connection=connection) is None,

@@ -3,11 +3,11 @@
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from pledgeloop.lib.inserts import insert, upsert
+from pledgeloop.lib.inserts import _pre_save_reads, insert, upsert
 from pledgeloop.notify.models import Delivery, Notification
 from pledgeloop.orders.models import Order
 from pledgeloop.orgs.models import Category
@@ -185,3 +185,14 @@ def test_upsert_writes_new_rows_and_updates_stored_ones_by_their_unique_fields(
     again.channel, again.detail = "sms", "not written"
     upsert([again], unique_fields=key, update_fields=written)
     assert Delivery.objects.get(pk=stored_one.pk).detail == ""
+
+
+def test_only_a_pre_save_that_reads_its_attribute_is_skipped():
+    # A time without auto_now or auto_now_add is read as it is (an order has eight); any other
+    # pre_save runs: auto_now's stamp, auto_now_add's on adding, a file's commit.
+    assert _pre_save_reads(Order._meta.get_field("created_at"))
+    assert _pre_save_reads(Order._meta.get_field("description"))
+    assert not _pre_save_reads(Order._meta.get_field("updated_at"))
+    assert not _pre_save_reads(models.DateTimeField(auto_now_add=True))
+    assert not _pre_save_reads(models.DateField(auto_now=True))
+    assert not _pre_save_reads(Order._meta.get_field("photo"))
