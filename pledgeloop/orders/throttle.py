@@ -9,21 +9,21 @@ number's. A flood of bad posts from one address therefore meets the same 429 as 
 orders, and nobody can use up someone else's number by typing it wrong.
 
 The per-number (and per-address) count is exact on both databases: on SQLite write
-transactions start with BEGIN IMMEDIATE, which serialises them; on PostgreSQL `intake_admit`
-first takes transaction-scoped advisory locks on the number and the address, so submissions
-sharing either wait for each other and each counts what the ones before it stored.
+transactions start with BEGIN IMMEDIATE, which serialises them; on PostgreSQL the check is
+the database's own function intake_admit() (migration orders/0017), which first takes
+transaction-scoped advisory locks on the number and the address, so submissions sharing
+either wait for each other and each counts what the ones before it stored.
 `intake_refusal` says which limit was reached: the page asks before anything costly.
 
 An order's own check and count (`IntakeAdmission`) go with its write. On PostgreSQL that is
 one statement with no transaction around it (orders.services.order_submit: two round trips
-an order, not six), so the check is the database's intake_admit() (migration orders/0017),
-the same locks and count as `intake_admit`'s, called in that statement.
+an order, not six), which calls intake_admit() itself.
 """
 
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,12 +97,28 @@ def intake_admit(*, ip: str | None, phone: str, now: datetime | None = None) -> 
     """Count this submission if both limits allow it; else the message, and nothing written.
 
     One statement, as it runs inside the order's write transaction (on SQLite the database's
-    single write lock): the common case, under the limits, costs one INSERT. On PostgreSQL the
-    advisory locks before it are held until that transaction ends.
+    single write lock): the common case, under the limits, costs one INSERT. On PostgreSQL it
+    is the database's intake_admit(), whose advisory locks are held until that transaction
+    ends.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("intake_admit must run inside the order's transaction")
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        # The database's own intake_admit() (migration orders/0017), as an order's one
+        # statement calls it: the number's lock, then the address's, then the count. It
+        # refuses with an error, so in a savepoint: the caller's transaction goes on.
+        admission = IntakeAdmission(ip=ip, phone=phone)
+        expression, values = admission.expression(now)
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SELECT {expression}", values)
+        except DatabaseError as error:
+            refused = admission.refused(error, now)
+            if refused is None:
+                raise
+            return str(refused)
+        return None
     table, hour_ago, day_ago = _windows(now)
     by_ip, by_phone = settings.INTAKE_LIMIT_PER_IP_PER_HOUR, settings.INTAKE_LIMIT_PER_PHONE_PER_DAY
     # Only the table name is put into the text; every value goes in as a parameter.
@@ -123,18 +139,6 @@ def intake_admit(*, ip: str | None, phone: str, now: datetime | None = None) -> 
         by_phone,
         by_phone,
     ]
-    if connection.vendor == "postgresql":
-        # The number's lock, then the address's, in one statement that every submission runs
-        # alike: one order for every waiter, so two submissions can never wait for each
-        # other's second lock. A statement of its own, before the INSERT, whose counts must
-        # see what the submission it waited for committed.
-        locks = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
-        keys = [LOCK_PHONE, phone]
-        if ip:
-            locks += ", pg_advisory_xact_lock(%s, hashtext(%s))"
-            keys += [LOCK_IP, ip]
-        with connection.cursor() as cursor:
-            cursor.execute(locks, keys)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if cursor.rowcount == 1:
@@ -174,11 +178,11 @@ class IntakeAdmission:
         values += [settings.INTAKE_LIMIT_PER_IP_PER_HOUR, settings.INTAKE_LIMIT_PER_PHONE_PER_DAY]
         return "intake_admit(%s, %s, %s, %s, %s, %s, %s, %s, %s)", values
 
-    def refused(self, error: Exception) -> IntakeRefused | None:
+    def refused(self, error: Exception, now: datetime | None = None) -> IntakeRefused | None:
         """The refusal, when `error` is intake_admit()'s (nothing was written); else None."""
         if getattr(error.__cause__, "sqlstate", None) != REFUSED_SQLSTATE:
             return None
-        message = intake_refusal(ip=self.ip, phone=self.phone)
+        message = intake_refusal(ip=self.ip, phone=self.phone, now=now)
         return IntakeRefused(message or _("Please try again later."))
 
 
