@@ -8,6 +8,7 @@ settings.NOTIFY_SENDERS lists dotted paths of classes with
     send(notification, *, key) -> Outcome
     skips(notification) -> Outcome | None                           (optional)
     look_up(notification, *, key, since) -> Outcome | None          (optional)
+    reaches_nobody: bool                                            (optional)
 
 `key` is the message's idempotency key (settings.NOTIFY_KEY_PREFIX + the notification's id),
 passed to the gateway where it carries one. `look_up` asks the gateway whether a message
@@ -17,6 +18,9 @@ so a retry does not text anyone twice where the gateway can tell. `skips` gives 
 of a message the sender will not hand over (a gateway's kind without a template: "skipped"),
 or None; the outbox asks it first and records that outcome without marking the message
 "sending" or taking a write of its own (send() still answers the same for it).
+`reaches_nobody` says that sending a message again reaches no one (the logging sender): a
+message of such a sender, or of one that can look up, may be left "sending" without harm, so
+the outbox writes the "sending" of a whole batch's messages to it at once (services.py).
 
 A sender returns its real outcome: the logging sender's is "logged, not sent", never
 "accepted".
@@ -110,6 +114,9 @@ class LoggingSmsSender:
     gateway skips them for want of a template, so the log shows what residents would get."""
 
     channel = "sms"
+    # Writing a text to the log again reaches no one: its messages go "sending" a batch at
+    # once.
+    reaches_nobody = True
 
     def address_for(self, notification) -> str:
         return notification.address_phone

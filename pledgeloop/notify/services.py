@@ -7,11 +7,16 @@ Delivery is at least once, with each outcome recorded as it happened:
    its worker id and a lease (NOTIFY_LEASE_SECONDS) on them. Rows under another worker's
    live lease are not touched; a lease that ran out (the worker died) is anyone's to take.
 2. Outside any transaction, each notification goes to each sender. Before a message is
-   handed over, its Delivery row says "sending"; after it, the row holds the real outcome,
-   committed before the next message is handed over (with the next one's "sending", in one
-   statement: `Unrecorded`), so a dying worker leaves at most its one message in flight. An
-   outcome known without handing anything over (a sender's `skips`: no template for the
-   kind) needs no "sending" and goes with the next write.
+   handed over, its Delivery row says "sending"; after it, the row holds the real outcome.
+   A message left "sending" costs nothing where the sender can be asked whether it has it
+   (a gateway's `look_up`) or sending it again reaches nobody (the logging sender,
+   `reaches_nobody`): the "sending" of all the batch's messages to such senders is written
+   in one statement before the first goes out, and their outcomes with the batch's end.
+   For any other sender (email) each message's outcome is committed before the next message
+   is handed over (with the next one's "sending", in one statement: `Unrecorded`), so a
+   dying worker leaves at most its one message in flight. An outcome known without handing
+   anything over (a sender's `skips`: no template for the kind) needs no "sending" and goes
+   with the next write.
    A row still "sending" when the next attempt comes means the last one ended without an
    answer: the gateway is asked first (senders' `look_up`, by the message's idempotency
    key) and the message is sent again only if the gateway has no record of it. A channel
@@ -24,9 +29,11 @@ Delivery is at least once, with each outcome recorded as it happened:
    the console lists it for the community's admins.
 
 A worker stops taking messages from its batch when its lease has less than two sender
-time-outs left, and lets the rest go, so nothing is ever sent under a lease that ran out.
+time-outs left, and lets the rest go (their "sending" written ahead put back as it was), so
+nothing is ever sent under a lease that ran out.
 """
 
+import copy
 import datetime as dt
 import logging
 import os
@@ -247,6 +254,10 @@ def notifications_send(
     stop_at = time.monotonic() + settings.NOTIFY_LEASE_SECONDS - margin
     handled = 0
     unrecorded = Unrecorded(worker)
+    marked = _marked_ahead(batch, senders)
+    if marked:
+        # One statement, committed as it runs, before the first message goes out.
+        upsert(marked, **_DELIVERY_UPSERT)
     try:
         for notification in batch:
             if time.monotonic() > stop_at:
@@ -258,17 +269,31 @@ def notifications_send(
         # known are still recorded. A worker that dies records nothing more, as ever.
         unrecorded.commit()
         raise
-    rest = [n.pk for n in batch[handled:]]
-    release = None
-    if rest:
-        # Out of lease time: let the rest go at once rather than when the lease runs out.
-        release = partial(
-            Notification.objects.filter(pk__in=rest, claimed_by=worker).update,
-            lease_until=None,
-            claimed_by="",
-        )
-    unrecorded.commit(then=release)
+    rest = batch[handled:]
+    # Out of lease time: let the rest go at once rather than when the lease runs out.
+    unrecorded.commit(then=partial(_release, rest, worker=worker) if rest else None)
     return handled
+
+
+def _release(rest: list[Notification], *, worker: str) -> None:
+    """Let notifications go that this worker claimed and handed nothing of over, their
+    "sending" written ahead put back as it was (a new row removed, an earlier attempt's
+    row written again)."""
+    Notification.objects.filter(pk__in=[n.pk for n in rest], claimed_by=worker).update(
+        lease_until=None, claimed_by=""
+    )
+    earlier, new = [], {}
+    for notification in rest:
+        for channel in notification.marked:
+            known = notification.known.get(channel)
+            if known is None:
+                new.setdefault(channel, []).append(notification.pk)
+            else:
+                earlier.append(known)
+    for channel, ids in new.items():
+        Delivery.objects.filter(notification_id__in=ids, channel=channel).delete()
+    if earlier:
+        upsert(earlier, **_DELIVERY_UPSERT)
 
 
 # A delivery row is found by its notification and channel (one a channel: the constraint
@@ -336,6 +361,39 @@ class Unrecorded:
 _DELIVERY_UPSERT = {"unique_fields": DELIVERY_KEY, "update_fields": DELIVERY_WRITTEN}
 
 
+def _in_doubt_costs_nothing(sender) -> bool:
+    """Whether a message of this sender may be left "sending" without harm: the sender can
+    say whether it has it (`look_up`), or sending it again reaches nobody."""
+    return getattr(sender, "look_up", None) is not None or getattr(sender, "reaches_nobody", False)
+
+
+def _marked_ahead(batch: list[Notification], senders) -> list[Delivery]:
+    """The "sending" rows of the batch's messages to senders whose message may be left in
+    doubt (`_in_doubt_costs_nothing`), made before any goes out: what `_deliver` will hand
+    over to them (not a final channel, nor one to look up first, nor a message with nowhere
+    to go or that the sender skips). Each notification's `marked` holds its own, by channel;
+    its `known` keeps the rows as they were."""
+    ahead = [sender for sender in senders if _in_doubt_costs_nothing(sender)]
+    rows = []
+    for notification in batch:
+        notification.marked = {}
+        for sender in ahead:
+            known = notification.known.get(sender.channel)
+            if known is not None and (
+                known.status in Delivery.FINAL or known.status == Status.SENDING
+            ):
+                continue
+            if not sender.address_for(notification):
+                continue
+            skips = getattr(sender, "skips", None)
+            if skips and skips(notification) is not None:
+                continue
+            row = _sending(notification, sender.channel, copy.copy(known) if known else None)
+            notification.marked[sender.channel] = row
+            rows.append(row)
+    return rows
+
+
 def _deliver(notification: Notification, senders, *, unrecorded: Unrecorded) -> None:
     """Hand the notification to each sender that has not reached a final outcome; its
     outcomes and new state are left in `unrecorded`."""
@@ -361,8 +419,12 @@ def _deliver(notification: Notification, senders, *, unrecorded: Unrecorded) -> 
             # "sending" needed, the outcome goes with the next write.
             outcome = skips(notification) if skips else None
         if outcome is None:
-            delivery = _sending(notification, sender.channel, delivery)
-            unrecorded.sending(delivery)
+            marked = notification.marked.get(sender.channel)
+            if marked is not None:
+                delivery = marked  # its "sending" went before the batch's first message
+            else:
+                delivery = _sending(notification, sender.channel, delivery)
+                unrecorded.sending(delivery)
             outcome = _send(sender, notification, key)
         delivery = delivery or Delivery(
             street_id=notification.street_id,

@@ -110,19 +110,18 @@ def test_a_message_the_gateway_took_before_the_worker_died_is_not_sent_again(wor
     Gateway.kill_after = 2  # the gateway has the second message, the worker never hears
     with pytest.raises(WorkerKilled):
         notifications_send()
-    in_flight = Delivery.objects.get(notification=made[1])
-    assert in_flight.status == "sending"  # written before it was handed over
-    first = Notification.objects.get(pk=made[0].pk)
-    # The first went out before the death, its outcome recorded; the notification is closed
-    # with its batch's end, which never came: the next worker closes it, sending nothing.
-    assert Delivery.objects.get(notification=made[0]).status == "accepted"
-    assert first.state == "waiting"
+    # A gateway that can look a message up has the batch's messages go "sending" together,
+    # before the first is handed over; their outcomes go with the batch's end, which never
+    # came. The next worker asks the gateway about each before it sends anything again.
+    assert list(Delivery.objects.values_list("status", flat=True)) == ["sending"] * 3
+    assert set(Notification.objects.values_list("state", flat=True)) == {"waiting"}
     with time_machine.travel(after_the_lease(settings)):
         assert notifications_send(worker="worker-2") == 3
     assert Gateway.received == [f"pl{n.pk}" for n in made]  # none twice
     assert set(Notification.objects.values_list("state", flat=True)) == {"done"}
-    in_flight.refresh_from_db()
-    assert in_flight.status == "accepted" and in_flight.detail == "found at the gateway"
+    found = Delivery.objects.filter(detail="found at the gateway")
+    assert sorted(found.values_list("notification_id", flat=True)) == [n.pk for n in made[:2]]
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"accepted"}
 
 
 def test_without_a_look_up_the_unanswered_message_is_sent_again(world, settings):
@@ -315,3 +314,87 @@ def test_each_message_takes_one_write_statement_and_its_outcome_is_committed_bef
     # Each message went out with every earlier one's outcome already committed.
     assert WatchedGateway.statuses == [["accepted"] * n + ["sending"] for n in range(len(made))]
     assert set(Notification.objects.values_list("state", flat=True)) == {"done"}
+
+
+class WatchedCarefulGateway(CarefulGateway, WatchedGateway):
+    """A gateway that can look a message up, noting the database's statuses as it takes one."""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_that_can_look_up_has_the_whole_batch_sending_before_the_first_goes_out(
+    world, settings
+):
+    """A message left "sending" is looked up before it is sent again, so the batch's
+    "sending" rows go in one statement ahead and the outcomes with the batch's end: two
+    writes a batch, however many messages, rather than one a message."""
+    settings.NOTIFY_SENDERS = ["pledgeloop.notify.tests.test_outbox.WatchedCarefulGateway"]
+    WatchedGateway.statuses = []
+    made = queue(world, 4)
+    with CaptureQueriesContext(connection) as queries:
+        assert notifications_send() == len(made)
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(writes) == 2  # the batch's "sending", then its outcomes
+    assert WatchedGateway.statuses == [["sending"] * len(made)] * len(made)
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("accepted", 1)}
+    assert set(Notification.objects.values_list("state", flat=True)) == {"done"}
+
+
+def test_out_of_lease_time_the_sending_written_ahead_is_put_back(world, settings, monkeypatch):
+    """The worker runs out of lease time after the first message: the rest go back to the
+    outbox as they were before the claim (no row for a first attempt, an earlier attempt's
+    row as it was), so the next worker sends them without asking the gateway first."""
+    settings.NOTIFY_SENDERS = [BROKEN]
+    tried = queue(world, 2)
+    notifications_send()  # a first attempt of each, failed: rows to retry
+    before = {
+        d[0]: d[1:]
+        for d in Delivery.objects.values_list("notification_id", "status", "attempts", "at")
+    }
+    assert {row[:2] for row in before.values()} == {("retry", 1)}
+    first = queue(world, 1)[0]
+    settings.NOTIFY_SENDERS = [CAREFUL_GATEWAY]
+    clock = [0.0]
+    monkeypatch.setattr("pledgeloop.notify.services.time.monotonic", lambda: clock[0])
+    real_send = CarefulGateway.send
+
+    def send_then_stall(self, notification, *, key):
+        clock[0] += settings.NOTIFY_LEASE_SECONDS  # the gateway took the whole lease
+        return real_send(self, notification, key=key)
+
+    monkeypatch.setattr(CarefulGateway, "send", send_then_stall)
+    with time_machine.travel(after_the_lease(settings)):  # the failed ones are due again
+        assert notifications_send() == 1
+    assert Gateway.received == [f"pl{tried[0].pk}"]
+    rows = {
+        d[0]: d[1:]
+        for d in Delivery.objects.values_list("notification_id", "status", "attempts", "at")
+    }
+    assert rows[tried[0].pk][:2] == ("accepted", 2)
+    assert rows[tried[1].pk] == before[tried[1].pk]  # as it was
+    assert first.pk not in rows  # never handed over: no row
+    assert set(Notification.objects.values_list("claimed_by", flat=True)) == {""}
+    monkeypatch.setattr(CarefulGateway, "send", real_send)
+    with time_machine.travel(after_the_lease(settings, after_the_lease(settings))):
+        assert notifications_send(worker="worker-2") == 2
+    assert sorted(Gateway.received) == sorted(f"pl{n.pk}" for n in [*tried, first])
+    assert not Delivery.objects.filter(detail="found at the gateway").exists()
+    attempts = dict(Delivery.objects.values_list("notification_id", "attempts"))
+    assert attempts == {tried[0].pk: 2, tried[1].pk: 2, first.pk: 1}
+
+
+def test_the_logging_sender_logs_a_batch_with_two_writes(world, caplog):
+    for i in range(3):
+        notify(user=world.member, kind="order_filed", title=f"您的需求已登记{i}", url="/me/")
+    with (
+        caplog.at_level(logging.INFO, logger="pledgeloop.notify.sms"),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        assert notifications_send() == 3
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('INSERT INTO "notify_delivery"')
+    ]
+    assert len(writes) == 2  # the batch's "sending", then its outcomes
+    assert caplog.text.count("NOT sent") == 3
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"logged"}
