@@ -47,12 +47,13 @@ matched against the tracking tokens the server handed out:
     errors   any other answer, or a failed connection
     p99      99th percentile of the POSTs' round trip
 
-On PostgreSQL the database starts empty, and the planner reads a table it has no statistics
-of as if it were small: the worker's batch reads (short links, deliveries) scanned whole
-tables that grew with every order, 0.3 ms of the database's CPU an order by the end of a run
-(issue 17, session 33). A street's database has statistics, which autovacuum keeps up to
-date as tables grow; the bench brings them up to date (ANALYZE) after each turn, outside the
-CPU it counts.
+On PostgreSQL the server and the worker reach the database through its socket, as the
+README's production setting does (PostgreSQL on the same machine). The database starts
+empty, and the planner reads a table it has no statistics of as if it were small: the
+worker's batch reads (short links, deliveries) scanned whole tables that grew with every
+order, 0.3 ms of the database's CPU an order by the end of a run (issue 17, session 33). A
+street's database has statistics, which autovacuum keeps up to date as tables grow; the
+bench brings them up to date (ANALYZE) after each turn, outside the CPU it counts.
 
 It also prints the CPU time per order of the server (web server and tasks worker, the
 worker's share named), on PostgreSQL of the database's own processes (the postmaster's
@@ -497,6 +498,11 @@ def measure(args, database: str) -> int:
     elif not env.get("DATABASE_URL"):
         print(f"intake {database}: skipped, no DATABASE_URL (no PostgreSQL here)")
         return 0
+    elif env.get("PG_SOCKET_URL"):
+        # As the README's production setting reaches PostgreSQL on its own machine: through
+        # its socket (a round trip cost a fifth less CPU than over the loopback's TCP, on
+        # each side: 150 against 180 µs here, issue 17).
+        env["DATABASE_URL"] = env["PG_SOCKET_URL"]
     server = worker = None
     try:
         run([str(PYTHON), "manage.py", "migrate", "--noinput", "-v", "0"], env)

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 
 def find_bindir() -> str | None:
@@ -116,10 +117,14 @@ def main(argv: list[str]) -> int:
         started = True
         print(f"Throwaway PostgreSQL ({bindir}) on 127.0.0.1:{port}")
         # PG_BINDIR: the client tools of the same version (pg_dump keeps the migrated test
-        # template between runs, pledgeloop/testing_database.py).
+        # template between runs, pledgeloop/testing_database.py). PG_SOCKET_URL: the same
+        # database through the cluster's socket, as the README's production setting reaches
+        # PostgreSQL on its machine (bench/intake.py serves through it).
+        socket_dir = urllib.parse.quote(workdir, safe="")
         env = dict(
             os.environ,
             DATABASE_URL=f"postgres://postgres@127.0.0.1:{port}/postgres",
+            PG_SOCKET_URL=f"postgres://postgres@{socket_dir}:{port}/postgres",
             PG_BINDIR=bindir,
         )
         return subprocess.run(argv, env=env).returncode
