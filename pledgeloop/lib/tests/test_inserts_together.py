@@ -2,10 +2,11 @@
 statement where the database gives ids ahead (PostgreSQL), group by group elsewhere."""
 
 import pytest
+from django.apps import apps
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from pledgeloop.lib.inserts import ids_ahead, insert_together, number_with
+from pledgeloop.lib.inserts import _plain, ids_ahead, insert_together, number_with, sequence_name
 from pledgeloop.orders.models import Order, OrderEvent
 
 from .test_inserts import new_order, stored
@@ -83,8 +84,10 @@ def test_ids_asked_ahead_are_handed_out_in_full_to_new_rows_only():
     ahead = ids_ahead([(Order, 2), (OrderEvent, 1)], connection)
     if connection.vendor == "postgresql":
         columns, params = ahead
-        assert columns.count("nextval") == 2 and "generate_series(1, 2)" in columns
-        assert params == ['"orders_order"', "id", '"orders_orderevent"', "id"]
+        # Each id its own nextval() of a sequence named in the text: no look-up a call.
+        assert columns.count("nextval('\"orders_order_id_seq\"'::regclass)") == 2
+        assert columns.count("nextval('\"orders_orderevent_id_seq\"'::regclass)") == 1
+        assert "pg_get_serial_sequence" not in columns and params == []
     else:
         assert ahead is None
     orders, event = [Order(), Order()], OrderEvent()
@@ -94,3 +97,18 @@ def test_ids_asked_ahead_are_handed_out_in_full_to_new_rows_only():
         number_with([[Order()]], [[1, 2]])
     with pytest.raises(ValueError):
         number_with([orders], [[3, 4]])
+
+
+@pytest.mark.postgres_only("PostgreSQL's sequences")
+@pytest.mark.django_db
+def test_every_plain_model_is_numbered_by_the_sequence_ids_ahead_names():
+    """ids_ahead names each table's sequence as PostgreSQL named its identity column's; a
+    table renamed later would keep the old name, which this finds (the migration renaming the
+    table should rename its sequence too)."""
+    plain = [model for model in apps.get_models() if _plain(model) and model._meta.managed]
+    assert Order in plain and len(plain) > 30
+    with connection.cursor() as cursor:
+        for model in plain:
+            table = connection.ops.quote_name(model._meta.db_table)
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, model._meta.pk.column])
+            assert cursor.fetchone()[0] == f"public.{sequence_name(model)}", model
