@@ -45,6 +45,11 @@ def test_a_resident_who_files_gets_the_tracking_link_by_text(world, client, capl
     assert text.url == reverse("orders:track", args=[order.tracking_token])
     assert text.params == {"order": str(order.pk)}
     assert f"单号{order.pk}" in text.title and text.community_id == world.community.pk
+    # The admins' notifications lead to the order's page in the console.
+    notices = Notification.objects.filter(kind="order_new")
+    assert notices and {n.url for n in notices} == {
+        reverse("console:order_detail", args=[order.pk])
+    }
     with caplog.at_level(logging.INFO, logger="pledgeloop.notify.sms"):
         notifications_send()
     assert "NOT sent" in caplog.text and "138****2222" in caplog.text
