@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from pledgeloop.lib.inserts import ids_ahead, insert_together, number_with
+from pledgeloop.lib.inserts import ids_ahead, insert_together, number_with, prepare
 from pledgeloop.lib.masking import is_mainland_mobile, mask_name, normalise_phone
 from pledgeloop.lib.moments import format_moment
 from pledgeloop.lib.numbers import format_hours
@@ -543,11 +543,14 @@ def order_submit(
             with transaction.atomic() if connection.in_atomic_block else nullcontext():
                 insert_together(rows, then=then)
         else:
-            # Group by group, and the notifications once the order has its id.
+            # Group by group, and the notifications once the order has its id. The rows'
+            # values are computed before the transaction, which on SQLite holds the write
+            # lock (lib/inserts.prepare): inside it, only the order's links are filled in.
+            ahead = prepare(rows)
             with transaction.atomic():
                 if admit is not None:
                     admit.check()
-                insert_together(rows)
+                ahead.insert()
                 notify_together(told())
     except BaseException as error:
         if order.photo:
