@@ -255,18 +255,25 @@ def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:
     with _cursor(connection) as cursor:
         for start in range(0, len(objs), size):
             batch = objs[start : start + size]
-            params = _params(batch, connection)
-            cursor.execute(_statement(model, connection, fields, len(batch)), params)
-            # The ids in the order of the rows: a database-numbered id grows row by row
-            # (RETURNING may list them in any order, SQLite says).
-            ids = sorted(row[0] for row in cursor.fetchall())
-            if len(ids) != len(batch):
-                raise AssertionError(f"{model.__name__}: {len(ids)} ids for {len(batch)} rows")
-            for obj, pk in zip(batch, ids, strict=True):
-                obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = alias
+            _write(cursor, batch, _params(batch, connection), alias)
     return objs
+
+
+def _write(cursor, rows: list, params: list, alias: str) -> None:
+    """INSERT one model's new rows with their values (`_params`), and give them the ids the
+    database numbered them with."""
+    model = type(rows[0])
+    connection = cursor.db
+    cursor.execute(_statement(model, connection, _written_fields(model), len(rows)), params)
+    # The ids in the order of the rows: a database-numbered id grows row by row (RETURNING
+    # may list them in any order, SQLite says).
+    ids = sorted(row[0] for row in cursor.fetchall())
+    if len(ids) != len(rows):
+        raise AssertionError(f"{model.__name__}: {len(ids)} ids for {len(rows)} rows")
+    for obj, pk in zip(rows, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = alias
 
 
 def upsert(
@@ -432,16 +439,7 @@ class Prepared:
                 for position, obj, attname, linked in self.links[number]:
                     params[position] = linked.pk
                     setattr(obj, attname, linked.pk)
-                model = type(group[0])
-                fields = _written_fields(model)
-                cursor.execute(_statement(model, connection, fields, len(group)), params)
-                ids = sorted(row[0] for row in cursor.fetchall())
-                if len(ids) != len(group):
-                    raise AssertionError(f"{model.__name__}: {len(ids)} ids for {len(group)} rows")
-                for obj, pk in zip(group, ids, strict=True):
-                    obj.pk = pk
-                    obj._state.adding = False
-                    obj._state.db = self.alias
+                _write(cursor, group, params, self.alias)
 
 
 def prepare(groups, *, using: str | None = None) -> Prepared:

@@ -6,7 +6,7 @@ which carry the order's number."""
 import pytest
 from django.db import connection
 
-from pledgeloop.lib import inserts
+from pledgeloop.lib.tests.test_inserts_prepared import computed  # noqa: F401 (a fixture)
 from pledgeloop.notify.models import Notification
 from pledgeloop.orders.models import Order, OrderEvent
 from pledgeloop.people.models import Consent
@@ -22,23 +22,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def computed(monkeypatch) -> list:
-    """Each model whose rows' values were computed, and whether inside a transaction of its
-    caller's (the test's own transaction around it aside)."""
-    seen = []
-    outside = len(connection.atomic_blocks)
-    real = inserts._params
-
-    def watched(objs, database, **kwargs):
-        seen.append((type(objs[0]), len(database.atomic_blocks) > outside))
-        return real(objs, database, **kwargs)
-
-    monkeypatch.setattr(inserts, "_params", watched)
-    return seen
-
-
-def test_the_orders_rows_are_computed_before_its_transaction(world, client, computed):
+def test_the_orders_rows_are_computed_before_its_transaction(world, client, computed):  # noqa: F811
     client.get(intake_url(world))
     computed.clear()
     assert client.post(intake_url(world), order_data(world)).status_code == 302
