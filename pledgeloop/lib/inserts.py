@@ -436,9 +436,10 @@ class Prepared:
             return
         with _cursor(connection) as cursor:
             for number, (group, params) in enumerate(zip(self.groups, self.params, strict=True)):
-                for position, obj, attname, linked in self.links[number]:
+                for position, obj, field, linked in self.links[number]:
                     params[position] = linked.pk
-                    setattr(obj, attname, linked.pk)
+                    setattr(obj, field.attname, linked.pk)
+                    field.set_cached_value(obj, linked)  # which setting the id forgot
                 _write(cursor, group, params, self.alias)
 
 
@@ -479,13 +480,14 @@ def prepare(groups, *, using: str | None = None) -> Prepared:
                     if linked_group >= number:
                         raise ValueError("prepare() links a row only to rows of earlier groups")
                     obj = group[position // len(fields)]
-                    found.append((position, obj, field.attname, linked))
+                    found.append((position, obj, field, linked))
             params.append(values)
             links.append(found)
     finally:
         for _group, obj in rows:
             obj.pk = None
         for found in links:
-            for _position, obj, attname, _linked in found:
-                setattr(obj, attname, None)  # until the linked row has its id
+            for _position, obj, field, linked in found:
+                setattr(obj, field.attname, None)  # until the linked row has its id
+                field.set_cached_value(obj, linked)
     return Prepared(groups, alias, params, links)

@@ -43,7 +43,9 @@ def computed(monkeypatch) -> list:
     return seen
 
 
-def test_prepared_rows_are_written_as_insert_writes_them_links_filled_in(world, computed):
+def test_prepared_rows_are_written_as_insert_writes_them_links_filled_in(
+    world, computed, django_assert_num_queries
+):
     now = timezone.now()
     given, twin_given = consent(world, now), consent(world, now)
     order = new_order(world, now, consent=given)
@@ -58,6 +60,8 @@ def test_prepared_rows_are_written_as_insert_writes_them_links_filled_in(world, 
         ahead.insert()
     assert len(computed) == 3  # nothing computed again inside the transaction
     assert order.pk and order.consent_id == given.pk and event.order_id == order.pk
+    with django_assert_num_queries(0):  # the linked rows as they were given
+        assert order.consent is given and event.order is order
     stored_order = Order.objects.get(pk=order.pk)
     assert stored_order.consent_id == given.pk and stored_order.events.get().pk == event.pk
     # The same rows as insert() writes.
