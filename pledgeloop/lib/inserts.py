@@ -31,6 +31,11 @@ ids be asked of its sequences first (PostgreSQL): intake's street-versioned rows
 triggers hold the street's version row locked until commit (orgs/versions.py).
 `ids_ahead` and `number_with` ask for those ids inside a read of the caller's (intake's one
 read before its write), so that they cost no round trip of their own.
+
+`prepare` computes several models' new rows' values before the transaction that writes them
+(`Prepared.insert`, group by group, the links to earlier groups' rows filled in as they get
+their ids): where ids cannot be asked ahead (SQLite), intake's transaction holds the write
+lock, and computing the values there was a fifth of its time.
 """
 
 from __future__ import annotations
@@ -473,16 +478,15 @@ def prepare(groups, *, using: str | None = None) -> Prepared:
                 raise ValueError(f"prepare() writes at most {MAX_PARAMS // len(fields)} rows")
             values = _params(group, connection)
             found = []
+            links.append(found)  # before the scan: a refused link is undone too
             for position, value in enumerate(values):
                 field = fields[position % len(fields)]
                 if field.is_relation and value in standing:
                     linked_group, linked = standing[value]
+                    found.append((position, group[position // len(fields)], field, linked))
                     if linked_group >= number:
                         raise ValueError("prepare() links a row only to rows of earlier groups")
-                    obj = group[position // len(fields)]
-                    found.append((position, obj, field, linked))
             params.append(values)
-            links.append(found)
     finally:
         for _group, obj in rows:
             obj.pk = None

@@ -78,4 +78,4 @@ def test_a_link_to_a_later_group_is_refused(world):
     order = new_order(world, now, consent=given)
     with pytest.raises(ValueError):
         prepare([[order], [given]])
-    assert given.pk is None and order.pk is None
+    assert given.pk is None and order.pk is None and order.consent_id is None
