@@ -401,31 +401,32 @@ def _deliver(notification: Notification, senders, *, unrecorded: Unrecorded) -> 
     key = idempotency_key(notification)
     for sender in senders:
         delivery = deliveries.get(sender.channel)
-        if delivery is not None and delivery.status in Delivery.FINAL:
-            continue
-        outcome = None
-        if delivery is not None and delivery.status == Status.SENDING:
-            # The last attempt ended without an answer: does the gateway have it? (What is
-            # known already is committed first: asking may take a sender's time-out.)
-            unrecorded.commit()
-            outcome = _look_up(sender, notification, key, since=delivery.at)
-            if outcome is False:
-                continue  # cannot tell now: try again later, without sending
-        if outcome is None:
-            if not sender.address_for(notification):
-                continue  # nothing to send it to (a user without email): nothing to record
-            skips = getattr(sender, "skips", None)
-            # Refused before anything is handed over (no template for the kind): no
-            # "sending" needed, the outcome goes with the next write.
-            outcome = skips(notification) if skips else None
-        if outcome is None:
-            marked = notification.marked.get(sender.channel)
-            if marked is not None:
-                delivery = marked  # its "sending" went before the batch's first message
-            else:
+        marked = notification.marked.get(sender.channel)
+        if marked is not None:
+            # Checked, and written "sending", before the batch's first message went out.
+            delivery, outcome = marked, _send(sender, notification, key)
+        else:
+            if delivery is not None and delivery.status in Delivery.FINAL:
+                continue
+            outcome = None
+            if delivery is not None and delivery.status == Status.SENDING:
+                # The last attempt ended without an answer: does the gateway have it? (What
+                # is known already is committed first: asking may take a sender's time-out.)
+                unrecorded.commit()
+                outcome = _look_up(sender, notification, key, since=delivery.at)
+                if outcome is False:
+                    continue  # cannot tell now: try again later, without sending
+            if outcome is None:
+                if not sender.address_for(notification):
+                    continue  # nothing to send it to (a user without email): nothing to record
+                skips = getattr(sender, "skips", None)
+                # Refused before anything is handed over (no template for the kind): no
+                # "sending" needed, the outcome goes with the next write.
+                outcome = skips(notification) if skips else None
+            if outcome is None:
                 delivery = _sending(notification, sender.channel, delivery)
                 unrecorded.sending(delivery)
-            outcome = _send(sender, notification, key)
+                outcome = _send(sender, notification, key)
         delivery = delivery or Delivery(
             street_id=notification.street_id,
             notification_id=notification.pk,
