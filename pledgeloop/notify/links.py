@@ -16,8 +16,18 @@ ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 
 
+CODES = len(ALPHABET) ** CODE_LENGTH
+
+
 def short_code_new() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    """A code drawn uniformly from all CODES, with one draw from the system's randomness
+    (a draw a character asked it ten times: the outbox's worker makes one a text)."""
+    number = secrets.randbelow(CODES)
+    characters = []
+    for _ in range(CODE_LENGTH):
+        number, digit = divmod(number, len(ALPHABET))
+        characters.append(ALPHABET[digit])
+    return "".join(characters)
 
 
 def short_link_make(*, path: str) -> str:
