@@ -26,6 +26,7 @@ from pledgeloop.lib.masking import is_mainland_mobile, mask_name, normalise_phon
 from pledgeloop.lib.moments import format_moment
 from pledgeloop.lib.numbers import format_hours
 from pledgeloop.lib.transitions import Transitions
+from pledgeloop.lib.urls import reverse_one
 from pledgeloop.notify.models import Notification
 from pledgeloop.notify.services import notification_new, notify, notify_together
 from pledgeloop.orgs.models import Category, Community, Site
@@ -214,7 +215,7 @@ def _resident_text(
         title=title,
         street_id=order.street_id,
         community_id=order.community_id,
-        url=url or reverse("orders:track", args=[order.tracking_token]),
+        url=url or reverse_one("orders:track", order.tracking_token),
         params={"order": str(order.pk), **params},
     )
 
@@ -502,7 +503,7 @@ def order_submit(
     # transaction, which holds the database's one write lock, and every order of the
     # street's waits for it (drawing them in it was a twelfth of the lock's time, issue 17).
     # The page of the order for its admins, with a hole for its number.
-    order_page = reverse("console:order_detail", args=[NUMBER_HOLE])
+    order_page = reverse_one("console:order_detail", NUMBER_HOLE)
     resident_text = _resident_text(
         order, kind="order_filed", title="", params={}, user_id=resident_user_id
     )

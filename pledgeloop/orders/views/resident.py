@@ -26,6 +26,7 @@ from pledgeloop.lib.params import query_text
 from pledgeloop.lib.pinyin import pinyin_keys
 from pledgeloop.lib.private import private_page
 from pledgeloop.lib.qr import qr_svg
+from pledgeloop.lib.urls import reverse_one
 from pledgeloop.orgs.models import Community, Site, Street
 from pledgeloop.people.notices import NOTICES, current_notice, notice_for
 from pledgeloop.service.review_links import review_link_expired, review_link_for
@@ -149,7 +150,7 @@ def _intake(request, desk: IntakeDesk, site: Site | None = None, kept: bool = Fa
         except OrderError as error:
             form.add_error(None, str(error))
         else:
-            return redirect("orders:sent", token=order.tracking_token)
+            return HttpResponseRedirect(reverse_one("orders:sent", order.tracking_token))
     elif kept and revision() != desk.revision:
         raise DeskChanged  # found wrong by a desk behind a change: taken again at the current one
     return _refused(request, form, community, site, ip)
