@@ -62,6 +62,7 @@ bench: setup
 	$(PY) bench/stats.py --quick
 	$(PY) bench/pages.py --quick
 	$(PY) bench/intake.py
+	$(PY) bench/instructions.py
 	$(PY) bench/faults.py
 	$(PY) bench/lighthouse.py
 	$(PY) bench/startup.py
