@@ -154,6 +154,8 @@ def counted(phase: str, template: str, requests: int) -> int:
 
 def child(phase: str, requests: int) -> int:
     """Under callgrind: warm up, say READY, do the measured requests once told to, say DONE."""
+    # This checkout's code, whatever the venv's own path says (a worktree sharing its venv).
+    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()

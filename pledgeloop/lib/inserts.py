@@ -40,6 +40,7 @@ lock, and computing the values there was a fifth of its time.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 from django.db import connections, models, router
@@ -194,12 +195,24 @@ def _pre_save_reads(field) -> bool:
     return dated and not field.auto_now and not field.auto_now_add
 
 
+def _utc_text(field, connection) -> bool:
+    """Whether the field is a date and time that this database keeps as text in UTC (SQLite's
+    way): an aware value in UTC, as timezone.now() gives it, is then its own text without
+    the zone, which is what get_db_prep_save computes from it (the value made naive in the
+    connection's zone, UTC, then str()), in a sixth of the time. An order writes a dozen."""
+    return (
+        type(field) is models.DateTimeField
+        and connection.vendor == "sqlite"
+        and connection.timezone is dt.UTC
+    )
+
+
 def _plan(model: type[Model], ahead: bool, connection) -> tuple:
     """How each written field's value is found (`ahead`: with the pk first, for rows
     numbered ahead), known once per model and database: (field, its attribute, whether its
     pre_save only reads that attribute, whether None goes as NULL, the types that go as
-    they are)."""
-    key = (model, ahead, connection.vendor)
+    they are, whether a UTC date and time goes as its text, `_utc_text`)."""
+    key = (model, ahead, connection.vendor, connection.timezone)
     plan = _plans.get(key)
     if plan is None:
         fields = _numbered_ahead_fields(model) if ahead else _written_fields(model)
@@ -212,6 +225,7 @@ def _plan(model: type[Model], ahead: bool, connection) -> tuple:
                 # values): those skip the field's conversions.
                 field.get_db_prep_save(None, connection=connection) is None,
                 _as_they_are(field, connection.vendor),
+                _utc_text(field, connection),
             )
             for field in fields
         )
@@ -227,8 +241,11 @@ def _params(objs: list, connection, *, ahead: bool = False) -> list:
     params = []
     plan = _plan(type(objs[0]), ahead, connection)
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        for field, attname, reads, null, plain in plan:
+        # Django's check of the row's related objects (saved, their ids copied) has nothing
+        # to do for a row that holds none, as most hold only ids.
+        if obj._state.fields_cache:
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        for field, attname, reads, null, plain, utc_text in plan:
             value = getattr(obj, attname) if reads else field.pre_save(obj, True)
             if value is None:
                 if null:
@@ -236,6 +253,9 @@ def _params(objs: list, connection, *, ahead: bool = False) -> list:
                     continue
             elif type(value) in plain:
                 params.append(value)
+                continue
+            elif utc_text and type(value) is dt.datetime and value.tzinfo is dt.UTC:
+                params.append(str(value.replace(tzinfo=None)))
                 continue
             if hasattr(value, "resolve_expression"):
                 raise ValueError(f"insert() takes plain values, not {value!r}")

@@ -1,9 +1,11 @@
 """lib.inserts.insert writes what bulk_create writes, with the statement built once."""
 
+import zoneinfo
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -140,6 +142,35 @@ def test_values_of_another_type_than_the_field_s_are_converted_as_bulk_create_do
     first = Notification.objects.values("attempts", "community_id").get(pk=mine[0].pk)
     assert first == {"attempts": 3, "community_id": world.community.pk}
     assert Notification.objects.get(pk=mine[1].pk).attempts == 1
+
+
+def test_times_are_stored_as_bulk_create_stores_them_in_utc_or_another_zone(world):
+    """A time in UTC (timezone.now()'s) goes as its own text on SQLite, without Django's
+    conversions; one in another zone, or with no fraction of a second, still lands exactly
+    where bulk_create puts it: the stored text itself is compared, not the times read back."""
+    now = timezone.now()
+    shanghai = now.astimezone(zoneinfo.ZoneInfo("Asia/Shanghai"))
+    whole = now.replace(microsecond=0)
+    times = {
+        "consent_at": now,
+        "created_at": whole,
+        "respond_by": shanghai,
+        "finish_by": shanghai.replace(microsecond=0),
+        "window_start": now - timedelta(hours=1),
+        "window_end": shanghai + timedelta(hours=2),
+    }
+    mine, theirs = new_order(world, **times), new_order(world, **times)
+    insert([mine])
+    Order.objects.bulk_create([theirs])
+    columns = ", ".join(times)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, {columns} FROM orders_order WHERE id IN (%s, %s)",  # noqa: S608
+            [mine.pk, theirs.pk],
+        )
+        rows = {row[0]: row[1:] for row in cursor.fetchall()}
+    assert rows[mine.pk] == rows[theirs.pk]
+    assert Order.objects.values(*times).get(pk=mine.pk) == times
 
 
 def test_upsert_writes_new_rows_and_updates_stored_ones_by_their_unique_fields(
