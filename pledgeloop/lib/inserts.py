@@ -275,6 +275,29 @@ def _params(objs: list, connection, *, ahead: bool = False) -> list:
     return params
 
 
+_makers: dict[type, tuple] = {}
+
+
+def new(model: type[Model], **values) -> Model:
+    """model(**values) for a new row given by its fields' attributes (a link by its id,
+    `street_id=`): the same instance, built as Django builds a row it reads (its values in
+    the fields' order), in a third of the time of the keywords' way; a field not given takes
+    its default, as there. For the rows written by the thousand a second (intake's consents
+    and notifications, the outbox's deliveries)."""
+    fields = _makers.get(model)
+    if fields is None:
+        fields = _makers[model] = tuple(
+            (field.attname, field) for field in model._meta.concrete_fields
+        )
+    args = [
+        values.pop(attname) if attname in values else field.get_default()
+        for attname, field in fields
+    ]
+    if values:
+        raise TypeError(f"{model.__name__}() has no fields {', '.join(sorted(values))}")
+    return model(*args)
+
+
 def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:
     """Model.objects.bulk_create(objs): the same rows, values and ids; returns the objs."""
     objs = list(objs)

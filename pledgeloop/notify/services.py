@@ -48,7 +48,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from pledgeloop.lib.inserts import insert, upsert
+from pledgeloop.lib.inserts import insert, new, upsert
 from pledgeloop.lib.updates import update_row
 
 from .kinds import TEXTS
@@ -166,7 +166,8 @@ def notification_new(
         user_id = user.pk
     if user_id is None and not phone:
         raise ValueError("a notification needs a user or a phone number")
-    return Notification(
+    return new(
+        Notification,
         street_id=street_id,
         community_id=community_id,
         user_id=user_id,
@@ -460,7 +461,8 @@ def _sending(notification, channel: str, delivery: Delivery | None) -> Delivery:
     after it leaves a trace."""
     now = timezone.now()
     if delivery is None:
-        return Delivery(
+        return new(
+            Delivery,
             street_id=notification.street_id,
             notification_id=notification.pk,
             channel=channel,

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from pledgeloop.lib.inserts import insert
+from pledgeloop.lib.inserts import insert, new
 
 from .models import Consent, Resident
 from .notices import current_notice
@@ -46,7 +46,8 @@ def consent_new(
         resident_id = resident.pk
     if not phone and resident_id is None:
         raise ValueError("a consent needs a subject: a phone number or a resident")
-    return Consent(
+    return new(
+        Consent,
         street_id=street_id,
         resident_id=resident_id,
         phone=phone,

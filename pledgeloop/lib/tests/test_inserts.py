@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from pledgeloop.lib.inserts import _pre_save_reads, insert, upsert
+from pledgeloop.lib.inserts import _pre_save_reads, insert, new, upsert
 from pledgeloop.notify.models import Delivery, Notification
 from pledgeloop.orders.models import Order
 from pledgeloop.orgs.models import Category
@@ -227,3 +227,27 @@ def test_only_a_pre_save_that_reads_its_attribute_is_skipped():
     assert not _pre_save_reads(models.DateTimeField(auto_now_add=True))
     assert not _pre_save_reads(models.DateField(auto_now=True))
     assert not _pre_save_reads(Order._meta.get_field("photo"))
+
+
+def test_new_builds_the_instance_that_the_model_s_keywords_build(world):
+    """lib.inserts.new(model, **values): the values, every other field's default, the state of
+    a row not yet written; a field the model lacks is refused, as by the keywords."""
+    now = timezone.now()
+    given = {
+        Notification: {"street_id": world.street.pk, "user_id": world.member.pk, "kind": "k"},
+        Delivery: {"street_id": world.street.pk, "notification_id": 7, "channel": "sms", "at": now},
+        Order: {"street_id": world.street.pk, "community_id": world.community.pk, "phone": "1"},
+    }
+    for model, values in given.items():
+        built, twin = new(model, **values), model(**values)
+        mine, theirs = vars(built).copy(), vars(twin).copy()
+        for name in ("_state", "created_at", "next_attempt_at", "tracking_token"):
+            # Defaults drawn anew for each (the time now, a random token), and the state.
+            mine.pop(name, None), theirs.pop(name, None)
+        assert mine == theirs, model
+        assert built._state.adding and built._state.db is None and built.pk is None
+        assert set(vars(built)) == set(vars(twin))
+    token = new(Order, street_id=world.street.pk).tracking_token
+    assert token and token != new(Order, street_id=world.street.pk).tracking_token
+    with pytest.raises(TypeError, match="no fields colour"):
+        new(Notification, colour="red")
