@@ -215,11 +215,27 @@ def _moment(field, connection) -> int:
     return 0
 
 
+def _wrapped_int(field, connection) -> type | None:
+    """The type that Django's conversions wrap a field's int in, where that is all they do
+    (PostgreSQL's Int2, Int4, Int8: psycopg sends the parameter's type with it), else None."""
+    if isinstance(field, models.BooleanField):
+        return None
+    try:
+        made = [field.get_db_prep_save(n, connection=connection) for n in (1, 2**40)]
+    except (TypeError, ValueError):
+        return None
+    kind = type(made[0])
+    if kind is int or not issubclass(kind, int) or type(made[1]) is not kind:
+        return None
+    return kind if made == [1, 2**40] else None
+
+
 def _plan(model: type[Model], ahead: bool, connection) -> tuple:
     """How each written field's value is found (`ahead`: with the pk first, for rows
     numbered ahead), known once per model and database: (field, its attribute, whether its
     pre_save only reads that attribute, whether None goes as NULL, the types that go as
-    they are, how an aware date and time goes, `_moment`)."""
+    they are, how an aware date and time goes (`_moment`), the type an int goes in
+    (`_wrapped_int`))."""
     key = (model, ahead, connection.vendor, connection.timezone)
     plan = _plans.get(key)
     if plan is None:
@@ -234,6 +250,7 @@ def _plan(model: type[Model], ahead: bool, connection) -> tuple:
                 field.get_db_prep_save(None, connection=connection) is None,
                 _as_they_are(field, connection.vendor),
                 _moment(field, connection),
+                _wrapped_int(field, connection),
             )
             for field in fields
         )
@@ -253,7 +270,7 @@ def _params(objs: list, connection, *, ahead: bool = False) -> list:
         # to do for a row that holds none, as most hold only ids.
         if obj._state.fields_cache:
             obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        for field, attname, reads, null, plain, moment in plan:
+        for field, attname, reads, null, plain, moment, wrapped in plan:
             value = getattr(obj, attname) if reads else field.pre_save(obj, True)
             if value is None:
                 if null:
@@ -261,6 +278,9 @@ def _params(objs: list, connection, *, ahead: bool = False) -> list:
                     continue
             elif type(value) in plain:
                 params.append(value)
+                continue
+            elif wrapped is not None and type(value) is int:
+                params.append(wrapped(value))
                 continue
             elif moment and type(value) is dt.datetime and value.tzinfo is not None:
                 if moment == AS_IT_IS:

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from pledgeloop.lib.inserts import _pre_save_reads, insert, new, upsert
+from pledgeloop.lib.inserts import _params, _pre_save_reads, _written_fields, insert, new, upsert
 from pledgeloop.notify.models import Delivery, Notification
 from pledgeloop.orders.models import Order
 from pledgeloop.orgs.models import Category
@@ -251,3 +251,40 @@ def test_new_builds_the_instance_that_the_model_s_keywords_build(world):
     assert token and token != new(Order, street_id=world.street.pk).tracking_token
     with pytest.raises(TypeError, match="no fields colour"):
         new(Notification, colour="red")
+
+
+@pytest.mark.parametrize("model", [Order, Notification, Delivery, LoginFailure])
+def test_each_value_goes_to_the_database_as_django_s_conversions_give_it(model):
+    """_params' short ways (a plain value as it is, an int in PostgreSQL's type for it, an
+    aware time as its UTC text or as it is) give each value, and its type, exactly what
+    get_db_prep_save gives: numbers, times in UTC and in another zone, text, None."""
+    now = timezone.now()
+    shanghai = now.astimezone(zoneinfo.ZoneInfo("Asia/Shanghai"))
+    row = new(model)
+    for n, field in enumerate(_written_fields(model)):
+        if isinstance(field, models.DateTimeField):
+            value = (now, shanghai, now.replace(microsecond=0), None)[n % 4]
+        elif isinstance(field, models.BooleanField):
+            value = bool(n % 2)
+        elif isinstance(field, (models.IntegerField, models.ForeignKey)):
+            value = (7, 2**40, None)[n % 3] if field.null else 7 + n
+        elif isinstance(field, models.JSONField):
+            value = {"n": n}
+        elif isinstance(field, models.DecimalField):
+            value = Decimal("31.956201")
+        elif isinstance(field, models.GenericIPAddressField):
+            value = ("10.0.0.1", "::1")[n % 2]
+        else:
+            value = f"值{n}" if not field.null else (None, f"值{n}")[n % 2]
+        setattr(row, field.attname, value)
+    params = _params([row], connection)
+    # pre_save has run (a time set on saving is set now): Django's conversions of the same.
+    expected = [
+        field.get_db_prep_save(getattr(row, field.attname), connection=connection)
+        for field in _written_fields(model)
+    ]
+
+    def seen(value):  # psycopg's JSON wrapper compares by identity: by what it wraps
+        return type(value), getattr(value, "obj", value)
+
+    assert [seen(p) for p in params] == [seen(e) for e in expected]
