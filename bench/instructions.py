@@ -1,8 +1,9 @@
 """The instructions an order costs, counted exactly: intake's request, and the tasks worker
 sending its texts, against /livez (and the intake form), under callgrind (valgrind).
 
-    python bench/instructions.py                 100 requests of each
+    python bench/instructions.py                 100 requests of each, SQLite
     python bench/instructions.py --requests 30
+    python bench/instructions.py --db postgresql (DATABASE_URL; the Python side only)
 
 bench/intake.py measures the issue's figure, orders a second against /livez's requests a
 second, on a shared machine where the same code's ratio moved from 0.15× to 0.21× between
@@ -22,13 +23,17 @@ Django's start. The worker's phase counts `notifications_send` emptying the outb
 orders filed before it (each order's admin notification and the resident's text), as the
 tasks worker does.
 
-SQLite only: on PostgreSQL much of an order's work runs in the database's own processes,
-which this does not follow. Needs valgrind (Debian's `valgrind` package); without it the
-run is skipped with a notice. About 30 s a phase.
+On SQLite the count is the whole of the order's work. On PostgreSQL (`--db postgresql`,
+through PG_SOCKET_URL where scripts/with-throwaway-postgres.py gives it, as bench/intake.py)
+much of it runs in the database's own processes, which this does not follow: the count is
+the Python side's, the server's and the worker's, and the phases share one database (each
+phase's orders have form keys of their own). Needs valgrind (Debian's `valgrind` package);
+without it the run is skipped with a notice. About 30 s a phase.
 
 The last line, in this form:
-    instructions sqlite: order 7853272 (request 6217527, worker 1635745), /livez 1177516,
-    form GET 2817000, livez/order 0.150x, livez/form 0.418x
+    instructions sqlite: order 7694342 (request 6040728, worker 1653614), /livez 981496,
+    form GET 2136412, livez/order 0.128x, livez/form 0.459x
+("instructions postgresql (python): …" on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ WARM_UP = 40
 PHASES = ("livez", "form", "request", "worker")
 
 
-def environment(var_dir: str) -> dict:
+def environment(var_dir: str, database: str) -> dict:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "pledgeloop.settings",
@@ -64,35 +69,43 @@ def environment(var_dir: str) -> dict:
         "PROXY_HOPS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    env.pop("DATABASE_URL", None)
+    if database == "sqlite":
+        env.pop("DATABASE_URL", None)
+    elif env.get("PG_SOCKET_URL"):
+        env["DATABASE_URL"] = env["PG_SOCKET_URL"]
     return env
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--child", choices=PHASES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.requests)
+    label = "sqlite" if args.db == "sqlite" else "postgresql (python)"
     if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
-        print("instructions sqlite: skipped, no valgrind here (apt-get install valgrind)")
+        print(f"instructions {label}: skipped, no valgrind here (apt-get install valgrind)")
+        return 0
+    if args.db == "postgresql" and not os.environ.get("DATABASE_URL"):
+        print(f"instructions {label}: skipped, no DATABASE_URL (no PostgreSQL here)")
         return 0
     template = tempfile.mkdtemp(prefix="pledgeloop-bench-instructions-")
     try:
-        env = environment(template)
+        env = environment(template, args.db)
         run([str(PYTHON), "manage.py", "migrate", "--noinput", "-v", "0"], env)
         run([str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
         fixture = shell_json(FIXTURE, env)
         Path(template, "fixture.json").write_text(json.dumps(fixture))
-        counts = {phase: counted(phase, template, args.requests) for phase in PHASES}
+        counts = {phase: counted(phase, template, args.requests, args.db) for phase in PHASES}
     finally:
         shutil.rmtree(template, ignore_errors=True)
     order = counts["request"] + counts["worker"]
     for phase in PHASES:
         print(f"{phase}: {counts[phase]} instructions a request", flush=True)
     print(
-        f"instructions sqlite: order {order} (request {counts['request']}, worker "
+        f"instructions {label}: order {order} (request {counts['request']}, worker "
         f"{counts['worker']}), /livez {counts['livez']}, form GET {counts['form']}, "
         f"livez/order {counts['livez'] / order:.3f}x, livez/form "
         f"{counts['livez'] / counts['form']:.3f}x"
@@ -100,7 +113,7 @@ def main() -> int:
     return 0
 
 
-def counted(phase: str, template: str, requests: int) -> int:
+def counted(phase: str, template: str, requests: int, database: str) -> int:
     """Instructions a request of `phase`, counted in a process of its own on a copy of the
     migrated database."""
     work = tempfile.mkdtemp(prefix=f"pledgeloop-bench-instructions-{phase}-")
@@ -121,7 +134,7 @@ def counted(phase: str, template: str, requests: int) -> int:
                 "--requests",
                 str(requests),
             ],
-            env=environment(var_dir),
+            env=environment(var_dir, database),
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -197,6 +210,8 @@ def child(phase: str, requests: int) -> int:
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1).decode()
     from urllib.parse import urlencode
 
+    shift = PHASES.index(phase)
+
     def order(n: int) -> None:
         fields = {
             "csrfmiddlewaretoken": token,
@@ -205,13 +220,15 @@ def child(phase: str, requests: int) -> int:
             "site": fixture["sites"][n % len(fixture["sites"])],
             "address": f"{n % 6 + 1}0{n % 4 + 1}室",
             "when": WHEN[n % len(WHEN)],
-            "phone": f"13{(n * 7919 + 12345) % 1_000_000_000:09d}",
+            "phone": f"13{(n * 7919 + shift * 1_000_003) % 1_000_000_000:09d}",
             "contact_name": "",
             "consent": "1",
             "website": "",
             "member": "",
             "via": "qr",
-            "submission": f"bench-instructions-{n:08d}",
+            # Each phase's own, as its numbers and addresses (on PostgreSQL the phases share
+            # the database: the same number's same request again is the earlier order).
+            "submission": f"bench-instructions-{phase}-{n:08d}",
             "latitude": "",
             "longitude": "",
         }
@@ -222,7 +239,7 @@ def child(phase: str, requests: int) -> int:
             CONTENT_TYPE="application/x-www-form-urlencoded",
             HTTP_COOKIE=f"csrftoken={cookie}",
             HTTP_REFERER=f"http://127.0.0.1{path}",
-            HTTP_X_FORWARDED_FOR=f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}",
+            HTTP_X_FORWARDED_FOR=f"{10 + shift}.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}",
         )
         if not status.startswith("302") or "/order/sent/" not in headers.get("Location", ""):
             raise RuntimeError(f"order {n}: {status}")
