@@ -11,9 +11,8 @@ that every converter taking the stand-in takes too: a number (digits, the int co
 for the number's stand-in, letters, digits, "-" and "_" (a token) for the other, which the
 str, slug and path converters take alike. Any other value, and a page whose converter refuses
 the stand-in (a uuid's, a quarter's) or writes it otherwise than as it is, goes to reverse()
-itself. A converter of our own that
-took the token's stand-in but refused some token would need reverse() here: there is none
-(reviews/urls.py's quarter refuses the stand-in).
+itself. A converter of our own that took the token's stand-in but refused some token would
+need reverse() here: there is none (reviews/urls.py's quarter refuses the stand-in).
 """
 
 import functools

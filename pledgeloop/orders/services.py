@@ -249,10 +249,6 @@ def order_deadlines(
     return respond_by, finish_by
 
 
-# A number no order has, standing for an order's in a link drawn before the order has one.
-NUMBER_HOLE = 987_654_321_987_654_321
-
-
 class DeskChanged(Exception):
     """The intake desk an order was checked against is no longer current (order_submit's
     `desk_revision`): nothing was written, and the order is to be checked again."""
@@ -502,15 +498,14 @@ def order_submit(
     # The texts but for the order's number, drawn now: on SQLite the number comes inside the
     # transaction, which holds the database's one write lock, and every order of the
     # street's waits for it (drawing them in it was a twelfth of the lock's time, issue 17).
-    # The page of the order for its admins, with a hole for its number.
-    order_page = reverse_one("console:order_detail", NUMBER_HOLE)
+    # The page of the order for its admins is reverse_one's, its path reversed once a process.
     resident_text = _resident_text(
         order, kind="order_filed", title="", params={}, user_id=resident_user_id
     )
 
     def told() -> list[Notification]:
         """The admins' notifications and the resident's text, once the order has its id."""
-        url = order_page.replace(str(NUMBER_HOLE), str(order.pk))
+        url = reverse_one("console:order_detail", order.pk)
         for notice in notices:
             notice.url = url
         resident_text.title = (filed % {"n": order.pk})[:120]
