@@ -7,8 +7,12 @@ again for the same link gives the same code.
 """
 
 import secrets
+from contextlib import nullcontext
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from pledgeloop.lib.inserts import new, upsert
 
 from .models import ShortLink
 
@@ -51,17 +55,24 @@ def short_link_make(*, path: str) -> str:
 
 
 def short_links_make(*, paths: list[str]) -> dict[str, str]:
-    """The short codes of many paths at once (a batch from the outbox): two or three queries
-    however many."""
+    """The short codes of many paths at once (a batch from the outbox): two statements
+    however many. The links are written in one upsert, a path that has its link already
+    keeping it (the upsert writes the path it has again, never a new code), and every code
+    read back. (It was three: the links there were, the new ones, their codes; the outbox's
+    paths are new texts' tracking pages, so the first found nothing, issue 17.)"""
     paths = sorted({p for p in paths if p.startswith("/") and not p.startswith("//")})
-    codes = dict(ShortLink.objects.filter(path__in=paths).values_list("path", "code"))
-    missing = [p for p in paths if p not in codes]
-    if missing:
-        ShortLink.objects.bulk_create(
-            [ShortLink(code=short_code_new(), path=p) for p in missing], ignore_conflicts=True
-        )
-        codes.update(ShortLink.objects.filter(path__in=missing).values_list("path", "code"))
-    return codes
+    if not paths:
+        return {}
+    now = timezone.now()
+    links = [new(ShortLink, code=short_code_new(), path=path, created_at=now) for path in paths]
+    try:
+        # In a caller's transaction, a savepoint keeps a refusal from spoiling it.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            upsert(links, unique_fields=("path",), update_fields=("path",))
+    except IntegrityError:
+        # A code drawn twice (once in some 10¹⁷ draws): the links that can be made are.
+        ShortLink.objects.bulk_create(links, ignore_conflicts=True)
+    return dict(ShortLink.objects.filter(path__in=paths).values_list("path", "code"))
 
 
 def short_link_target(code: str) -> str | None:
