@@ -7,6 +7,7 @@ one order therefore have exactly one winner; the others get an OrderError whose 
 says what happened.
 """
 
+import functools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
@@ -14,7 +15,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -280,19 +281,49 @@ def _intake_read(
     index only for a query that states its condition; the same order through the number's
     index; the resident through their street, community and number.
     """
+    params = []
+    if key:
+        params += [community.street_id, key, community.pk, phone]
+    if same is not None:
+        category_id, description = same
+        since = timezone.now() - timedelta(minutes=SAME_ORDER_MINUTES)
+        params += [phone, community.street_id, community.pk, category_id, description]
+        params += [connection.ops.adapt_datetimefield_value(since), *sorted(OPEN)]
+    if desk:
+        params.append("desk")
+    params += [community.street_id, community.pk, phone]
+    sql, ids = _intake_read_text(connection.alias, bool(key), same is not None, ahead, desk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        earlier_id, resident_id, user_id, *rest = cursor.fetchone()
+    token = rest.pop() if desk else None
+    return earlier_id, resident_id, user_id, rest if ids else None, token
+
+
+def _intake_read_text(
+    alias: str, keyed: bool, same: bool, ahead: list | None, desk: bool
+) -> tuple[str, bool]:
+    """`_intake_read`'s statement, and whether it asks for ids ahead: built once a database
+    and shape (whether it looks for the form's key, for the same request again, which ids
+    it asks ahead, whether it reads the desk's token), as every order asks the same one."""
+    return _read_text(alias, keyed, same, tuple(ahead or ()), desk)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_text(alias: str, keyed: bool, same: bool, ahead: tuple, desk: bool) -> tuple[str, bool]:
+    """See `_intake_read_text`. Its parameters, in order: the key's four, the same request's
+    five, its moment and the open states, "desk", the resident's three."""
+    connection = connections[alias]
     quote = connection.ops.quote_name
     orders, residents = quote(Order._meta.db_table), quote(Resident._meta.db_table)
-    found, params = [], []
-    if key:
+    found = []
+    if keyed:
         found.append(
             f"(SELECT id FROM {orders} WHERE street_id = %s AND submission_key = %s "  # noqa: S608
             "AND NOT (submission_key = '') AND community_id = %s AND phone = %s "
             "ORDER BY id LIMIT 1)"
         )
-        params += [community.street_id, key, community.pk, phone]
-    if same is not None:
-        category_id, description = same
-        since = timezone.now() - timedelta(minutes=SAME_ORDER_MINUTES)
+    if same:
         # SQLite, planning without statistics, took the street's index (every order of the
         # street) over the number's: told which one (PostgreSQL chooses by its statistics).
         by_phone = f" INDEXED BY {quote(PHONE_INDEX)}" if connection.vendor == "sqlite" else ""
@@ -302,25 +333,20 @@ def _intake_read(
             f"AND created_at >= %s AND state IN ({', '.join(['%s'] * len(OPEN))}) "
             "ORDER BY id LIMIT 1)"
         )
-        params += [phone, community.street_id, community.pk, category_id, description]
-        params += [connection.ops.adapt_datetimefield_value(since), *sorted(OPEN)]
     earlier = f"COALESCE({', '.join(found)}, NULL)" if found else "NULL"
     ids = ahead and ids_ahead(ahead, connection)
-    columns, columns_params = (f", {ids[0]}", ids[1]) if ids else ("", [])
+    if ids and ids[1]:
+        raise ValueError("ids_ahead's columns take no parameters here")
+    columns = f", {ids[0]}" if ids else ""
     if desk:
         revisions = quote(DeskRevision._meta.db_table)
         columns += f", COALESCE((SELECT token FROM {revisions} WHERE key = %s), '')"  # noqa: S608
-        columns_params = [*columns_params, "desk"]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {earlier}, r.id, r.user_id{columns} FROM (SELECT 1 AS one) AS one "  # noqa: S608
-            f"LEFT JOIN (SELECT id, user_id FROM {residents} WHERE street_id = %s "
-            "AND community_id = %s AND phone = %s ORDER BY id LIMIT 1) AS r ON 1 = 1",
-            [*params, *columns_params, community.street_id, community.pk, phone],
-        )
-        earlier_id, resident_id, user_id, *rest = cursor.fetchone()
-    token = rest.pop() if desk else None
-    return earlier_id, resident_id, user_id, rest if ids else None, token
+    sql = (
+        f"SELECT {earlier}, r.id, r.user_id{columns} FROM (SELECT 1 AS one) AS one "  # noqa: S608
+        f"LEFT JOIN (SELECT id, user_id FROM {residents} WHERE street_id = %s "
+        "AND community_id = %s AND phone = %s ORDER BY id LIMIT 1) AS r ON 1 = 1"
+    )
+    return sql, bool(ids)
 
 
 def order_submit(
