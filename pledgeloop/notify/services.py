@@ -428,7 +428,8 @@ def _deliver(notification: Notification, senders, *, unrecorded: Unrecorded) -> 
                 delivery = _sending(notification, sender.channel, delivery)
                 unrecorded.sending(delivery)
                 outcome = _send(sender, notification, key)
-        delivery = delivery or Delivery(
+        delivery = delivery or new(
+            Delivery,
             street_id=notification.street_id,
             notification_id=notification.pk,
             channel=sender.channel,
