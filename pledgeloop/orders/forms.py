@@ -308,8 +308,9 @@ class IntakeForm(KeepsPhoto, forms.Form):
         values (each widget's value from the data, the field's clean, then clean_<name>) and
         errors, as `test_intake_form_cleans_as_django_does` checks against Django's own.
         Drawing the form's 19 BoundFields on every post, which only the page drawn again
-        uses, was a twentieth of an order's CPU (issue 17). The form has no disabled field
-        (Django then cleans the initial value instead) and no file field but the photo."""
+        uses, was 5 % of a post's instructions (bench/instructions.py, issue 17). The form
+        has no disabled field (Django then cleans the initial value instead) and no file
+        field but the photo."""
         data, files, cleaned = self.data, self.files, self.cleaned_data
         for name, field in self.fields.items():
             try:

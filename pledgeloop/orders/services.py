@@ -292,7 +292,8 @@ def _intake_read(
     if desk:
         params.append("desk")
     params += [community.street_id, community.pk, phone]
-    sql, ids = _intake_read_text(connection.alias, bool(key), same is not None, ahead, desk)
+    shape = (bool(key), same is not None, tuple(ahead or ()), desk)
+    sql, ids = _intake_read_text(connection.alias, *shape)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         earlier_id, resident_id, user_id, *rest = cursor.fetchone()
@@ -300,19 +301,15 @@ def _intake_read(
     return earlier_id, resident_id, user_id, rest if ids else None, token
 
 
+@functools.lru_cache(maxsize=64)
 def _intake_read_text(
-    alias: str, keyed: bool, same: bool, ahead: list | None, desk: bool
+    alias: str, keyed: bool, same: bool, ahead: tuple, desk: bool
 ) -> tuple[str, bool]:
     """`_intake_read`'s statement, and whether it asks for ids ahead: built once a database
     and shape (whether it looks for the form's key, for the same request again, which ids
-    it asks ahead, whether it reads the desk's token), as every order asks the same one."""
-    return _read_text(alias, keyed, same, tuple(ahead or ()), desk)
-
-
-@functools.lru_cache(maxsize=64)
-def _read_text(alias: str, keyed: bool, same: bool, ahead: tuple, desk: bool) -> tuple[str, bool]:
-    """See `_intake_read_text`. Its parameters, in order: the key's four, the same request's
-    five, its moment and the open states, "desk", the resident's three."""
+    it asks ahead, whether it reads the desk's token), as every order asks the same one.
+    Its parameters, in order: the key's four, the same request's five, its moment and the
+    open states, "desk", the resident's three."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     orders, residents = quote(Order._meta.db_table), quote(Resident._meta.db_table)

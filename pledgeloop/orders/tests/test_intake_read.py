@@ -20,7 +20,7 @@ def test_the_read_is_built_once_a_shape_and_finds_each_orders_own(world, monkeyp
         address="3幢",
         submission_key="key-read-1",
     )
-    services._read_text.cache_clear()
+    services._intake_read_text.cache_clear()
     built, ids_ahead = [], services.ids_ahead
     monkeypatch.setattr(services, "ids_ahead", lambda *args: built.append(args) or ids_ahead(*args))
     ahead = [(Order, 1), (OrderEvent, 1)]
@@ -34,8 +34,8 @@ def test_the_read_is_built_once_a_shape_and_finds_each_orders_own(world, monkeyp
     assert first[4] == again[4] == other[4]
     gives_ids = connection.vendor == "postgresql"
     assert all((found[3] is not None) == gives_ids for found in (first, again, other))
-    assert len(built) == 1 and services._read_text.cache_info().misses == 1
+    assert len(built) == 1 and services._intake_read_text.cache_info().misses == 1
     # Another shape is built once too.
     _intake_read("", world.community, "13811110001")
     _intake_read("", world.community, "13822220002")
-    assert services._read_text.cache_info().misses == 2
+    assert services._intake_read_text.cache_info().misses == 2
