@@ -97,12 +97,12 @@ ONE_PER_PARENT = {
 # on Citus that lookup is a multi-shard query, each shard answering from this index. The
 # tokens themselves are unique together with street (see the models).
 STREETLESS_INDEXES = {
-    ("orders.Order", "tracking_token"): "the resident's /track/<token>/ link",
+    ("orders.Order", "order_tracking_token"): "the resident's /track/<token>/ link",
     ("people.Member", "code"): "the member's public page /m/<code>/ and QR",
     ("diary.Article", "slug"): "the diary's /diary/<slug>/ link",
     ("service.SiteScreen", "key"): "a site's check-in screen link",
     ("api.ApiToken", "digest"): "an API key's digest, from the Authorization header",
-    ("people.Consent", "phone"): "a person's consents at /my/, by phone number, city-wide",
+    ("people.Consent", "consent_phone"): "a person's consents at /my/, by phone number, city-wide",
     # The rest of a person's rows at /my/, found the same way (privacy/tests/test_lookups.py).
     ("orders.Order", "order_phone"): "a person's orders at /my/, by phone number, city-wide",
     ("people.Resident", "resident_phone"): "a person's resident records at /my/, city-wide",

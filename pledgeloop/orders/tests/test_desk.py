@@ -184,6 +184,20 @@ def test_the_tables_an_order_writes_repeat_no_index(model):
     assert repeated_indexes(model) == []
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="Django's LIKE indexes: PostgreSQL")
+@pytest.mark.parametrize("model", [Order, OrderEvent, Notification, Consent, IntakeAttempt])
+def test_the_tables_an_order_writes_have_no_index_for_like(model):
+    """A text field's db_index on PostgreSQL comes with a second index (varchar_pattern_ops)
+    for LIKE, which no query asks of a token or a number: one more entry an order writes.
+    The tracking token and the consent's number have indexes of their models instead."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s",
+            [model._meta.db_table, "%pattern_ops%"],
+        )
+        assert cursor.fetchall() == []
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="ids asked ahead: PostgreSQL")
 def test_the_street_versioned_rows_are_the_transactions_last_statement(world, client):
     """Their triggers lock the street's version row until commit (orgs/versions.py): written
