@@ -42,8 +42,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from contextlib import AbstractContextManager, nullcontext
 
-from django.db import connections, models, router
+from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import AutoField, Model
 from django.db.models.constants import OnConflict
@@ -354,6 +355,16 @@ def _write(cursor, rows: list, params: list, alias: str) -> None:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = alias
+
+
+def statement_atomic(using: str | None = None) -> AbstractContextManager:
+    """What one statement's write (an `upsert`, `insert_together`) goes in: nothing, as the
+    statement is atomic by itself (a transaction around it would add BEGIN and COMMIT, two
+    round trips on PostgreSQL), but a savepoint inside a caller's transaction, so that a
+    statement refused (an IntegrityError, intake_admit()'s refusal) does not spoil it."""
+    if connections[using or DEFAULT_DB_ALIAS].in_atomic_block:
+        return transaction.atomic(using=using)
+    return nullcontext()
 
 
 def upsert(

@@ -7,12 +7,11 @@ again for the same link gives the same code.
 """
 
 import secrets
-from contextlib import nullcontext
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from pledgeloop.lib.inserts import new, upsert
+from pledgeloop.lib.inserts import new, statement_atomic, upsert
 
 from .models import ShortLink
 
@@ -67,7 +66,7 @@ def short_links_make(*, paths: list[str]) -> dict[str, str]:
     links = [new(ShortLink, code=short_code_new(), path=path, created_at=now) for path in paths]
     try:
         # In a caller's transaction, a savepoint keeps a refusal from spoiling it.
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        with statement_atomic():
             upsert(links, unique_fields=("path",), update_fields=("path",))
     except IntegrityError:
         # A code drawn twice (once in some 10¹⁷ draws): the links that can be made are.

@@ -9,7 +9,7 @@ says what happened.
 
 import functools
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -22,7 +22,13 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from pledgeloop.lib.inserts import ids_ahead, insert_together, number_with, prepare
+from pledgeloop.lib.inserts import (
+    ids_ahead,
+    insert_together,
+    number_with,
+    prepare,
+    statement_atomic,
+)
 from pledgeloop.lib.masking import is_mainland_mobile, mask_name, normalise_phone
 from pledgeloop.lib.moments import format_moment
 from pledgeloop.lib.numbers import format_hours
@@ -559,7 +565,7 @@ def order_submit(
             # held for that statement only. (Inside a caller's transaction, a savepoint
             # keeps a refusal from spoiling it.)
             then = admit.expression(now) if admit is not None else None
-            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            with statement_atomic():
                 insert_together(rows, then=then)
         else:
             # Group by group, and the notifications once the order has its id. The rows'

@@ -9,8 +9,16 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from pledgeloop.lib.inserts import _params, _pre_save_reads, _written_fields, insert, new, upsert
-from pledgeloop.notify.models import Delivery, Notification
+from pledgeloop.lib.inserts import (
+    _params,
+    _pre_save_reads,
+    _written_fields,
+    insert,
+    new,
+    statement_atomic,
+    upsert,
+)
+from pledgeloop.notify.models import Delivery, Notification, ShortLink
 from pledgeloop.orders.models import Order
 from pledgeloop.orgs.models import Category
 from pledgeloop.people.models import LoginFailure
@@ -288,3 +296,23 @@ def test_each_value_goes_to_the_database_as_django_s_conversions_give_it(model):
         return type(value), getattr(value, "obj", value)
 
     assert [seen(p) for p in params] == [seen(e) for e in expected]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_goes_alone_outside_a_transaction_and_in_a_savepoint_inside_one():
+    """statement_atomic: no BEGIN and COMMIT around a statement atomic by itself, but inside
+    a caller's transaction a refused statement is undone alone and the transaction goes on
+    (on PostgreSQL an error outside a savepoint spoils the whole transaction)."""
+    links = {"unique_fields": ("path",), "update_fields": ("path",)}
+    with statement_atomic():
+        assert not connection.in_atomic_block
+        upsert([new(ShortLink, code="firstFIRST", path="/a/")], **links)
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), statement_atomic():
+            assert connection.in_atomic_block
+            upsert([new(ShortLink, code="firstFIRST", path="/b/")], **links)  # code taken
+        ShortLink.objects.create(code="otherOTHER", path="/c/")
+    assert dict(ShortLink.objects.values_list("path", "code")) == {
+        "/a/": "firstFIRST",
+        "/c/": "otherOTHER",
+    }
