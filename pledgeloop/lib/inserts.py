@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
+import secrets
 from contextlib import AbstractContextManager, nullcontext
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
@@ -283,6 +285,9 @@ def _params(objs: list, connection, *, ahead: bool = False) -> list:
             elif wrapped is not None and type(value) is int:
                 params.append(wrapped(value))
                 continue
+            elif type(value) is Taken:  # written by the statement (`insert_together`)
+                params.append(value)
+                continue
             elif moment and type(value) is dt.datetime and value.tzinfo is not None:
                 if moment == AS_IT_IS:
                     params.append(value)
@@ -402,28 +407,60 @@ def upsert(
 # --- several models' rows in one statement ---------------------------------------------
 
 
-def ids_ahead(counts, connection) -> tuple[str, list] | None:
-    """The SELECT columns that ask the database for new ids ahead, `count` of each plain
-    model in `counts` ((model, count) pairs): one array of ids a pair, for `number_with`,
-    in a statement of the caller's (a read that goes before the rows' write, so that the ids
-    cost no round trip of their own). None where ids cannot be asked ahead (SQLite numbers a
-    row as it stores it). An id not used (the transaction rolled back, or the caller wrote
-    nothing after all) is a gap, as any."""
+class Taken:
+    """A value that a row of `insert_together(…, source=…)` takes from its statement's
+    source row, its column `column`, known only as the statement runs: a new row's id drawn
+    there (`ids_taken`), a row a read there finds. Its `mark` (also its str()) stands for it
+    in a text of a row (a notification's title or link naming a new order's number): the
+    statement writes the value where the mark stands. Once written, the rows hold the values
+    themselves (`insert_together` puts them in)."""
+
+    __slots__ = ("column",)
+
+    def __init__(self, column: str) -> None:
+        if not _COLUMN.fullmatch(column):
+            raise ValueError(f"not a column name: {column!r}")
+        self.column = column
+
+    @property
+    def mark(self) -> str:
+        return f"{_MARK}{self.column}\u27e7"
+
+    def __str__(self) -> str:
+        return self.mark
+
+    def __repr__(self) -> str:
+        return f"Taken({self.column!r})"
+
+
+_COLUMN = re.compile(r"[a-z_][a-z0-9_]*")
+# Where a taken value stands in a text: "⟦", a key random to the process (so that no text
+# typed by anyone holds it), the column, "⟧".
+_MARK = "\u27e6" + secrets.token_hex(4) + ":"
+_MARKS = re.compile(re.escape(_MARK) + r"([a-z_][a-z0-9_]*)\u27e7")
+
+
+def ids_taken(counts, connection) -> tuple[str, list[list[Taken]]] | None:
+    """The SELECT columns that draw new ids for a statement's source row (`insert_together`),
+    `count` of each plain model in `counts` ((model, count) pairs), and for each pair the
+    Taken values that stand for them (`i<pair>_<n>`): the rows' ids, and links to them. None
+    where the database cannot draw ids before it stores a row (SQLite). An id drawn for a
+    statement that then writes nothing is a gap, as any."""
     if connection.vendor != "postgresql":
         return None
     # Each id its own nextval() of the table's sequence named in the text, which PostgreSQL
-    # resolves once, as it prepares the statement: found by pg_get_serial_sequence() (a look
-    # in its catalogue) and generate_series() on every call, they cost 40 µs of its CPU an
-    # order of intake's four tables (issue 17). The counts are written into the text too: as
-    # parameters, PostgreSQL's generic plan (generate_series of an unknown length: a
-    # thousand rows) cost more than each call's own, so every call was planned anew.
-    columns = []
-    for model, count in counts:
+    # resolves once, as it prepares the statement: found by pg_get_serial_sequence() and
+    # generate_series() on every call, they cost 40 µs of its CPU an order of intake's four
+    # tables (issue 17).
+    columns, taken = [], []
+    for number, (model, count) in enumerate(counts):
         if not _plain(model):
-            raise ValueError(f"ids_ahead() takes plain models, not {model.__name__}")
+            raise ValueError(f"ids_taken() takes plain models, not {model.__name__}")
         named = "'" + connection.ops.quote_name(sequence_name(model)) + "'"
-        columns.append(f"ARRAY[{', '.join([f'nextval({named}::regclass)'] * int(count))}]")
-    return ", ".join(columns), []
+        names = [f"i{number}_{n}" for n in range(int(count))]
+        columns += [f"nextval({named}::regclass) AS {name}" for name in names]
+        taken.append([Taken(name) for name in names])
+    return ", ".join(columns), taken
 
 
 def sequence_name(model: type[Model]) -> str:
@@ -434,74 +471,172 @@ def sequence_name(model: type[Model]) -> str:
     return f"{model._meta.db_table}_{model._meta.pk.column}_seq"
 
 
-def number_with(groups, ids) -> None:
-    """Give each group of new rows (of one plain model) the ids of its array from `ids_ahead`
-    (the groups in the order of its pairs), in the order of the rows."""
-    for rows, numbers in zip(groups, ids, strict=True):
-        if len(rows) != len(numbers):
-            raise ValueError(f"{len(numbers)} ids ahead for {len(rows)} rows")
-        for obj, pk in zip(rows, sorted(numbers), strict=True):
-            if obj.pk is not None:
-                raise ValueError("number_with() takes new rows")
-            obj.pk = pk
+def _marks_in(value) -> tuple[str, ...]:
+    """The columns of the taken values whose marks stand in this text, or in a JSON value's
+    texts."""
+    if type(value) is str:
+        return tuple(_MARKS.findall(value)) if _MARK in value else ()
+    if type(value) is dict:
+        value = list(value.values())
+    if type(value) is list:
+        return tuple(column for item in value for column in _marks_in(item))
+    return ()
 
 
-def insert_together(groups, *, using: str | None = None, then: tuple | None = None) -> None:
+def _taken_in(fields: list, values: list) -> tuple[tuple, list]:
+    """Which of a group's `values` (`_params`'s, row after row) the statement takes from its
+    source row: (position, column) for a Taken value, (position, (columns…)) for a text (or
+    a JSON field's value) with marks; and the values sent as parameters, the others."""
+    taken, sent = [], []
+    width = len(fields)
+    for position, value in enumerate(values):
+        if type(value) is Taken:
+            taken.append((position, value.column))
+            continue
+        sent.append(value)
+        if type(value) is str:
+            if _MARK in value:
+                taken.append((position, _marks_in(value)))
+        elif isinstance(fields[position % width], models.JSONField) and value is not None:
+            marks = _marks_in(getattr(value, "obj", value))
+            if marks:
+                taken.append((position, marks))
+    return tuple(taken), sent
+
+
+def _taking(model, connection, fields: list, rows: int, taken: tuple) -> str:
+    """The INSERT of a group's rows that take values from the statement's source row `src`
+    (`_taken_in`), its values' placeholders %s: a Taken value as `(SELECT column FROM src)`,
+    a text with marks with the values written in (`replace`, on PostgreSQL's text of a JSON
+    value)."""
+    quote = connection.ops.quote_name
+    found = dict(taken)
+    items = []
+    for position in range(rows * len(fields)):
+        field = fields[position % len(fields)]
+        how = found.get(position)
+        if type(how) is str:
+            items.append(f"(SELECT {how} FROM src)")  # noqa: S608 (a column name)
+            continue
+        item = "%s"
+        if how:
+            item += "::text"
+            for name in dict.fromkeys(how):
+                # A column name and a mark (the process's key and the column's name).
+                mark = Taken(name).mark
+                item = f"replace({item}, '{mark}', (SELECT {name} FROM src)::text)"  # noqa: S608
+            if isinstance(field, models.JSONField):
+                item += "::jsonb"
+        items.append(item)
+    width = len(fields)
+    values = ", ".join(
+        "(" + ", ".join(items[row * width : (row + 1) * width]) + ")" for row in range(rows)
+    )
+    columns = ", ".join(quote(f.column) for f in fields)
+    # Built from the model's table and column names; the values go as parameters.
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608
+
+
+# insert_together's statements with a source, by their shape, and the names of the columns
+# they select: intake's, one a process.
+_together: dict[tuple, list] = {}
+
+
+def _settled(value, found: dict):
+    """A row's value with what the statement took in place of its Taken and its marks."""
+    if type(value) is Taken:
+        return found[value.column]
+    if type(value) is str:
+        if _MARK not in value:
+            return value
+        return _MARKS.sub(lambda match: str(found[match.group(1)]), value)
+    if type(value) is dict:
+        return {key: _settled(item, found) for key, item in value.items()}
+    if type(value) is list:
+        return [_settled(item, found) for item in value]
+    return value
+
+
+def insert_together(
+    groups, *, using: str | None = None, then: tuple | None = None, source: tuple | None = None
+) -> dict | None:
     """Write several models' new rows, a group of one model's rows at a time, in this order.
 
-    Rows numbered ahead (`ids_ahead` and `number_with`, PostgreSQL) go in one statement:
-    each group but the last an INSERT in its WITH, the last its own INSERT (foreign keys
-    between the groups are checked at the statement's end, or at commit, as Django makes
-    them deferrable), so the rows cost one round trip and their AFTER STATEMENT triggers all
-    run at its end. Rows without ids (none numbered ahead) go group by group through
-    `insert`, each group's ids known before the next is written. Values are what `insert`
-    writes.
+    With a `source` (PostgreSQL): one statement. `source` is a SELECT of one row and its
+    values (%s placeholders), which the statement reads first (`src`); the rows' ids and any
+    value they take from it are Taken ones (`ids_taken`), each group's rows an INSERT in the
+    statement's WITH. Foreign keys between the groups are checked at the statement's end, or
+    at commit, as Django makes them deferrable, and the rows' AFTER STATEMENT triggers all
+    run at its end: one round trip. The statement selects the source row (returned, as a
+    dict), and `then`, an SQL expression and its values (%s placeholders) over the source
+    row's columns (`src.<column>`), as the write's condition: when it raises, the statement
+    writes nothing (intake's limits, orders/throttle.py). The rows then hold the values they
+    took, marks written over.
 
-    `then` (rows numbered ahead only): an SQL expression and its values (%s placeholders)
-    that the statement selects, every group an INSERT in its WITH, as the write's condition:
-    when it raises, the statement writes nothing (intake's limits, orders/throttle.py)."""
+    Without a source, rows go group by group through `insert`, each group's ids known before
+    the next is written. Values are what `insert` writes."""
     groups = [list(group) for group in groups if group]
-    if not groups:
-        return
-    numbered = [obj.pk is not None for group in groups for obj in group]
-    if then is not None and not all(numbered):
-        raise ValueError("insert_together() writes under a condition only rows numbered ahead")
-    if not any(numbered):
+    if source is None:
+        if then is not None:
+            raise ValueError("insert_together() writes under a condition only with a source")
         for group in groups:
             insert(group, using=using)
-        return
-    if not all(numbered):
-        raise ValueError("insert_together() takes rows all numbered ahead, or none")
+        return None
+    if not groups:
+        raise ValueError("insert_together() writes rows with a source: none given")
     alias = using or router.db_for_write(type(groups[0][0]))
     connection = connections[alias]
     if connection.vendor != "postgresql":
-        raise ValueError("insert_together() writes rows with ids only on PostgreSQL")
-    parts, params = [], []
+        raise ValueError("insert_together() writes rows with a source only on PostgreSQL")
+    source_sql, source_values = source
+    params = list(source_values)
+    shapes: list = [source_sql]
     for group in groups:
         model = type(group[0])
         if any(type(obj) is not model or not obj._state.adding for obj in group):
             raise ValueError("insert_together() takes groups of new instances of one model")
+        if any(type(obj.pk) is not Taken for obj in group):
+            raise ValueError("insert_together() writes rows whose ids the statement takes")
         fields = _numbered_ahead_fields(model)
-        parts.append(_statement(model, connection, fields, len(group), start=len(params)))
-        params += _params(group, connection, ahead=True)
+        taken, sent = _taken_in(fields, _params(group, connection, ahead=True))
+        shapes.append((model, len(group), taken))
+        params += sent
     if then is not None:
         expression, values = then
-        for value in values:  # its placeholders numbered after the rows' values
-            expression = expression.replace("%s", f"${len(params) + 1}", 1)
-            params.append(value)
-        parts.append(f"SELECT {expression}")
-    *first, last = parts
-    sql = (
-        "WITH " + ", ".join(f"w{n} AS ({part})" for n, part in enumerate(first)) + " " + last
-        if first
-        else last
-    )
+        shapes.append(expression)
+        params += values
+    key = (alias, *shapes)
+    kept = _together.get(key)
+    if kept is None:
+        parts = [f"src AS MATERIALIZED ({source_sql})"]
+        for number, (model, rows, taken) in enumerate(shapes[1 : len(groups) + 1]):
+            text = _taking(model, connection, _numbered_ahead_fields(model), rows, taken)
+            parts.append(f"w{number} AS ({text})")
+        selected = "src.*" + (f", {then[0]}" if then is not None else "")
+        text = f"WITH {', '.join(parts)} SELECT {selected} FROM src"  # noqa: S608 (no value)
+        # PostgreSQL's own numbered parameters ($1, $2, …) for the %s placeholders.
+        pieces = text.split("%s")
+        if len(pieces) != len(params) + 1:
+            raise ValueError(f"{len(pieces) - 1} placeholders for {len(params)} values")
+        kept = [pieces[0] + "".join(f"${n}{piece}" for n, piece in enumerate(pieces[1:], 1))]
     with _cursor(connection) as cursor:
-        cursor.execute(sql, params)
-    for group in groups:
+        cursor.execute(kept[0], params)
+        row = cursor.fetchone()
+        if len(kept) == 1:  # the names of the columns selected, once a statement
+            kept.append([column.name for column in cursor.description])
+            if len(_together) < KEPT_ROWS:
+                _together[key] = kept
+    found = dict(zip(kept[1], row, strict=True))
+    # What the rows took, where they took it (`_taken_in`'s positions).
+    for group, (_model, _rows, taken) in zip(groups, shapes[1:], strict=False):
+        fields = _numbered_ahead_fields(type(group[0]))
+        for position, _how in taken:
+            obj, field = group[position // len(fields)], fields[position % len(fields)]
+            setattr(obj, field.attname, _settled(getattr(obj, field.attname), found))
         for obj in group:
             obj._state.adding = False
             obj._state.db = alias
+    return found
 
 
 # --- rows whose values are computed before the transaction --------------------------------

@@ -26,8 +26,17 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 _STAND_IN = {True: "987654321987654321", False: "sTaNdInToKeN"}
 
 
-def reverse_one(viewname: str, value: str | int) -> str:
-    """reverse(viewname, args=[value]) for a page of one value (see the module's docstring)."""
+def reverse_one(viewname: str, value) -> str:
+    """reverse(viewname, args=[value]) for a page of one value (see the module's docstring).
+    A number known only as its row is written (lib/inserts.Taken) stands in the path as its
+    mark, which that write replaces with the number."""
+    mark = getattr(value, "mark", None)
+    if mark is not None:
+        urlconf = get_urlconf()
+        path = _reversed(viewname, True, get_script_prefix(), get_resolver(urlconf), urlconf)
+        if path is None:
+            raise NoReverseMatch(f"{viewname}: no path for a number written later")
+        return path.replace(_STAND_IN[True], mark)
     text = str(value)
     number = _NUMBER.fullmatch(text) is not None
     if number or _TOKEN.fullmatch(text) is not None:

@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -23,9 +23,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pledgeloop.lib.inserts import (
-    ids_ahead,
+    Taken,
+    ids_taken,
     insert_together,
-    number_with,
     prepare,
     statement_atomic,
 )
@@ -261,32 +261,29 @@ class DeskChanged(Exception):
     `desk_revision`): nothing was written, and the order is to be checked again."""
 
 
-def _intake_read(
-    key: str,
-    community: Community,
-    phone: str,
-    same: tuple[int, str] | None = None,
-    ahead: list | None = None,
-    desk: bool = False,
-) -> tuple[int | None, int | None, int | None, list | None, str | None]:
-    """Intake's one read before its transaction: the id of the order this form already filed
-    (same street, key, community and number; none when `key` is ""), or else, with `same`
-    (category id, description), the number's open order in this community with that category
-    and description filed in the last SAME_ORDER_MINUTES (the form filled in again by the
-    browser after "back", under a new key); the community's resident with this number
-    (the oldest record), to link the order to, with their account's id if they have one;
-    and, with `ahead` ((model, count) pairs), the new rows' ids where the database gives
-    them ahead (lib.inserts.ids_ahead, PostgreSQL; else None); with `desk`, the intake desk's
-    current token (orders/desk.py; "" before any change), else None.
+# The error intake_go() raises where an order's one statement (PostgreSQL) found it must
+# write nothing: this form's order, or the same request again, filed already, or the desk
+# changed (migration orders/0019).
+STOPPED_SQLSTATE = "PL409"
 
-    Hand-written and one statement: intake's per-order read, where the ORM's query building
-    cost more than the queries (bench/intake.py). Only table names go into the text. Each
-    part is found through an index, not by reading the street's orders or the community's
-    residents (orders/tests/test_intake_plans.py): the key through the form keys' unique
-    index, whose condition (a key is not "") the statement repeats, as SQLite uses a partial
-    index only for a query that states its condition; the same order through the number's
-    index; the resident through their street, community and number.
-    """
+
+def _intake_go(desk_revision: str | None, admit: IntakeAdmission | None, now) -> tuple:
+    """The condition of an order's one statement (lib/inserts.insert_together's `then`, over
+    its source row, `_intake_source`): intake_go() stops it where the read found an order
+    (an error, so that it writes nothing), then the limits' check and count, if any."""
+    current = "src.token = %s" if desk_revision is not None else "true"
+    values = [desk_revision] if desk_revision is not None else []
+    go = f"intake_go(src.earlier, {current})"
+    if admit is None:
+        return go, values
+    expression, admitted = admit.expression(now)
+    return f"CASE WHEN {go} THEN {expression} END", values + admitted
+
+
+def _intake_params(
+    key: str, community: Community, phone: str, same: tuple[int, str] | None, desk: bool
+) -> list:
+    """The values of `_intake_read_text`'s statement, in its order."""
     params = []
     if key:
         params += [community.street_id, key, community.pk, phone]
@@ -298,22 +295,69 @@ def _intake_read(
     if desk:
         params.append("desk")
     params += [community.street_id, community.pk, phone]
-    shape = (bool(key), same is not None, tuple(ahead or ()), desk)
-    sql, ids = _intake_read_text(connection.alias, *shape)
+    return params
+
+
+def _intake_read(
+    key: str,
+    community: Community,
+    phone: str,
+    same: tuple[int, str] | None = None,
+    desk: bool = False,
+) -> tuple[int | None, int | None, int | None, str | None]:
+    """Intake's read before its write: the id of the order this form already filed (same
+    street, key, community and number; none when `key` is ""), or else, with `same`
+    (category id, description), the number's open order in this community with that category
+    and description filed in the last SAME_ORDER_MINUTES (the form filled in again by the
+    browser after "back", under a new key); the community's resident with this number
+    (the oldest record), to link the order to, with their account's id if they have one;
+    with `desk`, the intake desk's current token (orders/desk.py; "" before any change),
+    else None.
+
+    Hand-written and one statement: intake's per-order read, where the ORM's query building
+    cost more than the queries (bench/intake.py). Only table names go into the text. Each
+    part is found through an index, not by reading the street's orders or the community's
+    residents (orders/tests/test_intake_plans.py): the key through the form keys' unique
+    index, whose condition (a key is not "") the statement repeats, as SQLite uses a partial
+    index only for a query that states its condition; the same order through the number's
+    index; the resident through their street, community and number. On PostgreSQL the same
+    statement is the order's write's source row (`_intake_source`), read only when that
+    write stopped.
+    """
+    params = _intake_params(key, community, phone, same, desk)
+    sql, _taken = _intake_read_text(connection.alias, bool(key), same is not None, (), desk)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         earlier_id, resident_id, user_id, *rest = cursor.fetchone()
-    token = rest.pop() if desk else None
-    return earlier_id, resident_id, user_id, rest if ids else None, token
+    return earlier_id, resident_id, user_id, rest[0] if desk else None
+
+
+def _intake_source(
+    key: str,
+    community: Community,
+    phone: str,
+    same: tuple[int, str] | None,
+    desk: bool,
+    ahead: tuple,
+) -> tuple[tuple[str, list], list] | None:
+    """Where the database draws ids as a statement runs (PostgreSQL): `_intake_read`'s
+    statement with the new rows' ids (`ahead`: (model, count) pairs), as the source row of
+    the order's write (lib/inserts.insert_together), its text and values, and the Taken
+    values that stand for the ids; else None."""
+    sql, taken = _intake_read_text(connection.alias, bool(key), same is not None, ahead, desk)
+    if taken is None:
+        return None
+    return (sql, _intake_params(key, community, phone, same, desk)), taken
 
 
 @functools.lru_cache(maxsize=64)
 def _intake_read_text(
     alias: str, keyed: bool, same: bool, ahead: tuple, desk: bool
-) -> tuple[str, bool]:
-    """`_intake_read`'s statement, and whether it asks for ids ahead: built once a database
+) -> tuple[str, list | None]:
+    """`_intake_read`'s statement, and the Taken values of the new ids it draws (`ahead`,
+    where the database draws them: lib/inserts.ids_taken; else None): built once a database
     and shape (whether it looks for the form's key, for the same request again, which ids
-    it asks ahead, whether it reads the desk's token), as every order asks the same one.
+    it draws, whether it reads the desk's token), as every order asks the same one.
     Its parameters, in order: the key's four, the same request's five, its moment and the
     open states, "desk", the resident's three."""
     connection = connections[alias]
@@ -336,20 +380,20 @@ def _intake_read_text(
             f"AND created_at >= %s AND state IN ({', '.join(['%s'] * len(OPEN))}) "
             "ORDER BY id LIMIT 1)"
         )
-    earlier = f"COALESCE({', '.join(found)}, NULL)" if found else "NULL"
-    ids = ahead and ids_ahead(ahead, connection)
-    if ids and ids[1]:
-        raise ValueError("ids_ahead's columns take no parameters here")
+    # Of the ids' type either way (a bare NULL is text to PostgreSQL: intake_go() takes it).
+    earlier = f"COALESCE({', '.join(found)}, NULL)" if found else "CAST(NULL AS BIGINT)"
+    ids = ids_taken(ahead, connection) if ahead else None
     columns = f", {ids[0]}" if ids else ""
     if desk:
         revisions = quote(DeskRevision._meta.db_table)
-        columns += f", COALESCE((SELECT token FROM {revisions} WHERE key = %s), '')"  # noqa: S608
+        columns += f", COALESCE((SELECT token FROM {revisions} WHERE key = %s), '') AS token"  # noqa: S608
     sql = (
-        f"SELECT {earlier}, r.id, r.user_id{columns} FROM (SELECT 1 AS one) AS one "  # noqa: S608
-        f"LEFT JOIN (SELECT id, user_id FROM {residents} WHERE street_id = %s "
-        "AND community_id = %s AND phone = %s ORDER BY id LIMIT 1) AS r ON 1 = 1"
+        f"SELECT {earlier} AS earlier, r.id AS resident_id, r.user_id AS user_id{columns} "  # noqa: S608
+        f"FROM (SELECT 1 AS one) AS one LEFT JOIN (SELECT id, user_id FROM {residents} "
+        "WHERE street_id = %s AND community_id = %s AND phone = %s ORDER BY id LIMIT 1) AS r "
+        "ON 1 = 1"
     )
-    return sql, bool(ids)
+    return sql, ids[1] if ids else None
 
 
 def order_submit(
@@ -436,26 +480,25 @@ def order_submit(
     if public_consent:
         purposes.append(Consent.Purpose.PUBLIC)
     # The rows written: the consents, the order, its event, and the notifications (the
-    # admins' and the resident's text). Where the database gives ids ahead (PostgreSQL) they
-    # come with the read, so every row is built, links and texts with the order's number,
-    # before the transaction, and it writes them all in one statement.
-    earlier_id, resident_id, resident_user_id, ids, token = _intake_read(
-        submission_key,
-        community,
-        phone,
-        same=(category.pk, description) if merge_repeats else None,
-        ahead=[
-            (Consent, len(purposes)),
-            (Order, 1),
-            (OrderEvent, 1),
-            (Notification, len(admins) + 1),
-        ],
-        desk=desk_revision is not None,
-    )
-    if desk_revision is not None and token != desk_revision:
-        raise DeskChanged
-    if earlier_id is not None:
-        return Order.objects.get(pk=earlier_id)
+    # admins' and the resident's text). Where the database draws ids as a statement runs
+    # (PostgreSQL), the read below is the first part of the one statement that writes them
+    # all (`_intake_source`): the rows are built before it with Taken values for what it
+    # finds and draws (their ids, the resident), the texts with the order's number's mark.
+    same = (category.pk, description) if merge_repeats else None
+    desk = desk_revision is not None
+    ahead = ((Consent, len(purposes)), (Order, 1), (OrderEvent, 1), (Notification, len(admins) + 1))
+    first = _intake_source(submission_key, community, phone, same, desk, ahead)
+    if first is None:
+        earlier_id, resident_id, resident_user_id, token = _intake_read(
+            submission_key, community, phone, same, desk
+        )
+        if desk and token != desk_revision:
+            raise DeskChanged
+        if earlier_id is not None:
+            return Order.objects.get(pk=earlier_id)
+    else:
+        first, taken = first
+        resident_id, resident_user_id = Taken("resident_id"), Taken("user_id")
     now = timezone.now()
     # The service-level clock starts when the resident files the order (DESIGN.md §3).
     respond_by, finish_by = order_deadlines(category, now, window_end)
@@ -542,10 +585,13 @@ def order_submit(
         return [*notices, resident_text]
 
     rows = [consents, [order], [event]]
-    if ids is not None:
-        number_with(rows, ids[:3])
+    if first is not None:
+        for group, ids in zip(rows, taken, strict=False):
+            for row, pk in zip(group, ids, strict=True):
+                row.pk = pk
         notifications = told()
-        number_with([notifications], ids[3:])
+        for row, pk in zip(notifications, taken[3], strict=True):
+            row.pk = pk
         rows.append(notifications)
     if photo is not None:
         # Written before the transaction (file I/O), and removed again if the order is not.
@@ -558,15 +604,35 @@ def order_submit(
     # their triggers lock the street's version row until commit (orgs/versions.py), and
     # every order of the street waits for it.
     try:
-        if ids is not None:
-            # Numbered ahead (PostgreSQL): every row, and the limits' check and count, in one
-            # statement, atomic by itself. No transaction around it, whose BEGIN and COMMIT
-            # were two round trips of an order's six (issue 17); the version row's lock is
-            # held for that statement only. (Inside a caller's transaction, a savepoint
-            # keeps a refusal from spoiling it.)
-            then = admit.expression(now) if admit is not None else None
-            with statement_atomic():
-                insert_together(rows, then=then)
+        if first is not None:
+            # PostgreSQL: the read, every row, and the limits' check and count, in one
+            # statement, atomic by itself: one round trip an order. No transaction around it,
+            # whose BEGIN and COMMIT were two round trips of an order's six, and the read its
+            # own round trip before it until session 39 (issue 17); the version row's lock is
+            # held for that statement only. (Inside a caller's transaction, a savepoint keeps
+            # a refusal from spoiling it.) It writes nothing where the read found this form's
+            # order, or the same request again, or the desk changed: what stopped it is read
+            # then (`_intake_read`), and, where nothing does any more, it runs again.
+            for _attempt in range(2):
+                try:
+                    then = _intake_go(desk_revision, admit, now)
+                    with statement_atomic():
+                        insert_together(rows, source=first, then=then)
+                    break
+                except DatabaseError as error:
+                    if getattr(error.__cause__, "sqlstate", None) != STOPPED_SQLSTATE:
+                        raise
+                    earlier_id, _resident, _user, token = _intake_read(
+                        submission_key, community, phone, same, desk
+                    )
+                    if desk and token != desk_revision:
+                        raise DeskChanged from error
+                    if earlier_id is not None:
+                        if order.photo:
+                            order.photo.delete(save=False)
+                        return Order.objects.get(pk=earlier_id)
+            else:
+                raise OrderError(_("Sorry, we could not take this order. Please try again."))
         else:
             # Group by group, and the notifications once the order has its id. The rows'
             # values are computed before the transaction, which on SQLite holds the write

@@ -16,8 +16,9 @@ either wait for each other and each counts what the ones before it stored.
 `intake_refusal` says which limit was reached: the page asks before anything costly.
 
 An order's own check and count (`IntakeAdmission`) go with its write. On PostgreSQL that is
-one statement with no transaction around it (orders.services.order_submit: two round trips
-an order, not six), which calls intake_admit() itself.
+one statement with no transaction around it, the order's read its first part
+(orders.services.order_submit: one round trip an order, not six), which calls intake_admit()
+itself.
 """
 
 from datetime import datetime, timedelta

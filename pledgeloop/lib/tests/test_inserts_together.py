@@ -1,34 +1,49 @@
-"""lib.inserts.ids_ahead, number_with and insert_together: rows of several models in one
-statement where the database gives ids ahead (PostgreSQL), group by group elsewhere."""
+"""lib.inserts.ids_taken, Taken and insert_together: rows of several models in one statement,
+with the ids and values it reads first, where the database draws ids as a statement runs
+(PostgreSQL); group by group elsewhere."""
 
 import pytest
 from django.apps import apps
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from pledgeloop.lib.inserts import _plain, ids_ahead, insert_together, number_with, sequence_name
+from pledgeloop.lib.inserts import Taken, _plain, ids_taken, insert_together, sequence_name
+from pledgeloop.lib.urls import reverse_one
+from pledgeloop.notify.models import Notification
 from pledgeloop.orders.models import Order, OrderEvent
 
 from .test_inserts import new_order, stored
 
-
-def numbered(groups) -> bool:
-    """Give each group's rows (of one model) ids ahead, in a read of their own, as intake's
-    read asks for them: True where the database gives them (PostgreSQL), else nothing."""
-    ahead = ids_ahead([(type(group[0]), len(group)) for group in groups], connection)
-    if ahead is None:
-        return False
-    columns, params = ahead
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns}", params)  # noqa: S608 (no value in the text)
-        number_with(groups, cursor.fetchone())
-    return True
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="ids drawn as the statement runs: PostgreSQL"
+)
 
 
-def test_rows_numbered_ahead_go_in_one_statement_with_their_links(world, django_assert_num_queries):
-    """Ids asked ahead where the database gives them (PostgreSQL) and insert_together then
-    writes every group in one statement, links between them included; elsewhere it writes
-    them group by group, each taking its ids as it is stored."""
+def taking(groups, *extra: str) -> tuple[str, list]:
+    """A source row drawing the groups' ids (`ids_taken`), with `extra` columns; each row's
+    id set to its Taken value."""
+    columns, taken = ids_taken([(type(group[0]), len(group)) for group in groups], connection)
+    for group, ids in zip(groups, taken, strict=True):
+        for row, pk in zip(group, ids, strict=True):
+            row.pk = pk
+    return f"SELECT {', '.join([columns, *extra])}", []
+
+
+def test_rows_without_a_source_go_group_by_group(world, django_assert_num_queries):
+    now = timezone.now()
+    order = new_order(world, now)
+    event = OrderEvent(street_id=world.street.pk, order=order, to_state="submitted", at=now)
+    with django_assert_num_queries(2):
+        assert insert_together([[order], [event]]) is None
+    assert OrderEvent.objects.get(pk=event.pk).order == order
+    with pytest.raises(ValueError):  # a condition needs a source
+        insert_together([[new_order(world)]], then=("true", []))
+
+
+@postgresql_only
+def test_rows_with_a_source_go_in_one_statement_with_their_links(world, django_assert_num_queries):
+    """The ids drawn by the statement's own source row, the links between the groups taken
+    from it too; the rows then hold their ids, and are stored as bulk_create stores them."""
     now = timezone.now()
     orders = [new_order(world, now), new_order(world, now, description="帮忙搬米上楼")]
     events = [
@@ -37,72 +52,89 @@ def test_rows_numbered_ahead_go_in_one_statement_with_their_links(world, django_
     ]
     twin = new_order(world, now)
     Order.objects.bulk_create([twin])
-    postgresql = connection.vendor == "postgresql"
-    with django_assert_num_queries(1 if postgresql else 0):
-        assert numbered([orders, events]) is postgresql
-    assert all(row.pk for row in [*orders, *events]) is postgresql
-    with django_assert_num_queries(1 if postgresql else 2):
-        insert_together([orders, events])
-    assert orders[0].pk < orders[1].pk and all(not o._state.adding for o in [*orders, *events])
+    source = taking([orders, events])
+    with django_assert_num_queries(1):
+        found = insert_together([orders, events], source=source)
+    assert found["i0_0"] == orders[0].pk < orders[1].pk == found["i0_1"]
+    assert all(type(row.pk) is int and not row._state.adding for row in [*orders, *events])
     assert stored(orders[0]) == stored(twin)
     for order, event in zip(orders, events, strict=True):
+        assert event.order_id == order.pk
         assert OrderEvent.objects.get(pk=event.pk).order == order
-        assert Order.objects.get(pk=order.pk).description == order.description
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="ids ahead: PostgreSQL only")
-def test_a_statement_of_rows_numbered_ahead_is_all_or_nothing(world):
+@postgresql_only
+def test_a_text_takes_a_number_where_its_mark_stands(world):
+    """A new order's number in a notification's title, link and JSON, written by the same
+    statement that draws it; the instances hold the texts as written."""
+    order = new_order(world)
+    number = Taken("i0_0")
+    notice = Notification(
+        street_id=world.street.pk,
+        user=world.community_admin,
+        kind="order_new",
+        title=f"新订单 {number}（{number}）",
+        url=reverse_one("console:order_detail", number),
+        params={"order": str(number), "kept": ["a", str(number)], "n": 1},
+    )
+    source = taking([[order], [notice]])
+    insert_together([[order], [notice]], source=source)
+    stored_notice = Notification.objects.get(pk=notice.pk)
+    assert stored_notice.title == f"新订单 {order.pk}（{order.pk}）" == notice.title
+    assert stored_notice.url == reverse_one("console:order_detail", order.pk) == notice.url
+    params = {"order": str(order.pk), "kept": ["a", str(order.pk)], "n": 1}
+    assert stored_notice.params == params == notice.params
+
+
+@postgresql_only
+def test_a_statement_with_a_source_is_all_or_nothing(world):
     first, second = new_order(world), new_order(world)
-    numbered([[first, second]])
+    source = taking([[first], [second]])
     second.tracking_token = first.tracking_token
     with pytest.raises(IntegrityError), transaction.atomic():
-        insert_together([[first], [second]])
-    assert not Order.objects.filter(pk__in=[first.pk, second.pk]).exists()
-    with pytest.raises(ValueError):  # a mix of rows numbered ahead and not
-        insert_together([[new_order(world)], [first]])
+        insert_together([[first], [second]], source=source)
+    assert type(first.pk) is Taken and first._state.adding  # as they were, to write again
+    assert not Order.objects.filter(tracking_token=first.tracking_token).exists()
+    with pytest.raises(ValueError):  # a row whose id the statement does not take
+        insert_together([[new_order(world)]], source=source)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="ids ahead: PostgreSQL only")
+@postgresql_only
 def test_rows_written_under_a_condition_are_written_only_when_it_holds(world):
-    """`then`: the statement selects the expression, its values numbered after the rows';
-    one that raises (intake's limits) leaves nothing written."""
+    """`then`: the statement selects the expression over its source row, its values numbered
+    after the rows'; one that raises (intake's limits) leaves nothing written."""
     kept, refused = new_order(world), new_order(world, description="帮忙搬米上楼")
-    numbered([[kept, refused]])
-    insert_together([[kept]], then=("%s::int + %s::int = 2", [1, 1]))
+    source = (taking([[kept]], "%s::int AS two")[0], [2])
+    found = insert_together([[kept]], source=source, then=("src.two + %s::int", [1]))
     assert Order.objects.filter(pk=kept.pk).exists()
+    assert found["two"] == 2 and list(found.values())[-1] == 3
+    source = taking([[refused]], "%s::int AS zero")
     with pytest.raises(DataError, match="division by zero"), transaction.atomic():
-        insert_together([[refused]], then=("1 / %s::int", [0]))
-    assert not Order.objects.filter(pk=refused.pk).exists()
-    with pytest.raises(ValueError):  # a condition holds only for rows numbered ahead
-        insert_together([[new_order(world)]], then=("true", []))
+        insert_together([[refused]], source=(source[0], [0]), then=("1 / src.zero", []))
+    assert not Order.objects.filter(description="帮忙搬米上楼").exists()
 
 
-def test_ids_asked_ahead_are_handed_out_in_full_to_new_rows_only():
-    """ids_ahead's columns go into a read of the caller's where the database gives ids ahead
-    (PostgreSQL; else None); number_with hands each group its array's ids in order, and
-    refuses a group of another size than its array, or a row that has an id already."""
-    ahead = ids_ahead([(Order, 2), (OrderEvent, 1)], connection)
-    if connection.vendor == "postgresql":
-        columns, params = ahead
-        # Each id its own nextval() of a sequence named in the text: no look-up a call.
-        assert columns.count("nextval('\"orders_order_id_seq\"'::regclass)") == 2
-        assert columns.count("nextval('\"orders_orderevent_id_seq\"'::regclass)") == 1
-        assert "pg_get_serial_sequence" not in columns and params == []
-    else:
-        assert ahead is None
-    orders, event = [Order(), Order()], OrderEvent()
-    number_with([orders, [event]], [[12, 11], [7]])
-    assert [order.pk for order in orders] == [11, 12] and event.pk == 7
+def test_ids_taken_name_a_column_for_each_id():
+    """ids_taken's columns go into the caller's source row where the database draws ids as a
+    statement runs (PostgreSQL; else None), each its own nextval() of a sequence named in the
+    text, with a Taken value for each, group by group in order."""
+    drawn = ids_taken([(Order, 2), (OrderEvent, 1)], connection)
+    if connection.vendor != "postgresql":
+        assert drawn is None
+        return
+    columns, taken = drawn
+    assert columns.count("nextval('\"orders_order_id_seq\"'::regclass)") == 2
+    assert columns.count("nextval('\"orders_orderevent_id_seq\"'::regclass)") == 1
+    assert "pg_get_serial_sequence" not in columns
+    assert [[t.column for t in ids] for ids in taken] == [["i0_0", "i0_1"], ["i1_0"]]
     with pytest.raises(ValueError):
-        number_with([[Order()]], [[1, 2]])
-    with pytest.raises(ValueError):
-        number_with([orders], [[3, 4]])
+        Taken("i0_0; DROP TABLE orders_order")
 
 
 @pytest.mark.postgres_only("PostgreSQL's sequences")
 @pytest.mark.django_db
-def test_every_plain_model_is_numbered_by_the_sequence_ids_ahead_names():
-    """ids_ahead names each table's sequence as PostgreSQL named its identity column's; a
+def test_every_plain_model_is_numbered_by_the_sequence_ids_taken_names():
+    """ids_taken names each table's sequence as PostgreSQL named its identity column's; a
     table renamed later would keep the old name, which this finds (the migration renaming the
     table should rename its sequence too)."""
     plain = [model for model in apps.get_models() if _plain(model) and model._meta.managed]

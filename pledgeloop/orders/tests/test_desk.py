@@ -135,13 +135,13 @@ def test_an_intake_post_with_a_warm_desk_makes_few_queries(
     # the test's own) the attempt counted under the limits, the consent rows (which notice version
     # was agreed; with the separate consent to appear publicly, both in one INSERT), the
     # order, its event, and the admins' notifications with the resident's text (one INSERT).
-    # The community, categories, sites and admins come from memory. On PostgreSQL the new
-    # rows' ids come with the read, and the rows and the limits' check and count (its two
-    # advisory locks, so that simultaneous submissions cannot pass the per-phone limit) are
-    # one statement, with no transaction of its own (here a savepoint in the test's; on the
-    # wire, without one: test_an_order_is_two_round_trips_to_postgresql).
+    # The community, categories, sites and admins come from memory. On PostgreSQL the read
+    # (with the new rows' ids), the rows and the limits' check and count (its two advisory
+    # locks, so that simultaneous submissions cannot pass the per-phone limit) are one
+    # statement, with no transaction of its own (here a savepoint in the test's; on the wire,
+    # without one: test_an_order_is_one_round_trip_to_postgresql).
     postgresql = connection.vendor == "postgresql"
-    with django_assert_num_queries(4 if postgresql else 8):
+    with django_assert_num_queries(3 if postgresql else 8):
         response = client.post(intake_url(world), data)
     assert response.status_code == 302
     order = Order.objects.get()

@@ -1,5 +1,6 @@
-"""Intake's one read (orders/services._intake_read): its statement is built once a database
-and shape, as every order asks the same one, and what it finds does not depend on it."""
+"""Intake's read (orders/services._intake_read, and on PostgreSQL the source row of the order's
+one statement, _intake_source): its statement is built once a database and shape, as every
+order asks the same one, and what it finds does not depend on it."""
 
 from django.db import connection
 
@@ -21,21 +22,35 @@ def test_the_read_is_built_once_a_shape_and_finds_each_orders_own(world, monkeyp
         submission_key="key-read-1",
     )
     services._intake_read_text.cache_clear()
-    built, ids_ahead = [], services.ids_ahead
-    monkeypatch.setattr(services, "ids_ahead", lambda *args: built.append(args) or ids_ahead(*args))
-    ahead = [(Order, 1), (OrderEvent, 1)]
-    shape = {"same": (category.pk, "楼道灯坏了"), "ahead": ahead, "desk": True}
+    built, ids_taken = [], services.ids_taken
+    monkeypatch.setattr(services, "ids_taken", lambda *args: built.append(args) or ids_taken(*args))
+    shape = {"same": (category.pk, "楼道灯坏了"), "desk": True}
     first = _intake_read("key-read-1", world.community, "13811110001", **shape)
     again = _intake_read("key-read-2", world.community, "13811110001", **shape)
     other = _intake_read("key-read-3", world.community, "13822220002", **shape)
     # The form's key, then the same request again under a new key, then another number's.
     assert [first[0], again[0], other[0]] == [filed.pk, filed.pk, None]
-    # The desk's token is read each time; ids ahead come where the database gives them.
-    assert first[4] == again[4] == other[4]
-    gives_ids = connection.vendor == "postgresql"
-    assert all((found[3] is not None) == gives_ids for found in (first, again, other))
-    assert len(built) == 1 and services._intake_read_text.cache_info().misses == 1
+    # The desk's token is read each time.
+    assert first[3] == again[3] == other[3] is not None
+    assert services._intake_read_text.cache_info().misses == 1 and built == []
+    # As a source row with new ids, where the database draws them as a statement runs: the
+    # same statement and values, and the ids' columns.
+    ahead = ((Order, 1), (OrderEvent, 1))
+    sources = [
+        services._intake_source(key, world.community, "13811110001", shape["same"], True, ahead)
+        for key in ("key-read-1", "key-read-2")
+    ]
+    if connection.vendor == "postgresql":
+        (sql, values), taken = sources[0]
+        assert sql.startswith(
+            services._intake_read_text(connection.alias, True, True, (), True)[0][:60]
+        )
+        assert [[t.column for t in ids] for ids in taken] == [["i0_0"], ["i1_0"]]
+        assert len(values) == len(sources[1][0][1]) and len(built) == 1
+    else:
+        assert sources == [None, None]
+    assert services._intake_read_text.cache_info().misses == 2
     # Another shape is built once too.
     _intake_read("", world.community, "13811110001")
     _intake_read("", world.community, "13822220002")
-    assert services._intake_read_text.cache_info().misses == 2
+    assert services._intake_read_text.cache_info().misses == 3
