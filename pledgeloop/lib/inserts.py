@@ -26,11 +26,13 @@ signals: callers say why none is needed.
 before: a row whose unique fields match one already stored updates that one instead, in the
 same single statement (so it is atomic without a transaction of its own).
 
-`insert_together` writes rows of several models in one statement where the database lets
-ids be asked of its sequences first (PostgreSQL): intake's street-versioned rows, whose
-triggers hold the street's version row locked until commit (orgs/versions.py).
-`ids_ahead` and `number_with` ask for those ids inside a read of the caller's (intake's one
-read before its write), so that they cost no round trip of their own.
+`insert_together` writes rows of several models in one statement where the database draws
+ids of its sequences as a statement runs (PostgreSQL): intake's street-versioned rows, whose
+triggers hold the street's version row locked until commit (orgs/versions.py). The
+statement's first part is a read of the caller's (its source row: intake's read), which
+draws the rows' ids (`ids_taken`) and finds what else they take (`Taken`: the resident), so
+that the read costs no round trip of its own; a text of a row may carry a taken value (the
+order's number in its notifications), written in by the statement.
 
 `prepare` computes several models' new rows' values before the transaction that writes them
 (`Prepared.insert`, group by group, the links to earlier groups' rows filled in as they get
