@@ -18,9 +18,10 @@ so a retry does not text anyone twice where the gateway can tell. `skips` gives 
 of a message the sender will not hand over (a gateway's kind without a template: "skipped"),
 or None; the outbox asks it first and records that outcome without marking the message
 "sending" or taking a write of its own (send() still answers the same for it).
-`reaches_nobody` says that sending a message again reaches no one (the logging sender): a
-message of such a sender, or of one that can look up, may be left "sending" without harm, so
-the outbox writes the "sending" of a whole batch's messages to it at once (services.py).
+`reaches_nobody` says that sending a message again reaches no one (the logging sender): the
+outbox sends its messages with no "sending" written first, their outcomes with the batch's
+end (services.py). A message of a sender that can look up may be left "sending" without
+harm, so the outbox writes the "sending" of a whole batch's messages to it at once.
 
 A sender returns its real outcome: the logging sender's is "logged, not sent", never
 "accepted".

@@ -9,9 +9,10 @@ Delivery is at least once, with each outcome recorded as it happened:
 2. Outside any transaction, each notification goes to each sender. Before a message is
    handed over, its Delivery row says "sending"; after it, the row holds the real outcome.
    A message left "sending" costs nothing where the sender can be asked whether it has it
-   (a gateway's `look_up`) or sending it again reaches nobody (the logging sender,
-   `reaches_nobody`): the "sending" of all the batch's messages to such senders is written
-   in one statement before the first goes out, and their outcomes with the batch's end.
+   (a gateway's `look_up`): the "sending" of all the batch's messages to such senders is
+   written in one statement before the first goes out, and their outcomes with the batch's
+   end. A message that reaches nobody if sent again (the logging sender, `reaches_nobody`)
+   needs no "sending" at all: its outcome goes with the batch's end.
    For any other sender (email) each message's outcome is committed before the next message
    is handed over (with the next one's "sending", in one statement: `Unrecorded`), so a
    dying worker leaves at most its one message in flight. An outcome known without handing
@@ -362,19 +363,19 @@ class Unrecorded:
 _DELIVERY_UPSERT = {"unique_fields": DELIVERY_KEY, "update_fields": DELIVERY_WRITTEN}
 
 
-def _in_doubt_costs_nothing(sender) -> bool:
-    """Whether a message of this sender may be left "sending" without harm: the sender can
-    say whether it has it (`look_up`), or sending it again reaches nobody."""
-    return getattr(sender, "look_up", None) is not None or getattr(sender, "reaches_nobody", False)
+def _reaches_nobody(sender) -> bool:
+    """Whether a message of this sender, sent again, reaches no one (the logging sender): it
+    is sent with no "sending" written before it."""
+    return getattr(sender, "reaches_nobody", False)
 
 
 def _marked_ahead(batch: list[Notification], senders) -> list[Delivery]:
-    """The "sending" rows of the batch's messages to senders whose message may be left in
-    doubt (`_in_doubt_costs_nothing`), made before any goes out: what `_deliver` will hand
-    over to them (not a final channel, nor one to look up first, nor a message with nowhere
-    to go or that the sender skips). Each notification's `marked` holds its own, by channel;
-    its `known` keeps the rows as they were."""
-    ahead = [sender for sender in senders if _in_doubt_costs_nothing(sender)]
+    """The "sending" rows of the batch's messages to senders that can say whether they have
+    a message (`look_up`), so that one may be left "sending" without harm, made before any
+    goes out: what `_deliver` will hand over to them (not a final channel, nor one to look up
+    first, nor a message with nowhere to go or that the sender skips). Each notification's
+    `marked` holds its own, by channel; its `known` keeps the rows as they were."""
+    ahead = [sender for sender in senders if getattr(sender, "look_up", None) is not None]
     rows = []
     for notification in batch:
         notification.marked = {}
@@ -426,7 +427,8 @@ def _deliver(notification: Notification, senders, *, unrecorded: Unrecorded) -> 
                 outcome = skips(notification) if skips else None
             if outcome is None:
                 delivery = _sending(notification, sender.channel, delivery)
-                unrecorded.sending(delivery)
+                if not _reaches_nobody(sender):
+                    unrecorded.sending(delivery)
                 outcome = _send(sender, notification, key)
         delivery = delivery or new(
             Delivery,
