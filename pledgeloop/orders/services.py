@@ -632,7 +632,7 @@ def order_submit(
                             order.photo.delete(save=False)
                         return Order.objects.get(pk=earlier_id)
             else:
-                raise OrderError(_("Sorry, we could not take this order. Please try again."))
+                raise OrderError(_("Sorry, we could not take this order. Please try again later."))
         else:
             # Group by group, and the notifications once the order has its id. The rows'
             # values are computed before the transaction, which on SQLite holds the write

@@ -2,10 +2,11 @@
 one statement, _intake_source): its statement is built once a database and shape, as every
 order asks the same one, and what it finds does not depend on it."""
 
+import pytest
 from django.db import connection
 
 from pledgeloop.orders import services
-from pledgeloop.orders.models import Order, OrderEvent
+from pledgeloop.orders.models import Order, OrderError, OrderEvent
 from pledgeloop.orders.services import _intake_read, order_submit
 from pledgeloop.orgs.models import Category
 
@@ -54,3 +55,30 @@ def test_the_read_is_built_once_a_shape_and_finds_each_orders_own(world, monkeyp
     _intake_read("", world.community, "13811110001")
     _intake_read("", world.community, "13822220002")
     assert services._intake_read_text.cache_info().misses == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one statement: PostgreSQL")
+def test_a_statement_stopped_for_no_reason_left_is_tried_again_then_refused(world, monkeypatch):
+    """On PostgreSQL the order's statement stops (intake_go()) where its read finds this
+    form's order; the read alone then says why. Where it no longer finds any reason (the
+    order it found changed in between), the statement runs again, and, stopped once more,
+    the resident is asked to try again later, nothing written."""
+    category = Category.objects.get(street=world.street, code="repairs")
+    fields = {
+        "community": world.community,
+        "category": category,
+        "description": "楼道灯坏了",
+        "phone": "13811110001",
+        "consent": True,
+        "address": "3幢",
+        "submission_key": "key-stopped",
+    }
+    filed = order_submit(**fields)
+    assert order_submit(**fields) == filed  # stopped, and the read found the form's order
+    reads = []
+    monkeypatch.setattr(
+        services, "_intake_read", lambda *args: reads.append(args) or (None, None, None, None)
+    )
+    with pytest.raises(OrderError, match="请稍后再试"):
+        order_submit(**fields)
+    assert len(reads) == 2 and Order.objects.count() == 1
