@@ -629,12 +629,14 @@ def insert_together(
             if len(_together) < KEPT_ROWS:
                 _together[key] = kept
     found = dict(zip(kept[1], row, strict=True))
-    # What the rows took, where they took it (`_taken_in`'s positions).
+    # What the rows took, where they took it (`_taken_in`'s positions), written into the
+    # instances' own values (a link's cached row stays: it holds the same id now).
     for group, (_model, _rows, taken) in zip(groups, shapes[1:], strict=False):
-        fields = _numbered_ahead_fields(type(group[0]))
+        attnames = [field.attname for field in _numbered_ahead_fields(type(group[0]))]
         for position, _how in taken:
-            obj, field = group[position // len(fields)], fields[position % len(fields)]
-            setattr(obj, field.attname, _settled(getattr(obj, field.attname), found))
+            values = group[position // len(attnames)].__dict__
+            attname = attnames[position % len(attnames)]
+            values[attname] = _settled(values[attname], found)
         for obj in group:
             obj._state.adding = False
             obj._state.db = alias

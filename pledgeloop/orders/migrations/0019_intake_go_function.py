@@ -2,6 +2,8 @@
 found, in its own read, that it must write nothing, it stops it with an error, so that none
 of its rows is written. SQLite has no such functions, and reads before it writes."""
 
+from importlib import import_module
+
 from django.db import migrations
 
 # SQLSTATE PL409: orders.services.STOPPED_SQLSTATE. VOLATILE, so that it is called where the
@@ -20,12 +22,10 @@ $$;
 DROP = "DROP FUNCTION IF EXISTS intake_go(bigint, boolean)"
 
 
-def _on_postgresql(sql: str):
-    def run(apps, schema_editor) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
+# Migration 0017's runner of SQL on PostgreSQL only (a module whose name starts with a digit).
+_on_postgresql = import_module(
+    "pledgeloop.orders.migrations.0017_intake_admit_function"
+)._on_postgresql
 
 
 class Migration(migrations.Migration):
