@@ -414,8 +414,9 @@ class Taken:
     source row, its column `column`, known only as the statement runs: a new row's id drawn
     there (`ids_taken`), a row a read there finds. Its `mark` (also its str()) stands for it
     in a text of a row (a notification's title or link naming a new order's number): the
-    statement writes the value where the mark stands. Once written, the rows hold the values
-    themselves (`insert_together` puts them in)."""
+    statement writes the value where the mark stands (a text cut to its field's length is
+    cut with the mark whole in it: the mark is longer than the value). Once written, the
+    rows hold the values themselves (`insert_together` puts them in)."""
 
     __slots__ = ("column",)
 
