@@ -487,8 +487,8 @@ def order_submit(
     same = (category.pk, description) if merge_repeats else None
     desk = desk_revision is not None
     ahead = ((Consent, len(purposes)), (Order, 1), (OrderEvent, 1), (Notification, len(admins) + 1))
-    first = _intake_source(submission_key, community, phone, same, desk, ahead)
-    if first is None:
+    source_row = _intake_source(submission_key, community, phone, same, desk, ahead)
+    if source_row is None:
         earlier_id, resident_id, resident_user_id, token = _intake_read(
             submission_key, community, phone, same, desk
         )
@@ -497,7 +497,7 @@ def order_submit(
         if earlier_id is not None:
             return Order.objects.get(pk=earlier_id)
     else:
-        first, taken = first
+        source_row, taken = source_row
         resident_id, resident_user_id = Taken("resident_id"), Taken("user_id")
     now = timezone.now()
     # The service-level clock starts when the resident files the order (DESIGN.md §3).
@@ -585,7 +585,7 @@ def order_submit(
         return [*notices, resident_text]
 
     rows = [consents, [order], [event]]
-    if first is not None:
+    if source_row is not None:
         for group, ids in zip(rows, taken, strict=False):
             for row, pk in zip(group, ids, strict=True):
                 row.pk = pk
@@ -604,7 +604,7 @@ def order_submit(
     # their triggers lock the street's version row until commit (orgs/versions.py), and
     # every order of the street waits for it.
     try:
-        if first is not None:
+        if source_row is not None:
             # PostgreSQL: the read, every row, and the limits' check and count, in one
             # statement, atomic by itself: one round trip an order. No transaction around it,
             # whose BEGIN and COMMIT were two round trips of an order's six, and the read its
@@ -617,7 +617,7 @@ def order_submit(
                 try:
                     then = _intake_go(desk_revision, admit, now)
                     with statement_atomic():
-                        insert_together(rows, source=first, then=then)
+                        insert_together(rows, source=source_row, then=then)
                     break
                 except DatabaseError as error:
                     if getattr(error.__cause__, "sqlstate", None) != STOPPED_SQLSTATE:
