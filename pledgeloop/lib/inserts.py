@@ -61,11 +61,10 @@ _fields: dict[str, list] = {}
 _statements: dict[tuple, str] = {}
 
 
-def _numbered(rows: int, columns: int, start: int = 0) -> str:
-    """VALUES rows for PostgreSQL's own numbered parameters: ($1, $2), ($3, $4), … (after
-    the first `start` parameters)."""
+def _numbered(rows: int, columns: int) -> str:
+    """VALUES rows for PostgreSQL's own numbered parameters: ($1, $2), ($3, $4), …"""
     return ", ".join(
-        "(" + ", ".join(f"${start + row * columns + column + 1}" for column in range(columns)) + ")"
+        "(" + ", ".join(f"${row * columns + column + 1}" for column in range(columns)) + ")"
         for row in range(rows)
     )
 
@@ -101,20 +100,19 @@ def _numbered_ahead_fields(model: type[Model]) -> list:
 
 
 def _statement(
-    model: type[Model], connection, fields: list, rows: int, conflict: tuple = (), start: int = 0
+    model: type[Model], connection, fields: list, rows: int, conflict: tuple = ()
 ) -> str:
     """The INSERT of `rows` rows, returning their ids; with `conflict` (unique fields, fields
-    to update) an upsert that returns nothing; with the ids written (`fields` led by the pk:
-    rows numbered ahead) an INSERT that returns nothing, its parameters numbered after the
-    first `start` (PostgreSQL: one of several in a statement, `insert_together`)."""
-    key = (model._meta.label, connection.alias, rows, conflict, start, len(fields))
+    to update) an upsert that returns nothing. (`insert_together`'s statements are
+    `_taking`'s.)"""
+    key = (model._meta.label, connection.alias, rows, conflict, len(fields))
     sql = _statements.get(key)
     if sql is None:
         quote = connection.ops.quote_name
         opts = model._meta
         columns = ", ".join(quote(f.column) for f in fields)
         if connection.vendor == "postgresql":
-            values = _numbered(rows, len(fields), start)
+            values = _numbered(rows, len(fields))
         else:
             values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * rows)
         # Built from the model's table and column names only; the values go as parameters.
@@ -123,7 +121,7 @@ def _statement(
             unique, updated = ([opts.get_field(f).column for f in names] for names in conflict)
             ops = connection.ops
             sql += " " + ops.on_conflict_suffix_sql(fields, OnConflict.UPDATE, updated, unique)
-        elif fields[0] is not opts.pk:
+        else:
             sql += f" RETURNING {quote(opts.pk.column)}"
         if rows <= KEPT_ROWS:
             _statements[key] = sql
@@ -541,7 +539,8 @@ def _taking(model, connection, fields: list, rows: int, taken: tuple) -> str:
 
 
 # insert_together's statements with a source, by their shape, and the names of the columns
-# they select: intake's, one a process.
+# they select: intake's, a few a process (one for each form of its order), up to this many.
+KEPT_STATEMENTS = 16
 _together: dict[tuple, list] = {}
 
 
@@ -627,7 +626,7 @@ def insert_together(
         row = cursor.fetchone()
         if len(kept) == 1:  # the names of the columns selected, once a statement
             kept.append([column.name for column in cursor.description])
-            if len(_together) < KEPT_ROWS:
+            if len(_together) < KEPT_STATEMENTS:
                 _together[key] = kept
     found = dict(zip(kept[1], row, strict=True))
     # What the rows took, where they took it (`_taken_in`'s positions), written into the
