@@ -186,6 +186,7 @@ def _as_they_are(field, vendor: str) -> tuple[type, ...]:
 
 
 _plans: dict[tuple, tuple] = {}
+_ABSENT = object()
 
 
 def _pre_save_reads(field) -> bool:
@@ -273,8 +274,16 @@ def _params(objs: list, connection, *, ahead: bool = False) -> list:
         # to do for a row that holds none, as most hold only ids.
         if obj._state.fields_cache:
             obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        # A field's value read from the instance's own values, where a new row keeps them:
+        # through the field's descriptor (a Python call each) was a third of this function.
+        values = obj.__dict__
         for field, attname, reads, null, plain, moment, wrapped in plan:
-            value = getattr(obj, attname) if reads else field.pre_save(obj, True)
+            if reads:
+                value = values.get(attname, _ABSENT)
+                if value is _ABSENT:
+                    value = getattr(obj, attname)
+            else:
+                value = field.pre_save(obj, True)
             if value is None:
                 if null:
                     params.append(None)
@@ -313,15 +322,34 @@ def new(model: type[Model], **values) -> Model:
     fields = _makers.get(model)
     if fields is None:
         fields = _makers[model] = tuple(
-            (field.attname, field) for field in model._meta.concrete_fields
+            (field.attname, *_default(field)) for field in model._meta.concrete_fields
         )
     args = [
-        values.pop(attname) if attname in values else field.get_default()
-        for attname, field in fields
+        values.pop(attname) if attname in values else (make() if make else default)
+        for attname, make, default in fields
     ]
     if values:
         raise TypeError(f"{model.__name__}() has no fields {', '.join(sorted(values))}")
     return model(*args)
+
+
+def links_kept(obj: Model, **rows) -> None:
+    """Keep these linked rows on a row built by `new` (by their ids), as model(link=row)
+    keeps them: reading the link asks nothing, and a link to a row not yet written takes
+    its id once that row has one (`_params`). None is not kept (the link reads None)."""
+    for name, row in rows.items():
+        if row is not None:
+            obj._meta.get_field(name).set_cached_value(obj, row)
+
+
+def _default(field) -> tuple:
+    """How `new` finds a field's default: (None, the value) where it is a value that cannot
+    change (a field without a default: None or ""; a number, a text, a choice), else (a
+    function giving it, None), called for each row (a time, a token, a new dict)."""
+    value = field.default if field.has_default() else field.get_default()
+    if type(value) in (type(None), str, int, bool) or isinstance(value, models.Choices):
+        return None, value
+    return field.get_default, None
 
 
 def insert(objs, *, using: str | None = None, batch_size: int = 1000) -> list:

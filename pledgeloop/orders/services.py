@@ -26,6 +26,8 @@ from pledgeloop.lib.inserts import (
     Taken,
     ids_taken,
     insert_together,
+    links_kept,
+    new,
     prepare,
     statement_atomic,
 )
@@ -502,12 +504,15 @@ def order_submit(
     now = timezone.now()
     # The service-level clock starts when the resident files the order (DESIGN.md §3).
     respond_by, finish_by = order_deadlines(category, now, window_end)
-    order = Order(
+    # Built by its values (lib/inserts.new), its links' rows kept on it as Order(community=…)
+    # keeps them, so that a caller reading order.community asks nothing.
+    order = new(
+        Order,
         street_id=community.street_id,
-        community=community,
-        category=category,
+        community_id=community.pk,
+        category_id=category.pk,
         description=description,
-        site=site,
+        site_id=site.pk if site is not None else None,
         address=address.strip()[:200],
         latitude=latitude,
         longitude=longitude,
@@ -520,12 +525,20 @@ def order_submit(
         resident_id=resident_id,
         consent_at=now,
         channel=channel,
-        requested_member=requested_member,
+        requested_member_id=requested_member.pk if requested_member is not None else None,
         state=State.SUBMITTED,
-        created_by=by,
+        created_by_id=by.pk if by is not None else None,
         created_at=now,
         respond_by=respond_by,
         finish_by=finish_by,
+    )
+    links_kept(
+        order,
+        community=community,
+        category=category,
+        site=site,
+        requested_member=requested_member,
+        created_by=by,
     )
     # Every row is built before the transaction, which on SQLite holds the database's one
     # write lock: inside it only the ids of the rows written first are filled in.
@@ -542,17 +555,19 @@ def order_submit(
         for purpose in purposes
     ]
     order.consent = consents[0]
-    event = OrderEvent(
+    event = new(
+        OrderEvent,
         street_id=order.street_id,
-        order=order,
+        order_id=order.pk,
         from_state="",
         to_state=State.SUBMITTED,
         action="submit",
-        by=by,
+        by_id=order.created_by_id,
         by_label=_acting_label.get() or (by.name if by else _("Resident")),
         source=source,
         at=now,
     )
+    links_kept(event, order=order, by=by)
     title = _("New order in %(c)s: %(cat)s") % {"c": community.name, "cat": category.name}
     notices = [
         notification_new(

@@ -14,12 +14,13 @@ from pledgeloop.lib.inserts import (
     _pre_save_reads,
     _written_fields,
     insert,
+    links_kept,
     new,
     statement_atomic,
     upsert,
 )
 from pledgeloop.notify.models import Delivery, Notification, ShortLink
-from pledgeloop.orders.models import Order
+from pledgeloop.orders.models import Order, OrderEvent
 from pledgeloop.orgs.models import Category
 from pledgeloop.people.models import LoginFailure
 
@@ -257,6 +258,10 @@ def test_new_builds_the_instance_that_the_model_s_keywords_build(world):
         assert set(vars(built)) == set(vars(twin))
     token = new(Order, street_id=world.street.pk).tracking_token
     assert token and token != new(Order, street_id=world.street.pk).tracking_token
+    # A default that can change is each row's own; one that cannot is the model's value.
+    first, second = (new(Notification, street_id=world.street.pk) for _ in range(2))
+    assert first.params == {} and first.params is not second.params
+    assert first.state == Notification.State.WAITING and new(Order).channel == Order.Channel.WEB
     with pytest.raises(TypeError, match="no fields colour"):
         new(Notification, colour="red")
 
@@ -316,3 +321,17 @@ def test_one_statement_goes_alone_outside_a_transaction_and_in_a_savepoint_insid
         "/a/": "firstFIRST",
         "/c/": "otherOTHER",
     }
+
+
+def test_a_row_built_by_its_ids_keeps_the_linked_rows_given_to_it(world, django_assert_num_queries):
+    """links_kept: the links read the rows kept, as model(link=row) keeps them; a link to a
+    row written later takes that row's id once it has one."""
+    order = new(Order, street_id=world.street.pk, community_id=world.community.pk)
+    links_kept(order, community=world.community, site=None)
+    with django_assert_num_queries(0):
+        assert order.community is world.community and order.site is None
+    event = new(OrderEvent, street_id=world.street.pk, order_id=order.pk)
+    links_kept(event, order=order)
+    order.pk = 4242  # written
+    values = _params([event], connection)
+    assert 4242 in values and event.order_id == 4242

@@ -82,3 +82,35 @@ def test_a_statement_stopped_for_no_reason_left_is_tried_again_then_refused(worl
     with pytest.raises(OrderError, match="请稍后再试"):
         order_submit(**fields)
     assert len(reads) == 2 and Order.objects.count() == 1
+
+
+def test_the_order_filed_holds_its_rows_and_its_event_links_to_it(world, django_assert_num_queries):
+    """The order is built by its ids (lib/inserts.new), its linked rows kept on it: a caller
+    reading them asks nothing; its event, written with it, links to it and to who filed it."""
+    category = Category.objects.get(street=world.street, code="repairs")
+    by = world.community_admin
+    filed = order_submit(
+        community=world.community,
+        category=category,
+        description="楼道灯坏了",
+        phone="13811110003",
+        consent=True,
+        address="3幢",
+        by=by,
+        submission_key="key-links-1",
+    )
+    with django_assert_num_queries(0):
+        assert (filed.community, filed.category, filed.created_by) == (
+            world.community,
+            category,
+            by,
+        )
+        assert filed.site is None and filed.requested_member is None
+    stored = Order.objects.get(pk=filed.pk)
+    assert (stored.community_id, stored.category_id, stored.created_by_id) == (
+        world.community.pk,
+        category.pk,
+        by.pk,
+    )
+    event = OrderEvent.objects.get(order=stored)
+    assert (event.by_id, event.action, event.to_state) == (by.pk, "submit", Order.State.SUBMITTED)
