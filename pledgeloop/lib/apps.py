@@ -6,4 +6,7 @@ class LibConfig(AppConfig):
     label = "lib"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the deployment checks)
+        from . import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            lookups,  # noqa: F401  (registers `__among`)
+        )

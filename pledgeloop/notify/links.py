@@ -71,7 +71,7 @@ def short_links_make(*, paths: list[str]) -> dict[str, str]:
     except IntegrityError:
         # A code drawn twice (once in some 10¹⁷ draws): the links that can be made are.
         ShortLink.objects.bulk_create(links, ignore_conflicts=True)
-    return dict(ShortLink.objects.filter(path__in=paths).values_list("path", "code"))
+    return dict(ShortLink.objects.filter(path__among=paths).values_list("path", "code"))
 
 
 def short_link_target(code: str) -> str | None:

@@ -221,16 +221,16 @@ def notifications_claim(*, worker: str, limit: int, now: dt.datetime) -> list[No
         )
         if not ids:
             return []
-        Notification.objects.filter(pk__in=ids).update(
+        Notification.objects.filter(pk__among=ids).update(
             claimed_by=worker, lease_until=now + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
         )
     batch = list(
-        Notification.objects.filter(pk__in=ids, claimed_by=worker)
+        Notification.objects.filter(pk__among=ids, claimed_by=worker)
         .select_related("user")
         .order_by("pk")
     )
     known: dict[int, dict[str, Delivery]] = {}
-    for delivery in Delivery.objects.filter(notification_id__in=[n.pk for n in batch]):
+    for delivery in Delivery.objects.filter(notification_id__among=[n.pk for n in batch]):
         known.setdefault(delivery.notification_id, {})[delivery.channel] = delivery
     # The texts' short links, for the whole batch in a few queries (senders.short_code).
     codes = short_links_make(paths=[n.url for n in batch if n.kind in TEXTS and n.url])
@@ -281,7 +281,7 @@ def _release(rest: list[Notification], *, worker: str) -> None:
     """Let notifications go that this worker claimed and handed nothing of over, their
     "sending" written ahead put back as it was (a new row removed, an earlier attempt's
     row written again)."""
-    Notification.objects.filter(pk__in=[n.pk for n in rest], claimed_by=worker).update(
+    Notification.objects.filter(pk__among=[n.pk for n in rest], claimed_by=worker).update(
         lease_until=None, claimed_by=""
     )
     earlier, new = [], {}
@@ -293,7 +293,7 @@ def _release(rest: list[Notification], *, worker: str) -> None:
             else:
                 earlier.append(known)
     for channel, ids in new.items():
-        Delivery.objects.filter(notification_id__in=ids, channel=channel).delete()
+        Delivery.objects.filter(notification_id__among=ids, channel=channel).delete()
     if earlier:
         upsert(earlier, **_DELIVERY_UPSERT)
 
@@ -346,7 +346,7 @@ class Unrecorded:
             for write in self.writes:
                 write()
             if self.done:
-                Notification.objects.filter(pk__in=self.done, claimed_by=self.worker).update(
+                Notification.objects.filter(pk__among=self.done, claimed_by=self.worker).update(
                     state=State.DONE,
                     handled_at=timezone.now(),
                     claimed_by="",
