@@ -56,7 +56,12 @@ def reminders_tick() -> dict:
 
 @task
 def notifications_tick() -> int:
-    """Send the waiting notifications, in batches, for up to NOTIFY_TICK_SECONDS."""
+    """Send the waiting notifications, in batches, for up to NOTIFY_TICK_SECONDS.
+
+    A batch that was not full found the outbox emptied: the tick ends there, and what comes
+    in meanwhile waits for the next tick. (Going on until a claim found nothing, a tick under
+    a steady stream of orders chased it in batches of a few rows each, every batch's dozen
+    statements paid again: a fifth of an order's CPU on PostgreSQL, issue 17.)"""
     tick_next(notifications_tick, after=dt.timedelta(seconds=settings.NOTIFY_SEND_SECONDS))
     schedule_start()
     worker = worker_name()
@@ -64,6 +69,8 @@ def notifications_tick() -> int:
     sent = 0
     while batch := notifications_send(worker=worker):
         sent += batch
+        if batch < settings.NOTIFY_BATCH:
+            break
         if timezone.now() - started > dt.timedelta(seconds=NOTIFY_TICK_SECONDS):
             break
     _forget_old_results()
