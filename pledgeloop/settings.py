@@ -401,8 +401,8 @@ NOTIFY_SEND_SECONDS = env_int("NOTIFY_SEND_SECONDS", 5)
 # tried again after NOTIFY_RETRY_SECONDS, doubling each time up to NOTIFY_RETRY_MAX_SECONDS,
 # and fails for good (listed in the console) after NOTIFY_MAX_ATTEMPTS.
 # A batch's own work (its dozen statements, built and sent) is shared by its rows: 500 cost the
-# tasks worker 7 % less CPU a notification than 100 (bench/instructions.py, issue 17), and
-# the lease's margin stops a slow gateway's batch in time (notifications_send).
+# tasks worker 7 % fewer instructions a notification than 100 (bench/instructions.py, issue 17),
+# and the lease's margin stops a slow gateway's batch in time (notifications_send).
 NOTIFY_BATCH = env_int("NOTIFY_BATCH", 500)
 NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
 NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 60)

@@ -275,7 +275,7 @@ def _params(objs: list, connection, *, ahead: bool = False) -> list:
         if obj._state.fields_cache:
             obj._prepare_related_fields_for_save(operation_name="bulk_create")
         # A field's value read from the instance's own values, where a new row keeps them:
-        # through the field's descriptor (a Python call each) was a third of this function.
+        # through the field's descriptor (a Python call each) was a sixth of this function.
         values = obj.__dict__
         for field, attname, reads, null, plain, moment, wrapped in plan:
             if reads:

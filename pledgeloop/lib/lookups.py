@@ -23,12 +23,10 @@ class Among(Lookup):
     lookup_name = "among"
 
     def get_prep_lookup(self):
-        values = list(dict.fromkeys(self.rhs))  # in their order, each once
-        if self.lhs.output_field.get_internal_type() in ("ForeignKey", "OneToOneField"):
-            field = self.lhs.output_field.target_field
-        else:
-            field = self.lhs.output_field
-        return [field.get_prep_value(value) for value in values]
+        field = self.lhs.output_field
+        if field.is_relation:  # a link's values are those of the field it points to
+            field = field.target_field
+        return [field.get_prep_value(value) for value in dict.fromkeys(self.rhs)]
 
     def as_sql(self, compiler, connection):
         if not self.rhs:
