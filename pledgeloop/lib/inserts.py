@@ -46,6 +46,7 @@ import datetime as dt
 import functools
 import re
 import secrets
+import weakref
 from contextlib import AbstractContextManager, nullcontext
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
@@ -128,18 +129,31 @@ def _statement(
     return sql
 
 
-class _LoggedAsSent(CursorDebugWrapper):
+class _Kept(CursorWrapper):
+    """Django's wrapper around the connection's kept RawCursor (`_cursor`): leaving its
+    `with` leaves that cursor open for the next statement."""
+
+    def close(self) -> None:
+        pass
+
+
+class _LoggedAsSent(_Kept, CursorDebugWrapper):
     """Django's query log around a RawCursor, with each statement as sent ($1, $2, …) and its
     values beside it. Django's own log writes the values into the text, which, with
     server-side binding, it does by reading %s placeholders, and a RawCursor's have none."""
 
     def execute(self, sql, params=None):
-        with self.debug_sql(sql, params):
+        # Logged as text (insert_together sends its statement as bytes).
+        with self.debug_sql(sql.decode() if type(sql) is bytes else sql, params):
             return CursorWrapper.execute(self, sql, params)
 
 
 def _cursor(connection):
-    """Django's cursor; on PostgreSQL Django's wrapper around a psycopg RawCursor."""
+    """Django's cursor; on PostgreSQL Django's wrapper around the connection's RawCursor,
+    kept from one statement to the next: psycopg keeps what it found out about a statement's
+    values (their types' dumpers, its result's loaders) on the cursor while the cursor runs
+    the same statement (the same text object) again, as intake's does request after
+    request; a new cursor finds it all out again."""
     if connection.vendor != "postgresql":
         return connection.cursor()
     # psycopg is imported here, where PostgreSQL is in use (its backend has loaded it
@@ -149,10 +163,16 @@ def _cursor(connection):
 
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    raw = RawCursor(connection.connection)
+    kept = _raw_cursors.get(connection)
+    if kept is None or kept.connection is not connection.connection or kept.closed:
+        kept = _raw_cursors[connection] = RawCursor(connection.connection)
     if connection.queries_logged:
-        return _LoggedAsSent(raw, connection)
-    return connection.make_cursor(raw)
+        return _LoggedAsSent(kept, connection)
+    return _Kept(kept, connection)
+
+
+# Each of Django's connections' kept RawCursor (`_cursor`): a connection is one thread's.
+_raw_cursors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 # Fields whose database value is the Python value itself, for values of exactly these types
@@ -648,7 +668,12 @@ def insert_together(
         pieces = text.split("%s")
         if len(pieces) != len(params) + 1:
             raise ValueError(f"{len(pieces) - 1} placeholders for {len(params)} values")
-        kept = [pieces[0] + "".join(f"${n}{piece}" for n, piece in enumerate(pieces[1:], 1))]
+        # As bytes, encoded once: psycopg takes them as they are, where a text would be
+        # encoded again each time (and the bytes' hash, its key among the prepared
+        # statements, is computed once too).
+        kept = [
+            (pieces[0] + "".join(f"${n}{piece}" for n, piece in enumerate(pieces[1:], 1))).encode()
+        ]
     with _cursor(connection) as cursor:
         cursor.execute(kept[0], params)
         row = cursor.fetchone()
