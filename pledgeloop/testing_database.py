@@ -91,8 +91,11 @@ def _remove_template(template: str, lock: str) -> None:
 
 def _schema_key() -> str:
     """What the migrated schema is made of: every installed app's migration files (names and
-    contents) and the Django version that runs them."""
+    contents), the Django version that runs them, and the statements each connection starts
+    with (SQLite's: the page size of a database it creates)."""
     digest = hashlib.sha256(django.get_version().encode())
+    options = connections["default"].settings_dict.get("OPTIONS", {})
+    digest.update(str(options.get("init_command", "")).encode())
     for app in sorted(apps.get_app_configs(), key=lambda app: app.label):
         folder = Path(app.path) / "migrations"
         for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections, transaction
 
-from pledgeloop.lib.sqlite.base import CHECKPOINT_EVERY
+from pledgeloop.lib.sqlite.base import CHECKPOINT_EVERY, DatabaseWrapper
 from pledgeloop.orders.models import IntakeAttempt
 from pledgeloop.orgs.models import Street
 
@@ -201,3 +201,41 @@ def test_a_statement_journal_stays_in_memory_and_makes_no_file(street):
         assert temporary_files() == []
     assert changed == 3000
     assert IntakeAttempt.objects.filter(phone="13900000000").count() == 3000
+
+
+def test_a_new_database_has_pages_of_1_kib(street, tmp_path):
+    # A commit writes each page it changed to the log, whole: an order changes a leaf of each
+    # index it touches, so 4 KiB pages wrote some 190 KiB an order inside the write lock.
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA page_size")
+        assert cursor.fetchone()[0] == 1024  # the test database, made by these settings
+    assert page_size(tmp_path / "new.sqlite3") == 1024
+    # A database made before keeps its own page size (WAL mode fixes it): nothing rewritten.
+    made_before = tmp_path / "made_before.sqlite3"
+    subprocess.run([sys.executable, "-c", _MADE_BEFORE, str(made_before)], check=True, timeout=60)
+    assert page_size(made_before) == 4096
+
+
+def page_size(path: Path) -> int:
+    """The page size of the database at `path`, opened (made, where there is none) through
+    the app's backend and settings, and a table written."""
+    database = DatabaseWrapper({**connection.settings_dict, "NAME": str(path)}, alias="other")
+    try:
+        with database.cursor() as cursor:
+            cursor.execute("CREATE TABLE IF NOT EXISTS kept (n INTEGER)")
+            cursor.execute("INSERT INTO kept VALUES (1)")
+            cursor.execute("PRAGMA page_size")
+            return cursor.fetchone()[0]
+    finally:
+        database.close()
+
+
+_MADE_BEFORE = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA page_size=4096")
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("CREATE TABLE kept (n INTEGER)")
+db.commit()
+db.close()
+"""
