@@ -152,7 +152,7 @@ def _cursor(connection):
     """Django's cursor; on PostgreSQL Django's wrapper around the connection's RawCursor,
     kept from one statement to the next: psycopg keeps what it found out about a statement's
     values (their types' dumpers, its result's loaders) on the cursor while the cursor runs
-    the same statement (the same text object) again, as intake's does request after
+    the same statement (the same query object) again, as intake's does request after
     request; a new cursor finds it all out again."""
     if connection.vendor != "postgresql":
         return connection.cursor()
