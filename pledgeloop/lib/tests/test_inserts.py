@@ -6,12 +6,15 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Model
+from django.db.models.signals import post_init
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from pledgeloop.lib.inserts import (
     _params,
     _pre_save_reads,
+    _stores_only,
     _written_fields,
     insert,
     links_kept,
@@ -264,6 +267,50 @@ def test_new_builds_the_instance_that_the_model_s_keywords_build(world):
     assert first.state == Notification.State.WAITING and new(Order).channel == Order.Channel.WEB
     with pytest.raises(TypeError, match="no fields colour"):
         new(Notification, colour="red")
+
+
+def test_new_puts_the_values_in_place_only_where_setting_them_only_stores_them(world, monkeypatch):
+    """new() puts the values into the instance's dict itself (not through Model.__init__),
+    where every field's attribute only stores what is set on it and nothing listens for the
+    model's instances being made; else it makes them as model(*values) does."""
+    made_by_init = []
+    init = Model.__init__
+
+    def counted(self, *args, **kwargs):
+        made_by_init.append(type(self))
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Model, "__init__", counted)
+    twin = new_order(world)
+    made_by_init.clear()
+    values = {f.attname: getattr(twin, f.attname) for f in Order._meta.concrete_fields[1:]}
+    order = new(Order, **{**values, "tracking_token": "made-by-new"})
+    assert made_by_init == []
+    assert (order.street, order.community, order.phone) == (
+        world.street,
+        world.community,
+        twin.phone,
+    )
+    assert not order.photo and order._state.adding and order._state.db is None
+    insert([order, twin])
+    assert stored(order) == stored(twin)
+    # Something listening for the model's instances being made: through __init__, heard.
+    heard = []
+
+    def listener(sender, instance, **kwargs):
+        heard.append(instance)
+
+    post_init.connect(listener, sender=Notification)
+    made_by_init.clear()
+    try:
+        notice = new(Notification, street_id=world.street.pk, user_id=world.member.pk)
+    finally:
+        post_init.disconnect(listener, sender=Notification)
+    assert heard == [notice] and made_by_init == [Notification]
+    # A field's attribute that does more than store what is set on it: through __init__.
+    assert _stores_only(ShortLink)
+    monkeypatch.setattr(ShortLink, "code", property(lambda link: "", lambda link, value: None))
+    assert not _stores_only(ShortLink)
 
 
 @pytest.mark.parametrize("model", [Order, Notification, Delivery, LoginFailure])
