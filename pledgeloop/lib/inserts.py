@@ -346,8 +346,9 @@ _STORING = frozenset(
 
 
 def _stores_only(model: type[Model]) -> bool:
-    """Whether every field's attribute on `model` is one of the `_STORING` descriptors."""
-    return all(
+    """Whether `model` is made by Django's own __init__ and every field's attribute on it is
+    one of the `_STORING` descriptors."""
+    return model.__init__ is Model.__init__ and all(
         type(inspect.getattr_static(model, field.attname, None)) in _STORING
         for field in model._meta.concrete_fields
     )
@@ -360,10 +361,11 @@ def new(model: type[Model], **values) -> Model:
     its default, as there. For the rows written by the thousand a second (intake's consents
     and notifications, the outbox's deliveries).
 
-    Where every field's attribute only stores what is set on it (`_STORING`) and nothing
-    listens for the model's instances being made (pre_init, post_init), the values go into
-    the new instance's dict directly: Model.__init__ setting them one by one, each through
-    its field's descriptor, was 5 % of an order's request on PostgreSQL (issue 17)."""
+    Where the model has no __init__ of its own, every field's attribute only stores what is
+    set on it (`_STORING`) and nothing listens for the model's instances being made
+    (pre_init, post_init), the values go into the new instance's dict directly:
+    Model.__init__ setting them one by one, each through its field's descriptor, was 5 % of
+    an order's request on PostgreSQL (issue 17)."""
     maker = _makers.get(model)
     if maker is None:
         fields = tuple((field.attname, *_default(field)) for field in model._meta.concrete_fields)

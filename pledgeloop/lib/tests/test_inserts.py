@@ -311,6 +311,10 @@ def test_new_puts_the_values_in_place_only_where_setting_them_only_stores_them(w
     assert _stores_only(ShortLink)
     monkeypatch.setattr(ShortLink, "code", property(lambda link: "", lambda link, value: None))
     assert not _stores_only(ShortLink)
+    monkeypatch.undo()
+    # A model with an __init__ of its own: through it.
+    monkeypatch.setattr(ShortLink, "__init__", lambda link, *values: Model.__init__(link, *values))
+    assert not _stores_only(ShortLink)
 
 
 @pytest.mark.parametrize("model", [Order, Notification, Delivery, LoginFailure])
